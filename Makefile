@@ -1,0 +1,26 @@
+# Thin wrapper: install missing packages, configure, build, then run or test.
+BUILD ?= build
+SANITIZE ?= 0
+PORT ?= 8080
+DATA_DIR ?= ./var
+CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREDRESS_SANITIZE=$(SANITIZE)
+
+.PHONY: all deps build run test clean
+
+all: build
+
+deps:
+	@sh scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j2
+
+run: build
+	PORT=$(PORT) DATA_DIR=$(DATA_DIR) $(BUILD)/redressd -c examples/redress.conf.lua
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,48 @@
+/* bindings.h — the C↔Lua boundary used by the daemon's Lua states.
+ *
+ * Every Lua state the daemon makes comes from rd_lua_new: a capped allocator,
+ * the standard libraries, cjson preloaded, the `rd` module (store access and
+ * the sandbox call) and package.path pointing at runtime/lua and stdlib/.
+ */
+#ifndef RD_BINDINGS_H
+#define RD_BINDINGS_H
+
+#include <lua.h>
+#include <stddef.h>
+
+#include "../runtime/store.h"
+
+/* Per-state context; lives as long as the state. */
+typedef struct rd_lua_ctx {
+	size_t mem_used;
+	size_t mem_limit;        /* 0: unlimited; set only during rd.sandbox_call */
+	long long instr_left;    /* budget of the running sandbox call */
+	int instr_exhausted;
+	int mem_tripped;         /* an allocation was refused by the cap */
+	rd_store *store;
+	MDB_txn *txn;            /* the transaction store calls use */
+	int txn_lazy_read;       /* open a read txn on first use (API state) */
+	int map_full;            /* a put hit MDB_MAP_FULL during this call */
+} rd_lua_ctx;
+
+/* Makes a state; lua_dir is the directory holding runtime/lua and stdlib
+ * (NULL: the compiled-in source tree, or $REDRESS_HOME). */
+lua_State *rd_lua_new(rd_lua_ctx *ctx, rd_store *store);
+void rd_lua_close(lua_State *L);
+rd_lua_ctx *rd_lua_context(lua_State *L);
+
+/* Ends the lazily opened read txn of an API call, if any. */
+void rd_lua_end_read(lua_State *L);
+
+/* Calls the function at the top of the stack with nargs arguments below it
+ * under lua_pcall with a traceback; on error returns non-zero and leaves the
+ * message on the stack. The one protected-call helper for trusted code. */
+int rd_lua_pcall(lua_State *L, int nargs, int nresults);
+
+/* Registers the `rd` module (luaopen style). */
+int luaopen_rd(lua_State *L);
+
+/* Where runtime/lua and stdlib live. */
+const char *rd_home(void);
+
+#endif

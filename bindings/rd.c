@@ -1,0 +1,258 @@
+/* rd.c — the `rd` module: the trusted runtime Lua's access to the store,
+ * hashing, the wall clock and the sandboxed call. Policies never see it. */
+#include "bindings.h"
+#include "../runtime/metrics.h"
+
+#include <lauxlib.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const db_opts[] = { "meta", "cases", "events", "decisions", "outbox",
+				       "customers", "idempotency", NULL };
+
+static MDB_txn *current_txn(lua_State *L, rd_lua_ctx *ctx)
+{
+	if (ctx->txn == NULL && ctx->txn_lazy_read && ctx->store) {
+		int rc = rd_store_read_begin(ctx->store, &ctx->txn);
+		if (rc)
+			luaL_error(L, "store: %s", rd_store_strerror(rc));
+	}
+	if (ctx->txn == NULL)
+		luaL_error(L, "store: no transaction is open here");
+	return ctx->txn;
+}
+
+static MDB_dbi check_db(lua_State *L, rd_lua_ctx *ctx, int arg)
+{
+	int db = luaL_checkoption(L, arg, NULL, db_opts);
+	return ctx->store->dbi[db];
+}
+
+static int store_fail(lua_State *L, rd_lua_ctx *ctx, int mdb_rc, const char *op)
+{
+	int rc = rd_store_error(mdb_rc);
+	if (rc == RD_EMAPFULL)
+		ctx->map_full = 1;
+	return luaL_error(L, "store %s: %s (%s)", op, rd_store_strerror(rc), mdb_strerror(mdb_rc));
+}
+
+/** rd.get(db, key) → value string or nil */
+static int l_get(lua_State *L)
+{
+	rd_lua_ctx *ctx = rd_lua_context(L);
+	MDB_txn *txn = current_txn(L, ctx);
+	MDB_dbi dbi = check_db(L, ctx, 1);
+	size_t klen;
+	const char *k = luaL_checklstring(L, 2, &klen);
+	MDB_val key = { klen, (void *)k }, val;
+	int rc = mdb_get(txn, dbi, &key, &val);
+	if (rc == MDB_NOTFOUND) {
+		lua_pushnil(L);
+		return 1;
+	}
+	if (rc)
+		return store_fail(L, ctx, rc, "get");
+	lua_pushlstring(L, val.mv_data, val.mv_size);
+	return 1;
+}
+
+/** rd.put(db, key, value) */
+static int l_put(lua_State *L)
+{
+	rd_lua_ctx *ctx = rd_lua_context(L);
+	MDB_txn *txn = current_txn(L, ctx);
+	MDB_dbi dbi = check_db(L, ctx, 1);
+	size_t klen, vlen;
+	const char *k = luaL_checklstring(L, 2, &klen);
+	const char *v = luaL_checklstring(L, 3, &vlen);
+	MDB_val key = { klen, (void *)k }, val = { vlen, (void *)v };
+	int rc = mdb_put(txn, dbi, &key, &val, 0);
+	if (rc)
+		return store_fail(L, ctx, rc, "put");
+	return 0;
+}
+
+/** rd.del(db, key) → true when the key existed */
+static int l_del(lua_State *L)
+{
+	rd_lua_ctx *ctx = rd_lua_context(L);
+	MDB_txn *txn = current_txn(L, ctx);
+	MDB_dbi dbi = check_db(L, ctx, 1);
+	size_t klen;
+	const char *k = luaL_checklstring(L, 2, &klen);
+	MDB_val key = { klen, (void *)k };
+	int rc = mdb_del(txn, dbi, &key, NULL);
+	if (rc == MDB_NOTFOUND) {
+		lua_pushboolean(L, 0);
+		return 1;
+	}
+	if (rc)
+		return store_fail(L, ctx, rc, "del");
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/** rd.range(db, from, to, limit) → keys, values: rows with from <= key < to
+ * in key order (from or to nil: unbounded), at most limit rows. */
+static int l_range(lua_State *L)
+{
+	rd_lua_ctx *ctx = rd_lua_context(L);
+	MDB_txn *txn = current_txn(L, ctx);
+	MDB_dbi dbi = check_db(L, ctx, 1);
+	size_t flen = 0, tlen = 0;
+	const char *from = luaL_optlstring(L, 2, NULL, &flen);
+	const char *to = luaL_optlstring(L, 3, NULL, &tlen);
+	lua_Integer limit = luaL_optinteger(L, 4, 1000);
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(txn, dbi, &cur);
+	if (rc)
+		return store_fail(L, ctx, rc, "cursor");
+	lua_createtable(L, (int)(limit < 64 ? limit : 64), 0);
+	lua_createtable(L, (int)(limit < 64 ? limit : 64), 0);
+	MDB_val key = { flen, (void *)from }, val;
+	rc = mdb_cursor_get(cur, &key, &val, from ? MDB_SET_RANGE : MDB_FIRST);
+	lua_Integer n = 0;
+	while (rc == 0 && n < limit) {
+		if (to) {
+			MDB_val end = { tlen, (void *)to };
+			if (mdb_cmp(txn, dbi, &key, &end) >= 0)
+				break;
+		}
+		n++;
+		lua_pushlstring(L, key.mv_data, key.mv_size);
+		lua_rawseti(L, -3, n);
+		lua_pushlstring(L, val.mv_data, val.mv_size);
+		lua_rawseti(L, -2, n);
+		rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	if (rc && rc != MDB_NOTFOUND)
+		return store_fail(L, ctx, rc, "range");
+	return 2;
+}
+
+/** rd.sha256(s) → lowercase hex digest */
+static int l_sha256(lua_State *L)
+{
+	size_t len;
+	const char *s = luaL_checklstring(L, 1, &len);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	if (!EVP_Digest(s, len, md, &mdlen, EVP_sha256(), NULL))
+		return luaL_error(L, "sha256 failed");
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+	for (unsigned i = 0; i < mdlen; i++) {
+		static const char digits[] = "0123456789abcdef";
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	lua_pushlstring(L, hex, 2 * mdlen);
+	return 1;
+}
+
+/** rd.now_ms() → wall-clock milliseconds since the epoch (trusted code only) */
+static int l_now_ms(lua_State *L)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	lua_pushinteger(L, (lua_Integer)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return 1;
+}
+
+#define HOOK_EVERY 1000
+
+static void budget_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	rd_lua_ctx *ctx = rd_lua_context(L);
+	ctx->instr_left -= HOOK_EVERY;
+	if (ctx->instr_left < 0) {
+		ctx->instr_exhausted = 1;
+		luaL_error(L, "instruction budget exhausted (the policy ran too long; a loop that never ends?)");
+	}
+}
+
+/** rd.sandbox_call(fn, instructions, memory_bytes, ...) →
+ *  true, results… | false, message, kind ("error" | "instructions" | "memory")
+ * Runs fn under an instruction budget and a memory cap. The hook aborts the
+ * call; it never re-enters anything. */
+static int l_sandbox_call(lua_State *L)
+{
+	rd_lua_ctx *ctx = rd_lua_context(L);
+	luaL_checktype(L, 1, LUA_TFUNCTION);
+	lua_Integer instr = luaL_checkinteger(L, 2);
+	lua_Integer mem = luaL_checkinteger(L, 3);
+	lua_remove(L, 2);
+	lua_remove(L, 2); /* stack: fn, args… */
+	int nargs = lua_gettop(L) - 1;
+
+	ctx->instr_left = instr > 0 ? instr : 0;
+	ctx->instr_exhausted = 0;
+	ctx->mem_tripped = 0;
+	ctx->mem_limit = mem > 0 ? ctx->mem_used + (size_t)mem : 0;
+	if (instr > 0)
+		lua_sethook(L, budget_hook, LUA_MASKCOUNT, HOOK_EVERY);
+	int rc = lua_pcall(L, nargs, LUA_MULTRET, 0);
+	lua_sethook(L, NULL, 0, 0);
+	ctx->mem_limit = 0;
+
+	if (rc == LUA_OK) {
+		lua_pushboolean(L, 1);
+		lua_insert(L, 1);
+		return lua_gettop(L);
+	}
+	const char *kind = ctx->instr_exhausted ? "instructions" : ctx->mem_tripped ? "memory" : "error";
+	ctx->instr_exhausted = ctx->mem_tripped = 0;
+	if (rc == LUA_ERRMEM || strcmp(kind, "memory") == 0) {
+		lua_pop(L, 1);
+		lua_pushliteral(L, "memory limit exceeded (the policy allocated too much)");
+	} else if (!lua_isstring(L, -1)) {
+		const char *tn = luaL_typename(L, -1);
+		lua_pop(L, 1);
+		lua_pushfstring(L, "policy raised a %s value instead of a message", tn);
+	}
+	lua_pushboolean(L, 0);
+	lua_insert(L, -2);
+	lua_pushstring(L, kind);
+	return 3;
+}
+
+/** rd.metrics() → the Prometheus text of the process's metrics */
+static int l_metrics(lua_State *L)
+{
+	size_t len = 0;
+	char *text = rd_metrics_render(&len);
+	if (!text)
+		return luaL_error(L, "out of memory");
+	lua_pushlstring(L, text, len);
+	free(text);
+	return 1;
+}
+
+/** rd.tripped() → true while a sandbox call has spent its budget */
+static int l_tripped(lua_State *L)
+{
+	rd_lua_ctx *ctx = rd_lua_context(L);
+	lua_pushboolean(L, ctx->instr_exhausted || ctx->mem_tripped);
+	return 1;
+}
+
+int luaopen_rd(lua_State *L)
+{
+	static const luaL_Reg fns[] = {
+		{ "get", l_get },
+		{ "put", l_put },
+		{ "del", l_del },
+		{ "range", l_range },
+		{ "sha256", l_sha256 },
+		{ "now_ms", l_now_ms },
+		{ "sandbox_call", l_sandbox_call },
+		{ "tripped", l_tripped },
+		{ "metrics", l_metrics },
+		{ NULL, NULL },
+	};
+	luaL_newlib(L, fns);
+	return 1;
+}

@@ -1,0 +1,112 @@
+/* state.c — making a Lua state: capped allocator, libraries, search path. */
+#include "bindings.h"
+
+#include <lauxlib.h>
+#include <lua-cjson.h>
+#include <lualib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef REDRESS_SOURCE_DIR
+#define REDRESS_SOURCE_DIR "."
+#endif
+
+const char *rd_home(void)
+{
+	const char *h = getenv("REDRESS_HOME");
+	return h && *h ? h : REDRESS_SOURCE_DIR;
+}
+
+/* The allocator every state uses. While a sandboxed call runs, mem_limit
+ * caps the total: a policy that allocates without end gets a memory error
+ * (caught by the call's pcall), never the process. */
+static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	rd_lua_ctx *ctx = ud;
+	size_t old = ptr ? osize : 0;
+	if (nsize == 0) {
+		free(ptr);
+		ctx->mem_used -= old;
+		return NULL;
+	}
+	if (ctx->mem_limit && nsize > old && ctx->mem_used + (nsize - old) > ctx->mem_limit) {
+		ctx->mem_tripped = 1;
+		return NULL;
+	}
+	void *p = realloc(ptr, nsize);
+	if (p)
+		ctx->mem_used = ctx->mem_used - old + nsize;
+	return p;
+}
+
+static int traceback(lua_State *L)
+{
+	const char *msg = lua_tostring(L, 1);
+	if (msg == NULL) {
+		if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+			return 1;
+		msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+	}
+	luaL_traceback(L, L, msg, 1);
+	return 1;
+}
+
+int rd_lua_pcall(lua_State *L, int nargs, int nresults)
+{
+	int base = lua_gettop(L) - nargs;
+	lua_pushcfunction(L, traceback);
+	lua_insert(L, base);
+	int rc = lua_pcall(L, nargs, nresults, base);
+	lua_remove(L, base);
+	return rc;
+}
+
+rd_lua_ctx *rd_lua_context(lua_State *L)
+{
+	void *ud;
+	lua_getallocf(L, &ud);
+	return ud;
+}
+
+lua_State *rd_lua_new(rd_lua_ctx *ctx, rd_store *store)
+{
+	memset(ctx, 0, sizeof *ctx);
+	ctx->store = store;
+	lua_State *L = lua_newstate(capped_alloc, ctx);
+	if (!L)
+		return NULL;
+	luaL_openlibs(L);
+	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+	lua_pushcfunction(L, luaopen_cjson);
+	lua_setfield(L, -2, "cjson");
+	lua_pushcfunction(L, luaopen_rd);
+	lua_setfield(L, -2, "rd");
+	lua_pop(L, 1);
+
+	const char *home = rd_home();
+	lua_getglobal(L, "package");
+	lua_pushfstring(L, "%s/runtime/lua/?.lua;%s/stdlib/?.lua;%s/stdlib/?/init.lua", home, home, home);
+	lua_setfield(L, -2, "path");
+	lua_pushliteral(L, "");
+	lua_setfield(L, -2, "cpath"); /* no C modules but ours */
+	lua_pop(L, 1);
+	return L;
+}
+
+void rd_lua_end_read(lua_State *L)
+{
+	rd_lua_ctx *ctx = rd_lua_context(L);
+	if (ctx->txn_lazy_read && ctx->txn) {
+		rd_store_read_end(ctx->store, ctx->txn);
+		ctx->txn = NULL;
+	}
+}
+
+void rd_lua_close(lua_State *L)
+{
+	if (L) {
+		rd_lua_end_read(L);
+		lua_close(L);
+	}
+}

@@ -1,0 +1,27 @@
+-- redressd configuration (Lua). Relative paths are relative to the directory
+-- redressd is started from. PORT and DATA_DIR come from the environment when set.
+return {
+  listen = "127.0.0.1:" .. (os.getenv("PORT") or "8080"),
+  data_dir = os.getenv("DATA_DIR") or "./var",
+
+  -- Pack folders to load; complaints go to default_pack (the first when unset).
+  packs = { "policies/retail" },
+  default_pack = "retail",
+
+  limits = {
+    max_body_bytes = 1024 * 1024,         -- larger bodies get 413 before they are read
+    max_batch = 256,                      -- requests per durable write transaction, at most
+    map_size = 64 * 1024 * 1024,          -- initial LMDB map; it grows when full
+    policy_instructions = 10000000,       -- per policy call
+    policy_memory = 32 * 1024 * 1024,     -- bytes a policy call may add to its VM
+  },
+
+  -- Bearer tokens and their roles: intake, agent, read, admin (admin may do everything).
+  -- Replace these demo tokens before exposing the daemon beyond localhost.
+  tokens = {
+    ["demo-admin-token"] = { "admin" },
+    ["demo-intake-token"] = { "intake" },
+    ["demo-agent-token"] = { "agent" },
+    ["demo-read-token"] = { "read" },
+  },
+}

@@ -1,0 +1,363 @@
+/* http.c — h2o handlers: one entry point, answers from Lua or the engine. */
+#define _GNU_SOURCE
+#include "http.h"
+
+#include <lauxlib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "metrics.h"
+
+static rd_server *the_server; /* the engine callback has no user pointer */
+
+/* Lives in the request's pool: when h2o frees a request whose client went
+ * away, dispose() detaches it from the job so the answer is dropped. */
+struct pending {
+	rd_job *job;
+	h2o_req_t *req;
+};
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 422: return "Unprocessable Entity";
+	case 503: return "Service Unavailable";
+	default: return status < 400 ? "OK" : "Internal Server Error";
+	}
+}
+
+static void respond(h2o_req_t *req, const char *route, int status, const char *ctype, const char *body,
+		    size_t len, int replay)
+{
+	req->res.status = status;
+	req->res.reason = reason(status);
+	req->res.content_length = len;
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype, strlen(ctype));
+	if (replay)
+		h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("idempotent-replay"), 0, NULL,
+				      H2O_STRLIT("true"));
+	rd_metrics_request(route, status);
+	h2o_send_inline(req, body, len);
+}
+
+#define JSON "application/json; charset=utf-8"
+
+static void respond_error(h2o_req_t *req, const char *route, int status, const char *code, const char *msg)
+{
+	char body[512];
+	int n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\",\"field\":null}}", code,
+			 msg);
+	respond(req, route, status, JSON, body, (size_t)n, 0);
+}
+
+static void pending_dispose(void *p)
+{
+	struct pending *pd = p;
+	if (pd->job)
+		pd->job->owner = NULL;
+}
+
+void rd_server_job_done(rd_job *job)
+{
+	struct pending *pd = job->owner;
+	if (the_server)
+		the_server->inflight--;
+	if (pd) {
+		pd->job = NULL;
+		respond(pd->req, job->route, job->status, JSON, job->resp, job->resp_len, job->replay);
+	}
+	rd_job_free(job);
+}
+
+static char *dup_iov(const char *base, size_t len)
+{
+	char *s = malloc(len + 1);
+	if (s) {
+		if (len)
+			memcpy(s, base, len);
+		s[len] = '\0';
+	}
+	return s;
+}
+
+static void push_header(lua_State *L, h2o_req_t *req, const char *name, size_t nlen, const char *field)
+{
+	ssize_t i = h2o_find_header_by_str(&req->headers, name, nlen, -1);
+	if (i != -1) {
+		h2o_iovec_t v = req->headers.entries[i].value;
+		lua_pushlstring(L, v.base, v.len);
+		lua_setfield(L, -2, field);
+	}
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Turns the API state's job table into an engine job; the body is copied
+ * from h2o's buffer, not from Lua. */
+static int submit_job(rd_server *srv, h2o_req_t *req, lua_State *L, const char *route, int64_t now)
+{
+	rd_job *job = calloc(1, sizeof *job);
+	if (!job)
+		return -1;
+	lua_getfield(L, -1, "kind");
+	lua_getfield(L, -2, "case_id");
+	lua_getfield(L, -3, "idem_key");
+	job->kind = strdup(luaL_optstring(L, -3, "complaint"));
+	job->case_id = lua_isstring(L, -2) ? strdup(lua_tostring(L, -2)) : NULL;
+	job->idem_key = lua_isstring(L, -1) ? strdup(lua_tostring(L, -1)) : NULL;
+	lua_pop(L, 3);
+	job->body = dup_iov(req->entity.base, req->entity.base ? req->entity.len : 0);
+	job->body_len = req->entity.base ? req->entity.len : 0;
+	job->now_ms = now;
+	job->route = route; /* a string constant from api.lua, kept alive by the registry */
+	if (!job->kind || !job->body) {
+		rd_job_free(job);
+		return -1;
+	}
+	struct pending *pd = h2o_mem_alloc_shared(&req->pool, sizeof *pd, pending_dispose);
+	pd->job = job;
+	pd->req = req;
+	job->owner = pd;
+	srv->inflight++;
+	rd_engine_submit(srv->engine, job);
+	return 0;
+}
+
+static const char *intern_route(lua_State *L, const char *route)
+{
+	/* Routes are few and fixed; keep each name alive in the registry so the
+	 * pointer stays valid for metrics after the Lua stack is popped. */
+	lua_getfield(L, LUA_REGISTRYINDEX, "rd.routes");
+	if (!lua_istable(L, -1)) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_setfield(L, LUA_REGISTRYINDEX, "rd.routes");
+	}
+	lua_getfield(L, -1, route);
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		lua_pushstring(L, route);
+		lua_pushvalue(L, -1);
+		lua_setfield(L, -3, route);
+	}
+	const char *s = lua_tostring(L, -1);
+	lua_pop(L, 2);
+	return s;
+}
+
+static int on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+	(void)self;
+	rd_server *srv = the_server;
+	lua_State *L = srv->api;
+	int top = lua_gettop(L);
+	int64_t now = wall_ms();
+
+	lua_getfield(L, LUA_REGISTRYINDEX, "rd.api.handle");
+	lua_createtable(L, 0, 8);
+	lua_pushlstring(L, req->method.base, req->method.len);
+	lua_setfield(L, -2, "method");
+	size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
+	lua_pushlstring(L, req->path.base, plen);
+	lua_setfield(L, -2, "path");
+	if (req->query_at != SIZE_MAX) {
+		lua_pushlstring(L, req->path.base + req->query_at + 1, req->path.len - req->query_at - 1);
+		lua_setfield(L, -2, "query");
+	}
+	if (req->entity.base) {
+		lua_pushlstring(L, req->entity.base, req->entity.len);
+		lua_setfield(L, -2, "body");
+	}
+	push_header(L, req, H2O_STRLIT("authorization"), "authorization");
+	push_header(L, req, H2O_STRLIT("idempotency-key"), "idempotency_key");
+	lua_pushboolean(L, srv->draining);
+	lua_setfield(L, -2, "draining");
+	lua_pushinteger(L, now);
+	lua_setfield(L, -2, "now_ms");
+
+	int rc = rd_lua_pcall(L, 1, 1);
+	rd_lua_end_read(L);
+	if (rc != LUA_OK || !lua_istable(L, -1)) {
+		rd_log(RD_LOG_ERROR, "api failure", "error", lua_tostring(L, -1), NULL);
+		lua_settop(L, top);
+		respond_error(req, "unknown", 500, "internal", "internal error; nothing was written");
+		return 0;
+	}
+	lua_getfield(L, -1, "route");
+	const char *route = intern_route(L, luaL_optstring(L, -1, "unknown"));
+	lua_pop(L, 1);
+
+	lua_getfield(L, -1, "replay");
+	int replay = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	lua_getfield(L, -1, "job");
+	if (lua_istable(L, -1)) {
+		if (submit_job(srv, req, L, route, now) != 0) {
+			lua_settop(L, top);
+			respond_error(req, route, 500, "internal", "out of memory");
+			return 0;
+		}
+		lua_settop(L, top);
+		return 0;
+	}
+	lua_pop(L, 1);
+	lua_getfield(L, -1, "status");
+	lua_getfield(L, -2, "body");
+	lua_getfield(L, -3, "content_type");
+	size_t len;
+	const char *body = lua_tolstring(L, -2, &len);
+	int status = (int)lua_tointeger(L, -3);
+	const char *ctype = luaL_optstring(L, -1, JSON);
+	respond(req, route, status ? status : 500, ctype, body ? body : "", body ? len : 0, replay);
+	lua_settop(L, top);
+	return 0;
+}
+
+/* h2o refuses an oversized body from Content-Length before reading it,
+ * with a plain-text 413. This filter rewrites that one answer into our JSON
+ * error so that every error has the same shape. */
+static const char too_large_body[] =
+	"{\"error\":{\"code\":\"payload_too_large\",\"message\":\"request body is larger than limits.max_body_bytes\",\"field\":null}}";
+
+struct json413_ostream {
+	h2o_ostream_t super;
+};
+
+static void json413_send(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *bufs, size_t cnt,
+			 h2o_send_state_t state)
+{
+	(void)bufs;
+	(void)cnt;
+	h2o_iovec_t body = h2o_iovec_init(too_large_body, sizeof too_large_body - 1);
+	if (h2o_send_state_is_in_progress(state)) {
+		h2o_ostream_send_next(self, req, NULL, 0, state);
+		return;
+	}
+	h2o_ostream_send_next(self, req, &body, 1, state);
+}
+
+static void json413_setup(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
+{
+	if (req->res.status == 413) {
+		req->res.content_length = sizeof too_large_body - 1;
+		ssize_t i = h2o_find_header(&req->res.headers, H2O_TOKEN_CONTENT_TYPE, -1);
+		if (i != -1)
+			req->res.headers.entries[i].value = h2o_iovec_init(H2O_STRLIT(JSON));
+		h2o_iovec_t p = req->input.path;
+		const char *route = "unknown";
+		if (p.len >= 14 && memcmp(p.base, "/v1/complaints", 14) == 0)
+			route = "complaints";
+		else if (p.len >= 10 && memcmp(p.base, "/v1/cases/", 10) == 0)
+			route = "events";
+		else if (p.len >= 10 && memcmp(p.base, "/v1/outbox", 10) == 0)
+			route = "outbox_ack";
+		rd_metrics_request(route, 413);
+		struct json413_ostream *os = (void *)h2o_add_ostream(req, sizeof *os, slot);
+		os->super.do_send = json413_send;
+		slot = &os->super.next;
+	}
+	h2o_setup_next_ostream(req, slot);
+	(void)self;
+}
+
+static void on_accept(uv_stream_t *listener, int status)
+{
+	rd_server *srv = listener->data;
+	if (status != 0 || srv->draining)
+		return;
+	uv_tcp_t *conn = malloc(sizeof *conn);
+	if (!conn)
+		return;
+	uv_tcp_init(listener->loop, conn);
+	if (uv_accept(listener, (uv_stream_t *)conn) != 0) {
+		uv_close((uv_handle_t *)conn, (uv_close_cb)free);
+		return;
+	}
+	h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)conn, (uv_close_cb)free);
+	h2o_accept(&srv->accept_ctx, sock);
+}
+
+int rd_server_start(rd_server *srv, uv_loop_t *loop, lua_State *api, rd_engine *engine, const char *host,
+		    int port, size_t max_body, char *err, size_t errlen)
+{
+	memset(srv, 0, sizeof *srv);
+	the_server = srv;
+	srv->loop = loop;
+	srv->api = api;
+	srv->engine = engine;
+
+	h2o_config_init(&srv->config);
+	srv->config.max_request_entity_size = max_body;
+	srv->config.server_name = h2o_iovec_init(H2O_STRLIT("redressd"));
+	h2o_hostconf_t *host_conf = h2o_config_register_host(&srv->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+	h2o_pathconf_t *path = h2o_config_register_path(host_conf, "/", 0);
+	h2o_handler_t *handler = h2o_create_handler(path, sizeof *handler);
+	handler->on_req = on_req;
+	/* the 413 is sent before path lookup, through the host's fallback path */
+	h2o_filter_t *f = h2o_create_filter(&host_conf->fallback_path, sizeof *f);
+	f->on_setup_ostream = json413_setup;
+	f = h2o_create_filter(path, sizeof *f);
+	f->on_setup_ostream = json413_setup;
+
+	h2o_context_init(&srv->ctx, loop, &srv->config);
+	srv->accept_ctx.ctx = &srv->ctx;
+	srv->accept_ctx.hosts = srv->config.hosts;
+
+	struct sockaddr_in addr;
+	int rc = uv_ip4_addr(host, port, &addr);
+	if (rc == 0)
+		rc = uv_tcp_init(loop, &srv->listener);
+	if (rc == 0) {
+		srv->listener.data = srv;
+		rc = uv_tcp_bind(&srv->listener, (struct sockaddr *)&addr, 0);
+		if (rc == 0)
+			rc = uv_listen((uv_stream_t *)&srv->listener, 1024, on_accept);
+		if (rc != 0)
+			uv_close((uv_handle_t *)&srv->listener, NULL);
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, uv_strerror(rc));
+		return -1;
+	}
+	srv->listening = 1;
+	struct sockaddr_storage bound;
+	int blen = sizeof bound;
+	uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&bound, &blen);
+	srv->port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
+	return 0;
+}
+
+void rd_server_stop_accepting(rd_server *srv)
+{
+	srv->draining = 1;
+	if (srv->listening) {
+		uv_close((uv_handle_t *)&srv->listener, NULL);
+		srv->listening = 0;
+	}
+	h2o_context_request_shutdown(&srv->ctx);
+}
+
+void rd_server_dispose(rd_server *srv)
+{
+	h2o_context_dispose(&srv->ctx);
+	h2o_config_dispose(&srv->config);
+	the_server = NULL;
+}

@@ -1,0 +1,36 @@
+/* http.h — the HTTP/1.1 front door (h2o on libuv). Routing, validation and
+ * reads are done by the API Lua state (runtime/lua/redress/api.lua) on the
+ * loop thread; writes become engine jobs answered after their commit. */
+#ifndef RD_HTTP_H
+#define RD_HTTP_H
+
+#include <h2o.h>
+#include <lua.h>
+
+#include "../bindings/bindings.h"
+#include "engine.h"
+
+typedef struct rd_server {
+	uv_loop_t *loop;
+	h2o_globalconf_t config;
+	h2o_context_t ctx;
+	h2o_accept_ctx_t accept_ctx;
+	uv_tcp_t listener;
+	int listening;
+	lua_State *api;          /* the API state: loop thread only */
+	rd_engine *engine;
+	int draining;
+	long inflight;           /* jobs submitted and not yet answered */
+	int port;                /* the bound port */
+} rd_server;
+
+/* Binds host:port (port 0: any free port) and starts serving. */
+int rd_server_start(rd_server *srv, uv_loop_t *loop, lua_State *api, rd_engine *engine, const char *host,
+		    int port, size_t max_body, char *err, size_t errlen);
+/* Stops accepting; new requests on open connections get 503. */
+void rd_server_stop_accepting(rd_server *srv);
+/* Engine callback: answers a finished job (loop thread). */
+void rd_server_job_done(rd_job *job);
+void rd_server_dispose(rd_server *srv);
+
+#endif

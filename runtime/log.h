@@ -1,0 +1,18 @@
+/* log.h — JSON-lines logs on stderr: one object per line, safe from any thread. */
+#ifndef RD_LOG_H
+#define RD_LOG_H
+
+#include <stddef.h>
+
+enum rd_log_level { RD_LOG_DEBUG, RD_LOG_INFO, RD_LOG_WARN, RD_LOG_ERROR };
+
+void rd_log_set_level(enum rd_log_level lvl);
+/* fields: alternating key, value strings, NULL-terminated. A value that
+ * starts with "#" is written as a raw JSON number (the "#" is dropped). */
+void rd_log(enum rd_log_level lvl, const char *msg, ...);
+
+/* Appends s as a JSON string literal (with quotes) to buf; returns the new
+ * length, or a length >= cap when it did not fit. */
+size_t rd_json_quote(char *buf, size_t len, size_t cap, const char *s);
+
+#endif

@@ -1,0 +1,194 @@
+--- The `act` collector a handler receives: each method validates its
+-- arguments at once (the error points at the policy's line) and records one
+-- action. Policies return nothing; what they decide is what they collected.
+local M = {}
+
+M.OFFER_KINDS = {
+  coupon = true, free_delivery = true, gift = true, free_service = true,
+  repair = true, replacement = true, partial_refund = true, refund = true,
+}
+M.STATUSES = {
+  received = true, acknowledged = true, investigating = true, awaiting_customer = true,
+  resolved = true, follow_up = true, closed = true, rejected = true, reopened = true,
+  manual_review = true,
+}
+
+-- Errors carry no position here; the public wrapper re-raises them at the
+-- policy's line.
+local function fail(action, field, msg)
+  error(string.format("%s: %s %s", action, field, msg), 0)
+end
+
+local function check_table(action, spec)
+  if type(spec) ~= "table" then
+    error(string.format("%s: expects a table of fields, got %s", action, type(spec)), 0)
+  end
+end
+
+local function opt_string(action, spec, field, maxlen)
+  local v = spec[field]
+  if v ~= nil and (type(v) ~= "string" or (maxlen and #v > maxlen)) then
+    fail(action, field, "must be a string" .. (maxlen and (" of at most " .. maxlen .. " bytes") or ""))
+  end
+  return v
+end
+
+local RTL = { fa = true, ar = true, he = true, ur = true }
+
+-- Replaces {name} placeholders with vars[name]; a missing one is an error.
+-- In right-to-left languages each value is wrapped in Unicode first-strong
+-- isolates (U+2068 … U+2069) so an id or amount cannot reorder the sentence.
+local function render(action, text, vars, lang)
+  local rtl = RTL[lang:match("^(%a+)")]
+  return (text:gsub("{([%w_]+)}", function(k)
+    local v = vars[k]
+    if v == nil then fail(action, "template", "uses {" .. k .. "} but no value was given for it") end
+    if rtl then return "\u{2068}" .. tostring(v) .. "\u{2069}" end
+    return tostring(v)
+  end))
+end
+
+--- A new collector for pack p deciding on case.
+function M.new(p, case)
+  local actions, explanation = {}, {}
+  local offers_before = case.offers and #case.offers or 0
+  local act, impl = {}, {}
+
+  local function language()
+    local want = case.language or "en"
+    if p.templates[want] then return want end
+    local base = want:match("^(%a+)")
+    if base and p.templates[base] then return base end
+    return p.languages[1]
+  end
+
+  local function wording(action, spec)
+    check_table(action, spec)
+    local name = spec.template
+    if type(name) ~= "string" then fail(action, "template", "must name a template") end
+    local lang = language()
+    local text = p.templates[lang][name]
+    if not text then fail(action, "template", "'" .. name .. "' is not in templates/" .. lang .. ".lua") end
+    -- {name} falls back to the template "customer" ("valued customer").
+    local vars = {
+      name = case.customer and case.customer.name or p.templates[lang].customer or "",
+      case_id = case.id, category = case.category,
+      order_id = case.order and case.order.id or "",
+    }
+    if spec.vars ~= nil then
+      if type(spec.vars) ~= "table" then fail(action, "vars", "must be a table") end
+      for k, v in pairs(spec.vars) do
+        if type(k) ~= "string" or (type(v) ~= "string" and type(v) ~= "number") then
+          fail(action, "vars", "must map names to strings or numbers")
+        end
+        vars[k] = v
+      end
+    end
+    return { type = action, template = name, language = lang, text = render(action, text, vars, lang),
+      next_contact = opt_string(action, spec, "next_contact", 200) }
+  end
+
+  --- act:acknowledge{template = "ack", vars = {…}, next_contact = "…"}
+  function impl.acknowledge(spec)
+    actions[#actions + 1] = wording("acknowledge", spec)
+  end
+
+  --- act:message{template = "…", vars = {…}}
+  function impl.message(spec)
+    actions[#actions + 1] = wording("message", spec)
+  end
+
+  --- act:offer{kind = "coupon", amount = 500, currency = "EUR", reason = "…"}
+  function impl.offer(spec)
+    check_table("offer", spec)
+    if not M.OFFER_KINDS[spec.kind] then
+      fail("offer", "kind", "must be one of coupon, free_delivery, gift, free_service, repair, replacement, partial_refund, refund")
+    end
+    local amount = spec.amount or 0
+    if math.type(amount) ~= "integer" or amount < 0 then
+      fail("offer", "amount", "must be a non-negative integer in minor units (cents), got " .. tostring(spec.amount))
+    end
+    local currency = spec.currency or (case.order and case.order.currency) or p.currency
+    if amount > 0 and (type(currency) ~= "string" or not currency:match("^%u%u%u$")) then
+      fail("offer", "currency", "must be an ISO 4217 code such as EUR")
+    end
+    local n = offers_before
+    for _, a in ipairs(actions) do if a.type == "offer" then n = n + 1 end end
+    actions[#actions + 1] = { type = "offer", id = "O" .. (n + 1), kind = spec.kind, amount = amount,
+      currency = currency, reason = opt_string("offer", spec, "reason", 500) }
+  end
+
+  --- act:escalate{tier = 2, team = "…", reason = "…"}
+  function impl.escalate(spec)
+    check_table("escalate", spec)
+    if math.type(spec.tier) ~= "integer" or spec.tier < 1 or spec.tier > 9 then
+      fail("escalate", "tier", "must be an integer from 1 to 9")
+    end
+    actions[#actions + 1] = { type = "escalate", tier = spec.tier,
+      team = opt_string("escalate", spec, "team", 100), reason = opt_string("escalate", spec, "reason", 500) }
+  end
+
+  --- act:set{status = "…", tags = {"…"}, facts = {key = value}}
+  function impl.set(spec)
+    check_table("set", spec)
+    if spec.status ~= nil and not M.STATUSES[spec.status] then
+      fail("set", "status", "must be a case status, got " .. tostring(spec.status))
+    end
+    if spec.tags ~= nil then
+      if type(spec.tags) ~= "table" then fail("set", "tags", "must be a list of strings") end
+      for _, t in ipairs(spec.tags) do
+        if type(t) ~= "string" then fail("set", "tags", "must be a list of strings") end
+      end
+    end
+    if spec.facts ~= nil then
+      if type(spec.facts) ~= "table" then fail("set", "facts", "must be a table") end
+      for k, v in pairs(spec.facts) do
+        local tv = type(v)
+        if type(k) ~= "string" or (tv ~= "string" and tv ~= "number" and tv ~= "boolean") then
+          fail("set", "facts", "must map names to strings, numbers or booleans")
+        end
+      end
+    end
+    local facts
+    if spec.facts then
+      facts = {}
+      for k, v in pairs(spec.facts) do facts[k] = v end
+    end
+    local tags
+    if spec.tags then tags = table.move(spec.tags, 1, #spec.tags, 1, {}) end
+    actions[#actions + 1] = { type = "set", status = spec.status, tags = tags, facts = facts }
+  end
+
+  --- act:explain(code, text): a reason a business user can read.
+  function impl.explain(code, text)
+    if type(code) ~= "string" or not code:match("^[%w_.%-]+$") then
+      fail("explain", "code", "must be a word such as late_delivery")
+    end
+    if type(text) ~= "string" then fail("explain", "text", "must be a string") end
+    explanation[#explanation + 1] = { code = code, text = text }
+  end
+
+  for name, fn in pairs(impl) do
+    act[name] = function(self, ...)
+      if self ~= act then error(name .. ": call it as act:" .. name .. "(…)", 2) end
+      local ok, err = pcall(fn, ...)
+      if not ok then error(err, 2) end
+    end
+  end
+  setmetatable(act, {
+    __index = function(_, k) error("act has no method '" .. tostring(k) .. "'", 2) end,
+    __newindex = function() error("act is read-only", 2) end,
+    __metatable = false,
+  })
+
+  local collector = { act = act }
+  function collector.explain_auto(code, text)
+    explanation[#explanation + 1] = { code = code, text = text }
+  end
+  function collector.result()
+    return actions, explanation
+  end
+  return collector
+end
+
+return M

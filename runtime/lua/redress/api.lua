@@ -1,0 +1,293 @@
+--- The HTTP API, on the loop thread: routing, authentication, input checks
+-- and every read. Writes leave here as a job for the engine thread; reads
+-- run in a read-only transaction opened on first use (runtime/http.c).
+local rd = require "rd"
+local json = require "redress.json"
+local time = require "redress.time"
+local config = require "redress.config"
+local validate = require "redress.validate"
+local store = require "redress.store"
+local act = require "redress.act"
+
+local M = {}
+
+local JSON_NULL = json.null
+
+local function err(status, code, message, field)
+  return { status = status, body = json.encode { error = { code = code, message = message, field = field or JSON_NULL } } }
+end
+
+local function unescape(s)
+  s = s:gsub("+", " ")
+  return (s:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+end
+
+local function parse_query(q)
+  local t = {}
+  if q then
+    for pair in q:gmatch("[^&]+") do
+      local k, v = pair:match("^([^=]*)=?(.*)$")
+      t[unescape(k)] = unescape(v)
+    end
+  end
+  return t
+end
+
+-- route name → roles allowed (admin is always allowed)
+local ROLES = {
+  metrics = { read = true },
+  complaints = { intake = true, agent = true },
+  events = { agent = true },
+  case = { read = true, agent = true },
+  cases = { read = true, agent = true },
+  outbox = { agent = true },
+  outbox_ack = { agent = true },
+}
+
+local function authorize(self, req, route)
+  local allowed = ROLES[route]
+  if not allowed then return nil end
+  local h = req.authorization
+  local tok = h and h:match("^[Bb]earer%s+(%S+)%s*$")
+  local roles = tok and self.config.tokens[tok]
+  if not roles then
+    return err(401, "unauthorized", "a valid bearer token is required (Authorization: Bearer <token>)")
+  end
+  if roles.admin then return nil end
+  for r in pairs(roles) do
+    if allowed[r] then return nil end
+  end
+  local need = {}
+  for r in pairs(allowed) do need[#need + 1] = r end
+  table.sort(need)
+  need[#need + 1] = "admin"
+  return err(403, "forbidden", "this token's roles do not allow " .. route .. " (needs one of: " ..
+    table.concat(need, ", ") .. ")")
+end
+
+local function check_idem_key(req)
+  local k = req.idempotency_key
+  if k == nil then return nil end
+  if #k < 1 or #k > 200 or k:find("[^\32-\126]") then
+    return err(422, "validation_failed", "Idempotency-Key must be 1–200 printable ASCII characters", "Idempotency-Key")
+  end
+  return nil
+end
+
+local function cases_list(q)
+  local limit = 50
+  if q.limit then
+    limit = math.tointeger(tonumber(q.limit))
+    if not limit or limit < 1 or limit > 500 then
+      return err(422, "validation_failed", "limit must be an integer from 1 to 500", "limit")
+    end
+  end
+  if q.status and not act.STATUSES[q.status] then
+    return err(422, "validation_failed", "status must be a case status", "status")
+  end
+  local tier
+  if q.tier then
+    tier = math.tointeger(tonumber(q.tier))
+    if not tier or tier < 0 then return err(422, "validation_failed", "tier must be an integer ≥ 0", "tier") end
+  end
+  local after_ms, before_ms
+  for _, k in ipairs { "opened_after", "opened_before" } do
+    if q[k] then
+      local ms, why = time.parse(q[k])
+      if not ms then return err(422, "validation_failed", k .. ": " .. why, k) end
+      if k == "opened_after" then after_ms = ms else before_ms = ms end
+    end
+  end
+  if q.cursor and not store.valid_case_id(q.cursor) then
+    return err(422, "validation_failed", "cursor is not one this API gave out", "cursor")
+  end
+
+  local function match(c)
+    return (not q.status or c.status == q.status) and (not tier or c.tier == tier) and
+      (not q.customer or c.customer.id == q.customer) and
+      (not after_ms or c.opened_ms > after_ms) and (not before_ms or c.opened_ms < before_ms)
+  end
+
+  -- Scan in key order from the cursor; stop after limit matches or a scan
+  -- budget, handing back the last id looked at as the next cursor.
+  local out, last, scanned, more = {}, q.cursor, 0, false
+  local budget = 20000
+  while #out < limit do
+    local ids, vals
+    if q.customer then
+      ids = store.customer_case_ids(q.customer, last, 256)
+      vals = {}
+      for i, id in ipairs(ids) do vals[i] = store.get_case_json(id) end
+    else
+      ids, vals = rd.range("cases", last and (last .. "\0") or nil, nil, 256)
+    end
+    if #ids == 0 then more = false; break end
+    more = true
+    for i, id in ipairs(ids) do
+      last = id
+      scanned = scanned + 1
+      local s = vals[i]
+      if s and match(json.decode(s)) then
+        out[#out + 1] = s
+        if #out == limit then break end
+      end
+    end
+    if #ids < 256 and #out < limit then more = false; break end
+    if scanned >= budget then break end
+  end
+  local next_cursor = more and last or nil
+  -- A full page may be followed by nothing; one more probe tells.
+  if next_cursor and #out == limit then
+    local ids = q.customer and store.customer_case_ids(q.customer, last, 1) or rd.range("cases", last .. "\0", nil, 1)
+    if #ids == 0 then next_cursor = nil end
+  end
+  return { status = 200, body = '{"cases":[' .. table.concat(out, ",") .. '],"next_cursor":' ..
+    (next_cursor and ('"' .. next_cursor .. '"') or "null") .. "}" }
+end
+
+local function case_get(id)
+  local s = store.get_case_json(id)
+  if not s then return err(404, "not_found", "no case " .. id) end
+  local tl = store.timeline_json(id)
+  return { status = 200, body = '{"case":' .. s .. ',"timeline":[' .. table.concat(tl, ",") .. "]}" }
+end
+
+local function outbox_get(q)
+  local after, limit = 0, 100
+  if q.after then
+    after = math.tointeger(tonumber(q.after))
+    if not after or after < 0 then return err(422, "validation_failed", "after must be an integer ≥ 0", "after") end
+  end
+  if q.limit then
+    limit = math.tointeger(tonumber(q.limit))
+    if not limit or limit < 1 or limit > 1000 then
+      return err(422, "validation_failed", "limit must be an integer from 1 to 1000", "limit")
+    end
+  end
+  local items = store.outbox_after(after, limit)
+  local next_after = after
+  if #items > 0 then next_after = json.decode(items[#items]).seq end
+  return { status = 200, body = '{"items":[' .. table.concat(items, ",") .. '],"next_after":' ..
+    string.format("%d", next_after) .. "}" }
+end
+
+local function check_ack(body)
+  local t, code, msg, field = json.decode_object(body)
+  if not t then return err(400, code, msg, field) end
+  if type(t.seqs) ~= "table" or #t.seqs == 0 then
+    return err(422, "validation_failed", "seqs must be a non-empty list of outbox sequence numbers", "seqs")
+  end
+  if #t.seqs > 10000 then return err(422, "validation_failed", "at most 10000 seqs at once", "seqs") end
+  for i, s in ipairs(t.seqs) do
+    local n = type(s) == "number" and math.tointeger(s)
+    if not n or n < 1 then return err(422, "validation_failed", "seqs must hold positive integers", "seqs[" .. i .. "]") end
+  end
+  return nil
+end
+
+-- A replay of a committed request is answered here from the stored record;
+-- a key reused with another body is a 409 whatever that body holds. A key
+-- whose first request is still in the engine's batch is not visible yet:
+-- the engine makes the same check inside its transaction.
+local function idem_precheck(scope, req)
+  local k = req.idempotency_key
+  if not k then return nil end
+  local rec = store.idem_get(scope .. k)
+  if not rec then return nil end
+  if rec.hash ~= rd.sha256(req.body or "") then
+    return err(409, "idempotency_conflict", "this Idempotency-Key was used before with a different body")
+  end
+  return { status = rec.status, body = rec.body, replay = true }
+end
+
+-- Checks a write body on the loop thread, so a bad request is refused at
+-- once instead of waiting for a commit. The engine checks again.
+local function precheck_complaint(body)
+  local t, code, msg, field = json.decode_object(body)
+  if not t then return err(400, code, msg, field) end
+  local ok, e = validate.complaint(t)
+  if not ok then return err(e.status, e.code, e.message, e.field) end
+  return nil
+end
+
+local function precheck_event(body)
+  local t, code, msg, field = json.decode_object(body)
+  if not t then return err(400, code, msg, field) end
+  local etype, e = validate.event(t)
+  if not etype then return err(e.status, e.code, e.message, e.field) end
+  return nil
+end
+
+-- path → route name, method → handler
+local function route_of(method, path)
+  if path == "/healthz" then return "healthz", method == "GET" end
+  if path == "/metrics" then return "metrics", method == "GET" end
+  if path == "/v1/complaints" then return "complaints", method == "POST" end
+  if path == "/v1/cases" then return "cases", method == "GET" end
+  if path == "/v1/outbox" then return "outbox", method == "GET" end
+  if path == "/v1/outbox/ack" then return "outbox_ack", method == "POST" end
+  local id, rest = path:match("^/v1/cases/([^/]+)(.*)$")
+  if id then
+    if rest == "" then return "case", method == "GET", id end
+    if rest == "/events" then return "events", method == "POST", id end
+  end
+  return nil
+end
+
+function M.new(config_path)
+  local self = { config = config.load(config_path) }
+
+  local function handle(req)
+    local route, method_ok, id = route_of(req.method, req.path)
+    if not route then
+      local r = err(404, "not_found", "no such route: " .. req.method .. " " .. req.path)
+      r.route = "unknown"
+      return r
+    end
+    local r = (function()
+      if route == "healthz" then
+        if req.draining then return { status = 503, body = '{"status":"draining"}' } end
+        if not method_ok then return err(405, "method_not_allowed", "use GET") end
+        return { status = 200, body = '{"status":"ok"}' }
+      end
+      if req.draining then return err(503, "draining", "the daemon is shutting down; retry shortly") end
+      local denied = authorize(self, req, route)
+      if denied then return denied end
+      if not method_ok then
+        return err(405, "method_not_allowed", req.method .. " is not allowed on " .. req.path)
+      end
+      local q = parse_query(req.query)
+      if route == "metrics" then
+        return { status = 200, body = rd.metrics(), content_type = "text/plain; version=0.0.4; charset=utf-8" }
+      elseif route == "complaints" then
+        local bad = check_idem_key(req) or idem_precheck("c\0", req) or precheck_complaint(req.body)
+        if bad then return bad end
+        return { job = { kind = "complaint", idem_key = req.idempotency_key } }
+      elseif route == "events" then
+        local bad = check_idem_key(req)
+        if bad then return bad end
+        if not store.get_case_json(id) then return err(404, "not_found", "no case " .. id) end
+        bad = idem_precheck("e\0" .. id .. "\0", req) or precheck_event(req.body)
+        if bad then return bad end
+        return { job = { kind = "event", case_id = id, idem_key = req.idempotency_key } }
+      elseif route == "case" then
+        return case_get(id)
+      elseif route == "cases" then
+        return cases_list(q)
+      elseif route == "outbox" then
+        return outbox_get(q)
+      elseif route == "outbox_ack" then
+        local bad = check_ack(req.body)
+        if bad then return bad end
+        return { job = { kind = "outbox_ack" } }
+      end
+    end)()
+    r.route = route
+    return r
+  end
+
+  self.handle_fn = handle
+  return self
+end
+
+return M

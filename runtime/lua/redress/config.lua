@@ -1,0 +1,112 @@
+--- The daemon's config file: a Lua chunk that returns a table. It runs in a
+-- small environment (os.getenv, tonumber, string, math) so an operator can
+-- read PORT or DATA_DIR from the environment. Every mistake is reported as
+-- "FILE: field: what is wrong".
+local M = {}
+
+local ROLES = { intake = true, agent = true, admin = true, read = true }
+
+M.defaults = {
+  max_body_bytes = 1024 * 1024,
+  max_batch = 256,
+  map_size = 64 * 1024 * 1024,
+  policy_instructions = 10000000,
+  policy_memory = 32 * 1024 * 1024,
+}
+
+local function fail(path, field, msg)
+  error(string.format("%s: %s: %s", path, field, msg), 0)
+end
+
+local function env_for_config()
+  return {
+    os = { getenv = os.getenv }, tonumber = tonumber, tostring = tostring,
+    string = string, math = math, table = table, pairs = pairs, ipairs = ipairs,
+  }
+end
+
+--- Loads and validates the config file at path; returns the normalized table.
+function M.load(path)
+  local f, err = io.open(path, "r")
+  if not f then error("cannot read config " .. tostring(err), 0) end
+  local src = f:read("a")
+  f:close()
+  local chunk, perr = load(src, "@" .. path, "t", env_for_config())
+  if not chunk then error(perr, 0) end
+  local ok, raw = pcall(chunk)
+  if not ok then error(tostring(raw), 0) end
+  if type(raw) ~= "table" then fail(path, "(file)", "must return a table") end
+  return M.normalize(raw, path)
+end
+
+--- Validates a config table; returns a normalized copy.
+function M.normalize(raw, path)
+  path = path or "config"
+  local c = { limits = {}, tokens = {}, packs = {} }
+
+  local listen = raw.listen or "127.0.0.1:8080"
+  if type(listen) == "table" then
+    c.host, c.port = listen.host or "127.0.0.1", listen.port
+  elseif type(listen) == "string" then
+    local h, p = listen:match("^([^:]+):(%d+)$")
+    if not h then fail(path, "listen", "must be \"host:port\", got " .. string.format("%q", listen)) end
+    c.host, c.port = h, tonumber(p)
+  else
+    fail(path, "listen", "must be a \"host:port\" string")
+  end
+  c.port = math.tointeger(tonumber(c.port))
+  if not c.port or c.port < 0 or c.port > 65535 then fail(path, "listen", "port must be 0–65535") end
+  if not c.host:match("^%d+%.%d+%.%d+%.%d+$") then
+    fail(path, "listen", "host must be an IPv4 address such as 127.0.0.1 or 0.0.0.0")
+  end
+
+  if type(raw.data_dir) ~= "string" or raw.data_dir == "" then
+    fail(path, "data_dir", "must be a directory path")
+  end
+  c.data_dir = raw.data_dir
+
+  if type(raw.packs) ~= "table" or #raw.packs == 0 then
+    fail(path, "packs", "must list at least one pack directory")
+  end
+  for i, p in ipairs(raw.packs) do
+    if type(p) ~= "string" then fail(path, "packs[" .. i .. "]", "must be a directory path") end
+    c.packs[i] = p
+  end
+  if raw.default_pack ~= nil and type(raw.default_pack) ~= "string" then
+    fail(path, "default_pack", "must be a pack name")
+  end
+  c.default_pack = raw.default_pack
+
+  local limits = raw.limits or {}
+  if type(limits) ~= "table" then fail(path, "limits", "must be a table") end
+  for k, v in pairs(limits) do
+    if M.defaults[k] == nil then fail(path, "limits." .. tostring(k), "unknown limit") end
+    if math.type(v) ~= "integer" or v <= 0 then
+      fail(path, "limits." .. k, "must be a positive integer")
+    end
+  end
+  for k, d in pairs(M.defaults) do c.limits[k] = limits[k] or d end
+
+  local tokens = raw.tokens or {}
+  if type(tokens) ~= "table" then fail(path, "tokens", "must map token strings to role lists") end
+  for tok, roles in pairs(tokens) do
+    if type(tok) ~= "string" or #tok < 8 then
+      fail(path, "tokens", "each token must be a string of at least 8 characters")
+    end
+    if type(roles) ~= "table" or #roles == 0 then
+      fail(path, "tokens[" .. tok:sub(1, 4) .. "…]", "must be a list of roles")
+    end
+    local set = {}
+    for _, r in ipairs(roles) do
+      if not ROLES[r] then
+        fail(path, "tokens[" .. tok:sub(1, 4) .. "…]", "unknown role " .. string.format("%q", tostring(r)) ..
+          " (roles: intake, agent, admin, read)")
+      end
+      set[r] = true
+    end
+    c.tokens[tok] = set
+  end
+  return c
+end
+
+return M

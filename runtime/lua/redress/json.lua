@@ -1,0 +1,93 @@
+--- JSON for the runtime: lua-cjson with the daemon's settings, plus the
+-- pieces cjson 2.1 lacks (empty arrays, strict input checks).
+local cjson = require "cjson"
+
+local M = {}
+
+local codec = cjson.new()
+codec.decode_max_depth(32)
+codec.encode_max_depth(64)
+codec.decode_invalid_numbers(false)
+codec.encode_invalid_numbers(false)
+codec.encode_sparse_array(false, 0, 0)
+codec.encode_number_precision(14)
+
+M.null = cjson.null
+
+-- cjson 2.1 encodes an empty table as {}. Arrays that may be empty are
+-- passed through M.array, which swaps an empty one for this sentinel; encode
+-- turns the sentinel back into []. Input strings may not contain NUL (they
+-- are refused in M.decode_object), so the sentinel cannot come from a user.
+local EMPTY = "\0[]\0"
+local EMPTY_JSON = '"\\u0000[]\\u0000"'
+
+--- Marks t as a JSON array: returns t, or the empty-array sentinel.
+function M.array(t)
+  if t == nil or next(t) == nil then return EMPTY end
+  return t
+end
+
+--- Encodes v; tables passed through M.array become [] when empty.
+function M.encode(v)
+  local s = codec.encode(v)
+  if s:find(EMPTY_JSON, 1, true) then
+    s = s:gsub('"\\u0000%[%]\\u0000"', "[]")
+  end
+  return s
+end
+
+--- Decodes trusted JSON (what the store holds).
+function M.decode(s)
+  return codec.decode(s)
+end
+
+-- Walks decoded input: every string (keys too) must be valid UTF-8 and free
+-- of NUL; returns the dotted path of the first bad string.
+local function check_strings(v, path)
+  local t = type(v)
+  if t == "string" then
+    if not utf8.len(v) then return path, "invalid_utf8" end
+    if v:find("\0", 1, true) then return path, "nul" end
+  elseif t == "table" then
+    for k, x in pairs(v) do
+      local kp = type(k) == "number" and (path .. "[" .. k .. "]") or
+        (path == "" and tostring(k) or (path .. "." .. tostring(k)))
+      if type(k) == "string" then
+        local p, why = check_strings(k, kp)
+        if p then return p, why end
+      end
+      local p, why = check_strings(x, kp)
+      if p then return p, why end
+    end
+  end
+  return nil
+end
+
+--- Decodes an untrusted request body that must be a JSON object.
+-- Returns the table, or nil, code, message, field.
+function M.decode_object(body)
+  if body == nil or body == "" then
+    return nil, "invalid_json", "the request body is empty; a JSON object is required"
+  end
+  if not utf8.len(body) then
+    return nil, "invalid_utf8", "the request body is not valid UTF-8"
+  end
+  if not body:find("^%s*{") then
+    return nil, "invalid_json", "the request body must be a JSON object"
+  end
+  local ok, v = pcall(codec.decode, body)
+  if not ok then
+    local msg = tostring(v):gsub("^.-: ", "")
+    return nil, "invalid_json", "the request body is not valid JSON: " .. msg
+  end
+  local path, why = check_strings(v, "")
+  if path then
+    if why == "invalid_utf8" then
+      return nil, "invalid_utf8", "a string in the body is not valid UTF-8", path ~= "" and path or nil
+    end
+    return nil, "validation_failed", "strings may not contain NUL characters", path ~= "" and path or nil
+  end
+  return v
+end
+
+return M

@@ -1,0 +1,141 @@
+--- The store layout: which named database holds what, under which key.
+-- Values are JSON; keys are built here and nowhere else.
+--   cases        case id ("C" + 10 digits)            → case
+--   events       case id .. u32be(seq)                 → event
+--   decisions    case id .. u32be(event seq)           → decision
+--   outbox       u64be(seq)                            → {seq, case_id, type, action, created_at}
+--   customers    customer id .. "\0" .. case id        → "" (index)
+--   idempotency  scope .. "\0" .. key                  → {hash, status, body}
+--   meta         "schema_version", "next_case", "next_outbox"
+local rd = require "rd"
+local json = require "redress.json"
+
+local M = {}
+
+local ID_LEN = 11
+
+--- Makes sure a case has its array and object fields (a decoded case has
+-- {} where it had []).
+function M.case_shape(c)
+  if type(c.tags) ~= "table" then c.tags = {} end
+  if type(c.offers) ~= "table" then c.offers = {} end
+  if type(c.escalations) ~= "table" then c.escalations = {} end
+  if type(c.facts) ~= "table" then c.facts = {} end
+  return c
+end
+
+-- The sentinel json.array returns for an empty array is a string; encode
+-- through these helpers so it is always in place.
+local function encode_case(c)
+  local t, o, e = c.tags, c.offers, c.escalations
+  c.tags, c.offers, c.escalations = json.array(t), json.array(o), json.array(e)
+  local s = json.encode(c)
+  c.tags, c.offers, c.escalations = t, o, e
+  return s
+end
+
+function M.encode_decision(d)
+  local a, x = d.actions, d.explanation
+  d.actions, d.explanation = json.array(a), json.array(x)
+  for _, act in ipairs(a) do
+    if act.tags then act.tags = json.array(act.tags) end
+  end
+  local s = json.encode(d)
+  d.actions, d.explanation = a, x
+  return s
+end
+
+local function counter(name)
+  local v = tonumber(rd.get("meta", name) or "0") + 1
+  rd.put("meta", name, tostring(v))
+  return v
+end
+
+function M.next_case_id()
+  return string.format("C%010d", counter("next_case"))
+end
+
+function M.valid_case_id(id)
+  return type(id) == "string" and #id == ID_LEN and id:match("^C%d+$") ~= nil
+end
+
+function M.get_case_json(id)
+  if not M.valid_case_id(id) then return nil end
+  return rd.get("cases", id)
+end
+
+function M.get_case(id)
+  local s = M.get_case_json(id)
+  if not s then return nil end
+  return M.case_shape(json.decode(s))
+end
+
+--- Stores the case; returns its JSON.
+function M.put_case(c)
+  local s = encode_case(c)
+  rd.put("cases", c.id, s)
+  return s
+end
+
+function M.put_event(case_id, e)
+  rd.put("events", case_id .. string.pack(">I4", e.seq), json.encode(e))
+end
+
+function M.put_decision(case_id, d)
+  rd.put("decisions", case_id .. string.pack(">I4", d.event_seq), M.encode_decision(d))
+end
+
+--- The timeline of a case: event, decision, event, decision … as JSON texts.
+function M.timeline_json(case_id)
+  local hi = case_id .. "\255\255\255\255\255"
+  local ek, ev = rd.range("events", case_id, hi, 1e9)
+  local dk, dv = rd.range("decisions", case_id, hi, 1e9)
+  local decisions = {}
+  for i, k in ipairs(dk) do decisions[k] = dv[i] end
+  local out = {}
+  for i, k in ipairs(ek) do
+    out[#out + 1] = ev[i]
+    if decisions[k] then out[#out + 1] = decisions[k] end
+  end
+  return out
+end
+
+function M.index_customer(customer_id, case_id)
+  rd.put("customers", customer_id .. "\0" .. case_id, "")
+end
+
+function M.customer_case_ids(customer_id, after, limit)
+  local prefix = customer_id .. "\0"
+  local from = after and (prefix .. after .. "\0") or prefix
+  local keys = rd.range("customers", from, prefix .. "\255", limit)
+  local ids = {}
+  for i, k in ipairs(keys) do ids[i] = k:sub(#prefix + 1) end
+  return ids
+end
+
+function M.outbox_add(case_id, action, now_iso)
+  local seq = counter("next_outbox")
+  local item = { seq = seq, case_id = case_id, type = action.type, action = action, created_at = now_iso }
+  if action.tags then action.tags = json.array(action.tags) end
+  rd.put("outbox", string.pack(">I8", seq), json.encode(item))
+end
+
+function M.outbox_after(after, limit)
+  local _, vals = rd.range("outbox", string.pack(">I8", after + 1), nil, limit)
+  return vals
+end
+
+function M.outbox_ack(seq)
+  return rd.del("outbox", string.pack(">I8", seq))
+end
+
+function M.idem_get(key)
+  local s = rd.get("idempotency", key)
+  return s and json.decode(s)
+end
+
+function M.idem_put(key, rec)
+  rd.put("idempotency", key, json.encode(rec))
+end
+
+return M

@@ -1,0 +1,51 @@
+--- Time as integer milliseconds since the Unix epoch, UTC; RFC 3339 text.
+local M = {}
+
+--- Formats ms as "2026-11-23T10:00:00.000Z".
+function M.format(ms)
+  local s = ms // 1000
+  return os.date("!%Y-%m-%dT%H:%M:%S", s) .. string.format(".%03dZ", ms % 1000)
+end
+
+local function days_from_civil(y, m, d)
+  y = m <= 2 and y - 1 or y
+  local era = (y >= 0 and y or y - 399) // 400
+  local yoe = y - era * 400
+  local doy = (153 * (m + (m > 2 and -3 or 9)) + 2) // 5 + d - 1
+  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+  return era * 146097 + doe - 719468
+end
+
+local mdays = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
+
+--- Parses RFC 3339 ("2026-11-23T10:00:00Z", "…+07:00", fractions, or a bare
+-- date "2026-11-23" as midnight UTC). Returns ms, or nil and a reason.
+function M.parse(s)
+  if type(s) ~= "string" then return nil, "not a string" end
+  local y, mo, d, rest = s:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)(.*)$")
+  if not y then return nil, "not an RFC 3339 date-time" end
+  y, mo, d = tonumber(y), tonumber(mo), tonumber(d)
+  if mo < 1 or mo > 12 or d < 1 or d > mdays[mo] then return nil, "no such date" end
+  if mo == 2 and d == 29 and not (y % 4 == 0 and (y % 100 ~= 0 or y % 400 == 0)) then
+    return nil, "no such date"
+  end
+  local h, mi, sec, frac, zone = 0, 0, 0, "", "Z"
+  if rest ~= "" then
+    local hh, mm, ss, fr, z = rest:match("^[Tt ](%d%d):(%d%d):(%d%d)(%.?%d*)(.*)$")
+    if not hh then return nil, "not an RFC 3339 date-time" end
+    h, mi, sec, frac, zone = tonumber(hh), tonumber(mm), tonumber(ss), fr, z
+    if h > 23 or mi > 59 or sec > 60 then return nil, "no such time" end
+  end
+  local offset = 0
+  if zone ~= "Z" and zone ~= "z" then
+    local sign, oh, om = zone:match("^([+-])(%d%d):(%d%d)$")
+    if not sign then return nil, "missing or bad time zone offset" end
+    offset = (tonumber(oh) * 60 + tonumber(om)) * (sign == "+" and 1 or -1)
+  end
+  local ms = 0
+  if #frac > 1 then ms = math.floor(tonumber("0" .. frac) * 1000 + 0.5) end
+  local days = days_from_civil(y, mo, d)
+  return ((days * 86400 + h * 3600 + mi * 60 + sec - offset * 60) * 1000) + ms
+end
+
+return M

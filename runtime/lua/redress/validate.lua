@@ -1,0 +1,168 @@
+--- Validation of complaint and event bodies. Each check returns the
+-- normalized value, or nil and an error {status, code, message, field}.
+local time = require "redress.time"
+
+local M = {}
+
+M.CHANNELS = { email = true, phone = true, chat = true, social = true, web = true, in_person = true, letter = true }
+M.SEVERITIES = { low = true, medium = true, high = true, critical = true }
+M.STATES = { calm = true, frustrated = true, aggressive = true }
+M.FAULTS = { company = true, customer = true, third_party = true, none = true }
+
+-- The events a client may post, with their data fields:
+-- { field, type, required, check }.
+M.EVENTS = {
+  ["customer.replied"] = { { "message", "string", true } },
+  ["agent.note"] = { { "note", "string", true } },
+  ["investigation.concluded"] = {
+    { "justified", "boolean", true }, { "fault", "string", false, M.FAULTS }, { "findings", "string", false },
+  },
+  ["approval.granted"] = { { "approval_id", "string", false } },
+  ["approval.denied"] = { { "approval_id", "string", false } },
+  ["offer.accepted"] = { { "offer_id", "string", true } },
+  ["offer.declined"] = { { "offer_id", "string", true } },
+  ["case.resolved"] = { { "resolution", "string", false } },
+  ["satisfaction.reported"] = { { "score", "integer", true, { min = 1, max = 5 } } },
+  ["case.reopened"] = { { "reason", "string", false } },
+}
+
+local function bad(field, msg)
+  return nil, { status = 422, code = "validation_failed", message = msg, field = field }
+end
+
+local function str(t, key, field, required, maxlen, set)
+  local v = t[key]
+  if v == nil then
+    if required then return bad(field, field .. " is required") end
+    return true
+  end
+  if type(v) ~= "string" then return bad(field, field .. " must be a string") end
+  if required and v == "" then return bad(field, field .. " must not be empty") end
+  if maxlen and utf8.len(v) > maxlen then
+    return bad(field, field .. " is longer than " .. maxlen .. " characters")
+  end
+  if set and not set[v] then
+    local names = {}
+    for k in pairs(set) do names[#names + 1] = k end
+    table.sort(names)
+    return bad(field, field .. " must be one of: " .. table.concat(names, ", "))
+  end
+  return true
+end
+
+local function object(v, field, required)
+  if v == nil then
+    if required then return bad(field, field .. " is required") end
+    return true
+  end
+  if type(v) ~= "table" or (next(v) ~= nil and #v > 0) then
+    return bad(field, field .. " must be an object")
+  end
+  return true
+end
+
+local function check_all(list)
+  for _, r in ipairs(list) do
+    local ok, err = table.unpack(r)
+    if not ok then return nil, err end
+  end
+  return true
+end
+
+--- Checks a decoded complaint; returns the normalized complaint or nil, err.
+function M.complaint(c)
+  local ok, err = object(c.customer, "customer", true)
+  if not ok then return nil, err end
+  ok, err = check_all {
+    { str(c.customer, "id", "customer.id", true, 200) },
+    { str(c.customer, "name", "customer.name", false, 200) },
+    { str(c.customer, "email", "customer.email", false, 320) },
+    { str(c, "channel", "channel", true, nil, M.CHANNELS) },
+    { str(c, "category", "category", true, 100) },
+    { str(c, "description", "description", true, 20000) },
+    { str(c, "language", "language", false, 35) },
+    { str(c, "severity", "severity", false, nil, M.SEVERITIES) },
+    { str(c, "customer_state", "customer_state", false, nil, M.STATES) },
+    { str(c, "wants", "wants", false, 100) },
+    { str(c, "jurisdiction", "jurisdiction", false, 10) },
+    { str(c, "brand", "brand", false, 100) },
+    { object(c.order, "order", false) },
+  }
+  if not ok then return nil, err end
+  if c.language and not c.language:match("^%a%a%a?[%w%-]*$") then
+    return bad("language", "language must be a BCP 47 tag such as en, th, fa-IR")
+  end
+  local order = c.order
+  if order then
+    ok, err = check_all {
+      { str(order, "id", "order.id", false, 200) },
+      { str(order, "currency", "order.currency", false) },
+    }
+    if not ok then return nil, err end
+    if order.amount ~= nil then
+      -- cjson 2.1 decodes every number as a float; integral ones become integers.
+      order.amount = type(order.amount) == "number" and math.tointeger(order.amount) or order.amount
+      if math.type(order.amount) ~= "integer" or order.amount < 0 then
+        return bad("order.amount", "order.amount must be a non-negative integer in minor units (cents)")
+      end
+      if order.currency == nil then return bad("order.currency", "order.currency is required with order.amount") end
+    end
+    if order.currency ~= nil and not order.currency:match("^%u%u%u$") then
+      return bad("order.currency", "order.currency must be an ISO 4217 code such as EUR")
+    end
+    for _, k in ipairs { "purchased_at", "delivered_at" } do
+      if order[k] ~= nil then
+        local _, why = time.parse(order[k])
+        if why then return bad("order." .. k, "order." .. k .. ": " .. why) end
+      end
+    end
+  end
+  return {
+    customer = { id = c.customer.id, name = c.customer.name, email = c.customer.email },
+    channel = c.channel, category = c.category, description = c.description,
+    language = c.language or "en", severity = c.severity or "medium",
+    customer_state = c.customer_state or "calm", wants = c.wants,
+    jurisdiction = c.jurisdiction, brand = c.brand, order = order,
+  }
+end
+
+--- Checks a decoded event; returns type, data or nil, err.
+function M.event(e)
+  if e.type == nil then return bad("type", "type is required") end
+  if type(e.type) ~= "string" then return bad("type", "type must be a string") end
+  local spec = M.EVENTS[e.type]
+  if not spec then
+    local names = {}
+    for k in pairs(M.EVENTS) do names[#names + 1] = k end
+    table.sort(names)
+    return nil, { status = 422, code = "unknown_event_type", field = "type",
+      message = "unknown event type " .. string.format("%q", e.type) .. "; known: " .. table.concat(names, ", ") }
+  end
+  local ok, err = object(e.data, "data", false)
+  if not ok then return nil, err end
+  local data = e.data or {}
+  for _, f in ipairs(spec) do
+    local name, ty, required, rule = f[1], f[2], f[3], f[4]
+    local field, v = "data." .. name, data[name]
+    if v == nil then
+      if required then return bad(field, field .. " is required for " .. e.type) end
+    elseif ty == "integer" then
+      v = type(v) == "number" and math.tointeger(v) or v
+      data[name] = v
+      if math.type(v) ~= "integer" then return bad(field, field .. " must be an integer") end
+      if rule and (v < rule.min or v > rule.max) then
+        return bad(field, string.format("%s must be between %d and %d", field, rule.min, rule.max))
+      end
+    elseif type(v) ~= ty then
+      return bad(field, field .. " must be a " .. ty)
+    elseif rule and not rule[v] then
+      local names = {}
+      for k in pairs(rule) do names[#names + 1] = k end
+      table.sort(names)
+      return bad(field, field .. " must be one of: " .. table.concat(names, ", "))
+    end
+  end
+  return e.type, data
+end
+
+return M

@@ -1,0 +1,195 @@
+/* main.c — redressd: load the config, open the store, start the engine
+ * thread, serve HTTP on the loop, drain on SIGTERM/SIGINT. */
+#define _GNU_SOURCE
+#include <lauxlib.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../bindings/bindings.h"
+#include "engine.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "store.h"
+#include "version.h"
+
+struct daemon {
+	uv_loop_t *loop;
+	rd_store store;
+	rd_engine engine;
+	rd_server server;
+	lua_State *api;
+	rd_lua_ctx api_ctx;
+	uv_signal_t sigterm, sigint;
+	uv_timer_t drain_timer;
+	int draining;
+	int drain_ticks;
+	int flush_ticks;
+};
+
+struct settings {
+	char host[256];
+	int port;
+	char data_dir[4096];
+	size_t max_body;
+	int max_batch;
+	size_t map_size;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: redressd -c CONFIG.lua\n"
+		   "       redressd --version\n"
+		   "Starts the redress complaint policy daemon with the given config file.\n");
+}
+
+/* Loads the config through redress.api (which validates it) and reads the
+ * few settings the C side needs. */
+static int load_api(struct daemon *d, const char *config_path, struct settings *st)
+{
+	lua_State *L = rd_lua_new(&d->api_ctx, NULL);
+	if (!L) {
+		fprintf(stderr, "redressd: out of memory\n");
+		return -1;
+	}
+	d->api = L;
+	lua_getglobal(L, "require");
+	lua_pushliteral(L, "redress.api");
+	if (rd_lua_pcall(L, 1, 1) != LUA_OK)
+		goto fail;
+	lua_getfield(L, -1, "new");
+	lua_pushstring(L, config_path);
+	if (rd_lua_pcall(L, 1, 1) != LUA_OK)
+		goto fail;
+	lua_getfield(L, -1, "handle_fn");
+	lua_setfield(L, LUA_REGISTRYINDEX, "rd.api.handle");
+	lua_getfield(L, -1, "config");
+	lua_getfield(L, -1, "host");
+	snprintf(st->host, sizeof st->host, "%s", lua_tostring(L, -1));
+	lua_getfield(L, -2, "port");
+	st->port = (int)lua_tointeger(L, -1);
+	lua_getfield(L, -3, "data_dir");
+	snprintf(st->data_dir, sizeof st->data_dir, "%s", lua_tostring(L, -1));
+	lua_getfield(L, -4, "limits");
+	lua_getfield(L, -1, "max_body_bytes");
+	st->max_body = (size_t)lua_tointeger(L, -1);
+	lua_getfield(L, -2, "max_batch");
+	st->max_batch = (int)lua_tointeger(L, -1);
+	lua_getfield(L, -3, "map_size");
+	st->map_size = (size_t)lua_tointeger(L, -1);
+	lua_settop(L, 0);
+	return 0;
+fail:
+	fprintf(stderr, "redressd: %s\n", lua_tostring(L, -1));
+	return -1;
+}
+
+static void drain_tick(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+	d->drain_ticks++;
+	/* In-flight jobs finish (the engine keeps committing); after they are
+	 * answered, give the sockets a moment to flush, then stop. */
+	if (d->server.inflight > 0 && d->drain_ticks < 600) {
+		d->flush_ticks = 0;
+		return;
+	}
+	if (++d->flush_ticks < 3)
+		return;
+	uv_timer_stop(t);
+	uv_stop(d->loop);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	struct daemon *d = h->data;
+	if (d->draining)
+		return;
+	d->draining = 1;
+	char sig[16];
+	snprintf(sig, sizeof sig, "#%d", signum);
+	rd_log(RD_LOG_INFO, "draining", "signal", sig, NULL);
+	rd_server_stop_accepting(&d->server);
+	uv_timer_init(d->loop, &d->drain_timer);
+	d->drain_timer.data = d;
+	uv_timer_start(&d->drain_timer, drain_tick, 10, 50);
+}
+
+int main(int argc, char **argv)
+{
+	const char *config_path = NULL;
+	for (int i = 1; i < argc; i++) {
+		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
+			config_path = argv[++i];
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("redressd %s\n", RD_VERSION);
+			return 0;
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "redressd: unknown argument '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!config_path) {
+		usage(stderr);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	rd_metrics_init();
+
+	static struct daemon d;
+	struct settings st;
+	memset(&st, 0, sizeof st);
+	if (load_api(&d, config_path, &st) != 0)
+		return 2;
+
+	char err[2048];
+	if (rd_store_open(&d.store, st.data_dir, st.map_size, err, sizeof err) != RD_OK) {
+		fprintf(stderr, "redressd: %s\n", err);
+		rd_log(RD_LOG_ERROR, "cannot open store", "error", err, NULL);
+		return 1;
+	}
+	d.api_ctx.store = &d.store;
+	d.api_ctx.txn_lazy_read = 1;
+	rd_metrics_set_map(rd_store_used_bytes(&d.store), d.store.map_size);
+
+	d.loop = uv_default_loop();
+	if (rd_engine_start(&d.engine, d.loop, &d.store, config_path, st.max_batch, rd_server_job_done, err,
+			    sizeof err) != 0) {
+		fprintf(stderr, "redressd: %s\n", err);
+		rd_log(RD_LOG_ERROR, "cannot start the engine", "error", err, NULL);
+		rd_store_close(&d.store);
+		return 1;
+	}
+	if (rd_server_start(&d.server, d.loop, d.api, &d.engine, st.host, st.port, st.max_body, err, sizeof err) != 0) {
+		fprintf(stderr, "redressd: %s\n", err);
+		rd_log(RD_LOG_ERROR, "cannot listen", "error", err, NULL);
+		rd_engine_stop(&d.engine);
+		rd_store_close(&d.store);
+		return 1;
+	}
+	uv_signal_init(d.loop, &d.sigterm);
+	uv_signal_init(d.loop, &d.sigint);
+	d.sigterm.data = d.sigint.data = &d;
+	uv_signal_start(&d.sigterm, on_signal, SIGTERM);
+	uv_signal_start(&d.sigint, on_signal, SIGINT);
+
+	char port[16];
+	snprintf(port, sizeof port, "#%d", d.server.port);
+	rd_log(RD_LOG_INFO, "listening", "host", st.host, "port", port, "data_dir", st.data_dir, "version",
+	       RD_VERSION, NULL);
+
+	uv_run(d.loop, UV_RUN_DEFAULT);
+
+	rd_engine_stop(&d.engine);  /* commits and answers anything left */
+	uv_run(d.loop, UV_RUN_NOWAIT);
+	rd_store_close(&d.store);
+	rd_lua_close(d.api);
+	rd_log(RD_LOG_INFO, "stopped", NULL);
+	return 0;
+}

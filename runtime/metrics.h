@@ -1,0 +1,16 @@
+/* metrics.h — counters and histograms, rendered as Prometheus text. Safe from
+ * any thread (one mutex; updates are rare next to the work they count). */
+#ifndef RD_METRICS_H
+#define RD_METRICS_H
+
+#include <stddef.h>
+
+void rd_metrics_init(void);
+void rd_metrics_request(const char *route, int status);
+void rd_metrics_decision(const char *outcome);
+void rd_metrics_commit(size_t batch, double seconds);
+void rd_metrics_set_map(size_t used, size_t size);
+/* Renders into a malloc'd buffer; caller frees. */
+char *rd_metrics_render(size_t *len);
+
+#endif

@@ -1,0 +1,256 @@
+/* store.c — LMDB environment, named databases, map growth, data-dir lock. */
+#define _GNU_SOURCE
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const db_names[RD_DB_COUNT] = {
+	[RD_DB_META] = "meta",
+	[RD_DB_CASES] = "cases",
+	[RD_DB_EVENTS] = "events",
+	[RD_DB_DECISIONS] = "decisions",
+	[RD_DB_OUTBOX] = "outbox",
+	[RD_DB_CUSTOMERS] = "customers",
+	[RD_DB_IDEMPOTENCY] = "idempotency",
+};
+
+const char *rd_db_name(enum rd_db db)
+{
+	return (unsigned)db < RD_DB_COUNT ? db_names[db] : "?";
+}
+
+int rd_db_from_name(const char *name)
+{
+	for (int i = 0; i < RD_DB_COUNT; i++)
+		if (strcmp(db_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+int rd_store_error(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS: return RD_OK;
+	case MDB_NOTFOUND: return RD_ENOTFOUND;
+	case MDB_MAP_FULL:
+	case MDB_TXN_FULL: return RD_EMAPFULL;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH: return RD_ECORRUPT;
+	case EINVAL:
+	case MDB_BAD_VALSIZE:
+	case MDB_BAD_DBI: return RD_EINVAL;
+	default: return RD_EIO;
+	}
+}
+
+const char *rd_store_strerror(int rc)
+{
+	switch (rc) {
+	case RD_OK: return "ok";
+	case RD_ENOTFOUND: return "not found";
+	case RD_EMAPFULL: return "store map full";
+	case RD_EIO: return "store I/O error";
+	case RD_ELOCKED: return "data directory in use by another process";
+	case RD_ECORRUPT: return "store corrupted";
+	case RD_EINVAL: return "invalid store argument";
+	case RD_ESCHEMA: return "store schema is newer than this binary";
+	default: return "unknown store error";
+	}
+}
+
+/* The lock file outlives crashes harmlessly: flock is released by the kernel
+ * when the holder dies, so a SIGKILLed daemon never blocks its successor. */
+static int take_dir_lock(rd_store *s, const char *dir, char *err, size_t errlen)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/redressd.lock", dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return RD_EIO;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		char pid[32] = "";
+		ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		snprintf(err, errlen, "data directory %s is in use by another redressd (pid %s); stop it first",
+			 dir, pid[0] ? pid : "unknown");
+		close(fd);
+		return RD_ELOCKED;
+	}
+	char pid[32];
+	int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		close(fd);
+		return RD_EIO;
+	}
+	s->lock_fd = fd;
+	return RD_OK;
+}
+
+static int check_schema(rd_store *s, char *err, size_t errlen)
+{
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc)
+		goto fail;
+	for (int i = 0; i < RD_DB_COUNT; i++) {
+		rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &s->dbi[i]);
+		if (rc) {
+			mdb_txn_abort(txn);
+			goto fail;
+		}
+	}
+	MDB_val k = { 14, "schema_version" }, v;
+	rc = mdb_get(txn, s->dbi[RD_DB_META], &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		char buf[16];
+		int n = snprintf(buf, sizeof buf, "%d", RD_SCHEMA_VERSION);
+		v.mv_size = (size_t)n;
+		v.mv_data = buf;
+		rc = mdb_put(txn, s->dbi[RD_DB_META], &k, &v, 0);
+	} else if (rc == 0) {
+		char buf[16] = "";
+		memcpy(buf, v.mv_data, v.mv_size < 15 ? v.mv_size : 15);
+		if (atoi(buf) > RD_SCHEMA_VERSION) {
+			mdb_txn_abort(txn);
+			snprintf(err, errlen, "store in %s has schema %s; this redressd knows up to %d",
+				 s->path, buf, RD_SCHEMA_VERSION);
+			return RD_ESCHEMA;
+		}
+	}
+	if (rc) {
+		mdb_txn_abort(txn);
+		goto fail;
+	}
+	rc = mdb_txn_commit(txn);
+	if (rc)
+		goto fail;
+	return RD_OK;
+fail:
+	snprintf(err, errlen, "cannot open store in %s: %s", s->path, mdb_strerror(rc));
+	return rd_store_error(rc);
+}
+
+int rd_store_open(rd_store *s, const char *dir, size_t initial_map, char *err, size_t errlen)
+{
+	memset(s, 0, sizeof *s);
+	s->lock_fd = -1;
+	snprintf(s->path, sizeof s->path, "%s", dir);
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create data directory %s: %s", dir, strerror(errno));
+		return RD_EIO;
+	}
+	int rc = take_dir_lock(s, dir, err, errlen);
+	if (rc)
+		return rc;
+	pthread_rwlock_init(&s->resize_lock, NULL);
+
+	rc = mdb_env_create(&s->env);
+	if (rc)
+		goto fail;
+	mdb_env_set_maxdbs(s->env, RD_DB_COUNT + 4);
+	mdb_env_set_maxreaders(s->env, 126);
+	/* An existing store may be larger than initial_map; LMDB keeps the larger. */
+	s->map_size = initial_map ? initial_map : (size_t)64 << 20;
+	rc = mdb_env_set_mapsize(s->env, s->map_size);
+	if (rc)
+		goto fail;
+	/* MDB_NOTLS: read txns are tied to the caller, not the thread slot, so
+	 * the loop thread and tools can hold them freely. Default sync mode:
+	 * every commit is durable when mdb_txn_commit returns. */
+	rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0644);
+	if (rc)
+		goto fail;
+	MDB_envinfo info;
+	mdb_env_info(s->env, &info);
+	s->map_size = info.me_mapsize;
+	rc = check_schema(s, err, errlen);
+	if (rc) {
+		rd_store_close(s);
+		return rc;
+	}
+	return RD_OK;
+fail:
+	snprintf(err, errlen, "cannot open store in %s: %s", dir, mdb_strerror(rc));
+	rd_store_close(s);
+	return rd_store_error(rc);
+}
+
+void rd_store_close(rd_store *s)
+{
+	if (s->env) {
+		mdb_env_close(s->env);
+		s->env = NULL;
+		pthread_rwlock_destroy(&s->resize_lock);
+	}
+	if (s->lock_fd >= 0) {
+		close(s->lock_fd);
+		s->lock_fd = -1;
+	}
+}
+
+int rd_store_read_begin(rd_store *s, MDB_txn **txn)
+{
+	pthread_rwlock_rdlock(&s->resize_lock);
+	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
+	if (rc) {
+		pthread_rwlock_unlock(&s->resize_lock);
+		return rd_store_error(rc);
+	}
+	return RD_OK;
+}
+
+void rd_store_read_end(rd_store *s, MDB_txn *txn)
+{
+	mdb_txn_abort(txn);
+	pthread_rwlock_unlock(&s->resize_lock);
+}
+
+int rd_store_write_begin(rd_store *s, MDB_txn **txn)
+{
+	return rd_store_error(mdb_txn_begin(s->env, NULL, 0, txn));
+}
+
+int rd_store_commit(MDB_txn *txn)
+{
+	return rd_store_error(mdb_txn_commit(txn));
+}
+
+int rd_store_grow(rd_store *s)
+{
+	pthread_rwlock_wrlock(&s->resize_lock);
+	size_t next = s->map_size * 2;
+	int rc = mdb_env_set_mapsize(s->env, next);
+	if (rc == 0)
+		s->map_size = next;
+	pthread_rwlock_unlock(&s->resize_lock);
+	return rd_store_error(rc);
+}
+
+size_t rd_store_used_bytes(rd_store *s)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	mdb_env_info(s->env, &info);
+	mdb_env_stat(s->env, &st);
+	return (info.me_last_pgno + 1) * (size_t)st.ms_psize;
+}
+
+int rd_store_maybe_grow(rd_store *s)
+{
+	if (rd_store_used_bytes(s) * 4 > s->map_size * 3)
+		return rd_store_grow(s);
+	return RD_OK;
+}

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Install the Debian packages redress needs to build, run and test.
+# Idempotent: does nothing when every package is already installed.
+set -eu
+
+PACKAGES="build-essential cmake pkg-config
+libh2o-dev libuv1-dev liblmdb-dev liblua5.4-dev lua5.4 libssl-dev zlib1g-dev
+lua-cjson lua-cjson-dev lua-busted lua-socket curl valgrind lmdb-utils"
+
+missing=""
+for p in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing$missing" >&2
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+		echo "deps: missing packages:$missing (run as root or install them)" >&2
+		exit 1
+	fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update
+# shellcheck disable=SC2086
+$SUDO apt-get install -y --no-install-recommends $missing

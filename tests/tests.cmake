@@ -1,0 +1,40 @@
+# Every test runs under ctest. Lua specs run with busted on lua5.4 with
+# REDRESSD pointing at the daemon just built.
+find_program(BUSTED busted REQUIRED)
+
+set(REDRESS_TEST_ENV "REDRESSD=${CMAKE_BINARY_DIR}/redressd;REDRESS_CLI=${CMAKE_BINARY_DIR}/redress;REDRESS_ROOT=${CMAKE_SOURCE_DIR}")
+
+# C unit tests
+file(GLOB UNIT_SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_*.c)
+foreach(src ${UNIT_SOURCES})
+  get_filename_component(name ${src} NAME_WE)
+  add_executable(${name} ${src})
+  target_link_libraries(${name} PRIVATE redress_core)
+  add_test(NAME unit.${name} COMMAND ${name})
+  set_tests_properties(unit.${name} PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV}")
+  find_program(VALGRIND valgrind)
+  if(VALGRIND AND NOT REDRESS_SANITIZE)
+    add_test(NAME valgrind.${name}
+      COMMAND ${VALGRIND} --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect -q $<TARGET_FILE:${name}>)
+    set_tests_properties(valgrind.${name} PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV}")
+  endif()
+endforeach()
+
+# busted specs: Lua units (runtime Lua outside the daemon) and integration
+# specs that start a fresh redressd per spec.
+file(GLOB LUA_SPECS ${CMAKE_SOURCE_DIR}/tests/lua/*_spec.lua ${CMAKE_SOURCE_DIR}/tests/integration/*_spec.lua)
+foreach(spec ${LUA_SPECS})
+  get_filename_component(name ${spec} NAME_WE)
+  get_filename_component(dir ${spec} DIRECTORY)
+  get_filename_component(group ${dir} NAME)
+  add_test(NAME ${group}.${name}
+    COMMAND ${BUSTED} --lua=lua5.4 -o utfTerminal ${spec}
+    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(${group}.${name} PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV}" TIMEOUT 300)
+endforeach()
+
+# The crash test, short form: SIGKILL under load, restart, verify.
+add_test(NAME crash.short
+  COMMAND lua5.4 ${CMAKE_SOURCE_DIR}/tests/integration/crash_test.lua 3 4
+  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(crash.short PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV}" TIMEOUT 600)
