@@ -14,8 +14,8 @@
 
 /* Per-state context; lives as long as the state. */
 typedef struct rd_lua_ctx {
-	size_t mem_used;
-	size_t mem_limit;        /* 0: unlimited; set only during rd.sandbox_call */
+	long long mem_used;      /* signed: a state adopted mid-life frees blocks it never counted */
+	long long mem_limit;     /* 0: unlimited; set only during rd.sandbox_call */
 	long long instr_left;    /* budget of the running sandbox call */
 	int instr_exhausted;
 	int mem_tripped;         /* an allocation was refused by the cap */
@@ -38,6 +38,10 @@ void rd_lua_end_read(lua_State *L);
  * under lua_pcall with a traceback; on error returns non-zero and leaves the
  * message on the stack. The one protected-call helper for trusted code. */
 int rd_lua_pcall(lua_State *L, int nargs, int nresults);
+
+/* Installs the capped allocator on a state made by someone else (stock
+ * lua5.4 loading rd.so); a no-op on states from rd_lua_new. */
+void rd_lua_adopt(lua_State *L);
 
 /* Registers the `rd` module (luaopen style). */
 int luaopen_rd(lua_State *L);

@@ -14,7 +14,9 @@ static const char *const db_opts[] = { "meta", "cases", "events", "decisions", "
 
 static MDB_txn *current_txn(lua_State *L, rd_lua_ctx *ctx)
 {
-	if (ctx->txn == NULL && ctx->txn_lazy_read && ctx->store) {
+	if (ctx->store == NULL)
+		luaL_error(L, "store: this Lua state has no store");
+	if (ctx->txn == NULL && ctx->txn_lazy_read) {
 		int rc = rd_store_read_begin(ctx->store, &ctx->txn);
 		if (rc)
 			luaL_error(L, "store: %s", rd_store_strerror(rc));
@@ -191,7 +193,7 @@ static int l_sandbox_call(lua_State *L)
 	ctx->instr_left = instr > 0 ? instr : 0;
 	ctx->instr_exhausted = 0;
 	ctx->mem_tripped = 0;
-	ctx->mem_limit = mem > 0 ? ctx->mem_used + (size_t)mem : 0;
+	ctx->mem_limit = mem > 0 ? ctx->mem_used + mem : 0;
 	if (instr > 0)
 		lua_sethook(L, budget_hook, LUA_MASKCOUNT, HOOK_EVERY);
 	int rc = lua_pcall(L, nargs, LUA_MULTRET, 0);
@@ -253,6 +255,7 @@ int luaopen_rd(lua_State *L)
 		{ "metrics", l_metrics },
 		{ NULL, NULL },
 	};
+	rd_lua_adopt(L);
 	luaL_newlib(L, fns);
 	return 1;
 }

@@ -1,5 +1,8 @@
 /* state.c — making a Lua state: capped allocator, libraries, search path. */
+#define _GNU_SOURCE
 #include "bindings.h"
+
+#include <dlfcn.h>
 
 #include <lauxlib.h>
 #include <lua-cjson.h>
@@ -24,19 +27,19 @@ const char *rd_home(void)
 static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
 	rd_lua_ctx *ctx = ud;
-	size_t old = ptr ? osize : 0;
+	long long old = ptr ? (long long)osize : 0;
 	if (nsize == 0) {
 		free(ptr);
 		ctx->mem_used -= old;
 		return NULL;
 	}
-	if (ctx->mem_limit && nsize > old && ctx->mem_used + (nsize - old) > ctx->mem_limit) {
+	if (ctx->mem_limit && (long long)nsize > old && ctx->mem_used + ((long long)nsize - old) > ctx->mem_limit) {
 		ctx->mem_tripped = 1;
 		return NULL;
 	}
 	void *p = realloc(ptr, nsize);
 	if (p)
-		ctx->mem_used = ctx->mem_used - old + nsize;
+		ctx->mem_used = ctx->mem_used - old + (long long)nsize;
 	return p;
 }
 
@@ -67,6 +70,26 @@ rd_lua_ctx *rd_lua_context(lua_State *L)
 	void *ud;
 	lua_getallocf(L, &ud);
 	return ud;
+}
+
+void rd_lua_adopt(lua_State *L)
+{
+	void *ud;
+	if (lua_getallocf(L, &ud) == capped_alloc)
+		return;
+	/* Stock Lua allocates with realloc/free too, so its blocks can be freed
+	 * by capped_alloc. The context must outlive lua_close (which allocates
+	 * through it to the end), so it is malloc'd and kept for the process:
+	 * one small block per adopted state. */
+	/* lua_close unloads C modules before its last frees; pin this library
+	 * so capped_alloc is still mapped then. */
+	Dl_info info;
+	if (dladdr((void *)capped_alloc, &info) && info.dli_fname)
+		dlopen(info.dli_fname, RTLD_NOW | RTLD_NODELETE);
+	rd_lua_ctx *ctx = calloc(1, sizeof *ctx);
+	if (!ctx)
+		luaL_error(L, "rd: out of memory");
+	lua_setallocf(L, capped_alloc, ctx);
 }
 
 lua_State *rd_lua_new(rd_lua_ctx *ctx, rd_store *store)

@@ -2,7 +2,12 @@
 # REDRESSD pointing at the daemon just built.
 find_program(BUSTED busted REQUIRED)
 
-set(REDRESS_TEST_ENV "REDRESSD=${CMAKE_BINARY_DIR}/redressd;REDRESS_CLI=${CMAKE_BINARY_DIR}/redress;REDRESS_ROOT=${CMAKE_SOURCE_DIR}")
+set(REDRESS_TEST_ENV
+  "REDRESSD=${CMAKE_BINARY_DIR}/redressd"
+  "REDRESS_CLI=${CMAKE_BINARY_DIR}/redress"
+  "REDRESS_ROOT=${CMAKE_SOURCE_DIR}"
+  "LUA_CPATH_5_4=${CMAKE_BINARY_DIR}/lua/?.so;;"
+  "LUA_PATH_5_4=${CMAKE_SOURCE_DIR}/runtime/lua/?.lua;${CMAKE_SOURCE_DIR}/stdlib/?.lua;;")
 
 # C unit tests
 file(GLOB UNIT_SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_*.c)
@@ -22,7 +27,8 @@ endforeach()
 
 # busted specs: Lua units (runtime Lua outside the daemon) and integration
 # specs that start a fresh redressd per spec.
-file(GLOB LUA_SPECS ${CMAKE_SOURCE_DIR}/tests/lua/*_spec.lua ${CMAKE_SOURCE_DIR}/tests/integration/*_spec.lua)
+file(GLOB LUA_SPECS ${CMAKE_SOURCE_DIR}/tests/lua/*_spec.lua ${CMAKE_SOURCE_DIR}/tests/integration/*_spec.lua
+  ${CMAKE_SOURCE_DIR}/policies/*/spec/*_spec.lua)
 foreach(spec ${LUA_SPECS})
   get_filename_component(name ${spec} NAME_WE)
   get_filename_component(dir ${spec} DIRECTORY)

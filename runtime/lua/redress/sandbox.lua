@@ -15,7 +15,7 @@ end
 
 -- Strings share one metatable across the whole state; hide it so a policy
 -- cannot reach string functions the runtime itself uses.
-getmetatable("").__metatable = false
+debug.getmetatable("").__metatable = false
 
 --- Returns a fresh environment for one pack's code.
 -- modules: table name → value that `require` inside the sandbox may return.

@@ -1,0 +1,102 @@
+-- The act collector: each action, each validation error, wording.
+local rd = require "rd"
+local sandbox = require "redress.sandbox"
+local act_mod = require "redress.act"
+
+local pack = {
+  name = "t", version = "1.0.0", languages = { "en", "fa" }, currency = "EUR",
+  templates = {
+    en = { customer = "valued customer", ack = "Dear {name}, case {case_id}.", amt = "You get {amount}." },
+    fa = { customer = "مشتری گرامی", ack = "{name}، پرونده {case_id}." },
+  },
+}
+
+local function case(over)
+  local c = { id = "C0000000001", language = "en", customer = { id = "c1", name = "Anna" },
+    order = { id = "A1", amount = 1000, currency = "EUR" }, offers = {} }
+  for k, v in pairs(over or {}) do c[k] = v end
+  return c
+end
+
+-- Runs policy source `body` (a function body of (case, act)) in the sandbox.
+local function decide(body, c)
+  c = c or case()
+  local col = act_mod.new(pack, c)
+  local chunk = assert(sandbox.load("return function(case, act)\n" .. body .. "\nend", "t/policy.lua", sandbox.env()))
+  local _, fn = rd.sandbox_call(chunk, 1e6, 1e7)
+  local ok, err = rd.sandbox_call(fn, 1e6, 1e7, c, col.act)
+  if not ok then return nil, err end
+  return col.result()
+end
+
+describe("act", function()
+  it("renders an acknowledgement in the case language", function()
+    local actions = decide('act:acknowledge{ template = "ack", next_contact = "2 business days" }')
+    assert.same({ type = "acknowledge", template = "ack", language = "en",
+      text = "Dear Anna, case C0000000001.", next_contact = "2 business days" }, actions[1])
+  end)
+
+  it("falls back to the template 'customer' when there is no name", function()
+    local actions = decide('act:acknowledge{ template = "ack" }', case { customer = { id = "c1" } })
+    assert.equal("Dear valued customer, case C0000000001.", actions[1].text)
+  end)
+
+  it("isolates values inside right-to-left text", function()
+    local actions = decide('act:acknowledge{ template = "ack" }', case { language = "fa-IR" })
+    assert.equal("fa", actions[1].language)
+    assert.equal("\u{2068}Anna\u{2069}، پرونده \u{2068}C0000000001\u{2069}.", actions[1].text)
+  end)
+
+  it("falls back to the pack's first language", function()
+    local actions = decide('act:acknowledge{ template = "ack" }', case { language = "de" })
+    assert.equal("en", actions[1].language)
+  end)
+
+  it("collects offers with ids, defaulting the currency to the order's", function()
+    local actions = decide('act:offer{ kind = "coupon", amount = 500 }\nact:offer{ kind = "gift" }')
+    assert.same({ type = "offer", id = "O1", kind = "coupon", amount = 500, currency = "EUR" }, actions[1])
+    assert.equal("O2", actions[2].id)
+    assert.equal(0, actions[2].amount)
+  end)
+
+  it("numbers offers after the ones the case already has", function()
+    local actions = decide('act:offer{ kind = "gift" }', case { offers = { { id = "O1" }, { id = "O2" } } })
+    assert.equal("O3", actions[1].id)
+  end)
+
+  it("collects escalations, sets and explanations", function()
+    local actions, expl = decide([[
+      act:escalate{ tier = 2, team = "legal", reason = "fraud" }
+      act:set{ status = "investigating", tags = { "vip" }, facts = { score = 3 } }
+      act:explain("why", "Because.")]])
+    assert.same({ type = "escalate", tier = 2, team = "legal", reason = "fraud" }, actions[1])
+    assert.same({ type = "set", status = "investigating", tags = { "vip" }, facts = { score = 3 } }, actions[2])
+    assert.same({ { code = "why", text = "Because." } }, expl)
+  end)
+
+  local errors = {
+    { 'act:offer{ kind = "cash" }', "offer: kind must be one of" },
+    { 'act:offer{ kind = "coupon", amount = 5.5 }', "offer: amount must be a non%-negative integer" },
+    { 'act:offer{ kind = "coupon", amount = -1 }', "offer: amount must be a non%-negative integer" },
+    { 'act:offer{ kind = "coupon", amount = 100, currency = "euro" }', "offer: currency must be an ISO 4217 code" },
+    { 'act:offer("coupon")', "offer: expects a table of fields, got string" },
+    { 'act:escalate{ tier = 0 }', "escalate: tier must be an integer from 1 to 9" },
+    { 'act:escalate{ tier = 1, team = 5 }', "escalate: team must be a string" },
+    { 'act:set{ status = "done" }', "set: status must be a case status" },
+    { 'act:set{ tags = { 1 } }', "set: tags must be a list of strings" },
+    { 'act:set{ facts = { x = {} } }', "set: facts must map names to strings, numbers or booleans" },
+    { 'act:acknowledge{ template = "nope" }', "acknowledge: template 'nope' is not in templates/en.lua" },
+    { 'act:acknowledge{}', "acknowledge: template must name a template" },
+    { 'act:message{ template = "amt" }', "message: template uses {amount} but no value was given for it" },
+    { 'act:explain("bad code!", "x")', "explain: code must be a word" },
+    { 'act.offer{ kind = "gift" }', "offer: call it as act:offer" },
+    { 'act:refund{}', "act has no method 'refund'" },
+  }
+  for _, e in ipairs(errors) do
+    it("refuses " .. e[1] .. " at the policy's line", function()
+      local actions, err = decide("local x = 1\n" .. e[1])
+      assert.is_nil(actions)
+      assert.matches("^t/policy.lua:3: " .. e[2], err)
+    end)
+  end
+end)

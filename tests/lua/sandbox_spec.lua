@@ -1,0 +1,99 @@
+-- The policy sandbox on stock lua5.4 with the real rd bindings (build/lua/rd.so).
+local rd = require "rd"
+local sandbox = require "redress.sandbox"
+
+local BUDGET, MEM = 200000, 8 * 1024 * 1024
+
+local function run(src, budget)
+  local chunk, err = sandbox.load(src, "p/policy.lua", sandbox.env())
+  if not chunk then return false, err, "load" end
+  return rd.sandbox_call(chunk, budget or BUDGET, MEM)
+end
+
+describe("sandbox", function()
+  it("stops a loop that never ends", function()
+    local ok, msg, kind = run("while true do end")
+    assert.is_false(ok)
+    assert.equal("instructions", kind)
+    assert.matches("instruction budget exhausted", msg)
+  end)
+
+  it("does not let pcall swallow the budget", function()
+    local ok, _, kind = run("while true do pcall(function() while true do end end) end")
+    assert.is_false(ok)
+    assert.equal("instructions", kind)
+  end)
+
+  it("stops unbounded allocation with a memory error", function()
+    local ok, msg, kind = run("local t = {} for i = 1, 1e9 do t[i] = string.rep('x', 64) .. i end", 1e12)
+    assert.is_false(ok)
+    assert.equal("memory", kind)
+    assert.matches("memory limit", msg)
+  end)
+
+  it("keeps working after a memory error", function()
+    run("local t = {} for i = 1, 1e9 do t[i] = {} end")
+    local ok, v = run("return 40 + 2")
+    assert.is_true(ok)
+    assert.equal(42, v)
+  end)
+
+  it("reports errors with file:line", function()
+    local ok, msg, kind = run("local x = 1\nerror('boom')")
+    assert.is_false(ok)
+    assert.equal("error", kind)
+    assert.equal("p/policy.lua:2: boom", msg)
+  end)
+
+  it("names an undeclared global on read and on write", function()
+    local _, msg = run("return undefined_thing")
+    assert.matches("undeclared global 'undefined_thing'", msg)
+    _, msg = run("leak = 1")
+    assert.matches("assignment to undeclared global 'leak'", msg)
+  end)
+
+  for _, name in ipairs { "io", "os", "debug", "load", "loadfile", "dofile", "package", "collectgarbage", "print" } do
+    it("does not offer " .. name, function()
+      local ok, msg = run("return " .. name)
+      assert.is_false(ok)
+      assert.matches("undeclared global '" .. name .. "'", msg)
+    end)
+  end
+
+  it("has no randomness and no string.dump", function()
+    local ok, v = run("return math.random == nil and string.dump == nil and math.randomseed == nil")
+    assert.is_true(ok)
+    assert.is_true(v)
+  end)
+
+  it("refuses bytecode", function()
+    local bytecode = string.dump(function() return 1 end)
+    local chunk, err = sandbox.load(bytecode, "p/policy.lua", sandbox.env())
+    assert.is_nil(chunk)
+    assert.matches("binary", err)
+  end)
+
+  it("hides the string metatable", function()
+    local ok, v = run("return getmetatable('')")
+    assert.is_true(ok)
+    assert.is_false(v)
+  end)
+
+  it("cannot change the libraries the runtime uses", function()
+    local ok = run("string.rep = nil; table.concat = nil")
+    assert.is_true(ok)
+    assert.equal("xx", string.rep("x", 2))
+    assert.is_function(table.concat)
+  end)
+
+  it("allows only the modules it is given", function()
+    local chunk = sandbox.load("return require 'io'", "p/policy.lua", sandbox.env())
+    local ok, msg = rd.sandbox_call(chunk, BUDGET, MEM)
+    assert.is_false(ok)
+    assert.matches("module 'io' is not available to policies", msg)
+    chunk = sandbox.load("return require 'x'.v", "p/policy.lua", sandbox.env { x = { v = 7 } })
+    local ok2, v = rd.sandbox_call(chunk, BUDGET, MEM)
+    assert.is_true(ok2)
+    assert.equal(7, v)
+  end)
+end)

@@ -1,0 +1,51 @@
+/* JSON quoting of log fields; Prometheus rendering of metrics. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../runtime/log.h"
+#include "../../runtime/metrics.h"
+#include "check.h"
+
+static void test_quote(void)
+{
+	char buf[128];
+	size_t n = rd_json_quote(buf, 0, sizeof buf, "a\"b\\c\nd\x01 ทดสอบ");
+	buf[n] = '\0';
+	CHECK(strcmp(buf, "\"a\\\"b\\\\c\\nd\\u0001 ทดสอบ\"") == 0);
+	/* does not write past cap, and says so */
+	char small[4];
+	n = rd_json_quote(small, 0, sizeof small, "abcdef");
+	CHECK(n >= sizeof small);
+}
+
+static void test_metrics(void)
+{
+	rd_metrics_init();
+	rd_metrics_request("complaints", 201);
+	rd_metrics_request("complaints", 201);
+	rd_metrics_request("complaints", 422);
+	rd_metrics_decision("decided");
+	rd_metrics_decision("policy_error");
+	rd_metrics_commit(3, 0.002);
+	size_t len;
+	char *text = rd_metrics_render(&len);
+	CHECK(text != NULL);
+	CHECK(strlen(text) == len);
+	CHECK(strstr(text, "redress_http_requests_total{route=\"complaints\",status=\"201\"} 2\n") != NULL);
+	CHECK(strstr(text, "redress_http_requests_total{route=\"complaints\",status=\"422\"} 1\n") != NULL);
+	CHECK(strstr(text, "redress_decisions_total{outcome=\"policy_error\"} 1\n") != NULL);
+	CHECK(strstr(text, "redress_policy_errors_total 1\n") != NULL);
+	CHECK(strstr(text, "redress_commit_batch_size_bucket{le=\"2\"} 0\n") != NULL);
+	CHECK(strstr(text, "redress_commit_batch_size_bucket{le=\"4\"} 1\n") != NULL);
+	CHECK(strstr(text, "redress_commit_seconds_bucket{le=\"0.0025\"} 1\n") != NULL);
+	CHECK(strstr(text, "redress_commit_seconds_count 1\n") != NULL);
+	free(text);
+}
+
+int main(void)
+{
+	test_quote();
+	test_metrics();
+	rd_log(RD_LOG_INFO, "unit test log line", "k", "v", "n", "#3", NULL);
+	return CHECK_DONE();
+}
