@@ -1,6 +1,10 @@
 # Thin wrapper: install missing packages, configure, build, then run or test.
-BUILD ?= build
 SANITIZE ?= 0
+ifeq ($(SANITIZE),1)
+BUILD ?= build-asan
+else
+BUILD ?= build
+endif
 PORT ?= 8080
 DATA_DIR ?= ./var
 CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREDRESS_SANITIZE=$(SANITIZE)
@@ -21,6 +25,7 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure
+	@grep -h '^crash test:' $(BUILD)/Testing/Temporary/LastTest.log || true
 
 clean:
 	rm -rf $(BUILD)

@@ -155,7 +155,12 @@ int rd_store_open(rd_store *s, const char *dir, size_t initial_map, char *err, s
 	int rc = take_dir_lock(s, dir, err, errlen);
 	if (rc)
 		return rc;
-	pthread_rwlock_init(&s->resize_lock, NULL);
+	/* Prefer the writer: a steady stream of reads must not starve a resize. */
+	pthread_rwlockattr_t attr;
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&s->resize_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
 
 	rc = mdb_env_create(&s->env);
 	if (rc)

@@ -6,8 +6,14 @@ set(REDRESS_TEST_ENV
   "REDRESSD=${CMAKE_BINARY_DIR}/redressd"
   "REDRESS_CLI=${CMAKE_BINARY_DIR}/redress"
   "REDRESS_ROOT=${CMAKE_SOURCE_DIR}"
-  "LUA_CPATH_5_4=${CMAKE_BINARY_DIR}/lua/?.so;;"
-  "LUA_PATH_5_4=${CMAKE_SOURCE_DIR}/runtime/lua/?.lua;${CMAKE_SOURCE_DIR}/stdlib/?.lua;;")
+  "REDRESS_BUILD=${CMAKE_BINARY_DIR}")
+
+if(REDRESS_SANITIZE)
+  # Stock lua5.4 (busted) loads the instrumented rd.so: the ASan runtime must
+  # come first. Leak checks stay on for the daemon and the C units.
+  execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=libasan.so OUTPUT_VARIABLE ASAN_LIB OUTPUT_STRIP_TRAILING_WHITESPACE)
+  set(REDRESS_LUA_ENV "LD_PRELOAD=${ASAN_LIB}" "ASAN_OPTIONS=detect_leaks=0")
+endif()
 
 # C unit tests
 file(GLOB UNIT_SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_*.c)
@@ -34,9 +40,9 @@ foreach(spec ${LUA_SPECS})
   get_filename_component(dir ${spec} DIRECTORY)
   get_filename_component(group ${dir} NAME)
   add_test(NAME ${group}.${name}
-    COMMAND ${BUSTED} --lua=lua5.4 -o utfTerminal ${spec}
+    COMMAND ${BUSTED} --lua=lua5.4 --helper=${CMAKE_SOURCE_DIR}/tests/helper.lua -o utfTerminal ${spec}
     WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
-  set_tests_properties(${group}.${name} PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV}" TIMEOUT 300)
+  set_tests_properties(${group}.${name} PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV};${REDRESS_LUA_ENV}" TIMEOUT 300)
 endforeach()
 
 # The crash test, short form: SIGKILL under load, restart, verify.

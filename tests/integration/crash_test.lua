@@ -17,21 +17,24 @@ local per_worker = tonumber(arg[3]) or 100000
 local MAX_TRIES = 40   -- per key; 0.1 s apart, so a key survives a restart of a few seconds
 
 local WORKER = [=[
+# Only builtins besides curl: forks are the bottleneck on a small machine.
 dir=$1; w=$2; n=$3; max=$4
 res="$dir/w$w.res"; out="$dir/w$w.body"
 i=1
 while [ "$i" -le "$n" ] && [ ! -e "$dir/stop" ]; do
   key="w$w-$i"
-  data=$(printf '{"customer":{"id":"%s"},"channel":"web","category":"other","description":"crash test %s"}' "$key" "$key")
+  data="{\"customer\":{\"id\":\"$key\"},\"channel\":\"web\",\"category\":\"other\",\"description\":\"crash test $key\"}"
   try=1
   while :; do
-    port=$(cat "$dir/port" 2>/dev/null)
-    rm -f "$out"
-    code=$(curl -s -o "$out" -w '%{http_code}' --max-time 5 -X POST \
-      -H 'Authorization: Bearer t-intake' -H 'Content-Type: application/json' \
+    port=; read -r port < "$dir/port"
+    : > "$out"
+    got=$(curl -s -o "$out" -w '%{http_code} %header{idempotent-replay}' --max-time 5 -X POST \
+      -H 'Authorization: Bearer test-intake' -H 'Content-Type: application/json' \
       -H "Idempotency-Key: $key" --data-binary "$data" "http://127.0.0.1:$port/v1/complaints" 2>/dev/null)
-    [ -n "$code" ] || code=000
-    { printf '%s %s ' "$key" "$code"; [ -s "$out" ] && tr -d '\n' < "$out"; echo; } >> "$res"
+    code=${got%% *}; [ -n "$code" ] || code=000
+    replay=-; case $got in *" true") replay=r ;; esac
+    body=; read -r body < "$out"
+    printf '%s %s %s %s\n' "$key" "$code" "$replay" "$body" >> "$res"
     case $code in
       2*) break ;;
       000|503) ;;          # no answer or draining: retry with the same key
@@ -64,18 +67,43 @@ local function run()
     worker_pids[w] = tonumber((H.read_file(d.dir .. "/w" .. w .. ".pid") or ""):match("%d+"))
   end
 
+  -- A high-rate load beside the curl workers, so that many requests are in
+  -- flight at each SIGKILL. wrk reconnects by itself after a restart.
+  local wrk_ok = os.execute("command -v wrk >/dev/null 2>&1")
+  local wrk_port_seen = {}
+  local function start_wrk()
+    if not wrk_ok then return end
+    wrk_port_seen[#wrk_port_seen + 1] = d.port
+    os.execute(string.format("wrk -t2 -c16 -d30s -s %s http://127.0.0.1:%d/ -- %s </dev/null >/dev/null 2>&1 & echo $! > %s",
+      H.sh_quote(here .. "/crash_wrk.lua"), d.port, H.sh_quote(d.dir .. "/wrk.res"),
+      H.sh_quote(d.dir .. "/wrk." .. #wrk_port_seen .. ".pid")))
+  end
+  local function stop_wrk()
+    for i = 1, #wrk_port_seen do
+      local pid = tonumber((H.read_file(d.dir .. "/wrk." .. i .. ".pid") or ""):match("%d+"))
+      if pid then os.execute("kill " .. pid .. " 2>/dev/null") end
+    end
+  end
+  start_wrk()
+
   for c = 1, cycles do
     H.sleep(0.2 + math.random() * 1.3)
     local code = d:kill9()
     if code ~= 137 then problem("cycle %d: exit code after kill -9 is %s", c, tostring(code)) end
     local ok, err = pcall(d.start, d)
     if not ok then
+      stop_wrk()
       problem("cycle %d: restart failed: %s", c, tostring(err))
       return
     end
+    -- the port changes on restart (port 0): point a new wrk at it
+    stop_wrk()
+    start_wrk()
   end
   H.sleep(1.0)  -- the workers finish their retries against the last daemon
 
+  stop_wrk()
+  H.sleep(0.3)
   H.write_file(d.dir .. "/stop", "")
   local deadline = H.now() + 30
   for w = 1, workers do
@@ -92,16 +120,17 @@ local function run()
 
   -- what the workers saw
   local attempted, answered, order = {}, {}, {}
-  local n_requests = 0
+  local n_requests, replays = 0, 0
   for w = 1, workers do
     for line in (H.read_file(d.dir .. "/w" .. w .. ".res") or ""):gmatch("[^\n]+") do
-      local key, code, rest = line:match("^(%S+) (%d+) ?(.*)$")
+      local key, code, replay, rest = line:match("^(%S+) (%d+) ([r%-]) ?(.*)$")
       if not key then
         problem("worker %d: unreadable result line %q", w, line)
       else
         n_requests = n_requests + 1
         if not attempted[key] then order[#order + 1] = key end
         attempted[key] = true
+        if replay == "r" then replays = replays + 1 end
         if code:match("^2") then
           local ok, body = pcall(cjson.decode, rest)
           local id = ok and type(body) == "table" and type(body.case) == "table" and body.case.id or nil
@@ -117,6 +146,24 @@ local function run()
     end
   end
 
+  -- what wrk saw answered: key → case id
+  local wrk_answered, n_wrk = {}, 0
+  local ls = io.popen("ls " .. H.sh_quote(d.dir) .. " 2>/dev/null")
+  for name in ls:lines() do
+    if name:match("^wrk%.res%.") then
+      for line in (H.read_file(d.dir .. "/" .. name) or ""):gmatch("[^\n]+") do
+        local key, code, id = line:match("^(%S+) (%d+) (%S+)$")
+        if not key or key == "?" or id == "?" then
+          problem("wrk: unreadable answer line %q", line)
+        else
+          if not wrk_answered[key] then n_wrk = n_wrk + 1 end
+          wrk_answered[key] = id
+        end
+      end
+    end
+  end
+  ls:close()
+
   -- what the store holds
   local all = d:all_cases()
   local by_customer, seen_ids = {}, {}
@@ -125,12 +172,32 @@ local function run()
     seen_ids[c.id] = true
     local cid = c.customer and c.customer.id
     by_customer[cid] = (by_customer[cid] or 0) + 1
-    if not attempted[cid] then problem("case %s belongs to %s, a key no worker sent", c.id, tostring(cid)) end
+    if not attempted[cid] and not tostring(cid):match("^wrk%-") then
+      problem("case %s belongs to %s, a key no worker sent", c.id, tostring(cid))
+    end
+  end
+  -- wrk keys are never retried: each answered one must be stored exactly once
+  -- under the case id it was answered with
+  local case_of = {}
+  for _, c in ipairs(all) do case_of[c.customer and c.customer.id or "?"] = c.id end
+  local wrk_lost, wrk_cases = 0, 0
+  for key, id in pairs(wrk_answered) do
+    if not by_customer[key] then
+      wrk_lost = wrk_lost + 1
+      problem("%s: answered by wrk with %s but there is no case", key, id)
+    elseif by_customer[key] > 1 then
+      problem("%s: %d cases", key, by_customer[key])
+    elseif case_of[key] ~= id then
+      problem("%s: answered case %s but the store has %s", key, id, case_of[key])
+    end
+  end
+  for cid, n in pairs(by_customer) do
+    if tostring(cid):match("^wrk%-") then wrk_cases = wrk_cases + n end
   end
 
   local n_answered, lost, duplicated, with_case = 0, 0, 0, 0
   for _, key in ipairs(order) do
-    local s, b, _, raw = d:get("/v1/cases" .. H.query{ customer = key }, "t-read")
+    local s, b, _, raw = d:get("/v1/cases" .. H.query{ customer = key }, "test-read")
     if s ~= 200 then
       problem("%s: GET /v1/cases?customer= answered %s %s", key, tostring(s), tostring(raw))
     else
@@ -153,7 +220,7 @@ local function run()
         end
       end
       if #cases >= 1 then
-        local s2, b2, _, raw2 = d:get("/v1/cases/" .. cases[1].id, "t-read")
+        local s2, b2, _, raw2 = d:get("/v1/cases/" .. cases[1].id, "test-read")
         local decisions = 0
         if s2 == 200 and type(b2) == "table" and type(b2.timeline) == "table" then
           for _, e in ipairs(b2.timeline) do
@@ -166,7 +233,7 @@ local function run()
       end
     end
   end
-  if #all ~= with_case then
+  if #all ~= with_case + wrk_cases then
     problem("%d cases stored but %d keys have a case", #all, with_case)
   end
   if n_answered == 0 then problem("no request was ever answered") end
@@ -174,8 +241,8 @@ local function run()
   local code = d:stop()
   if code ~= 0 then problem("exit code after the final SIGTERM is %s", tostring(code)) end
 
-  print(string.format("crash test: cycles=%d workers=%d requests=%d keys=%d answered=%d cases=%d lost=%d duplicated=%d (%.1f s of load)",
-    cycles, workers, n_requests, #order, n_answered, #all, lost, duplicated, load_seconds))
+  print(string.format("crash test: cycles=%d workers=%d requests=%d keys=%d answered=%d replayed=%d wrk_answered=%d wrk_cases=%d cases=%d lost=%d duplicated=%d (%.1f s of load)",
+    cycles, workers, n_requests, #order, n_answered, replays, n_wrk, wrk_cases, #all, lost + wrk_lost, duplicated, load_seconds))
 end
 
 math.randomseed(os.time())

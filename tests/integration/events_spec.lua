@@ -14,11 +14,11 @@ describe("case events", function()
   end
 
   local function event(id, body, opts)
-    return d:post("/v1/cases/" .. id .. "/events", body, opts or { token = "t-agent" })
+    return d:post("/v1/cases/" .. id .. "/events", body, opts or { token = "test-agent" })
   end
 
   local function get_case(id)
-    local status, res, _, raw = d:get("/v1/cases/" .. id, "t-read")
+    local status, res, _, raw = d:get("/v1/cases/" .. id, "test-read")
     assert.are.equal(200, status, raw)
     return res
   end
@@ -181,9 +181,9 @@ describe("case events", function()
     it("an unknown case is 404 not_found", function()
       local s, b = event("C9999999999", { type = "agent.note", data = { note = "x" } })
       H.assert_error(s, b, 404, "not_found")
-      s, b = d:get("/v1/cases/C9999999999", "t-read")
+      s, b = d:get("/v1/cases/C9999999999", "test-read")
       H.assert_error(s, b, 404, "not_found")
-      s, b = d:get("/v1/cases/no-such-case", "t-read")
+      s, b = d:get("/v1/cases/no-such-case", "test-read")
       H.assert_error(s, b, 404, "not_found")
     end)
   end)
@@ -192,7 +192,7 @@ describe("case events", function()
     it("replays the same status and body and applies the event once", function()
       local id = new_case("cust-event-idem")
       local raw_body = cjson.encode{ type = "agent.note", data = { note = "once" } }
-      local opts = { token = "t-agent", body = raw_body, headers = { ["Idempotency-Key"] = "ev-1" } }
+      local opts = { token = "test-agent", body = raw_body, headers = { ["Idempotency-Key"] = "ev-1" } }
       local s1, b1, _, r1 = d:request("POST", "/v1/cases/" .. id .. "/events", opts)
       assert.are.equal(200, s1, r1)
       local s2, _, h2, r2 = d:request("POST", "/v1/cases/" .. id .. "/events", opts)

@@ -4,13 +4,13 @@
 --   local d = H.new{ limits = { max_body_bytes = 1024 } }  -- top-level config overrides
 --   d:start()                         -- spawns redressd, waits for the "listening" log line
 --   local status, body, headers, raw = d:request("POST", "/v1/complaints",
---       { token = "t-intake", body = H.complaint(), headers = { ["Idempotency-Key"] = "k1" } })
+--       { token = "test-intake", body = H.complaint(), headers = { ["Idempotency-Key"] = "k1" } })
 --   d:stop()      -- SIGTERM, returns the exit code
 --   d:kill9()     -- SIGKILL, returns the exit code (137)
 --   d:restart()   -- stop + start on the same data dir
 --   d:cleanup()   -- kill -9 if still running, rm -rf the temp dir
 --
--- The token defaults to "t-admin"; pass token = false to send no Authorization header.
+-- The token defaults to "test-admin"; pass token = false to send no Authorization header.
 -- Env: REDRESSD (binary), REDRESS_ROOT (repo root), REDRESS_KEEP_TMP=1 (keep temp dirs).
 local socket = require "socket"
 local url = require "socket.url"
@@ -68,10 +68,10 @@ H.root = find_root()
 H.bin = (os.getenv("REDRESSD") ~= "" and os.getenv("REDRESSD")) or (H.root .. "/build/redressd")
 
 H.TOKENS = {
-  ["t-admin"] = { "admin" },
-  ["t-intake"] = { "intake" },
-  ["t-agent"] = { "agent" },
-  ["t-read"] = { "read" },
+  ["test-admin"] = { "admin" },
+  ["test-intake"] = { "intake" },
+  ["test-agent"] = { "agent" },
+  ["test-read"] = { "read" },
 }
 
 -- Serialize a plain Lua value as a Lua literal (for the config file).
@@ -304,7 +304,7 @@ function D:cleanup()
 end
 
 
--- HTTP. opts: token (default "t-admin"; false = none), body (table -> JSON, string -> raw),
+-- HTTP. opts: token (default "test-admin"; false = none), body (table -> JSON, string -> raw),
 -- headers. Returns status, body (decoded JSON table, else raw string), headers (lower-case), raw.
 -- On a transport error returns nil, error message.
 function D:request(method, path, opts)
@@ -312,7 +312,7 @@ function D:request(method, path, opts)
   assert(self.port, "daemon not listening")
   local headers = {}
   local token = opts.token
-  if token == nil then token = "t-admin" end
+  if token == nil then token = "test-admin" end
   if token then headers["authorization"] = "Bearer " .. token end
   local body = opts.body
   if type(body) == "table" then body = cjson.encode(body) end
@@ -348,7 +348,7 @@ function D:all_cases(q, limit)
   for k, v in pairs(q or {}) do params[k] = v end
   params.limit = limit or 500
   for _ = 1, 10000 do
-    local status, body, _, raw = self:request("GET", "/v1/cases" .. H.query(params), { token = "t-read" })
+    local status, body, _, raw = self:request("GET", "/v1/cases" .. H.query(params), { token = "test-read" })
     if status ~= 200 or type(body) ~= "table" then
       error("GET /v1/cases failed: " .. tostring(status) .. " " .. tostring(raw or body))
     end

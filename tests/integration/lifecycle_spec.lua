@@ -8,11 +8,11 @@ local cjson = H.json
 local function snapshot(d)
   local snap = { list = d:all_cases(), cases = {} }
   for _, c in ipairs(snap.list) do
-    local s, b, _, raw = d:get("/v1/cases/" .. c.id, "t-read")
+    local s, b, _, raw = d:get("/v1/cases/" .. c.id, "test-read")
     assert.are.equal(200, s, raw)
     snap.cases[c.id] = b
   end
-  local s, b, _, raw = d:get("/v1/outbox?limit=1000", "t-agent")
+  local s, b, _, raw = d:get("/v1/outbox?limit=1000", "test-agent")
   assert.are.equal(200, s, raw)
   snap.outbox = b.items
   return snap
@@ -33,14 +33,14 @@ local function populate(d)
       { type = "agent.note", data = { note = "Note " .. i } },
       { type = "investigation.concluded", data = { justified = i ~= 2, fault = "company" } },
     } do
-      local s2, _, _, raw2 = d:post("/v1/cases/" .. id .. "/events", ev, { token = "t-agent" })
+      local s2, _, _, raw2 = d:post("/v1/cases/" .. id .. "/events", ev, { token = "test-agent" })
       assert.are.equal(200, s2, raw2)
     end
   end
-  local s3, ob = d:get("/v1/outbox", "t-agent")
+  local s3, ob = d:get("/v1/outbox", "test-agent")
   assert.are.equal(200, s3)
   assert.is_true(#ob.items >= 1)
-  local s4, acked = d:post("/v1/outbox/ack", { seqs = { ob.items[1].seq } }, { token = "t-agent" })
+  local s4, acked = d:post("/v1/outbox/ack", { seqs = { ob.items[1].seq } }, { token = "test-agent" })
   assert.are.equal(200, s4)
   assert.are.equal(1, acked.acked)
   return keyed, res.case.id
@@ -86,11 +86,11 @@ describe("restart", function()
     assert.are.equal(#before.list + 1, #list)
     assert.are.equal(res2.case.id, list[#list].id)
     local old = before.list[2].id
-    local s3, res3, _, raw3 = d:post("/v1/cases/" .. old .. "/events", { type = "agent.note", data = { note = "after restart" } }, { token = "t-agent" })
+    local s3, res3, _, raw3 = d:post("/v1/cases/" .. old .. "/events", { type = "agent.note", data = { note = "after restart" } }, { token = "test-agent" })
     assert.are.equal(200, s3, raw3)
     assert.are.equal(before.cases[old].case.events + 1, res3.case.events)
     -- outbox seqs keep increasing
-    local s4, ob = d:get("/v1/outbox?limit=1000", "t-agent")
+    local s4, ob = d:get("/v1/outbox?limit=1000", "test-agent")
     assert.are.equal(200, s4)
     local top = 0
     for _, item in ipairs(before.outbox) do top = math.max(top, item.seq) end
@@ -164,7 +164,7 @@ describe("data dir lock", function()
     assert.are.same({ status = "ok" }, b)
     local s1, _, _, raw1 = d:post("/v1/complaints", H.complaint{ customer = { id = "cust-lock-1" } })
     assert.are.equal(201, s1, raw1)
-    local s2, got = d:get("/v1/cases/" .. res0.case.id, "t-read")
+    local s2, got = d:get("/v1/cases/" .. res0.case.id, "test-read")
     assert.are.equal(200, s2)
     assert.are.same(res0.case, got.case)
     assert.are.equal(2, d:count_cases())

@@ -10,7 +10,7 @@ describe("GET /v1/cases", function()
   local all            -- every case, as listed
 
   local function list(q)
-    local s, b, _, raw = d:get("/v1/cases" .. H.query(q), "t-read")
+    local s, b, _, raw = d:get("/v1/cases" .. H.query(q), "test-read")
     assert.are.equal(200, s, raw)
     assert.is_table(b.cases)
     return b
@@ -45,7 +45,7 @@ describe("GET /v1/cases", function()
     end
     -- move one case along so that not every case has the same status
     local s, _, _, raw = d:post("/v1/cases/" .. created[2] .. "/events",
-      { type = "case.resolved", data = { resolution = "done" } }, { token = "t-agent" })
+      { type = "case.resolved", data = { resolution = "done" } }, { token = "test-agent" })
     assert.are.equal(200, s, raw)
     all = d:all_cases()
   end)
@@ -190,7 +190,7 @@ describe("GET /v1/cases", function()
     }
     for _, c in ipairs(bad) do
       it(c[1] .. "=" .. c[2], function()
-        local s, b = d:get("/v1/cases" .. H.query{ [c[1]] = c[2] }, "t-read")
+        local s, b = d:get("/v1/cases" .. H.query{ [c[1]] = c[2] }, "test-read")
         H.assert_error(s, b, 422, "validation_failed", c[1])
       end)
     end

@@ -32,7 +32,7 @@ describe("metrics and health", function()
   local d
 
   local function metrics()
-    local s, body, headers = d:get("/metrics", "t-read")
+    local s, body, headers = d:get("/metrics", "test-read")
     assert.are.equal(200, s)
     assert.is_string(body)
     assert.is_truthy((headers["content-type"] or ""):find("text/plain", 1, true),
@@ -53,13 +53,13 @@ describe("metrics and health", function()
     local s, b = d:get("/healthz", false)
     assert.are.equal(200, s)
     assert.are.same({ status = "ok" }, b)
-    s, b = d:get("/healthz", "t-read")
+    s, b = d:get("/healthz", "test-read")
     assert.are.equal(200, s)
     assert.are.same({ status = "ok" }, b)
   end)
 
   it("exposes every documented metric", function()
-    local s = d:post("/v1/complaints", H.complaint{ customer = { id = "cust-m-0" } }, { token = "t-intake" })
+    local s = d:post("/v1/complaints", H.complaint{ customer = { id = "cust-m-0" } }, { token = "test-intake" })
     assert.are.equal(201, s)
     local text = metrics()
     for _, name in ipairs{
@@ -83,10 +83,10 @@ describe("metrics and health", function()
     local dec0 = sample(m0, "redress_decisions_total", { 'outcome="decided"' }) or 0
     local req0 = sample(m0, "redress_http_requests_total", { 'status="201"' }) or 0
     for i = 1, 3 do
-      local s = d:post("/v1/complaints", H.complaint{ customer = { id = "cust-m-" .. i } }, { token = "t-intake" })
+      local s = d:post("/v1/complaints", H.complaint{ customer = { id = "cust-m-" .. i } }, { token = "test-intake" })
       assert.are.equal(201, s)
     end
-    local s = d:get("/v1/nope", "t-read")
+    local s = d:get("/v1/nope", "test-read")
     assert.are.equal(404, s)
     local m1 = metrics()
     assert.are.equal(dec0 + 3, sample(m1, "redress_decisions_total", { 'outcome="decided"' }))
@@ -97,11 +97,11 @@ describe("metrics and health", function()
   end)
 
   it("needs the read or admin role", function()
-    local s, b = d:get("/metrics", "t-agent")
+    local s, b = d:get("/metrics", "test-agent")
     H.assert_error(s, b, 403, "forbidden")
     s, b = d:get("/metrics", false)
     H.assert_error(s, b, 401, "unauthorized")
-    s = d:get("/metrics", "t-admin")
+    s = d:get("/metrics", "test-admin")
     assert.are.equal(200, s)
   end)
 end)
