@@ -1,6 +1,7 @@
 # Every test runs under ctest. Lua specs run with busted on lua5.4 with
 # REDRESSD pointing at the daemon just built.
 find_program(BUSTED busted REQUIRED)
+find_program(LUA54 lua5.4 REQUIRED)
 
 set(REDRESS_TEST_ENV
   "REDRESSD=${CMAKE_BINARY_DIR}/redressd"
@@ -40,7 +41,7 @@ foreach(spec ${LUA_SPECS})
   get_filename_component(dir ${spec} DIRECTORY)
   get_filename_component(group ${dir} NAME)
   add_test(NAME ${group}.${name}
-    COMMAND ${BUSTED} --lua=lua5.4 --helper=${CMAKE_SOURCE_DIR}/tests/helper.lua -o utfTerminal ${spec}
+    COMMAND lua5.4 ${BUSTED} --lua=lua5.4 --helper=${CMAKE_SOURCE_DIR}/tests/helper.lua -o utfTerminal ${spec}
     WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
   set_tests_properties(${group}.${name} PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV};${REDRESS_LUA_ENV}" TIMEOUT 300)
 endforeach()
