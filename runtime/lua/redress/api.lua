@@ -202,19 +202,11 @@ end
 
 -- Checks a write body on the loop thread, so a bad request is refused at
 -- once instead of waiting for a commit. The engine checks again.
-local function precheck_complaint(body)
+local function precheck(body, check)
   local t, code, msg, field = json.decode_object(body)
   if not t then return err(400, code, msg, field) end
-  local ok, e = validate.complaint(t)
+  local ok, e = check(t)
   if not ok then return err(e.status, e.code, e.message, e.field) end
-  return nil
-end
-
-local function precheck_event(body)
-  local t, code, msg, field = json.decode_object(body)
-  if not t then return err(400, code, msg, field) end
-  local etype, e = validate.event(t)
-  if not etype then return err(e.status, e.code, e.message, e.field) end
   return nil
 end
 
@@ -260,14 +252,14 @@ function M.new(config_path)
       if route == "metrics" then
         return { status = 200, body = rd.metrics(), content_type = "text/plain; version=0.0.4; charset=utf-8" }
       elseif route == "complaints" then
-        local bad = check_idem_key(req) or idem_precheck("c\0", req) or precheck_complaint(req.body)
+        local bad = check_idem_key(req) or idem_precheck("c\0", req) or precheck(req.body, validate.complaint)
         if bad then return bad end
         return { job = { kind = "complaint", idem_key = req.idempotency_key } }
       elseif route == "events" then
         local bad = check_idem_key(req)
         if bad then return bad end
         if not store.get_case_json(id) then return err(404, "not_found", "no case " .. id) end
-        bad = idem_precheck("e\0" .. id .. "\0", req) or precheck_event(req.body)
+        bad = idem_precheck("e\0" .. id .. "\0", req) or precheck(req.body, validate.event)
         if bad then return bad end
         return { job = { kind = "event", case_id = id, idem_key = req.idempotency_key } }
       elseif route == "case" then
