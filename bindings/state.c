@@ -100,6 +100,8 @@ lua_State *rd_lua_new(rd_lua_ctx *ctx, rd_store *store)
 	if (!L)
 		return NULL;
 	luaL_openlibs(L);
+	/* Most garbage here dies young (one request's tables). */
+	lua_gc(L, LUA_GCGEN, 0, 0);
 	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
 	lua_pushcfunction(L, luaopen_cjson);
 	lua_setfield(L, -2, "cjson");

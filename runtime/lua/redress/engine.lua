@@ -21,8 +21,20 @@ local function refuse(e)
   return { status = e.status, body = err_body(e), wrote = false }
 end
 
--- Applies validated actions to the case; returns the outbox-worthy actions
--- and the guardrail notes added to the explanation.
+-- Engine rules a policy's actions must meet, whatever the script says.
+-- Raises (a policy error) before anything is applied.
+local function check(case, actions)
+  for _, a in ipairs(actions) do
+    if a.type == "offer" and (a.kind == "refund" or a.kind == "partial_refund") and case.order and
+        case.order.amount and case.order.currency ~= a.currency then
+      error(string.format("offer %s: a refund must be in the order's currency %s, not %s",
+        a.id, case.order.currency, a.currency), 0)
+    end
+  end
+end
+
+-- Applies checked actions to the case; returns the outbox-worthy actions.
+-- Guardrails that change an action add a line to the explanation.
 local function apply(case, actions, explanation, now_iso)
   local deliver = {}
   for _, a in ipairs(actions) do
@@ -33,17 +45,11 @@ local function apply(case, actions, explanation, now_iso)
       deliver[#deliver + 1] = a
     elseif a.type == "offer" then
       local paid = case.order and case.order.amount
-      if (a.kind == "refund" or a.kind == "partial_refund") and paid then
-        if case.order.currency ~= a.currency then
-          error(string.format("offer %s: a refund must be in the order's currency %s, not %s",
-            a.id, case.order.currency, a.currency), 0)
-        end
-        if a.amount > paid then
-          explanation[#explanation + 1] = { code = "guardrail.refund_capped", text = string.format(
-            "The policy offered a refund of %d %s; the engine capped it at the %d %s the customer paid.",
-            a.amount, a.currency, paid, a.currency) }
-          a.amount = paid
-        end
+      if (a.kind == "refund" or a.kind == "partial_refund") and paid and a.amount > paid then
+        explanation[#explanation + 1] = { code = "guardrail.refund_capped", text = string.format(
+          "The policy offered a refund of %d %s; the engine capped it at the %d %s the customer paid.",
+          a.amount, a.currency, paid, a.currency) }
+        a.amount = paid
       end
       local offers = case.offers
       offers[#offers + 1] = { id = a.id, kind = a.kind, amount = a.amount, currency = a.currency,
@@ -134,14 +140,12 @@ function M.new(config_path)
     if actions then
       -- The policy's own result may still break an engine rule (e.g. a
       -- refund in another currency): that too is a policy error.
-      local before = json.encode(store.case_shape(case))
-      local ok, d = pcall(apply, case, actions, explanation, now_iso)
+      local ok, cerr = pcall(check, case, actions)
       if ok then
-        deliver = d
+        deliver = apply(case, actions, explanation, now_iso)
         decision.outcome = "decided"
       else
-        case = store.case_shape(json.decode(before))
-        actions, explanation, kind = nil, d, "error"
+        actions, explanation, kind = nil, cerr, "error"
       end
     end
     if not actions then

@@ -5,7 +5,7 @@
 --   decisions    case id .. u32be(event seq)           → decision
 --   outbox       u64be(seq)                            → {seq, case_id, type, action, created_at}
 --   customers    customer id .. "\0" .. case id        → "" (index)
---   idempotency  scope .. "\0" .. key                  → {hash, status, body}
+--   idempotency  scope .. "\0" .. key                  → "<sha256> <status>\n<response>"
 --   meta         "schema_version", "next_case", "next_outbox"
 local rd = require "rd"
 local json = require "redress.json"
@@ -129,13 +129,17 @@ function M.outbox_ack(seq)
   return rd.del("outbox", string.pack(">I8", seq))
 end
 
+-- An idempotency record is "<sha256 hex> <status>\n<response bytes>": the
+-- response is kept byte for byte, not re-encoded.
 function M.idem_get(key)
   local s = rd.get("idempotency", key)
-  return s and json.decode(s)
+  if not s then return nil end
+  local hash, status, nl = s:match("^(%x+) (%d+)\n()")
+  return { hash = hash, status = tonumber(status), body = s:sub(nl) }
 end
 
 function M.idem_put(key, rec)
-  rd.put("idempotency", key, json.encode(rec))
+  rd.put("idempotency", key, rec.hash .. " " .. rec.status .. "\n" .. rec.body)
 end
 
 return M
