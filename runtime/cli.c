@@ -1,68 +1,53 @@
-/* cli.c — `redress`: the offline command-line tool. */
+/* cli.c — `redress`: the offline command-line tool. The commands live in
+ * runtime/lua/redress/cli.lua; this file makes the Lua state and passes
+ * the arguments. */
+#define _GNU_SOURCE
 #include <lauxlib.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../bindings/bindings.h"
 #include "version.h"
 
-static void usage(FILE *f)
+int main(int argc, char **argv)
 {
-	fprintf(f, "usage: redress COMMAND [ARGS]\n"
-		   "commands:\n"
-		   "  version               print the version\n"
-		   "  check-config FILE     validate a redressd config file and load its packs\n");
-}
-
-/* Loads the config and every pack it names, exactly as redressd's engine
- * does, without opening the store. */
-static int check_config(const char *path)
-{
+	if (argc >= 2 && (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0)) {
+		printf("redress %s (engine API %s)\n", RD_VERSION, RD_ENGINE_API);
+		return 0;
+	}
 	rd_lua_ctx ctx;
 	lua_State *L = rd_lua_new(&ctx, NULL);
 	if (!L) {
 		fprintf(stderr, "redress: out of memory\n");
 		return 1;
 	}
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	exe[n > 0 ? n : 0] = '\0';
+
 	int rc = 1;
 	lua_getglobal(L, "require");
-	lua_pushliteral(L, "redress.engine");
-	if (rd_lua_pcall(L, 1, 1) != LUA_OK)
-		goto out;
-	lua_getfield(L, -1, "new");
-	lua_pushstring(L, path);
-	if (rd_lua_pcall(L, 1, 1) != LUA_OK)
-		goto out;
-	lua_getfield(L, -1, "packs");
-	printf("%s: ok\n", path);
-	lua_pushnil(L);
-	while (lua_next(L, -2)) {
-		lua_getfield(L, -1, "version");
-		lua_getfield(L, -2, "dir");
-		printf("  pack %s %s (%s)\n", lua_tostring(L, -4), lua_tostring(L, -2), lua_tostring(L, -1));
-		lua_pop(L, 3);
+	lua_pushliteral(L, "redress.cli");
+	if (lua_pcall(L, 1, 1, 0) != LUA_OK) /* a user error: no traceback */
+		goto fail;
+	lua_getfield(L, -1, "main");
+	lua_createtable(L, argc, 0);
+	for (int i = 1; i < argc; i++) {
+		lua_pushstring(L, argv[i]);
+		lua_rawseti(L, -2, i);
 	}
-	rc = 0;
-out:
-	if (rc)
-		fprintf(stderr, "redress: %s\n", lua_tostring(L, -1));
+	lua_pushstring(L, rd_home());
+	lua_pushstring(L, n > 0 ? dirname(exe) : ".");
+	if (lua_pcall(L, 3, 1, 0) != LUA_OK)
+		goto fail;
+	rc = (int)lua_tointeger(L, -1);
 	rd_lua_close(L);
 	return rc;
-}
-
-int main(int argc, char **argv)
-{
-	if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
-	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-		printf("redress %s (engine API %s)\n", RD_VERSION, RD_ENGINE_API);
-		return 0;
-	}
-	if (strcmp(argv[1], "check-config") == 0 && argc == 3)
-		return check_config(argv[2]);
-	fprintf(stderr, "redress: unknown command or arguments: %s\n", argv[1]);
-	usage(stderr);
-	return 2;
+fail:
+	fprintf(stderr, "redress: %s\n", lua_tostring(L, -1));
+	rd_lua_close(L);
+	return 1;
 }

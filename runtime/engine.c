@@ -198,11 +198,11 @@ static lua_State *engine_lua(rd_engine *e, char *err, size_t errlen)
 	}
 	lua_getglobal(L, "require");
 	lua_pushliteral(L, "redress.engine");
-	if (rd_lua_pcall(L, 1, 1) != LUA_OK)
+	if (lua_pcall(L, 1, 1, 0) != LUA_OK) /* a user error: no traceback */
 		goto fail;
 	lua_getfield(L, -1, "new");
 	lua_pushstring(L, e->config_path);
-	if (rd_lua_pcall(L, 1, 1) != LUA_OK)
+	if (lua_pcall(L, 1, 1, 0) != LUA_OK) /* a user error: no traceback */
 		goto fail;
 	lua_getfield(L, -1, "handle_fn");
 	if (!lua_isfunction(L, -1)) {

@@ -57,11 +57,11 @@ static int load_api(struct daemon *d, const char *config_path, struct settings *
 	d->api = L;
 	lua_getglobal(L, "require");
 	lua_pushliteral(L, "redress.api");
-	if (rd_lua_pcall(L, 1, 1) != LUA_OK)
+	if (lua_pcall(L, 1, 1, 0) != LUA_OK) /* a user error: no traceback */
 		goto fail;
 	lua_getfield(L, -1, "new");
 	lua_pushstring(L, config_path);
-	if (rd_lua_pcall(L, 1, 1) != LUA_OK)
+	if (lua_pcall(L, 1, 1, 0) != LUA_OK) /* a user error: no traceback */
 		goto fail;
 	lua_getfield(L, -1, "handle_fn");
 	lua_setfield(L, LUA_REGISTRYINDEX, "rd.api.handle");

@@ -34,8 +34,7 @@ endforeach()
 
 # busted specs: Lua units (runtime Lua outside the daemon) and integration
 # specs that start a fresh redressd per spec.
-file(GLOB LUA_SPECS ${CMAKE_SOURCE_DIR}/tests/lua/*_spec.lua ${CMAKE_SOURCE_DIR}/tests/integration/*_spec.lua
-  ${CMAKE_SOURCE_DIR}/policies/*/spec/*_spec.lua)
+file(GLOB LUA_SPECS ${CMAKE_SOURCE_DIR}/tests/lua/*_spec.lua ${CMAKE_SOURCE_DIR}/tests/integration/*_spec.lua)
 foreach(spec ${LUA_SPECS})
   get_filename_component(name ${spec} NAME_WE)
   get_filename_component(dir ${spec} DIRECTORY)
@@ -51,3 +50,14 @@ add_test(NAME crash.short
   COMMAND lua5.4 ${CMAKE_SOURCE_DIR}/tests/integration/crash_test.lua 3 4
   WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(crash.short PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV}" TIMEOUT 600)
+
+# Every pack folder: `redress pack test` (lint, then the pack's own specs),
+# exactly as a pack author runs it.
+file(GLOB PACK_DIRS LIST_DIRECTORIES true ${CMAKE_SOURCE_DIR}/policies/*)
+foreach(dir ${PACK_DIRS})
+  if(IS_DIRECTORY ${dir})
+    get_filename_component(name ${dir} NAME)
+    add_test(NAME pack.${name} COMMAND ${CMAKE_BINARY_DIR}/redress pack test ${dir})
+    set_tests_properties(pack.${name} PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV};${REDRESS_LUA_ENV}" TIMEOUT 300)
+  endif()
+endforeach()

@@ -4,7 +4,7 @@ local pack = require "redress.pack"
 local config = require "redress.config"
 
 local root = os.getenv("REDRESS_ROOT") or "."
-local P = assert(pack.load(root .. "/policies/retail", config.defaults))
+local P = assert(pack.load(os.getenv("REDRESS_PACK") or (root .. "/policies/retail"), config.defaults))
 
 local function case(over)
   local c = { id = "C0000000001", status = "received", tier = 0, language = "en", channel = "email",

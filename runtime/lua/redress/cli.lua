@@ -1,0 +1,207 @@
+--- `redress`, the offline command-line tool. Each command returns an exit
+-- code: 0 ok, 1 the thing checked is wrong, 2 the command was used wrongly.
+local json = require "redress.json"
+local time = require "redress.time"
+local config = require "redress.config"
+local pack = require "redress.pack"
+local validate = require "redress.validate"
+local decider = require "redress.decide"
+local store = require "redress.store"
+
+local M = {}
+
+local USAGE = [[
+usage: redress COMMAND [ARGS]
+commands:
+  version                                   print the version
+  check-config FILE                         validate a redressd config and load its packs
+  decide --pack DIR COMPLAINT.json [--at T] decide a complaint offline; prints {case, decision}
+  pack lint DIR                             check a pack: manifest, templates, handlers
+  pack test DIR                             lint, then run the pack's busted specs (DIR/spec)
+]]
+
+local function say(fmt, ...) io.stdout:write(string.format(fmt, ...), "\n") end
+local function complain(fmt, ...) io.stderr:write("redress: ", string.format(fmt, ...), "\n") end
+
+local function read_file(path)
+  local f, err = io.open(path, "r")
+  if not f then return nil, err end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function parse_opts(args, spec)
+  local opts, rest = {}, {}
+  local i = 1
+  while i <= #args do
+    local a = args[i]
+    local name = a:match("^%-%-([%w%-]+)$")
+    if name then
+      if not spec[name] then return nil, "unknown option --" .. name end
+      if spec[name] == "flag" then opts[name] = true else
+        i = i + 1
+        if not args[i] then return nil, "--" .. name .. " needs a value" end
+        opts[name] = args[i]
+      end
+    else
+      rest[#rest + 1] = a
+    end
+    i = i + 1
+  end
+  return opts, rest
+end
+
+local function check_config(args)
+  if #args ~= 1 then complain("usage: redress check-config FILE"); return 2 end
+  local ok, cfg = pcall(config.load, args[1])
+  if not ok then complain("%s", cfg); return 1 end
+  for _, dir in ipairs(cfg.packs) do
+    local okp, p = pcall(pack.load, dir, cfg.limits)
+    if not okp then complain("%s", p); return 1 end
+    say("pack %s %s (%s)", p.name, p.version, dir)
+  end
+  say("%s: ok", args[1])
+  return 0
+end
+
+local function decide(args)
+  local opts, rest = parse_opts(args, { pack = "value", at = "value" })
+  if not opts then complain("%s", rest); return 2 end
+  if not opts.pack or #rest ~= 1 then
+    complain("usage: redress decide --pack DIR COMPLAINT.json [--at TIME]")
+    return 2
+  end
+  local now_ms = os.time() * 1000
+  if opts.at then
+    local ms, why = time.parse(opts.at)
+    if not ms then complain("--at %s: %s", opts.at, why); return 2 end
+    now_ms = ms
+  end
+  local ok, p = pcall(pack.load, opts.pack, config.defaults)
+  if not ok then complain("%s", p); return 1 end
+  local body, ferr = read_file(rest[1])
+  if not body then complain("%s", ferr); return 1 end
+  local raw, code, msg, field = json.decode_object(body)
+  if not raw then complain("%s: %s: %s%s", rest[1], code, msg, field and (" (" .. field .. ")") or ""); return 1 end
+  local c, verr = validate.complaint(raw)
+  if not c then complain("%s: %s: %s", rest[1], verr.field or "", verr.message); return 1 end
+  local case = decider.new_case(c, "C0000000000", p, now_ms)
+  local _, decision = decider.run(case, p, "complaint.received", c, now_ms, "on_complaint")
+  local t = case.tags
+  case.tags = json.array(case.tags)
+  case.offers, case.escalations = json.array(case.offers), json.array(case.escalations)
+  say('{"case":%s,"decision":%s}', json.encode(case), store.encode_decision(decision))
+  case.tags = t
+  return decision.outcome == "decided" and 0 or 1
+end
+
+local HANDLERS = { on_complaint = true, on_event = true, on_timer = true }
+
+--- Checks a pack folder; returns a list of problems ("file: what").
+function M.lint(dir)
+  local problems, warnings = {}, {}
+  local function problem(fmt, ...) problems[#problems + 1] = string.format(fmt, ...) end
+  local function warning(fmt, ...) warnings[#warnings + 1] = string.format(fmt, ...) end
+  local ok, p = pcall(pack.load, dir, config.defaults)
+  if not ok then
+    problem("%s", p)
+    return problems, warnings
+  end
+  local first = p.languages[1]
+  local function placeholders(text)
+    local set = {}
+    for k in text:gmatch("{([%w_]+)}") do set[k] = true end
+    return set
+  end
+  for _, lang in ipairs(p.languages) do
+    for name, text in pairs(p.templates[first]) do
+      local other = p.templates[lang][name]
+      if not other then
+        problem("%s/templates/%s.lua: template '%s' is missing (templates/%s.lua has it)", dir, lang, name, first)
+      else
+        local a, b = placeholders(text), placeholders(other)
+        for k in pairs(a) do
+          if not b[k] then warning("%s/templates/%s.lua: '%s' does not use {%s} (templates/%s.lua does)", dir, lang, name, k, first) end
+        end
+        for k in pairs(b) do
+          if not a[k] then problem("%s/templates/%s.lua: '%s' uses {%s}, which templates/%s.lua does not", dir, lang, name, k, first) end
+        end
+      end
+    end
+    for name in pairs(p.templates[lang]) do
+      if not p.templates[first][name] then
+        problem("%s/templates/%s.lua: template '%s' is not in templates/%s.lua", dir, lang, name, first)
+      end
+    end
+  end
+  for k, v in pairs(p.policy) do
+    if type(k) == "string" and k:match("^on_") and not HANDLERS[k] then
+      problem("%s/policy.lua: %s is not a handler (handlers: on_complaint, on_event, on_timer)", dir, k)
+    elseif HANDLERS[k] and type(v) ~= "function" then
+      problem("%s/policy.lua: %s must be a function", dir, k)
+    end
+  end
+  if not read_file(dir .. "/README.md") then problem("%s/README.md: missing (say what the pack decides and why)", dir) end
+  table.sort(problems)
+  table.sort(warnings)
+  return problems, warnings, p
+end
+
+local function lint_cmd(dir)
+  local problems, warnings, p = M.lint(dir)
+  for _, w in ipairs(warnings) do io.stderr:write("warning: ", w, "\n") end
+  for _, pr in ipairs(problems) do io.stderr:write(pr, "\n") end
+  if #problems > 0 then
+    complain("pack lint: %d problem%s", #problems, #problems == 1 and "" or "s")
+    return 1
+  end
+  say("pack %s %s: ok (%d languages, handlers: %s)", p.name, p.version, #p.languages,
+    (p.policy.on_event and "on_complaint, on_event") or "on_complaint")
+  return 0
+end
+
+local function sh_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+
+local function test_cmd(dir, home, build)
+  local rc = lint_cmd(dir)
+  if rc ~= 0 then return rc end
+  local spec = dir .. "/spec"
+  if not read_file(spec .. "/.") and not io.open(spec) then
+    complain("%s: no spec/ folder; a pack carries its own specs", dir)
+    return 1
+  end
+  local cmd = string.format("REDRESS_ROOT=%s REDRESS_BUILD=%s REDRESS_PACK=%s lua5.4 /usr/bin/busted --lua=lua5.4 --helper=%s %s",
+    sh_quote(home), sh_quote(build), sh_quote(dir), sh_quote(home .. "/tests/helper.lua"), sh_quote(spec))
+  local ok, _, code = os.execute(cmd)
+  if ok then return 0 end
+  return code == 0 and 1 or code
+end
+
+--- main(args, home, build) → exit code. home: where runtime/lua lives;
+-- build: the folder of this binary (holds lua/rd.so).
+function M.main(args, home, build)
+  local cmd = args[1]
+  if not cmd or cmd == "help" or cmd == "--help" or cmd == "-h" then
+    io.stdout:write(USAGE)
+    return cmd and 0 or 2
+  end
+  local rest = table.move(args, 2, #args, 1, {})
+  if cmd == "check-config" then return check_config(rest) end
+  if cmd == "decide" then return decide(rest) end
+  if cmd == "pack" then
+    local sub, dir = rest[1], rest[2]
+    if (sub == "lint" or sub == "test") and dir and #rest == 2 then
+      dir = dir:gsub("/+$", "")
+      if sub == "lint" then return lint_cmd(dir) end
+      return test_cmd(dir, home, build)
+    end
+    complain("usage: redress pack lint|test DIR")
+    return 2
+  end
+  complain("unknown command '%s'", cmd)
+  io.stderr:write(USAGE)
+  return 2
+end
+
+return M

@@ -1,0 +1,130 @@
+-- The `redress` command-line tool: decide, pack lint/test, check-config.
+local root = os.getenv("REDRESS_ROOT") or "."
+local cli = os.getenv("REDRESS_CLI") or (root .. "/build/redress")
+local cjson = require "cjson"
+
+local function sh_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+
+-- Runs redress with args; returns exit code, stdout, stderr.
+local function run(...)
+  local args = {}
+  for i, a in ipairs { ... } do args[i] = sh_quote(a) end
+  local tmp = os.tmpname()
+  local p = io.popen(sh_quote(cli) .. " " .. table.concat(args, " ") .. " 2>" .. tmp)
+  local out = p:read("a")
+  local _, _, code = p:close()
+  local f = io.open(tmp)
+  local err = f:read("a")
+  f:close()
+  os.remove(tmp)
+  return code, out, err
+end
+
+local function write(path, text)
+  local f = assert(io.open(path, "w"))
+  f:write(text)
+  f:close()
+end
+
+local tmp
+setup(function()
+  local p = io.popen("mktemp -d /tmp/redress-cli.XXXXXX")
+  tmp = p:read("l")
+  p:close()
+end)
+teardown(function() os.execute("rm -rf " .. sh_quote(tmp)) end)
+
+describe("redress decide", function()
+  it("decides a complaint offline at the given time", function()
+    write(tmp .. "/c.json", cjson.encode { customer = { id = "c1", name = "Wei" }, channel = "web",
+      language = "zh", category = "missing", description = "包裹丢失了",
+      order = { id = "X1", amount = 12900, currency = "CNY" } })
+    local code, out = run("decide", "--pack", root .. "/policies/retail", tmp .. "/c.json", "--at", "2026-11-20T10:00:00Z")
+    assert.equal(0, code)
+    local r = cjson.decode(out)
+    assert.equal("decided", r.decision.outcome)
+    assert.equal("2026-11-20T10:00:00.000Z", r.decision.at)
+    assert.equal("zh", r.decision.actions[1].language)
+    assert.equal("refund", r.case.offers[1].kind)
+    assert.equal(12900, r.case.offers[1].amount)
+  end)
+
+  it("gives the same decision for the same input and time", function()
+    local _, a = run("decide", "--pack", root .. "/policies/retail", tmp .. "/c.json", "--at", "2026-11-20T10:00:00Z")
+    local _, b = run("decide", "--pack", root .. "/policies/retail", tmp .. "/c.json", "--at", "2026-11-20T10:00:00Z")
+    assert.same(cjson.decode(a), cjson.decode(b))
+  end)
+
+  it("names the file and field of a bad complaint", function()
+    write(tmp .. "/bad.json", '{"customer":{"id":"c1"},"channel":"pigeon","category":"x","description":"y"}')
+    local code, _, err = run("decide", "--pack", root .. "/policies/retail", tmp .. "/bad.json")
+    assert.equal(1, code)
+    assert.matches("bad.json: channel: channel must be one of", err)
+  end)
+
+  it("refuses a bad --at and a missing --pack", function()
+    assert.equal(2, (run("decide", "--pack", root .. "/policies/retail", tmp .. "/c.json", "--at", "tomorrow")))
+    assert.equal(2, (run("decide", tmp .. "/c.json")))
+  end)
+end)
+
+describe("redress pack lint", function()
+  local function pack(dir, files)
+    os.execute("mkdir -p " .. sh_quote(dir .. "/templates"))
+    for name, text in pairs(files) do write(dir .. "/" .. name, text) end
+  end
+
+  it("passes the built-in pack", function()
+    local code, out = run("pack", "lint", root .. "/policies/retail")
+    assert.equal(0, code)
+    assert.matches("pack retail .*: ok", out)
+  end)
+
+  it("lists every problem with its file", function()
+    local dir = tmp .. "/broken"
+    pack(dir, {
+      ["pack.lua"] = 'return { name = "broken", version = "1.0.0", languages = { "en", "th" } }',
+      ["policy.lua"] = 'return { on_complaint = function() end, on_complain = function() end }',
+      ["templates/en.lua"] = 'return { ack = "Hi {name}", bye = "Bye" }',
+      ["templates/th.lua"] = 'return { ack = "สวัสดี {nmae}" }',
+    })
+    local code, _, err = run("pack", "lint", dir)
+    assert.equal(1, code)
+    assert.matches("templates/th.lua: template 'bye' is missing", err)
+    assert.matches("templates/th.lua: 'ack' uses {nmae}", err)
+    assert.matches("policy.lua: on_complain is not a handler", err)
+    assert.matches("README.md: missing", err)
+  end)
+
+  it("reports a syntax error with file:line", function()
+    local dir = tmp .. "/syntax"
+    pack(dir, {
+      ["pack.lua"] = 'return { name = "syntax", version = "1.0.0", languages = { "en" } }',
+      ["policy.lua"] = 'local P = {}\nfunction P.on_complaint(case, act)\n  act:acknowledge{ template = "ack" \nend\nreturn P',
+      ["templates/en.lua"] = 'return { ack = "Hi" }',
+      ["README.md"] = "x",
+    })
+    local code, _, err = run("pack", "lint", dir)
+    assert.equal(1, code)
+    assert.matches("syntax/policy.lua:%d+:", err)
+  end)
+end)
+
+describe("redress check-config", function()
+  it("accepts the example config", function()
+    local code, out = run("check-config", root .. "/examples/redress.conf.lua")
+    assert.equal(0, code, out)
+    assert.matches("pack retail", out)
+  end)
+
+  it("names the file and the field that is wrong", function()
+    write(tmp .. "/bad.conf.lua", 'return { listen = "localhost", data_dir = "/tmp/x", packs = { "p" } }')
+    local code, _, err = run("check-config", tmp .. "/bad.conf.lua")
+    assert.equal(1, code)
+    assert.matches("bad.conf.lua: listen: must be", err)
+    write(tmp .. "/bad2.conf.lua", 'return { data_dir = "/tmp/x", packs = { "p" }, tokens = { ["short"] = { "admin" } } }')
+    code, _, err = run("check-config", tmp .. "/bad2.conf.lua")
+    assert.equal(1, code)
+    assert.matches("tokens", err)
+  end)
+end)
