@@ -23,6 +23,7 @@ typedef struct rd_lua_ctx {
 	MDB_txn *txn;            /* the transaction store calls use */
 	int txn_lazy_read;       /* open a read txn on first use (API state) */
 	int map_full;            /* a put hit MDB_MAP_FULL during this call */
+	int owns_store;          /* rd.open_readonly: close the store with the state */
 } rd_lua_ctx;
 
 /* Makes a state; lua_dir is the directory holding runtime/lua and stdlib

@@ -10,7 +10,7 @@
 #include <time.h>
 
 static const char *const db_opts[] = { "meta", "cases", "events", "decisions", "outbox",
-				       "customers", "idempotency", NULL };
+				       "customers", "idempotency", "packs", NULL };
 
 static MDB_txn *current_txn(lua_State *L, rd_lua_ctx *ctx)
 {
@@ -135,6 +135,54 @@ static int l_range(lua_State *L)
 	return 2;
 }
 
+/** rd.range_rev(db, below, from, limit) → keys, values: rows with
+ * from <= key < below in descending key order (below nil: from the last;
+ * from nil: to the first), at most limit rows. */
+static int l_range_rev(lua_State *L)
+{
+	rd_lua_ctx *ctx = rd_lua_context(L);
+	MDB_txn *txn = current_txn(L, ctx);
+	MDB_dbi dbi = check_db(L, ctx, 1);
+	size_t blen = 0, flen = 0;
+	const char *below = luaL_optlstring(L, 2, NULL, &blen);
+	const char *from = luaL_optlstring(L, 3, NULL, &flen);
+	lua_Integer limit = luaL_optinteger(L, 4, 1000);
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(txn, dbi, &cur);
+	if (rc)
+		return store_fail(L, ctx, rc, "cursor");
+	lua_newtable(L);
+	lua_newtable(L);
+	MDB_val key = { blen, (void *)below }, val;
+	if (below) {
+		rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+		if (rc == 0)
+			rc = mdb_cursor_get(cur, &key, &val, MDB_PREV); /* first key < below */
+		else if (rc == MDB_NOTFOUND)
+			rc = mdb_cursor_get(cur, &key, &val, MDB_LAST); /* every key < below */
+	} else {
+		rc = mdb_cursor_get(cur, &key, &val, MDB_LAST);
+	}
+	lua_Integer n = 0;
+	while (rc == 0 && n < limit) {
+		if (from) {
+			MDB_val lo = { flen, (void *)from };
+			if (mdb_cmp(txn, dbi, &key, &lo) < 0)
+				break;
+		}
+		n++;
+		lua_pushlstring(L, key.mv_data, key.mv_size);
+		lua_rawseti(L, -3, n);
+		lua_pushlstring(L, val.mv_data, val.mv_size);
+		lua_rawseti(L, -2, n);
+		rc = mdb_cursor_get(cur, &key, &val, MDB_PREV);
+	}
+	mdb_cursor_close(cur);
+	if (rc && rc != MDB_NOTFOUND)
+		return store_fail(L, ctx, rc, "range_rev");
+	return 2;
+}
+
 /** rd.sha256(s) → lowercase hex digest */
 static int l_sha256(lua_State *L)
 {
@@ -233,6 +281,31 @@ static int l_metrics(lua_State *L)
 	return 1;
 }
 
+/** rd.open_readonly(dir) → true | nil, message: gives this state (the CLI's)
+ * a read-only store; store calls then read in one lazily opened read
+ * transaction, a consistent snapshot for the whole command. */
+static int l_open_readonly(lua_State *L)
+{
+	rd_lua_ctx *ctx = rd_lua_context(L);
+	const char *dir = luaL_checkstring(L, 1);
+	if (ctx->store)
+		return luaL_error(L, "rd.open_readonly: this state already has a store");
+	rd_store *s = lua_newuserdatauv(L, sizeof *s, 0);
+	char err[1024];
+	if (rd_store_open_readonly(s, dir, err, sizeof err) != RD_OK) {
+		lua_pushnil(L);
+		lua_pushstring(L, err);
+		return 2;
+	}
+	/* the userdata lives as long as the state: anchor it in the registry */
+	lua_setfield(L, LUA_REGISTRYINDEX, "rd.readonly_store");
+	ctx->store = s;
+	ctx->txn_lazy_read = 1;
+	ctx->owns_store = 1;
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
 /** rd.tripped() → true while a sandbox call has spent its budget */
 static int l_tripped(lua_State *L)
 {
@@ -248,11 +321,13 @@ int luaopen_rd(lua_State *L)
 		{ "put", l_put },
 		{ "del", l_del },
 		{ "range", l_range },
+		{ "range_rev", l_range_rev },
 		{ "sha256", l_sha256 },
 		{ "now_ms", l_now_ms },
 		{ "sandbox_call", l_sandbox_call },
 		{ "tripped", l_tripped },
 		{ "metrics", l_metrics },
+		{ "open_readonly", l_open_readonly },
 		{ NULL, NULL },
 	};
 	rd_lua_adopt(L);

@@ -132,6 +132,11 @@ void rd_lua_close(lua_State *L)
 {
 	if (L) {
 		rd_lua_end_read(L);
+		rd_lua_ctx *ctx = rd_lua_context(L);
+		if (ctx->owns_store && ctx->store) {
+			rd_store_close(ctx->store); /* the userdata itself goes with the state */
+			ctx->store = NULL;
+		}
 		lua_close(L);
 	}
 }

@@ -98,6 +98,15 @@ static int run_job(lua_State *L, rd_job *job)
 	if (lua_isstring(L, -2))
 		snprintf(job->outcome, sizeof job->outcome, "%s", lua_tostring(L, -2));
 	job->replay = lua_toboolean(L, -1);
+	lua_getfield(L, -6, "warnings");
+	if (lua_istable(L, -1)) {
+		lua_Integer n = luaL_len(L, -1);
+		for (lua_Integer i = 1; i <= n; i++) {
+			lua_rawgeti(L, -1, i);
+			rd_log(RD_LOG_WARN, "packs", "warning", lua_tostring(L, -1), NULL);
+			lua_pop(L, 1);
+		}
+	}
 	lua_settop(L, top);
 	return wrote;
 }
@@ -222,6 +231,19 @@ static void *engine_main(void *arg)
 {
 	rd_engine *e = arg;
 	lua_State *L = engine_lua(e, e->init_err, sizeof e->init_err);
+	if (L) {
+		/* Store the packs this daemon runs (and the list GET /v1/packs
+		 * shows) before the first request. */
+		rd_job sync = { .kind = "sync", .body = "", .status = 0 };
+		run_batch(e, L, &sync);
+		if (sync.status != 200) {
+			snprintf(e->init_err, sizeof e->init_err, "could not store the loaded packs: %.*s",
+				 (int)sync.resp_len, sync.resp ? sync.resp : "");
+			rd_lua_close(L);
+			L = NULL;
+		}
+		free(sync.resp);
+	}
 	pthread_mutex_lock(&e->init_mu);
 	e->init_rc = L ? 0 : -1;
 	e->init_done = 1;

@@ -69,11 +69,51 @@ static void pending_dispose(void *p)
 		pd->job->owner = NULL;
 }
 
+/* After a successful reload the API state re-reads the config too (tokens
+ * may have changed); the engine has validated the same file already. */
+static void api_reload(rd_server *srv)
+{
+	lua_State *L = srv->api;
+	if (lua_getfield(L, LUA_REGISTRYINDEX, "rd.api.reload") != LUA_TFUNCTION) {
+		lua_pop(L, 1);
+		return;
+	}
+	if (rd_lua_pcall(L, 0, 0) != LUA_OK) {
+		rd_log(RD_LOG_ERROR, "reload: the API kept its old config", "error", lua_tostring(L, -1), NULL);
+		lua_pop(L, 1);
+	}
+}
+
+int rd_server_submit_internal(rd_server *srv, const char *kind)
+{
+	rd_job *job = calloc(1, sizeof *job);
+	if (!job)
+		return -1;
+	job->kind = strdup(kind);
+	job->body = strdup("");
+	job->route = "internal";
+	if (!job->kind || !job->body) {
+		rd_job_free(job);
+		return -1;
+	}
+	srv->inflight++;
+	rd_engine_submit(srv->engine, job);
+	return 0;
+}
+
 void rd_server_job_done(rd_job *job)
 {
 	struct pending *pd = job->owner;
-	if (the_server)
+	if (the_server) {
 		the_server->inflight--;
+		if (strcmp(job->kind, "reload") == 0) {
+			if (job->status == 200)
+				api_reload(the_server);
+			rd_log(job->status == 200 ? RD_LOG_INFO : RD_LOG_ERROR,
+			       job->status == 200 ? "reloaded" : "reload failed; still running the previous packs",
+			       "answer", job->resp ? job->resp : "", NULL);
+		}
+	}
 	if (pd) {
 		pd->job = NULL;
 		respond(pd->req, job->route, job->status, JSON, job->resp, job->resp_len, job->replay);

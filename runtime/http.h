@@ -29,6 +29,8 @@ int rd_server_start(rd_server *srv, uv_loop_t *loop, lua_State *api, rd_engine *
 		    int port, size_t max_body, char *err, size_t errlen);
 /* Stops accepting; new requests on open connections get 503. */
 void rd_server_stop_accepting(rd_server *srv);
+/* Submits a job of the daemon's own (kind "reload"); its answer is logged. */
+int rd_server_submit_internal(rd_server *srv, const char *kind);
 /* Engine callback: answers a finished job (loop thread). */
 void rd_server_job_done(rd_job *job);
 void rd_server_dispose(rd_server *srv);

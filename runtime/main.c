@@ -22,7 +22,7 @@ struct daemon {
 	rd_server server;
 	lua_State *api;
 	rd_lua_ctx api_ctx;
-	uv_signal_t sigterm, sigint;
+	uv_signal_t sigterm, sigint, sighup;
 	uv_timer_t drain_timer;
 	int draining;
 	int drain_ticks;
@@ -65,6 +65,8 @@ static int load_api(struct daemon *d, const char *config_path, struct settings *
 		goto fail;
 	lua_getfield(L, -1, "handle_fn");
 	lua_setfield(L, LUA_REGISTRYINDEX, "rd.api.handle");
+	lua_getfield(L, -1, "reload_fn");
+	lua_setfield(L, LUA_REGISTRYINDEX, "rd.api.reload");
 	lua_getfield(L, -1, "config");
 	lua_getfield(L, -1, "host");
 	snprintf(st->host, sizeof st->host, "%s", lua_tostring(L, -1));
@@ -100,6 +102,17 @@ static void drain_tick(uv_timer_t *t)
 		return;
 	uv_timer_stop(t);
 	uv_stop(d->loop);
+}
+
+static void on_sighup(uv_signal_t *h, int signum)
+{
+	struct daemon *d = h->data;
+	(void)signum;
+	if (d->draining)
+		return;
+	rd_log(RD_LOG_INFO, "reloading (SIGHUP)", NULL);
+	if (rd_server_submit_internal(&d->server, "reload") != 0)
+		rd_log(RD_LOG_ERROR, "reload: out of memory", NULL);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -175,7 +188,9 @@ int main(int argc, char **argv)
 	}
 	uv_signal_init(d.loop, &d.sigterm);
 	uv_signal_init(d.loop, &d.sigint);
-	d.sigterm.data = d.sigint.data = &d;
+	uv_signal_init(d.loop, &d.sighup);
+	d.sigterm.data = d.sigint.data = d.sighup.data = &d;
+	uv_signal_start(&d.sighup, on_sighup, SIGHUP);
 	uv_signal_start(&d.sigterm, on_signal, SIGTERM);
 	uv_signal_start(&d.sigint, on_signal, SIGINT);
 

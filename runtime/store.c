@@ -19,6 +19,7 @@ static const char *const db_names[RD_DB_COUNT] = {
 	[RD_DB_OUTBOX] = "outbox",
 	[RD_DB_CUSTOMERS] = "customers",
 	[RD_DB_IDEMPOTENCY] = "idempotency",
+	[RD_DB_PACKS] = "packs",
 };
 
 const char *rd_db_name(enum rd_db db)
@@ -189,6 +190,41 @@ int rd_store_open(rd_store *s, const char *dir, size_t initial_map, char *err, s
 	return RD_OK;
 fail:
 	snprintf(err, errlen, "cannot open store in %s: %s", dir, mdb_strerror(rc));
+	rd_store_close(s);
+	return rd_store_error(rc);
+}
+
+int rd_store_open_readonly(rd_store *s, const char *dir, char *err, size_t errlen)
+{
+	memset(s, 0, sizeof *s);
+	s->lock_fd = -1;
+	snprintf(s->path, sizeof s->path, "%s", dir);
+	pthread_rwlock_init(&s->resize_lock, NULL);
+	MDB_txn *txn = NULL;
+	int rc = mdb_env_create(&s->env);
+	if (rc)
+		goto fail;
+	mdb_env_set_maxdbs(s->env, RD_DB_COUNT + 4);
+	rc = mdb_env_open(s->env, dir, MDB_RDONLY | MDB_NOTLS, 0644);
+	if (rc)
+		goto fail;
+	rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+	if (rc)
+		goto fail;
+	for (int i = 0; i < RD_DB_COUNT; i++) {
+		rc = mdb_dbi_open(txn, db_names[i], 0, &s->dbi[i]);
+		if (rc)
+			goto fail;
+	}
+	mdb_txn_abort(txn); /* dbi handles stay valid for the environment */
+	MDB_envinfo info;
+	mdb_env_info(s->env, &info);
+	s->map_size = info.me_mapsize;
+	return RD_OK;
+fail:
+	if (txn)
+		mdb_txn_abort(txn);
+	snprintf(err, errlen, "cannot open the store in %s read-only: %s", dir, mdb_strerror(rc));
 	rd_store_close(s);
 	return rd_store_error(rc);
 }

@@ -20,6 +20,7 @@ enum rd_db {
 	RD_DB_OUTBOX,
 	RD_DB_CUSTOMERS,
 	RD_DB_IDEMPOTENCY,
+	RD_DB_PACKS,
 	RD_DB_COUNT
 };
 
@@ -49,6 +50,9 @@ typedef struct rd_store {
 /* Opens (creating when needed) the store in dir, takes the data-dir lock and
  * checks the schema version. On failure fills err (a sentence for a human). */
 int rd_store_open(rd_store *s, const char *dir, size_t initial_map, char *err, size_t errlen);
+/* Opens an existing store read-only, beside a running daemon (no data-dir
+ * lock; LMDB serves many reader processes). */
+int rd_store_open_readonly(rd_store *s, const char *dir, char *err, size_t errlen);
 void rd_store_close(rd_store *s);
 
 /* Maps an LMDB (or errno) code to an RD_E code: the one place that knows MDB_*. */

@@ -7,4 +7,11 @@ return {
   jurisdictions = { "EU" },
   languages = { "en", "th", "fa", "zh", "ru" },
   currency = "EUR",
+  -- An operator may override these per installation (config pack_settings.retail).
+  settings = {
+    coupon_percent = 10,           -- late delivery: coupon as a share of the order
+    coupon_min = 500,              -- minor units
+    coupon_max = 2000,
+    refund_approval_over = 10000,  -- refunds above this wait for a manager's approval
+  },
 }

@@ -1,10 +1,8 @@
 -- retail: the minimal built-in policy. See README.md in this folder for what
 -- it decides and why.
-local P = {}
+local settings = require "redress.settings"
 
--- Coupon for a late delivery: 10% of the order, at least 5.00, at most 20.00
--- (in the order's currency; without an order, a free delivery instead).
-local COUPON_PERCENT, COUPON_MIN, COUPON_MAX = 10, 500, 2000
+local P = {}
 
 -- Two-decimal money text for wording ("12.50 EUR"). The pack's currencies all
 -- have two minor digits.
@@ -27,9 +25,10 @@ local remedies = {}
 function remedies.late_delivery(case, act)
   local amount = paid(case)
   if amount then
-    local coupon = math.max(COUPON_MIN, math.min(COUPON_MAX, amount * COUPON_PERCENT // 100))
+    local coupon = math.max(settings.coupon_min, math.min(settings.coupon_max, amount * settings.coupon_percent // 100))
     offer(act, case, "coupon", coupon, "late delivery")
-    act:explain("late_delivery", "The delivery was late: a coupon of 10% of the order, between 5 and 20.")
+    act:explain("late_delivery", string.format("The delivery was late: a coupon of %d%% of the order, between %s and %s.",
+      settings.coupon_percent, money(settings.coupon_min, case.order.currency), money(settings.coupon_max, case.order.currency)))
   else
     offer(act, case, "free_delivery", 0, "late delivery")
     act:explain("late_delivery", "The delivery was late and no order value was given: the next delivery is free.")
@@ -37,8 +36,14 @@ function remedies.late_delivery(case, act)
 end
 
 function remedies.missing(case, act)
-  if paid(case) then
-    offer(act, case, "refund", paid(case), "parcel lost")
+  local amount = paid(case)
+  if amount and amount > settings.refund_approval_over then
+    act:request_approval { offer = { kind = "refund", amount = amount, reason = "parcel lost" },
+      reason = "a refund over " .. money(settings.refund_approval_over, case.order.currency) .. " is signed off by a manager" }
+    act:message { template = "refund_pending" }
+    act:explain("lost_parcel", "The parcel never arrived: a full refund, waiting for a manager because of its size.")
+  elseif amount then
+    offer(act, case, "refund", amount, "parcel lost")
     act:explain("lost_parcel", "The parcel never arrived: the customer gets back what they paid.")
   else
     offer(act, case, "replacement", 0, "parcel lost")

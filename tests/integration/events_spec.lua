@@ -36,8 +36,19 @@ describe("case events", function()
     local id, posted = nil, {}
     local offer_id = "O1"   -- replaced by a real offer id once the case has one
 
+    local approvals = {}   -- case id → its pending approval, from lost parcels worth more than 100.00
+
     setup(function()
       id = new_case("cust-events")
+      -- the retail pack asks a manager to sign off a refund over 100.00
+      for i = 1, 2 do
+        local status, res, _, raw = d:post("/v1/complaints", H.complaint {
+          customer = { id = "cust-approval-" .. i }, category = "missing",
+          order = { id = "A-9", amount = 25000, currency = "EUR" } })
+        assert.are.equal(201, status, raw)
+        assert.are.equal(1, #res.case.approvals, raw)
+        approvals[i] = { case = res.case.id, id = res.case.approvals[1].id }
+      end
     end)
 
     local function check(typ, data)
@@ -64,8 +75,23 @@ describe("case events", function()
     it("investigation.concluded", function()
       check("investigation.concluded", { justified = true, fault = "company", findings = "Lost in the warehouse." })
     end)
-    it("approval.granted", function() check("approval.granted", { approval_id = "AP-1" }) end)
-    it("approval.denied (no data)", function() check("approval.denied", nil) end)
+    it("approval.granted turns the held refund into an offer", function()
+      local status, res, _, raw = event(approvals[1].case, { type = "approval.granted", data = { approval_id = approvals[1].id } })
+      assert.are.equal(200, status, raw)
+      assert.are.equal("granted", res.case.approvals[1].status)
+      assert.are.equal(1, #res.case.offers)
+      assert.are.same({ "refund", 25000, "offered" }, { res.case.offers[1].kind, res.case.offers[1].amount, res.case.offers[1].status })
+    end)
+    it("approval.denied (no data: the oldest pending) drops it", function()
+      local status, res, _, raw = event(approvals[2].case, { type = "approval.denied" })
+      assert.are.equal(200, status, raw)
+      assert.are.equal("denied", res.case.approvals[1].status)
+      assert.are.equal(0, #res.case.offers)
+    end)
+    it("an approval event without a pending approval is a 422", function()
+      local status, res = event(approvals[2].case, { type = "approval.granted", data = { approval_id = approvals[2].id } })
+      H.assert_error(status, res, 422, "validation_failed", "data.approval_id")
+    end)
     it("offer.declined", function() check("offer.declined", function() return { offer_id = offer_id } end) end)
     it("offer.accepted", function() check("offer.accepted", function() return { offer_id = offer_id } end) end)
     it("case.resolved", function() check("case.resolved", { resolution = "Refunded." }) end)

@@ -7,6 +7,21 @@ M.OFFER_KINDS = {
   coupon = true, free_delivery = true, gift = true, free_service = true,
   repair = true, replacement = true, partial_refund = true, refund = true,
 }
+--- Minor digits of the currencies that do not have two (ISO 4217).
+M.MINOR_DIGITS = {
+  BIF = 0, CLP = 0, DJF = 0, GNF = 0, ISK = 0, JPY = 0, KMF = 0, KRW = 0, PYG = 0, RWF = 0,
+  UGX = 0, UYI = 0, VND = 0, VUV = 0, XAF = 0, XOF = 0, XPF = 0,
+  BHD = 3, IQD = 3, JOD = 3, KWD = 3, LYD = 3, OMR = 3, TND = 3, CLF = 4, UYW = 4,
+}
+
+--- "12.50 EUR" from minor units (plain digits; wording formats money per locale).
+function M.money_text(amount, currency)
+  local d = M.MINOR_DIGITS[currency] or 2
+  if d == 0 then return string.format("%d %s", amount, currency) end
+  local unit = 10 ^ d // 1
+  return string.format("%d.%0" .. d .. "d %s", amount // unit, amount % unit, currency)
+end
+
 M.STATUSES = {
   received = true, acknowledged = true, investigating = true, awaiting_customer = true,
   resolved = true, follow_up = true, closed = true, rejected = true, reopened = true,
@@ -51,7 +66,7 @@ end
 --- A new collector for pack p deciding on case.
 function M.new(p, case)
   local actions, explanation = {}, {}
-  local offers_before = case.offers and #case.offers or 0
+  local offers_before = (case.offers and #case.offers or 0) + (case.approvals and #case.approvals or 0)
   local act, impl = {}, {}
 
   local function language()
@@ -98,24 +113,52 @@ function M.new(p, case)
     actions[#actions + 1] = wording("message", spec)
   end
 
-  --- act:offer{kind = "coupon", amount = 500, currency = "EUR", reason = "…"}
-  function impl.offer(spec)
-    check_table("offer", spec)
+  local offers_made = 0
+  -- Validates an offer spec; returns the offer with its id.
+  local function make_offer(action, prefix, spec)
+    check_table(action, spec)
     if not M.OFFER_KINDS[spec.kind] then
-      fail("offer", "kind", "must be one of coupon, free_delivery, gift, free_service, repair, replacement, partial_refund, refund")
+      fail(action, prefix .. "kind", "must be one of coupon, free_delivery, gift, free_service, repair, replacement, partial_refund, refund")
     end
     local amount = spec.amount or 0
     if math.type(amount) ~= "integer" or amount < 0 then
-      fail("offer", "amount", "must be a non-negative integer in minor units (cents), got " .. tostring(spec.amount))
+      fail(action, prefix .. "amount", "must be a non-negative integer in minor units (cents), got " .. tostring(spec.amount))
     end
     local currency = spec.currency or (case.order and case.order.currency) or p.currency
     if amount > 0 and (type(currency) ~= "string" or not currency:match("^%u%u%u$")) then
-      fail("offer", "currency", "must be an ISO 4217 code such as EUR")
+      fail(action, prefix .. "currency", "must be an ISO 4217 code such as EUR")
     end
-    local n = offers_before
-    for _, a in ipairs(actions) do if a.type == "offer" then n = n + 1 end end
-    actions[#actions + 1] = { type = "offer", id = "O" .. (n + 1), kind = spec.kind, amount = amount,
-      currency = currency, reason = opt_string("offer", spec, "reason", 500) }
+    offers_made = offers_made + 1
+    return { id = "O" .. (offers_before + offers_made), kind = spec.kind, amount = amount,
+      currency = currency, reason = opt_string(action, spec, "reason", 500) }
+  end
+
+  --- act:offer{kind = "coupon", amount = 500, currency = "EUR", reason = "…"}
+  function impl.offer(spec)
+    local o = make_offer("offer", "", spec)
+    o.type = "offer"
+    actions[#actions + 1] = o
+  end
+
+  --- act:request_approval{offer = {kind, amount, currency, reason}, reason = "…"}:
+  -- the offer waits for a manager (approval.granted / approval.denied).
+  function impl.request_approval(spec)
+    check_table("request_approval", spec)
+    local o = make_offer("request_approval", "offer.", spec.offer)
+    local reason = opt_string("request_approval", spec, "reason", 500)
+    if not reason then fail("request_approval", "reason", "must say why a manager must sign off") end
+    actions[#actions + 1] = { type = "request_approval", offer = o, reason = reason }
+  end
+
+  --- act:open_corrective_action{title = "…", cause = "…", owner = "…"}:
+  -- fix the cause so the complaint does not recur.
+  function impl.open_corrective_action(spec)
+    check_table("open_corrective_action", spec)
+    local title = opt_string("open_corrective_action", spec, "title", 200)
+    if not title or title == "" then fail("open_corrective_action", "title", "must say what to fix") end
+    actions[#actions + 1] = { type = "open_corrective_action", title = title,
+      cause = opt_string("open_corrective_action", spec, "cause", 500),
+      owner = opt_string("open_corrective_action", spec, "owner", 100) }
   end
 
   --- act:escalate{tier = 2, team = "…", reason = "…"}

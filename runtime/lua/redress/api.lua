@@ -42,6 +42,8 @@ local ROLES = {
   cases = { read = true, agent = true },
   outbox = { agent = true },
   outbox_ack = { agent = true },
+  packs = { read = true, agent = true },
+  reload = {},
 }
 
 local function authorize(self, req, route)
@@ -218,6 +220,8 @@ local function route_of(method, path)
   if path == "/v1/cases" then return "cases", method == "GET" end
   if path == "/v1/outbox" then return "outbox", method == "GET" end
   if path == "/v1/outbox/ack" then return "outbox_ack", method == "POST" end
+  if path == "/v1/packs" then return "packs", method == "GET" end
+  if path == "/v1/admin/reload" then return "reload", method == "POST" end
   local id, rest = path:match("^/v1/cases/([^/]+)(.*)$")
   if id then
     if rest == "" then return "case", method == "GET", id end
@@ -268,6 +272,12 @@ function M.new(config_path)
         return cases_list(q)
       elseif route == "outbox" then
         return outbox_get(q)
+      elseif route == "packs" then
+        local list = store.get_packs_list()
+        if not list then return err(503, "starting", "the packs are not stored yet; retry shortly") end
+        return { status = 200, body = list }
+      elseif route == "reload" then
+        return { job = { kind = "reload" } }
       elseif route == "outbox_ack" then
         local bad = check_ack(req.body)
         if bad then return bad end
@@ -279,6 +289,10 @@ function M.new(config_path)
   end
 
   self.handle_fn = handle
+  --- Re-reads the config (tokens) after the engine reloaded successfully.
+  function self.reload_fn()
+    self.config = config.load(config_path)
+  end
   return self
 end
 

@@ -16,6 +16,9 @@ commands:
   version                                   print the version
   check-config FILE                         validate a redressd config and load its packs
   decide --pack DIR COMPLAINT.json [--at T] decide a complaint offline; prints {case, decision}
+  replay --data DIR --pack DIR [--since T] [--until T] [--config FILE] [--json]
+                                            re-run stored history under another pack version,
+                                            writing nothing; report what would change
   pack lint DIR                             check a pack: manifest, templates, handlers
   pack test DIR                             lint, then run the pack's busted specs (DIR/spec)
 ]]
@@ -88,11 +91,7 @@ local function decide(args)
   if not c then complain("%s: %s: %s", rest[1], verr.field or "", verr.message); return 1 end
   local case = decider.new_case(c, "C0000000000", p, now_ms)
   local _, decision = decider.run(case, p, "complaint.received", c, now_ms, "on_complaint")
-  local t = case.tags
-  case.tags = json.array(case.tags)
-  case.offers, case.escalations = json.array(case.offers), json.array(case.escalations)
-  say('{"case":%s,"decision":%s}', json.encode(case), store.encode_decision(decision))
-  case.tags = t
+  say('{"case":%s,"decision":%s}', store.encode_case(case), store.encode_decision(decision))
   return decision.outcome == "decided" and 0 or 1
 end
 
@@ -189,6 +188,16 @@ function M.main(args, home, build)
   local rest = table.move(args, 2, #args, 1, {})
   if cmd == "check-config" then return check_config(rest) end
   if cmd == "decide" then return decide(rest) end
+  if cmd == "replay" then
+    local opts, rest2 = parse_opts(rest, { data = "value", pack = "value", since = "value", ["until"] = "value",
+      config = "value", json = "flag" })
+    if not opts then complain("%s", rest2); return 2 end
+    if not opts.data or not opts.pack or #rest2 > 0 then
+      complain("usage: redress replay --data DIR --pack DIR [--since T] [--until T] [--config FILE] [--json]")
+      return 2
+    end
+    return require("redress.replay").main(opts)
+  end
   if cmd == "pack" then
     local sub, dir = rest[1], rest[2]
     if (sub == "lint" or sub == "test") and dir and #rest == 2 then

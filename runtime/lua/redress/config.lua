@@ -87,6 +87,65 @@ function M.normalize(raw, path)
   end
   for k, d in pairs(M.defaults) do c.limits[k] = limits[k] or d end
 
+  -- routes: which pack handles a new complaint; the first match wins.
+  local ROUTE_KEYS = { channel = true, brand = true, jurisdiction = true, category = true, language = true, severity = true }
+  c.routes = {}
+  if raw.routes ~= nil and type(raw.routes) ~= "table" then fail(path, "routes", "must be a list of { when = {…}, pack = \"name\" }") end
+  for i, r in ipairs(raw.routes or {}) do
+    local f = "routes[" .. i .. "]"
+    if type(r) ~= "table" or type(r.pack) ~= "string" then fail(path, f .. ".pack", "must name a pack") end
+    if type(r.when) ~= "table" then fail(path, f .. ".when", "must be a table such as { channel = \"social\" }") end
+    local when = {}
+    for k, v in pairs(r.when) do
+      if not ROUTE_KEYS[k] then
+        fail(path, f .. ".when." .. tostring(k), "unknown field (use channel, brand, jurisdiction, category, language or severity)")
+      end
+      if type(v) == "string" then v = { v } end
+      if type(v) ~= "table" or #v == 0 then fail(path, f .. ".when." .. k, "must be a string or a list of strings") end
+      local set = {}
+      for _, x in ipairs(v) do
+        if type(x) ~= "string" then fail(path, f .. ".when." .. k, "must be a string or a list of strings") end
+        set[x] = true
+      end
+      when[k] = set
+    end
+    c.routes[i] = { when = when, pack = r.pack }
+  end
+
+  c.pack_settings = {}
+  if raw.pack_settings ~= nil and type(raw.pack_settings) ~= "table" then
+    fail(path, "pack_settings", "must map pack names to tables of settings")
+  end
+  for name, t in pairs(raw.pack_settings or {}) do
+    if type(name) ~= "string" or type(t) ~= "table" then
+      fail(path, "pack_settings", "must map pack names to tables of settings")
+    end
+    c.pack_settings[name] = t
+  end
+
+  if raw.migrate_cases ~= nil and type(raw.migrate_cases) ~= "boolean" then
+    fail(path, "migrate_cases", "must be true or false")
+  end
+  c.migrate_cases = raw.migrate_cases == true
+
+  -- budgets: caps per currency in minor units; an offer over a cap becomes
+  -- a request for approval.
+  c.budgets = { per_case = {}, per_customer_365d = {}, per_day = {} }
+  if raw.budgets ~= nil and type(raw.budgets) ~= "table" then fail(path, "budgets", "must be a table") end
+  for k, caps in pairs(raw.budgets or {}) do
+    if not c.budgets[k] then fail(path, "budgets." .. tostring(k), "unknown budget (per_case, per_customer_365d, per_day)") end
+    if type(caps) ~= "table" then fail(path, "budgets." .. k, "must map currencies to amounts, e.g. { EUR = 10000 }") end
+    for cur, amount in pairs(caps) do
+      if type(cur) ~= "string" or not cur:match("^%u%u%u$") then
+        fail(path, "budgets." .. k, "keys must be ISO 4217 codes such as EUR")
+      end
+      if math.type(amount) ~= "integer" or amount < 0 then
+        fail(path, "budgets." .. k .. "." .. cur, "must be a non-negative integer in minor units")
+      end
+      c.budgets[k][cur] = amount
+    end
+  end
+
   local tokens = raw.tokens or {}
   if type(tokens) ~= "table" then fail(path, "tokens", "must map token strings to role lists") end
   for tok, roles in pairs(tokens) do

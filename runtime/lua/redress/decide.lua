@@ -1,83 +1,204 @@
---- The decision step, pure: (pack, case, event) → event record, decision,
--- actions to deliver; the case table is updated in place. No store, no
--- clock: the daemon's engine, `redress decide` and replay all use it, so a
--- decision is the same wherever it is made.
+--- The decision step, pure: (pack, case, event, inputs) → event record,
+-- decision, actions to deliver; the case table is updated in place. No
+-- store, no clock: the daemon's engine, `redress decide` and replay all use
+-- it, so a decision is the same wherever it is made. What it needs from the
+-- store (amounts already spent against budgets, the case view's history)
+-- comes in `inputs`.
 local json = require "redress.json"
 local time = require "redress.time"
 local pack = require "redress.pack"
+local act_mod = require "redress.act"
 
 local M = {}
+
+local money = act_mod.money_text
 
 -- Engine rules a policy's actions must meet, whatever the script says.
 -- Raises (a policy error) before anything is applied.
 local function check(case, actions)
   for _, a in ipairs(actions) do
-    if a.type == "offer" and (a.kind == "refund" or a.kind == "partial_refund") and case.order and
-        case.order.amount and case.order.currency ~= a.currency then
+    local o = a.type == "offer" and a or (a.type == "request_approval" and a.offer)
+    if o and (o.kind == "refund" or o.kind == "partial_refund") and case.order and
+        case.order.amount and case.order.currency ~= o.currency then
       error(string.format("offer %s: a refund must be in the order's currency %s, not %s",
-        a.id, case.order.currency, a.currency), 0)
+        o.id, case.order.currency, o.currency), 0)
     end
   end
 end
 
--- Applies checked actions to the case; returns the outbox-worthy actions.
--- Guardrails that change an action add a line to the explanation.
-local function apply(case, actions, explanation, now_iso)
-  local deliver = {}
+local LIVE_OFFER = { offered = true, accepted = true }
+
+-- Which budget an offer of amount in currency would break, if any.
+-- spent: { customer = {CUR = n}, day = {CUR = n} } from the store;
+-- this_decision: what this decision has already granted, per currency.
+local function over_budget(case, budgets, spent, this_decision, amount, currency)
+  if not budgets or amount == 0 then return nil end
+  local cap = budgets.per_case and budgets.per_case[currency]
+  if cap then
+    local total = amount + (this_decision[currency] or 0)
+    for _, o in ipairs(case.offers) do
+      if o.currency == currency and LIVE_OFFER[o.status] then total = total + o.amount end
+    end
+    if total > cap then
+      return string.format("the per-case budget of %s would be exceeded (%s in all)", money(cap, currency), money(total, currency))
+    end
+  end
+  cap = budgets.per_customer_365d and budgets.per_customer_365d[currency]
+  if cap then
+    local total = amount + (this_decision[currency] or 0) + (spent.customer[currency] or 0)
+    for _, o in ipairs(case.offers) do
+      if o.currency == currency and LIVE_OFFER[o.status] then total = total + o.amount end
+    end
+    if total > cap then
+      return string.format("the customer's budget of %s in 365 days would be exceeded (%s in all)",
+        money(cap, currency), money(total, currency))
+    end
+  end
+  cap = budgets.per_day and budgets.per_day[currency]
+  if cap then
+    local total = amount + (this_decision[currency] or 0) + (spent.day[currency] or 0)
+    if total > cap then
+      return string.format("today's budget of %s for the installation would be exceeded", money(cap, currency))
+    end
+  end
+  return nil
+end
+
+local function describe_offer(o)
+  local s = o.kind:gsub("_", " ")
+  if o.amount > 0 then s = s .. " of " .. money(o.amount, o.currency) end
+  return s .. " (" .. o.id .. ")"
+end
+
+-- Applies checked actions to the case; returns the actions to deliver and
+-- the trace: what the engine did, in sentences a business user can read.
+local function apply(case, actions, explanation, now_iso, inputs)
+  local deliver, trace = {}, {}
+  local granted = {}
+  local function hold(o, reason, by_engine)
+    local id = "A" .. (#case.approvals + 1)
+    case.approvals[#case.approvals + 1] = { id = id, offer = o, reason = reason, status = "pending", at = now_iso }
+    deliver[#deliver + 1] = { type = "request_approval", id = id, offer = o, reason = reason }
+    trace[#trace + 1] = string.format("%s the %s for a manager's approval (%s): %s.",
+      by_engine and "Guardrail: held" or "Asked to hold", describe_offer(o), id, reason)
+    if by_engine then
+      explanation[#explanation + 1] = { code = "guardrail.budget", text = "The offer " .. o.id .. " waits for approval: " .. reason .. "." }
+    end
+    return id
+  end
   for _, a in ipairs(actions) do
-    if a.type == "acknowledge" then
-      if case.status == "received" or case.status == "reopened" then case.status = "acknowledged" end
+    if a.type == "acknowledge" or a.type == "message" then
+      if a.type == "acknowledge" and (case.status == "received" or case.status == "reopened") then
+        case.status = "acknowledged"
+      end
       deliver[#deliver + 1] = a
-    elseif a.type == "message" then
-      deliver[#deliver + 1] = a
+      trace[#trace + 1] = string.format("%s in %s with the template '%s'%s.",
+        a.type == "acknowledge" and "Acknowledged" or "Sent a message", a.language, a.template,
+        a.next_contact and ("; next contact: " .. a.next_contact) or "")
     elseif a.type == "offer" then
       local paid = case.order and case.order.amount
       if (a.kind == "refund" or a.kind == "partial_refund") and paid and a.amount > paid then
-        explanation[#explanation + 1] = { code = "guardrail.refund_capped", text = string.format(
-          "The policy offered a refund of %d %s; the engine capped it at the %d %s the customer paid.",
-          a.amount, a.currency, paid, a.currency) }
+        local text = string.format("The policy offered a refund of %s; the engine capped it at the %s the customer paid.",
+          money(a.amount, a.currency), money(paid, a.currency))
+        explanation[#explanation + 1] = { code = "guardrail.refund_capped", text = text }
+        trace[#trace + 1] = "Guardrail: " .. text
         a.amount = paid
       end
-      local offers = case.offers
-      offers[#offers + 1] = { id = a.id, kind = a.kind, amount = a.amount, currency = a.currency,
-        reason = a.reason, status = "offered", at = now_iso }
-      deliver[#deliver + 1] = a
+      local reason = over_budget(case, inputs.budgets, inputs.spent, granted, a.amount, a.currency)
+      if reason then
+        a.held_for_approval = hold({ id = a.id, kind = a.kind, amount = a.amount, currency = a.currency, reason = a.reason }, reason, true)
+      else
+        granted[a.currency or ""] = (granted[a.currency or ""] or 0) + a.amount
+        local offers = case.offers
+        offers[#offers + 1] = { id = a.id, kind = a.kind, amount = a.amount, currency = a.currency,
+          reason = a.reason, status = "offered", at = now_iso }
+        deliver[#deliver + 1] = a
+        trace[#trace + 1] = "Offered a " .. describe_offer(a) .. (a.reason and (": " .. a.reason) or "") .. "."
+      end
+    elseif a.type == "request_approval" then
+      a.id = hold(a.offer, a.reason, false)
     elseif a.type == "escalate" then
       if a.tier > case.tier then case.tier = a.tier end
       local esc = case.escalations
       esc[#esc + 1] = { tier = a.tier, team = a.team, reason = a.reason, at = now_iso }
       deliver[#deliver + 1] = a
+      trace[#trace + 1] = string.format("Escalated to tier %d%s%s.", a.tier,
+        a.team and (" (" .. a.team .. ")") or "", a.reason and (": " .. a.reason) or "")
+    elseif a.type == "open_corrective_action" then
+      local ca = case.corrective_actions
+      a.id = "K" .. (#ca + 1)
+      ca[#ca + 1] = { id = a.id, title = a.title, cause = a.cause, owner = a.owner, status = "open", at = now_iso }
+      deliver[#deliver + 1] = a
+      trace[#trace + 1] = "Opened corrective action " .. a.id .. ": " .. a.title .. "."
     elseif a.type == "set" then
-      if a.status then case.status = a.status end
+      local parts = {}
+      if a.status then case.status = a.status; parts[#parts + 1] = "status " .. a.status end
       if a.tags then
         local have = {}
         for _, t in ipairs(case.tags) do have[t] = true end
         for _, t in ipairs(a.tags) do
           if not have[t] then case.tags[#case.tags + 1] = t; have[t] = true end
         end
+        parts[#parts + 1] = "tags " .. table.concat(a.tags, ", ")
       end
-      if a.facts then for k, v in pairs(a.facts) do case.facts[k] = v end end
+      if a.facts then
+        local keys = {}
+        for k, v in pairs(a.facts) do case.facts[k] = v; keys[#keys + 1] = k end
+        table.sort(keys)
+        parts[#parts + 1] = "facts " .. table.concat(keys, ", ")
+      end
+      trace[#trace + 1] = "Set " .. table.concat(parts, "; ") .. "."
     end
   end
-  return deliver
+  return deliver, trace
 end
 
--- Events change the case before the policy sees them.
-function M.on_event_builtin(case, etype, data)
+local function find_pending(case, approval_id)
+  for _, ap in ipairs(case.approvals) do
+    if ap.status == "pending" and (approval_id == nil or ap.id == approval_id) then return ap end
+  end
+  return nil
+end
+
+--- Events change the case before the policy sees them. Returns true and
+-- what the engine itself delivers and traces, or nil and an input error.
+function M.on_event_builtin(case, etype, data, now_iso)
+  local deliver, trace = {}, {}
   if etype == "customer.replied" then
     if case.status == "awaiting_customer" then case.status = "investigating" end
   elseif etype == "investigation.concluded" then
     case.facts.justified = data.justified
     if data.fault then case.facts.fault = data.fault end
   elseif etype == "offer.accepted" or etype == "offer.declined" then
+    local found
     for _, o in ipairs(case.offers) do
-      if o.id == data.offer_id then
-        o.status = etype == "offer.accepted" and "accepted" or "declined"
-        return true
-      end
+      if o.id == data.offer_id then found = o end
     end
-    return nil, { status = 422, code = "validation_failed", field = "data.offer_id",
-      message = "data.offer_id: the case has no offer " .. string.format("%q", data.offer_id) }
+    if not found then
+      return nil, { status = 422, code = "validation_failed", field = "data.offer_id",
+        message = "data.offer_id: the case has no offer " .. string.format("%q", data.offer_id) }
+    end
+    found.status = etype == "offer.accepted" and "accepted" or "declined"
+  elseif etype == "approval.granted" or etype == "approval.denied" then
+    local ap = find_pending(case, data.approval_id)
+    if not ap then
+      return nil, { status = 422, code = "validation_failed", field = "data.approval_id",
+        message = data.approval_id and ("data.approval_id: no pending approval " .. string.format("%q", data.approval_id))
+          or "the case has no pending approval" }
+    end
+    ap.decided_at = now_iso
+    if etype == "approval.granted" then
+      ap.status = "granted"
+      local o = ap.offer
+      case.offers[#case.offers + 1] = { id = o.id, kind = o.kind, amount = o.amount, currency = o.currency,
+        reason = o.reason, status = "offered", at = now_iso, approval = ap.id }
+      deliver[#deliver + 1] = { type = "offer", id = o.id, kind = o.kind, amount = o.amount,
+        currency = o.currency, reason = o.reason, approval = ap.id }
+      trace[#trace + 1] = "Approval " .. ap.id .. " granted: offered the " .. describe_offer(o) .. "."
+    else
+      ap.status = "denied"
+      trace[#trace + 1] = "Approval " .. ap.id .. " denied: the " .. describe_offer(ap.offer) .. " was dropped."
+    end
   elseif etype == "case.resolved" then
     case.status = "resolved"
   elseif etype == "satisfaction.reported" then
@@ -85,50 +206,72 @@ function M.on_event_builtin(case, etype, data)
   elseif etype == "case.reopened" then
     case.status = "reopened"
   end
-  return true
+  return true, deliver, trace
 end
 
+--- Makes sure a case has its array and object fields (a decoded case has
+-- {} where it had []).
+function M.shape(c)
+  for _, k in ipairs { "tags", "offers", "escalations", "approvals", "corrective_actions" } do
+    if type(c[k]) ~= "table" then c[k] = {} end
+  end
+  if type(c.facts) ~= "table" then c.facts = {} end
+  return c
+end
 
 --- A new case (status received, no events yet) from a validated complaint.
 function M.new_case(c, id, p, now_ms)
   local now_iso = time.format(now_ms)
-  return {
+  return M.shape {
     id = id, status = "received", tier = 0,
     pack = { name = p.name, version = p.version },
     customer = c.customer, channel = c.channel, language = c.language, category = c.category,
     description = c.description, severity = c.severity, customer_state = c.customer_state,
     wants = c.wants, jurisdiction = c.jurisdiction, brand = c.brand, order = c.order,
     opened_at = now_iso, opened_ms = now_ms, updated_at = now_iso, events = 0,
-    tags = {}, offers = {}, escalations = {}, facts = {},
   }
 end
 
+local NO_INPUTS = { spent = { customer = {}, day = {} } }
+
 --- Runs handler of pack p (nil: the case's pack is not loaded) on event
--- etype with data at now_ms. Returns event, decision, deliver.
-function M.run(case, p, etype, data, now_ms, handler)
+-- etype with data at now_ms. inputs: { budgets, spent, view_extra, pre }
+-- (pre: deliver/trace from on_event_builtin). Returns event, decision, deliver.
+function M.run(case, p, etype, data, now_ms, handler, inputs)
+  inputs = inputs or NO_INPUTS
+  inputs.spent = inputs.spent or NO_INPUTS.spent
   local now_iso = time.format(now_ms)
   case.events = case.events + 1
   local seq = case.events
   local event = { kind = "event", seq = seq, type = etype, at = now_iso, data = data }
   local decision = { kind = "decision", seq = seq, event_seq = seq, at = now_iso, event = etype,
-    pack = { name = p and p.name or case.pack.name, version = p and p.version or case.pack.version },
+    pack = { name = p and p.name or case.pack.name, version = p and p.version or case.pack.version,
+      hash = p and p.hash or nil },
     handler = handler, error = json.null }
+
+  local view = pack.deep_copy(case)
+  view.now, view.now_iso = now_ms, now_iso
+  for k, v in pairs(inputs.view_extra or {}) do view[k] = v end
 
   local actions, explanation, kind
   if not p then
-    actions, explanation, kind = nil, "pack " .. case.pack.name .. " is not loaded", "error"
+    actions, explanation, kind = nil, "pack " .. case.pack.name .. " " .. case.pack.version .. " is not loaded", "error"
   elseif handler == "on_complaint" then
-    actions, explanation, kind = pack.call(p, handler, case)
+    actions, explanation, kind = pack.call(p, handler, case, nil, view)
   else
-    actions, explanation, kind = pack.call(p, handler, case, { type = etype, data = data, at = now_iso })
+    actions, explanation, kind = pack.call(p, handler, case, { type = etype, data = data, at = now_iso }, view)
   end
-  local deliver = {}
+  local deliver, trace = {}, {}
+  for _, d in ipairs(inputs.pre and inputs.pre.deliver or {}) do deliver[#deliver + 1] = d end
+  for _, t in ipairs(inputs.pre and inputs.pre.trace or {}) do trace[#trace + 1] = t end
   if actions then
     -- The policy's own result may still break an engine rule (e.g. a
     -- refund in another currency): that too is a policy error.
     local ok, cerr = pcall(check, case, actions)
     if ok then
-      deliver = apply(case, actions, explanation, now_iso)
+      local d, t = apply(case, actions, explanation, now_iso, inputs)
+      for _, x in ipairs(d) do deliver[#deliver + 1] = x end
+      for _, x in ipairs(t) do trace[#trace + 1] = x end
       decision.outcome = "decided"
     else
       actions, explanation, kind = nil, cerr, "error"
@@ -140,10 +283,13 @@ function M.run(case, p, etype, data, now_ms, handler)
     decision.actions, decision.explanation = {}, { { code = "policy_error",
       text = "The policy failed, so nothing was decided automatically; the case waits for a person (manual review)." } }
     case.status = "manual_review"
-    deliver = { { type = "manual_review", reason = decision.error } }
+    deliver[#deliver + 1] = { type = "manual_review", reason = decision.error }
+    trace[#trace + 1] = "The policy failed (" .. decision.error .. "); the case went to manual review."
   else
     decision.actions, decision.explanation = actions, explanation
+    if #trace == 0 then trace[1] = "The policy decided nothing for this event." end
   end
+  decision.trace = trace
   case.updated_at = now_iso
   return event, decision, deliver
 end

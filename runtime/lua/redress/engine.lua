@@ -7,8 +7,9 @@ local rd = require "rd"
 local json = require "redress.json"
 local validate = require "redress.validate"
 local config = require "redress.config"
-local pack = require "redress.pack"
 local store = require "redress.store"
+local registry = require "redress.registry"
+local time = require "redress.time"
 local decider = require "redress.decide"
 
 local M = {}
@@ -21,29 +22,64 @@ local function refuse(e)
   return { status = e.status, body = err_body(e), wrote = false }
 end
 
-function M.new(config_path)
-  local cfg = config.load(config_path)
-  local packs, first = {}, nil
-  for _, dir in ipairs(cfg.packs) do
-    local p = pack.load(dir, cfg.limits)
-    if packs[p.name] then error(dir .. ": a pack named " .. p.name .. " is already loaded", 0) end
-    packs[p.name] = p
-    first = first or p
-  end
-  local default = cfg.default_pack and packs[cfg.default_pack]
-  if cfg.default_pack and not default then
-    error(config_path .. ": default_pack: no loaded pack is named " .. cfg.default_pack, 0)
-  end
-  default = default or first
+local DAY_MS = 86400000
 
-  local self = { config = cfg, packs = packs, default = default }
+-- What a decision needs to know from the store, beyond the case: amounts
+-- spent against budgets and the customer's history (for the case view).
+local function inputs_for(reg, case, now_ms)
+  local cfg = reg.cfg
+  local spent = { customer = {}, day = {} }
+  local summary = { complaints_365d = 0, open_cases = 0, compensation_365d = {} }
+  local since = now_ms - 365 * DAY_MS
+  for _, id in ipairs(store.customer_case_ids(case.customer.id, nil, 10000)) do
+    if id ~= case.id then
+      local c = store.get_case(id)
+      if c then
+        if (c.opened_ms or 0) >= since then summary.complaints_365d = summary.complaints_365d + 1 end
+        if c.status ~= "closed" and c.status ~= "rejected" and c.status ~= "resolved" then
+          summary.open_cases = summary.open_cases + 1
+        end
+        for _, o in ipairs(c.offers) do
+          local at = o.at and time.parse(o.at) or 0
+          if (o.status == "offered" or o.status == "accepted") and at >= since and o.amount > 0 then
+            spent.customer[o.currency] = (spent.customer[o.currency] or 0) + o.amount
+            summary.compensation_365d[o.currency] = (summary.compensation_365d[o.currency] or 0) + o.amount
+          end
+        end
+      end
+    end
+  end
+  local day = time.format(now_ms):sub(1, 10)
+  for cur in pairs(cfg.budgets.per_day) do spent.day[cur] = store.spent_day(day, cur) end
+  return { budgets = cfg.budgets, spent = spent, day = day, view_extra = { customer_summary = summary } }
+end
+
+-- The events of a case so far, as the case view's history.
+local function history(case)
+  local hist = {}
+  local ek, ev = rd.range("events", case.id, case.id .. "\255\255\255\255\255", 1e9)
+  for i = math.max(1, #ek - 49), #ek do
+    local e = json.decode(ev[i])
+    hist[#hist + 1] = { seq = e.seq, type = e.type, at = e.at, data = e.data }
+  end
+  return hist
+end
+
+function M.new(config_path)
+  local reg = registry.load(config.load(config_path), config_path)
+  local self = { config_path = config_path }
 
   -- Decides and stores event + decision + case + outbox rows.
-  local function decide(case, p, etype, data, now_ms, handler)
-    local event, decision, deliver = decider.run(case, p, etype, data, now_ms, handler)
+  local function decide(case, p, etype, data, now_ms, handler, inputs)
+    local event, decision, deliver = decider.run(case, p, etype, data, now_ms, handler, inputs)
     store.put_event(case.id, event)
     store.put_decision(case.id, decision)
-    for _, a in ipairs(deliver) do store.outbox_add(case.id, a, event.at) end
+    for _, a in ipairs(deliver) do
+      store.outbox_add(case.id, a, event.at)
+      if a.type == "offer" and a.amount > 0 and reg.cfg.budgets.per_day[a.currency] then
+        store.add_spent_day(inputs.day, a.currency, a.amount)
+      end
+    end
     local case_json = store.put_case(case)
     return case_json, store.encode_decision(decision), decision.outcome
   end
@@ -73,10 +109,13 @@ function M.new(config_path)
     if not raw then return refuse { status = 400, code = code, message = msg, field = field } end
     local c, verr = validate.complaint(raw)
     if not c then return refuse(verr) end
-    local p = default
+    local p, rule = reg.route(c)
     local case = decider.new_case(c, store.next_case_id(), p, job.now_ms)
+    if rule then case.route = rule end
     store.index_customer(c.customer.id, case.id)
-    local case_json, decision_json, outcome = decide(case, p, "complaint.received", c, job.now_ms, "on_complaint")
+    local inputs = inputs_for(reg, case, job.now_ms)
+    inputs.view_extra.history = {}
+    local case_json, decision_json, outcome = decide(case, p, "complaint.received", c, job.now_ms, "on_complaint", inputs)
     return answer(201, case_json, decision_json, outcome, key, job.body)
   end
 
@@ -92,10 +131,12 @@ function M.new(config_path)
     if not raw then return refuse { status = 400, code = code, message = msg, field = field } end
     local etype, data = validate.event(raw)
     if not etype then return refuse(data) end
-    local ok, verr = decider.on_event_builtin(case, etype, data)
-    if not ok then return refuse(verr) end
-    local p = packs[case.pack.name]
-    local case_json, decision_json, outcome = decide(case, p, etype, data, job.now_ms, "on_event")
+    local ok, pre_deliver, pre_trace = decider.on_event_builtin(case, etype, data, time.format(job.now_ms))
+    if not ok then return refuse(pre_deliver) end
+    local inputs = inputs_for(reg, case, job.now_ms)
+    inputs.view_extra.history = history(case)
+    inputs.pre = { deliver = pre_deliver, trace = pre_trace }
+    local case_json, decision_json, outcome = decide(case, reg.for_case(case), etype, data, job.now_ms, "on_event", inputs)
     return answer(200, case_json, decision_json, outcome, key, job.body)
   end
 
@@ -110,13 +151,38 @@ function M.new(config_path)
     return { status = 200, body = string.format('{"acked":%d}', n), wrote = n > 0 }
   end
 
-  --- handle(job) → {status, body, wrote, outcome, replay}
+  local function sync_answer(warnings)
+    return { status = 200, wrote = true, warnings = warnings,
+      body = '{"reloaded":true,' .. store.get_packs_list():sub(2, -2) .. ',"warnings":' ..
+        json.encode(json.array(warnings)) .. "}" }
+  end
+
+  -- Loads the config and packs again; a failure keeps what runs now.
+  local function reload()
+    local ok, new = pcall(function() return registry.load(config.load(config_path), config_path) end)
+    if not ok then
+      return refuse { status = 422, code = "reload_failed", field = json.null,
+        message = "nothing was changed: " .. tostring(new) }
+    end
+    -- versions already loaded stay available to the cases pinned to them
+    for k, p in pairs(reg.versions) do
+      if not new.versions[k] then new.versions[k] = p end
+    end
+    reg = new
+    return sync_answer(reg.sync())
+  end
+
+  --- handle(job) → {status, body, wrote, outcome, replay, warnings}
   function self.handle_fn(job)
     if job.kind == "complaint" then return complaint(job) end
     if job.kind == "event" then return event(job) end
     if job.kind == "outbox_ack" then return outbox_ack(job) end
+    if job.kind == "reload" then return reload() end
+    if job.kind == "sync" then return sync_answer(reg.sync()) end
     error("unknown job kind " .. tostring(job.kind))
   end
+
+  function self.registry() return reg end
   return self
 end
 

@@ -1,11 +1,28 @@
---- Packs: loading a pack folder and running its handlers in the sandbox.
+--- Packs: loading a pack and running its handlers in the sandbox.
 -- A pack is pack.lua (manifest), policy.lua (handlers) and
--- templates/<lang>.lua (wording); see README "Writing a pack".
+-- templates/<lang>.lua (wording); see README "Writing a pack". A pack is
+-- loaded from its folder or from the copy the store keeps of every version
+-- the daemon has run (so a case pinned to an old version can still be
+-- decided after the folder moved on).
 local rd = require "rd"
 local sandbox = require "redress.sandbox"
 local act_mod = require "redress.act"
 
 local M = {}
+
+--- The engine API version this runtime implements; packs list the ones
+-- they support in pack.lua `engine`.
+M.ENGINE_API = "1"
+
+M.HANDLERS = { on_complaint = true, on_event = true, on_timer = true }
+
+-- Read-only store queries, offered to policies as require "redress.query".
+-- Loaded lazily: redress.query needs the store layout, which needs this file.
+M.query = setmetatable({}, { __index = function(t, k)
+  local q = require "redress.query"
+  for name, fn in pairs(q) do rawset(t, name, fn) end
+  return rawget(t, k)
+end })
 
 local function read_file(path)
   local f = io.open(path, "r")
@@ -15,19 +32,10 @@ local function read_file(path)
   return s
 end
 
-local function run_chunk(src, chunkname, env, limits)
-  local chunk, err = sandbox.load(src, chunkname, env)
-  if not chunk then error(err, 0) end
-  local ok, v, kind = rd.sandbox_call(chunk, limits.policy_instructions, limits.policy_memory)
-  if not ok then error(v .. (kind ~= "error" and (" [" .. kind .. "]") or ""), 0) end
-  return v
-end
-
-local function load_data(dir, rel, limits)
-  local src = read_file(dir .. "/" .. rel)
-  if not src then return nil end
+-- Runs a data chunk (pack.lua, templates) in an empty sandbox.
+local function load_data(src, chunkname, limits)
   local ok, v = rd.sandbox_call(function()
-    local chunk, err = sandbox.load(src, rel, sandbox.env())
+    local chunk, err = sandbox.load(src, chunkname, sandbox.env())
     if not chunk then error(err, 0) end
     return chunk()
   end, limits.policy_instructions, limits.policy_memory)
@@ -35,53 +43,151 @@ local function load_data(dir, rel, limits)
   return v
 end
 
---- Loads and validates the pack in dir. Raises "dir: what is wrong".
-function M.load(dir, limits)
-  local function fail(msg) error(dir .. ": " .. msg, 0) end
-  local ok, manifest = pcall(load_data, dir, "pack.lua", limits)
-  if not ok then fail(manifest) end
-  if type(manifest) ~= "table" then fail("pack.lua is missing or does not return a table") end
-  if type(manifest.name) ~= "string" or not manifest.name:match("^[%w_%-]+$") then
+local function is_list_of_strings(t)
+  if type(t) ~= "table" then return false end
+  for k, v in pairs(t) do
+    if math.type(k) ~= "integer" or type(v) ~= "string" then return false end
+  end
+  return true
+end
+
+local function check_manifest(m, fail)
+  if type(m) ~= "table" then fail("pack.lua is missing or does not return a table") end
+  if type(m.name) ~= "string" or not m.name:match("^[%w_%-]+$") then
     fail("pack.lua: name must be letters, digits, - or _")
   end
-  if type(manifest.version) ~= "string" or not manifest.version:match("^%d+%.%d+%.%d+") then
+  if type(m.version) ~= "string" or not m.version:match("^%d+%.%d+%.%d+[%w%.%-+]*$") then
     fail("pack.lua: version must be a semantic version such as 1.0.0")
   end
-  if type(manifest.languages) ~= "table" or #manifest.languages == 0 then
-    fail("pack.lua: languages must list at least one language")
+  if not is_list_of_strings(m.languages) or #m.languages == 0 then
+    fail("pack.lua: languages must list at least one language, e.g. { \"en\", \"th\" }")
   end
+  local engine = m.engine or M.ENGINE_API
+  if type(engine) == "string" then engine = { engine } end
+  if not is_list_of_strings(engine) then fail("pack.lua: engine must list the engine API versions the pack supports") end
+  local supported = false
+  for _, v in ipairs(engine) do if v == M.ENGINE_API then supported = true end end
+  if not supported then
+    fail("pack.lua: engine: the pack supports engine API " .. table.concat(engine, ", ") ..
+      "; this redress implements " .. M.ENGINE_API)
+  end
+  if m.jurisdictions ~= nil and not is_list_of_strings(m.jurisdictions) then
+    fail("pack.lua: jurisdictions must be a list of codes such as \"EU\"")
+  end
+  if m.currency ~= nil and (type(m.currency) ~= "string" or not m.currency:match("^%u%u%u$")) then
+    fail("pack.lua: currency must be an ISO 4217 code such as EUR")
+  end
+  if m.settings ~= nil and type(m.settings) ~= "table" then fail("pack.lua: settings must be a table") end
+  for k, v in pairs(m.settings or {}) do
+    local t = type(v)
+    if type(k) ~= "string" or (t ~= "string" and t ~= "number" and t ~= "boolean") then
+      fail("pack.lua: settings." .. tostring(k) .. " must default to a string, number or boolean")
+    end
+  end
+end
+
+-- The pack's settings: manifest defaults, then the operator's overrides.
+local function merge_settings(m, overrides, fail)
+  local s = {}
+  for k, v in pairs(m.settings or {}) do s[k] = v end
+  for k, v in pairs(overrides or {}) do
+    if s[k] == nil then
+      fail("config pack_settings." .. m.name .. "." .. tostring(k) .. ": the pack has no such setting")
+    end
+    if type(v) ~= type(s[k]) then
+      fail("config pack_settings." .. m.name .. "." .. k .. ": must be a " .. type(s[k]))
+    end
+    s[k] = v
+  end
+  return s
+end
+
+local function readonly(t, what)
+  return setmetatable({}, {
+    __index = t,
+    __newindex = function(_, k) error(what .. " is read-only (" .. tostring(k) .. ")", 2) end,
+    __pairs = function() return next, t, nil end,
+    __len = function() return #t end,
+    __metatable = false,
+  })
+end
+
+-- files: relative path → text. Returns the pack table.
+local function build(files, label, limits, all_overrides)
+  local function fail(msg) error(label .. ": " .. msg, 0) end
+  local src = files["pack.lua"]
+  if not src then fail("pack.lua is missing") end
+  local ok, m = pcall(load_data, src, "pack.lua", limits)
+  if not ok then fail(m) end
+  check_manifest(m, fail)
+  local settings = merge_settings(m, all_overrides and all_overrides[m.name], fail)
+
   local templates = {}
-  for _, lang in ipairs(manifest.languages) do
-    local okt, t = pcall(load_data, dir, "templates/" .. lang .. ".lua", limits)
+  for _, lang in ipairs(m.languages) do
+    local rel = "templates/" .. lang .. ".lua"
+    if not files[rel] then fail(rel .. " is missing (pack.lua lists " .. lang .. ")") end
+    local okt, t = pcall(load_data, files[rel], m.name .. "/" .. rel, limits)
     if not okt then fail(t) end
-    if type(t) ~= "table" then fail("templates/" .. lang .. ".lua is missing or does not return a table") end
+    if type(t) ~= "table" then fail(rel .. " must return a table of templates") end
     for k, v in pairs(t) do
-      if type(k) ~= "string" or type(v) ~= "string" then
-        fail("templates/" .. lang .. ".lua: every entry must be name = \"text\"")
-      end
+      if type(k) ~= "string" or type(v) ~= "string" then fail(rel .. ": every entry must be name = \"text\"") end
     end
     templates[lang] = t
   end
 
-  local src = read_file(dir .. "/policy.lua")
-  if not src then fail("policy.lua is missing") end
-  local env = sandbox.env()
-  local chunkname = manifest.name .. "/policy.lua"
-  local okp, policy = pcall(run_chunk, src, chunkname, env, limits)
-  if not okp then fail(policy) end
+  if not files["policy.lua"] then fail("policy.lua is missing") end
+  local env = sandbox.env { ["redress.settings"] = readonly(settings, "settings"), ["redress.query"] = readonly(M.query, "redress.query") }
+  local chunk, cerr = sandbox.load(files["policy.lua"], m.name .. "/policy.lua", env)
+  if not chunk then fail(cerr) end
+  local okp, policy, kind = rd.sandbox_call(chunk, limits.policy_instructions, limits.policy_memory)
+  if not okp then fail(policy .. (kind ~= "error" and (" [" .. kind .. "]") or "")) end
   if type(policy) ~= "table" then fail("policy.lua must return a table of handlers") end
-  local handlers = 0
-  for _, h in ipairs { "on_complaint", "on_event" } do
+  for h in pairs(M.HANDLERS) do
     if policy[h] ~= nil and type(policy[h]) ~= "function" then fail("policy.lua: " .. h .. " must be a function") end
-    if policy[h] then handlers = handlers + 1 end
   end
-  if not policy.on_complaint then fail("policy.lua must define on_complaint(case, act)") end
+  if type(policy.on_complaint) ~= "function" then fail("policy.lua must define on_complaint(case, act)") end
+
+  local names = {}
+  for k in pairs(files) do names[#names + 1] = k end
+  table.sort(names)
+  local parts = {}
+  for _, k in ipairs(names) do parts[#parts + 1] = k .. "\0" .. files[k] end
 
   return {
-    name = manifest.name, version = manifest.version, dir = dir,
-    languages = manifest.languages, currency = manifest.currency,
-    manifest = manifest, templates = templates, policy = policy, limits = limits,
+    name = m.name, version = m.version, description = m.description,
+    languages = m.languages, jurisdictions = m.jurisdictions or {}, currency = m.currency,
+    settings = settings, manifest = m, templates = templates, policy = policy, limits = limits,
+    files = files, hash = rd.sha256(table.concat(parts, "\0")):sub(1, 16), source = label,
   }
+end
+
+--- Reads a pack folder's files: pack.lua, policy.lua, templates/<lang>.lua.
+function M.read_dir(dir)
+  local files = {}
+  files["pack.lua"] = read_file(dir .. "/pack.lua")
+  files["policy.lua"] = read_file(dir .. "/policy.lua")
+  if files["pack.lua"] then
+    local ok, m = pcall(load_data, files["pack.lua"], "pack.lua", { policy_instructions = 1e6, policy_memory = 1 << 24 })
+    if ok and type(m) == "table" and type(m.languages) == "table" then
+      for _, lang in ipairs(m.languages) do
+        if type(lang) == "string" and lang:match("^[%w_%-]+$") then
+          files["templates/" .. lang .. ".lua"] = read_file(dir .. "/templates/" .. lang .. ".lua")
+        end
+      end
+    end
+  end
+  return files
+end
+
+--- Loads and validates the pack in dir; overrides: config pack_settings
+-- (pack name → settings). Raises "dir: what is wrong".
+function M.load(dir, limits, overrides)
+  return build(M.read_dir(dir), dir, limits, overrides)
+end
+
+--- Loads a pack from its files (as kept in the store).
+function M.load_files(files, label, limits, overrides)
+  return build(files, label, limits, overrides)
 end
 
 local function deep_copy(v)
@@ -90,17 +196,19 @@ local function deep_copy(v)
   for k, x in pairs(v) do c[k] = deep_copy(x) end
   return c
 end
+M.deep_copy = deep_copy
 
 --- Runs handler name of pack p with (case, [event], act) in the sandbox.
+-- view: the case as the policy sees it (a copy the policy may change).
 -- Returns actions, explanation or nil, message, kind.
-function M.call(p, name, case, event)
+function M.call(p, name, case, event, view)
   local fn = p.policy[name]
   local collector = act_mod.new(p, case)
   if not fn then
     collector.explain_auto("no_handler", "The pack has no " .. name .. " handler; nothing was decided.")
     return collector.result()
   end
-  local view = deep_copy(case)
+  view = view or deep_copy(case)
   local ok, err, kind
   if event then
     ok, err, kind = rd.sandbox_call(fn, p.limits.policy_instructions, p.limits.policy_memory,

@@ -6,7 +6,9 @@
 --   outbox       u64be(seq)                            → {seq, case_id, type, action, created_at}
 --   customers    customer id .. "\0" .. case id        → "" (index)
 --   idempotency  scope .. "\0" .. key                  → "<sha256> <status>\n<response>"
---   meta         "schema_version", "next_case", "next_outbox"
+--   packs        name .. "@" .. version                → {name, version, hash, files}
+--   meta         "schema_version", "next_case", "next_outbox", "packs" (what is loaded),
+--                "spent:" .. YYYY-MM-DD .. ":" .. currency (offers granted that day)
 local rd = require "rd"
 local json = require "redress.json"
 
@@ -14,34 +16,28 @@ local M = {}
 
 local ID_LEN = 11
 
---- Makes sure a case has its array and object fields (a decoded case has
--- {} where it had []).
-function M.case_shape(c)
-  if type(c.tags) ~= "table" then c.tags = {} end
-  if type(c.offers) ~= "table" then c.offers = {} end
-  if type(c.escalations) ~= "table" then c.escalations = {} end
-  if type(c.facts) ~= "table" then c.facts = {} end
-  return c
-end
+M.case_shape = require("redress.decide").shape
 
--- The sentinel json.array returns for an empty array is a string; encode
--- through these helpers so it is always in place.
+local CASE_ARRAYS = { "tags", "offers", "escalations", "approvals", "corrective_actions" }
+
+-- Encodes a case with its (possibly empty) arrays as JSON arrays.
 local function encode_case(c)
-  local t, o, e = c.tags, c.offers, c.escalations
-  c.tags, c.offers, c.escalations = json.array(t), json.array(o), json.array(e)
+  local saved = {}
+  for _, k in ipairs(CASE_ARRAYS) do saved[k] = c[k]; c[k] = json.array(c[k]) end
   local s = json.encode(c)
-  c.tags, c.offers, c.escalations = t, o, e
+  for _, k in ipairs(CASE_ARRAYS) do c[k] = saved[k] end
   return s
 end
+M.encode_case = encode_case
 
 function M.encode_decision(d)
-  local a, x = d.actions, d.explanation
-  d.actions, d.explanation = json.array(a), json.array(x)
+  local a, x, t = d.actions, d.explanation, d.trace
+  d.actions, d.explanation, d.trace = json.array(a), json.array(x), json.array(t)
   for _, act in ipairs(a) do
     if act.tags then act.tags = json.array(act.tags) end
   end
   local s = json.encode(d)
-  d.actions, d.explanation = a, x
+  d.actions, d.explanation, d.trace = a, x, t
   return s
 end
 
@@ -131,6 +127,39 @@ end
 
 -- An idempotency record is "<sha256 hex> <status>\n<response bytes>": the
 -- response is kept byte for byte, not re-encoded.
+--- Amount granted on a UTC day per currency (for the per-day budget).
+function M.spent_day(day, currency)
+  return tonumber(rd.get("meta", "spent:" .. day .. ":" .. currency) or "0")
+end
+
+function M.add_spent_day(day, currency, amount)
+  rd.put("meta", "spent:" .. day .. ":" .. currency, tostring(M.spent_day(day, currency) + amount))
+end
+
+--- The stored copy of a pack version, or nil.
+function M.pack_get(name, version)
+  local s = rd.get("packs", name .. "@" .. version)
+  return s and json.decode(s)
+end
+
+function M.pack_put(p)
+  rd.put("packs", p.name .. "@" .. p.version,
+    json.encode { name = p.name, version = p.version, hash = p.hash, files = p.files })
+end
+
+function M.put_packs_list(s)
+  rd.put("meta", "packs", s)
+end
+
+function M.get_packs_list()
+  return rd.get("meta", "packs")
+end
+
+--- Cases by id, newest first, below the id `below` (nil: the newest).
+function M.cases_desc(below, limit)
+  return rd.range_rev("cases", below, nil, limit)
+end
+
 function M.idem_get(key)
   local s = rd.get("idempotency", key)
   if not s then return nil end
