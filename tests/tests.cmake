@@ -53,7 +53,7 @@ set_tests_properties(crash.short PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV}" TI
 
 # Every pack folder: `redress pack test` (lint, then the pack's own specs),
 # exactly as a pack author runs it.
-file(GLOB PACK_DIRS LIST_DIRECTORIES true ${CMAKE_SOURCE_DIR}/policies/*)
+file(GLOB PACK_DIRS LIST_DIRECTORIES true ${CMAKE_SOURCE_DIR}/policies/* ${CMAKE_SOURCE_DIR}/examples/custom-policy)
 foreach(dir ${PACK_DIRS})
   if(IS_DIRECTORY ${dir})
     get_filename_component(name ${dir} NAME)

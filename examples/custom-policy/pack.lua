@@ -1,0 +1,7 @@
+return {
+  name = "bakery",
+  version = "1.0.0",
+  languages = { "en", "th" },
+  currency = "EUR",
+  settings = { coupon = 300 },  -- 3.00 EUR; an operator may change it in the config
+}

@@ -1,0 +1,18 @@
+local T = require "redress.testing"
+describe("redress.testing", function()
+  it("runs the retail pack", function()
+    local pack = T.pack(os.getenv("REDRESS_ROOT") .. "/policies/retail")
+    local clock = T.clock("2026-11-20T10:00:00Z")
+    local r = pack:complaint(T.complaint { category = "late_delivery" }, clock)
+    assert.equal("coupon", r:offer().kind)
+    assert.is_true(r:explained("late_delivery"))
+    local r2 = pack:event(r, "satisfaction.reported", { score = 1 }, clock:advance("3 days"))
+    assert.equal(2, r2:action("escalate").tier)
+    assert.equal("2026-11-23T10:00:00.000Z", r2.decision.at)
+    local big = T.pack(os.getenv("REDRESS_ROOT") .. "/policies/retail", { coupon_percent = 20 })
+    assert.equal(999, big:complaint(T.complaint {}, clock):offer().amount)
+    local capped = T.pack(os.getenv("REDRESS_ROOT") .. "/policies/retail"):with_budgets { per_case = { EUR = 100 } }
+    local h = capped:complaint(T.complaint {}, clock)
+    assert.equal(1, #h.case.approvals)
+  end)
+end)
