@@ -74,7 +74,26 @@ describe("act", function()
     assert.same({ { code = "why", text = "Because." } }, expl)
   end)
 
+  it("collects approval requests and corrective actions", function()
+    local actions = decide([[
+      act:request_approval{ offer = { kind = "refund", amount = 900 }, reason = "large refund" }
+      act:open_corrective_action{ title = "Retrain the courier", cause = "parcels left outside", owner = "logistics" }]])
+    assert.same({ type = "request_approval", reason = "large refund",
+      offer = { id = "O1", kind = "refund", amount = 900, currency = "EUR" } }, actions[1])
+    assert.same({ type = "open_corrective_action", title = "Retrain the courier", cause = "parcels left outside",
+      owner = "logistics" }, actions[2])
+  end)
+
+  it("numbers offers after held ones too", function()
+    local actions = decide('act:offer{ kind = "gift" }', case { offers = { { id = "O1" } }, approvals = { { id = "A1" } } })
+    assert.equal("O3", actions[1].id)
+  end)
+
   local errors = {
+    { 'act:request_approval{ offer = { kind = "refund", amount = 1 } }', "request_approval: reason must say why" },
+    { 'act:request_approval{ offer = { kind = "cash" }, reason = "x" }', "request_approval: offer.kind must be one of" },
+    { 'act:request_approval{ reason = "x" }', "request_approval: expects a table of fields, got nil" },
+    { 'act:open_corrective_action{ cause = "x" }', "open_corrective_action: title must say what to fix" },
     { 'act:offer{ kind = "cash" }', "offer: kind must be one of" },
     { 'act:offer{ kind = "coupon", amount = 5.5 }', "offer: amount must be a non%-negative integer" },
     { 'act:offer{ kind = "coupon", amount = -1 }', "offer: amount must be a non%-negative integer" },
