@@ -10,7 +10,7 @@
 #include <time.h>
 
 static const char *const db_opts[] = { "meta", "cases", "events", "decisions", "outbox",
-				       "customers", "idempotency", "packs", NULL };
+				       "customers", "idempotency", "packs", "timers", "timer_index", NULL };
 
 static MDB_txn *current_txn(lua_State *L, rd_lua_ctx *ctx)
 {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "../bindings/bindings.h"
@@ -33,6 +34,13 @@ static double now_seconds(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void set_answer(rd_job *job, int status, const char *body, size_t len)
@@ -145,6 +153,29 @@ static void run_batch(rd_engine *e, lua_State *L, rd_job *batch)
 				map_full = 1;
 				break;
 			}
+			if (w == 0 && j->status == 500 && strcmp(j->kind, "timer") == 0) {
+				/* The engine failed on this timer (a bug, not a policy
+				 * error): drop the row so it is not retried for ever. */
+				mdb_txn_abort(child);
+				crc = mdb_txn_begin(e->store->env, txn, 0, &child);
+				if (crc) {
+					rc = rd_store_error(crc);
+					map_full = rc == RD_EMAPFULL;
+					break;
+				}
+				char *kind = j->kind;
+				j->kind = "timer_drop";
+				ctx->txn = child;
+				w = run_job(L, j);
+				ctx->txn = NULL;
+				j->kind = kind;
+				rd_log(RD_LOG_ERROR, "timer dropped after an engine failure", NULL);
+				if (w < 0) {
+					mdb_txn_abort(child);
+					map_full = 1;
+					break;
+				}
+			}
 			if (w == 1) {
 				crc = mdb_txn_commit(child);
 				if (crc) {
@@ -195,6 +226,81 @@ static void run_batch(rd_engine *e, lua_State *L, rd_job *batch)
 				rd_metrics_decision(j->outcome);
 		return;
 	}
+}
+
+/* The first timer's due time: keys start with the big-endian due ms. */
+static int64_t key_due(const MDB_val *k)
+{
+	const unsigned char *b = k->mv_data;
+	uint64_t due = 0;
+	for (int i = 0; i < 8; i++)
+		due = due << 8 | b[i];
+	return due > INT64_MAX ? INT64_MAX : (int64_t)due;
+}
+
+/* Reads the next due time and the number pending, in a read transaction:
+ * cheap, and it never blocks the writer. */
+static void refresh_timers(rd_engine *e)
+{
+	MDB_txn *txn;
+	e->next_due_ms = INT64_MAX;
+	if (rd_store_read_begin(e->store, &txn) != RD_OK)
+		return;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	if (mdb_cursor_open(txn, e->store->dbi[RD_DB_TIMERS], &cur) == 0) {
+		if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0 && k.mv_size >= 8)
+			e->next_due_ms = key_due(&k);
+		mdb_cursor_close(cur);
+	}
+	MDB_stat st;
+	if (mdb_stat(txn, e->store->dbi[RD_DB_TIMERS], &st) == 0)
+		rd_metrics_set_timers(st.ms_entries);
+	rd_store_read_end(e->store, txn);
+}
+
+/* Fires up to max_fire due timers as one batch: each is a job of its own
+ * (its own nested transaction), all in one durable commit. */
+static void fire_due(rd_engine *e, lua_State *L, int64_t now)
+{
+	enum { MAXF = 256 };
+	rd_job jobs[MAXF];
+	int n = 0, cap = e->max_fire < MAXF ? e->max_fire : MAXF;
+	MDB_txn *txn;
+	if (rd_store_read_begin(e->store, &txn) != RD_OK)
+		return;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	if (mdb_cursor_open(txn, e->store->dbi[RD_DB_TIMERS], &cur) == 0) {
+		int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+		while (rc == 0 && n < cap && k.mv_size >= 8 && key_due(&k) <= now) {
+			memset(&jobs[n], 0, sizeof jobs[n]);
+			jobs[n].kind = "timer";
+			jobs[n].body = malloc(k.mv_size);
+			if (!jobs[n].body)
+				break;
+			memcpy(jobs[n].body, k.mv_data, k.mv_size);
+			jobs[n].body_len = k.mv_size;
+			jobs[n].now_ms = now; /* the firing time; the handler's now is the due time */
+			if (n > 0)
+				jobs[n - 1].next = &jobs[n];
+			n++;
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		}
+		mdb_cursor_close(cur);
+	}
+	rd_store_read_end(e->store, txn);
+	if (n == 0)
+		return;
+	run_batch(e, L, &jobs[0]);
+	int fired = 0;
+	for (int i = 0; i < n; i++) {
+		if (jobs[i].outcome[0])
+			fired++;
+		free(jobs[i].body);
+		free(jobs[i].resp);
+	}
+	rd_metrics_timers_fired(fired);
 }
 
 static lua_State *engine_lua(rd_engine *e, char *err, size_t errlen)
@@ -252,33 +358,54 @@ static void *engine_main(void *arg)
 	if (!L)
 		return NULL;
 
+	refresh_timers(e);
 	for (;;) {
 		pthread_mutex_lock(&e->mu);
-		while (!e->queue_head && !e->stopping)
-			pthread_cond_wait(&e->cv, &e->mu);
-		if (!e->queue_head) { /* stopping and drained */
+		/* Sleep until a request comes or the next timer is due. */
+		while (!e->queue_head && !e->stopping) {
+			if (e->next_due_ms <= wall_ms())
+				break;
+			if (e->next_due_ms == INT64_MAX) {
+				pthread_cond_wait(&e->cv, &e->mu);
+			} else {
+				struct timespec ts = { .tv_sec = e->next_due_ms / 1000,
+						       .tv_nsec = (e->next_due_ms % 1000) * 1000000 };
+				pthread_cond_timedwait(&e->cv, &e->mu, &ts);
+			}
+		}
+		if (!e->queue_head && e->stopping) { /* stopping and drained */
 			pthread_mutex_unlock(&e->mu);
 			break;
 		}
 		rd_job *batch = e->queue_head, *last = batch;
-		for (int i = 1; i < e->max_batch && last->next; i++)
-			last = last->next;
-		e->queue_head = last->next;
-		if (!e->queue_head)
-			e->queue_tail = NULL;
-		last->next = NULL;
+		if (batch) {
+			for (int i = 1; i < e->max_batch && last->next; i++)
+				last = last->next;
+			e->queue_head = last->next;
+			if (!e->queue_head)
+				e->queue_tail = NULL;
+			last->next = NULL;
+		}
+		int stopping = e->stopping;
 		pthread_mutex_unlock(&e->mu);
 
-		run_batch(e, L, batch);
-
-		pthread_mutex_lock(&e->mu);
-		if (e->done_tail)
-			e->done_tail->next = batch;
-		else
-			e->done_head = batch;
-		e->done_tail = last;
-		pthread_mutex_unlock(&e->mu);
-		uv_async_send(&e->done_async);
+		if (batch) {
+			run_batch(e, L, batch);
+			pthread_mutex_lock(&e->mu);
+			if (e->done_tail)
+				e->done_tail->next = batch;
+			else
+				e->done_head = batch;
+			e->done_tail = last;
+			pthread_mutex_unlock(&e->mu);
+			uv_async_send(&e->done_async);
+		}
+		/* Due timers go between request batches: a catch-up after downtime
+		 * cannot starve new requests, nor requests the timers. */
+		int64_t now = wall_ms();
+		if (!stopping && e->next_due_ms <= now)
+			fire_due(e, L, now);
+		refresh_timers(e);
 	}
 	rd_lua_close(L);
 	return NULL;
@@ -306,6 +433,8 @@ int rd_engine_start(rd_engine *e, uv_loop_t *loop, rd_store *store, const char *
 	e->store = store;
 	e->config_path = config_path;
 	e->max_batch = max_batch > 0 ? max_batch : 256;
+	e->max_fire = 128;
+	e->next_due_ms = INT64_MAX;
 	e->on_done = on_done;
 	pthread_mutex_init(&e->mu, NULL);
 	pthread_cond_init(&e->cv, NULL);

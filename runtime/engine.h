@@ -55,6 +55,9 @@ typedef struct rd_engine {
 	pthread_mutex_t init_mu;
 	pthread_cond_t init_cv;
 	int init_done;
+	/* timers (engine thread only): the one thing memory holds about them */
+	int64_t next_due_ms;     /* INT64_MAX: none pending */
+	int max_fire;            /* due timers fired per batch */
 } rd_engine;
 
 /* Starts the thread and loads the engine and packs in it. Returns non-zero

@@ -33,6 +33,8 @@ static struct {
 	unsigned long long policy_errors;
 	struct histogram batch, latency;
 	size_t map_used, map_size;
+	size_t timers_pending;
+	unsigned long long timers_fired;
 } m = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 void rd_metrics_init(void)
@@ -98,6 +100,20 @@ void rd_metrics_set_map(size_t used, size_t size)
 	pthread_mutex_lock(&m.mu);
 	m.map_used = used;
 	m.map_size = size;
+	pthread_mutex_unlock(&m.mu);
+}
+
+void rd_metrics_set_timers(size_t pending)
+{
+	pthread_mutex_lock(&m.mu);
+	m.timers_pending = pending;
+	pthread_mutex_unlock(&m.mu);
+}
+
+void rd_metrics_timers_fired(int n)
+{
+	pthread_mutex_lock(&m.mu);
+	m.timers_fired += (unsigned long long)n;
 	pthread_mutex_unlock(&m.mu);
 }
 
@@ -167,6 +183,11 @@ char *rd_metrics_render(size_t *len)
 		 "# TYPE redress_store_map_bytes gauge\n"
 		 "redress_store_map_bytes{kind=\"used\"} %zu\nredress_store_map_bytes{kind=\"size\"} %zu\n",
 	     m.map_used, m.map_size);
+	outf(&o, "# HELP redress_timers_pending Durable timers waiting to come due.\n"
+		 "# TYPE redress_timers_pending gauge\nredress_timers_pending %zu\n"
+		 "# HELP redress_timers_fired_total Timers fired (each a timer.fired decision).\n"
+		 "# TYPE redress_timers_fired_total counter\nredress_timers_fired_total %llu\n",
+	     m.timers_pending, m.timers_fired);
 	pthread_mutex_unlock(&m.mu);
 	*len = o.len;
 	return o.buf;

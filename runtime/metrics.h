@@ -10,6 +10,8 @@ void rd_metrics_request(const char *route, int status);
 void rd_metrics_decision(const char *outcome);
 void rd_metrics_commit(size_t batch, double seconds);
 void rd_metrics_set_map(size_t used, size_t size);
+void rd_metrics_set_timers(size_t pending);
+void rd_metrics_timers_fired(int n);
 /* Renders into a malloc'd buffer; caller frees. */
 char *rd_metrics_render(size_t *len);
 

@@ -20,6 +20,8 @@ static const char *const db_names[RD_DB_COUNT] = {
 	[RD_DB_CUSTOMERS] = "customers",
 	[RD_DB_IDEMPOTENCY] = "idempotency",
 	[RD_DB_PACKS] = "packs",
+	[RD_DB_TIMERS] = "timers",
+	[RD_DB_TIMER_INDEX] = "timer_index",
 };
 
 const char *rd_db_name(enum rd_db db)
@@ -216,7 +218,12 @@ int rd_store_open_readonly(rd_store *s, const char *dir, char *err, size_t errle
 		if (rc)
 			goto fail;
 	}
-	mdb_txn_abort(txn); /* dbi handles stay valid for the environment */
+	/* Committing (not aborting) keeps the dbi handles open for the
+	 * environment; an aborted transaction would close them. */
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc)
+		goto fail;
 	MDB_envinfo info;
 	mdb_env_info(s->env, &info);
 	s->map_size = info.me_mapsize;

@@ -1,6 +1,9 @@
 --- The `act` collector a handler receives: each method validates its
 -- arguments at once (the error points at the policy's line) and records one
 -- action. Policies return nothing; what they decide is what they collected.
+local duration = require "redress.duration"
+local time = require "redress.time"
+
 local M = {}
 
 M.OFFER_KINDS = {
@@ -63,8 +66,25 @@ local function render(action, text, vars, lang)
   end))
 end
 
---- A new collector for pack p deciding on case.
-function M.new(p, case)
+local function check_data(action, v, depth)
+  local t = type(v)
+  if t == "string" or t == "number" or t == "boolean" then return end
+  if t ~= "table" or depth > 4 then fail(action, "data", "must be a table of strings, numbers, booleans and tables") end
+  for k, x in pairs(v) do
+    if type(k) ~= "string" and math.type(k) ~= "integer" then fail(action, "data", "keys must be strings or integers") end
+    check_data(action, x, depth + 1)
+  end
+end
+
+local function copy_data(v)
+  if type(v) ~= "table" then return v end
+  local c = {}
+  for k, x in pairs(v) do c[k] = copy_data(x) end
+  return c
+end
+
+--- A new collector for pack p deciding on case at now_ms (the event's time).
+function M.new(p, case, now_ms)
   local actions, explanation = {}, {}
   local offers_before = (case.offers and #case.offers or 0) + (case.approvals and #case.approvals or 0)
   local act, impl = {}, {}
@@ -159,6 +179,48 @@ function M.new(p, case)
     actions[#actions + 1] = { type = "open_corrective_action", title = title,
       cause = opt_string("open_corrective_action", spec, "cause", 500),
       owner = opt_string("open_corrective_action", spec, "owner", 100) }
+  end
+
+  local function timer_name(action, spec)
+    check_table(action, spec)
+    local name = spec.name
+    if type(name) ~= "string" or not name:match("^[%w_.%-]+$") or #name > 64 then
+      fail(action, "name", "must be a word such as first_response_due (letters, digits, _ . -; at most 64)")
+    end
+    return name
+  end
+
+  --- act:timer{name = "…", after = "24h" | at = time, data = {…}}: a durable
+  -- timer; when due, on_timer(case, timer, act) runs with now = its due time.
+  -- Setting a name again moves that timer.
+  function impl.timer(spec)
+    local name = timer_name("timer", spec)
+    if (spec.after == nil) == (spec.at == nil) then fail("timer", "after", "or at must be given (one of them)") end
+    local due
+    if spec.after ~= nil then
+      local d, err = duration.parse(spec.after)
+      if not d then fail("timer", "after", err) end
+      if d.business then
+        fail("timer", "after", "is business time; place it with a calendar: at = cal:add(case.now, \"" .. spec.after .. "\")")
+      end
+      due = (now_ms or 0) + d.ms
+    elseif math.type(spec.at) == "integer" then
+      due = spec.at
+    elseif type(spec.at) == "string" then
+      local why
+      due, why = time.parse(spec.at)
+      if not due then fail("timer", "at", why) end
+    else
+      fail("timer", "at", "must be milliseconds or an RFC 3339 time")
+    end
+    if spec.data ~= nil then check_data("timer", spec.data, 1) end
+    actions[#actions + 1] = { type = "timer", name = name, due_ms = due, due_at = time.format(due),
+      data = copy_data(spec.data) }
+  end
+
+  --- act:cancel_timer{name = "…"}
+  function impl.cancel_timer(spec)
+    actions[#actions + 1] = { type = "cancel_timer", name = timer_name("cancel_timer", spec) }
   end
 
   --- act:escalate{tier = 2, team = "…", reason = "…"}

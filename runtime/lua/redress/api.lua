@@ -43,6 +43,7 @@ local ROLES = {
   outbox = { agent = true },
   outbox_ack = { agent = true },
   packs = { read = true, agent = true },
+  timers = { read = true, agent = true },
   reload = {},
 }
 
@@ -212,6 +213,24 @@ local function precheck(body, check)
   return nil
 end
 
+--- GET /v1/timers (and `redress timers`): pending timers in due order.
+function M.timers_list(q)
+  local before, limit
+  if q.due_before then
+    local why
+    before, why = time.parse(q.due_before)
+    if not before then return err(422, "validation_failed", "due_before: " .. why, "due_before") end
+  end
+  limit = 100
+  if q.limit then
+    limit = math.tointeger(tonumber(q.limit))
+    if not limit or limit < 1 or limit > 1000 then
+      return err(422, "validation_failed", "limit must be an integer from 1 to 1000", "limit")
+    end
+  end
+  return { status = 200, body = '{"timers":[' .. table.concat(store.timers_json(before, limit), ",") .. "]}" }
+end
+
 -- path → route name, method → handler
 local function route_of(method, path)
   if path == "/healthz" then return "healthz", method == "GET" end
@@ -221,6 +240,7 @@ local function route_of(method, path)
   if path == "/v1/outbox" then return "outbox", method == "GET" end
   if path == "/v1/outbox/ack" then return "outbox_ack", method == "POST" end
   if path == "/v1/packs" then return "packs", method == "GET" end
+  if path == "/v1/timers" then return "timers", method == "GET" end
   if path == "/v1/admin/reload" then return "reload", method == "POST" end
   local id, rest = path:match("^/v1/cases/([^/]+)(.*)$")
   if id then
@@ -276,6 +296,8 @@ function M.new(config_path)
         local list = store.get_packs_list()
         if not list then return err(503, "starting", "the packs are not stored yet; retry shortly") end
         return { status = 200, body = list }
+      elseif route == "timers" then
+        return M.timers_list(q)
       elseif route == "reload" then
         return { job = { kind = "reload" } }
       elseif route == "outbox_ack" then

@@ -19,6 +19,8 @@ commands:
   replay --data DIR --pack DIR [--since T] [--until T] [--config FILE] [--json]
                                             re-run stored history under another pack version,
                                             writing nothing; report what would change
+  timers --data DIR [--due-before T] [--limit N] [--json]
+                                            list pending timers in due order
   pack lint DIR                             check a pack: manifest, templates, handlers
   pack test DIR                             lint, then run the pack's busted specs (DIR/spec)
 ]]
@@ -188,6 +190,25 @@ function M.main(args, home, build)
   local rest = table.move(args, 2, #args, 1, {})
   if cmd == "check-config" then return check_config(rest) end
   if cmd == "decide" then return decide(rest) end
+  if cmd == "timers" then
+    local opts, rest2 = parse_opts(rest, { data = "value", ["due-before"] = "value", limit = "value", json = "flag" })
+    if not opts then complain("%s", rest2); return 2 end
+    if not opts.data or #rest2 > 0 then
+      complain("usage: redress timers --data DIR [--due-before T] [--limit N] [--json]")
+      return 2
+    end
+    local ok, err = require("rd").open_readonly(opts.data)
+    if not ok then complain("%s", err); return 1 end
+    local r = require("redress.api").timers_list { due_before = opts["due-before"], limit = opts.limit }
+    if r.status ~= 200 then complain("%s", json.decode(r.body).error.message); return 2 end
+    if opts.json then say("%s", r.body); return 0 end
+    local list = json.decode(r.body).timers
+    for _, t in ipairs(list) do
+      say("%s  %s  %-24s %s", t.due_at, t.case_id, t.name, t.data and json.encode(t.data) or "")
+    end
+    say("%d timer%s", #list, #list == 1 and "" or "s")
+    return 0
+  end
   if cmd == "replay" then
     local opts, rest2 = parse_opts(rest, { data = "value", pack = "value", since = "value", ["until"] = "value",
       config = "value", json = "flag" })

@@ -130,6 +130,17 @@ local function apply(case, actions, explanation, now_iso, inputs)
       ca[#ca + 1] = { id = a.id, title = a.title, cause = a.cause, owner = a.owner, status = "open", at = now_iso }
       deliver[#deliver + 1] = a
       trace[#trace + 1] = "Opened corrective action " .. a.id .. ": " .. a.title .. "."
+    elseif a.type == "timer" then
+      local existed = case.timers[a.name] ~= nil
+      case.timers[a.name] = { due_ms = a.due_ms, due_at = a.due_at, data = a.data, set_at = now_iso }
+      trace[#trace + 1] = string.format("%s the timer '%s' for %s.", existed and "Moved" or "Set", a.name, a.due_at)
+    elseif a.type == "cancel_timer" then
+      if case.timers[a.name] then
+        case.timers[a.name] = nil
+        trace[#trace + 1] = "Cancelled the timer '" .. a.name .. "'."
+      else
+        trace[#trace + 1] = "No timer '" .. a.name .. "' to cancel."
+      end
     elseif a.type == "set" then
       local parts = {}
       if a.status then case.status = a.status; parts[#parts + 1] = "status " .. a.status end
@@ -205,6 +216,9 @@ function M.on_event_builtin(case, etype, data, now_iso)
     case.facts.satisfaction = data.score
   elseif etype == "case.reopened" then
     case.status = "reopened"
+  elseif etype == "timer.fired" then
+    case.timers[data.name] = nil  -- consumed
+    trace[#trace + 1] = string.format("The timer '%s' came due at %s (fired at %s).", data.name, data.due_at, data.fired_at)
   end
   return true, deliver, trace
 end
@@ -216,6 +230,7 @@ function M.shape(c)
     if type(c[k]) ~= "table" then c[k] = {} end
   end
   if type(c.facts) ~= "table" then c.facts = {} end
+  if type(c.timers) ~= "table" then c.timers = {} end
   return c
 end
 
@@ -258,6 +273,9 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
     actions, explanation, kind = nil, "pack " .. case.pack.name .. " " .. case.pack.version .. " is not loaded", "error"
   elseif handler == "on_complaint" then
     actions, explanation, kind = pack.call(p, handler, case, nil, view)
+  elseif handler == "on_timer" then
+    actions, explanation, kind = pack.call(p, handler, case,
+      { name = data.name, data = data.data, due_at = data.due_at, fired_at = data.fired_at }, view)
   else
     actions, explanation, kind = pack.call(p, handler, case, { type = etype, data = data, at = now_iso }, view)
   end

@@ -69,9 +69,13 @@ function M.new(config_path)
   local reg = registry.load(config.load(config_path), config_path)
   local self = { config_path = config_path }
 
-  -- Decides and stores event + decision + case + outbox rows.
+  -- Decides and stores event + decision + case + outbox rows + timers.
   local function decide(case, p, etype, data, now_ms, handler, inputs)
+    local timers_before = {}
+    for k, v in pairs(case.timers) do timers_before[k] = v end
+    if inputs.timers_before then timers_before = inputs.timers_before end
     local event, decision, deliver = decider.run(case, p, etype, data, now_ms, handler, inputs)
+    store.sync_timers(case, timers_before)
     store.put_event(case.id, event)
     store.put_decision(case.id, decision)
     for _, a in ipairs(deliver) do
@@ -151,6 +155,36 @@ function M.new(config_path)
     return { status = 200, body = string.format('{"acked":%d}', n), wrote = n > 0 }
   end
 
+  -- A due timer: delete it and run on_timer with now = its due time, in
+  -- one transaction, so it fires exactly once in the committed history.
+  local function fire(job)
+    local row = store.timer_get(job.body)
+    if not row then return { status = 200, body = "{}", wrote = false } end  -- moved or cancelled
+    local case = store.get_case(row.case_id)
+    store.timer_del(job.body, row)
+    if not case then return { status = 200, body = "{}", wrote = true } end
+    local timers_before = {}
+    for k, v in pairs(case.timers) do timers_before[k] = v end
+    local data = { name = row.name, data = row.data, due_at = row.due_at, fired_at = time.format(job.now_ms) }
+    local _, pre_d, pre_t = decider.on_event_builtin(case, "timer.fired", data, data.fired_at)
+    -- the row is gone already; keep sync_timers from deleting it twice
+    timers_before[row.name] = nil
+    local inputs = inputs_for(reg, case, row.due_ms)
+    inputs.view_extra.history = history(case)
+    inputs.pre = { deliver = pre_d, trace = pre_t }
+    inputs.timers_before = timers_before
+    local _, _, outcome = decide(case, reg.for_case(case), "timer.fired", data, row.due_ms, "on_timer", inputs)
+    return { status = 200, body = "{}", wrote = true, outcome = outcome }
+  end
+
+  -- A timer whose firing failed inside the engine (a bug, not a policy
+  -- error) is dropped rather than retried for ever.
+  local function drop_timer(job)
+    local row = store.timer_get(job.body)
+    if row then store.timer_del(job.body, row) end
+    return { status = 200, body = "{}", wrote = row ~= nil }
+  end
+
   local function sync_answer(warnings)
     return { status = 200, wrote = true, warnings = warnings,
       body = '{"reloaded":true,' .. store.get_packs_list():sub(2, -2) .. ',"warnings":' ..
@@ -179,6 +213,8 @@ function M.new(config_path)
     if job.kind == "outbox_ack" then return outbox_ack(job) end
     if job.kind == "reload" then return reload() end
     if job.kind == "sync" then return sync_answer(reg.sync()) end
+    if job.kind == "timer" then return fire(job) end
+    if job.kind == "timer_drop" then return drop_timer(job) end
     error("unknown job kind " .. tostring(job.kind))
   end
 

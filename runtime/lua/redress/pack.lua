@@ -203,12 +203,12 @@ M.deep_copy = deep_copy
 -- Returns actions, explanation or nil, message, kind.
 function M.call(p, name, case, event, view)
   local fn = p.policy[name]
-  local collector = act_mod.new(p, case)
+  view = view or deep_copy(case)
+  local collector = act_mod.new(p, case, view.now)
   if not fn then
     collector.explain_auto("no_handler", "The pack has no " .. name .. " handler; nothing was decided.")
     return collector.result()
   end
-  view = view or deep_copy(case)
   local ok, err, kind
   if event then
     ok, err, kind = rd.sandbox_call(fn, p.limits.policy_instructions, p.limits.policy_memory,

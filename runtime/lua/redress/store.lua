@@ -7,6 +7,8 @@
 --   customers    customer id .. "\0" .. case id        → "" (index)
 --   idempotency  scope .. "\0" .. key                  → "<sha256> <status>\n<response>"
 --   packs        name .. "@" .. version                → {name, version, hash, files}
+--   timers       u64be(due ms) .. case id .. "\0" .. name → {case_id, name, due_ms, due_at, data, set_at}
+--   timer_index  case id .. "\0" .. name                → the timers key (to move or cancel)
 --   meta         "schema_version", "next_case", "next_outbox", "packs" (what is loaded),
 --                "spent:" .. YYYY-MM-DD .. ":" .. currency (offers granted that day)
 local rd = require "rd"
@@ -158,6 +160,48 @@ end
 --- Cases by id, newest first, below the id `below` (nil: the newest).
 function M.cases_desc(below, limit)
   return rd.range_rev("cases", below, nil, limit)
+end
+
+local function timer_key(due_ms, case_id, name)
+  return string.pack(">I8", due_ms) .. case_id .. "\0" .. name
+end
+
+--- Makes the timer rows match case.timers (before: the timers the case had
+-- when the decision began). Runs in the decision's transaction.
+function M.sync_timers(case, before)
+  for name, t in pairs(before) do
+    local now = case.timers[name]
+    if not now or now.due_ms ~= t.due_ms then
+      rd.del("timers", timer_key(t.due_ms, case.id, name))
+      rd.del("timer_index", case.id .. "\0" .. name)
+    end
+  end
+  for name, t in pairs(case.timers) do
+    local old = before[name]
+    if not old or old.due_ms ~= t.due_ms or json.encode(old.data or {}) ~= json.encode(t.data or {}) then
+      local key = timer_key(t.due_ms, case.id, name)
+      rd.put("timers", key, json.encode { case_id = case.id, name = name, due_ms = t.due_ms, due_at = t.due_at,
+        data = t.data, set_at = t.set_at })
+      rd.put("timer_index", case.id .. "\0" .. name, key)
+    end
+  end
+end
+
+--- The timer row under key, or nil.
+function M.timer_get(key)
+  local s = rd.get("timers", key)
+  return s and json.decode(s)
+end
+
+function M.timer_del(key, row)
+  rd.del("timers", key)
+  if row then rd.del("timer_index", row.case_id .. "\0" .. row.name) end
+end
+
+--- Pending timers due before before_ms (nil: all), in due order, as JSON.
+function M.timers_json(before_ms, limit)
+  local _, vals = rd.range("timers", nil, before_ms and string.pack(">I8", before_ms) or nil, limit)
+  return vals
 end
 
 function M.idem_get(key)
