@@ -25,7 +25,9 @@ function P.on_complaint(case, act)
   } }
 end
 function P.on_event(case, event, act)
-  act:set { facts = { history_on_event = #case.history, last = case.history[#case.history].type } }
+  act:set { facts = { history_on_event = #case.history, last = case.history[#case.history].type,
+    decisions_on_event = #case.decisions, first_outcome = case.decisions[1].outcome,
+    first_action = case.decisions[1].actions[1] } }
 end
 return P
 ]]
@@ -119,5 +121,8 @@ describe("budgets and the case view", function()
     assert.are.equal(200, s)
     assert.are.equal(1, ev.case.facts.history_on_event)   -- complaint.received so far
     assert.are.equal("complaint.received", ev.case.facts.last)
+    assert.are.equal(1, ev.case.facts.decisions_on_event)
+    assert.are.equal("decided", ev.case.facts.first_outcome)
+    assert.are.equal("acknowledge", ev.case.facts.first_action)
   end)
 end)

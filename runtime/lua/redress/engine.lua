@@ -54,15 +54,25 @@ local function inputs_for(reg, case, now_ms)
   return { budgets = cfg.budgets, spent = spent, day = day, view_extra = { customer_summary = summary } }
 end
 
--- The events of a case so far, as the case view's history.
+-- The case view's history: the last 50 events, and the decisions made on
+-- them (outcome and the types of the actions taken).
 local function history(case)
-  local hist = {}
-  local ek, ev = rd.range("events", case.id, case.id .. "\255\255\255\255\255", 1e9)
+  local hist, decisions = {}, {}
+  local hi = case.id .. "\255\255\255\255\255"
+  local ek, ev = rd.range("events", case.id, hi, 1e9)
   for i = math.max(1, #ek - 49), #ek do
     local e = json.decode(ev[i])
     hist[#hist + 1] = { seq = e.seq, type = e.type, at = e.at, data = e.data }
   end
-  return hist
+  local dk, dv = rd.range("decisions", case.id, hi, 1e9)
+  for i = math.max(1, #dk - 49), #dk do
+    local d = json.decode(dv[i])
+    local types = {}
+    for _, a in ipairs(d.actions or {}) do types[#types + 1] = a.type end
+    decisions[#decisions + 1] = { event_seq = d.event_seq, event = d.event, outcome = d.outcome,
+      at = d.at, pack_version = d.pack and d.pack.version, actions = types }
+  end
+  return hist, decisions
 end
 
 function M.new(config_path)
@@ -118,7 +128,7 @@ function M.new(config_path)
     if rule then case.route = rule end
     store.index_customer(c.customer.id, case.id)
     local inputs = inputs_for(reg, case, job.now_ms)
-    inputs.view_extra.history = {}
+    inputs.view_extra.history, inputs.view_extra.decisions = {}, {}
     local case_json, decision_json, outcome = decide(case, p, "complaint.received", c, job.now_ms, "on_complaint", inputs)
     return answer(201, case_json, decision_json, outcome, key, job.body)
   end
@@ -138,7 +148,7 @@ function M.new(config_path)
     local ok, pre_deliver, pre_trace = decider.on_event_builtin(case, etype, data, time.format(job.now_ms))
     if not ok then return refuse(pre_deliver) end
     local inputs = inputs_for(reg, case, job.now_ms)
-    inputs.view_extra.history = history(case)
+    inputs.view_extra.history, inputs.view_extra.decisions = history(case)
     inputs.pre = { deliver = pre_deliver, trace = pre_trace }
     local case_json, decision_json, outcome = decide(case, reg.for_case(case), etype, data, job.now_ms, "on_event", inputs)
     return answer(200, case_json, decision_json, outcome, key, job.body)
@@ -170,7 +180,7 @@ function M.new(config_path)
     -- the row is gone already; keep sync_timers from deleting it twice
     timers_before[row.name] = nil
     local inputs = inputs_for(reg, case, row.due_ms)
-    inputs.view_extra.history = history(case)
+    inputs.view_extra.history, inputs.view_extra.decisions = history(case)
     inputs.pre = { deliver = pre_d, trace = pre_t }
     inputs.timers_before = timers_before
     local _, _, outcome = decide(case, reg.for_case(case), "timer.fired", data, row.due_ms, "on_timer", inputs)
