@@ -25,7 +25,7 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure
-	@grep -h '^crash test:' $(BUILD)/Testing/Temporary/LastTest.log || true
+	@grep -hE '^(crash test:|calendar vs pandas:)' $(BUILD)/Testing/Temporary/LastTest.log || true
 
 clean:
 	rm -rf $(BUILD)

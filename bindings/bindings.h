@@ -44,6 +44,9 @@ int rd_lua_pcall(lua_State *L, int nargs, int nresults);
  * lua5.4 loading rd.so); a no-op on states from rd_lua_new. */
 void rd_lua_adopt(lua_State *L);
 
+/* The `rd.icu` module: time zones through ICU. */
+int luaopen_rd_icu(lua_State *L);
+
 /* Registers the `rd` module (luaopen style). */
 int luaopen_rd(lua_State *L);
 

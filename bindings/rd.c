@@ -331,6 +331,10 @@ int luaopen_rd(lua_State *L)
 		{ NULL, NULL },
 	};
 	rd_lua_adopt(L);
+	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+	lua_pushcfunction(L, luaopen_rd_icu);
+	lua_setfield(L, -2, "rd.icu");
+	lua_pop(L, 1);
 	luaL_newlib(L, fns);
 	return 1;
 }

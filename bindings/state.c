@@ -107,6 +107,8 @@ lua_State *rd_lua_new(rd_lua_ctx *ctx, rd_store *store)
 	lua_setfield(L, -2, "cjson");
 	lua_pushcfunction(L, luaopen_rd);
 	lua_setfield(L, -2, "rd");
+	lua_pushcfunction(L, luaopen_rd_icu);
+	lua_setfield(L, -2, "rd.icu");
 	lua_pop(L, 1);
 
 	const char *home = rd_home();

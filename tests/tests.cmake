@@ -61,3 +61,8 @@ foreach(dir ${PACK_DIRS})
     set_tests_properties(pack.${name} PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV};${REDRESS_LUA_ENV}" TIMEOUT 300)
   endif()
 endforeach()
+
+# The calendar against an independent implementation (pandas, Debian's
+# python3-pandas, used only here) on randomised cases.
+add_test(NAME calendar.vs_pandas COMMAND sh ${CMAKE_SOURCE_DIR}/tests/calendar/compare.sh)
+set_tests_properties(calendar.vs_pandas PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV};${REDRESS_LUA_ENV}" TIMEOUT 300)
