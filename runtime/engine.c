@@ -106,7 +106,24 @@ static int run_job(lua_State *L, rd_job *job)
 	if (lua_isstring(L, -2))
 		snprintf(job->outcome, sizeof job->outcome, "%s", lua_tostring(L, -2));
 	job->replay = lua_toboolean(L, -1);
-	lua_getfield(L, -6, "warnings");
+	job->n_sla = 0;
+	lua_getfield(L, top + 1, "sla"); /* top + 1: the result table */
+	if (lua_istable(L, -1)) {
+		lua_Integer n = luaL_len(L, -1);
+		for (lua_Integer i = 1; i <= n && job->n_sla < 4; i++) {
+			lua_rawgeti(L, -1, i);
+			lua_getfield(L, -1, "target");
+			lua_getfield(L, -2, "kind");
+			lua_getfield(L, -3, "seconds");
+			int k = job->n_sla++;
+			snprintf(job->sla[k].target, sizeof job->sla[k].target, "%s", luaL_optstring(L, -3, "?"));
+			job->sla[k].breach = strcmp(luaL_optstring(L, -2, ""), "breach") == 0;
+			job->sla[k].seconds = lua_tonumber(L, -1);
+			lua_pop(L, 4);
+		}
+	}
+	lua_pop(L, 1);
+	lua_getfield(L, top + 1, "warnings");
 	if (lua_istable(L, -1)) {
 		lua_Integer n = luaL_len(L, -1);
 		for (lua_Integer i = 1; i <= n; i++) {
@@ -187,6 +204,7 @@ static void run_batch(rd_engine *e, lua_State *L, rd_job *batch)
 			} else {
 				mdb_txn_abort(child);
 				j->outcome[0] = '\0';
+				j->n_sla = 0;
 			}
 		}
 		if (map_full) {
@@ -221,9 +239,12 @@ static void run_batch(rd_engine *e, lua_State *L, rd_job *batch)
 			rd_metrics_commit(n, now_seconds() - t0);
 			rd_metrics_set_map(rd_store_used_bytes(e->store), e->store->map_size);
 		}
-		for (rd_job *j = batch; j; j = j->next)
+		for (rd_job *j = batch; j; j = j->next) {
 			if (j->outcome[0])
 				rd_metrics_decision(j->outcome);
+			for (int k = 0; j->outcome[0] && k < j->n_sla; k++)
+				rd_metrics_sla(j->sla[k].target, j->sla[k].breach, j->sla[k].seconds);
+		}
 		return;
 	}
 }

@@ -29,6 +29,9 @@ typedef struct rd_job {
 	size_t resp_len;
 	int replay;       /* answered from the idempotency record */
 	char outcome[24]; /* decision outcome, "" when none was stored */
+	/* SLA clocks the decision stopped or breached (for the metrics) */
+	int n_sla;
+	struct { char target[32]; int breach; double seconds; } sla[4];
 	/* owner's data (loop thread) */
 	void *owner;
 	const char *route;

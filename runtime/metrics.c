@@ -34,6 +34,7 @@ static struct {
 	struct histogram batch, latency;
 	size_t map_used, map_size;
 	size_t timers_pending;
+	struct { char target[32]; struct histogram h; unsigned long long breaches; } sla[16];
 	unsigned long long timers_fired;
 } m = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
@@ -100,6 +101,26 @@ void rd_metrics_set_map(size_t used, size_t size)
 	pthread_mutex_lock(&m.mu);
 	m.map_used = used;
 	m.map_size = size;
+	pthread_mutex_unlock(&m.mu);
+}
+
+static const double sla_bounds[] = { 60, 300, 900, 3600, 4 * 3600, 8 * 3600, 86400, 3 * 86400, 7 * 86400, 14 * 86400 };
+#define NS (sizeof sla_bounds / sizeof sla_bounds[0])
+
+void rd_metrics_sla(const char *target, int breach, double seconds)
+{
+	pthread_mutex_lock(&m.mu);
+	for (int i = 0; i < 16; i++) {
+		if (m.sla[i].target[0] == '\0')
+			snprintf(m.sla[i].target, sizeof m.sla[i].target, "%s", target);
+		if (strcmp(m.sla[i].target, target) == 0) {
+			if (breach)
+				m.sla[i].breaches++;
+			else
+				observe(&m.sla[i].h, sla_bounds, NS, seconds);
+			break;
+		}
+	}
 	pthread_mutex_unlock(&m.mu);
 }
 
@@ -188,6 +209,20 @@ char *rd_metrics_render(size_t *len)
 		 "# HELP redress_timers_fired_total Timers fired (each a timer.fired decision).\n"
 		 "# TYPE redress_timers_fired_total counter\nredress_timers_fired_total %llu\n",
 	     m.timers_pending, m.timers_fired);
+	outf(&o, "# HELP redress_sla_seconds Time from an SLA clock's start to its stop (first response, resolution, …).\n"
+		 "# TYPE redress_sla_seconds histogram\n");
+	for (int i = 0; i < 16 && m.sla[i].target[0]; i++) {
+		for (size_t b = 0; b < NS; b++)
+			outf(&o, "redress_sla_seconds_bucket{target=\"%s\",le=\"%g\"} %llu\n", m.sla[i].target, sla_bounds[b],
+			     m.sla[i].h.bucket[b]);
+		outf(&o, "redress_sla_seconds_bucket{target=\"%s\",le=\"+Inf\"} %llu\nredress_sla_seconds_sum{target=\"%s\"} %.3f\n"
+			 "redress_sla_seconds_count{target=\"%s\"} %llu\n",
+		     m.sla[i].target, m.sla[i].h.count, m.sla[i].target, m.sla[i].h.sum, m.sla[i].target, m.sla[i].h.count);
+	}
+	outf(&o, "# HELP redress_sla_breaches_total SLA clocks that passed their deadline, by target.\n"
+		 "# TYPE redress_sla_breaches_total counter\n");
+	for (int i = 0; i < 16 && m.sla[i].target[0]; i++)
+		outf(&o, "redress_sla_breaches_total{target=\"%s\"} %llu\n", m.sla[i].target, m.sla[i].breaches);
 	pthread_mutex_unlock(&m.mu);
 	*len = o.len;
 	return o.buf;

@@ -195,8 +195,14 @@ function M.holidays(region)
   return copy
 end
 
+-- A calendar's rules live here, not in the object: a policy holding a
+-- calendar can use it but not change it between decisions.
+local private = setmetatable({}, { __mode = "k" })
+
 local Cal = {}
 Cal.__index = Cal
+Cal.__newindex = function() error("a calendar is read-only", 2) end
+Cal.__metatable = false
 
 --- calendar.new{zone, hours, holidays} → a calendar.
 function M.new(spec)
@@ -204,18 +210,23 @@ function M.new(spec)
   local zone = spec.zone or "UTC"
   local ok, err = pcall(icu.zone, zone)
   if not ok then error("calendar.new: " .. tostring(err):gsub("^.-: ", ""), 2) end
-  local self = setmetatable({ zone = zone, week = parse_hours(spec.hours), is_holiday = holiday_set(spec.holidays) }, Cal)
+  local week = parse_hours(spec.hours)
   local open = false
-  for wd = 1, 7 do if #self.week[wd] > 0 then open = true end end
+  for wd = 1, 7 do if #week[wd] > 0 then open = true end end
   if not open then error("calendar.new: hours: the calendar is never open", 2) end
+  local self = setmetatable({}, Cal)
+  private[self] = { zone = zone, week = week, is_holiday = holiday_set(spec.holidays) }
   return self
 end
 
 -- Local civil day number of instant t in the calendar's zone.
 function Cal:day_of(t)
-  local y, m, d = icu.fields(self.zone, t)
+  local y, m, d = icu.fields(private[self].zone, t)
   return days_from_civil(y, m, d)
 end
+
+--- cal:zone() → the calendar's IANA time zone.
+function Cal:zone() return private[self].zone end
 
 --- cal:is_business_day(t) → open at some time on t's local date.
 function Cal:is_business_day(t)
@@ -223,7 +234,7 @@ function Cal:is_business_day(t)
 end
 
 function Cal:_open_day(days)
-  return #self.week[weekday(days)] > 0 and not self.is_holiday(days)
+  return #private[self].week[weekday(days)] > 0 and not private[self].is_holiday(days)
 end
 
 -- The open intervals {open_ms, close_ms} of a local date.
@@ -231,10 +242,10 @@ function Cal:_intervals(days)
   if not self:_open_day(days) then return {} end
   local y, m, d = civil_from_days(days)
   local out = {}
-  for _, iv in ipairs(self.week[weekday(days)]) do
-    local a = icu.to_ms(self.zone, y, m, d, iv[1] // 60, iv[1] % 60)
-    local b = iv[2] == 1440 and icu.to_ms(self.zone, civil_from_days(days + 1)) or
-      icu.to_ms(self.zone, y, m, d, iv[2] // 60, iv[2] % 60)
+  for _, iv in ipairs(private[self].week[weekday(days)]) do
+    local a = icu.to_ms(private[self].zone, y, m, d, iv[1] // 60, iv[1] % 60)
+    local b = iv[2] == 1440 and icu.to_ms(private[self].zone, civil_from_days(days + 1)) or
+      icu.to_ms(private[self].zone, y, m, d, iv[2] // 60, iv[2] % 60)
     out[#out + 1] = { a, b }
   end
   return out
@@ -278,7 +289,7 @@ local function add_business_ms(self, t, ms)
 end
 
 local function add_business_days(self, t, n)
-  local y, m, d, h, mi, s, msec = icu.fields(self.zone, t)
+  local y, m, d, h, mi, s, msec = icu.fields(private[self].zone, t)
   local day = days_from_civil(y, m, d)
   if not self:_open_day(day) then
     repeat day = day + 1 until self:_open_day(day)
@@ -292,7 +303,7 @@ local function add_business_days(self, t, n)
     if steps > MAX_DAYS then error("calendar: the duration runs past ten years", 3) end
   end
   local yy, mm, dd = civil_from_days(day)
-  return icu.to_ms(self.zone, yy, mm, dd, h, mi, s, msec)
+  return icu.to_ms(private[self].zone, yy, mm, dd, h, mi, s, msec)
 end
 
 --- cal:add(t, d) → t plus d: "24h" and "3 days" are wall-clock time;

@@ -57,6 +57,9 @@ function M.parse(s)
     if s < 0 then return nil, "a duration cannot be negative" end
     return { ms = s }
   end
+  if type(s) == "table" and (math.type(s.ms) == "integer" or math.type(s.days) == "integer") then
+    return s  -- already parsed (e.g. { business = true, ms = remaining })
+  end
   if type(s) ~= "string" then return nil, "a duration is a string such as \"24h\" or \"2 business days\"" end
   local text = s:match("^%s*(.-)%s*$")
   local ms = iso(text)

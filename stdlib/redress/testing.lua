@@ -140,6 +140,26 @@ function M.pack(dir, settings)
     return setmetatable({ case = case, decision = decision, deliver = deliver, events = events }, Result)
   end
 
+  --- runner:fire(result, name [, fired_at]) → the result of the case's
+  -- pending timer `name` coming due: on_timer runs with now = its due time.
+  function runner:fire(prev, name, fired_at)
+    local t = prev.case.timers and prev.case.timers[name]
+    if not t then error("testing: the case has no pending timer '" .. tostring(name) .. "'", 2) end
+    local case = pack_mod.deep_copy(prev.case)
+    local data = { name = name, data = t.data, due_at = t.due_at, fired_at = time.format(at_ms(fired_at) or t.due_ms) }
+    if fired_at == nil then data.fired_at = t.due_at end
+    local _, pre_d, pre_t = decide.on_event_builtin(case, "timer.fired", data, data.fired_at)
+    local inp = inputs(self)
+    local hist = {}
+    for _, e in ipairs(prev.events) do hist[#hist + 1] = { seq = e.seq, type = e.type, at = e.at, data = e.data } end
+    inp.view_extra.history = hist
+    inp.pre = { deliver = pre_d, trace = pre_t }
+    local event, decision, deliver = decide.run(case, p, "timer.fired", data, t.due_ms, "on_timer", inp)
+    local events = table.move(prev.events, 1, #prev.events, 1, {})
+    events[#events + 1] = event
+    return setmetatable({ case = case, decision = decision, deliver = deliver, events = events }, Result)
+  end
+
   return runner
 end
 

@@ -92,7 +92,7 @@ describe("redress.calendar business time", function()
     { london, "2026-11-20T09:00:00Z", "8 business hours", "2026-11-20T17:00:00.000Z" },
   }
   for _, c in ipairs(adds) do
-    it(string.format("%s + %s = %s (%s)", c[2], c[3], c[4], c[1].zone), function()
+    it(string.format("%s + %s = %s (%s)", c[2], c[3], c[4], c[1]:zone()), function()
       assert.equal(c[4], F(c[1]:add(T(c[2]), c[3])))
     end)
   end
@@ -121,6 +121,11 @@ describe("redress.calendar business time", function()
     assert.equal("2026-11-21T05:00:00.000Z", F(shop:add(T("2026-11-20T10:00:00Z"), "3 business hours")))
     assert.is_false(shop:is_open(T("2026-11-20T05:30:00Z")))   -- 12:30, lunch
     assert.equal(T("2026-11-20T06:00:00Z"), shop:next_open(T("2026-11-20T05:30:00Z")))
+  end)
+
+  it("is read-only", function()
+    assert.has_error(function() london.zone_override = "UTC" end, "a calendar is read-only")
+    assert.is_false(getmetatable(london))
   end)
 
   it("refuses bad calendars with a clear message", function()

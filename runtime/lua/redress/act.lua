@@ -200,10 +200,9 @@ function M.new(p, case, now_ms)
     if spec.after ~= nil then
       local d, err = duration.parse(spec.after)
       if not d then fail("timer", "after", err) end
-      if d.business then
-        fail("timer", "after", "is business time; place it with a calendar: at = cal:add(case.now, \"" .. spec.after .. "\")")
-      end
-      due = (now_ms or 0) + d.ms
+      -- business time follows the pack's calendar (pack.lua `calendar`)
+      due = d.business and p.calendar and p.calendar:add(now_ms or 0, d) or (now_ms or 0) + (d.ms or 0)
+      if d.business and not p.calendar then fail("timer", "after", "is business time, and the pack has no calendar") end
     elseif math.type(spec.at) == "integer" then
       due = spec.at
     elseif type(spec.at) == "string" then

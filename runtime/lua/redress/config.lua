@@ -123,6 +123,18 @@ function M.normalize(raw, path)
     c.pack_settings[name] = t
   end
 
+  -- calendars: per-installation business calendars, replacing a pack's own
+  c.calendars = {}
+  if raw.calendars ~= nil and type(raw.calendars) ~= "table" then
+    fail(path, "calendars", "must map pack names to calendars { zone, hours, holidays }")
+  end
+  for name, cal in pairs(raw.calendars or {}) do
+    if type(name) ~= "string" or type(cal) ~= "table" then
+      fail(path, "calendars", "must map pack names to calendars { zone, hours, holidays }")
+    end
+    c.calendars[name] = cal
+  end
+
   if raw.migrate_cases ~= nil and type(raw.migrate_cases) ~= "boolean" then
     fail(path, "migrate_cases", "must be true or false")
   end

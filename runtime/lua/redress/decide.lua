@@ -8,6 +8,7 @@ local json = require "redress.json"
 local time = require "redress.time"
 local pack = require "redress.pack"
 local act_mod = require "redress.act"
+local sla = require "redress.sla"
 
 local M = {}
 
@@ -309,7 +310,26 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
   end
   decision.trace = trace
   case.updated_at = now_iso
-  return event, decision, deliver
+  -- SLA clocks: the case shows them; what changed feeds the metrics.
+  local observed = {}
+  if next(case.facts) then
+    local before = case.sla or {}
+    case.sla = sla.view(case.facts, now_ms, p and p.calendar, time.format)
+    for t, c in pairs(case.sla) do
+      local was = before[t] and before[t].state
+      if c.state ~= was then
+        if c.state == "breached" and was ~= "breached" then observed[#observed + 1] = { target = t, kind = "breach" } end
+        if (c.state == "met" or c.state == "breached") and case.facts["sla." .. t .. ".stopped"] == now_ms then
+          local started = case.facts["sla." .. t .. ".started"] or now_ms
+          observed[#observed + 1] = { target = t, kind = "stop", seconds = (now_ms - started) / 1000 }
+        end
+      elseif c.state == "breached" and case.facts["sla." .. t .. ".stopped"] == now_ms then
+        local started = case.facts["sla." .. t .. ".started"] or now_ms
+        observed[#observed + 1] = { target = t, kind = "stop", seconds = (now_ms - started) / 1000 }
+      end
+    end
+  end
+  return event, decision, deliver, observed
 end
 
 return M

@@ -84,7 +84,8 @@ function M.new(config_path)
     local timers_before = {}
     for k, v in pairs(case.timers) do timers_before[k] = v end
     if inputs.timers_before then timers_before = inputs.timers_before end
-    local event, decision, deliver = decider.run(case, p, etype, data, now_ms, handler, inputs)
+    local event, decision, deliver, observed = decider.run(case, p, etype, data, now_ms, handler, inputs)
+    inputs.observed = observed
     store.sync_timers(case, timers_before)
     store.put_event(case.id, event)
     store.put_decision(case.id, decision)
@@ -109,10 +110,10 @@ function M.new(config_path)
     return { status = rec.status, body = rec.body, wrote = false, replay = true }
   end
 
-  local function answer(status, case_json, decision_json, outcome, idem_key, body)
+  local function answer(status, case_json, decision_json, outcome, idem_key, body, inputs)
     local out = '{"case":' .. case_json .. ',"decision":' .. decision_json .. '}'
     if idem_key then store.idem_put(idem_key, { hash = rd.sha256(body), status = status, body = out }) end
-    return { status = status, body = out, wrote = true, outcome = outcome }
+    return { status = status, body = out, wrote = true, outcome = outcome, sla = inputs and inputs.observed }
   end
 
   local function complaint(job)
@@ -130,7 +131,7 @@ function M.new(config_path)
     local inputs = inputs_for(reg, case, job.now_ms)
     inputs.view_extra.history, inputs.view_extra.decisions = {}, {}
     local case_json, decision_json, outcome = decide(case, p, "complaint.received", c, job.now_ms, "on_complaint", inputs)
-    return answer(201, case_json, decision_json, outcome, key, job.body)
+    return answer(201, case_json, decision_json, outcome, key, job.body, inputs)
   end
 
   local function event(job)
@@ -151,7 +152,7 @@ function M.new(config_path)
     inputs.view_extra.history, inputs.view_extra.decisions = history(case)
     inputs.pre = { deliver = pre_deliver, trace = pre_trace }
     local case_json, decision_json, outcome = decide(case, reg.for_case(case), etype, data, job.now_ms, "on_event", inputs)
-    return answer(200, case_json, decision_json, outcome, key, job.body)
+    return answer(200, case_json, decision_json, outcome, key, job.body, inputs)
   end
 
   local function outbox_ack(job)
@@ -184,7 +185,7 @@ function M.new(config_path)
     inputs.pre = { deliver = pre_d, trace = pre_t }
     inputs.timers_before = timers_before
     local _, _, outcome = decide(case, reg.for_case(case), "timer.fired", data, row.due_ms, "on_timer", inputs)
-    return { status = 200, body = "{}", wrote = true, outcome = outcome }
+    return { status = 200, body = "{}", wrote = true, outcome = outcome, sla = inputs.observed }
   end
 
   -- A timer whose firing failed inside the engine (a bug, not a policy

@@ -7,6 +7,8 @@
 local rd = require "rd"
 local sandbox = require "redress.sandbox"
 local act_mod = require "redress.act"
+local calendar = require "redress.calendar"
+local duration = require "redress.duration"
 
 local M = {}
 
@@ -15,6 +17,14 @@ local M = {}
 M.ENGINE_API = "1"
 
 M.HANDLERS = { on_complaint = true, on_event = true, on_timer = true }
+
+-- SLA clocks, offered to policies as require "redress.sla" (lazily: it needs
+-- act, which needs this file's siblings).
+M.sla = setmetatable({}, { __index = function(t, k)
+  local sla = require "redress.sla"
+  for name, fn in pairs(sla) do rawset(t, name, fn) end
+  return rawget(t, k)
+end })
 
 -- Read-only store queries, offered to policies as require "redress.query".
 -- Loaded lazily: redress.query needs the store layout, which needs this file.
@@ -112,8 +122,31 @@ local function readonly(t, what)
   })
 end
 
--- files: relative path → text. Returns the pack table.
-local function build(files, label, limits, all_overrides)
+-- A calendar spec from pack.lua or the config: holidays may name regions
+-- ("GB-ENG") among the dates and rules.
+local function make_calendar(spec, where, fail)
+  spec = spec or { zone = "UTC" }
+  if type(spec) ~= "table" then fail(where .. ": calendar must be a table { zone, hours, holidays }") end
+  local holidays = {}
+  local hs = spec.holidays
+  if type(hs) == "string" then hs = { hs } end
+  for _, h in ipairs(hs or {}) do
+    if type(h) == "string" and not h:match("^%d%d%d%d%-%d%d%-%d%d$") then
+      local ok, region = pcall(calendar.holidays, h)
+      if not ok then fail(where .. ": calendar: " .. tostring(region):gsub("^.-: ", "")) end
+      for _, r in ipairs(region) do holidays[#holidays + 1] = r end
+    else
+      holidays[#holidays + 1] = h
+    end
+  end
+  local ok, cal = pcall(calendar.new, { zone = spec.zone, hours = spec.hours, holidays = holidays })
+  if not ok then fail(where .. ": " .. tostring(cal):gsub("^[^:]*calendar%.lua:%d+: ", "")) end
+  return cal
+end
+
+-- files: relative path → text. Returns the pack table. all_overrides:
+-- config pack_settings; calendars: config calendars (pack name → spec).
+local function build(files, label, limits, all_overrides, calendars)
   local function fail(msg) error(label .. ": " .. msg, 0) end
   local src = files["pack.lua"]
   if not src then fail("pack.lua is missing") end
@@ -121,6 +154,9 @@ local function build(files, label, limits, all_overrides)
   if not ok then fail(m) end
   check_manifest(m, fail)
   local settings = merge_settings(m, all_overrides and all_overrides[m.name], fail)
+  local cal_spec, cal_where = m.calendar, "pack.lua"
+  if calendars and calendars[m.name] then cal_spec, cal_where = calendars[m.name], "config calendars." .. m.name end
+  local cal = make_calendar(cal_spec, cal_where, fail)
 
   local templates = {}
   for _, lang in ipairs(m.languages) do
@@ -136,7 +172,14 @@ local function build(files, label, limits, all_overrides)
   end
 
   if not files["policy.lua"] then fail("policy.lua is missing") end
-  local env = sandbox.env { ["redress.settings"] = readonly(settings, "settings"), ["redress.query"] = readonly(M.query, "redress.query") }
+  local cal_module = setmetatable({ pack = cal }, { __index = calendar })
+  local env = sandbox.env {
+    ["redress.settings"] = readonly(settings, "settings"),
+    ["redress.query"] = readonly(M.query, "redress.query"),
+    ["redress.calendar"] = readonly(cal_module, "redress.calendar"),
+    ["redress.duration"] = readonly(duration, "redress.duration"),
+    ["redress.sla"] = readonly(M.sla, "redress.sla"),
+  }
   local chunk, cerr = sandbox.load(files["policy.lua"], m.name .. "/policy.lua", env)
   if not chunk then fail(cerr) end
   local okp, policy, kind = rd.sandbox_call(chunk, limits.policy_instructions, limits.policy_memory)
@@ -156,7 +199,7 @@ local function build(files, label, limits, all_overrides)
   return {
     name = m.name, version = m.version, description = m.description,
     languages = m.languages, jurisdictions = m.jurisdictions or {}, currency = m.currency,
-    settings = settings, manifest = m, templates = templates, policy = policy, limits = limits,
+    settings = settings, manifest = m, templates = templates, policy = policy, limits = limits, calendar = cal,
     files = files, hash = rd.sha256(table.concat(parts, "\0")):sub(1, 16), source = label,
   }
 end
@@ -181,13 +224,13 @@ end
 
 --- Loads and validates the pack in dir; overrides: config pack_settings
 -- (pack name → settings). Raises "dir: what is wrong".
-function M.load(dir, limits, overrides)
-  return build(M.read_dir(dir), dir, limits, overrides)
+function M.load(dir, limits, overrides, calendars)
+  return build(M.read_dir(dir), dir, limits, overrides, calendars)
 end
 
 --- Loads a pack from its files (as kept in the store).
-function M.load_files(files, label, limits, overrides)
-  return build(files, label, limits, overrides)
+function M.load_files(files, label, limits, overrides, calendars)
+  return build(files, label, limits, overrides, calendars)
 end
 
 local function deep_copy(v)

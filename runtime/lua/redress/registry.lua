@@ -14,13 +14,16 @@ local M = {}
 function M.load(cfg, config_path)
   local current, order = {}, {}
   for _, dir in ipairs(cfg.packs) do
-    local p = pack.load(dir, cfg.limits, cfg.pack_settings)
+    local p = pack.load(dir, cfg.limits, cfg.pack_settings, cfg.calendars)
     if current[p.name] then error(dir .. ": a pack named " .. p.name .. " is already loaded", 0) end
     current[p.name] = p
     order[#order + 1] = p
   end
   for name in pairs(cfg.pack_settings) do
     if not current[name] then error(config_path .. ": pack_settings." .. name .. ": no loaded pack has that name", 0) end
+  end
+  for name in pairs(cfg.calendars) do
+    if not current[name] then error(config_path .. ": calendars." .. name .. ": no loaded pack has that name", 0) end
   end
   local default = order[1]
   if cfg.default_pack then
@@ -57,7 +60,7 @@ function M.load(cfg, config_path)
     if p then return p end
     local stored = store.pack_get(name, version)
     if stored then
-      p = pack.load_files(stored.files, "store:" .. key, cfg.limits, cfg.pack_settings)
+      p = pack.load_files(stored.files, "store:" .. key, cfg.limits, cfg.pack_settings, cfg.calendars)
       reg.versions[key] = p
       return p
     end
