@@ -1,0 +1,1 @@
+return { name = "timer-bench", version = "1.0.0", languages = { "en" } }
