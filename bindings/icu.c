@@ -3,7 +3,13 @@
  * the Lua registry and closed by __gc. No hand-written zone tables. */
 #include <lauxlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <unicode/ucal.h>
+#include <unicode/ucurr.h>
+#include <unicode/udat.h>
+#include <unicode/udatpg.h>
+#include <unicode/unum.h>
+#include <unicode/upluralrules.h>
 #include <unicode/ustring.h>
 
 #include "bindings.h"
@@ -114,12 +120,160 @@ static int l_to_ms(lua_State *L)
 	return 1;
 }
 
+/* UTF-16 → a Lua string (UTF-8). */
+static void push_utf16(lua_State *L, const UChar *u, int32_t len)
+{
+	char out[1024];
+	int32_t n = 0;
+	UErrorCode st = U_ZERO_ERROR;
+	u_strToUTF8(out, sizeof out, &n, u, len, &st);
+	if (U_FAILURE(st))
+		luaL_error(L, "ICU: cannot convert to UTF-8: %s", u_errorName(st));
+	lua_pushlstring(L, out, (size_t)n);
+}
+
+static const char *check_locale(lua_State *L, int arg)
+{
+	const char *loc = luaL_checkstring(L, arg);
+	if (strlen(loc) > 64)
+		luaL_error(L, "locale name too long");
+	return loc;
+}
+
+/** icu.currency_digits(code) → the ISO 4217 minor digits (JPY 0, EUR 2, KWD 3) */
+static int l_currency_digits(lua_State *L)
+{
+	const char *code = luaL_checkstring(L, 1);
+	if (strlen(code) != 3)
+		return luaL_error(L, "a currency is a three-letter ISO 4217 code, got '%s'", code);
+	UChar u[4];
+	u_uastrcpy(u, code);
+	UErrorCode st = U_ZERO_ERROR;
+	int32_t d = ucurr_getDefaultFractionDigits(u, &st);
+	if (U_FAILURE(st))
+		return luaL_error(L, "ICU does not know the currency '%s'", code);
+	lua_pushinteger(L, d);
+	return 1;
+}
+
+/** icu.is_currency(code) → true when code is an ISO 4217 currency ICU knows */
+static int l_is_currency(lua_State *L)
+{
+	const char *code = luaL_checkstring(L, 1);
+	int ok = 0;
+	if (strlen(code) == 3) {
+		UChar u[4];
+		u_uastrcpy(u, code);
+		UErrorCode st = U_ZERO_ERROR;
+		UEnumeration *en = ucurr_openISOCurrencies(UCURR_COMMON | UCURR_NON_DEPRECATED, &st);
+		const char *c;
+		while (!ok && U_SUCCESS(st) && (c = uenum_next(en, NULL, &st)) != NULL)
+			ok = strcmp(c, code) == 0;
+		uenum_close(en);
+	}
+	lua_pushboolean(L, ok);
+	return 1;
+}
+
+/* Formats a decimal string with a number formatter of the given style. */
+static int format_decimal(lua_State *L, const char *loc, UNumberFormatStyle style, const char *decimal,
+			  const char *currency)
+{
+	UErrorCode st = U_ZERO_ERROR;
+	UNumberFormat *f = unum_open(style, NULL, 0, loc, NULL, &st);
+	if (U_FAILURE(st))
+		return luaL_error(L, "ICU: no number format for '%s': %s", loc, u_errorName(st));
+	if (currency) {
+		UChar cur[4];
+		u_uastrcpy(cur, currency);
+		unum_setTextAttribute(f, UNUM_CURRENCY_CODE, cur, 3, &st);
+	}
+	UChar buf[256];
+	int32_t n = unum_formatDecimal(f, decimal, -1, buf, 256, NULL, &st);
+	unum_close(f);
+	if (U_FAILURE(st))
+		return luaL_error(L, "ICU: cannot format %s: %s", decimal, u_errorName(st));
+	push_utf16(L, buf, n);
+	return 1;
+}
+
+/** icu.format_money(locale, decimal_string, currency) → "€12.50", "฿1,250.00", "۱۲٫۵۰ €"… */
+static int l_format_money(lua_State *L)
+{
+	const char *loc = check_locale(L, 1);
+	const char *dec = luaL_checkstring(L, 2);
+	const char *cur = luaL_checkstring(L, 3);
+	if (strlen(cur) != 3)
+		return luaL_error(L, "a currency is a three-letter ISO 4217 code");
+	return format_decimal(L, loc, UNUM_CURRENCY, dec, cur);
+}
+
+/** icu.format_number(locale, decimal_string) → the number in the locale's digits and separators */
+static int l_format_number(lua_State *L)
+{
+	return format_decimal(L, check_locale(L, 1), UNUM_DECIMAL, luaL_checkstring(L, 2), NULL);
+}
+
+/** icu.format_date(locale, zone, ms, skeleton) → the date in the locale's own
+ * calendar (th-TH: Buddhist era; fa-IR: Solar Hijri) and the zone; skeleton
+ * is an ICU skeleton such as "yMMMMd" or "yMMMMdjmm". */
+static int l_format_date(lua_State *L)
+{
+	const char *loc = check_locale(L, 1);
+	const char *zone = luaL_checkstring(L, 2);
+	lua_Integer ms = luaL_checkinteger(L, 3);
+	const char *skel = luaL_optstring(L, 4, "yMMMMd");
+	calendar_for(L, 2); /* validates the zone with a clear message */
+	UErrorCode st = U_ZERO_ERROR;
+	UChar uzone[128], uskel[64], pattern[128], out[256];
+	u_uastrcpy(uzone, zone);
+	if (strlen(skel) >= 64)
+		return luaL_error(L, "date skeleton too long");
+	u_uastrcpy(uskel, skel);
+	UDateTimePatternGenerator *g = udatpg_open(loc, &st);
+	int32_t plen = udatpg_getBestPattern(g, uskel, -1, pattern, 128, &st);
+	udatpg_close(g);
+	if (U_FAILURE(st))
+		return luaL_error(L, "ICU: no date pattern for '%s' in '%s': %s", skel, loc, u_errorName(st));
+	UDateFormat *df = udat_open(UDAT_PATTERN, UDAT_PATTERN, loc, uzone, -1, pattern, plen, &st);
+	if (U_FAILURE(st))
+		return luaL_error(L, "ICU: no date format for '%s': %s", loc, u_errorName(st));
+	int32_t n = udat_format(df, (UDate)ms, out, 256, NULL, &st);
+	udat_close(df);
+	if (U_FAILURE(st))
+		return luaL_error(L, "ICU: cannot format the date: %s", u_errorName(st));
+	push_utf16(L, out, n);
+	return 1;
+}
+
+/** icu.plural(locale, n) → "zero" | "one" | "two" | "few" | "many" | "other" */
+static int l_plural(lua_State *L)
+{
+	const char *loc = check_locale(L, 1);
+	double n = luaL_checknumber(L, 2);
+	UErrorCode st = U_ZERO_ERROR;
+	UPluralRules *pr = uplrules_open(loc, &st);
+	UChar kw[32];
+	int32_t k = uplrules_select(pr, n, kw, 32, &st);
+	uplrules_close(pr);
+	if (U_FAILURE(st))
+		return luaL_error(L, "ICU: no plural rules for '%s': %s", loc, u_errorName(st));
+	push_utf16(L, kw, k);
+	return 1;
+}
+
 int luaopen_rd_icu(lua_State *L)
 {
 	static const luaL_Reg fns[] = {
 		{ "zone", l_zone },
 		{ "fields", l_fields },
 		{ "to_ms", l_to_ms },
+		{ "currency_digits", l_currency_digits },
+		{ "is_currency", l_is_currency },
+		{ "format_money", l_format_money },
+		{ "format_number", l_format_number },
+		{ "format_date", l_format_date },
+		{ "plural", l_plural },
 		{ NULL, NULL },
 	};
 	if (luaL_newmetatable(L, CALMT)) {
