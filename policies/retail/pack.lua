@@ -7,6 +7,7 @@ return {
   jurisdictions = { "EU" },
   languages = { "en", "th", "fa", "zh", "ru" },
   currency = "EUR",
+  template_vars = { "amount" },  -- placeholders the policy passes in vars
   -- An operator may override these per installation (config pack_settings.retail).
   settings = {
     coupon_percent = 10,           -- late delivery: coupon as a share of the order

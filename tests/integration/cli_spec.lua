@@ -93,20 +93,37 @@ describe("redress pack lint", function()
     assert.matches("pack retail .*: ok", out)
   end)
 
-  it("lists every problem with its file", function()
+  it("refuses at load a template that is missing or uses an unknown placeholder", function()
     local dir = tmp .. "/broken"
     pack(dir, {
       ["pack.lua"] = 'return { name = "broken", version = "1.0.0", languages = { "en", "th" } }',
-      ["policy.lua"] = 'return { on_complaint = function() end, on_complain = function() end }',
+      ["policy.lua"] = 'return { on_complaint = function() end }',
       ["templates/en.lua"] = 'return { ack = "Hi {name}", bye = "Bye" }',
-      ["templates/th.lua"] = 'return { ack = "สวัสดี {nmae}" }',
+      ["templates/th.lua"] = 'return { ack = "สวัสดี {nmae}", bye = "ลาก่อน" }',
+      ["README.md"] = "x",
     })
     local code, _, err = run("pack", "lint", dir)
     assert.equal(1, code)
+    assert.matches("templates/th.lua: template 'ack' uses {nmae}, which is neither a standard placeholder", err)
+    write(dir .. "/templates/th.lua", 'return { ack = "สวัสดี {name}" }')
+    code, _, err = run("pack", "lint", dir)
+    assert.equal(1, code)
     assert.matches("templates/th.lua: template 'bye' is missing", err)
-    assert.matches("templates/th.lua: 'ack' uses {nmae}", err)
+  end)
+
+  it("lists the problems lint finds beyond loading, with their files", function()
+    local dir = tmp .. "/sloppy"
+    pack(dir, {
+      ["pack.lua"] = 'return { name = "sloppy", version = "1.0.0", languages = { "en", "th" } }',
+      ["policy.lua"] = 'return { on_complaint = function() end, on_complain = function() end }',
+      ["templates/en.lua"] = 'return { ack = "Hi {name}" }',
+      ["templates/th.lua"] = 'return { ack = "สวัสดี" }',
+    })
+    local code, _, err = run("pack", "lint", dir)
+    assert.equal(1, code)
     assert.matches("policy.lua: on_complain is not a handler", err)
     assert.matches("README.md: missing", err)
+    assert.matches("warning: .*templates/th.lua: 'ack' does not use {name}", err)
   end)
 
   it("reports a syntax error with file:line", function()

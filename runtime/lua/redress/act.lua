@@ -3,6 +3,8 @@
 -- action. Policies return nothing; what they decide is what they collected.
 local duration = require "redress.duration"
 local time = require "redress.time"
+local wording = require "redress.wording"
+local money = require "redress.money"
 
 local M = {}
 
@@ -51,19 +53,15 @@ local function opt_string(action, spec, field, maxlen)
   return v
 end
 
-local RTL = { fa = true, ar = true, he = true, ur = true }
+--- The placeholders every template may use without declaring them.
+M.STANDARD_VARS = { name = true, case_id = true, category = true, order_id = true }
 
--- Replaces {name} placeholders with vars[name]; a missing one is an error.
--- In right-to-left languages each value is wrapped in Unicode first-strong
--- isolates (U+2068 … U+2069) so an id or amount cannot reorder the sentence.
-local function render(action, text, vars, lang)
-  local rtl = RTL[lang:match("^(%a+)")]
-  return (text:gsub("{([%w_]+)}", function(k)
-    local v = vars[k]
-    if v == nil then fail(action, "template", "uses {" .. k .. "} but no value was given for it") end
-    if rtl then return "\u{2068}" .. tostring(v) .. "\u{2069}" end
-    return tostring(v)
-  end))
+-- Formats a template through redress.wording (ICU: money, numbers, dates in
+-- the locale's calendar, plurals; isolates in right-to-left text).
+local function render(action, text, vars, lang, zone)
+  local ok, out = pcall(wording.render, text, vars, { lang = lang, zone = zone })
+  if not ok then fail(action, "template", tostring(out)) end
+  return out
 end
 
 local function check_data(action, v, depth)
@@ -97,8 +95,29 @@ function M.new(p, case, now_ms)
     return p.languages[1]
   end
 
-  local function wording(action, spec)
+  local zone = p.calendar and p.calendar:zone() or "UTC"
+
+  local function compose(action, spec)
+    local c = spec.compose
+    if c == true then c = {} end
+    if type(c) ~= "table" then fail(action, "compose", "must be true or a table { ask, next_contact, signature }") end
+    local lang = case.language or "en"
+    local next_contact = c.next_contact
+    if next_contact ~= nil and math.type(next_contact) ~= "integer" then
+      local d = duration.parse(next_contact)
+      if not d then fail(action, "compose.next_contact", "must be a time (ms) or a duration such as \"2 business days\"") end
+      next_contact = d.business and p.calendar:add(now_ms or 0, d) or (now_ms or 0) + d.ms
+    end
+    local ok, text = pcall(wording.compose, case, { ask = c.ask, next_contact = next_contact, signature = c.signature },
+      { lang = lang, zone = zone })
+    if not ok then fail(action, "compose", tostring(text)) end
+    return { type = action, template = "compose", language = lang, text = text,
+      next_contact = next_contact and time.format(next_contact) or nil }
+  end
+
+  local function wording_action(action, spec)
     check_table(action, spec)
+    if spec.compose ~= nil then return compose(action, spec) end
     local name = spec.template
     if type(name) ~= "string" then fail(action, "template", "must name a template") end
     local lang = language()
@@ -113,24 +132,24 @@ function M.new(p, case, now_ms)
     if spec.vars ~= nil then
       if type(spec.vars) ~= "table" then fail(action, "vars", "must be a table") end
       for k, v in pairs(spec.vars) do
-        if type(k) ~= "string" or (type(v) ~= "string" and type(v) ~= "number") then
-          fail(action, "vars", "must map names to strings or numbers")
+        if type(k) ~= "string" or (type(v) ~= "string" and type(v) ~= "number" and not money.is(v)) then
+          fail(action, "vars", "must map names to strings, numbers or money values")
         end
         vars[k] = v
       end
     end
-    return { type = action, template = name, language = lang, text = render(action, text, vars, lang),
+    return { type = action, template = name, language = lang, text = render(action, text, vars, lang, zone),
       next_contact = opt_string(action, spec, "next_contact", 200) }
   end
 
   --- act:acknowledge{template = "ack", vars = {…}, next_contact = "…"}
   function impl.acknowledge(spec)
-    actions[#actions + 1] = wording("acknowledge", spec)
+    actions[#actions + 1] = wording_action("acknowledge", spec)
   end
 
   --- act:message{template = "…", vars = {…}}
   function impl.message(spec)
-    actions[#actions + 1] = wording("message", spec)
+    actions[#actions + 1] = wording_action("message", spec)
   end
 
   local offers_made = 0

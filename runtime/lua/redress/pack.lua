@@ -9,6 +9,8 @@ local sandbox = require "redress.sandbox"
 local act_mod = require "redress.act"
 local calendar = require "redress.calendar"
 local duration = require "redress.duration"
+local wording = require "redress.wording"
+local money = require "redress.money"
 
 local M = {}
 
@@ -158,6 +160,15 @@ local function build(files, label, limits, all_overrides, calendars)
   if calendars and calendars[m.name] then cal_spec, cal_where = calendars[m.name], "config calendars." .. m.name end
   local cal = make_calendar(cal_spec, cal_where, fail)
 
+  -- Every template is checked now, never in front of a customer: syntax,
+  -- placeholders (standard or declared in template_vars), and presence in
+  -- every declared language.
+  local known = {}
+  for k in pairs(act_mod.STANDARD_VARS) do known[k] = true end
+  if m.template_vars ~= nil and not is_list_of_strings(m.template_vars) then
+    fail("pack.lua: template_vars must list the placeholder names policies pass in vars")
+  end
+  for _, k in ipairs(m.template_vars or {}) do known[k] = true end
   local templates = {}
   for _, lang in ipairs(m.languages) do
     local rel = "templates/" .. lang .. ".lua"
@@ -167,8 +178,24 @@ local function build(files, label, limits, all_overrides, calendars)
     if type(t) ~= "table" then fail(rel .. " must return a table of templates") end
     for k, v in pairs(t) do
       if type(k) ~= "string" or type(v) ~= "string" then fail(rel .. ": every entry must be name = \"text\"") end
+      local set, perr = wording.placeholders(v)
+      if not set then fail(rel .. ": template '" .. k .. "': " .. perr) end
+      for ph in pairs(set) do
+        if not known[ph] then
+          fail(rel .. ": template '" .. k .. "' uses {" .. ph .. "}, which is neither a standard placeholder " ..
+            "(name, case_id, category, order_id) nor listed in pack.lua template_vars")
+        end
+      end
     end
     templates[lang] = t
+  end
+  local first = m.languages[1]
+  for _, lang in ipairs(m.languages) do
+    for name in pairs(templates[first]) do
+      if templates[lang][name] == nil then
+        fail("templates/" .. lang .. ".lua: template '" .. name .. "' is missing (templates/" .. first .. ".lua has it)")
+      end
+    end
   end
 
   if not files["policy.lua"] then fail("policy.lua is missing") end
@@ -179,6 +206,8 @@ local function build(files, label, limits, all_overrides, calendars)
     ["redress.calendar"] = readonly(cal_module, "redress.calendar"),
     ["redress.duration"] = readonly(duration, "redress.duration"),
     ["redress.sla"] = readonly(M.sla, "redress.sla"),
+    ["redress.money"] = readonly(money, "redress.money"),
+    ["redress.wording"] = readonly(wording, "redress.wording"),
   }
   local chunk, cerr = sandbox.load(files["policy.lua"], m.name .. "/policy.lua", env)
   if not chunk then fail(cerr) end

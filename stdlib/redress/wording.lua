@@ -1,0 +1,202 @@
+--- redress.wording: templates in the customer's language, formatted by ICU.
+--
+-- Placeholders in a pack's templates:
+--     {name}                           text as given
+--     {amount:money}                   a money value (redress.money) in the locale: "€49.99", "۴۹٫۹۹ €"
+--     {count:number}                   a number in the locale's digits and separators
+--     {due:date} {due:datetime} {due:time}   a time (ms) in the locale's calendar and the zone:
+--                                      Buddhist era for Thai, Solar Hijri for Persian
+--     {due:date|yMMMEd}                with an ICU skeleton of your own
+--     {days:plural|one=# day|other=# days}    the locale's plural rules (# is the number)
+--     {state:select|calm=…|frustrated=…|other=…}
+--     {{ and }}                        literal braces
+-- In right-to-left languages every value is wrapped in Unicode isolates
+-- (U+2068 … U+2069) so an order id, e-mail or amount cannot reorder the text.
+--
+--     local wording = require "redress.wording"
+--     wording.render("Refund of {amount:money} by {due:date}", { amount = m, due = t }, { lang = "th", zone = "Asia/Bangkok" })
+--     wording.compose(case, { ask = { "order_number" }, next_contact = t }, { lang = "fa", zone = "Asia/Tehran" })
+local icu = require "rd.icu"
+local phrases = require "redress.wording_phrases"
+
+local M = {}
+
+local RTL = { fa = true, ar = true, he = true, ur = true, ps = true, yi = true }
+local FSI, PDI = "\u{2068}", "\u{2069}"
+
+--- wording.is_rtl(lang) → true for right-to-left languages
+function M.is_rtl(lang) return RTL[(lang or ""):match("^(%a+)") or ""] == true end
+
+local TYPES = { text = true, money = true, number = true, date = true, datetime = true, time = true,
+  plural = true, select = true }
+
+--- wording.parse(text) → list of parts (strings and {name, type, arg, branches}),
+-- or nil and what is wrong. Packs are checked with it when they load.
+function M.parse(text)
+  local parts, i, buf = {}, 1, {}
+  while i <= #text do
+    local c = text:sub(i, i)
+    if c == "{" and text:sub(i + 1, i + 1) == "{" then
+      buf[#buf + 1] = "{"; i = i + 2
+    elseif c == "}" and text:sub(i + 1, i + 1) == "}" then
+      buf[#buf + 1] = "}"; i = i + 2
+    elseif c == "}" then
+      return nil, "a '}' without its '{' (write }} for a brace)"
+    elseif c == "{" then
+      local close = text:find("}", i + 1, true)
+      if not close then return nil, "a '{' without its '}'" end
+      local body = text:sub(i + 1, close - 1)
+      local name, ty, arg = body:match("^%s*([%w_]+)%s*:?%s*([%w_]*)%s*|?(.*)$")
+      if not name then return nil, "cannot read the placeholder {" .. body .. "}" end
+      ty = ty ~= "" and ty or "text"
+      if not TYPES[ty] then return nil, "{" .. body .. "}: unknown type '" .. ty .. "'" end
+      local ph = { name = name, type = ty }
+      if ty == "plural" or ty == "select" then
+        ph.branches = {}
+        for k, v in arg:gmatch("([%w_]+)%s*=%s*([^|]*)") do ph.branches[k] = v end
+        if not ph.branches.other then return nil, "{" .. body .. "}: " .. ty .. " needs an other= branch" end
+      elseif arg ~= "" then
+        if ty ~= "date" and ty ~= "datetime" and ty ~= "time" then
+          return nil, "{" .. body .. "}: only dates take an argument (an ICU skeleton)"
+        end
+        ph.arg = arg
+      end
+      if #buf > 0 then parts[#parts + 1] = table.concat(buf); buf = {} end
+      parts[#parts + 1] = ph
+      i = close + 1
+    else
+      local j = text:find("[{}]", i) or #text + 1
+      buf[#buf + 1] = text:sub(i, j - 1)
+      i = j
+    end
+  end
+  if #buf > 0 then parts[#parts + 1] = table.concat(buf) end
+  return parts
+end
+
+--- wording.placeholders(text) → set of placeholder names (nil, err on a syntax error)
+function M.placeholders(text)
+  local parts, err = M.parse(text)
+  if not parts then return nil, err end
+  local set = {}
+  for _, p in ipairs(parts) do if type(p) == "table" then set[p.name] = p.type end end
+  return set
+end
+
+local SKELETONS = { date = "yMMMMd", datetime = "yMMMMdjmm", time = "jmm" }
+
+local function to_ms(v, what)
+  if math.type(v) == "integer" then return v end
+  if type(v) == "string" then
+    local t = require("redress.time").parse(v)
+    if t then return t end
+  end
+  error(what .. " must be a time (milliseconds or RFC 3339), got " .. tostring(v), 0)
+end
+
+local function decimal(v)
+  if math.type(v) == "integer" then return tostring(v) end
+  if type(v) == "number" then return (string.format("%.6f", v):gsub("0+$", ""):gsub("%.$", "")) end
+  error("a number is expected, got " .. tostring(v), 0)
+end
+
+local function format(ph, v, opts)
+  local lang = opts.lang
+  if ph.type == "text" then
+    if type(v) == "table" and v.currency and v.major then return v:format(lang) end
+    return tostring(v)
+  elseif ph.type == "money" then
+    if type(v) ~= "table" or not v.currency then error("{" .. ph.name .. ":money} needs a money value (redress.money)", 0) end
+    local m = v.major and v or require("redress.money").new(v.amount, v.currency)
+    return m:format(lang)
+  elseif ph.type == "number" then
+    return icu.format_number(lang, decimal(v))
+  elseif ph.type == "date" or ph.type == "datetime" or ph.type == "time" then
+    return icu.format_date(lang, opts.zone or "UTC", to_ms(v, "{" .. ph.name .. "}"), ph.arg or SKELETONS[ph.type])
+  elseif ph.type == "plural" then
+    if type(v) ~= "number" then error("{" .. ph.name .. ":plural} needs a number", 0) end
+    local cat = icu.plural(lang, v)
+    local text = ph.branches[cat] or ph.branches.other
+    return (text:gsub("#", (icu.format_number(lang, decimal(v)):gsub("%%", "%%%%"))))
+  elseif ph.type == "select" then
+    return ph.branches[tostring(v)] or ph.branches.other
+  end
+end
+
+--- wording.render(text, vars, {lang, zone}) → the text with every
+-- placeholder formatted; a missing value is an error naming it.
+function M.render(text, vars, opts)
+  local parts, err = M.parse(text)
+  if not parts then error(err, 0) end
+  local rtl = M.is_rtl(opts.lang)
+  local out = {}
+  for _, p in ipairs(parts) do
+    if type(p) == "string" then
+      out[#out + 1] = p
+    else
+      local v = vars[p.name]
+      if v == nil then error("uses {" .. p.name .. "} but no value was given for it", 0) end
+      local s = format(p, v, opts)
+      -- plural and select branches are the language's own words
+      if rtl and p.type ~= "plural" and p.type ~= "select" then s = FSI .. s .. PDI end
+      out[#out + 1] = s
+    end
+  end
+  return table.concat(out)
+end
+
+local function join(list, lang)
+  local P = phrases.lang(lang)
+  if #list == 0 then return "" end
+  if #list == 1 then return list[1] end
+  return table.concat(list, P.list_sep, 1, #list - 1) .. P.list_and .. list[#list]
+end
+
+--- wording.compose(case, spec, {lang, zone}) → the acknowledgement that
+-- follows the eight rules: thank; say why; apologise; promise action; ask
+-- for exactly what is missing; give the next contact date. It adapts to the
+-- customer's state (calm, frustrated, aggressive) and the channel (social:
+-- short; letter and e-mail: formal). spec: { ask = { "order_number",
+-- "photo", "receipt", "contact" }, next_contact = ms, signature = "…" };
+-- without ask, what the case lacks is asked for (the order number).
+function M.compose(case, spec, opts)
+  spec = spec or {}
+  local lang = opts.lang
+  local P = phrases.lang(lang)
+  local short = case.channel == "social"
+  local name = case.customer and case.customer.name
+  local vars = { name = name, case_id = case.id, next_contact = spec.next_contact }
+  local lines = {}
+  local function add(key, v)
+    local t = P[key]
+    if t then lines[#lines + 1] = M.render(t, v or vars, opts) end
+  end
+  add(name and (short and "greet_short" or "greet") or (short and "greet_short_anon" or "greet_anon"))
+  add("thank")
+  if not short then add("why") end
+  add("apologise")
+  if case.customer_state == "frustrated" then add("empathy") end
+  if case.customer_state == "aggressive" then add("senior") end
+  add("promise")
+  local ask = spec.ask
+  if ask == nil then ask = (case.order and case.order.id) and {} or { "order_number" } end
+  if #ask > 0 then
+    if short then
+      add("ask_private")
+    else
+      local items = {}
+      for _, k in ipairs(ask) do
+        local item = P.items[k]
+        if not item then error("compose: unknown thing to ask for '" .. tostring(k) .. "' (order_number, photo, receipt, contact)", 0) end
+        items[#items + 1] = item
+      end
+      lines[#lines + 1] = M.render(P.ask, { items = join(items, lang) }, { lang = lang, zone = opts.zone })
+        :gsub(FSI, ""):gsub(PDI, "")  -- the list is the language's own words
+    end
+  end
+  if spec.next_contact then add("next_contact") end
+  if not short and spec.signature then lines[#lines + 1] = M.render(P.sign, { signature = spec.signature }, opts) end
+  return table.concat(lines, P.sentence_sep)
+end
+
+return M
