@@ -25,6 +25,7 @@ local M = {}
 
 local Clocks = {}
 Clocks.__index = Clocks
+Clocks.__metatable = false
 
 local function key(t, f) return "sla." .. t .. "." .. f end
 
