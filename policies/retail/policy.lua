@@ -1,19 +1,20 @@
 -- retail: the minimal built-in policy. See README.md in this folder for what
 -- it decides and why.
 local settings = require "redress.settings"
+local money_mod = require "redress.money"
 
 local P = {}
 
--- Two-decimal money text for wording ("12.50 EUR"). The pack's currencies all
--- have two minor digits.
+-- Money for explanations a business user reads ("12.50 EUR"); the customer's
+-- wording gets a money value, which ICU formats in their language.
 local function money(amount, currency)
-  return string.format("%d.%02d %s", amount // 100, amount % 100, currency)
+  return tostring(money_mod.new(amount, currency))
 end
 
 local function offer(act, case, kind, amount, reason)
   local currency = case.order and case.order.currency
   act:offer { kind = kind, amount = amount, currency = currency, reason = reason }
-  act:message { template = "offer_" .. kind, vars = { amount = currency and money(amount, currency) or "" } }
+  act:message { template = "offer_" .. kind, vars = { amount = currency and money_mod.new(amount, currency) or "" } }
 end
 
 local function paid(case)

@@ -219,7 +219,7 @@ function M.new(spec)
   return self
 end
 
--- Local civil day number of instant t in the calendar's zone.
+--- cal:day_of(t) → the local calendar day of instant t (days since 1970-01-01)
 function Cal:day_of(t)
   local y, m, d = icu.fields(private[self].zone, t)
   return days_from_civil(y, m, d)

@@ -381,8 +381,9 @@ function Law:minimum(case, opts)
 end
 
 local default = M.new()
---- legal.remedies(case [, opts]) and legal.minimum(case [, opts]) with the base rules.
+--- legal.remedies(case [, opts]) → law:remedies with the base rules
 function M.remedies(case, opts) return default:remedies(case, opts) end
+--- legal.minimum(case [, opts]) → law:minimum with the base rules
 function M.minimum(case, opts) return default:minimum(case, opts) end
 
 return M

@@ -137,11 +137,12 @@ end
 --- m:cap(max) → m, at most max
 function Money:cap(max) same(self, max, "cap"); return self.amount > max.amount and max or self end
 
---- money.min(a, b, …) / money.max(a, b, …)
+--- money.min(a, b, …) → the smallest (same currency)
 function M.min(a, ...)
   for _, b in ipairs { ... } do same(a, b, "compare"); if b.amount < a.amount then a = b end end
   return a
 end
+--- money.max(a, b, …) → the largest (same currency)
 function M.max(a, ...)
   for _, b in ipairs { ... } do same(a, b, "compare"); if b.amount > a.amount then a = b end end
   return a

@@ -43,13 +43,13 @@ function M.clock(start)
 end
 
 --- A valid complaint with defaults (an English email about a late parcel
--- of 49.99 EUR); fields you give replace them. Use order = false for none.
+-- of 49.99 EUR); fields you give replace them; a field set to false is left out.
 function M.complaint(over)
   local c = { customer = { id = "c-1", name = "Anna" }, channel = "email", language = "en",
     category = "late_delivery", description = "My parcel is late.",
     order = { id = "A-1", amount = 4999, currency = "EUR" } }
   for k, v in pairs(over or {}) do c[k] = v end
-  if c.order == false then c.order = nil end
+  for k, v in pairs(c) do if v == false and k ~= "informed_of_withdrawal" then c[k] = nil end end
   return c
 end
 

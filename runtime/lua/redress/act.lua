@@ -169,7 +169,7 @@ function M.new(p, case, now_ms)
     end
     offers_made = offers_made + 1
     return { id = "O" .. (offers_before + offers_made), kind = spec.kind, amount = amount,
-      currency = currency, reason = opt_string(action, spec, "reason", 500) }
+      currency = currency, reason = opt_string(action, spec, "reason", 500), code = opt_string(action, spec, "code", 64) }
   end
 
   --- act:offer{kind = "coupon", amount = 500, currency = "EUR", reason = "…"}

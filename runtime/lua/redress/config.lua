@@ -135,6 +135,27 @@ function M.normalize(raw, path)
     c.calendars[name] = cal
   end
 
+  -- legal: per-installation overrides of redress.legal rules, e.g. a
+  -- member state's longer guarantee: { overrides = { ["EU.guarantee"] = { years = 3 } } }
+  c.legal = { overrides = {} }
+  if raw.legal ~= nil then
+    if type(raw.legal) ~= "table" or (raw.legal.overrides ~= nil and type(raw.legal.overrides) ~= "table") then
+      fail(path, "legal", "must be { overrides = { [rule id] = { field = value } } }")
+    end
+    for id, o in pairs(raw.legal.overrides or {}) do
+      if type(id) ~= "string" or type(o) ~= "table" then
+        fail(path, "legal.overrides", "must map rule ids (e.g. \"EU.guarantee\") to tables of fields")
+      end
+      for k, v in pairs(o) do
+        local t = type(v)
+        if type(k) ~= "string" or (t ~= "number" and t ~= "string" and t ~= "boolean") then
+          fail(path, "legal.overrides." .. id, "fields are names with numbers, strings or booleans (e.g. years = 3)")
+        end
+      end
+      c.legal.overrides[id] = o
+    end
+  end
+
   if raw.migrate_cases ~= nil and type(raw.migrate_cases) ~= "boolean" then
     fail(path, "migrate_cases", "must be true or false")
   end

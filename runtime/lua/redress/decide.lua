@@ -165,6 +165,42 @@ local function apply(case, actions, explanation, now_iso, inputs)
   return deliver, trace
 end
 
+-- What a customer's `wants` asks for, as an offer kind.
+local WANTS = { refund = "refund", money_back = "refund", ["return"] = "refund", replacement = "replacement",
+  exchange = "replacement", repair = "repair" }
+
+-- The legal minimum cannot be withheld: when the customer asks for a remedy
+-- the law owes now and the decision offers none of it, the engine records
+-- it (explanation, trace, tag, outbox) for a person to review.
+local function check_legal_minimum(case, actions, explanation, trace, deliver, now_ms, zone, law)
+  local wanted = case.wants and WANTS[case.wants]
+  if not (wanted and case.jurisdiction and case.order) then return end
+  local ok, r = pcall(function()
+    return (law or require("redress.legal")).remedies(case, { now = now_ms, zone = case.timezone or zone })
+  end)
+  if not ok then return end
+  local owing
+  for _, e in ipairs(r.owed) do
+    for _, k in ipairs(e.remedies) do if k == wanted then owing = owing or e end end
+  end
+  if not owing then return end
+  local function offers(a)
+    local o = a.type == "offer" and a or (a.type == "request_approval" and a.offer)
+    return o and (o.kind == wanted or o.kind == "refund")
+  end
+  for _, a in ipairs(actions) do if offers(a) then return end end
+  for _, o in ipairs(case.offers) do if o.kind == wanted or o.kind == "refund" then return end end
+  local text = string.format("The customer asked for a %s, which the law owes until %s (%s); the policy did not offer it.",
+    wanted, owing.until_at:sub(1, 10), owing.citation)
+  explanation[#explanation + 1] = { code = "legal.withheld", text = text }
+  trace[#trace + 1] = "Legal check: " .. text
+  local have = false
+  for _, t in ipairs(case.tags) do if t == "legal-risk" then have = true end end
+  if not have then case.tags[#case.tags + 1] = "legal-risk" end
+  deliver[#deliver + 1] = { type = "legal_review", remedy = wanted, rule = owing.id, citation = owing.citation,
+    until_at = owing.until_at, reason = text }
+end
+
 local function find_pending(case, approval_id)
   for _, ap in ipairs(case.approvals) do
     if ap.status == "pending" and (approval_id == nil or ap.id == approval_id) then return ap end
@@ -292,6 +328,9 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
       for _, x in ipairs(d) do deliver[#deliver + 1] = x end
       for _, x in ipairs(t) do trace[#trace + 1] = x end
       decision.outcome = "decided"
+      if handler == "on_complaint" then
+        check_legal_minimum(case, actions, explanation, trace, deliver, now_ms, p.calendar and p.calendar:zone() or "UTC", p.legal)
+      end
     else
       actions, explanation, kind = nil, cerr, "error"
     end

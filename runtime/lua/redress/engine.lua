@@ -29,13 +29,16 @@ local DAY_MS = 86400000
 local function inputs_for(reg, case, now_ms)
   local cfg = reg.cfg
   local spent = { customer = {}, day = {} }
-  local summary = { complaints_365d = 0, open_cases = 0, compensation_365d = {} }
+  local summary = { complaints_30d = 0, complaints_90d = 0, complaints_365d = 0, open_cases = 0, compensation_365d = {} }
   local since = now_ms - 365 * DAY_MS
   for _, id in ipairs(store.customer_case_ids(case.customer.id, nil, 10000)) do
     if id ~= case.id then
       local c = store.get_case(id)
       if c then
-        if (c.opened_ms or 0) >= since then summary.complaints_365d = summary.complaints_365d + 1 end
+        local opened = c.opened_ms or 0
+        if opened >= since then summary.complaints_365d = summary.complaints_365d + 1 end
+        if opened >= now_ms - 90 * DAY_MS then summary.complaints_90d = summary.complaints_90d + 1 end
+        if opened >= now_ms - 30 * DAY_MS then summary.complaints_30d = summary.complaints_30d + 1 end
         if c.status ~= "closed" and c.status ~= "rejected" and c.status ~= "resolved" then
           summary.open_cases = summary.open_cases + 1
         end

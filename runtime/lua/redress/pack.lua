@@ -20,6 +20,27 @@ M.ENGINE_API = "1"
 
 M.HANDLERS = { on_complaint = true, on_event = true, on_timer = true }
 
+--- redress.legal as a pack sees it: the base rules with the installation's
+-- overrides (config legal.overrides); also what the engine checks with.
+function M.legal_module(overrides)
+  if not overrides or next(overrides) == nil then return M.lazy "redress.legal" end
+  local legal = require "redress.legal"
+  local law = legal.new { overrides = overrides }
+  return setmetatable({
+    remedies = function(case, opts) return law:remedies(case, opts) end,
+    minimum = function(case, opts) return law:minimum(case, opts) end,
+  }, { __index = legal })
+end
+
+--- A module loaded on first use (some stdlib modules need files that need
+-- this one).
+function M.lazy(name)
+  return setmetatable({}, { __index = function(t, k)
+    for n, v in pairs(require(name)) do rawset(t, n, v) end
+    return rawget(t, k)
+  end })
+end
+
 -- SLA clocks, offered to policies as require "redress.sla" (lazily: it needs
 -- act, which needs this file's siblings).
 M.sla = setmetatable({}, { __index = function(t, k)
@@ -148,7 +169,7 @@ end
 
 -- files: relative path → text. Returns the pack table. all_overrides:
 -- config pack_settings; calendars: config calendars (pack name → spec).
-local function build(files, label, limits, all_overrides, calendars)
+local function build(files, label, limits, all_overrides, calendars, legal_overrides)
   local function fail(msg) error(label .. ": " .. msg, 0) end
   local src = files["pack.lua"]
   if not src then fail("pack.lua is missing") end
@@ -208,6 +229,9 @@ local function build(files, label, limits, all_overrides, calendars)
     ["redress.sla"] = readonly(M.sla, "redress.sla"),
     ["redress.money"] = readonly(money, "redress.money"),
     ["redress.wording"] = readonly(wording, "redress.wording"),
+    ["redress.legal"] = readonly(M.legal_module(legal_overrides), "redress.legal"),
+    ["redress.compensation"] = readonly(M.lazy "redress.compensation", "redress.compensation"),
+    ["redress.escalation"] = readonly(M.lazy "redress.escalation", "redress.escalation"),
   }
   local chunk, cerr = sandbox.load(files["policy.lua"], m.name .. "/policy.lua", env)
   if not chunk then fail(cerr) end
@@ -229,6 +253,7 @@ local function build(files, label, limits, all_overrides, calendars)
     name = m.name, version = m.version, description = m.description,
     languages = m.languages, jurisdictions = m.jurisdictions or {}, currency = m.currency,
     settings = settings, manifest = m, templates = templates, policy = policy, limits = limits, calendar = cal,
+    legal = M.legal_module(legal_overrides),
     files = files, hash = rd.sha256(table.concat(parts, "\0")):sub(1, 16), source = label,
   }
 end
@@ -253,13 +278,13 @@ end
 
 --- Loads and validates the pack in dir; overrides: config pack_settings
 -- (pack name → settings). Raises "dir: what is wrong".
-function M.load(dir, limits, overrides, calendars)
-  return build(M.read_dir(dir), dir, limits, overrides, calendars)
+function M.load(dir, limits, overrides, calendars, legal_overrides)
+  return build(M.read_dir(dir), dir, limits, overrides, calendars, legal_overrides)
 end
 
 --- Loads a pack from its files (as kept in the store).
-function M.load_files(files, label, limits, overrides, calendars)
-  return build(files, label, limits, overrides, calendars)
+function M.load_files(files, label, limits, overrides, calendars, legal_overrides)
+  return build(files, label, limits, overrides, calendars, legal_overrides)
 end
 
 local function deep_copy(v)

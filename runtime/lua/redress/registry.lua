@@ -14,7 +14,7 @@ local M = {}
 function M.load(cfg, config_path)
   local current, order = {}, {}
   for _, dir in ipairs(cfg.packs) do
-    local p = pack.load(dir, cfg.limits, cfg.pack_settings, cfg.calendars)
+    local p = pack.load(dir, cfg.limits, cfg.pack_settings, cfg.calendars, cfg.legal.overrides)
     if current[p.name] then error(dir .. ": a pack named " .. p.name .. " is already loaded", 0) end
     current[p.name] = p
     order[#order + 1] = p
@@ -60,7 +60,7 @@ function M.load(cfg, config_path)
     if p then return p end
     local stored = store.pack_get(name, version)
     if stored then
-      p = pack.load_files(stored.files, "store:" .. key, cfg.limits, cfg.pack_settings, cfg.calendars)
+      p = pack.load_files(stored.files, "store:" .. key, cfg.limits, cfg.pack_settings, cfg.calendars, cfg.legal.overrides)
       reg.versions[key] = p
       return p
     end

@@ -1,0 +1,107 @@
+--- redress.escalation: ladders of tiers and the triggers that climb them.
+--
+--     local escalation = require "redress.escalation"
+--     local ladder = escalation.new {
+--       teams = { "experienced-agents", "senior-care", "legal" },       -- tier 1, 2, 3
+--       triggers = {
+--         { severity = { high = 1, critical = 2 } },
+--         { public_channel = 2 },                                       -- social media
+--         { repeat_complaints = { count = 3, within_days = 90 }, tier = 2 },
+--         { sla_breach = 2 },
+--         { legal_risk = 3 },                                           -- fraud finding, injury, data breach…
+--         { amount_over = "100.00 EUR", tier = 2 },                     -- an offer above the approval threshold
+--       },
+--       chronic = { complaints_365d = 6 },  -- flag for a person; never rejected automatically
+--     }
+--     ladder:apply(case, act, { sla_breach = fired and fired.kind == "breach", amount = offer })
+--
+-- The highest tier any trigger reaches wins; every reason is given.
+local money = require "redress.money"
+
+local M = {}
+
+local Ladder = {}
+Ladder.__index = Ladder
+Ladder.__metatable = false
+
+local LEGAL_RISK = { fraud = true, injury = true, data_breach = true, discrimination = true, legal = true }
+
+--- escalation.new{teams, triggers, chronic} → a ladder.
+function M.new(spec)
+  spec = spec or {}
+  if type(spec.triggers) ~= "table" then error("escalation.new: triggers must be a list", 2) end
+  local ladder = { teams = spec.teams or {}, triggers = {}, chronic = spec.chronic }
+  for i, t in ipairs(spec.triggers) do
+    local c = {}
+    for k, v in pairs(t) do c[k] = v end
+    if c.amount_over then
+      local m, err = money.parse(c.amount_over)
+      if not m then error("escalation.new: triggers[" .. i .. "].amount_over: " .. err, 2) end
+      c.amount_over = m
+    end
+    ladder.triggers[i] = c
+  end
+  return setmetatable(ladder, Ladder)
+end
+
+--- ladder:evaluate(case [, ctx]) → { tier, team, reasons = {…}, chronic }
+-- ctx: { sla_breach = bool, amount = offer spec or money, legal_risk = bool }
+function Ladder:evaluate(case, ctx)
+  ctx = ctx or {}
+  local tier, reasons = 0, {}
+  local function hit(t, why)
+    if type(t) ~= "number" then return end
+    reasons[#reasons + 1] = why
+    if t > tier then tier = t end
+  end
+  local summary = case.customer_summary or {}
+  for _, t in ipairs(self.triggers) do
+    if t.severity and t.severity[case.severity] then
+      hit(t.severity[case.severity], "severity " .. case.severity)
+    end
+    if t.public_channel and case.channel == "social" then
+      hit(t.public_channel, "public channel: a complaint in public can grow into a crisis")
+    end
+    if t.repeat_complaints then
+      local w = t.repeat_complaints.within_days or 365
+      local field = w <= 30 and "complaints_30d" or w <= 90 and "complaints_90d" or "complaints_365d"
+      local n = summary[field] or 0
+      if n + 1 >= (t.repeat_complaints.count or 3) then
+        hit(t.tier or 1, string.format("repeat complaints: %d in %d days", n + 1, w))
+      end
+    end
+    if t.sla_breach and ctx.sla_breach then hit(t.sla_breach, "a service-level deadline passed") end
+    if t.legal_risk and (ctx.legal_risk or LEGAL_RISK[case.category] or (case.facts and case.facts.fraud == true)) then
+      hit(t.legal_risk, "legal risk")
+    end
+    if t.amount_over and ctx.amount then
+      local a = ctx.amount
+      if not money.is(a) and type(a) == "table" and a.amount and a.currency then a = money.new(a.amount, a.currency) end
+      if money.is(a) and a.currency == t.amount_over.currency and a.amount > t.amount_over.amount then
+        hit(t.tier or 2, "amount over " .. tostring(t.amount_over) .. ": a manager signs it off")
+      end
+    end
+  end
+  local chronic = false
+  if self.chronic and (summary.complaints_365d or 0) + 1 >= (self.chronic.complaints_365d or 6) then
+    chronic = true
+  end
+  return { tier = tier, team = self.teams[tier], reasons = reasons, chronic = chronic }
+end
+
+--- ladder:apply(case, act [, ctx]) → the evaluation; escalates when a
+-- trigger fired, and flags a chronic complainer for a person to look at
+-- (tag chronic-complainer) — it never rejects the complaint.
+function Ladder:apply(case, act, ctx)
+  local e = self:evaluate(case, ctx)
+  if e.tier > (case.tier or 0) then
+    act:escalate { tier = e.tier, team = e.team, reason = table.concat(e.reasons, "; ") }
+  end
+  if e.chronic then
+    act:set { tags = { "chronic-complainer" } }
+    act:explain("chronic_complainer", "Many complaints in a year: a person reviews the case before anything else is decided; it is not rejected.")
+  end
+  return e
+end
+
+return M

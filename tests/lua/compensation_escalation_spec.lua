@@ -1,0 +1,115 @@
+-- redress.compensation and redress.escalation, table-driven.
+local comp = require "redress.compensation"
+local escalation = require "redress.escalation"
+local time = require "redress.time"
+
+local NOW = time.parse("2026-11-20T12:00:00Z")
+
+local function case(over)
+  local c = { id = "C0000000007", severity = "medium", channel = "email", category = "late_delivery", now = NOW,
+    order = { id = "A-1", amount = 4999, currency = "EUR" }, facts = {}, customer_summary = {} }
+  for k, v in pairs(over or {}) do c[k] = v end
+  return c
+end
+
+describe("redress.compensation", function()
+  local plan = comp.new { percent = { low = 5, medium = 10, high = 20 }, min = "5.00 EUR", max = "20.00 EUR" }
+  local goodwill = {
+    { "medium: 10% of 49.99, half-even → 5.00", {}, 500 },
+    { "low: 5% of 49.99 → 2.50, raised to the 5.00 floor", { severity = "low" }, 500 },
+    { "high: 20% of 49.99 → 10.00", { severity = "high" }, 1000 },
+    { "medium on 500.00 → 50.00, capped at 20.00", { order = { amount = 50000, currency = "EUR" } }, 2000 },
+  }
+  for _, g in ipairs(goodwill) do
+    it(g[1], function()
+      local o = plan:goodwill(case(g[2]))
+      assert.same({ "coupon", g[3], "EUR" }, { o.kind, o.amount, o.currency })
+    end)
+  end
+
+  it("has no goodwill amount without an order value", function()
+    assert.is_nil(plan:goodwill(case { order = { id = "x" } }))
+  end)
+
+  it("offers what the law owes before goodwill, with the citation", function()
+    local c = case { jurisdiction = "EU", category = "defective",
+      order = { amount = 4999, currency = "EUR", sale = "distance", delivered_at = "2026-11-10T10:00:00Z" } }
+    local o = plan:offer(c)
+    assert.same({ "refund", 4999 }, { o.kind, o.amount })
+    assert.matches("Directive 2011/83/EU", o.reason)
+    -- out of the withdrawal window: the legal guarantee's repair or replacement
+    c.now = time.parse("2027-03-01T12:00:00Z")
+    local later = plan:offer(c)
+    assert.equal("replacement", later.kind)
+    assert.matches("2019/771", later.reason)
+  end)
+
+  it("falls back to goodwill when nothing is owed", function()
+    assert.equal("coupon", plan:offer(case { jurisdiction = "US" }).kind)
+  end)
+
+  it("derives coupon codes deterministically", function()
+    local a = comp.coupon_code("C0000000007", "O1")
+    assert.matches("^RD%-[A-Z2-9][A-Z2-9][A-Z2-9][A-Z2-9]%-[A-Z2-9][A-Z2-9][A-Z2-9][A-Z2-9]$", a)
+    assert.equal(a, comp.coupon_code("C0000000007", "O1"))
+    assert.not_equal(a, comp.coupon_code("C0000000007", "O2"))
+    assert.not_equal(a, comp.coupon_code("C0000000008", "O1"))
+    assert.matches("^SHOP%-", comp.coupon_code("C1", "O1", "SHOP"))
+  end)
+
+  it("refuses malformed caps", function()
+    assert.has_error(function() comp.new { max = "twenty" } end)
+    assert.has_error(function() comp.new { max = { EUR = "20.00 USD" } } end)
+  end)
+end)
+
+describe("redress.escalation", function()
+  local ladder = escalation.new {
+    teams = { "experienced-agents", "senior-care", "legal" },
+    triggers = {
+      { severity = { high = 1, critical = 2 } },
+      { public_channel = 2 },
+      { repeat_complaints = { count = 3, within_days = 90 }, tier = 2 },
+      { sla_breach = 2 },
+      { legal_risk = 3 },
+      { amount_over = "100.00 EUR", tier = 2 },
+    },
+    chronic = { complaints_365d = 6 },
+  }
+  local cases = {
+    { "a calm, ordinary complaint stays put", {}, nil, 0 },
+    { "high severity → tier 1", { severity = "high" }, nil, 1 },
+    { "critical → tier 2", { severity = "critical" }, nil, 2 },
+    { "social media → tier 2", { channel = "social" }, nil, 2 },
+    { "third complaint in 90 days → tier 2", { customer_summary = { complaints_90d = 2 } }, nil, 2 },
+    { "second complaint in 90 days stays put", { customer_summary = { complaints_90d = 1 } }, nil, 0 },
+    { "SLA breach → tier 2", {}, { sla_breach = true }, 2 },
+    { "fraud finding → legal, tier 3", { facts = { fraud = true } }, nil, 3 },
+    { "injury → legal, tier 3", { category = "injury" }, nil, 3 },
+    { "an offer over 100.00 EUR → tier 2", {}, { amount = { amount = 15000, currency = "EUR" } }, 2 },
+    { "an offer of exactly 100.00 EUR stays put", {}, { amount = { amount = 10000, currency = "EUR" } }, 0 },
+    { "the highest tier wins", { severity = "high", channel = "social", category = "data_breach" }, nil, 3 },
+  }
+  for _, c in ipairs(cases) do
+    it(c[1], function()
+      local e = ladder:evaluate(case(c[2]), c[3])
+      assert.equal(c[4], e.tier)
+      if c[4] > 0 then
+        assert.is_string(e.team)
+        assert.is_true(#e.reasons >= 1)
+      end
+    end)
+  end
+
+  it("flags a chronic complainer for a person and never rejects", function()
+    local acts = {}
+    local act = setmetatable({}, { __index = function(_, k) return function(_, spec, text) acts[#acts + 1] = { k, spec, text } end end })
+    local e = ladder:apply(case { customer_summary = { complaints_365d = 5 } }, act)
+    assert.is_true(e.chronic)
+    assert.equal("set", acts[1][1])
+    assert.same({ "chronic-complainer" }, acts[1][2].tags)
+    for _, a in ipairs(acts) do
+      assert.is_true(not (a[1] == "set" and a[2].status == "rejected"))
+    end
+  end)
+end)
