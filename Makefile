@@ -9,7 +9,7 @@ PORT ?= 8080
 DATA_DIR ?= ./var
 CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREDRESS_SANITIZE=$(SANITIZE)
 
-.PHONY: all deps build run test clean
+.PHONY: all deps build run test fuzz soak clean
 
 all: build
 
@@ -25,7 +25,15 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure
-	@grep -hE '^(crash test:|calendar vs pandas:)' $(BUILD)/Testing/Temporary/LastTest.log || true
+	@grep -hE '^(crash test:|calendar vs pandas:|fuzz [a-z]+:)' $(BUILD)/Testing/Temporary/LastTest.log || true
+
+# Longer reliability runs than make test: fuzzing and many crash cycles.
+fuzz: deps
+	sh scripts/fuzz.sh $${FUZZ_SECONDS:-120}
+
+soak: build
+	REDRESSD=$(BUILD)/redressd REDRESS_ROOT=$(CURDIR) lua5.4 tests/integration/crash_test.lua $${SOAK_CYCLES:-25} 6
+	sh scripts/fuzz.sh $${FUZZ_SECONDS:-300}
 
 clean:
 	rm -rf $(BUILD)

@@ -228,7 +228,7 @@ static int l_format_date(lua_State *L)
 	UChar uzone[128], uskel[64], pattern[128], out[256];
 	u_uastrcpy(uzone, zone);
 	if (strlen(skel) >= 64)
-		return luaL_error(L, "date skeleton too long");
+		return luaL_error(L, "ICU: date skeleton too long (at most 63 letters)");
 	u_uastrcpy(uskel, skel);
 	UDateTimePatternGenerator *g = udatpg_open(loc, &st);
 	int32_t plen = udatpg_getBestPattern(g, uskel, -1, pattern, 128, &st);

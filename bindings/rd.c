@@ -242,10 +242,14 @@ static int l_sandbox_call(lua_State *L)
 	ctx->instr_exhausted = 0;
 	ctx->mem_tripped = 0;
 	ctx->mem_limit = mem > 0 ? ctx->mem_used + mem : 0;
+	/* The budget needs the hook; whatever hook was there (a debugger, the
+	 * fuzzer's coverage) comes back afterwards. */
+	lua_Hook old_hook = lua_gethook(L);
+	int old_mask = lua_gethookmask(L), old_count = lua_gethookcount(L);
 	if (instr > 0)
 		lua_sethook(L, budget_hook, LUA_MASKCOUNT, HOOK_EVERY);
 	int rc = lua_pcall(L, nargs, LUA_MULTRET, 0);
-	lua_sethook(L, NULL, 0, 0);
+	lua_sethook(L, old_hook, old_mask, old_count);
 	ctx->mem_limit = 0;
 
 	if (rc == LUA_OK) {

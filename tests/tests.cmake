@@ -66,3 +66,11 @@ endforeach()
 # python3-pandas, used only here) on randomised cases.
 add_test(NAME calendar.vs_pandas COMMAND sh ${CMAKE_SOURCE_DIR}/tests/calendar/compare.sh)
 set_tests_properties(calendar.vs_pandas PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV};${REDRESS_LUA_ENV}" TIMEOUT 300)
+
+# libFuzzer targets (clang, ASan + UBSan), a short run from the seed corpus;
+# `make fuzz` runs longer.
+find_program(CLANG clang)
+if(CLANG AND NOT REDRESS_SANITIZE)
+  add_test(NAME fuzz.short COMMAND sh ${CMAKE_SOURCE_DIR}/scripts/fuzz.sh 10 WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(fuzz.short PROPERTIES TIMEOUT 900)
+endif()

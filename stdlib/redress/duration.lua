@@ -21,6 +21,10 @@ local UNIT_MS = {
   w = 604800000, week = 604800000,
 }
 
+-- Longer than this is a mistake, not a duration (and would overflow).
+local MAX_MS = 100 * 366 * 86400000
+local function too_long(s) return nil, string.format("%q is longer than 100 years", s) end
+
 local function unit_ms(u)
   u = u:lower()
   return UNIT_MS[u] or UNIT_MS[(u:gsub("s$", ""))]
@@ -31,10 +35,13 @@ end
 local function iso(s)
   local body = s:match("^P(.+)$")
   if not body then return nil end
+  if #body > 40 then return nil end
   local date, t = body:match("^([^T]*)T?(.*)$")
   if date == "" and t == "" then return nil end
-  local ms = 0
+  local ms, huge = 0, false
+  -- every number is checked before it is multiplied: integers wrap
   local rest = date:gsub("(%d+)([WD])", function(n, u)
+    if #n > 6 then huge = true; return "" end
     ms = ms + tonumber(n) * (u == "W" and 604800000 or 86400000)
     return ""
   end)
@@ -42,11 +49,13 @@ local function iso(s)
   if body:find("T", 1, true) then
     if t == "" then return nil end
     rest = t:gsub("(%d+%.?%d*)([HMS])", function(n, u)
+      if #n > 12 then huge = true; return "" end
       ms = ms + tonumber(n) * (u == "H" and 3600000 or u == "M" and 60000 or 1000)
       return ""
     end)
     if rest ~= "" then return nil end
   end
+  if huge or ms > MAX_MS then return MAX_MS + 1 end
   return math.floor(ms + 0.5)
 end
 
@@ -62,9 +71,14 @@ function M.parse(s)
   end
   if type(s) ~= "string" then return nil, "a duration is a string such as \"24h\" or \"2 business days\"" end
   local text = s:match("^%s*(.-)%s*$")
+  if #text > 100 then return nil, "a duration is at most 100 characters" end
   local ms = iso(text)
-  if ms then return { ms = ms } end
+  if ms then
+    if ms > MAX_MS then return too_long(s) end
+    return { ms = ms }
+  end
   local n, business, unit = text:match("^(%d+)%s*(business%s+)(%a+)$")
+  if n and #n > 6 then return too_long(s) end
   if n then
     unit = unit:lower():gsub("s$", "")
     if unit == "day" then return { business = true, days = tonumber(n) } end
@@ -78,7 +92,9 @@ function M.parse(s)
     if not num or not unit_ms(u) then
       return nil, string.format("cannot read the duration %q (try \"24h\", \"3 days\", \"P14D\" or \"2 business days\")", s)
     end
-    total = total + tonumber(num) * unit_ms(u)
+    if #num > 12 then return too_long(s) end
+    total = total + math.tointeger(num) * unit_ms(u)
+    if total > MAX_MS then return too_long(s) end
     rest = tail
   end
   if text == "" then return nil, "empty duration" end

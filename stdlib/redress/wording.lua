@@ -59,7 +59,16 @@ function M.parse(text)
         if ty ~= "date" and ty ~= "datetime" and ty ~= "time" then
           return nil, "{" .. body .. "}: only dates take an argument (an ICU skeleton)"
         end
+        if not arg:match("^%a+$") or #arg > 24 then
+          return nil, "{" .. body .. "}: a date skeleton is up to 24 ICU pattern letters, such as yMMMEd"
+        end
         ph.arg = arg
+      end
+      for _, other in ipairs(parts) do
+        if type(other) == "table" and other.name == name and other.type ~= ty and
+            not (other.type == "text" or ty == "text") then
+          return nil, "{" .. name .. "} is used as " .. other.type .. " and as " .. ty .. "; one value cannot be both"
+        end
       end
       if #buf > 0 then parts[#parts + 1] = table.concat(buf); buf = {} end
       parts[#parts + 1] = ph

@@ -65,6 +65,10 @@ describe("wording.render", function()
     { "{x", "a '{' without its '}'" }, { "x}", "a '}' without its '{'" },
     { "{x:bogus}", "unknown type 'bogus'" }, { "{n:plural|one=#}", "needs an other= branch" },
     { "{n:number|abc}", "only dates take an argument" },
+    -- found by the fuzzer: used to fail only at render time
+    { "{d:date|yMMME^^^^d}", "a date skeleton is up to 24 ICU pattern letters" },
+    { "{d:date|" .. string.rep("y", 90) .. "}", "a date skeleton is up to 24 ICU pattern letters" },
+    { "{amount:money}y{amount:date}", "{amount} is used as money and as date" },
   }
   for _, e in ipairs(errors) do
     it("refuses " .. e[1], function()
