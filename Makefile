@@ -25,7 +25,7 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure
-	@grep -hE '^(crash test:|calendar vs pandas:|fuzz [a-z]+:)' $(BUILD)/Testing/Temporary/LastTest.log || true
+	@grep -hE '^(crash test:|calendar vs pandas:|fuzz [a-z]+:|fault containment:)' $(BUILD)/Testing/Temporary/LastTest.log || true
 
 # Longer reliability runs than make test: fuzzing and many crash cycles.
 fuzz: deps

@@ -259,6 +259,12 @@ static int l_sandbox_call(lua_State *L)
 	}
 	const char *kind = ctx->instr_exhausted ? "instructions" : ctx->mem_tripped ? "memory" : "error";
 	ctx->instr_exhausted = ctx->mem_tripped = 0;
+	/* A failed call may leave up to its whole memory budget as garbage;
+	 * collect it now, so the next call's cap starts from what is alive and
+	 * the VM cannot grow by a budget per failure. */
+	if (kind[0] == 'm') {
+		lua_gc(L, LUA_GCCOLLECT);
+	}
 	if (rc == LUA_ERRMEM || strcmp(kind, "memory") == 0) {
 		lua_pop(L, 1);
 		lua_pushliteral(L, "memory limit exceeded (the policy allocated too much)");

@@ -13,7 +13,7 @@ return {
     max_batch = 256,                      -- requests per durable write transaction, at most
     map_size = 64 * 1024 * 1024,          -- initial LMDB map; it grows when full
     policy_instructions = 10000000,       -- per policy call
-    policy_memory = 32 * 1024 * 1024,     -- bytes a policy call may add to its VM
+    policy_memory = 8 * 1024 * 1024,      -- bytes a policy call may add to its VM
   },
 
   -- Bearer tokens and their roles: intake, agent, read, admin (admin may do everything).

@@ -74,3 +74,9 @@ if(CLANG AND NOT REDRESS_SANITIZE)
   add_test(NAME fuzz.short COMMAND sh ${CMAKE_SOURCE_DIR}/scripts/fuzz.sh 10 WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
   set_tests_properties(fuzz.short PROPERTIES TIMEOUT 900)
 endif()
+
+# Fault containment under load: misbehaving policies beside healthy ones.
+add_test(NAME fault.containment
+  COMMAND lua5.4 ${CMAKE_SOURCE_DIR}/tests/integration/fault_containment.lua 3
+  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(fault.containment PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV}" TIMEOUT 300)

@@ -11,7 +11,7 @@ M.defaults = {
   max_batch = 256,
   map_size = 64 * 1024 * 1024,
   policy_instructions = 10000000,
-  policy_memory = 32 * 1024 * 1024,
+  policy_memory = 8 * 1024 * 1024,
 }
 
 local function fail(path, field, msg)
