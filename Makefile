@@ -9,7 +9,7 @@ PORT ?= 8080
 DATA_DIR ?= ./var
 CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREDRESS_SANITIZE=$(SANITIZE)
 
-.PHONY: all deps build run test fuzz soak clean
+.PHONY: all deps build run test bench fuzz soak clean
 
 all: build
 
@@ -26,6 +26,10 @@ run: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure
 	@grep -hE '^(crash test:|calendar vs pandas:|fuzz [a-z]+:|fault containment:)' $(BUILD)/Testing/Temporary/LastTest.log || true
+
+# Every benchmark as one table (ratios against baselines measured in the same run).
+bench: build
+	sh bench/run.sh
 
 # Longer reliability runs than make test: fuzzing and many crash cycles.
 fuzz: deps

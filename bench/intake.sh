@@ -18,5 +18,8 @@ wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/intake_wrk.lua "http://127.0.
 base=$(rate < "$dir/base"); post=$(rate < "$dir/post")
 p50=$(awk '/ 50%/ {print $2}' "$dir/post"); p99=$(awk '/ 99%/ {print $2}' "$dir/post")
 non2xx=$(awk '/Non-2xx/ {print $5}' "$dir/post")
-printf 'intake: %s decisions/s (p50 %s, p99 %s%s) / healthz %s req/s = ratio %.2f (target >= 0.6)\n' \
-  "$post" "$p50" "$p99" "${non2xx:+, non-2xx $non2xx}" "$base" "$(echo "$post $base" | awk '{print $1/$2}')"
+ratio=$(echo "$post $base" | awk '{printf "%.2f", $1/$2}')
+printf 'intake: %s decisions/s (p50 %s, p99 %s%s) / healthz %s req/s = ratio %s (target >= 0.6)\n' \
+  "$post" "$p50" "$p99" "${non2xx:+, non-2xx $non2xx}" "$base" "$ratio"
+printf '| HTTP intake: durable decisions, retail pack, %s connections | %s/s (p50 %s, p99 %s) | GET /healthz %s/s | %s | ≥ 0.6 |\n' \
+  "$conns" "$post" "$p50" "$p99" "$base" "$ratio"

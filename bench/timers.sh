@@ -41,8 +41,11 @@ e=$(for i in 1 2 3; do ready "$dir/empty" $port; done | sort -n | head -1)
 f=$(for i in 1 2 3; do ready "$dir/full" $port; done | sort -n | head -1)
 set -- $e; e_ms=$1; e_rss=$2
 set -- $f; f_ms=$1; f_rss=$2
-printf 'timers: restart-ready %s ms with %s pending timers / %s ms empty = ratio %.2f; RSS %s kB / %s kB (best of 3)\n' \
-	"$f_ms" "$n" "$e_ms" "$(echo "$f_ms $e_ms" | awk '{print $1/($2>0?$2:1)}')" "$f_rss" "$e_rss"
+ratio=$(echo "$f_ms $e_ms" | awk '{printf "%.2f", $1/($2>0?$2:1)}')
+printf 'timers: restart-ready %s ms with %s pending timers / %s ms empty = ratio %s; RSS %s kB / %s kB (best of 3)\n' \
+	"$f_ms" "$n" "$e_ms" "$ratio" "$f_rss" "$e_rss"
+printf '| restart-ready with %s pending timers (RSS) | %s ms (%s kB) | empty store %s ms (%s kB) | %s | ≈ 1 |\n' \
+	"$n" "$f_ms" "$f_rss" "$e_ms" "$e_rss" "$ratio"
 
 # Firing rate: complaints each set a timer 4 s ahead; all come due within
 # the few seconds the load lasted; measure how fast the engine fires them.
@@ -65,9 +68,11 @@ while :; do
 	sleep 0.05
 done
 if [ -n "$first" ] && [ -n "$last" ] && [ "$last" -gt "$first" ]; then
-	rate=$(echo "$f $f_first $first $last" | awk '{print ($1-$2)/(($4-$3)/1000)}')
-	printf 'timers: fired %s timers at %.0f/s (each a durable on_timer decision) / intake %s decisions/s = ratio %.2f\n' \
-		"$f" "$rate" "$intake" "$(echo "$rate $intake" | awk '{print $1/$2}')"
+	rate=$(echo "$f $f_first $first $last" | awk '{printf "%.0f", ($1-$2)/(($4-$3)/1000)}')
+	ratio=$(echo "$rate $intake" | awk '{printf "%.2f", $1/$2}')
+	printf 'timers: fired %s timers at %s/s (each a durable on_timer decision) / intake %s decisions/s = ratio %s\n' \
+		"$f" "$rate" "$intake" "$ratio"
+	printf '| timer firing: durable on_timer decisions | %s/s | intake on the same daemon %s/s | %s | — |\n' "$rate" "$intake" "$ratio"
 else
 	echo "timers: firing rate not measured (fired=${f:-0})"
 fi

@@ -1,0 +1,18 @@
+#!/bin/sh
+# make bench: every benchmark, each a ratio against a baseline measured in
+# the same run on the same machine; the rows become one table.
+set -eu
+cd "$(dirname "$0")/.."
+out=$(mktemp /tmp/redress-bench.XXXXXX)
+trap 'rm -f "$out"' EXIT
+{
+	bench/intake.sh "${BENCH_SECONDS:-5}" 50
+	bench/timers.sh "${BENCH_TIMERS:-1000000}"
+	bench/memory.sh "${BENCH_CASES:-1000000}"
+} | tee "$out" | grep -v '^|'
+echo
+echo "| benchmark | figure | baseline (same run) | ratio | target |"
+echo "|---|---|---|---|---|"
+grep '^|' "$out"
+echo "| peer: Redis 7 + EVAL, appendfsync always | not measured yet | | | ≥ 1.0 |"
+echo "| engine without HTTP vs plain Lua + LMDB loop | not measured yet | | | ≥ 0.5 |"
