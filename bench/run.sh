@@ -9,10 +9,10 @@ trap 'rm -f "$out"' EXIT
 	bench/intake.sh "${BENCH_SECONDS:-5}" 50
 	bench/timers.sh "${BENCH_TIMERS:-1000000}"
 	bench/memory.sh "${BENCH_CASES:-1000000}"
+	bench/peer_redis.sh "${BENCH_REDIS_REQUESTS:-50000}"
 } | tee "$out" | grep -v '^|'
 echo
 echo "| benchmark | figure | baseline (same run) | ratio | target |"
 echo "|---|---|---|---|---|"
 grep '^|' "$out"
-echo "| peer: Redis 7 + EVAL, appendfsync always | not measured yet | | | ≥ 1.0 |"
 echo "| engine without HTTP vs plain Lua + LMDB loop | not measured yet | | | ≥ 0.5 |"
