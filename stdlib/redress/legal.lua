@@ -59,6 +59,12 @@ local function when(case, field)
   return v and time.parse(v) or nil
 end
 
+-- The local day of an order event (delivered_at, purchased_at…), or nil.
+local function event_day(case, zone, field)
+  local ev = when(case, field)
+  return ev and day_of(zone, ev) or nil
+end
+
 --- The rules. Each: id, jurisdiction test, the right, what it needs, its
 -- window (from which event, how long, counting), the remedies owed, the
 -- citation, and validity dates. window returns (start_day, last_day) or nil.
@@ -84,9 +90,8 @@ local RULES = {
     years = 2,
     applies = function(c) return c.category == "defective" end,
     window = function(c, z, r)
-      local ev = when(c, "delivered_at")
-      if not ev then return nil end
-      local d = day_of(z, ev)
+      local d = event_day(c, z, "delivered_at")
+      if not d then return nil end
       return d, add_months(z, d, 12 * r.years)
     end,
     why = "Goods that do not conform are repaired or replaced first (the consumer chooses unless impossible or disproportionate), then the price is reduced or the contract ended; the seller is liable for at least two years from delivery (member states may set longer).",
@@ -96,9 +101,8 @@ local RULES = {
     right = "short_term_right_to_reject", remedies = { "refund" },
     applies = function(c) return c.category == "defective" end,
     window = function(c, z)
-      local ev = when(c, "delivered_at")
-      if not ev then return nil end
-      local d = day_of(z, ev)
+      local d = event_day(c, z, "delivered_at")
+      if not d then return nil end
       -- 30 days beginning with the day after delivery, paused while a repair
       -- or replacement is awaited, with at least 7 days left afterwards
       local last = d + 30 + (c.order.repair_days or 0)
@@ -115,9 +119,8 @@ local RULES = {
     right = "repair_or_replacement", remedies = { "repair", "replacement" },
     applies = function(c) return c.category == "defective" and (c.order.failed_repairs or 0) == 0 end,
     window = function(c, z)
-      local ev = when(c, "delivered_at")
-      if not ev then return nil end
-      local d = day_of(z, ev)
+      local d = event_day(c, z, "delivered_at")
+      if not d then return nil end
       return d, add_months(z, d, 6) -- within 6 months the fault is presumed present at delivery
     end,
     why = "A fault that shows within 6 months of delivery is presumed to have been there at delivery: repair or replacement, then a price reduction or final rejection.",
@@ -127,9 +130,8 @@ local RULES = {
     right = "final_right_to_reject", remedies = { "refund" },
     applies = function(c) return c.category == "defective" and (c.order.failed_repairs or 0) >= 1 end,
     window = function(c, z)
-      local ev = when(c, "delivered_at")
-      if not ev then return nil end
-      local d = day_of(z, ev)
+      local d = event_day(c, z, "delivered_at")
+      if not d then return nil end
       return d, add_months(z, d, 72) -- the limitation period (6 years)
     end,
     why = "After one failed repair or replacement the consumer may reject the goods for a refund (less a deduction for use, none in the first 6 months).",
@@ -155,9 +157,8 @@ local RULES = {
       return (c.order.sale == "distance" or c.order.sale == "telemarketing") and c.order.excluded == nil
     end,
     window = function(c, z)
-      local ev = when(c, "delivered_at")
-      if not ev then return nil end
-      local d = day_of(z, ev)
+      local d = event_day(c, z, "delivered_at")
+      if not d then return nil end
       return d, d + 7
     end,
     why = "Goods bought online, by television, phone or mail order may be returned without a reason within 7 days of receipt (not made-to-order, perishable, opened digital goods, newspapers); the refund is due within 7 days of getting them back.",
@@ -167,9 +168,8 @@ local RULES = {
     right = "return_exchange_repair", remedies = { "refund", "replacement", "repair" },
     applies = function(c) return c.order.listed_goods and c.category == "defective" end,
     window = function(c, z)
-      local ev = when(c, "purchased_at")
-      if not ev then return nil end
-      local d = day_of(z, ev)
+      local d = event_day(c, z, "purchased_at")
+      if not d then return nil end
       return d, d + 7
     end,
     why = "Listed goods with a defect: return, exchange or repair within 7 days of sale.",
@@ -179,9 +179,8 @@ local RULES = {
     right = "exchange_repair", remedies = { "replacement", "repair" },
     applies = function(c) return c.order.listed_goods and c.category == "defective" end,
     window = function(c, z)
-      local ev = when(c, "purchased_at")
-      if not ev then return nil end
-      local d = day_of(z, ev)
+      local d = event_day(c, z, "purchased_at")
+      if not d then return nil end
       return d, d + 15
     end,
     why = "Listed goods with a defect: exchange or repair within 15 days of sale.",
@@ -205,9 +204,8 @@ local RULES = {
     right = "exchange_proper_quality", remedies = { "replacement" },
     applies = function(c) return c.category ~= "defective" and not c.order.food and c.order.sale ~= "distance" end,
     window = function(c, z)
-      local ev = when(c, "purchased_at")
-      if not ev then return nil end
-      local d = day_of(z, ev)
+      local d = event_day(c, z, "purchased_at")
+      if not d then return nil end
       return d, d + 14 -- 14 days, not counting the day of purchase
     end,
     why = "Non-food goods of proper quality may be exchanged within 14 days, not counting the day of purchase; a refund within 3 days when no like item is available.",
@@ -217,9 +215,8 @@ local RULES = {
     right = "distance_return", remedies = { "refund" },
     applies = function(c) return c.order.sale == "distance" end,
     window = function(c, z)
-      local ev = when(c, "delivered_at")
-      if not ev then return nil end
-      local d = day_of(z, ev)
+      local d = event_day(c, z, "delivered_at")
+      if not d then return nil end
       if c.order.written_return_terms == false then return d, add_months(z, d, 3) end
       return d, d + 7
     end,
