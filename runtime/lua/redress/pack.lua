@@ -41,21 +41,11 @@ function M.lazy(name)
   end })
 end
 
--- SLA clocks, offered to policies as require "redress.sla" (lazily: it needs
--- act, which needs this file's siblings).
-M.sla = setmetatable({}, { __index = function(t, k)
-  local sla = require "redress.sla"
-  for name, fn in pairs(sla) do rawset(t, name, fn) end
-  return rawget(t, k)
-end })
-
--- Read-only store queries, offered to policies as require "redress.query".
--- Loaded lazily: redress.query needs the store layout, which needs this file.
-M.query = setmetatable({}, { __index = function(t, k)
-  local q = require "redress.query"
-  for name, fn in pairs(q) do rawset(t, name, fn) end
-  return rawget(t, k)
-end })
+-- SLA clocks and read-only store queries, offered to policies as
+-- require "redress.sla" / "redress.query" (lazily: both need files that
+-- need this one).
+M.sla = M.lazy "redress.sla"
+M.query = M.lazy "redress.query"
 
 local function read_file(path)
   local f = io.open(path, "r")
