@@ -77,22 +77,27 @@ local function check_idem_key(req)
   return nil
 end
 
-local function cases_list(q)
-  local limit = 50
-  if q.limit then
-    limit = math.tointeger(tonumber(q.limit))
-    if not limit or limit < 1 or limit > 500 then
-      return err(422, "validation_failed", "limit must be an integer from 1 to 500", "limit")
-    end
+-- An integer query parameter in [lo, hi] (hi nil: no upper bound), or its
+-- default when absent. Returns the value, or nil and the 422 answer.
+local function int_param(q, name, default, lo, hi)
+  if q[name] == nil then return default end
+  local v = math.tointeger(tonumber(q[name]))
+  if not v or v < lo or (hi and v > hi) then
+    local range = hi and string.format("from %d to %d", lo, hi) or ("≥ " .. lo)
+    return nil, err(422, "validation_failed", name .. " must be an integer " .. range, name)
   end
+  return v
+end
+
+local function cases_list(q)
+  local limit, bad = int_param(q, "limit", 50, 1, 500)
+  if not limit then return bad end
   if q.status and not act.STATUSES[q.status] then
     return err(422, "validation_failed", "status must be a case status", "status")
   end
   local tier
-  if q.tier then
-    tier = math.tointeger(tonumber(q.tier))
-    if not tier or tier < 0 then return err(422, "validation_failed", "tier must be an integer ≥ 0", "tier") end
-  end
+  tier, bad = int_param(q, "tier", nil, 0)
+  if bad then return bad end
   local after_ms, before_ms
   for _, k in ipairs { "opened_after", "opened_before" } do
     if q[k] then
@@ -156,17 +161,11 @@ local function case_get(id)
 end
 
 local function outbox_get(q)
-  local after, limit = 0, 100
-  if q.after then
-    after = math.tointeger(tonumber(q.after))
-    if not after or after < 0 then return err(422, "validation_failed", "after must be an integer ≥ 0", "after") end
-  end
-  if q.limit then
-    limit = math.tointeger(tonumber(q.limit))
-    if not limit or limit < 1 or limit > 1000 then
-      return err(422, "validation_failed", "limit must be an integer from 1 to 1000", "limit")
-    end
-  end
+  local after, bad = int_param(q, "after", 0, 0)
+  if not after then return bad end
+  local limit
+  limit, bad = int_param(q, "limit", 100, 1, 1000)
+  if not limit then return bad end
   local items = store.outbox_after(after, limit)
   local next_after = after
   if #items > 0 then next_after = json.decode(items[#items]).seq end
@@ -221,13 +220,9 @@ function M.timers_list(q)
     before, why = time.parse(q.due_before)
     if not before then return err(422, "validation_failed", "due_before: " .. why, "due_before") end
   end
-  limit = 100
-  if q.limit then
-    limit = math.tointeger(tonumber(q.limit))
-    if not limit or limit < 1 or limit > 1000 then
-      return err(422, "validation_failed", "limit must be an integer from 1 to 1000", "limit")
-    end
-  end
+  local bad
+  limit, bad = int_param(q, "limit", 100, 1, 1000)
+  if not limit then return bad end
   return { status = 200, body = '{"timers":[' .. table.concat(store.timers_json(before, limit), ",") .. "]}" }
 end
 
