@@ -92,9 +92,10 @@ function M.parse(s)
     if not num or not unit_ms(u) then
       return nil, string.format("cannot read the duration %q (try \"24h\", \"3 days\", \"P14D\" or \"2 business days\")", s)
     end
-    if #num > 12 then return too_long(s) end
-    total = total + math.tointeger(num) * unit_ms(u)
-    if total > MAX_MS then return too_long(s) end
+    -- compare before multiplying: Lua integers wrap
+    local count, per = math.tointeger(num), unit_ms(u)
+    if #num > 15 or count > (MAX_MS - total) // per then return too_long(s) end
+    total = total + count * per
     rest = tail
   end
   if text == "" then return nil, "empty duration" end
