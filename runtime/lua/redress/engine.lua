@@ -62,13 +62,14 @@ end
 local function history(case)
   local hist, decisions = {}, {}
   local hi = case.id .. "\255\255\255\255\255"
-  local ek, ev = rd.range("events", case.id, hi, 1e9)
-  for i = math.max(1, #ek - 49), #ek do
+  -- read only the last 50 of each, newest first, then put them in order
+  local _, ev = rd.range_rev("events", hi, case.id, 50)
+  for i = #ev, 1, -1 do
     local e = json.decode(ev[i])
     hist[#hist + 1] = { seq = e.seq, type = e.type, at = e.at, data = e.data }
   end
-  local dk, dv = rd.range("decisions", case.id, hi, 1e9)
-  for i = math.max(1, #dk - 49), #dk do
+  local _, dv = rd.range_rev("decisions", hi, case.id, 50)
+  for i = #dv, 1, -1 do
     local d = json.decode(dv[i])
     local types = {}
     for _, a in ipairs(d.actions or {}) do types[#types + 1] = a.type end
@@ -86,7 +87,6 @@ function M.new(config_path)
   local function decide(case, p, etype, data, now_ms, handler, inputs)
     local timers_before = {}
     for k, v in pairs(case.timers) do timers_before[k] = v end
-    if inputs.timers_before then timers_before = inputs.timers_before end
     local event, decision, deliver, observed = decider.run(case, p, etype, data, now_ms, handler, inputs)
     inputs.observed = observed
     store.sync_timers(case, timers_before)
@@ -177,16 +177,14 @@ function M.new(config_path)
     local case = store.get_case(row.case_id)
     store.timer_del(job.body, row)
     if not case then return { status = 200, body = "{}", wrote = true } end
-    local timers_before = {}
-    for k, v in pairs(case.timers) do timers_before[k] = v end
     local data = { name = row.name, data = row.data, due_at = row.due_at, fired_at = time.format(job.now_ms) }
+    -- the built-in step consumes the timer from case.timers, so decide()'s
+    -- snapshot no longer holds it: the row deleted above stays deleted, and
+    -- a timer on_timer sets again under the same name is written anew
     local _, pre_d, pre_t = decider.on_event_builtin(case, "timer.fired", data, data.fired_at)
-    -- the row is gone already; keep sync_timers from deleting it twice
-    timers_before[row.name] = nil
     local inputs = inputs_for(reg, case, row.due_ms)
     inputs.view_extra.history, inputs.view_extra.decisions = history(case)
     inputs.pre = { deliver = pre_d, trace = pre_t }
-    inputs.timers_before = timers_before
     local _, _, outcome = decide(case, reg.for_case(case), "timer.fired", data, row.due_ms, "on_timer", inputs)
     return { status = 200, body = "{}", wrote = true, outcome = outcome, sla = inputs.observed }
   end
