@@ -32,6 +32,14 @@ for code in ("AT BE BG HR CY CZ DK EE FI FR DE GR IE IT LV LT LU MT NL PL PT RO 
   EU[code] = true
 end
 
+-- Jurisdiction tests: a rule applies where one of its codes names the case's.
+local function codes(...)
+  local set = {}
+  for _, c in ipairs { ... } do set[c] = true end
+  return function(j) return set[j] == true end
+end
+local in_eu = function(j) return j == "EU" or EU[j] == true end
+
 local DISTANCE = { distance = true, off_premises = true, door_to_door = true, telemarketing = true }
 
 -- Local calendar day of ms in zone; and the last ms of day d.
@@ -71,7 +79,7 @@ end
 -- Private: policies of every pack share this module, so they get copies
 -- (legal.rule, legal.rule_ids), never the table itself.
 local RULES = {
-  { id = "EU.withdrawal", where = function(j) return j == "EU" or EU[j] end,
+  { id = "EU.withdrawal", where = in_eu,
     right = "withdrawal", remedies = { "refund" },
     applies = function(c) return DISTANCE[c.order.sale] and c.order.kind ~= "digital" end,
     window = function(c, z)
@@ -85,7 +93,7 @@ local RULES = {
     why = "The consumer may withdraw from a distance or off-premises contract without giving a reason within 14 days of taking possession of the goods (of the contract, for services); when not informed of that right, the period is extended by 12 months.",
     citation = "Directive 2011/83/EU arts. 9–10", source = "eur-lex.europa.eu/eli/dir/2011/83/oj", confidence = "A/C",
     valid_from = "2014-06-13" },
-  { id = "EU.guarantee", where = function(j) return j == "EU" or EU[j] end,
+  { id = "EU.guarantee", where = in_eu,
     right = "legal_guarantee", remedies = { "repair", "replacement" }, then_remedies = { "partial_refund", "refund" },
     years = 2,
     applies = function(c) return c.category == "defective" end,
@@ -97,7 +105,7 @@ local RULES = {
     why = "Goods that do not conform are repaired or replaced first (the consumer chooses unless impossible or disproportionate), then the price is reduced or the contract ended; the seller is liable for at least two years from delivery (member states may set longer).",
     citation = "Directive (EU) 2019/771 arts. 10, 13", source = "eur-lex.europa.eu/eli/dir/2019/771/oj", confidence = "C",
     valid_from = "2022-01-01" },
-  { id = "UK.short_term_reject", where = function(j) return j == "UK" or j == "GB" end,
+  { id = "UK.short_term_reject", where = codes("UK", "GB"),
     right = "short_term_right_to_reject", remedies = { "refund" },
     applies = function(c) return c.category == "defective" end,
     window = function(c, z)
@@ -115,7 +123,7 @@ local RULES = {
     why = "Goods that are faulty may be rejected for a full refund within 30 days; time spent waiting for a repair or replacement does not count, and at least 7 days remain afterwards.",
     citation = "Consumer Rights Act 2015 s.22", source = "legislation.gov.uk/ukpga/2015/15/section/22", confidence = "A",
     valid_from = "2015-10-01" },
-  { id = "UK.repair_replace", where = function(j) return j == "UK" or j == "GB" end,
+  { id = "UK.repair_replace", where = codes("UK", "GB"),
     right = "repair_or_replacement", remedies = { "repair", "replacement" },
     applies = function(c) return c.category == "defective" and (c.order.failed_repairs or 0) == 0 end,
     window = function(c, z)
@@ -126,7 +134,7 @@ local RULES = {
     why = "A fault that shows within 6 months of delivery is presumed to have been there at delivery: repair or replacement, then a price reduction or final rejection.",
     citation = "Consumer Rights Act 2015 ss.19(14)–(15), 23", source = "legislation.gov.uk/ukpga/2015/15/section/19", confidence = "C",
     valid_from = "2015-10-01" },
-  { id = "UK.final_reject", where = function(j) return j == "UK" or j == "GB" end,
+  { id = "UK.final_reject", where = codes("UK", "GB"),
     right = "final_right_to_reject", remedies = { "refund" },
     applies = function(c) return c.category == "defective" and (c.order.failed_repairs or 0) >= 1 end,
     window = function(c, z)
@@ -137,7 +145,7 @@ local RULES = {
     why = "After one failed repair or replacement the consumer may reject the goods for a refund (less a deduction for use, none in the first 6 months).",
     citation = "Consumer Rights Act 2015 s.24", source = "legislation.gov.uk/ukpga/2015/15/section/24", confidence = "C",
     valid_from = "2015-10-01" },
-  { id = "UK.cancellation", where = function(j) return j == "UK" or j == "GB" end,
+  { id = "UK.cancellation", where = codes("UK", "GB"),
     right = "cancellation", remedies = { "refund" },
     applies = function(c) return DISTANCE[c.order.sale] end,
     window = function(c, z)
@@ -151,7 +159,7 @@ local RULES = {
     why = "A distance or off-premises contract may be cancelled within 14 days (12 months more when the consumer was not told of the right); the refund is due within 14 days.",
     citation = "Consumer Contracts Regulations 2013 regs 29–31, 34", source = "legislation.gov.uk/uksi/2013/3134", confidence = "A",
     valid_from = "2014-06-13" },
-  { id = "CN.no_reason_return", where = function(j) return j == "CN" end,
+  { id = "CN.no_reason_return", where = codes("CN"),
     right = "no_reason_return", remedies = { "refund" },
     applies = function(c)
       return (c.order.sale == "distance" or c.order.sale == "telemarketing") and c.order.excluded == nil
@@ -164,7 +172,7 @@ local RULES = {
     why = "Goods bought online, by television, phone or mail order may be returned without a reason within 7 days of receipt (not made-to-order, perishable, opened digital goods, newspapers); the refund is due within 7 days of getting them back.",
     citation = "Consumer Rights Protection Law 2013 art. 25", source = "npc.gov.cn", confidence = "B",
     valid_from = "2014-03-15" },
-  { id = "CN.three_guarantees_return", where = function(j) return j == "CN" end,
+  { id = "CN.three_guarantees_return", where = codes("CN"),
     right = "return_exchange_repair", remedies = { "refund", "replacement", "repair" },
     applies = function(c) return c.order.listed_goods and c.category == "defective" end,
     window = function(c, z)
@@ -175,7 +183,7 @@ local RULES = {
     why = "Listed goods with a defect: return, exchange or repair within 7 days of sale.",
     citation = "部分商品修理更换退货责任规定 arts. 9–11", source = "secondary only", confidence = "B",
     valid_from = "1995-08-25" },
-  { id = "CN.three_guarantees_exchange", where = function(j) return j == "CN" end,
+  { id = "CN.three_guarantees_exchange", where = codes("CN"),
     right = "exchange_repair", remedies = { "replacement", "repair" },
     applies = function(c) return c.order.listed_goods and c.category == "defective" end,
     window = function(c, z)
@@ -186,7 +194,7 @@ local RULES = {
     why = "Listed goods with a defect: exchange or repair within 15 days of sale.",
     citation = "部分商品修理更换退货责任规定 arts. 9–11", source = "secondary only", confidence = "B",
     valid_from = "1995-08-25" },
-  { id = "CN.fraud_damages", where = function(j) return j == "CN" end,
+  { id = "CN.fraud_damages", where = codes("CN"),
     right = "punitive_damages", remedies = { "refund" },
     applies = function(c) return c.facts and c.facts.fraud == true end,
     window = function(c, z) local d = day_of(z, c.now); return d, d end,
@@ -200,7 +208,7 @@ local RULES = {
     why = "Fraud by the business: the consumer may claim three times the price, at least CNY 500, on top of the refund.",
     citation = "Consumer Rights Protection Law 2013 art. 55", source = "npc.gov.cn", confidence = "B",
     valid_from = "2014-03-15" },
-  { id = "RU.exchange", where = function(j) return j == "RU" end,
+  { id = "RU.exchange", where = codes("RU"),
     right = "exchange_proper_quality", remedies = { "replacement" },
     applies = function(c) return c.category ~= "defective" and not c.order.food and c.order.sale ~= "distance" end,
     window = function(c, z)
@@ -211,7 +219,7 @@ local RULES = {
     why = "Non-food goods of proper quality may be exchanged within 14 days, not counting the day of purchase; a refund within 3 days when no like item is available.",
     citation = "Закон РФ «О защите прав потребителей» ст. 25", source = "consultant.ru", confidence = "B",
     valid_from = "1992-04-07" },
-  { id = "RU.distance_return", where = function(j) return j == "RU" end,
+  { id = "RU.distance_return", where = codes("RU"),
     right = "distance_return", remedies = { "refund" },
     applies = function(c) return c.order.sale == "distance" end,
     window = function(c, z)
@@ -223,14 +231,14 @@ local RULES = {
     why = "Goods bought at a distance may be returned within 7 days of delivery, or 3 months when the return terms were not given in writing; the refund is due within 10 days.",
     citation = "Закон РФ «О защите прав потребителей» ст. 26.1 п. 4", source = "consultant.ru", confidence = "B",
     valid_from = "2007-12-25" },
-  { id = "RU.refund_deadline", where = function(j) return j == "RU" end,
+  { id = "RU.refund_deadline", where = codes("RU"),
     right = "refund_demand_deadline", remedies = { "refund" },
     applies = function(c) return c.category == "defective" and c.wants == "refund" end,
     window = function(c, z) local d = day_of(z, c.opened_ms or c.now); return d, d + 10 end,
     why = "A demand for a refund or price reduction for a defect must be met within 10 days of the demand.",
     citation = "Закон РФ «О защите прав потребителей» ст. 22", source = "consultant.ru", confidence = "B",
     valid_from = "1992-04-07" },
-  { id = "US.cooling_off", where = function(j) return j == "US" end,
+  { id = "US.cooling_off", where = codes("US"),
     right = "cooling_off", remedies = { "refund" },
     applies = function(c)
       local a = c.order.amount
@@ -256,7 +264,7 @@ local RULES = {
     why = "A sale at the buyer's home (USD 25 or more) or at a temporary location (USD 130 or more) may be cancelled until midnight of the third business day after the sale; the refund is due within 10 days.",
     citation = "16 CFR 429 (FTC Cooling-Off Rule)", source = "ecfr.gov/current/title-16/part-429", confidence = "B",
     valid_from = "1974-06-07" },
-  { id = "JP.cooling_off", where = function(j) return j == "JP" end,
+  { id = "JP.cooling_off", where = codes("JP"),
     right = "cooling_off", remedies = { "refund" },
     applies = function(c) return c.order.sale == "door_to_door" or c.order.sale == "telemarketing" end,
     window = function(c, z)
@@ -268,14 +276,14 @@ local RULES = {
     why = "Door-to-door and telemarketing sales may be cancelled unconditionally within 8 days of receiving the statutory document (mail order has no cooling-off).",
     citation = "特定商取引法 art. 9", source = "japaneselawtranslation.go.jp/en/laws/view/4302/en", confidence = "B",
     valid_from = "1976-12-03" },
-  { id = "AU.major_failure", where = function(j) return j == "AU" end,
+  { id = "AU.major_failure", where = codes("AU"),
     right = "consumer_guarantee_major", remedies = { "refund", "replacement" },
     applies = function(c) return c.category == "defective" and c.order.failure == "major" end,
     window = function(c, z) local d = day_of(z, c.now); return d, d end, -- no fixed window ("reasonable")
     why = "A major failure: the consumer chooses a refund or a replacement. There is no fixed window; the goods must last a reasonable time.",
     citation = "Australian Consumer Law ss.259–262", source = "legislation.gov.au (CCA 2010 Sch. 2)", confidence = "B/C",
     valid_from = "2011-01-01" },
-  { id = "AU.minor_failure", where = function(j) return j == "AU" end,
+  { id = "AU.minor_failure", where = codes("AU"),
     right = "consumer_guarantee_minor", remedies = { "repair", "replacement", "refund" },
     applies = function(c) return c.category == "defective" and c.order.failure ~= "major" end,
     window = function(c, z) local d = day_of(z, c.now); return d, d end,
