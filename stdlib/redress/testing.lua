@@ -121,6 +121,20 @@ function M.pack(dir, settings)
     return setmetatable({ case = case, decision = decision, deliver = deliver, events = { event } }, Result)
   end
 
+  -- The decision on one more event of prev's case (already changed by the
+  -- built-in step: pre), with the events so far as the view's history.
+  function runner:_next(prev, case, ety, edata, now, handler, pre)
+    local inp = inputs(self)
+    local hist = {}
+    for _, e in ipairs(prev.events) do hist[#hist + 1] = { seq = e.seq, type = e.type, at = e.at, data = e.data } end
+    inp.view_extra.history = hist
+    inp.pre = pre
+    local event, decision, deliver = decide.run(case, p, ety, edata, now, handler, inp)
+    local events = table.move(prev.events, 1, #prev.events, 1, {})
+    events[#events + 1] = event
+    return setmetatable({ case = case, decision = decision, deliver = deliver, events = events }, Result)
+  end
+
   --- runner:event(result, type, data, at) → the next result for that case.
   function runner:event(prev, ty, data, at)
     local case = pack_mod.deep_copy(prev.case)
@@ -129,15 +143,7 @@ function M.pack(dir, settings)
     local now = at_ms(at)
     local ok, pre_d, pre_t = decide.on_event_builtin(case, ety, edata, time.format(now))
     if not ok then error("testing: " .. pre_d.message, 2) end
-    local inp = inputs(self)
-    local hist = {}
-    for _, e in ipairs(prev.events) do hist[#hist + 1] = { seq = e.seq, type = e.type, at = e.at, data = e.data } end
-    inp.view_extra.history = hist
-    inp.pre = { deliver = pre_d, trace = pre_t }
-    local event, decision, deliver = decide.run(case, p, ety, edata, now, "on_event", inp)
-    local events = table.move(prev.events, 1, #prev.events, 1, {})
-    events[#events + 1] = event
-    return setmetatable({ case = case, decision = decision, deliver = deliver, events = events }, Result)
+    return self:_next(prev, case, ety, edata, now, "on_event", { deliver = pre_d, trace = pre_t })
   end
 
   --- runner:fire(result, name [, fired_at]) → the result of the case's
@@ -149,15 +155,7 @@ function M.pack(dir, settings)
     local data = { name = name, data = t.data, due_at = t.due_at, fired_at = time.format(at_ms(fired_at) or t.due_ms) }
     if fired_at == nil then data.fired_at = t.due_at end
     local _, pre_d, pre_t = decide.on_event_builtin(case, "timer.fired", data, data.fired_at)
-    local inp = inputs(self)
-    local hist = {}
-    for _, e in ipairs(prev.events) do hist[#hist + 1] = { seq = e.seq, type = e.type, at = e.at, data = e.data } end
-    inp.view_extra.history = hist
-    inp.pre = { deliver = pre_d, trace = pre_t }
-    local event, decision, deliver = decide.run(case, p, "timer.fired", data, t.due_ms, "on_timer", inp)
-    local events = table.move(prev.events, 1, #prev.events, 1, {})
-    events[#events + 1] = event
-    return setmetatable({ case = case, decision = decision, deliver = deliver, events = events }, Result)
+    return self:_next(prev, case, "timer.fired", data, t.due_ms, "on_timer", { deliver = pre_d, trace = pre_t })
   end
 
   return runner
