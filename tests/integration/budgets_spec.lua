@@ -36,13 +36,7 @@ describe("budgets and the case view", function()
   local d
   setup(function()
     d = H.new()
-    local dir = d.dir .. "/packs/budget"
-    os.execute("mkdir -p " .. H.sh_quote(dir .. "/templates"))
-    H.write_file(dir .. "/pack.lua", 'return { name = "budget", version = "1.0.0", languages = { "en" }, currency = "EUR" }\n')
-    H.write_file(dir .. "/policy.lua", POLICY)
-    H.write_file(dir .. "/templates/en.lua", 'return { ack = "Thanks" }\n')
-    d.config.packs = { dir }
-    d.config.default_pack = "budget"
+    d:use_pack("budget", POLICY, 'currency = "EUR"')
     d.config.budgets = { per_case = { EUR = 3000 }, per_customer_365d = { EUR = 5000 }, per_day = { EUR = 9000 } }
     d:write_config()
     d:start()

@@ -21,13 +21,7 @@ return P
 ]]
 
 local d = H.new()
-local dir = d.dir .. "/packs/faulty"
-os.execute("mkdir -p " .. H.sh_quote(dir .. "/templates"))
-H.write_file(dir .. "/pack.lua", 'return { name = "faulty", version = "1.0.0", languages = { "en" } }\n')
-H.write_file(dir .. "/policy.lua", POLICY)
-H.write_file(dir .. "/templates/en.lua", 'return { ack = "Thanks" }\n')
-d.config.packs = { dir }
-d.config.default_pack = "faulty"
+d:use_pack("faulty", POLICY)
 d.config.limits = { policy_instructions = 2000000, policy_memory = 8 * 1024 * 1024 }
 d:write_config()
 

@@ -164,6 +164,21 @@ function H.new(overrides)
   return self
 end
 
+-- Writes a one-language test pack (template ack = "Thanks") into the temp
+-- dir and makes it the only, default pack. extra: more manifest fields as
+-- Lua source (e.g. 'currency = "EUR"'). Call write_config afterwards.
+function D:use_pack(name, policy, extra)
+  local dir = self.dir .. "/packs/" .. name
+  os.execute("mkdir -p " .. sh_quote(dir .. "/templates"))
+  write_file(dir .. "/pack.lua", 'return { name = "' .. name .. '", version = "1.0.0", languages = { "en" }' ..
+    (extra and (", " .. extra) or "") .. ' }\n')
+  write_file(dir .. "/policy.lua", policy)
+  write_file(dir .. "/templates/en.lua", 'return { ack = "Thanks" }\n')
+  self.config.packs = { dir }
+  self.config.default_pack = name
+  return dir
+end
+
 function D:write_config()
   write_file(self.config_file, "return " .. serialize(self.config) .. "\n")
 end

@@ -33,13 +33,7 @@ describe("misbehaving policy", function()
   local d
   setup(function()
     d = H.new()
-    local dir = d.dir .. "/packs/wild"
-    os.execute("mkdir -p " .. H.sh_quote(dir .. "/templates"))
-    H.write_file(dir .. "/pack.lua", 'return { name = "wild", version = "1.0.0", languages = { "en" }, currency = "EUR" }\n')
-    H.write_file(dir .. "/policy.lua", POLICY)
-    H.write_file(dir .. "/templates/en.lua", 'return { ack = "Thanks" }\n')
-    d.config.packs = { dir }
-    d.config.default_pack = "wild"
+    d:use_pack("wild", POLICY, 'currency = "EUR"')
     d.config.limits = { policy_instructions = 2000000, policy_memory = 16 * 1024 * 1024 }
     d:write_config()
     d:start()

@@ -55,13 +55,7 @@ describe("timers", function()
   local d
   setup(function()
     d = H.new()
-    local dir = d.dir .. "/packs/clock"
-    os.execute("mkdir -p " .. H.sh_quote(dir .. "/templates"))
-    H.write_file(dir .. "/pack.lua", 'return { name = "clock", version = "1.0.0", languages = { "en" } }\n')
-    H.write_file(dir .. "/policy.lua", POLICY)
-    H.write_file(dir .. "/templates/en.lua", 'return { ack = "Thanks" }\n')
-    d.config.packs = { dir }
-    d.config.default_pack = "clock"
+    d:use_pack("clock", POLICY)
     d:write_config()
     d:start()
   end)
