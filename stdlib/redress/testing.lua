@@ -114,7 +114,10 @@ function M.pack(dir, settings)
   -- at: a clock, an RFC 3339 string or milliseconds.
   function runner:complaint(c, at)
     local valid, verr = validate.complaint(json.decode(json.encode(c)))
-    if not valid then error("testing: the complaint is invalid: " .. verr.field .. ": " .. verr.message, 2) end
+    if valid then valid.details, verr = validate.details(valid.details, p.details, p.name) end
+    if not (valid and valid.details) then
+      error("testing: the complaint is invalid: " .. verr.field .. ": " .. verr.message, 2)
+    end
     local now = at_ms(at)
     local case = decide.new_case(valid, "C0000000001", p, now)
     local event, decision, deliver = decide.run(case, p, "complaint.received", valid, now, "on_complaint", inputs(self))

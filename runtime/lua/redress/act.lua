@@ -8,10 +8,16 @@ local money = require "redress.money"
 
 local M = {}
 
+-- refund / partial_refund give back what was paid (never more: the engine
+-- caps them at the order); compensation is money owed on top of the price
+-- (EU261, punitive damages), credit goes on the customer's account or bill,
+-- upgrade is a better product or room than the one booked.
 M.OFFER_KINDS = {
-  coupon = true, free_delivery = true, gift = true, free_service = true,
+  coupon = true, free_delivery = true, gift = true, free_service = true, upgrade = true,
   repair = true, replacement = true, partial_refund = true, refund = true,
+  compensation = true, credit = true,
 }
+M.OFFER_KIND_LIST = "coupon, free_delivery, gift, free_service, upgrade, repair, replacement, partial_refund, refund, compensation, credit"
 --- Minor digits of the currencies that do not have two (ISO 4217).
 M.MINOR_DIGITS = {
   BIF = 0, CLP = 0, DJF = 0, GNF = 0, ISK = 0, JPY = 0, KMF = 0, KRW = 0, PYG = 0, RWF = 0,
@@ -157,7 +163,7 @@ function M.new(p, case, now_ms)
   local function make_offer(action, prefix, spec)
     check_table(action, spec)
     if not M.OFFER_KINDS[spec.kind] then
-      fail(action, prefix .. "kind", "must be one of coupon, free_delivery, gift, free_service, repair, replacement, partial_refund, refund")
+      fail(action, prefix .. "kind", "must be one of " .. M.OFFER_KIND_LIST)
     end
     local amount = spec.amount or 0
     if math.type(amount) ~= "integer" or amount < 0 then

@@ -91,6 +91,9 @@ local function decide(args)
   if not raw then complain("%s: %s: %s%s", rest[1], code, msg, field and (" (" .. field .. ")") or ""); return 1 end
   local c, verr = validate.complaint(raw)
   if not c then complain("%s: %s: %s", rest[1], verr.field or "", verr.message); return 1 end
+  local details, derr = validate.details(c.details, p.details, p.name)
+  if not details then complain("%s: %s: %s", rest[1], derr.field, derr.message); return 1 end
+  c.details = details
   local case = decider.new_case(c, "C0000000000", p, now_ms)
   local _, decision = decider.run(case, p, "complaint.received", c, now_ms, "on_complaint")
   say('{"case":%s,"decision":%s}', store.encode_case(case), store.encode_decision(decision))

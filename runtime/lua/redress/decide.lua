@@ -268,6 +268,7 @@ function M.shape(c)
   end
   if type(c.facts) ~= "table" then c.facts = {} end
   if type(c.timers) ~= "table" then c.timers = {} end
+  if type(c.details) ~= "table" then c.details = {} end
   return c
 end
 
@@ -279,7 +280,7 @@ function M.new_case(c, id, p, now_ms)
     pack = { name = p.name, version = p.version },
     customer = c.customer, channel = c.channel, language = c.language, category = c.category,
     description = c.description, severity = c.severity, customer_state = c.customer_state,
-    wants = c.wants, jurisdiction = c.jurisdiction, brand = c.brand, order = c.order,
+    wants = c.wants, jurisdiction = c.jurisdiction, brand = c.brand, order = c.order, details = c.details,
     opened_at = now_iso, opened_ms = now_ms, updated_at = now_iso, events = 0,
   }
 end

@@ -128,6 +128,9 @@ function M.new(config_path)
     local c, verr = validate.complaint(raw)
     if not c then return refuse(verr) end
     local p, rule = reg.route(c)
+    local details, derr = validate.details(c.details, p.details, p.name)
+    if not details then return refuse(derr) end
+    c.details = details
     local case = decider.new_case(c, store.next_case_id(), p, job.now_ms)
     if rule then case.route = rule end
     store.index_customer(c.customer.id, case.id)

@@ -11,6 +11,8 @@ local calendar = require "redress.calendar"
 local duration = require "redress.duration"
 local wording = require "redress.wording"
 local money = require "redress.money"
+local time = require "redress.time"
+local validate = require "redress.validate"
 
 local M = {}
 
@@ -99,6 +101,18 @@ local function check_manifest(m, fail)
   end
   if m.currency ~= nil and (type(m.currency) ~= "string" or not m.currency:match("^%u%u%u$")) then
     fail("pack.lua: currency must be an ISO 4217 code such as EUR")
+  end
+  if m.details ~= nil then
+    local why = validate.details_schema(m.details)
+    if why then fail("pack.lua: " .. why) end
+  end
+  if m.modules ~= nil then
+    if not is_list_of_strings(m.modules) then fail("pack.lua: modules must list module names, e.g. { \"airports\" }") end
+    for _, name in ipairs(m.modules) do
+      if not name:match("^[%a_][%w_]*$") or name:match("^redress") then
+        fail("pack.lua: modules: " .. name .. " must be letters, digits and _ (and not start with redress)")
+      end
+    end
   end
   if m.settings ~= nil and type(m.settings) ~= "table" then fail("pack.lua: settings must be a table") end
   for k, v in pairs(m.settings or {}) do
@@ -211,7 +225,17 @@ local function build(files, label, limits, all_overrides, calendars, legal_overr
 
   if not files["policy.lua"] then fail("policy.lua is missing") end
   local cal_module = setmetatable({ pack = cal }, { __index = calendar })
-  local env = sandbox.env {
+  -- The pack's own modules (pack.lua `modules`, files modules/<name>.lua):
+  -- run once, on first require, in the pack's sandbox and budget.
+  local env
+  local own, loaded, loading = {}, {}, {}
+  for _, name in ipairs(m.modules or {}) do
+    local rel = "modules/" .. name .. ".lua"
+    if not files[rel] then fail(rel .. " is missing (pack.lua lists the module " .. name .. ")") end
+    own[name] = rel
+  end
+  local modules = setmetatable({
+    ["redress.time"] = readonly({ parse = time.parse, format = time.format }, "redress.time"),
     ["redress.settings"] = readonly(settings, "settings"),
     ["redress.query"] = readonly(M.query, "redress.query"),
     ["redress.calendar"] = readonly(cal_module, "redress.calendar"),
@@ -222,7 +246,22 @@ local function build(files, label, limits, all_overrides, calendars, legal_overr
     ["redress.legal"] = readonly(M.legal_module(legal_overrides), "redress.legal"),
     ["redress.compensation"] = readonly(M.lazy "redress.compensation", "redress.compensation"),
     ["redress.escalation"] = readonly(M.lazy "redress.escalation", "redress.escalation"),
-  }
+  }, { __index = function(t, name)
+    local rel = own[name]
+    if not rel then return nil end
+    if loaded[name] == nil then
+      if loading[name] then error("module '" .. name .. "' requires itself (a require cycle)", 3) end
+      local chunk, cerr = sandbox.load(files[rel], m.name .. "/" .. rel, env)
+      if not chunk then error(cerr, 0) end
+      loading[name] = true
+      local okm, v = pcall(chunk)
+      loading[name] = nil
+      if not okm then error(v, 0) end
+      loaded[name] = v == nil and true or v
+    end
+    return loaded[name]
+  end })
+  env = sandbox.env(modules)
   local chunk, cerr = sandbox.load(files["policy.lua"], m.name .. "/policy.lua", env)
   if not chunk then fail(cerr) end
   local okp, policy, kind = rd.sandbox_call(chunk, limits.policy_instructions, limits.policy_memory)
@@ -242,26 +281,33 @@ local function build(files, label, limits, all_overrides, calendars, legal_overr
   return {
     name = m.name, version = m.version, description = m.description,
     languages = m.languages, jurisdictions = m.jurisdictions or {}, currency = m.currency,
-    settings = settings, manifest = m, templates = templates, policy = policy, limits = limits, calendar = cal,
+    details = m.details, settings = settings, manifest = m, templates = templates, policy = policy, limits = limits, calendar = cal,
     legal = M.legal_module(legal_overrides),
     files = files, hash = rd.sha256(table.concat(parts, "\0")):sub(1, 16), source = label,
   }
 end
 
---- Reads a pack folder's files: pack.lua, policy.lua, templates/<lang>.lua.
+--- Reads a pack folder's files: pack.lua, policy.lua, templates/<lang>.lua,
+-- modules/<name>.lua.
 function M.read_dir(dir)
   local files = {}
   files["pack.lua"] = read_file(dir .. "/pack.lua")
   files["policy.lua"] = read_file(dir .. "/policy.lua")
   if files["pack.lua"] then
     local ok, m = pcall(load_data, files["pack.lua"], "pack.lua", { policy_instructions = 1e6, policy_memory = 1 << 24 })
-    if ok and type(m) == "table" and type(m.languages) == "table" then
-      for _, lang in ipairs(m.languages) do
-        if type(lang) == "string" and lang:match("^[%w_%-]+$") then
-          files["templates/" .. lang .. ".lua"] = read_file(dir .. "/templates/" .. lang .. ".lua")
+    if not ok or type(m) ~= "table" then m = {} end
+    -- the files the manifest names: templates per language, modules
+    local function listed(list, folder, pattern)
+      if type(list) ~= "table" then return end
+      for _, name in ipairs(list) do
+        if type(name) == "string" and name:match(pattern) then
+          local rel = folder .. "/" .. name .. ".lua"
+          files[rel] = read_file(dir .. "/" .. rel)
         end
       end
     end
+    listed(m.languages, "templates", "^[%w_%-]+$")
+    listed(m.modules, "modules", "^[%a_][%w_]*$")
   end
   return files
 end

@@ -1,6 +1,7 @@
 --- Validation of complaint and event bodies. Each check returns the
 -- normalized value, or nil and an error {status, code, message, field}.
 local time = require "redress.time"
+local json_null = require("redress.json").null
 
 local M = {}
 
@@ -87,6 +88,7 @@ function M.complaint(c)
     { str(c, "jurisdiction", "jurisdiction", false, 10) },
     { str(c, "brand", "brand", false, 100) },
     { object(c.order, "order", false) },
+    { object(c.details, "details", false) },
   }
   if not ok then return nil, err end
   if c.language and not c.language:match("^%a%a%a?[%w%-]*$") then
@@ -122,8 +124,111 @@ function M.complaint(c)
     channel = c.channel, category = c.category, description = c.description,
     language = c.language or "en", severity = c.severity or "medium",
     customer_state = c.customer_state or "calm", wants = c.wants,
-    jurisdiction = c.jurisdiction, brand = c.brand, order = order,
+    jurisdiction = c.jurisdiction, brand = c.brand, order = order, details = c.details,
   }
+end
+
+--- The types a pack's details schema may use (pack.lua `details`).
+M.DETAIL_TYPES = { string = true, integer = true, number = true, boolean = true, time = true }
+local DETAIL_KEYS = { type = true, required = true, min = true, max = true, one_of = true, max_len = true, doc = true }
+
+local function sorted_keys(t)
+  local names = {}
+  for k in pairs(t) do names[#names + 1] = k end
+  table.sort(names)
+  return names
+end
+
+--- Checks a pack's details schema (name → {type, required, min, max,
+-- one_of, max_len, doc}); returns nil or what is wrong ("details.x: …").
+function M.details_schema(schema)
+  if type(schema) ~= "table" then return "details must be a table of field specs" end
+  for name, f in pairs(schema) do
+    local where = "details." .. tostring(name)
+    if type(name) ~= "string" or not name:match("^[%a_][%w_]*$") then
+      return where .. ": field names are letters, digits and _"
+    end
+    if type(f) ~= "table" or not M.DETAIL_TYPES[f.type] then
+      return where .. ": type must be one of " .. table.concat(sorted_keys(M.DETAIL_TYPES), ", ")
+    end
+    for k in pairs(f) do
+      if not DETAIL_KEYS[k] then return where .. ": unknown key " .. tostring(k) end
+    end
+    if f.required ~= nil and type(f.required) ~= "boolean" then return where .. ".required must be true or false" end
+    for _, k in ipairs { "min", "max" } do
+      if f[k] ~= nil and (type(f[k]) ~= "number" or (f.type ~= "integer" and f.type ~= "number")) then
+        return where .. "." .. k .. " is a number, for integer and number fields"
+      end
+    end
+    if f.max_len ~= nil and (math.type(f.max_len) ~= "integer" or f.type ~= "string") then
+      return where .. ".max_len is an integer, for string fields"
+    end
+    if f.one_of ~= nil then
+      local ok = f.type == "string" and type(f.one_of) == "table" and #f.one_of > 0
+      for _, v in ipairs(ok and f.one_of or {}) do ok = ok and type(v) == "string" end
+      if not ok then return where .. ".one_of lists strings, for string fields" end
+    end
+    if f.doc ~= nil and type(f.doc) ~= "string" then return where .. ".doc must be a string" end
+  end
+  return nil
+end
+
+local function detail_value(f, v, field)
+  local ty = f.type
+  if ty == "integer" then
+    v = type(v) == "number" and math.tointeger(v) or v
+    if math.type(v) ~= "integer" then return bad(field, field .. " must be an integer") end
+  elseif ty == "number" then
+    if type(v) ~= "number" or v ~= v or v == math.huge or v == -math.huge then
+      return bad(field, field .. " must be a number")
+    end
+  elseif ty == "time" then
+    if type(v) ~= "string" then return bad(field, field .. " must be an RFC 3339 time such as 2026-11-20T10:00:00Z") end
+    local _, why = time.parse(v)
+    if why then return bad(field, field .. ": " .. why) end
+  elseif type(v) ~= ty then
+    return bad(field, field .. " must be a " .. ty)
+  end
+  if f.min and v < f.min then return bad(field, field .. " must be at least " .. f.min) end
+  if f.max and v > f.max then return bad(field, field .. " must be at most " .. f.max) end
+  if ty == "string" then
+    local len = utf8.len(v)
+    if not len then return bad(field, field .. " must be valid UTF-8") end
+    if f.max_len and len > f.max_len then return bad(field, field .. " is longer than " .. f.max_len .. " characters") end
+    if f.one_of then
+      local hit = false
+      for _, x in ipairs(f.one_of) do hit = hit or x == v end
+      if not hit then return bad(field, field .. " must be one of: " .. table.concat(f.one_of, ", ")) end
+    end
+  end
+  return v
+end
+
+--- Checks a complaint's details against the deciding pack's schema (nil:
+-- the pack takes none). Returns the details (a table, maybe empty) or
+-- nil, err; a JSON null counts as absent.
+function M.details(d, schema, pack_name)
+  d = d or {}
+  schema = schema or {}
+  local out = {}
+  for _, k in ipairs(sorted_keys(d)) do
+    if not schema[k] then
+      local known = sorted_keys(schema)
+      return bad("details." .. k, string.format("details.%s: the pack %s takes no such detail%s", k,
+        pack_name or "", #known > 0 and ("; it takes: " .. table.concat(known, ", ")) or " (it takes no details)"))
+    end
+  end
+  for _, k in ipairs(sorted_keys(schema)) do
+    local f, v = schema[k], d[k]
+    if v == nil or v == json_null then
+      if f.required then return bad("details." .. k, "details." .. k .. " is required by the pack " .. (pack_name or "")) end
+    else
+      local nv, err = detail_value(f, v, "details." .. k)
+      if nv == nil then return nil, err end
+      out[k] = nv
+    end
+  end
+  return out
 end
 
 --- Checks a decoded event; returns type, data or nil, err.
