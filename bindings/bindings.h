@@ -19,6 +19,7 @@ typedef struct rd_lua_ctx {
 	long long instr_left;    /* budget of the running sandbox call */
 	int instr_exhausted;
 	int mem_tripped;         /* an allocation was refused by the cap */
+	int coverage;            /* record the lines sandboxed code runs (rd.coverage) */
 	rd_store *store;
 	MDB_txn *txn;            /* the transaction store calls use */
 	int txn_lazy_read;       /* open a read txn on first use (API state) */

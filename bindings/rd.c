@@ -224,6 +224,57 @@ static void budget_hook(lua_State *L, lua_Debug *ar)
 	}
 }
 
+/* The registry key of the coverage table: chunkname → { [line] = true }. */
+static const char coverage_key = 0;
+
+/* Records the line about to run in the coverage table (test runs only). */
+static void record_line(lua_State *L, lua_Debug *ar)
+{
+	if (!lua_getinfo(L, "S", ar) || ar->source[0] != '@')
+		return;
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &coverage_key) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		return;
+	}
+	if (lua_getfield(L, -1, ar->source) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_setfield(L, -3, ar->source);
+	}
+	lua_pushboolean(L, 1);
+	lua_rawseti(L, -2, ar->currentline);
+	lua_pop(L, 2);
+}
+
+static void sandbox_hook(lua_State *L, lua_Debug *ar)
+{
+	if (ar->event == LUA_HOOKLINE)
+		record_line(L, ar);
+	else
+		budget_hook(L, ar);
+}
+
+/** rd.coverage(on) → with true: start recording the lines sandboxed code
+ * runs; with false: stop, and return { [chunkname] = { [line] = true } }.
+ * For `redress pack test`; costs a hook call per line, so never on in the
+ * daemon. */
+static int l_coverage(lua_State *L)
+{
+	rd_lua_ctx *ctx = rd_lua_context(L);
+	if (lua_toboolean(L, 1)) {
+		lua_newtable(L);
+		lua_rawsetp(L, LUA_REGISTRYINDEX, &coverage_key);
+		ctx->coverage = 1;
+		return 0;
+	}
+	ctx->coverage = 0;
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &coverage_key);
+	lua_pushnil(L);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &coverage_key);
+	return 1;
+}
+
 /** rd.sandbox_call(fn, instructions, memory_bytes, ...) →
  *  true, results… | false, message, kind ("error" | "instructions" | "memory")
  * Runs fn under an instruction budget and a memory cap. The hook aborts the
@@ -246,8 +297,9 @@ static int l_sandbox_call(lua_State *L)
 	 * fuzzer's coverage) comes back afterwards. */
 	lua_Hook old_hook = lua_gethook(L);
 	int old_mask = lua_gethookmask(L), old_count = lua_gethookcount(L);
-	if (instr > 0)
-		lua_sethook(L, budget_hook, LUA_MASKCOUNT, HOOK_EVERY);
+	int mask = (instr > 0 ? LUA_MASKCOUNT : 0) | (ctx->coverage ? LUA_MASKLINE : 0);
+	if (mask)
+		lua_sethook(L, sandbox_hook, mask, HOOK_EVERY);
 	int rc = lua_pcall(L, nargs, LUA_MULTRET, 0);
 	lua_sethook(L, old_hook, old_mask, old_count);
 	ctx->mem_limit = 0;
@@ -336,6 +388,7 @@ int luaopen_rd(lua_State *L)
 		{ "now_ms", l_now_ms },
 		{ "sandbox_call", l_sandbox_call },
 		{ "tripped", l_tripped },
+		{ "coverage", l_coverage },
 		{ "metrics", l_metrics },
 		{ "open_readonly", l_open_readonly },
 		{ NULL, NULL },

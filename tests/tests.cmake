@@ -57,7 +57,7 @@ file(GLOB PACK_DIRS LIST_DIRECTORIES true ${CMAKE_SOURCE_DIR}/policies/* ${CMAKE
 foreach(dir ${PACK_DIRS})
   if(IS_DIRECTORY ${dir})
     get_filename_component(name ${dir} NAME)
-    add_test(NAME pack.${name} COMMAND ${CMAKE_BINARY_DIR}/redress pack test ${dir})
+    add_test(NAME pack.${name} COMMAND ${CMAKE_BINARY_DIR}/redress pack test ${dir} --min-coverage 100)
     set_tests_properties(pack.${name} PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV};${REDRESS_LUA_ENV}" TIMEOUT 300)
   endif()
 endforeach()

@@ -60,6 +60,15 @@ describe("retail on_complaint", function()
     assert.equal("replacement", o.kind)
   end)
 
+  it("holds a large refund for a manager's approval", function()
+    local actions = pack.call(P, "on_complaint", case { category = "missing", order = { amount = 25000, currency = "EUR" } })
+    assert.equal(0, #by_type(actions, "offer"))
+    local held = by_type(actions, "request_approval")[1]
+    assert.same({ "refund", 25000 }, { held.offer.kind, held.offer.amount })
+    assert.matches("100.00 EUR", held.reason)
+    assert.equal("refund_pending", by_type(actions, "message")[1].template)
+  end)
+
   it("repairs or replaces defective goods", function()
     assert.equal("replacement", by_type(pack.call(P, "on_complaint", case { category = "defective" }), "offer")[1].kind)
     assert.equal("repair", by_type(pack.call(P, "on_complaint", case { category = "defective", wants = "repair" }), "offer")[1].kind)

@@ -22,7 +22,9 @@ commands:
   timers --data DIR [--due-before T] [--limit N] [--json]
                                             list pending timers in due order
   pack lint DIR                             check a pack: manifest, templates, handlers
-  pack test DIR                             lint, then run the pack's busted specs (DIR/spec)
+  pack test DIR [--min-coverage PERCENT]    lint, then run the pack's busted specs (DIR/spec);
+                                            prints the line coverage of policy.lua and the
+                                            pack's modules, fails below PERCENT
 ]]
 
 local function say(fmt, ...) io.stdout:write(string.format(fmt, ...), "\n") end
@@ -167,7 +169,28 @@ end
 
 local function sh_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 
-local function test_cmd(dir, home, build)
+-- Prints the line coverage of the pack's code; returns false when a file
+-- is below min percent.
+local function coverage_cmd(dir, p, hits, min)
+  local files = { "policy.lua" }
+  for _, name in ipairs(p.manifest.modules or {}) do files[#files + 1] = "modules/" .. name .. ".lua" end
+  local ok, report = pcall(require("redress.coverage").report, dir, p.name, files, hits)
+  if not ok then complain("coverage: %s", report); return false end
+  local good = true
+  for _, r in ipairs(report) do
+    local pct = r.total == 0 and 100 or (100 * r.ran // r.total)
+    local line = string.format("coverage: %s/%s %d/%d lines (%d%%)", dir, r.file, r.ran, r.total, pct)
+    if #r.missing > 0 then line = line .. "; not run: " .. table.concat(r.missing, ", ") end
+    say("%s", line)
+    if min and r.ran * 100 < min * r.total then
+      complain("%s/%s: line coverage %d%% is below --min-coverage %d", dir, r.file, pct, min)
+      good = false
+    end
+  end
+  return good
+end
+
+local function test_cmd(dir, home, build, min)
   local rc = lint_cmd(dir)
   if rc ~= 0 then return rc end
   local spec = dir .. "/spec"
@@ -175,11 +198,18 @@ local function test_cmd(dir, home, build)
     complain("%s: no spec/ folder; a pack carries its own specs", dir)
     return 1
   end
-  local cmd = string.format("REDRESS_ROOT=%s REDRESS_BUILD=%s REDRESS_PACK=%s lua5.4 /usr/bin/busted --lua=lua5.4 --helper=%s %s",
-    sh_quote(home), sh_quote(build), sh_quote(dir), sh_quote(home .. "/tests/helper.lua"), sh_quote(spec))
+  local cov_file = os.tmpname()
+  io.stdout:flush()
+  local cmd = string.format("REDRESS_ROOT=%s REDRESS_BUILD=%s REDRESS_PACK=%s REDRESS_COVERAGE=%s " ..
+    "lua5.4 /usr/bin/busted --lua=lua5.4 --helper=%s %s",
+    sh_quote(home), sh_quote(build), sh_quote(dir), sh_quote(cov_file), sh_quote(home .. "/tests/helper.lua"), sh_quote(spec))
   local ok, _, code = os.execute(cmd)
-  if ok then return 0 end
-  return code == 0 and 1 or code
+  local hits = require("redress.coverage").load(cov_file)
+  os.remove(cov_file)
+  if not ok then return code == 0 and 1 or code end
+  local p = pack.load(dir, config.defaults)
+  if not coverage_cmd(dir, p, hits, min) then return 1 end
+  return 0
 end
 
 --- main(args, home, build) → exit code. home: where runtime/lua lives;
@@ -223,13 +253,16 @@ function M.main(args, home, build)
     return require("redress.replay").main(opts)
   end
   if cmd == "pack" then
-    local sub, dir = rest[1], rest[2]
-    if (sub == "lint" or sub == "test") and dir and #rest == 2 then
+    local opts, args2 = parse_opts(table.move(rest, 2, #rest, 1, {}), { ["min-coverage"] = "value" })
+    local sub, dir = rest[1], opts and args2[1]
+    local min = opts and opts["min-coverage"] and tonumber(opts["min-coverage"])
+    if (sub == "lint" or sub == "test") and dir and #args2 == 1 and (sub == "test" or not opts["min-coverage"])
+        and (min or not opts["min-coverage"]) and (not min or (min >= 0 and min <= 100)) then
       dir = dir:gsub("/+$", "")
       if sub == "lint" then return lint_cmd(dir) end
-      return test_cmd(dir, home, build)
+      return test_cmd(dir, home, build, min)
     end
-    complain("usage: redress pack lint|test DIR")
+    complain("usage: redress pack lint DIR | redress pack test DIR [--min-coverage PERCENT]")
     return 2
   end
   complain("unknown command '%s'", cmd)
