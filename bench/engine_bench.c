@@ -1,0 +1,222 @@
+/* engine_bench PACK_DIR N INFLIGHT: complaints per second through the
+ * engine without HTTP (job → validation → routing → policy → writes →
+ * durable group commit, answers back on a libuv loop; INFLIGHT jobs kept
+ * queued like that many keep-alive clients) ÷ a plain loop doing the same
+ * policy call and the same LMDB puts (bench/engine_baseline.lua) in write
+ * transactions of the batch size the engine used, measured in the same
+ * run. Prints the figures, then one "| … |" row for make bench. */
+#define _GNU_SOURCE
+#include <lauxlib.h>
+#include <lua.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uv.h>
+
+#include "../bindings/bindings.h"
+#include "../runtime/engine.h"
+#include "../runtime/metrics.h"
+#include "../runtime/store.h"
+
+static long n_total, submitted, done_count;
+static char **bodies;
+static rd_engine engine;
+static uv_loop_t loop;
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void die(const char *what, const char *why)
+{
+	fprintf(stderr, "engine_bench: %s: %s\n", what, why);
+	exit(1);
+}
+
+static void submit_next(void)
+{
+	rd_job *job = calloc(1, sizeof *job);
+	if (!job)
+		die("submit", "out of memory");
+	job->kind = strdup("complaint");
+	job->body = strdup(bodies[submitted]);
+	if (!job->kind || !job->body)
+		die("submit", "out of memory");
+	job->body_len = strlen(job->body);
+	job->now_ms = wall_ms();
+	job->route = "bench";
+	submitted++;
+	rd_engine_submit(&engine, job);
+}
+
+static void on_done(rd_job *job)
+{
+	if (job->status != 201)
+		die("engine answered", job->resp ? job->resp : "(no body)");
+	rd_job_free(job);
+	done_count++;
+	if (submitted < n_total)
+		submit_next();
+	else if (done_count == n_total)
+		uv_stop(&loop);
+}
+
+/* A fresh data dir under tmp; returns its path (static buffer per call). */
+static char *make_dir(char *buf, size_t len, const char *tag)
+{
+	snprintf(buf, len, "/tmp/redress-engine-bench-%s.XXXXXX", tag);
+	if (!mkdtemp(buf))
+		die("mkdtemp", "failed");
+	return buf;
+}
+
+/* The mean batch size the engine committed, from its metrics. */
+static double mean_batch(void)
+{
+	size_t len;
+	char *text = rd_metrics_render(&len);
+	double sum = 0, count = 0;
+	const char *s = strstr(text, "redress_commit_batch_size_sum ");
+	const char *c = strstr(text, "redress_commit_batch_size_count ");
+	if (s)
+		sum = strtod(s + strlen("redress_commit_batch_size_sum "), NULL);
+	if (c)
+		count = strtod(c + strlen("redress_commit_batch_size_count "), NULL);
+	free(text);
+	return count > 0 ? sum / count : 1;
+}
+
+static double run_engine(const char *pack_dir, long inflight, double *batch)
+{
+	char dir[256], path[512], data[512], err[1024];
+	make_dir(dir, sizeof dir, "engine");
+	snprintf(data, sizeof data, "%s/data", dir);
+	snprintf(path, sizeof path, "%s/redress.conf.lua", dir);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		die(path, "cannot write");
+	fprintf(f, "return { data_dir = \"%s\", packs = { \"%s\" }, limits = { map_size = 1 << 30 } }\n", data, pack_dir);
+	fclose(f);
+	rd_store store;
+	if (rd_store_open(&store, data, (size_t)1 << 30, err, sizeof err) != RD_OK)
+		die("store", err);
+	uv_loop_init(&loop);
+	if (rd_engine_start(&engine, &loop, &store, path, 256, on_done, err, sizeof err) != 0)
+		die("engine", err);
+	double t0 = now_s();
+	for (long i = 0; i < inflight && submitted < n_total; i++)
+		submit_next();
+	uv_run(&loop, UV_RUN_DEFAULT);
+	double secs = now_s() - t0;
+	rd_engine_stop(&engine);
+	uv_loop_close(&loop);
+	rd_store_close(&store);
+	*batch = mean_batch();
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "engine_bench: could not remove %s\n", dir);
+	return (double)n_total / secs;
+}
+
+static double run_baseline(const char *pack_dir, long batch)
+{
+	char dir[256], err[1024], script[1024];
+	make_dir(dir, sizeof dir, "plain");
+	rd_store store;
+	if (rd_store_open(&store, dir, (size_t)1 << 30, err, sizeof err) != RD_OK)
+		die("store", err);
+	rd_lua_ctx ctx;
+	lua_State *L = rd_lua_new(&ctx, &store);
+	if (!L)
+		die("lua", "cannot make a state");
+	snprintf(script, sizeof script, "%s/bench/engine_baseline.lua", rd_home());
+	if (luaL_dofile(L, script) != LUA_OK)
+		die(script, lua_tostring(L, -1));
+	lua_getfield(L, -1, "setup");
+	lua_pushstring(L, pack_dir);
+	lua_createtable(L, (int)n_total, 0);
+	for (long i = 0; i < n_total; i++) {
+		lua_pushstring(L, bodies[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	if (rd_lua_pcall(L, 2, 0) != LUA_OK)
+		die("baseline setup", lua_tostring(L, -1));
+	double t0 = now_s();
+	for (long first = 0; first < n_total; first += batch) {
+		long count = first + batch <= n_total ? batch : n_total - first;
+		MDB_txn *txn;
+		if (rd_store_write_begin(&store, &txn) != RD_OK)
+			die("baseline", "cannot begin a write transaction");
+		rd_lua_context(L)->txn = txn;
+		lua_getfield(L, -1, "run");
+		lua_pushinteger(L, first + 1);
+		lua_pushinteger(L, count);
+		lua_pushinteger(L, wall_ms());
+		if (rd_lua_pcall(L, 3, 0) != LUA_OK)
+			die("baseline run", lua_tostring(L, -1));
+		rd_lua_context(L)->txn = NULL;
+		if (rd_store_commit(txn) != RD_OK)
+			die("baseline", "commit failed");
+	}
+	double secs = now_s() - t0;
+	rd_lua_close(L);
+	rd_store_close(&store);
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "engine_bench: could not remove %s\n", dir);
+	return (double)n_total / secs;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 4) {
+		fprintf(stderr, "usage: engine_bench PACK_DIR N INFLIGHT\n");
+		return 2;
+	}
+	const char *pack_dir = argv[1];
+	n_total = atol(argv[2]);
+	long inflight = atol(argv[3]);
+	if (n_total <= 0 || inflight <= 0) {
+		fprintf(stderr, "engine_bench: N and INFLIGHT must be positive\n");
+		return 2;
+	}
+	bodies = calloc((size_t)n_total, sizeof *bodies);
+	for (long i = 0; i < n_total && bodies; i++) {
+		if (asprintf(&bodies[i],
+			     "{\"customer\":{\"id\":\"bench-%ld\"},\"channel\":\"email\",\"category\":\"late_delivery\","
+			     "\"description\":\"late parcel\",\"order\":{\"amount\":4999,\"currency\":\"EUR\"}}",
+			     i) < 0)
+			die("bodies", "out of memory");
+	}
+	if (!bodies)
+		die("bodies", "out of memory");
+	double batch = 1;
+	double engine_rate = run_engine(pack_dir, inflight, &batch);
+	long b = (long)(batch + 0.5);
+	if (b < 1)
+		b = 1;
+	double plain_rate = run_baseline(pack_dir, b);
+	double ratio = engine_rate / plain_rate;
+	printf("engine without HTTP: %.0f complaints/s (%ld complaints, %ld in flight, mean batch %.1f)\n", engine_rate,
+	       n_total, inflight, batch);
+	printf("plain Lua + LMDB loop: %.0f complaints/s (same policy call and puts, batches of %ld)\n", plain_rate, b);
+	printf("| engine without HTTP vs plain Lua + LMDB loop | %.0f decisions/s | %.0f/s | %.2f | %s 0.5 |\n",
+	       engine_rate, plain_rate, ratio, ratio >= 0.5 ? "≥" : "missed: ≥");
+	for (long i = 0; i < n_total; i++)
+		free(bodies[i]);
+	free(bodies);
+	return 0;
+}
