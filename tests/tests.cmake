@@ -45,6 +45,14 @@ foreach(spec ${LUA_SPECS})
   set_tests_properties(${group}.${name} PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV};${REDRESS_LUA_ENV}" TIMEOUT 300)
 endforeach()
 
+# The engine benchmark's harness, tiny: it must keep building and running
+# (and, in the sanitizer build, stay clean); its figure is for make bench.
+add_test(NAME bench.engine_smoke
+  COMMAND ${CMAKE_BINARY_DIR}/engine_bench ${CMAKE_SOURCE_DIR}/policies/retail 300 20
+  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(bench.engine_smoke PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV}" TIMEOUT 300
+  PASS_REGULAR_EXPRESSION "engine without HTTP vs plain Lua")
+
 # The crash test, short form: SIGKILL under load, restart, verify.
 add_test(NAME crash.short
   COMMAND lua5.4 ${CMAKE_SOURCE_DIR}/tests/integration/crash_test.lua 3 4
