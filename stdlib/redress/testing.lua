@@ -107,7 +107,25 @@ function M.pack(dir, settings)
 
   local function inputs(self, spent)
     return { budgets = self.budgets, spent = spent or { customer = {}, day = {} },
-      view_extra = { history = {}, customer_summary = { complaints_365d = 0, open_cases = 0, compensation_365d = {} } } }
+      view_extra = { history = {}, customer_summary = self:_summary() } }
+  end
+
+  --- runner:with_customer{ complaints_30d = 3, open_cases = 1, … } → runner
+  -- whose decisions see that customer summary (the daemon builds it from
+  -- the customer's other cases; a spec says what they would have been).
+  function runner:with_customer(summary)
+    local known = decide.empty_summary()
+    for k in pairs(summary) do
+      if known[k] == nil then error("testing: the customer summary has no field " .. tostring(k), 2) end
+    end
+    self.summary = summary
+    return self
+  end
+
+  function runner:_summary()
+    local s = decide.empty_summary()
+    for k, v in pairs(self.summary or {}) do s[k] = pack_mod.deep_copy(v) end
+    return s
   end
 
   --- runner:complaint(complaint, at) → result {case, decision, deliver};

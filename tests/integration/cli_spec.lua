@@ -62,6 +62,13 @@ describe("redress decide", function()
     assert.equal(25000, r.case.approvals[1].offer.amount)
   end)
 
+  it("gives the policy the same view shape as the daemon: an empty customer summary, no history", function()
+    local code, out = run("decide", "--pack", root .. "/tests/fixtures/packs/view", tmp .. "/c.json")
+    assert.equal(0, code, out)
+    assert.equal("30d=0 90d=0 365d=0 open=0 eur=0 history=0 decisions=0 zone=Europe/Berlin",
+      cjson.decode(out).decision.explanation[1].text)
+  end)
+
   it("gives the same decision for the same input and time", function()
     local _, a = run("decide", "--pack", root .. "/policies/retail", tmp .. "/c.json", "--at", "2026-11-20T10:00:00Z")
     local _, b = run("decide", "--pack", root .. "/policies/retail", tmp .. "/c.json", "--at", "2026-11-20T10:00:00Z")
@@ -114,9 +121,9 @@ describe("redress pack lint", function()
   it("lists the problems lint finds beyond loading, with their files", function()
     local dir = tmp .. "/sloppy"
     pack(dir, {
-      ["pack.lua"] = 'return { name = "sloppy", version = "1.0.0", languages = { "en", "th" } }',
+      ["pack.lua"] = 'return { name = "sloppy", version = "1.0.0", languages = { "en", "th" }, template_vars = { "amount" } }',
       ["policy.lua"] = 'return { on_complaint = function() end, on_complain = function() end }',
-      ["templates/en.lua"] = 'return { ack = "Hi {name}" }',
+      ["templates/en.lua"] = 'return { ack = "Hi {name}, here is {amount:money}" }',
       ["templates/th.lua"] = 'return { ack = "สวัสดี" }',
     })
     local code, _, err = run("pack", "lint", dir)
@@ -124,6 +131,7 @@ describe("redress pack lint", function()
     assert.matches("policy.lua: on_complain is not a handler", err)
     assert.matches("README.md: missing", err)
     assert.matches("warning: .*templates/th.lua: 'ack' does not use {name}", err)
+    assert.matches("warning: .*templates/th.lua: 'ack' does not use {amount}", err)
   end)
 
   it("reports a syntax error with file:line", function()
@@ -156,5 +164,20 @@ describe("redress check-config", function()
     code, _, err = run("check-config", tmp .. "/bad2.conf.lua")
     assert.equal(1, code)
     assert.matches("tokens", err)
+  end)
+
+  it("refuses what the daemon would refuse when loading the packs", function()
+    local packs = 'packs = { "' .. root .. '/policies/retail" }'
+    for _, c in ipairs {
+      { "pack_settings = { retail = { no_such_setting = 1 } }", "pack_settings.retail.no_such_setting" },
+      { 'pack_settings = { retail = { coupon_percent = "ten" } }', "coupon_percent: must be a number" },
+      { 'routes = { { when = { channel = "social" }, pack = "nobody" } }', "routes%[1%]%.pack" },
+      { 'calendars = { nobody = { zone = "UTC" } }', "calendars.nobody" },
+    } do
+      write(tmp .. "/bad3.conf.lua", 'return { data_dir = "/tmp/x", ' .. packs .. ", " .. c[1] .. " }")
+      local code, _, err = run("check-config", tmp .. "/bad3.conf.lua")
+      assert.equal(1, code, c[1])
+      assert.matches(c[2], err)
+    end
   end)
 end)

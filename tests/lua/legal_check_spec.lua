@@ -49,3 +49,34 @@ describe("the installation's legal overrides", function()
     assert.not_equal("x", base)
   end)
 end)
+
+describe("the zone a policy's legal windows count in", function()
+  it("is the pack calendar's, as in the engine's own check", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    os.execute("mkdir -p " .. dir .. "/templates")
+    local function write(rel, text)
+      local f = assert(io.open(dir .. "/" .. rel, "w"))
+      f:write(text)
+      f:close()
+    end
+    write("pack.lua", 'return { name = "zone", version = "1.0.0", languages = { "en" }, ' ..
+      'calendar = { zone = "Asia/Shanghai" } }')
+    write("templates/en.lua", 'return { ack = "Thanks" }')
+    write("policy.lua", [[
+local legal = require "redress.legal"
+local P = {}
+function P.on_complaint(case, act)
+  act:acknowledge { template = "ack" }
+  act:explain("owed", case.timezone .. " " .. #legal.remedies(case).owed)
+end
+return P]])
+    local zp = T.pack(dir)
+    os.execute("rm -rf " .. dir)
+    -- delivered 01:00 on the 14th in Shanghai (17:00 on the 13th in UTC), asked
+    -- 23:00 on the 21st in Shanghai: day 7 of 7 there, day 8 in UTC
+    local r = zp:complaint(T.complaint { jurisdiction = "CN", order = { id = "C-1", amount = 9900, currency = "CNY",
+      sale = "distance", delivered_at = "2026-11-14T01:00:00+08:00" } }, "2026-11-21T15:00:00Z")
+    assert.equal("Asia/Shanghai 1", r.decision.explanation[1].text)
+  end)
+end)

@@ -63,11 +63,10 @@ local function check_config(args)
   if #args ~= 1 then complain("usage: redress check-config FILE"); return 2 end
   local ok, cfg = pcall(config.load, args[1])
   if not ok then complain("%s", cfg); return 1 end
-  for _, dir in ipairs(cfg.packs) do
-    local okp, p = pcall(pack.load, dir, cfg.limits)
-    if not okp then complain("%s", p); return 1 end
-    say("pack %s %s (%s)", p.name, p.version, dir)
-  end
+  -- the daemon's own loading: settings, calendars, legal overrides, routes
+  local okr, reg = pcall(require("redress.registry").load, cfg, args[1])
+  if not okr then complain("%s", reg); return 1 end
+  for i, p in ipairs(reg.order) do say("pack %s %s (%s)", p.name, p.version, cfg.packs[i]) end
   say("%s: ok", args[1])
   return 0
 end
@@ -115,11 +114,9 @@ function M.lint(dir)
     return problems, warnings
   end
   local first = p.languages[1]
-  local function placeholders(text)
-    local set = {}
-    for k in text:gmatch("{([%w_]+)}") do set[k] = true end
-    return set
-  end
+  -- every placeholder, typed ones too ({amount:money}); the pack loaded, so
+  -- every template parses
+  local function placeholders(text) return (require("redress.wording").placeholders(text)) end
   for _, lang in ipairs(p.languages) do
     for name, text in pairs(p.templates[first]) do
       local other = p.templates[lang][name]
@@ -162,8 +159,11 @@ local function lint_cmd(dir)
     complain("pack lint: %d problem%s", #problems, #problems == 1 and "" or "s")
     return 1
   end
-  say("pack %s %s: ok (%d languages, handlers: %s)", p.name, p.version, #p.languages,
-    (p.policy.on_event and "on_complaint, on_event") or "on_complaint")
+  local handlers = {}
+  for _, h in ipairs { "on_complaint", "on_event", "on_timer" } do
+    if p.policy[h] then handlers[#handlers + 1] = h end
+  end
+  say("pack %s %s: ok (%d languages, handlers: %s)", p.name, p.version, #p.languages, table.concat(handlers, ", "))
   return 0
 end
 

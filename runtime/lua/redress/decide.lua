@@ -287,6 +287,12 @@ end
 
 local NO_INPUTS = { spent = { customer = {}, day = {} } }
 
+--- The customer summary of a customer with no other cases (the engine
+-- fills it from the store; offline tools and specs start from this).
+function M.empty_summary()
+  return { complaints_30d = 0, complaints_90d = 0, complaints_365d = 0, open_cases = 0, compensation_365d = {} }
+end
+
 --- Runs handler of pack p (nil: the case's pack is not loaded) on event
 -- etype with data at now_ms. inputs: { budgets, spent, view_extra, pre }
 -- (pre: deliver/trace from on_event_builtin). Returns event, decision, deliver.
@@ -304,7 +310,14 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
 
   local view = pack.deep_copy(case)
   view.now, view.now_iso = now_ms, now_iso
+  -- the zone legal windows and dates count in, the same the engine's legal
+  -- check uses: the pack calendar's
+  view.timezone = view.timezone or (p and p.calendar and p.calendar:zone()) or "UTC"
   for k, v in pairs(inputs.view_extra or {}) do view[k] = v end
+  -- the same view shape everywhere (daemon, redress decide, replay, specs)
+  view.customer_summary = view.customer_summary or M.empty_summary()
+  view.history = view.history or {}
+  view.decisions = view.decisions or {}
 
   local actions, explanation, kind
   if not p then

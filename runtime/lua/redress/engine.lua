@@ -29,7 +29,7 @@ local DAY_MS = 86400000
 local function inputs_for(reg, case, now_ms)
   local cfg = reg.cfg
   local spent = { customer = {}, day = {} }
-  local summary = { complaints_30d = 0, complaints_90d = 0, complaints_365d = 0, open_cases = 0, compensation_365d = {} }
+  local summary = decider.empty_summary()
   local since = now_ms - 365 * DAY_MS
   for _, id in ipairs(store.customer_case_ids(case.customer.id, nil, 10000)) do
     if id ~= case.id then

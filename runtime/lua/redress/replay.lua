@@ -193,7 +193,7 @@ local function replay_case(stored, p, budgets, totals)
     local inputs = { budgets = budgets, spent = { customer = {}, day = {} },
       -- a copy: the policy may change its view, and the next event must not see that
       view_extra = { history = pack.deep_copy(table.move(history, math.max(1, #history - HISTORY + 1), #history, 1, {})),
-        customer_summary = { complaints_365d = 0, open_cases = 0, compensation_365d = {} } } }
+        customer_summary = decide.empty_summary() } }
     local new
     if i == 1 then
       case = decide.new_case(data, stored.id, p, at_ms)
