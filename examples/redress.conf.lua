@@ -4,9 +4,20 @@ return {
   listen = "127.0.0.1:" .. (os.getenv("PORT") or "8080"),
   data_dir = os.getenv("DATA_DIR") or "./var",
 
-  -- Pack folders to load; complaints go to default_pack (the first when unset).
-  packs = { "policies/retail" },
+  -- Pack folders to load; complaints go to the first route that matches,
+  -- else to default_pack (the first when unset).
+  packs = {
+    "policies/retail", "policies/retail-eu", "policies/ecommerce-cn",
+    "policies/airline-eu261", "policies/hospitality", "policies/telecom",
+  },
   default_pack = "retail",
+  routes = {
+    { when = { brand = "demo-shop-eu" }, pack = "retail-eu" },
+    { when = { brand = "demo-shop-cn" }, pack = "ecommerce-cn" },
+    { when = { brand = "demo-air" }, pack = "airline-eu261" },
+    { when = { brand = "demo-hotel" }, pack = "hospitality" },
+    { when = { brand = "demo-telecom" }, pack = "telecom" },
+  },
 
   limits = {
     max_body_bytes = 1024 * 1024,         -- larger bodies get 413 before they are read

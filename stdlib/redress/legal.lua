@@ -16,7 +16,9 @@
 -- the last day. What the complaint says about the sale lives in `order`:
 --   sale = "distance" | "off_premises" | "in_store" | "door_to_door" | "telemarketing" | "temporary_location"
 --   kind = "goods" | "services" | "digital";  informed_of_withdrawal = false;  written_return_terms = false
---   excluded = "made_to_order" | "perishable" | "digital_opened" | "newspaper";  food = true
+--   excluded = why the sale has no withdrawal/cancellation/no-reason right (any value
+--     excludes): "made_to_order" | "perishable" | "digital_opened" | "newspaper" |
+--     "sealed_hygiene" | "accommodation" | "passenger_transport" | "dated_leisure";  food = true
 --   listed_goods = true (China "three guarantees");  failed_repairs = n;  failure = "major" | "minor"
 -- and a fraud finding in case.facts.fraud = true.
 local icu = require "rd.icu"
@@ -81,7 +83,9 @@ end
 local RULES = {
   { id = "EU.withdrawal", where = in_eu,
     right = "withdrawal", remedies = { "refund" },
-    applies = function(c) return DISTANCE[c.order.sale] and c.order.kind ~= "digital" end,
+    -- art. 3(3)(k) and art. 16: passenger transport, dated accommodation and
+    -- leisure, made-to-order or perishable goods… (order.excluded) have none
+    applies = function(c) return DISTANCE[c.order.sale] and c.order.kind ~= "digital" and c.order.excluded == nil end,
     window = function(c, z)
       local ev = c.order.kind == "services" and when(c, "purchased_at") or when(c, "delivered_at")
       if not ev then return nil end
@@ -147,7 +151,8 @@ local RULES = {
     valid_from = "2015-10-01" },
   { id = "UK.cancellation", where = codes("UK", "GB"),
     right = "cancellation", remedies = { "refund" },
-    applies = function(c) return DISTANCE[c.order.sale] end,
+    -- Consumer Contracts Regulations 2013 reg. 28: the same exceptions
+    applies = function(c) return DISTANCE[c.order.sale] and c.order.excluded == nil end,
     window = function(c, z)
       local ev = c.order.kind == "services" and when(c, "purchased_at") or when(c, "delivered_at")
       if not ev then return nil end

@@ -50,7 +50,7 @@ describe("complaint details", function()
 
   for _, c in ipairs {
     { "a missing required detail", { delay_minutes = 10 }, "details.flight", "required" },
-    { "an undeclared detail", { flight = "XY1", seat = "12A" }, "details.seat", "takes no such detail" },
+    { "an undeclared detail", { flight = "XY1", seat = "12A" }, "details.seat", "is not a detail the pack air takes" },
     { "a wrong type", { flight = "XY1", delay_minutes = "late" }, "details.delay_minutes", "integer" },
     { "a value out of range", { flight = "XY1", delay_minutes = -5 }, "details.delay_minutes", "at least 0" },
     { "a value outside one_of", { flight = "XY1", kind = "strike" }, "details.kind", "one of" },

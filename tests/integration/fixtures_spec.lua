@@ -78,4 +78,26 @@ describe("examples/complaints", function()
       end
     end)
   end
+
+  -- README "One complaint, two packs"
+  it("retail-eu refunds a withdrawal that retail investigates and the engine flags", function()
+    local function decide(pack)
+      local p = io.popen(sh_quote(cli) .. " decide --pack " .. sh_quote(root .. "/policies/" .. pack) .. " " ..
+        sh_quote(root .. "/examples/complaints/retail/withdrawal-en.json") .. " --at 2026-11-20T10:00:00Z")
+      local r = cjson.decode(p:read("a"))
+      p:close()
+      local codes = {}
+      for _, e in ipairs(r.decision.explanation) do codes[e.code] = true end
+      return r, codes
+    end
+    local r, codes = decide("retail")
+    assert.equal("investigating", r.case.status)
+    assert.is_true(codes["legal.withheld"])
+    assert.same({ "legal-risk" }, r.case.tags)
+    r, codes = decide("retail-eu")
+    assert.equal("refund", r.case.offers[1].kind)
+    assert.equal(12990, r.case.offers[1].amount)
+    assert.is_true(codes.withdrawal_refund)
+    assert.is_nil(codes["legal.withheld"])
+  end)
 end)

@@ -40,7 +40,7 @@ describe("validate.details", function()
 
   it("names each wrong detail", function()
     refused({}, "details.from", "required by the pack air")
-    refused({ from = "LHR", surprise = 1 }, "details.surprise", "takes no such detail; it takes: delay_minutes, departed, from")
+    refused({ from = "LHR", surprise = 1 }, "details.surprise", "is not a detail the pack air takes; it takes: delay_minutes, departed, from")
     refused({ from = 3 }, "details.from", "must be a string")
     refused({ from = "LHRX" }, "details.from", "longer than 3")
     refused({ from = "LHR", kind = "strike" }, "details.kind", "one of: delay, cancellation")

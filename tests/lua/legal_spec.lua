@@ -17,6 +17,8 @@ local cases = {
   { "day 14", case("EU", { sale = "distance", kind = "goods", delivered_at = "2026-11-01T10:00:00Z" }), "2026-11-15", "EU.withdrawal", true },
   { "day 15", case("EU", { sale = "distance", kind = "goods", delivered_at = "2026-11-01T10:00:00Z" }), "2026-11-16", "EU.withdrawal", false },
   { "in a member state", case("DE", { sale = "distance", kind = "goods", delivered_at = "2026-11-01T10:00:00Z" }), "2026-11-15", "EU.withdrawal", true },
+  { "excluded: a flight (passenger transport)", case("EU", { sale = "distance", kind = "services", excluded = "passenger_transport", purchased_at = "2026-11-10T10:00:00Z" }), "2026-11-15", "EU.withdrawal", nil },
+  { "excluded: a hotel stay on a date", case("DE", { sale = "distance", kind = "services", excluded = "accommodation", purchased_at = "2026-11-10T10:00:00Z" }), "2026-11-15", "EU.withdrawal", nil },
   { "services: from the contract", case("EU", { sale = "distance", kind = "services", purchased_at = "2026-11-01T10:00:00Z" }), "2026-11-15", "EU.withdrawal", true },
   { "not informed: +12 months, last day", case("EU", { sale = "distance", delivered_at = "2026-11-01T10:00:00Z", informed_of_withdrawal = false }), "2027-11-15", "EU.withdrawal", true },
   { "not informed: the day after", case("EU", { sale = "distance", delivered_at = "2026-11-01T10:00:00Z", informed_of_withdrawal = false }), "2027-11-16", "EU.withdrawal", false },
@@ -35,6 +37,7 @@ local cases = {
   { "no final right before a failed repair", case("UK", { delivered_at = "2026-01-10T10:00:00Z" }, { category = "defective" }), "2026-11-20", "UK.final_reject", nil },
   { "cancellation day 14", case("UK", { sale = "distance", delivered_at = "2026-11-01T10:00:00Z" }), "2026-11-15", "UK.cancellation", true },
   { "cancellation day 15", case("UK", { sale = "distance", delivered_at = "2026-11-01T10:00:00Z" }), "2026-11-16", "UK.cancellation", false },
+  { "cancellation excluded: made to order", case("UK", { sale = "distance", excluded = "made_to_order", delivered_at = "2026-11-01T10:00:00Z" }), "2026-11-15", "UK.cancellation", nil },
   -- China: 7 days from receipt; exclusions; three guarantees 7/15 days from sale
   { "no-reason return day 7", case("CN", { sale = "distance", delivered_at = "2026-11-01T10:00:00Z" }), "2026-11-08", "CN.no_reason_return", true },
   { "no-reason return day 8", case("CN", { sale = "distance", delivered_at = "2026-11-01T10:00:00Z" }), "2026-11-09", "CN.no_reason_return", false },

@@ -214,7 +214,7 @@ function M.details(d, schema, pack_name)
   for _, k in ipairs(sorted_keys(d)) do
     if not schema[k] then
       local known = sorted_keys(schema)
-      return bad("details." .. k, string.format("details.%s: the pack %s takes no such detail%s", k,
+      return bad("details." .. k, string.format("details.%s is not a detail the pack %s takes%s", k,
         pack_name or "", #known > 0 and ("; it takes: " .. table.concat(known, ", ")) or " (it takes no details)"))
     end
   end
