@@ -87,8 +87,9 @@ function Clocks:start(case, act, t)
   local due = self:_add(now, self:_duration(case, t))
   local total = self:_between(now, due)
   local warn = self:_add(now, { business = self.cal ~= nil or nil, ms = math.floor(total * self.warn_at) })
+  -- wall: a clock without a calendar counts wall time; the case view must too
   act:set { facts = { [key(t, "state")] = "running", [key(t, "started")] = now, [key(t, "due")] = due,
-    [key(t, "total")] = total, [key(t, "remaining")] = total } }
+    [key(t, "total")] = total, [key(t, "remaining")] = total, [key(t, "wall")] = self.cal == nil or nil } }
   set_timers(act, t, warn, due)
   return true
 end
@@ -157,7 +158,9 @@ function Clocks:on_timer(case, timer, act)
 end
 
 --- sla.view(facts, now, calendar) → { target = { state, due_at?, remaining_ms,
--- used_ms?, … } } for every clock found in facts: what the case shows.
+-- used_ms?, … } } for every clock found in facts: what the case shows
+-- (remaining in business time by calendar, wall time for clocks started
+-- without one).
 function M.view(facts, now, cal, format)
   local out = {}
   for k, v in pairs(facts or {}) do
@@ -167,7 +170,8 @@ function M.view(facts, now, cal, format)
       local c = { state = v, total_ms = facts[key(t, "total")] }
       if due and format then c.due_at = format(due) end
       if v == "running" then
-        c.remaining_ms = due and now < due and (cal and cal:between(now, due) or due - now) or 0
+        local business = cal and not facts[key(t, "wall")]
+        c.remaining_ms = due and now < due and (business and cal:between(now, due) or due - now) or 0
       elseif v == "paused" then
         c.remaining_ms = facts[key(t, "remaining")]
       else

@@ -85,4 +85,18 @@ describe("redress.sla", function()
     -- 1h Friday, 3h Monday from 09:00 GMT → Mon 12:00 GMT
     assert.equal("2026-10-26T12:00:00.000Z", r.case.sla.first_response.due_at)
   end)
+
+  it("shows a wall-clock clock's time left in wall time, even beside a business calendar", function()
+    local sla = require "redress.sla"
+    local facts = {}
+    local act = { set = function(_, spec) for k, v in pairs(spec.facts) do facts[k] = v end end, timer = function() end }
+    local now = time.parse(start)
+    sla.new { targets = { reply = "48h" } }:start({ facts = {}, now = now }, act, "reply")
+    assert.is_true(facts["sla.reply.wall"])
+    local cal = pack.pack.calendar
+    -- Friday 15:00 + 48h = Sunday 15:00: 48 wall hours, 2 business hours
+    assert.equal(48 * H, sla.view(facts, now, cal).reply.remaining_ms)
+    facts["sla.reply.wall"] = nil
+    assert.equal(2 * H, sla.view(facts, now, cal).reply.remaining_ms)
+  end)
 end)
