@@ -19,6 +19,9 @@ typedef struct rd_lua_ctx {
 	long long instr_left;    /* budget of the running sandbox call */
 	int instr_exhausted;
 	int mem_tripped;         /* an allocation was refused by the cap */
+	int in_sandbox;          /* a sandbox call is running: charge its budget */
+	long long deadline_ns;   /* CLOCK_MONOTONIC end of the running call; 0: none */
+	int wall_tripped;        /* the call ran past its wall-clock limit */
 	int coverage;            /* record the lines sandboxed code runs (rd.coverage) */
 	rd_store *store;
 	MDB_txn *txn;            /* the transaction store calls use */
@@ -44,6 +47,18 @@ int rd_lua_pcall(lua_State *L, int nargs, int nresults);
 /* Installs the capped allocator on a state made by someone else (stock
  * lua5.4 loading rd.so); a no-op on states from rd_lua_new. */
 void rd_lua_adopt(lua_State *L);
+
+/* Charges n steps of work done inside a C function (pattern matching) to
+ * the running sandbox call; raises the budget's error when it is spent or
+ * the call's wall-clock limit has passed. A no-op outside sandbox calls. */
+void rd_budget_charge(lua_State *L, long n);
+
+/* Replaces string.find/match/gmatch/gsub with the budgeted matcher. */
+void rd_patterns_install(lua_State *L);
+
+/* Wraps the string, utf8 and table functions whose work grows with their
+ * arguments so that a sandbox call is charged for it (charged.c). */
+void rd_charged_install(lua_State *L);
 
 /* The `rd.icu` module: time zones through ICU. */
 int luaopen_rd_icu(lua_State *L);

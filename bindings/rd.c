@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <time.h>
 
 static const char *const db_opts[] = { "meta", "cases", "events", "decisions", "outbox",
@@ -213,15 +214,45 @@ static int l_now_ms(lua_State *L)
 
 #define HOOK_EVERY 1000
 
-static void budget_hook(lua_State *L, lua_Debug *ar)
+#ifndef REDRESS_WALL_SCALE
+#define REDRESS_WALL_SCALE 1 /* the sanitizer build runs slower: see CMakeLists.txt */
+#endif
+
+static long long mono_ns(void)
 {
-	(void)ar;
-	rd_lua_ctx *ctx = rd_lua_context(L);
-	ctx->instr_left -= HOOK_EVERY;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Checks the running call's budgets after n more steps; raises when one is
+ * spent. The instruction count is deterministic; the wall clock is the
+ * safety net for what counting cannot see (a loaded machine, a slow GC). */
+static void charge(lua_State *L, rd_lua_ctx *ctx, long n)
+{
+	ctx->instr_left -= n;
 	if (ctx->instr_left < 0) {
 		ctx->instr_exhausted = 1;
 		luaL_error(L, "instruction budget exhausted (the policy ran too long; a loop that never ends?)");
 	}
+	if (ctx->deadline_ns && mono_ns() > ctx->deadline_ns) {
+		ctx->wall_tripped = 1;
+		ctx->instr_left = -1; /* every later check fails at once too */
+		luaL_error(L, "wall-clock limit exceeded (the policy ran too long)");
+	}
+}
+
+void rd_budget_charge(lua_State *L, long n)
+{
+	rd_lua_ctx *ctx = rd_lua_context(L);
+	if (ctx->in_sandbox)
+		charge(L, ctx, n);
+}
+
+static void budget_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	charge(L, rd_lua_context(L), HOOK_EVERY);
 }
 
 /* The registry key of the coverage table: chunkname → { [line] = true }. */
@@ -275,51 +306,83 @@ static int l_coverage(lua_State *L)
 	return 1;
 }
 
-/** rd.sandbox_call(fn, instructions, memory_bytes, ...) →
- *  true, results… | false, message, kind ("error" | "instructions" | "memory")
- * Runs fn under an instruction budget and a memory cap. The hook aborts the
- * call; it never re-enters anything. */
+static lua_Integer limit_field(lua_State *L, int t, const char *name)
+{
+	lua_getfield(L, t, name);
+	int ok;
+	lua_Integer v = lua_tointegerx(L, -1, &ok);
+	if (!ok && !lua_isnil(L, -1))
+		luaL_error(L, "rd.sandbox_call: limits.%s must be an integer", name);
+	lua_pop(L, 1);
+	return ok && v > 0 ? v : 0;
+}
+
+/** rd.sandbox_call(fn, limits, ...) →
+ *  true, results… | false, message, kind ("error" | "instructions" | "memory" | "wall")
+ * Runs fn(...) under limits { policy_instructions, policy_memory,
+ * policy_wall_ms } (a missing or 0 limit: none). The hook and the budgeted
+ * matcher abort the call; nothing re-enters the loop. Calls do not nest: an
+ * inner call runs inside the outer one's budgets and restores them. */
 static int l_sandbox_call(lua_State *L)
 {
 	rd_lua_ctx *ctx = rd_lua_context(L);
 	luaL_checktype(L, 1, LUA_TFUNCTION);
-	lua_Integer instr = luaL_checkinteger(L, 2);
-	lua_Integer mem = luaL_checkinteger(L, 3);
-	lua_remove(L, 2);
+	luaL_checktype(L, 2, LUA_TTABLE);
+	lua_Integer instr = limit_field(L, 2, "policy_instructions");
+	lua_Integer mem = limit_field(L, 2, "policy_memory");
+	lua_Integer wall = limit_field(L, 2, "policy_wall_ms");
 	lua_remove(L, 2); /* stack: fn, args… */
 	int nargs = lua_gettop(L) - 1;
 
-	ctx->instr_left = instr > 0 ? instr : 0;
-	ctx->instr_exhausted = 0;
-	ctx->mem_tripped = 0;
-	ctx->mem_limit = mem > 0 ? ctx->mem_used + mem : 0;
+	rd_lua_ctx saved = *ctx;
+	ctx->in_sandbox = 1;
+	ctx->instr_left = instr > 0 ? instr : LLONG_MAX;
+	ctx->instr_exhausted = ctx->mem_tripped = ctx->wall_tripped = 0;
+	long long limit = mem > 0 ? ctx->mem_used + mem : 0;
+	if (saved.mem_limit && (limit == 0 || limit > saved.mem_limit))
+		limit = saved.mem_limit;
+	ctx->mem_limit = limit;
+	long long deadline = wall > 0 ? mono_ns() + (long long)wall * REDRESS_WALL_SCALE * (ctx->coverage ? 4 : 1) * 1000000LL : 0;
+	if (saved.in_sandbox && saved.deadline_ns && (deadline == 0 || deadline > saved.deadline_ns))
+		deadline = saved.deadline_ns;
+	if (saved.in_sandbox && saved.instr_left < ctx->instr_left)
+		ctx->instr_left = saved.instr_left;
+	ctx->deadline_ns = deadline;
 	/* The budget needs the hook; whatever hook was there (a debugger, the
 	 * fuzzer's coverage) comes back afterwards. */
 	lua_Hook old_hook = lua_gethook(L);
 	int old_mask = lua_gethookmask(L), old_count = lua_gethookcount(L);
-	int mask = (instr > 0 ? LUA_MASKCOUNT : 0) | (ctx->coverage ? LUA_MASKLINE : 0);
-	if (mask)
-		lua_sethook(L, sandbox_hook, mask, HOOK_EVERY);
+	int mask = LUA_MASKCOUNT | (ctx->coverage ? LUA_MASKLINE : 0);
+	lua_sethook(L, sandbox_hook, mask, HOOK_EVERY);
 	int rc = lua_pcall(L, nargs, LUA_MULTRET, 0);
 	lua_sethook(L, old_hook, old_mask, old_count);
-	ctx->mem_limit = 0;
+
+	const char *kind = ctx->wall_tripped ? "wall" : ctx->instr_exhausted ? "instructions" : ctx->mem_tripped ? "memory" : "error";
+	long long spent = (instr > 0 ? instr : LLONG_MAX) - ctx->instr_left;
+	ctx->in_sandbox = saved.in_sandbox;
+	ctx->mem_limit = saved.mem_limit;
+	ctx->deadline_ns = saved.deadline_ns;
+	ctx->instr_left = saved.instr_left - (saved.in_sandbox && spent > 0 ? spent : 0);
+	ctx->instr_exhausted = saved.instr_exhausted;
+	ctx->mem_tripped = saved.mem_tripped;
+	ctx->wall_tripped = saved.wall_tripped;
 
 	if (rc == LUA_OK) {
 		lua_pushboolean(L, 1);
 		lua_insert(L, 1);
 		return lua_gettop(L);
 	}
-	const char *kind = ctx->instr_exhausted ? "instructions" : ctx->mem_tripped ? "memory" : "error";
-	ctx->instr_exhausted = ctx->mem_tripped = 0;
 	/* A failed call may leave up to its whole memory budget as garbage;
 	 * collect it now, so the next call's cap starts from what is alive and
 	 * the VM cannot grow by a budget per failure. */
-	if (kind[0] == 'm') {
+	if (kind[0] == 'm')
 		lua_gc(L, LUA_GCCOLLECT);
-	}
-	if (rc == LUA_ERRMEM || strcmp(kind, "memory") == 0) {
+	if (rc == LUA_ERRMEM || kind[0] == 'm') {
 		lua_pop(L, 1);
 		lua_pushliteral(L, "memory limit exceeded (the policy allocated too much)");
+	} else if (kind[0] == 'w') {
+		lua_pop(L, 1);
+		lua_pushfstring(L, "wall-clock limit of %d ms exceeded (the policy ran too long)", (int)wall);
 	} else if (!lua_isstring(L, -1)) {
 		const char *tn = luaL_typename(L, -1);
 		lua_pop(L, 1);
@@ -372,7 +435,7 @@ static int l_open_readonly(lua_State *L)
 static int l_tripped(lua_State *L)
 {
 	rd_lua_ctx *ctx = rd_lua_context(L);
-	lua_pushboolean(L, ctx->instr_exhausted || ctx->mem_tripped);
+	lua_pushboolean(L, ctx->instr_exhausted || ctx->mem_tripped || ctx->wall_tripped);
 	return 1;
 }
 
@@ -394,6 +457,8 @@ int luaopen_rd(lua_State *L)
 		{ NULL, NULL },
 	};
 	rd_lua_adopt(L);
+	rd_patterns_install(L);
+	rd_charged_install(L);
 	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
 	lua_pushcfunction(L, luaopen_rd_icu);
 	lua_setfield(L, -2, "rd.icu");

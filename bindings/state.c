@@ -100,6 +100,8 @@ lua_State *rd_lua_new(rd_lua_ctx *ctx, rd_store *store)
 	if (!L)
 		return NULL;
 	luaL_openlibs(L);
+	rd_patterns_install(L);
+	rd_charged_install(L);
 	/* Most garbage here dies young (one request's tables). */
 	lua_gc(L, LUA_GCGEN, 0, 0);
 	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);

@@ -25,6 +25,7 @@ return {
     map_size = 64 * 1024 * 1024,          -- initial LMDB map; it grows when full
     policy_instructions = 10000000,       -- per policy call
     policy_memory = 8 * 1024 * 1024,      -- bytes a policy call may add to its VM
+    policy_wall_ms = 500,                 -- wall-clock safety net per policy call or pack load
   },
 
   -- Bearer tokens and their roles: intake, agent, read, admin (admin may do everything).

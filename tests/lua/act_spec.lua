@@ -23,8 +23,8 @@ local function decide(body, c)
   c = c or case()
   local col = act_mod.new(pack, c)
   local chunk = assert(sandbox.load("return function(case, act)\n" .. body .. "\nend", "t/policy.lua", sandbox.env()))
-  local _, fn = rd.sandbox_call(chunk, 1e6, 1e7)
-  local ok, err = rd.sandbox_call(fn, 1e6, 1e7, c, col.act)
+  local _, fn = rd.sandbox_call(chunk, { policy_instructions = 1e6, policy_memory = 1e7 })
+  local ok, err = rd.sandbox_call(fn, { policy_instructions = 1e6, policy_memory = 1e7 }, c, col.act)
   if not ok then return nil, err end
   return col.result()
 end

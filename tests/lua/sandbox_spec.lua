@@ -7,7 +7,7 @@ local BUDGET, MEM = 200000, 8 * 1024 * 1024
 local function run(src, budget)
   local chunk, err = sandbox.load(src, "p/policy.lua", sandbox.env())
   if not chunk then return false, err, "load" end
-  return rd.sandbox_call(chunk, budget or BUDGET, MEM)
+  return rd.sandbox_call(chunk, { policy_instructions = budget or BUDGET, policy_memory = MEM })
 end
 
 describe("sandbox", function()
@@ -88,11 +88,11 @@ describe("sandbox", function()
 
   it("allows only the modules it is given", function()
     local chunk = sandbox.load("return require 'io'", "p/policy.lua", sandbox.env())
-    local ok, msg = rd.sandbox_call(chunk, BUDGET, MEM)
+    local ok, msg = rd.sandbox_call(chunk, { policy_instructions = BUDGET, policy_memory = MEM })
     assert.is_false(ok)
     assert.matches("module 'io' is not available to policies", msg)
     chunk = sandbox.load("return require 'x'.v", "p/policy.lua", sandbox.env { x = { v = 7 } })
-    local ok2, v = rd.sandbox_call(chunk, BUDGET, MEM)
+    local ok2, v = rd.sandbox_call(chunk, { policy_instructions = BUDGET, policy_memory = MEM })
     assert.is_true(ok2)
     assert.equal(7, v)
   end)

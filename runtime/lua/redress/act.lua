@@ -5,8 +5,24 @@ local duration = require "redress.duration"
 local time = require "redress.time"
 local wording = require "redress.wording"
 local money = require "redress.money"
+local json = require "redress.json"
 
 local M = {}
+
+--- What one decision may ask for: applying actions costs the engine time
+-- outside the policy's budget, so their number and size are bounded.
+M.MAX_ACTIONS = 500      -- act calls per decision
+M.MAX_TAGS = 100         -- tags in one act:set
+M.MAX_FACTS = 200        -- facts in one act:set
+M.MAX_TEXT = 2000        -- bytes of an explanation
+M.MAX_INTEGER = json.MAX_INTEGER
+local MAX_TIME_MS = 253402300799999 -- 9999-12-31T23:59:59.999Z
+
+-- A number the store keeps exactly: an integer within ±MAX_INTEGER, or a
+-- finite float of the same magnitude.
+local function storable(v)
+  return v == v and v <= M.MAX_INTEGER and v >= -M.MAX_INTEGER
+end
 
 -- refund / partial_refund give back what was paid (never more: the engine
 -- caps them at the order); compensation is money owed on top of the price
@@ -72,6 +88,7 @@ end
 
 local function check_data(action, v, depth)
   local t = type(v)
+  if t == "number" and not storable(v) then fail(action, "data", "numbers must lie within ±" .. M.MAX_INTEGER) end
   if t == "string" or t == "number" or t == "boolean" then return end
   if t ~= "table" or depth > 4 then fail(action, "data", "must be a table of strings, numbers, booleans and tables") end
   for k, x in pairs(v) do
@@ -169,6 +186,9 @@ function M.new(p, case, now_ms)
     if math.type(amount) ~= "integer" or amount < 0 then
       fail(action, prefix .. "amount", "must be a non-negative integer in minor units (cents), got " .. tostring(spec.amount))
     end
+    if amount > M.MAX_INTEGER then
+      fail(action, prefix .. "amount", "must be at most " .. M.MAX_INTEGER .. " minor units, got " .. amount)
+    end
     local currency = spec.currency or (case.order and case.order.currency) or p.currency
     if amount > 0 and (type(currency) ~= "string" or not currency:match("^%u%u%u$")) then
       fail(action, prefix .. "currency", "must be an ISO 4217 code such as EUR")
@@ -237,6 +257,9 @@ function M.new(p, case, now_ms)
     else
       fail("timer", "at", "must be milliseconds or an RFC 3339 time")
     end
+    if math.type(due) ~= "integer" or due < 0 or due > MAX_TIME_MS then
+      fail("timer", spec.at ~= nil and "at" or "after", "must come to a time between 1970 and 9999")
+    end
     if spec.data ~= nil then check_data("timer", spec.data, 1) end
     actions[#actions + 1] = { type = "timer", name = name, due_ms = due, due_at = time.format(due),
       data = copy_data(spec.data) }
@@ -265,17 +288,22 @@ function M.new(p, case, now_ms)
     end
     if spec.tags ~= nil then
       if type(spec.tags) ~= "table" then fail("set", "tags", "must be a list of strings") end
-      for _, t in ipairs(spec.tags) do
+      for i, t in ipairs(spec.tags) do
         if type(t) ~= "string" then fail("set", "tags", "must be a list of strings") end
+        if i > M.MAX_TAGS then fail("set", "tags", "must list at most " .. M.MAX_TAGS .. " tags") end
       end
     end
     if spec.facts ~= nil then
       if type(spec.facts) ~= "table" then fail("set", "facts", "must be a table") end
+      local n = 0
       for k, v in pairs(spec.facts) do
         local tv = type(v)
+        n = n + 1
+        if n > M.MAX_FACTS then fail("set", "facts", "must hold at most " .. M.MAX_FACTS .. " facts") end
         if type(k) ~= "string" or (tv ~= "string" and tv ~= "number" and tv ~= "boolean") then
           fail("set", "facts", "must map names to strings, numbers or booleans")
         end
+        if tv == "number" and not storable(v) then fail("set", "facts", k .. " must lie within ±" .. M.MAX_INTEGER) end
       end
     end
     local facts
@@ -293,13 +321,18 @@ function M.new(p, case, now_ms)
     if type(code) ~= "string" or not code:match("^[%w_.%-]+$") then
       fail("explain", "code", "must be a word such as late_delivery")
     end
-    if type(text) ~= "string" then fail("explain", "text", "must be a string") end
+    if type(text) ~= "string" or #text > M.MAX_TEXT then
+      fail("explain", "text", "must be a string of at most " .. M.MAX_TEXT .. " bytes")
+    end
     explanation[#explanation + 1] = { code = code, text = text }
   end
 
+  local calls = 0
   for name, fn in pairs(impl) do
     act[name] = function(self, ...)
       if self ~= act then error(name .. ": call it as act:" .. name .. "(…)", 2) end
+      calls = calls + 1
+      if calls > M.MAX_ACTIONS then error("too many actions in one decision (at most " .. M.MAX_ACTIONS .. ")", 2) end
       local ok, err = pcall(fn, ...)
       if not ok then error(err, 2) end
     end

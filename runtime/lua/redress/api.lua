@@ -174,8 +174,8 @@ local function outbox_get(q)
 end
 
 local function check_ack(body)
-  local t, code, msg, field = json.decode_object(body)
-  if not t then return err(400, code, msg, field) end
+  local t, code, msg, field, status = json.decode_object(body)
+  if not t then return err(status or 400, code, msg, field) end
   if type(t.seqs) ~= "table" or #t.seqs == 0 then
     return err(422, "validation_failed", "seqs must be a non-empty list of outbox sequence numbers", "seqs")
   end
@@ -205,8 +205,8 @@ end
 -- Checks a write body on the loop thread, so a bad request is refused at
 -- once instead of waiting for a commit. The engine checks again.
 local function precheck(body, check)
-  local t, code, msg, field = json.decode_object(body)
-  if not t then return err(400, code, msg, field) end
+  local t, code, msg, field, status = json.decode_object(body)
+  if not t then return err(status or 400, code, msg, field) end
   local ok, e = check(t)
   if not ok then return err(e.status, e.code, e.message, e.field) end
   return nil
@@ -290,7 +290,8 @@ function M.new(config_path)
       elseif route == "packs" then
         local list = store.get_packs_list()
         if not list then return err(503, "starting", "the packs are not stored yet; retry shortly") end
-        return { status = 200, body = list }
+        -- packs that are or were quarantined since the daemon started
+        return { status = 200, body = list:sub(1, -2) .. ',"quarantine":' .. (store.get_pack_health() or "{}") .. "}" }
       elseif route == "timers" then
         return M.timers_list(q)
       elseif route == "reload" then

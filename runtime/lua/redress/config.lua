@@ -12,6 +12,13 @@ M.defaults = {
   map_size = 64 * 1024 * 1024,
   policy_instructions = 10000000,
   policy_memory = 8 * 1024 * 1024,
+  -- the safety net for what counting cannot see; policies that need more
+  -- than a few milliseconds are broken, not slow
+  policy_wall_ms = 500,
+  -- calls in a row that hit a limit before a pack is quarantined, and the
+  -- first quarantine (doubling while it keeps failing, up to 5 minutes)
+  quarantine_after = 5,
+  quarantine_seconds = 10,
 }
 
 local function fail(path, field, msg)

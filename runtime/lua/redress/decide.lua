@@ -28,6 +28,20 @@ local function check(case, actions)
 end
 
 local LIVE_OFFER = { offered = true, accepted = true }
+local REFUNDS = { refund = true, partial_refund = true }
+
+-- What may still be refunded on the case: what was paid less every live
+-- refund already offered (refunds add up across offers and decisions).
+-- nil when the case has no paid order.
+local function refund_room(case)
+  local paid = case.order and case.order.amount
+  if not paid then return nil end
+  local room = paid
+  for _, o in ipairs(case.offers) do
+    if REFUNDS[o.kind] and LIVE_OFFER[o.status] then room = room - o.amount end
+  end
+  return room > 0 and room or 0
+end
 
 -- Which budget an offer of amount in currency would break, if any.
 -- spent: { customer = {CUR = n}, day = {CUR = n} } from the store;
@@ -76,6 +90,7 @@ end
 local function apply(case, actions, explanation, now_iso, inputs)
   local deliver, trace = {}, {}
   local granted = {}
+  local have -- the case's tags as a set, made on the first act:set with tags
   local function hold(o, reason, by_engine)
     local id = "A" .. (#case.approvals + 1)
     case.approvals[#case.approvals + 1] = { id = id, offer = o, reason = reason, status = "pending", at = now_iso }
@@ -97,16 +112,22 @@ local function apply(case, actions, explanation, now_iso, inputs)
         a.type == "acknowledge" and "Acknowledged" or "Sent a message", a.language, a.template,
         a.next_contact and ("; next contact: " .. a.next_contact) or "")
     elseif a.type == "offer" then
-      local paid = case.order and case.order.amount
-      if (a.kind == "refund" or a.kind == "partial_refund") and paid and a.amount > paid then
-        local text = string.format("The policy offered a refund of %s; the engine capped it at the %s the customer paid.",
-          money(a.amount, a.currency), money(paid, a.currency))
+      local room = refund_room(case)
+      if REFUNDS[a.kind] and room and a.amount > room then
+        local text = room == case.order.amount
+          and string.format("The policy offered a refund of %s; the engine capped it at the %s the customer paid.",
+            money(a.amount, a.currency), money(room, a.currency))
+          or string.format("The policy offered a refund of %s; with what the case already refunds, the engine capped it at the %s left of what the customer paid.",
+            money(a.amount, a.currency), money(room, a.currency))
         explanation[#explanation + 1] = { code = "guardrail.refund_capped", text = text }
         trace[#trace + 1] = "Guardrail: " .. text
-        a.amount = paid
+        a.amount = room
       end
       local reason = over_budget(case, inputs.budgets, inputs.spent, granted, a.amount, a.currency)
-      if reason then
+      if REFUNDS[a.kind] and room == 0 then
+        a.dropped = true
+        trace[#trace + 1] = "Guardrail: dropped the " .. describe_offer(a) .. ": the case has nothing left to refund."
+      elseif reason then
         a.held_for_approval = hold({ id = a.id, kind = a.kind, amount = a.amount, currency = a.currency, reason = a.reason }, reason, true)
       else
         granted[a.currency or ""] = (granted[a.currency or ""] or 0) + a.amount
@@ -146,8 +167,10 @@ local function apply(case, actions, explanation, now_iso, inputs)
       local parts = {}
       if a.status then case.status = a.status; parts[#parts + 1] = "status " .. a.status end
       if a.tags then
-        local have = {}
-        for _, t in ipairs(case.tags) do have[t] = true end
+        if not have then
+          have = {}
+          for _, t in ipairs(case.tags) do have[t] = true end
+        end
         for _, t in ipairs(a.tags) do
           if not have[t] then case.tags[#case.tags + 1] = t; have[t] = true end
         end
@@ -238,6 +261,12 @@ function M.on_event_builtin(case, etype, data, now_iso)
     if etype == "approval.granted" then
       ap.status = "granted"
       local o = ap.offer
+      local room = REFUNDS[o.kind] and refund_room(case)
+      if room and o.amount > room then
+        trace[#trace + 1] = string.format("Guardrail: the approved refund of %s was capped at the %s left of what the customer paid.",
+          money(o.amount, o.currency), money(room, o.currency))
+        o.amount = room
+      end
       case.offers[#case.offers + 1] = { id = o.id, kind = o.kind, amount = o.amount, currency = o.currency,
         reason = o.reason, status = "offered", at = now_iso, approval = ap.id }
       deliver[#deliver + 1] = { type = "offer", id = o.id, kind = o.kind, amount = o.amount,
@@ -287,6 +316,13 @@ end
 
 local NO_INPUTS = { spent = { customer = {}, day = {} } }
 
+--- The kinds of failure a decision records as `limit`: a budget the call
+-- spent, or the quarantine that kept it from running.
+M.LIMITS = { instructions = true, memory = true, wall = true, quarantined = true }
+--- Those whose outcome depended on the machine (its load, other cases), not
+-- on (pack, case, event): replay repeats them as recorded.
+M.LOAD_DEPENDENT = { wall = true, quarantined = true }
+
 --- The customer summary of a customer with no other cases (the engine
 -- fills it from the store; offline tools and specs start from this).
 function M.empty_summary()
@@ -294,8 +330,10 @@ function M.empty_summary()
 end
 
 --- Runs handler of pack p (nil: the case's pack is not loaded) on event
--- etype with data at now_ms. inputs: { budgets, spent, view_extra, pre }
--- (pre: deliver/trace from on_event_builtin). Returns event, decision, deliver.
+-- etype with data at now_ms. inputs: { budgets, spent, view_extra, pre,
+-- skip } (pre: deliver/trace from on_event_builtin; skip: { kind, message }
+-- records a failure without running the policy). Returns event, decision,
+-- deliver, observed SLA changes.
 function M.run(case, p, etype, data, now_ms, handler, inputs)
   inputs = inputs or NO_INPUTS
   inputs.spent = inputs.spent or NO_INPUTS.spent
@@ -322,6 +360,10 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
   local actions, explanation, kind
   if not p then
     actions, explanation, kind = nil, "pack " .. case.pack.name .. " " .. case.pack.version .. " is not loaded", "error"
+  elseif inputs.skip then
+    -- not run: the pack is quarantined, or replay repeats an outcome that
+    -- depended on the machine's load (see M.LOAD_DEPENDENT)
+    actions, explanation, kind = nil, inputs.skip.message, inputs.skip.kind
   elseif handler == "on_complaint" then
     actions, explanation, kind = pack.call(p, handler, case, nil, view)
   elseif handler == "on_timer" then
@@ -351,6 +393,7 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
   end
   if not actions then
     decision.outcome = "policy_error"
+    if M.LIMITS[kind] then decision.limit = kind end
     decision.error = (kind ~= "error" and ("[" .. kind .. "] ") or "") .. tostring(explanation)
     decision.actions, decision.explanation = {}, { { code = "policy_error",
       text = "The policy failed, so nothing was decided automatically; the case waits for a person (manual review)." } }

@@ -11,6 +11,7 @@ local store = require "redress.store"
 local registry = require "redress.registry"
 local time = require "redress.time"
 local decider = require "redress.decide"
+local breaker_mod = require "redress.breaker"
 
 local M = {}
 
@@ -82,13 +83,40 @@ end
 function M.new(config_path)
   local reg = registry.load(config.load(config_path), config_path)
   local self = { config_path = config_path }
+  local limits = reg.cfg.limits
+  local breaker = breaker_mod.new { after = limits.quarantine_after, seconds = limits.quarantine_seconds }
+
+  -- The quarantine's view of one decision: admit the call or record it as
+  -- quarantined; afterwards count its outcome, and on a change of state
+  -- store the report GET /v1/packs shows and say it in the log.
+  local function guard(p, inputs)
+    if not p then return nil end
+    local key = p.name .. "@" .. p.version
+    local ok, why = breaker:admit(key, inputs.clock_ms)
+    if not ok then inputs.skip = { kind = "quarantined", message = why } end
+    return key
+  end
+  local function count(key, decision, inputs)
+    if not key or inputs.skip then return end
+    local changed = breaker:record(key, inputs.clock_ms, decision.limit, time.format)
+    if changed then
+      store.put_pack_health(json.encode(breaker:report()))
+      inputs.warnings = { changed.state == "open"
+        and string.format("pack %s quarantined until %s: %d calls in a row hit their limits (last: %s)",
+          key, changed.until_at, changed.in_a_row, changed.last_limit)
+        or string.format("pack %s out of quarantine: a call kept within its limits", key) }
+    end
+  end
 
   -- Decides and stores event + decision + case + outbox rows + timers.
   local function decide(case, p, etype, data, now_ms, handler, inputs)
     local timers_before = {}
     for k, v in pairs(case.timers) do timers_before[k] = v end
+    local key = guard(p, inputs)
     local event, decision, deliver, observed = decider.run(case, p, etype, data, now_ms, handler, inputs)
+    count(key, decision, inputs)
     inputs.observed = observed
+    inputs.limit = decision.limit
     store.sync_timers(case, timers_before)
     store.put_event(case.id, event)
     store.put_decision(case.id, decision)
@@ -100,6 +128,11 @@ function M.new(config_path)
     end
     local case_json = store.put_case(case)
     return case_json, store.encode_decision(decision), decision.outcome
+  end
+
+  -- The outcome the metrics count: quarantined decisions apart.
+  local function metric_outcome(outcome, inputs)
+    return inputs and inputs.limit == "quarantined" and "quarantined" or outcome
   end
 
   local function idem_lookup(key, body)
@@ -116,15 +149,16 @@ function M.new(config_path)
   local function answer(status, case_json, decision_json, outcome, idem_key, body, inputs)
     local out = '{"case":' .. case_json .. ',"decision":' .. decision_json .. '}'
     if idem_key then store.idem_put(idem_key, { hash = rd.sha256(body), status = status, body = out }) end
-    return { status = status, body = out, wrote = true, outcome = outcome, sla = inputs and inputs.observed }
+    return { status = status, body = out, wrote = true, outcome = metric_outcome(outcome, inputs),
+      sla = inputs and inputs.observed, warnings = inputs and inputs.warnings }
   end
 
   local function complaint(job)
     local key = job.idem_key and ("c\0" .. job.idem_key)
     local replay = idem_lookup(key, job.body)
     if replay then return replay end
-    local raw, code, msg, field = json.decode_object(job.body)
-    if not raw then return refuse { status = 400, code = code, message = msg, field = field } end
+    local raw, code, msg, field, status = json.decode_object(job.body)
+    if not raw then return refuse { status = status or 400, code = code, message = msg, field = field } end
     local c, verr = validate.complaint(raw)
     if not c then return refuse(verr) end
     local p, rule = reg.route(c)
@@ -135,6 +169,7 @@ function M.new(config_path)
     if rule then case.route = rule end
     store.index_customer(c.customer.id, case.id)
     local inputs = inputs_for(reg, case, job.now_ms)
+    inputs.clock_ms = job.now_ms
     inputs.view_extra.history, inputs.view_extra.decisions = {}, {}
     local case_json, decision_json, outcome = decide(case, p, "complaint.received", c, job.now_ms, "on_complaint", inputs)
     return answer(201, case_json, decision_json, outcome, key, job.body, inputs)
@@ -148,13 +183,14 @@ function M.new(config_path)
     local key = job.idem_key and ("e\0" .. job.case_id .. "\0" .. job.idem_key)
     local replay = idem_lookup(key, job.body)
     if replay then return replay end
-    local raw, code, msg, field = json.decode_object(job.body)
-    if not raw then return refuse { status = 400, code = code, message = msg, field = field } end
+    local raw, code, msg, field, status = json.decode_object(job.body)
+    if not raw then return refuse { status = status or 400, code = code, message = msg, field = field } end
     local etype, data = validate.event(raw)
     if not etype then return refuse(data) end
     local ok, pre_deliver, pre_trace = decider.on_event_builtin(case, etype, data, time.format(job.now_ms))
     if not ok then return refuse(pre_deliver) end
     local inputs = inputs_for(reg, case, job.now_ms)
+    inputs.clock_ms = job.now_ms
     inputs.view_extra.history, inputs.view_extra.decisions = history(case)
     inputs.pre = { deliver = pre_deliver, trace = pre_trace }
     local case_json, decision_json, outcome = decide(case, reg.for_case(case), etype, data, job.now_ms, "on_event", inputs)
@@ -162,8 +198,8 @@ function M.new(config_path)
   end
 
   local function outbox_ack(job)
-    local t, code, msg, field = json.decode_object(job.body)
-    if not t then return refuse { status = 400, code = code, message = msg, field = field } end
+    local t, code, msg, field, status = json.decode_object(job.body)
+    if not t then return refuse { status = status or 400, code = code, message = msg, field = field } end
     local n = 0
     for _, s in ipairs(t.seqs or {}) do
       local seq = type(s) == "number" and math.tointeger(s)
@@ -186,10 +222,12 @@ function M.new(config_path)
     -- a timer on_timer sets again under the same name is written anew
     local _, pre_d, pre_t = decider.on_event_builtin(case, "timer.fired", data, data.fired_at)
     local inputs = inputs_for(reg, case, row.due_ms)
+    inputs.clock_ms = job.now_ms
     inputs.view_extra.history, inputs.view_extra.decisions = history(case)
     inputs.pre = { deliver = pre_d, trace = pre_t }
     local _, _, outcome = decide(case, reg.for_case(case), "timer.fired", data, row.due_ms, "on_timer", inputs)
-    return { status = 200, body = "{}", wrote = true, outcome = outcome, sla = inputs.observed }
+    return { status = 200, body = "{}", wrote = true, outcome = metric_outcome(outcome, inputs), sla = inputs.observed,
+      warnings = inputs.warnings }
   end
 
   -- A timer whose firing failed inside the engine (a bug, not a policy
@@ -227,7 +265,10 @@ function M.new(config_path)
     if job.kind == "event" then return event(job) end
     if job.kind == "outbox_ack" then return outbox_ack(job) end
     if job.kind == "reload" then return reload() end
-    if job.kind == "sync" then return sync_answer(reg.sync()) end
+    if job.kind == "sync" then
+      store.put_pack_health("{}") -- a new daemon: no pack is quarantined
+      return sync_answer(reg.sync())
+    end
     if job.kind == "timer" then return fire(job) end
     if job.kind == "timer_drop" then return drop_timer(job) end
     error("unknown job kind " .. tostring(job.kind))

@@ -41,13 +41,21 @@ function M.decode(s)
   return codec.decode(s)
 end
 
+--- The largest integer stored and printed exactly: cjson writes numbers
+-- with 14 significant digits, so from 10^14 on an integer would come back
+-- in float notation (and past 2^53 a double cannot hold it at all).
+M.MAX_INTEGER = 99999999999999
+
 -- Walks decoded input: every string (keys too) must be valid UTF-8 and free
--- of NUL; returns the dotted path of the first bad string.
+-- of NUL, every number within ±MAX_INTEGER; returns the dotted path of the
+-- first bad value.
 local function check_strings(v, path)
   local t = type(v)
   if t == "string" then
     if not utf8.len(v) then return path, "invalid_utf8" end
     if v:find("\0", 1, true) then return path, "nul" end
+  elseif t == "number" then
+    if v ~= v or v > M.MAX_INTEGER or v < -M.MAX_INTEGER then return path, "out_of_range" end
   elseif t == "table" then
     for k, x in pairs(v) do
       local kp = type(k) == "number" and (path .. "[" .. k .. "]") or
@@ -64,7 +72,7 @@ local function check_strings(v, path)
 end
 
 --- Decodes an untrusted request body that must be a JSON object.
--- Returns the table, or nil, code, message, field.
+-- Returns the table, or nil, code, message, field, HTTP status.
 function M.decode_object(body)
   if body == nil or body == "" then
     return nil, "invalid_json", "the request body is empty; a JSON object is required"
@@ -84,6 +92,10 @@ function M.decode_object(body)
   if path then
     if why == "invalid_utf8" then
       return nil, "invalid_utf8", "a string in the body is not valid UTF-8", path ~= "" and path or nil
+    end
+    if why == "out_of_range" then
+      return nil, "out_of_range", string.format("numbers must lie between -%d and %d: redress stores integers " ..
+        "exactly only in that range", M.MAX_INTEGER, M.MAX_INTEGER), path ~= "" and path or nil, 422
     end
     return nil, "validation_failed", "strings may not contain NUL characters", path ~= "" and path or nil
   end

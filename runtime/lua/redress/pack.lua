@@ -63,7 +63,7 @@ local function load_data(src, chunkname, limits)
     local chunk, err = sandbox.load(src, chunkname, sandbox.env())
     if not chunk then error(err, 0) end
     return chunk()
-  end, limits.policy_instructions, limits.policy_memory)
+  end, limits)
   if not ok then error(v, 0) end
   return v
 end
@@ -139,15 +139,7 @@ local function merge_settings(m, overrides, fail)
   return s
 end
 
-local function readonly(t, what)
-  return setmetatable({}, {
-    __index = t,
-    __newindex = function(_, k) error(what .. " is read-only (" .. tostring(k) .. ")", 2) end,
-    __pairs = function() return next, t, nil end,
-    __len = function() return #t end,
-    __metatable = false,
-  })
-end
+local readonly = sandbox.readonly
 
 -- A calendar spec from pack.lua or the config: holidays may name regions
 -- ("GB-ENG") among the dates and rules.
@@ -264,13 +256,26 @@ local function build(files, label, limits, all_overrides, calendars, legal_overr
   env = sandbox.env(modules)
   local chunk, cerr = sandbox.load(files["policy.lua"], m.name .. "/policy.lua", env)
   if not chunk then fail(cerr) end
-  local okp, policy, kind = rd.sandbox_call(chunk, limits.policy_instructions, limits.policy_memory)
+  -- policy.lua, then every module it did not require yet: all of a pack's
+  -- code runs now, inside the load's budgets, never first in a decision
+  local okp, policy, kind = rd.sandbox_call(function()
+    local pol = chunk()
+    for _, name in ipairs(m.modules or {}) do local _ = modules[name] end
+    return pol
+  end, limits)
   if not okp then fail(policy .. (kind ~= "error" and (" [" .. kind .. "]") or "")) end
   if type(policy) ~= "table" then fail("policy.lua must return a table of handlers") end
   for h in pairs(M.HANDLERS) do
-    if policy[h] ~= nil and type(policy[h]) ~= "function" then fail("policy.lua: " .. h .. " must be a function") end
+    if rawget(policy, h) ~= nil and type(rawget(policy, h)) ~= "function" then fail("policy.lua: " .. h .. " must be a function") end
   end
-  if type(policy.on_complaint) ~= "function" then fail("policy.lua must define on_complaint(case, act)") end
+  if type(rawget(policy, "on_complaint")) ~= "function" then fail("policy.lua must define on_complaint(case, act)") end
+  -- Nothing a decision does may outlive it: what the pack's code built while
+  -- loading is frozen now, and its upvalues are put back after every call.
+  local roots = sandbox.libraries(env)
+  roots[#roots + 1] = policy
+  for _, name in ipairs(m.modules or {}) do roots[#roots + 1] = loaded[name] end
+  local prefix = "@" .. m.name .. "/"
+  local restore = sandbox.freeze(roots, function(source) return source:sub(1, #prefix) == prefix end)
 
   local names = {}
   for k in pairs(files) do names[#names + 1] = k end
@@ -281,7 +286,8 @@ local function build(files, label, limits, all_overrides, calendars, legal_overr
   return {
     name = m.name, version = m.version, description = m.description,
     languages = m.languages, jurisdictions = m.jurisdictions or {}, currency = m.currency,
-    details = m.details, settings = settings, manifest = m, templates = templates, policy = policy, limits = limits, calendar = cal,
+    details = m.details, settings = settings, manifest = m, templates = templates, policy = policy, restore = restore,
+    limits = limits, calendar = cal,
     legal = M.legal_module(legal_overrides),
     files = files, hash = rd.sha256(table.concat(parts, "\0")):sub(1, 16), source = label,
   }
@@ -344,12 +350,11 @@ function M.call(p, name, case, event, view)
   end
   local ok, err, kind
   if event then
-    ok, err, kind = rd.sandbox_call(fn, p.limits.policy_instructions, p.limits.policy_memory,
-      view, deep_copy(event), collector.act)
+    ok, err, kind = rd.sandbox_call(fn, p.limits, view, deep_copy(event), collector.act)
   else
-    ok, err, kind = rd.sandbox_call(fn, p.limits.policy_instructions, p.limits.policy_memory,
-      view, collector.act)
+    ok, err, kind = rd.sandbox_call(fn, p.limits, view, collector.act)
   end
+  p.restore()
   if not ok then return nil, err, kind end
   return collector.result()
 end

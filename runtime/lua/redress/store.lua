@@ -157,6 +157,15 @@ function M.get_packs_list()
   return rd.get("meta", "packs")
 end
 
+--- The quarantine report (JSON text, see redress.breaker), kept for the API.
+function M.put_pack_health(s)
+  rd.put("meta", "pack_health", s)
+end
+
+function M.get_pack_health()
+  return rd.get("meta", "pack_health")
+end
+
 --- Cases by id, newest first, below the id `below` (nil: the newest).
 function M.cases_desc(below, limit)
   return rd.range_rev("cases", below, nil, limit)
