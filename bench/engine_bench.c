@@ -22,6 +22,7 @@
 static long n_total, submitted, done_count;
 static char **bodies;
 static rd_engine engine;
+static int workers = 2; /* REDRESS_WORKERS, as limits.workers */
 static uv_loop_t loop;
 
 static double now_s(void)
@@ -49,9 +50,9 @@ static void submit_next(void)
 	rd_job *job = calloc(1, sizeof *job);
 	if (!job)
 		die("submit", "out of memory");
-	job->kind = strdup("complaint");
+	job->kind = RD_JOB_COMPLAINT;
 	job->body = strdup(bodies[submitted]);
-	if (!job->kind || !job->body)
+	if (!job->body)
 		die("submit", "out of memory");
 	job->body_len = strlen(job->body);
 	job->now_ms = wall_ms();
@@ -112,7 +113,7 @@ static double run_engine(const char *pack_dir, long inflight, double *batch)
 	if (rd_store_open(&store, data, (size_t)1 << 30, err, sizeof err) != RD_OK)
 		die("store", err);
 	uv_loop_init(&loop);
-	if (rd_engine_start(&engine, &loop, &store, path, 256, on_done, err, sizeof err) != 0)
+	if (rd_engine_start(&engine, &loop, &store, path, 256, workers, on_done, err, sizeof err) != 0)
 		die("engine", err);
 	double t0 = now_s();
 	for (long i = 0; i < inflight && submitted < n_total; i++)
@@ -187,6 +188,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *pack_dir = argv[1];
+	if (getenv("REDRESS_WORKERS"))
+		workers = atoi(getenv("REDRESS_WORKERS"));
 	n_total = atol(argv[2]);
 	long inflight = atol(argv[3]);
 	if (n_total <= 0 || inflight <= 0) {

@@ -25,6 +25,8 @@ typedef struct rd_lua_ctx {
 	int coverage;            /* record the lines sandboxed code runs (rd.coverage) */
 	rd_store *store;
 	MDB_txn *txn;            /* the transaction store calls use */
+	rd_writes *ws;           /* a decision worker's write set: reads see it and
+	                          * record checks, writes go into it (see store.h) */
 	int txn_lazy_read;       /* open a read txn on first use (API state) */
 	int map_full;            /* a put hit MDB_MAP_FULL during this call */
 	int owns_store;          /* rd.open_readonly: close the store with the state */
@@ -59,6 +61,9 @@ void rd_patterns_install(lua_State *L);
 /* Wraps the string, utf8 and table functions whose work grows with their
  * arguments so that a sandbox call is charged for it (charged.c). */
 void rd_charged_install(lua_State *L);
+
+/* Adds the quarantine's functions (breaker.c) to the `rd` table on top. */
+void rd_breaker_register(lua_State *L);
 
 /* The `rd.icu` module: time zones through ICU. */
 int luaopen_rd_icu(lua_State *L);

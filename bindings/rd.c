@@ -41,23 +41,43 @@ static int store_fail(lua_State *L, rd_lua_ctx *ctx, int mdb_rc, const char *op)
 	return luaL_error(L, "store %s: %s (%s)", op, rd_store_strerror(rc), mdb_strerror(mdb_rc));
 }
 
-/** rd.get(db, key) → value string or nil */
+/** rd.get(db, key [, nocheck]) → value string or nil. With a write set
+ * (a decision worker), what the set wrote wins, and the value read from the
+ * snapshot is recorded as a check unless nocheck (a read whose change later
+ * must not undo the decision, e.g. other cases for a summary). */
 static int l_get(lua_State *L)
 {
 	rd_lua_ctx *ctx = rd_lua_context(L);
 	MDB_txn *txn = current_txn(L, ctx);
-	MDB_dbi dbi = check_db(L, ctx, 1);
+	int db = luaL_checkoption(L, 1, NULL, db_opts);
 	size_t klen;
 	const char *k = luaL_checklstring(L, 2, &klen);
-	MDB_val key = { klen, (void *)k }, val;
-	int rc = mdb_get(txn, dbi, &key, &val);
-	if (rc == MDB_NOTFOUND) {
-		lua_pushnil(L);
-		return 1;
+	if (ctx->ws) {
+		const void *wv;
+		size_t wl;
+		int f = rd_writes_find(ctx->ws, db, k, klen, &wv, &wl);
+		if (f) {
+			if (f == 1)
+				lua_pushlstring(L, wv, wl);
+			else
+				lua_pushnil(L);
+			return 1;
+		}
 	}
-	if (rc)
+	MDB_val key = { klen, (void *)k }, val;
+	int rc = mdb_get(txn, ctx->store->dbi[db], &key, &val);
+	if (rc && rc != MDB_NOTFOUND)
 		return store_fail(L, ctx, rc, "get");
-	lua_pushlstring(L, val.mv_data, val.mv_size);
+	if (ctx->ws && !lua_toboolean(L, 3) && !rd_writes_checks(ctx->ws, db, k, klen)) {
+		int wrc = rc == MDB_NOTFOUND ? rd_writes_add(ctx->ws, RD_OP_CHECK_ABSENT, db, k, klen, NULL, 0)
+					     : rd_writes_add(ctx->ws, RD_OP_CHECK, db, k, klen, val.mv_data, val.mv_size);
+		if (wrc)
+			return luaL_error(L, "store: %s", rd_store_strerror(wrc));
+	}
+	if (rc == MDB_NOTFOUND)
+		lua_pushnil(L);
+	else
+		lua_pushlstring(L, val.mv_data, val.mv_size);
 	return 1;
 }
 
@@ -65,13 +85,19 @@ static int l_get(lua_State *L)
 static int l_put(lua_State *L)
 {
 	rd_lua_ctx *ctx = rd_lua_context(L);
-	MDB_txn *txn = current_txn(L, ctx);
-	MDB_dbi dbi = check_db(L, ctx, 1);
+	MDB_txn *txn = ctx->ws ? NULL : current_txn(L, ctx);
+	int db = luaL_checkoption(L, 1, NULL, db_opts);
 	size_t klen, vlen;
 	const char *k = luaL_checklstring(L, 2, &klen);
 	const char *v = luaL_checklstring(L, 3, &vlen);
+	if (ctx->ws) {
+		int wrc = rd_writes_add(ctx->ws, RD_OP_PUT, db, k, klen, v, vlen);
+		if (wrc)
+			return luaL_error(L, "store: %s", rd_store_strerror(wrc));
+		return 0;
+	}
 	MDB_val key = { klen, (void *)k }, val = { vlen, (void *)v };
-	int rc = mdb_put(txn, dbi, &key, &val, 0);
+	int rc = mdb_put(txn, ctx->store->dbi[db], &key, &val, 0);
 	if (rc)
 		return store_fail(L, ctx, rc, "put");
 	return 0;
@@ -82,11 +108,29 @@ static int l_del(lua_State *L)
 {
 	rd_lua_ctx *ctx = rd_lua_context(L);
 	MDB_txn *txn = current_txn(L, ctx);
-	MDB_dbi dbi = check_db(L, ctx, 1);
+	int db = luaL_checkoption(L, 1, NULL, db_opts);
 	size_t klen;
 	const char *k = luaL_checklstring(L, 2, &klen);
 	MDB_val key = { klen, (void *)k };
-	int rc = mdb_del(txn, dbi, &key, NULL);
+	if (ctx->ws) {
+		const void *wv;
+		size_t wl;
+		int f = rd_writes_find(ctx->ws, db, k, klen, &wv, &wl);
+		int existed = f == 1;
+		if (!f) {
+			MDB_val val;
+			int rc = mdb_get(txn, ctx->store->dbi[db], &key, &val);
+			if (rc && rc != MDB_NOTFOUND)
+				return store_fail(L, ctx, rc, "del");
+			existed = rc == 0;
+		}
+		int wrc = rd_writes_add(ctx->ws, RD_OP_DEL, db, k, klen, NULL, 0);
+		if (wrc)
+			return luaL_error(L, "store: %s", rd_store_strerror(wrc));
+		lua_pushboolean(L, existed);
+		return 1;
+	}
+	int rc = mdb_del(txn, ctx->store->dbi[db], &key, NULL);
 	if (rc == MDB_NOTFOUND) {
 		lua_pushboolean(L, 0);
 		return 1;
@@ -95,6 +139,22 @@ static int l_del(lua_State *L)
 		return store_fail(L, ctx, rc, "del");
 	lua_pushboolean(L, 1);
 	return 1;
+}
+
+/** rd.outbox_append(tail): a decision worker's outbox row; the writer
+ * numbers it (see rd_writes in store.h). tail: the row's JSON without its
+ * opening brace. */
+static int l_outbox_append(lua_State *L)
+{
+	rd_lua_ctx *ctx = rd_lua_context(L);
+	size_t len;
+	const char *tail = luaL_checklstring(L, 1, &len);
+	if (!ctx->ws)
+		return luaL_error(L, "rd.outbox_append: only a decision worker writes the outbox");
+	int wrc = rd_writes_add(ctx->ws, RD_OP_OUTBOX, RD_DB_OUTBOX, "", 0, tail, len);
+	if (wrc)
+		return luaL_error(L, "store: %s", rd_store_strerror(wrc));
+	return 0;
 }
 
 /** rd.range(db, from, to, limit) → keys, values: rows with from <= key < to
@@ -454,6 +514,7 @@ int luaopen_rd(lua_State *L)
 		{ "coverage", l_coverage },
 		{ "metrics", l_metrics },
 		{ "open_readonly", l_open_readonly },
+		{ "outbox_append", l_outbox_append },
 		{ NULL, NULL },
 	};
 	rd_lua_adopt(L);
@@ -464,5 +525,6 @@ int luaopen_rd(lua_State *L)
 	lua_setfield(L, -2, "rd.icu");
 	lua_pop(L, 1);
 	luaL_newlib(L, fns);
+	rd_breaker_register(L);
 	return 1;
 }

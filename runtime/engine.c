@@ -1,4 +1,4 @@
-/* engine.c — the engine thread and its group commit. */
+/* engine.c — decision workers and the one writer (see engine.h). */
 #define _GNU_SOURCE
 #include "engine.h"
 
@@ -14,18 +14,46 @@
 #include "log.h"
 #include "metrics.h"
 
+struct rd_worker {
+	rd_engine *e;
+	int index;
+	pthread_t thread;
+	int running;
+	lua_State *L;
+	rd_lua_ctx ctx; /* outlives L: the state's allocator data */
+};
+
 static const char internal_error[] =
 	"{\"error\":{\"code\":\"internal\",\"message\":\"internal error; nothing was written\",\"field\":null}}";
+
+static const char *const kind_names[RD_JOB_KIND_COUNT] = {
+	[RD_JOB_COMPLAINT] = "complaint", [RD_JOB_EVENT] = "event", [RD_JOB_OUTBOX_ACK] = "outbox_ack",
+	[RD_JOB_RELOAD] = "reload",       [RD_JOB_SYNC] = "sync",   [RD_JOB_TIMER] = "timer",
+};
+
+const char *rd_job_kind_name(rd_job_kind kind)
+{
+	return (unsigned)kind < RD_JOB_KIND_COUNT ? kind_names[kind] : "?";
+}
+
+int rd_job_kind_from_name(const char *name)
+{
+	for (int i = 0; i < RD_JOB_KIND_COUNT; i++)
+		if (name && strcmp(kind_names[i], name) == 0)
+			return i;
+	return -1;
+}
 
 void rd_job_free(rd_job *job)
 {
 	if (!job)
 		return;
-	free(job->kind);
 	free(job->case_id);
+	free(job->customer_id);
 	free(job->idem_key);
 	free(job->body);
 	free(job->resp);
+	rd_writes_free(&job->ws);
 	free(job);
 }
 
@@ -58,56 +86,38 @@ static void set_answer(rd_job *job, int status, const char *body, size_t len)
 	job->status = status;
 }
 
-/* Runs engine.handle(job) in the child transaction. Returns 1 when the job
- * wrote something that must be kept, 0 when not, -1 on map full. */
-static int run_job(lua_State *L, rd_job *job)
+static void fail_job(rd_job *job)
 {
-	rd_lua_ctx *ctx = rd_lua_context(L);
-	int top = lua_gettop(L);
+	set_answer(job, 500, internal_error, sizeof internal_error - 1);
 	job->outcome[0] = '\0';
-	job->replay = 0;
-	lua_getfield(L, LUA_REGISTRYINDEX, "rd.engine.handle");
-	lua_createtable(L, 0, 5);
-	lua_pushstring(L, job->kind);
-	lua_setfield(L, -2, "kind");
-	if (job->case_id) {
-		lua_pushstring(L, job->case_id);
-		lua_setfield(L, -2, "case_id");
-	}
-	if (job->idem_key) {
-		lua_pushstring(L, job->idem_key);
-		lua_setfield(L, -2, "idem_key");
-	}
-	lua_pushlstring(L, job->body, job->body_len);
-	lua_setfield(L, -2, "body");
-	lua_pushinteger(L, job->now_ms);
-	lua_setfield(L, -2, "now_ms");
-	ctx->map_full = 0;
-	int rc = rd_lua_pcall(L, 1, 1);
-	if (ctx->map_full) {
-		lua_settop(L, top);
-		return -1;
-	}
-	if (rc != LUA_OK || !lua_istable(L, -1)) {
-		rd_log(RD_LOG_ERROR, "engine failure", "error", lua_tostring(L, -1), "kind", job->kind, NULL);
-		set_answer(job, 500, internal_error, sizeof internal_error - 1);
-		lua_settop(L, top);
-		return 0;
-	}
-	lua_getfield(L, -1, "status");
-	lua_getfield(L, -2, "body");
-	lua_getfield(L, -3, "wrote");
-	lua_getfield(L, -4, "outcome");
-	lua_getfield(L, -5, "replay");
-	size_t len;
-	const char *body = lua_tolstring(L, -4, &len);
-	set_answer(job, (int)lua_tointeger(L, -5), body ? body : "{}", body ? len : 2);
-	int wrote = lua_toboolean(L, -3);
-	if (lua_isstring(L, -2))
-		snprintf(job->outcome, sizeof job->outcome, "%s", lua_tostring(L, -2));
-	job->replay = lua_toboolean(L, -1);
 	job->n_sla = 0;
-	lua_getfield(L, top + 1, "sla"); /* top + 1: the result table */
+	job->wrote = 0;
+}
+
+/* ---- one job in a Lua state ---- */
+
+/* Copies what engine.handle returned (at the top of the stack) into job. */
+static void read_result(lua_State *L, rd_job *job, char *signature, size_t siglen)
+{
+	int r = lua_gettop(L);
+	lua_getfield(L, r, "status");
+	lua_getfield(L, r, "body");
+	size_t len;
+	const char *body = lua_tolstring(L, -1, &len);
+	set_answer(job, (int)lua_tointeger(L, -2), body ? body : "{}", body ? len : 2);
+	lua_settop(L, r);
+	lua_getfield(L, r, "wrote");
+	job->wrote = lua_toboolean(L, -1);
+	lua_getfield(L, r, "outcome");
+	if (lua_isstring(L, -1))
+		snprintf(job->outcome, sizeof job->outcome, "%s", lua_tostring(L, -1));
+	lua_getfield(L, r, "replay");
+	job->replay = lua_toboolean(L, -1);
+	lua_getfield(L, r, "signature");
+	if (signature)
+		snprintf(signature, siglen, "%s", luaL_optstring(L, -1, ""));
+	lua_settop(L, r);
+	lua_getfield(L, r, "sla");
 	if (lua_istable(L, -1)) {
 		lua_Integer n = luaL_len(L, -1);
 		for (lua_Integer i = 1; i <= n && job->n_sla < 4; i++) {
@@ -122,8 +132,8 @@ static int run_job(lua_State *L, rd_job *job)
 			lua_pop(L, 4);
 		}
 	}
-	lua_pop(L, 1);
-	lua_getfield(L, top + 1, "warnings");
+	lua_settop(L, r);
+	lua_getfield(L, r, "warnings");
 	if (lua_istable(L, -1)) {
 		lua_Integer n = luaL_len(L, -1);
 		for (lua_Integer i = 1; i <= n; i++) {
@@ -132,18 +142,240 @@ static int run_job(lua_State *L, rd_job *job)
 			lua_pop(L, 1);
 		}
 	}
-	lua_settop(L, top);
-	return wrote;
 }
 
-/* One batch = one durable write transaction. Each job runs in a nested
- * transaction so that a job that fails or is refused leaves no trace while
- * the others keep theirs. On MDB_MAP_FULL the whole batch is undone, the
- * map grows, and the batch runs again: jobs are deterministic (their time
- * was fixed at intake), so the retry decides the same. */
-static void run_batch(rd_engine *e, lua_State *L, rd_job *batch)
+/* Runs engine.handle(job) as `kind` on worker w's state, in a read
+ * snapshot, writing into job->ws. On an engine failure (a bug, not a policy
+ * error) the job gets a 500 and writes nothing. */
+static void run_on(rd_engine *e, struct rd_worker *w, rd_job *job, const char *kind, char *sig, size_t siglen)
 {
-	rd_lua_ctx *ctx = rd_lua_context(L);
+	lua_State *L = w->L;
+	int top = lua_gettop(L);
+	job->outcome[0] = '\0';
+	job->replay = job->wrote = job->n_sla = 0;
+	rd_writes_clear(&job->ws);
+	MDB_txn *txn;
+	if (rd_store_read_begin(e->store, &txn) != RD_OK) {
+		fail_job(job);
+		return;
+	}
+	w->ctx.txn = txn;
+	w->ctx.ws = &job->ws;
+	lua_getfield(L, LUA_REGISTRYINDEX, "rd.engine.handle");
+	lua_createtable(L, 0, 6);
+	lua_pushstring(L, kind);
+	lua_setfield(L, -2, "kind");
+	if (job->case_id) {
+		lua_pushstring(L, job->case_id);
+		lua_setfield(L, -2, "case_id");
+	}
+	if (job->idem_key) {
+		lua_pushstring(L, job->idem_key);
+		lua_setfield(L, -2, "idem_key");
+	}
+	if (job->new_case_id[0]) {
+		lua_pushstring(L, job->new_case_id);
+		lua_setfield(L, -2, "new_case_id");
+	}
+	lua_pushlstring(L, job->body ? job->body : "", job->body_len);
+	lua_setfield(L, -2, "body");
+	lua_pushinteger(L, job->now_ms);
+	lua_setfield(L, -2, "now_ms");
+	int rc = rd_lua_pcall(L, 1, 1);
+	if (rc != LUA_OK || !lua_istable(L, -1)) {
+		rd_log(RD_LOG_ERROR, "engine failure", "error", lua_tostring(L, -1), "kind", kind, NULL);
+		fail_job(job);
+	} else {
+		read_result(L, job, sig, siglen);
+	}
+	lua_settop(L, top);
+	w->ctx.txn = NULL;
+	w->ctx.ws = NULL;
+	rd_store_read_end(e->store, txn);
+}
+
+static void decide(rd_engine *e, struct rd_worker *w, rd_job *job)
+{
+	run_on(e, w, job, rd_job_kind_name(job->kind), NULL, 0);
+	if (job->kind == RD_JOB_TIMER && job->status == 500) {
+		/* The engine failed on this timer (a bug, not a policy error):
+		 * drop the row so it is not retried for ever. */
+		run_on(e, w, job, "timer_drop", NULL, 0);
+		rd_log(RD_LOG_ERROR, "timer dropped after an engine failure", NULL);
+	}
+}
+
+/* ---- dispatch: keys, queues (all under e->mu) ---- */
+
+static uint64_t key_of(char tag, const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+	h = (h ^ (unsigned char)tag) * 1099511628211ULL;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+static void add_key(rd_job *j, char tag, const char *s)
+{
+	if (s && j->n_keys < RD_JOB_MAX_KEYS)
+		j->keys[j->n_keys++] = key_of(tag, s, strlen(s));
+}
+
+/* The keys that order this job after others: its case, its customer, its
+ * Idempotency-Key. (An event's key is scoped by its case.) */
+static void set_keys(rd_job *j)
+{
+	j->n_keys = 0;
+	switch (j->kind) {
+	case RD_JOB_COMPLAINT:
+		add_key(j, 'u', j->customer_id);
+		add_key(j, 'i', j->idem_key);
+		break;
+	case RD_JOB_EVENT:
+	case RD_JOB_TIMER:
+		add_key(j, 'c', j->case_id);
+		break;
+	case RD_JOB_OUTBOX_ACK:
+		add_key(j, 'o', "");
+		break;
+	default:
+		break;
+	}
+}
+
+static void push(rd_job **head, rd_job **tail, rd_job *j)
+{
+	j->next = NULL;
+	if (*tail)
+		(*tail)->next = j;
+	else
+		*head = j;
+	*tail = j;
+}
+
+static int is_held(const rd_engine *e, uint64_t k)
+{
+	for (int i = 0; i < e->n_held; i++)
+		if (e->held[i] == k)
+			return 1;
+	return 0;
+}
+
+static int hold(rd_engine *e, const rd_job *j)
+{
+	if (e->n_held + j->n_keys > e->cap_held) {
+		int cap = e->cap_held ? e->cap_held * 2 : 256;
+		uint64_t *h = realloc(e->held, (size_t)cap * sizeof *h);
+		if (!h)
+			return -1;
+		e->held = h;
+		e->cap_held = cap;
+	}
+	for (int i = 0; i < j->n_keys; i++)
+		e->held[e->n_held++] = j->keys[i];
+	return 0;
+}
+
+static void release(rd_engine *e, const rd_job *j)
+{
+	for (int i = 0; i < j->n_keys; i++)
+		for (int h = 0; h < e->n_held; h++)
+			if (e->held[h] == j->keys[i]) {
+				e->held[h] = e->held[--e->n_held];
+				break;
+			}
+}
+
+static int is_barrier(const rd_job *j)
+{
+	return j->kind == RD_JOB_RELOAD;
+}
+
+/* Hands every pending job whose keys are free to the workers, in arrival
+ * order: a job waits while an earlier one with a shared key is in flight or
+ * still waiting itself. Nothing passes a barrier. */
+static void dispatch(rd_engine *e)
+{
+	enum { MAX_BLOCKED = 512 };
+	uint64_t blocked[MAX_BLOCKED];
+	int n_blocked = 0;
+	rd_job *prev = NULL, *j = e->pending_head;
+	while (j && !is_barrier(j)) {
+		rd_job *next = j->next;
+		int free_keys = 1;
+		for (int i = 0; i < j->n_keys && free_keys; i++) {
+			if (is_held(e, j->keys[i]))
+				free_keys = 0;
+			for (int b = 0; b < n_blocked && free_keys; b++)
+				if (blocked[b] == j->keys[i])
+					free_keys = 0;
+		}
+		if (!free_keys || hold(e, j) != 0) {
+			if (n_blocked + j->n_keys > MAX_BLOCKED)
+				return; /* the rest waits for the next round */
+			for (int i = 0; i < j->n_keys; i++)
+				blocked[n_blocked++] = j->keys[i];
+			prev = j;
+			j = next;
+			continue;
+		}
+		if (prev)
+			prev->next = next;
+		else
+			e->pending_head = next;
+		if (e->pending_tail == j)
+			e->pending_tail = prev;
+		if (j->kind == RD_JOB_COMPLAINT && j->case_number == 0) {
+			j->case_number = e->next_case++;
+			snprintf(j->new_case_id, sizeof j->new_case_id, "C%010llu", (unsigned long long)j->case_number);
+		}
+		e->in_flight++;
+		push(&e->ready_head, &e->ready_tail, j);
+		pthread_cond_signal(&e->work_cv);
+		j = next;
+	}
+}
+
+static int barrier_ready(const rd_engine *e)
+{
+	return e->pending_head && is_barrier(e->pending_head) && e->in_flight == 0;
+}
+
+/* ---- workers ---- */
+
+static void *worker_main(void *arg)
+{
+	struct rd_worker *w = arg;
+	rd_engine *e = w->e;
+	pthread_mutex_lock(&e->mu);
+	for (;;) {
+		while (!e->ready_head && !e->workers_quit)
+			pthread_cond_wait(&e->work_cv, &e->mu);
+		rd_job *j = e->ready_head;
+		if (!j)
+			break;
+		e->ready_head = j->next;
+		if (!e->ready_head)
+			e->ready_tail = NULL;
+		pthread_mutex_unlock(&e->mu);
+		decide(e, w, j);
+		pthread_mutex_lock(&e->mu);
+		push(&e->results_head, &e->results_tail, j);
+		pthread_cond_signal(&e->writer_cv);
+	}
+	pthread_mutex_unlock(&e->mu);
+	return NULL;
+}
+
+/* ---- the writer ---- */
+
+/* One batch = one durable write transaction: each decided job's write set
+ * is applied if what it read is unchanged (else it is marked to be decided
+ * again). On a full map the batch is undone, the map grows, and the same
+ * write sets are applied again. */
+static int commit_batch(rd_engine *e, rd_job *batch, int *conflicts)
+{
 	size_t n = 0;
 	for (rd_job *j = batch; j; j = j->next)
 		n++;
@@ -153,114 +385,76 @@ static void run_batch(rd_engine *e, lua_State *L, rd_job *batch)
 			rd_log(RD_LOG_WARN, "store: could not grow the map ahead of need", NULL);
 		MDB_txn *txn = NULL;
 		int rc = rd_store_write_begin(e->store, &txn);
-		int kept = 0, map_full = 0;
+		uint64_t outbox = e->next_outbox, high = e->case_high;
+		int kept = 0;
+		*conflicts = 0;
 		for (rd_job *j = batch; j && rc == RD_OK; j = j->next) {
-			MDB_txn *child;
-			int crc = mdb_txn_begin(e->store->env, txn, 0, &child);
-			if (crc) {
-				rc = rd_store_error(crc);
-				map_full = rc == RD_EMAPFULL;
+			j->conflict = 0;
+			if (!j->wrote)
+				continue;
+			int arc = rd_store_apply(e->store, txn, &j->ws, &outbox);
+			if (arc == RD_ECONFLICT) {
+				j->conflict = 1;
+				(*conflicts)++;
+				continue;
+			}
+			if (arc != RD_OK) {
+				rc = arc;
 				break;
 			}
-			ctx->txn = child;
-			int w = run_job(L, j);
-			ctx->txn = NULL;
-			if (w < 0) {
-				mdb_txn_abort(child);
-				map_full = 1;
-				break;
-			}
-			if (w == 0 && j->status == 500 && strcmp(j->kind, "timer") == 0) {
-				/* The engine failed on this timer (a bug, not a policy
-				 * error): drop the row so it is not retried for ever. */
-				mdb_txn_abort(child);
-				crc = mdb_txn_begin(e->store->env, txn, 0, &child);
-				if (crc) {
-					rc = rd_store_error(crc);
-					map_full = rc == RD_EMAPFULL;
-					break;
-				}
-				char *kind = j->kind;
-				j->kind = "timer_drop";
-				ctx->txn = child;
-				w = run_job(L, j);
-				ctx->txn = NULL;
-				j->kind = kind;
-				rd_log(RD_LOG_ERROR, "timer dropped after an engine failure", NULL);
-				if (w < 0) {
-					mdb_txn_abort(child);
-					map_full = 1;
-					break;
-				}
-			}
-			if (w == 1) {
-				crc = mdb_txn_commit(child);
-				if (crc) {
-					rc = rd_store_error(crc);
-					map_full = rc == RD_EMAPFULL;
-					break;
-				}
-				kept++;
-			} else {
-				mdb_txn_abort(child);
-				j->outcome[0] = '\0';
-				j->n_sla = 0;
-			}
+			kept++;
+			if (j->case_number > high)
+				high = j->case_number;
 		}
-		if (map_full) {
-			if (txn)
-				mdb_txn_abort(txn);
+		if (rc == RD_OK && kept && outbox != e->next_outbox)
+			rc = rd_store_put_meta_counter(e->store, txn, "next_outbox", outbox);
+		if (rc == RD_OK && kept && high != e->case_high)
+			rc = rd_store_put_meta_counter(e->store, txn, "next_case", high);
+		if (rc == RD_EMAPFULL) {
+			rd_store_abort(txn);
 			int grc = rd_store_grow(e->store);
 			char sz[32];
 			snprintf(sz, sizeof sz, "#%zu", e->store->map_size);
 			rd_log(RD_LOG_INFO, "store: map full, grown", "map_bytes", sz, NULL);
 			if (grc == RD_OK && attempt < 16)
 				continue;
-			rc = RD_EMAPFULL;
 			txn = NULL;
 		}
 		if (rc == RD_OK && kept > 0)
 			rc = rd_store_commit(txn); /* durable on return */
-		else if (txn && rc == RD_OK)
-			mdb_txn_abort(txn);
 		else if (txn)
-			mdb_txn_abort(txn);
+			rd_store_abort(txn);
 		if (rc != RD_OK) {
 			/* Nothing of this batch is on disk: every job gets a 500 and
 			 * its client may retry with the same Idempotency-Key. */
 			rd_log(RD_LOG_ERROR, "store: batch not committed", "error", rd_store_strerror(rc), NULL);
 			for (rd_job *j = batch; j; j = j->next) {
-				set_answer(j, 500, internal_error, sizeof internal_error - 1);
-				j->outcome[0] = '\0';
+				j->conflict = 0;
+				fail_job(j);
 			}
-			return;
+			*conflicts = 0;
+			return rc;
 		}
+		e->next_outbox = outbox;
+		e->case_high = high;
 		if (kept > 0) {
 			rd_metrics_commit(n, now_seconds() - t0);
 			rd_metrics_set_map(rd_store_used_bytes(e->store), e->store->map_size);
 		}
-		for (rd_job *j = batch; j; j = j->next) {
-			if (j->outcome[0])
-				rd_metrics_decision(j->outcome);
-			for (int k = 0; j->outcome[0] && k < j->n_sla; k++)
-				rd_metrics_sla(j->sla[k].target, j->sla[k].breach, j->sla[k].seconds);
-		}
-		return;
+		return RD_OK;
 	}
 }
 
 /* The first timer's due time: keys start with the big-endian due ms. */
-static int64_t key_due(const MDB_val *k)
+static int64_t key_due(const unsigned char *b)
 {
-	const unsigned char *b = k->mv_data;
 	uint64_t due = 0;
 	for (int i = 0; i < 8; i++)
 		due = due << 8 | b[i];
 	return due > INT64_MAX ? INT64_MAX : (int64_t)due;
 }
 
-/* Reads the next due time and the number pending, in a read transaction:
- * cheap, and it never blocks the writer. */
+/* Reads the next due time and the number pending, in a read transaction. */
 static void refresh_timers(rd_engine *e)
 {
 	MDB_txn *txn;
@@ -271,7 +465,7 @@ static void refresh_timers(rd_engine *e)
 	MDB_val k, v;
 	if (mdb_cursor_open(txn, e->store->dbi[RD_DB_TIMERS], &cur) == 0) {
 		if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0 && k.mv_size >= 8)
-			e->next_due_ms = key_due(&k);
+			e->next_due_ms = key_due(k.mv_data);
 		mdb_cursor_close(cur);
 	}
 	MDB_stat st;
@@ -280,13 +474,12 @@ static void refresh_timers(rd_engine *e)
 	rd_store_read_end(e->store, txn);
 }
 
-/* Fires up to max_fire due timers as one batch: each is a job of its own
- * (its own nested transaction), all in one durable commit. */
-static void fire_due(rd_engine *e, lua_State *L, int64_t now)
+/* Submits up to max_fire due timers as jobs of their own (each on its case's
+ * key); the next round waits until they are all done. */
+static void fire_due(rd_engine *e, int64_t now)
 {
-	enum { MAXF = 256 };
-	rd_job jobs[MAXF];
-	int n = 0, cap = e->max_fire < MAXF ? e->max_fire : MAXF;
+	rd_job *first = NULL, *last = NULL;
+	int n = 0;
 	MDB_txn *txn;
 	if (rd_store_read_begin(e->store, &txn) != RD_OK)
 		return;
@@ -294,40 +487,221 @@ static void fire_due(rd_engine *e, lua_State *L, int64_t now)
 	MDB_val k, v;
 	if (mdb_cursor_open(txn, e->store->dbi[RD_DB_TIMERS], &cur) == 0) {
 		int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-		while (rc == 0 && n < cap && k.mv_size >= 8 && key_due(&k) <= now) {
-			memset(&jobs[n], 0, sizeof jobs[n]);
-			jobs[n].kind = "timer";
-			jobs[n].body = malloc(k.mv_size);
-			if (!jobs[n].body)
+		while (rc == 0 && n < e->max_fire && k.mv_size >= 8 + 11 && key_due(k.mv_data) <= now) {
+			rd_job *j = calloc(1, sizeof *j);
+			if (!j || !(j->body = malloc(k.mv_size)) || !(j->case_id = strndup((char *)k.mv_data + 8, 11))) {
+				rd_job_free(j);
 				break;
-			memcpy(jobs[n].body, k.mv_data, k.mv_size);
-			jobs[n].body_len = k.mv_size;
-			jobs[n].now_ms = now; /* the firing time; the handler's now is the due time */
-			if (n > 0)
-				jobs[n - 1].next = &jobs[n];
+			}
+			memcpy(j->body, k.mv_data, k.mv_size);
+			j->body_len = k.mv_size;
+			j->kind = RD_JOB_TIMER;
+			j->internal = 1;
+			j->now_ms = now; /* the firing time; the handler's now is the due time */
+			set_keys(j);
+			if (last)
+				last->next = j;
+			else
+				first = j;
+			last = j;
 			n++;
 			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 		}
 		mdb_cursor_close(cur);
 	}
 	rd_store_read_end(e->store, txn);
-	if (n == 0)
+	if (!n)
 		return;
-	run_batch(e, L, &jobs[0]);
-	int fired = 0;
-	for (int i = 0; i < n; i++) {
-		if (jobs[i].outcome[0])
-			fired++;
-		free(jobs[i].body);
-		free(jobs[i].resp);
-	}
-	rd_metrics_timers_fired(fired);
+	e->timers_in_flight = n;
+	pthread_mutex_lock(&e->mu);
+	if (e->pending_tail)
+		e->pending_tail->next = first;
+	else
+		e->pending_head = first;
+	e->pending_tail = last;
+	dispatch(e);
+	pthread_mutex_unlock(&e->mu);
 }
 
-static lua_State *engine_lua(rd_engine *e, char *err, size_t errlen)
+/* A reload changes every worker's packs together, while none is deciding:
+ * each prepares (loads the config and packs); all must succeed and agree
+ * on what they loaded (a file edited during the reload would split them),
+ * then all switch, and worker 0 stores the packs. */
+static void run_reload(rd_engine *e, rd_job *j)
 {
-	static rd_lua_ctx ctx_storage; /* one engine per process */
-	lua_State *L = rd_lua_new(&ctx_storage, e->store);
+	char sig0[4096] = "", sig[4096];
+	rd_job probe = { 0 };
+	int ok = 1;
+	for (int i = 0; i < e->n_workers && ok; i++) {
+		run_on(e, &e->workers[i], &probe, "reload_prepare", sig, sizeof sig);
+		if (probe.status != 200) {
+			set_answer(j, probe.status, probe.resp, probe.resp_len);
+			ok = 0;
+		} else if (i == 0) {
+			memcpy(sig0, sig, sizeof sig0);
+		} else if (strcmp(sig, sig0) != 0) {
+			static const char split[] = "{\"error\":{\"code\":\"reload_failed\",\"message\":\"nothing was changed: "
+						    "the pack files changed while they were loaded; reload again\",\"field\":null}}";
+			set_answer(j, 422, split, sizeof split - 1);
+			ok = 0;
+		}
+	}
+	for (int i = ok ? 1 : 0; i < e->n_workers; i++)
+		run_on(e, &e->workers[i], &probe, ok ? "reload_adopt" : "reload_abort", NULL, 0);
+	free(probe.resp);
+	rd_writes_free(&probe.ws);
+	if (!ok)
+		return;
+	run_on(e, &e->workers[0], j, "reload_commit", NULL, 0);
+	int conflicts;
+	if (j->wrote)
+		commit_batch(e, j, &conflicts);
+}
+
+static void finish(rd_engine *e, rd_job *j, int *answered)
+{
+	if (j->internal) {
+		if (j->kind == RD_JOB_TIMER) {
+			if (j->outcome[0])
+				rd_metrics_timers_fired(1);
+			e->timers_in_flight--;
+		}
+		rd_job_free(j);
+		return;
+	}
+	push(&e->done_head, &e->done_tail, j);
+	(*answered)++;
+}
+
+static void report_metrics(rd_job *batch)
+{
+	for (rd_job *j = batch; j; j = j->next) {
+		if (!j->outcome[0] || j->conflict)
+			continue;
+		rd_metrics_decision(j->outcome);
+		for (int k = 0; k < j->n_sla; k++)
+			rd_metrics_sla(j->sla[k].target, j->sla[k].breach, j->sla[k].seconds);
+	}
+}
+
+/* Finishes a committed batch: conflicted jobs go back to the front of the
+ * queue (decided again on a snapshot that holds what they conflicted with),
+ * the others are answered; their keys are released either way. */
+static int settle(rd_engine *e, rd_job *batch)
+{
+	static const char busy[] = "{\"error\":{\"code\":\"internal\",\"message\":\"the store kept changing under this "
+				   "request; nothing was written, retry\",\"field\":null}}";
+	rd_job *again = NULL, *again_tail = NULL;
+	int answered = 0;
+	while (batch) {
+		rd_job *j = batch;
+		batch = j->next;
+		j->next = NULL;
+		release(e, j);
+		e->in_flight--;
+		if (j->conflict && j->attempts < 100) {
+			j->attempts++;
+			j->conflict = 0;
+			if (again_tail)
+				again_tail->next = j;
+			else
+				again = j;
+			again_tail = j;
+			continue;
+		}
+		if (j->conflict) {
+			j->conflict = 0;
+			set_answer(j, 503, busy, sizeof busy - 1);
+			j->outcome[0] = '\0';
+		}
+		finish(e, j, &answered);
+	}
+	if (again) {
+		again_tail->next = e->pending_head;
+		e->pending_head = again;
+		if (!e->pending_tail)
+			e->pending_tail = again_tail;
+	}
+	dispatch(e);
+	return answered;
+}
+
+static int nothing_left(const rd_engine *e)
+{
+	return !e->pending_head && e->in_flight == 0 && !e->results_head;
+}
+
+static void writer_loop(rd_engine *e)
+{
+	refresh_timers(e);
+	pthread_mutex_lock(&e->mu);
+	for (;;) {
+		for (;;) {
+			if (e->results_head || barrier_ready(e))
+				break;
+			if (e->stopping && nothing_left(e))
+				break;
+			int timers_due = !e->stopping && e->timers_in_flight == 0 && e->next_due_ms != INT64_MAX;
+			if (timers_due && e->next_due_ms <= wall_ms())
+				break;
+			if (timers_due) {
+				struct timespec ts = { .tv_sec = e->next_due_ms / 1000,
+						       .tv_nsec = (e->next_due_ms % 1000) * 1000000 };
+				pthread_cond_timedwait(&e->writer_cv, &e->mu, &ts);
+			} else {
+				pthread_cond_wait(&e->writer_cv, &e->mu);
+			}
+		}
+		if (e->stopping && nothing_left(e))
+			break;
+		int answered = 0;
+		if (barrier_ready(e)) {
+			rd_job *j = e->pending_head;
+			e->pending_head = j->next;
+			if (!e->pending_head)
+				e->pending_tail = NULL;
+			j->next = NULL;
+			pthread_mutex_unlock(&e->mu);
+			run_reload(e, j);
+			pthread_mutex_lock(&e->mu);
+			finish(e, j, &answered);
+			dispatch(e);
+		} else if (e->results_head) {
+			rd_job *batch = e->results_head, *last = batch;
+			for (int i = 1; i < e->max_batch && last->next; i++)
+				last = last->next;
+			e->results_head = last->next;
+			if (!e->results_head)
+				e->results_tail = NULL;
+			last->next = NULL;
+			pthread_mutex_unlock(&e->mu);
+			int conflicts;
+			commit_batch(e, batch, &conflicts);
+			report_metrics(batch);
+			pthread_mutex_lock(&e->mu);
+			answered = settle(e, batch);
+		}
+		pthread_mutex_unlock(&e->mu);
+		if (answered)
+			uv_async_send(&e->done_async);
+		/* Due timers go in rounds between requests: a catch-up after
+		 * downtime cannot starve new requests, nor requests the timers. */
+		if (e->timers_in_flight == 0) {
+			refresh_timers(e);
+			int64_t now = wall_ms();
+			if (!e->stopping && e->next_due_ms <= now)
+				fire_due(e, now);
+		}
+		pthread_mutex_lock(&e->mu);
+	}
+	pthread_mutex_unlock(&e->mu);
+}
+
+/* ---- start and stop ---- */
+
+static lua_State *engine_lua(rd_engine *e, struct rd_worker *w, char *err, size_t errlen)
+{
+	lua_State *L = rd_lua_new(&w->ctx, e->store);
 	if (!L) {
 		snprintf(err, errlen, "cannot create a Lua state");
 		return NULL;
@@ -354,81 +728,84 @@ fail:
 	return NULL;
 }
 
-static void *engine_main(void *arg)
+static void stop_workers(rd_engine *e)
+{
+	pthread_mutex_lock(&e->mu);
+	e->workers_quit = 1;
+	pthread_cond_broadcast(&e->work_cv);
+	pthread_mutex_unlock(&e->mu);
+	for (int i = 0; i < e->n_workers; i++) {
+		if (e->workers[i].running)
+			pthread_join(e->workers[i].thread, NULL);
+		if (e->workers[i].L)
+			rd_lua_close(e->workers[i].L);
+	}
+	free(e->workers);
+	e->workers = NULL;
+}
+
+/* Loads every worker's state, stores the packs (worker 0), reads the
+ * counters, starts the workers. 0 or -1 with e->init_err. */
+static int init(rd_engine *e)
+{
+	e->workers = calloc((size_t)e->n_workers, sizeof *e->workers);
+	if (!e->workers) {
+		snprintf(e->init_err, sizeof e->init_err, "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < e->n_workers; i++) {
+		e->workers[i].e = e;
+		e->workers[i].index = i;
+		e->workers[i].L = engine_lua(e, &e->workers[i], e->init_err, sizeof e->init_err);
+		if (!e->workers[i].L)
+			return -1;
+	}
+	/* Store the packs this daemon runs (and the list GET /v1/packs shows)
+	 * before the first request. */
+	rd_job sync = { .kind = RD_JOB_SYNC, .internal = 1 };
+	run_on(e, &e->workers[0], &sync, "sync", NULL, 0);
+	int conflicts;
+	if (sync.status == 200 && sync.wrote)
+		commit_batch(e, &sync, &conflicts);
+	if (sync.status != 200) {
+		snprintf(e->init_err, sizeof e->init_err, "could not store the loaded packs: %.*s", (int)sync.resp_len,
+			 sync.resp ? sync.resp : "");
+	}
+	free(sync.resp);
+	rd_writes_free(&sync.ws);
+	if (e->init_err[0])
+		return -1;
+	MDB_txn *txn;
+	if (rd_store_read_begin(e->store, &txn) != RD_OK) {
+		snprintf(e->init_err, sizeof e->init_err, "cannot read the store");
+		return -1;
+	}
+	e->case_high = rd_store_meta_counter(e->store, txn, "next_case");
+	e->next_outbox = rd_store_meta_counter(e->store, txn, "next_outbox");
+	rd_store_read_end(e->store, txn);
+	e->next_case = e->case_high + 1;
+	for (int i = 0; i < e->n_workers; i++) {
+		if (pthread_create(&e->workers[i].thread, NULL, worker_main, &e->workers[i]) != 0) {
+			snprintf(e->init_err, sizeof e->init_err, "cannot start a decision worker");
+			return -1;
+		}
+		e->workers[i].running = 1;
+	}
+	return 0;
+}
+
+static void *writer_main(void *arg)
 {
 	rd_engine *e = arg;
-	lua_State *L = engine_lua(e, e->init_err, sizeof e->init_err);
-	if (L) {
-		/* Store the packs this daemon runs (and the list GET /v1/packs
-		 * shows) before the first request. */
-		rd_job sync = { .kind = "sync", .body = "", .status = 0 };
-		run_batch(e, L, &sync);
-		if (sync.status != 200) {
-			snprintf(e->init_err, sizeof e->init_err, "could not store the loaded packs: %.*s",
-				 (int)sync.resp_len, sync.resp ? sync.resp : "");
-			rd_lua_close(L);
-			L = NULL;
-		}
-		free(sync.resp);
-	}
+	int rc = init(e);
 	pthread_mutex_lock(&e->init_mu);
-	e->init_rc = L ? 0 : -1;
+	e->init_rc = rc;
 	e->init_done = 1;
 	pthread_cond_signal(&e->init_cv);
 	pthread_mutex_unlock(&e->init_mu);
-	if (!L)
-		return NULL;
-
-	refresh_timers(e);
-	for (;;) {
-		pthread_mutex_lock(&e->mu);
-		/* Sleep until a request comes or the next timer is due. */
-		while (!e->queue_head && !e->stopping) {
-			if (e->next_due_ms <= wall_ms())
-				break;
-			if (e->next_due_ms == INT64_MAX) {
-				pthread_cond_wait(&e->cv, &e->mu);
-			} else {
-				struct timespec ts = { .tv_sec = e->next_due_ms / 1000,
-						       .tv_nsec = (e->next_due_ms % 1000) * 1000000 };
-				pthread_cond_timedwait(&e->cv, &e->mu, &ts);
-			}
-		}
-		if (!e->queue_head && e->stopping) { /* stopping and drained */
-			pthread_mutex_unlock(&e->mu);
-			break;
-		}
-		rd_job *batch = e->queue_head, *last = batch;
-		if (batch) {
-			for (int i = 1; i < e->max_batch && last->next; i++)
-				last = last->next;
-			e->queue_head = last->next;
-			if (!e->queue_head)
-				e->queue_tail = NULL;
-			last->next = NULL;
-		}
-		int stopping = e->stopping;
-		pthread_mutex_unlock(&e->mu);
-
-		if (batch) {
-			run_batch(e, L, batch);
-			pthread_mutex_lock(&e->mu);
-			if (e->done_tail)
-				e->done_tail->next = batch;
-			else
-				e->done_head = batch;
-			e->done_tail = last;
-			pthread_mutex_unlock(&e->mu);
-			uv_async_send(&e->done_async);
-		}
-		/* Due timers go between request batches: a catch-up after downtime
-		 * cannot starve new requests, nor requests the timers. */
-		int64_t now = wall_ms();
-		if (!stopping && e->next_due_ms <= now)
-			fire_due(e, L, now);
-		refresh_timers(e);
-	}
-	rd_lua_close(L);
+	if (rc == 0)
+		writer_loop(e);
+	stop_workers(e);
 	return NULL;
 }
 
@@ -448,23 +825,26 @@ static void on_async(uv_async_t *h)
 }
 
 int rd_engine_start(rd_engine *e, uv_loop_t *loop, rd_store *store, const char *config_path, int max_batch,
-		    rd_engine_done_cb on_done, char *err, size_t errlen)
+		    int n_workers, rd_engine_done_cb on_done, char *err, size_t errlen)
 {
 	memset(e, 0, sizeof *e);
 	e->store = store;
 	e->config_path = config_path;
 	e->max_batch = max_batch > 0 ? max_batch : 256;
+	e->n_workers = n_workers > 0 ? n_workers : 1;
 	e->max_fire = 128;
 	e->next_due_ms = INT64_MAX;
 	e->on_done = on_done;
 	pthread_mutex_init(&e->mu, NULL);
-	pthread_cond_init(&e->cv, NULL);
+	pthread_cond_init(&e->work_cv, NULL);
+	pthread_cond_init(&e->writer_cv, NULL);
 	pthread_mutex_init(&e->init_mu, NULL);
 	pthread_cond_init(&e->init_cv, NULL);
 	uv_async_init(loop, &e->done_async, on_async);
 	e->done_async.data = e;
-	if (pthread_create(&e->thread, NULL, engine_main, e) != 0) {
-		snprintf(err, errlen, "cannot start the engine thread");
+	if (pthread_create(&e->writer, NULL, writer_main, e) != 0) {
+		snprintf(err, errlen, "cannot start the writer thread");
+		uv_close((uv_handle_t *)&e->done_async, NULL);
 		return -1;
 	}
 	pthread_mutex_lock(&e->init_mu);
@@ -472,8 +852,9 @@ int rd_engine_start(rd_engine *e, uv_loop_t *loop, rd_store *store, const char *
 		pthread_cond_wait(&e->init_cv, &e->init_mu);
 	pthread_mutex_unlock(&e->init_mu);
 	if (e->init_rc) {
-		pthread_join(e->thread, NULL);
+		pthread_join(e->writer, NULL);
 		snprintf(err, errlen, "%s", e->init_err);
+		free(e->held);
 		uv_close((uv_handle_t *)&e->done_async, NULL);
 		return -1;
 	}
@@ -483,14 +864,12 @@ int rd_engine_start(rd_engine *e, uv_loop_t *loop, rd_store *store, const char *
 
 void rd_engine_submit(rd_engine *e, rd_job *job)
 {
-	job->next = NULL;
+	set_keys(job);
 	pthread_mutex_lock(&e->mu);
-	if (e->queue_tail)
-		e->queue_tail->next = job;
-	else
-		e->queue_head = job;
-	e->queue_tail = job;
-	pthread_cond_signal(&e->cv);
+	push(&e->pending_head, &e->pending_tail, job);
+	dispatch(e);
+	if (barrier_ready(e))
+		pthread_cond_signal(&e->writer_cv);
 	pthread_mutex_unlock(&e->mu);
 }
 
@@ -500,10 +879,12 @@ void rd_engine_stop(rd_engine *e)
 		return;
 	pthread_mutex_lock(&e->mu);
 	e->stopping = 1;
-	pthread_cond_signal(&e->cv);
+	pthread_cond_signal(&e->writer_cv);
 	pthread_mutex_unlock(&e->mu);
-	pthread_join(e->thread, NULL);
+	pthread_join(e->writer, NULL);
 	on_async(&e->done_async); /* answer what the last batch finished */
 	uv_close((uv_handle_t *)&e->done_async, NULL);
+	free(e->held);
+	e->held = NULL;
 	e->started = 0;
 }

@@ -1,9 +1,22 @@
-/* engine.h — the engine thread: takes jobs (a complaint or an event), runs
- * each through the Lua engine and the policy inside one write transaction
- * per batch, commits durably, then hands the answers back to the loop.
+/* engine.h — decision workers and the one writer.
  *
- * Threads: rd_engine_submit is called on the loop thread; the batch runs on
- * the engine thread; on_done runs on the loop thread (via uv_async).
+ * A job (a complaint, an event, a due timer, an outbox ack, a reload) is
+ * decided by one of several worker threads, each with its own Lua state
+ * (the engine code and every pack), against a read snapshot of the store:
+ * the decision's writes go into a write set (store.h) together with the
+ * values it read. The writer thread applies write sets in the order they
+ * come, checking those values first (a job whose reads changed is decided
+ * again after the commit), commits many jobs in one durable transaction,
+ * and only then hands the answers back. Workers go on deciding while the
+ * writer waits for fsync.
+ *
+ * Order: jobs that share a key (the case, the customer, the Idempotency-Key)
+ * are decided one after the other, in arrival order, each after the commit
+ * of the one before. A reload waits until no job is in flight and changes
+ * every worker's packs together.
+ *
+ * Threads: rd_engine_submit is called on the loop thread; on_done runs on
+ * the loop thread (via uv_async); everything else on the engine's threads.
  */
 #ifndef RD_ENGINE_H
 #define RD_ENGINE_H
@@ -14,61 +27,108 @@
 
 #include "store.h"
 
+typedef enum rd_job_kind {
+	RD_JOB_COMPLAINT,
+	RD_JOB_EVENT,
+	RD_JOB_OUTBOX_ACK,
+	RD_JOB_RELOAD,
+	RD_JOB_SYNC,  /* at start: store the packs this daemon runs */
+	RD_JOB_TIMER, /* a due timer; body: its key */
+	RD_JOB_KIND_COUNT
+} rd_job_kind;
+
+/* "complaint", "event", … (what engine.lua's handle receives); -1 when unknown. */
+const char *rd_job_kind_name(rd_job_kind kind);
+int rd_job_kind_from_name(const char *name);
+
+#define RD_JOB_MAX_KEYS 3
+
 typedef struct rd_job {
 	struct rd_job *next;
-	/* request (filled by the loop thread) */
-	char *kind;       /* "complaint" | "event" */
-	char *case_id;    /* events only */
-	char *idem_key;   /* may be NULL */
+	/* request (filled by the submitter) */
+	rd_job_kind kind;
+	char *case_id;     /* events only */
+	char *customer_id; /* complaints: the dispatch key of the customer */
+	char *idem_key;    /* may be NULL */
 	char *body;
 	size_t body_len;
-	int64_t now_ms;   /* wall clock at intake: the event's time */
-	/* answer (filled by the engine thread) */
+	int64_t now_ms; /* wall clock at intake: the event's time */
+	/* answer (filled by the engine) */
 	int status;
 	char *resp;
 	size_t resp_len;
 	int replay;       /* answered from the idempotency record */
-	char outcome[24]; /* decision outcome, "" when none was stored */
-	/* SLA clocks the decision stopped or breached (for the metrics) */
-	int n_sla;
-	struct { char target[32]; int breach; double seconds; } sla[4];
+	char outcome[24]; /* decision outcome for the metrics, "" when none was stored */
+	int n_sla;        /* SLA clocks the decision stopped or breached (metrics) */
+	struct {
+		char target[32];
+		int breach;
+		double seconds;
+	} sla[4];
 	/* owner's data (loop thread) */
 	void *owner;
 	const char *route;
+	/* the engine's own */
+	rd_writes ws;        /* what the decision writes; applied by the writer */
+	int wrote;           /* the write set must be applied */
+	uint64_t keys[RD_JOB_MAX_KEYS];
+	int n_keys;
+	uint64_t case_number; /* complaints: the case number given at dispatch */
+	char new_case_id[16];
+	int attempts;         /* decided again after a conflict */
+	int conflict;         /* what it read changed before it was applied */
+	int internal;         /* made by the engine (timers, sync): freed by it */
 } rd_job;
 
 typedef void (*rd_engine_done_cb)(rd_job *job);
+
+struct rd_worker;
 
 typedef struct rd_engine {
 	rd_store *store;
 	const char *config_path;
 	int max_batch;
-	pthread_t thread;
+	int n_workers;
+	struct rd_worker *workers;
+	pthread_t writer;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	rd_job *queue_head, *queue_tail;
-	rd_job *done_head, *done_tail;
+	pthread_cond_t work_cv;   /* workers: a job is ready */
+	pthread_cond_t writer_cv; /* writer: a result is in, or a barrier may run */
+	/* under mu */
+	rd_job *pending_head, *pending_tail; /* waiting for their keys */
+	rd_job *ready_head, *ready_tail;     /* dispatched, waiting for a worker */
+	rd_job *results_head, *results_tail; /* decided, waiting for the writer */
+	rd_job *done_head, *done_tail;       /* answered, for the loop */
+	uint64_t *held;                      /* keys of dispatched jobs */
+	int n_held, cap_held;
+	int in_flight;        /* dispatched and not finished */
+	uint64_t next_case;   /* the next case number to give */
 	int stopping;
+	int workers_quit;
 	int started;
+	/* writer thread only */
+	uint64_t next_outbox; /* the last outbox sequence given */
+	uint64_t case_high;   /* the highest case number stored */
+	int64_t next_due_ms;  /* INT64_MAX: no timer pending */
+	int max_fire;         /* due timers fired per round */
+	int timers_in_flight;
 	uv_async_t done_async;
 	rd_engine_done_cb on_done;
-	/* set by the engine thread at start: 0 ok, else the init error */
+	/* start */
 	int init_rc;
 	char init_err[1024];
 	pthread_mutex_t init_mu;
 	pthread_cond_t init_cv;
 	int init_done;
-	/* timers (engine thread only): the one thing memory holds about them */
-	int64_t next_due_ms;     /* INT64_MAX: none pending */
-	int max_fire;            /* due timers fired per batch */
 } rd_engine;
 
-/* Starts the thread and loads the engine and packs in it. Returns non-zero
- * (with err filled) when the engine could not load, e.g. a broken pack. */
+/* Starts n_workers decision workers (each loads the engine and packs) and
+ * the writer. Returns non-zero (with err filled) when the engine could not
+ * load, e.g. a broken pack. */
 int rd_engine_start(rd_engine *e, uv_loop_t *loop, rd_store *store, const char *config_path, int max_batch,
-		    rd_engine_done_cb on_done, char *err, size_t errlen);
+		    int n_workers, rd_engine_done_cb on_done, char *err, size_t errlen);
 void rd_engine_submit(rd_engine *e, rd_job *job);
-/* Finishes queued jobs, answers them, stops the thread. */
+/* Finishes queued jobs, answers them, stops the threads. */
 void rd_engine_stop(rd_engine *e);
 void rd_job_free(rd_job *job);
 

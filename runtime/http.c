@@ -89,13 +89,14 @@ int rd_server_submit_internal(rd_server *srv, const char *kind)
 	rd_job *job = calloc(1, sizeof *job);
 	if (!job)
 		return -1;
-	job->kind = strdup(kind);
+	int k = rd_job_kind_from_name(kind);
 	job->body = strdup("");
 	job->route = "internal";
-	if (!job->kind || !job->body) {
+	if (k < 0 || !job->body) {
 		rd_job_free(job);
 		return -1;
 	}
+	job->kind = k;
 	srv->inflight++;
 	rd_engine_submit(srv->engine, job);
 	return 0;
@@ -106,7 +107,7 @@ void rd_server_job_done(rd_job *job)
 	struct pending *pd = job->owner;
 	if (the_server) {
 		the_server->inflight--;
-		if (strcmp(job->kind, "reload") == 0) {
+		if (job->kind == RD_JOB_RELOAD) {
 			if (job->status == 200)
 				api_reload(the_server);
 			rd_log(job->status == 200 ? RD_LOG_INFO : RD_LOG_ERROR,
@@ -159,15 +160,22 @@ static int submit_job(rd_server *srv, h2o_req_t *req, lua_State *L, const char *
 	lua_getfield(L, -1, "kind");
 	lua_getfield(L, -2, "case_id");
 	lua_getfield(L, -3, "idem_key");
-	job->kind = strdup(luaL_optstring(L, -3, "complaint"));
-	job->case_id = lua_isstring(L, -2) ? strdup(lua_tostring(L, -2)) : NULL;
-	job->idem_key = lua_isstring(L, -1) ? strdup(lua_tostring(L, -1)) : NULL;
-	lua_pop(L, 3);
+	lua_getfield(L, -4, "customer_id");
+	int kind = rd_job_kind_from_name(luaL_optstring(L, -4, "complaint"));
+	job->case_id = lua_isstring(L, -3) ? strdup(lua_tostring(L, -3)) : NULL;
+	job->idem_key = lua_isstring(L, -2) ? strdup(lua_tostring(L, -2)) : NULL;
+	job->customer_id = lua_isstring(L, -1) ? strdup(lua_tostring(L, -1)) : NULL;
+	lua_pop(L, 4);
+	if (kind < 0) {
+		rd_job_free(job);
+		return -1;
+	}
+	job->kind = kind;
 	job->body = dup_iov(req->entity.base, req->entity.base ? req->entity.len : 0);
 	job->body_len = req->entity.base ? req->entity.len : 0;
 	job->now_ms = now;
 	job->route = route; /* a string constant from api.lua, kept alive by the registry */
-	if (!job->kind || !job->body) {
+	if (!job->body) {
 		rd_job_free(job);
 		return -1;
 	}

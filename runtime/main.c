@@ -35,6 +35,7 @@ struct settings {
 	char data_dir[4096];
 	size_t max_body;
 	int max_batch;
+	int workers;
 	size_t map_size;
 };
 
@@ -81,6 +82,8 @@ static int load_api(struct daemon *d, const char *config_path, struct settings *
 	st->max_batch = (int)lua_tointeger(L, -1);
 	lua_getfield(L, -3, "map_size");
 	st->map_size = (size_t)lua_tointeger(L, -1);
+	lua_getfield(L, -4, "workers");
+	st->workers = (int)lua_tointeger(L, -1);
 	lua_settop(L, 0);
 	return 0;
 fail:
@@ -172,7 +175,7 @@ int main(int argc, char **argv)
 	rd_metrics_set_map(rd_store_used_bytes(&d.store), d.store.map_size);
 
 	d.loop = uv_default_loop();
-	if (rd_engine_start(&d.engine, d.loop, &d.store, config_path, st.max_batch, rd_server_job_done, err,
+	if (rd_engine_start(&d.engine, d.loop, &d.store, config_path, st.max_batch, st.workers, rd_server_job_done, err,
 			    sizeof err) != 0) {
 		fprintf(stderr, "redressd: %s\n", err);
 		rd_log(RD_LOG_ERROR, "cannot start the engine", "error", err, NULL);

@@ -66,6 +66,8 @@ const char *rd_store_strerror(int rc)
 	case RD_ECORRUPT: return "store corrupted";
 	case RD_EINVAL: return "invalid store argument";
 	case RD_ESCHEMA: return "store schema is newer than this binary";
+	case RD_ECONFLICT: return "a value read by the decision changed";
+	case RD_ENOMEM: return "out of memory";
 	default: return "unknown store error";
 	}
 }
@@ -276,6 +278,11 @@ int rd_store_commit(MDB_txn *txn)
 	return rd_store_error(mdb_txn_commit(txn));
 }
 
+void rd_store_abort(MDB_txn *txn)
+{
+	mdb_txn_abort(txn);
+}
+
 int rd_store_grow(rd_store *s)
 {
 	pthread_rwlock_wrlock(&s->resize_lock);
@@ -301,4 +308,186 @@ int rd_store_maybe_grow(rd_store *s)
 	if (rd_store_used_bytes(s) * 4 > s->map_size * 3)
 		return rd_store_grow(s);
 	return RD_OK;
+}
+
+/* Write sets (see store.h). */
+
+#define OP_HEADER 10 /* op, db, klen u32, vlen u32 */
+
+int rd_writes_add(rd_writes *w, int op, int db, const void *k, size_t klen, const void *v, size_t vlen)
+{
+	if (klen > UINT32_MAX || vlen > UINT32_MAX)
+		return RD_EINVAL;
+	size_t need = w->len + OP_HEADER + klen + vlen;
+	if (need > w->cap) {
+		size_t cap = w->cap ? w->cap : 1024;
+		while (cap < need)
+			cap *= 2;
+		char *b = realloc(w->buf, cap);
+		if (!b)
+			return RD_ENOMEM;
+		w->buf = b;
+		w->cap = cap;
+	}
+	char *p = w->buf + w->len;
+	uint32_t kl = (uint32_t)klen, vl = (uint32_t)vlen;
+	p[0] = (char)op;
+	p[1] = (char)db;
+	memcpy(p + 2, &kl, 4);
+	memcpy(p + 6, &vl, 4);
+	if (klen)
+		memcpy(p + OP_HEADER, k, klen);
+	if (vlen)
+		memcpy(p + OP_HEADER + klen, v, vlen);
+	w->len = need;
+	w->n_ops++;
+	return RD_OK;
+}
+
+struct op {
+	int op, db;
+	const char *k, *v;
+	size_t klen, vlen;
+};
+
+/* Reads the op at *at and moves past it; 0 at the end. */
+static int next_op(const rd_writes *w, size_t *at, struct op *o)
+{
+	if (*at + OP_HEADER > w->len)
+		return 0;
+	const char *p = w->buf + *at;
+	uint32_t kl, vl;
+	memcpy(&kl, p + 2, 4);
+	memcpy(&vl, p + 6, 4);
+	o->op = (unsigned char)p[0];
+	o->db = (unsigned char)p[1];
+	o->k = p + OP_HEADER;
+	o->klen = kl;
+	o->v = p + OP_HEADER + kl;
+	o->vlen = vl;
+	*at += OP_HEADER + kl + vl;
+	return 1;
+}
+
+static int same_key(const struct op *o, int db, const void *k, size_t klen)
+{
+	return o->db == db && o->klen == klen && memcmp(o->k, k, klen) == 0;
+}
+
+int rd_writes_find(const rd_writes *w, int db, const void *k, size_t klen, const void **v, size_t *vlen)
+{
+	int found = 0;
+	size_t at = 0;
+	struct op o;
+	while (next_op(w, &at, &o)) {
+		if ((o.op == RD_OP_PUT || o.op == RD_OP_DEL) && same_key(&o, db, k, klen)) {
+			found = o.op == RD_OP_PUT ? 1 : 2;
+			*v = o.v;
+			*vlen = o.vlen;
+		}
+	}
+	return found;
+}
+
+int rd_writes_checks(const rd_writes *w, int db, const void *k, size_t klen)
+{
+	size_t at = 0;
+	struct op o;
+	while (next_op(w, &at, &o))
+		if ((o.op == RD_OP_CHECK || o.op == RD_OP_CHECK_ABSENT) && same_key(&o, db, k, klen))
+			return 1;
+	return 0;
+}
+
+void rd_writes_clear(rd_writes *w)
+{
+	w->len = 0;
+	w->n_ops = 0;
+}
+
+void rd_writes_free(rd_writes *w)
+{
+	free(w->buf);
+	memset(w, 0, sizeof *w);
+}
+
+static void put_be64(unsigned char *b, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		b[i] = (unsigned char)(v & 0xff);
+}
+
+/* Writes one outbox row; returns an LMDB code. */
+static int apply_outbox(rd_store *s, MDB_txn *txn, const struct op *o, uint64_t *next_outbox)
+{
+	uint64_t seq = ++*next_outbox;
+	unsigned char key[8];
+	put_be64(key, seq);
+	char head[40];
+	int hl = snprintf(head, sizeof head, "{\"seq\":%llu,", (unsigned long long)seq);
+	MDB_val k = { sizeof key, key }, v = { (size_t)hl + o->vlen, NULL };
+	int rc = mdb_put(txn, s->dbi[RD_DB_OUTBOX], &k, &v, MDB_RESERVE);
+	if (rc)
+		return rc;
+	memcpy(v.mv_data, head, (size_t)hl);
+	memcpy((char *)v.mv_data + hl, o->v, o->vlen);
+	return 0;
+}
+
+int rd_store_apply(rd_store *s, MDB_txn *txn, const rd_writes *w, uint64_t *next_outbox)
+{
+	size_t at = 0;
+	struct op o;
+	/* every check first: a set is applied whole or not at all */
+	while (next_op(w, &at, &o)) {
+		if (o.op != RD_OP_CHECK && o.op != RD_OP_CHECK_ABSENT)
+			continue;
+		if (o.db >= RD_DB_COUNT)
+			return RD_EINVAL;
+		MDB_val k = { o.klen, (void *)o.k }, v;
+		int rc = mdb_get(txn, s->dbi[o.db], &k, &v);
+		if (rc && rc != MDB_NOTFOUND)
+			return rd_store_error(rc);
+		int absent = rc == MDB_NOTFOUND;
+		if (o.op == RD_OP_CHECK_ABSENT ? !absent
+					       : absent || v.mv_size != o.vlen || memcmp(v.mv_data, o.v, o.vlen) != 0)
+			return RD_ECONFLICT;
+	}
+	uint64_t seq = *next_outbox;
+	at = 0;
+	while (next_op(w, &at, &o)) {
+		if (o.db >= RD_DB_COUNT)
+			return RD_EINVAL;
+		MDB_val k = { o.klen, (void *)o.k }, v = { o.vlen, (void *)o.v };
+		int rc = 0;
+		if (o.op == RD_OP_PUT)
+			rc = mdb_put(txn, s->dbi[o.db], &k, &v, 0);
+		else if (o.op == RD_OP_DEL)
+			rc = mdb_del(txn, s->dbi[o.db], &k, NULL);
+		else if (o.op == RD_OP_OUTBOX)
+			rc = apply_outbox(s, txn, &o, &seq);
+		if (rc && rc != MDB_NOTFOUND)
+			return rd_store_error(rc);
+	}
+	*next_outbox = seq;
+	return RD_OK;
+}
+
+uint64_t rd_store_meta_counter(rd_store *s, MDB_txn *txn, const char *name)
+{
+	MDB_val k = { strlen(name), (void *)name }, v;
+	if (mdb_get(txn, s->dbi[RD_DB_META], &k, &v) != 0 || v.mv_size == 0 || v.mv_size > 20)
+		return 0;
+	char buf[24];
+	memcpy(buf, v.mv_data, v.mv_size);
+	buf[v.mv_size] = '\0';
+	return strtoull(buf, NULL, 10);
+}
+
+int rd_store_put_meta_counter(rd_store *s, MDB_txn *txn, const char *name, uint64_t n)
+{
+	char buf[24];
+	int len = snprintf(buf, sizeof buf, "%llu", (unsigned long long)n);
+	MDB_val k = { strlen(name), (void *)name }, v = { (size_t)len, buf };
+	return rd_store_error(mdb_put(txn, s->dbi[RD_DB_META], &k, &v, 0));
 }

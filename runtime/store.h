@@ -11,6 +11,7 @@
 #include <lmdb.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum rd_db {
 	RD_DB_META,
@@ -36,6 +37,8 @@ enum {
 	RD_ECORRUPT = -5,
 	RD_EINVAL = -6,
 	RD_ESCHEMA = -7,   /* the store was written by a newer schema */
+	RD_ECONFLICT = -8, /* a write set's checked read changed: decide again */
+	RD_ENOMEM = -9,
 };
 
 #define RD_SCHEMA_VERSION 1
@@ -70,6 +73,42 @@ void rd_store_read_end(rd_store *s, MDB_txn *txn);
 /* Write transaction (writer thread only). Commit syncs to disk. */
 int rd_store_write_begin(rd_store *s, MDB_txn **txn);
 int rd_store_commit(MDB_txn *txn);
+void rd_store_abort(MDB_txn *txn);
+
+/* A write set: what one decision writes, made by a worker against a read
+ * snapshot and applied later by the writer. Ops, in order:
+ *   CHECK db key value|absent — what the decision read; the writer applies
+ *                               nothing of the set unless every check holds
+ *   PUT db key value, DEL db key
+ *   OUTBOX tail               — an outbox row: the writer gives it the next
+ *                               sequence number s and writes u64be(s) →
+ *                               {"seq":s, followed by tail (JSON without its '{')
+ * Serialized in one buffer: [op u8][db u8][klen u32][vlen u32][key][value]. */
+typedef struct rd_writes {
+	char *buf;
+	size_t len, cap;
+	int n_ops;
+} rd_writes;
+
+enum { RD_OP_CHECK = 1, RD_OP_CHECK_ABSENT, RD_OP_PUT, RD_OP_DEL, RD_OP_OUTBOX };
+
+int rd_writes_add(rd_writes *w, int op, int db, const void *k, size_t klen, const void *v, size_t vlen);
+/* The last PUT or DEL of (db, key) in the set: 1 and its value (v, vlen) for a PUT,
+ * 2 for a DEL, 0 when the set does not write the key. */
+int rd_writes_find(const rd_writes *w, int db, const void *k, size_t klen, const void **v, size_t *vlen);
+/* Whether the set already checks (db, key). */
+int rd_writes_checks(const rd_writes *w, int db, const void *k, size_t klen);
+void rd_writes_clear(rd_writes *w);
+void rd_writes_free(rd_writes *w);
+
+/* Applies w in txn: RD_ECONFLICT (and nothing written) when a check fails,
+ * RD_EMAPFULL when the map is full (abort the txn, grow, apply again).
+ * *next_outbox is the last outbox sequence given; it moves on. */
+int rd_store_apply(rd_store *s, MDB_txn *txn, const rd_writes *w, uint64_t *next_outbox);
+
+/* A counter in meta (a decimal string; 0 when absent), read in txn. */
+uint64_t rd_store_meta_counter(rd_store *s, MDB_txn *txn, const char *name);
+int rd_store_put_meta_counter(rd_store *s, MDB_txn *txn, const char *name, uint64_t v);
 
 /* Doubles the map (at least to need bytes more than now). Call with no
  * transaction of this thread open. */

@@ -84,7 +84,9 @@ if(CLANG AND NOT REDRESS_SANITIZE)
 endif()
 
 # Fault containment under load: misbehaving policies beside healthy ones.
+# Its throughput and latency gates hold in the plain build only (in the
+# sanitizer build it checks that every call is stopped and recorded).
 add_test(NAME fault.containment
-  COMMAND lua5.4 ${CMAKE_SOURCE_DIR}/tests/integration/fault_containment.lua 3
+  COMMAND lua5.4 ${CMAKE_SOURCE_DIR}/tests/integration/fault_containment.lua 4
   WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
-set_tests_properties(fault.containment PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV}" TIMEOUT 300)
+set_tests_properties(fault.containment PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV};REDRESS_SANITIZE=${REDRESS_SANITIZE}" TIMEOUT 300)

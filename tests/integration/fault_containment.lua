@@ -2,8 +2,8 @@
 -- complaints and every one of its calls misbehaves: an endless loop, a
 -- memory bomb, or a call stuck inside one C function (a backtracking
 -- pattern), in turn. The other 90 % go to the healthy built-in retail pack.
--- Closed loop (wrk, 16 connections), first healthy complaints alone, then
--- the mix; a separate client sends healthy complaints one at a time during
+-- Closed loop (wrk, 16 connections), after a warm-up: healthy complaints
+-- alone, then the mix; a separate client sends healthy complaints one at a time during
 -- each phase to measure their latency.
 --
 -- Gate: healthy throughput beside the faulty pack >= 0.8 of its own, p99 of
@@ -37,15 +37,17 @@ local function daemon(quarantine)
   d.config.packs = { H.root .. "/policies/retail", faulty }
   d.config.default_pack = "retail"
   d.config.routes = { { when = { brand = "faulty" }, pack = "faulty" } }
-  d.config.limits = { quarantine_after = quarantine and 5 or 1000000 }
+  d.config.limits = { quarantine_after = quarantine and 3 or 1000000 }
   d:write_config()
   d:start()
   return d
 end
 
 -- One phase: wrk in the background for secs, a probe in the foreground.
+local phases = 0
 local function run(d, mode)
-  local prefix = d.dir .. "/" .. mode
+  phases = phases + 1
+  local prefix = d.dir .. "/" .. mode .. phases
   local done = prefix .. ".done"
   os.execute(string.format("(wrk -t2 -c16 -d%ds -s %s http://127.0.0.1:%d/ -- %s %s > %s 2>&1; touch %s) &", secs,
     H.sh_quote(here .. "/fault_wrk.lua"), d.port, mode, H.sh_quote(prefix), H.sh_quote(prefix .. ".wrk"),
@@ -85,11 +87,13 @@ end
 
 local ok, err = pcall(function()
   local d = daemon(true)
+  run(d, "healthy") -- warm up: the first seconds of a fresh store are slower
   local alone = run(d, "healthy")
   local mixed = run(d, "mixed")
   local packs = select(2, d:get("/v1/packs"))
   assert(d:stop() == 0, "exit code")
   local d2 = daemon(false)
+  run(d2, "healthy")
   local off = run(d2, "mixed")
   assert(d2:stop() == 0, "exit code")
 
@@ -106,8 +110,9 @@ local ok, err = pcall(function()
     problems[#problems + 1] = "not every misbehaving call was recorded"
   end
   if alone.other + mixed.other + off.other > 0 then problems[#problems + 1] = "some answers were not 201" end
-  if ratio < 0.8 then problems[#problems + 1] = string.format("healthy throughput fell to %.2f of its own", ratio) end
-  if mixed.p99 >= 2 * wall / 1000 then
+  local timed = os.getenv("REDRESS_SANITIZE") ~= "ON" and os.getenv("REDRESS_SANITIZE") ~= "1"
+  if timed and ratio < 0.8 then problems[#problems + 1] = string.format("healthy throughput fell to %.2f of its own", ratio) end
+  if timed and mixed.p99 >= 2 * wall / 1000 then
     problems[#problems + 1] = string.format("p99 of healthy complaints %.0f ms", mixed.p99 * 1000)
   end
   if type(packs) ~= "table" or type(packs.quarantine) ~= "table" or not packs.quarantine["faulty@1.0.0"] then

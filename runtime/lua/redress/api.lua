@@ -204,12 +204,13 @@ end
 
 -- Checks a write body on the loop thread, so a bad request is refused at
 -- once instead of waiting for a commit. The engine checks again.
+-- Returns the refusal, or nil and the checked value.
 local function precheck(body, check)
   local t, code, msg, field, status = json.decode_object(body)
   if not t then return err(status or 400, code, msg, field) end
   local ok, e = check(t)
   if not ok then return err(e.status, e.code, e.message, e.field) end
-  return nil
+  return nil, ok
 end
 
 --- GET /v1/timers (and `redress timers`): pending timers in due order.
@@ -271,9 +272,13 @@ function M.new(config_path)
       if route == "metrics" then
         return { status = 200, body = rd.metrics(), content_type = "text/plain; version=0.0.4; charset=utf-8" }
       elseif route == "complaints" then
-        local bad = check_idem_key(req) or idem_precheck("c\0", req) or precheck(req.body, validate.complaint)
+        local bad = check_idem_key(req) or idem_precheck("c\0", req)
         if bad then return bad end
-        return { job = { kind = "complaint", idem_key = req.idempotency_key } }
+        local c
+        bad, c = precheck(req.body, validate.complaint)
+        if bad then return bad end
+        -- the customer orders this complaint after the customer's others
+        return { job = { kind = "complaint", idem_key = req.idempotency_key, customer_id = c.customer.id } }
       elseif route == "events" then
         local bad = check_idem_key(req)
         if bad then return bad end

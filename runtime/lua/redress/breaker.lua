@@ -1,12 +1,16 @@
---- Quarantine: a circuit breaker per pack version. A pack whose calls keep
+--- Quarantine: a circuit breaker per pack version, shared by every decision
+-- worker (its state lives in C, bindings/breaker.c). A pack whose calls keep
 -- hitting their limits (instructions, memory, wall clock) would spend the
--- engine's time on nothing; after `after` such calls in a row it is
+-- workers' time on nothing; after `after` such calls in a row it is
 -- quarantined for `seconds`: its complaints and events are recorded as
 -- policy errors (limit "quarantined") and go to manual review without
 -- running the policy. When the time is up one call is let through (half
--- open): a call that does not hit a limit closes the breaker, one that does
+-- open): a call within its limits closes the breaker, one over them
 -- quarantines the pack again for twice as long (at most `max_seconds`).
--- Time is the events' time (intake), never read here.
+-- Time is the events' intake time, never read here.
+local rd = require "rd"
+local time = require "redress.time"
+
 local M = {}
 
 local Breaker = {}
@@ -16,57 +20,36 @@ Breaker.__index = Breaker
 -- policy) costs little and is the pack's own problem.
 local COUNTS = { instructions = true, memory = true, wall = true }
 
---- opts: { after = 5, seconds = 10, max_seconds = 300 }
+--- opts: { after = 3, seconds = 10, max_seconds = 300 }
 function M.new(opts)
   opts = opts or {}
-  return setmetatable({ after = opts.after or 5, ms = (opts.seconds or 10) * 1000,
-    max_ms = (opts.max_seconds or 300) * 1000, packs = {} }, Breaker)
+  return setmetatable({ after = opts.after or 3, ms = (opts.seconds or 10) * 1000,
+    max_ms = (opts.max_seconds or 300) * 1000 }, Breaker)
 end
 
-local function entry(self, key)
-  local e = self.packs[key]
-  if not e then
-    e = { state = "closed", in_a_row = 0, trips = 0 }
-    self.packs[key] = e
-  end
-  return e
-end
+--- Forgets every pack's state (a daemon starting).
+function M.reset() rd.breaker_reset() end
 
 --- Whether a call of pack key may run at now_ms. Returns true, or false and
 -- the message to record.
 function Breaker:admit(key, now_ms)
-  local e = self.packs[key]
-  if not e or e.state == "closed" then return true end
-  if e.state == "open" and now_ms >= e.until_ms then
-    e.state = "half_open" -- this call is the probe
-    return true
-  end
-  if e.state == "half_open" then return true end
+  local ok, until_ms, in_a_row = rd.breaker_admit(key, now_ms)
+  if ok then return true end
   return false, string.format("the pack %s is quarantined until %s after %d calls in a row hit their limits; " ..
-    "the policy was not run", key, e.until_at, e.in_a_row)
+    "the policy was not run", key, time.format(until_ms), in_a_row)
 end
 
 --- Records the outcome of a call that ran (limit: the decision's limit, or
--- nil). Returns the entry when the state changed (for logs and the store).
-function Breaker:record(key, now_ms, limit, format_time)
-  local e = entry(self, key)
-  local before = e.state
-  if COUNTS[limit] then
-    e.in_a_row = e.in_a_row + 1
-    e.last_limit = limit
-    if e.state == "half_open" or e.in_a_row >= self.after then
-      e.trips = e.trips + 1
-      e.quarantine_ms = e.state == "half_open" and math.min(self.max_ms, (e.quarantine_ms or self.ms) * 2) or self.ms
-      e.state = "open"
-      e.until_ms = now_ms + e.quarantine_ms
-      e.until_at = format_time(e.until_ms)
-    end
-  elseif limit ~= "quarantined" then
-    e.in_a_row = 0
-    e.state = "closed"
-    e.until_ms, e.until_at, e.quarantine_ms = nil, nil, nil
+-- nil). Returns a sentence for the log when the pack's state changed.
+function Breaker:record(key, now_ms, limit)
+  local state, until_ms, in_a_row = rd.breaker_record(key, now_ms, COUNTS[limit] and limit or nil,
+    self.after, self.ms, self.max_ms)
+  if state == "open" then
+    return string.format("pack %s quarantined until %s: %d calls in a row hit their limits (last: %s)",
+      key, time.format(until_ms), in_a_row, limit)
+  elseif state == "closed" then
+    return string.format("pack %s out of quarantine: a call kept within its limits", key)
   end
-  if e.state ~= before then return e end
   return nil
 end
 
@@ -74,11 +57,9 @@ end
 -- until_at, last_limit }.
 function Breaker:report()
   local out = {}
-  for key, e in pairs(self.packs) do
-    if e.trips > 0 or e.in_a_row > 0 then
-      out[key] = { state = e.state, in_a_row = e.in_a_row, trips = e.trips, until_at = e.until_at,
-        last_limit = e.last_limit }
-    end
+  for key, e in pairs(rd.breaker_report()) do
+    out[key] = { state = e.state, in_a_row = e.in_a_row, trips = e.trips, last_limit = e.last_limit,
+      until_at = e.until_ms > 0 and time.format(e.until_ms) or nil }
   end
   return out
 end

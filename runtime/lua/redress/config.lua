@@ -9,6 +9,9 @@ local ROLES = { intake = true, agent = true, admin = true, read = true }
 M.defaults = {
   max_body_bytes = 1024 * 1024,
   max_batch = 256,
+  -- decision workers: threads that run policies, each with its own Lua
+  -- state and copy of the packs; one writer commits what they decide
+  workers = 2,
   map_size = 64 * 1024 * 1024,
   policy_instructions = 10000000,
   policy_memory = 8 * 1024 * 1024,
@@ -17,7 +20,7 @@ M.defaults = {
   policy_wall_ms = 500,
   -- calls in a row that hit a limit before a pack is quarantined, and the
   -- first quarantine (doubling while it keeps failing, up to 5 minutes)
-  quarantine_after = 5,
+  quarantine_after = 3,
   quarantine_seconds = 10,
 }
 

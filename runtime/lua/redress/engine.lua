@@ -1,8 +1,10 @@
 --- The engine: one job (a complaint or an event) → load the case → call the
 -- policy → validate and apply its actions → write event, decision, case,
--- indexes and outbox rows. Runs on the engine thread inside the job's own
--- nested write transaction (see runtime/engine.c); whatever it raises undoes
--- the job and nothing else.
+-- indexes and outbox rows. Runs on a decision worker (runtime/engine.c)
+-- against a read snapshot: every write goes into the job's write set, which
+-- the writer applies later if what the job read is unchanged (else the job
+-- is decided again on a newer snapshot). Whatever it raises drops the write
+-- set and nothing else.
 local rd = require "rd"
 local json = require "redress.json"
 local validate = require "redress.validate"
@@ -34,7 +36,7 @@ local function inputs_for(reg, case, now_ms)
   local since = now_ms - 365 * DAY_MS
   for _, id in ipairs(store.customer_case_ids(case.customer.id, nil, 10000)) do
     if id ~= case.id then
-      local c = store.get_case(id)
+      local c = store.get_case(id, true) -- as of the snapshot: the summary needs no check
       if c then
         local opened = c.opened_ms or 0
         if opened >= since then summary.complaints_365d = summary.complaints_365d + 1 end
@@ -80,6 +82,7 @@ local function history(case)
   return hist, decisions
 end
 
+--- One decision worker's engine (each worker has its own).
 function M.new(config_path)
   local reg = registry.load(config.load(config_path), config_path)
   local self = { config_path = config_path }
@@ -98,13 +101,10 @@ function M.new(config_path)
   end
   local function count(key, decision, inputs)
     if not key or inputs.skip then return end
-    local changed = breaker:record(key, inputs.clock_ms, decision.limit, time.format)
+    local changed = breaker:record(key, inputs.clock_ms, decision.limit)
     if changed then
       store.put_pack_health(json.encode(breaker:report()))
-      inputs.warnings = { changed.state == "open"
-        and string.format("pack %s quarantined until %s: %d calls in a row hit their limits (last: %s)",
-          key, changed.until_at, changed.in_a_row, changed.last_limit)
-        or string.format("pack %s out of quarantine: a call kept within its limits", key) }
+      inputs.warnings = { changed }
     end
   end
 
@@ -165,7 +165,7 @@ function M.new(config_path)
     local details, derr = validate.details(c.details, p.details, p.name)
     if not details then return refuse(derr) end
     c.details = details
-    local case = decider.new_case(c, store.next_case_id(), p, job.now_ms)
+    local case = decider.new_case(c, job.new_case_id or store.next_case_id(), p, job.now_ms)
     if rule then case.route = rule end
     store.index_customer(c.customer.id, case.id)
     local inputs = inputs_for(reg, case, job.now_ms)
@@ -244,19 +244,35 @@ function M.new(config_path)
         json.encode(json.array(warnings)) .. "}" }
   end
 
-  -- Loads the config and packs again; a failure keeps what runs now.
-  local function reload()
+  -- Reload, in two steps so that every decision worker changes packs
+  -- together: prepare loads the config and packs into `pending` (a failure
+  -- keeps what runs now) and returns a signature of what it loaded (the
+  -- workers' must agree); commit makes it current; abort drops it.
+  local pending
+  local function reload_prepare()
     local ok, new = pcall(function() return registry.load(config.load(config_path), config_path) end)
     if not ok then
+      pending = nil
       return refuse { status = 422, code = "reload_failed", field = json.null,
         message = "nothing was changed: " .. tostring(new) }
     end
+    -- what was read from disk (versions loaded later from the store for
+    -- pinned cases differ between workers and do not count)
+    local sig = {}
+    for k, p in pairs(new.versions) do sig[#sig + 1] = k .. "#" .. p.hash end
+    table.sort(sig)
     -- versions already loaded stay available to the cases pinned to them
     for k, p in pairs(reg.versions) do
       if not new.versions[k] then new.versions[k] = p end
     end
-    reg = new
-    return sync_answer(reg.sync())
+    pending = new
+    return { status = 200, body = "{}", wrote = false, signature = table.concat(sig, " ") }
+  end
+  local function reload_commit(write)
+    reg, pending = pending or reg, nil
+    limits = reg.cfg.limits
+    if write then return sync_answer(reg.sync()) end
+    return { status = 200, body = "{}", wrote = false }
   end
 
   --- handle(job) → {status, body, wrote, outcome, replay, warnings}
@@ -264,9 +280,13 @@ function M.new(config_path)
     if job.kind == "complaint" then return complaint(job) end
     if job.kind == "event" then return event(job) end
     if job.kind == "outbox_ack" then return outbox_ack(job) end
-    if job.kind == "reload" then return reload() end
+    if job.kind == "reload_prepare" then return reload_prepare() end
+    if job.kind == "reload_commit" then return reload_commit(true) end
+    if job.kind == "reload_adopt" then return reload_commit(false) end
+    if job.kind == "reload_abort" then pending = nil; return { status = 200, body = "{}", wrote = false } end
     if job.kind == "sync" then
-      store.put_pack_health("{}") -- a new daemon: no pack is quarantined
+      breaker_mod.reset() -- a new daemon: no pack is quarantined
+      store.put_pack_health("{}")
       return sync_answer(reg.sync())
     end
     if job.kind == "timer" then return fire(job) end

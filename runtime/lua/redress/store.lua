@@ -57,13 +57,15 @@ function M.valid_case_id(id)
   return type(id) == "string" and #id == ID_LEN and id:match("^C%d+$") ~= nil
 end
 
-function M.get_case_json(id)
+--- nocheck: in a decision, a read that must not make the decision conflict
+-- when the case changes before it is applied (see rd.get).
+function M.get_case_json(id, nocheck)
   if not M.valid_case_id(id) then return nil end
-  return rd.get("cases", id)
+  return rd.get("cases", id, nocheck)
 end
 
-function M.get_case(id)
-  local s = M.get_case_json(id)
+function M.get_case(id, nocheck)
+  local s = M.get_case_json(id, nocheck)
   if not s then return nil end
   return M.case_shape(json.decode(s))
 end
@@ -111,11 +113,12 @@ function M.customer_case_ids(customer_id, after, limit)
   return ids
 end
 
+--- Appends an outbox row; the writer gives it its sequence number when the
+-- decision is applied (rows are numbered in commit order).
 function M.outbox_add(case_id, action, now_iso)
-  local seq = counter("next_outbox")
-  local item = { seq = seq, case_id = case_id, type = action.type, action = action, created_at = now_iso }
+  local item = { case_id = case_id, type = action.type, action = action, created_at = now_iso }
   if action.tags then action.tags = json.array(action.tags) end
-  rd.put("outbox", string.pack(">I8", seq), json.encode(item))
+  rd.outbox_append(json.encode(item):sub(2))
 end
 
 function M.outbox_after(after, limit)
