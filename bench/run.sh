@@ -11,6 +11,7 @@ trap 'rm -f "$out"' EXIT
 	bench/memory.sh "${BENCH_CASES:-1000000}"
 	bench/peer_redis.sh "${BENCH_REDIS_REQUESTS:-50000}"
 	build/engine_bench policies/retail "${BENCH_ENGINE_COMPLAINTS:-20000}" 50
+	bench/ipc_cost.sh
 } | tee "$out" | grep -v '^|'
 echo
 echo "| benchmark | figure | baseline (same run) | ratio | target |"

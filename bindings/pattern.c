@@ -375,6 +375,27 @@ static int has_specials(const char *p, size_t lp)
 	return 0;
 }
 
+/* The byte every match must start with, when the pattern begins with a
+ * plain character that no quantifier makes optional (-1 otherwise): the
+ * search can skip to it with memchr instead of trying every position. */
+static int first_byte(const char *p, size_t lp)
+{
+	if (lp == 0 || strchr("^$*+?.([%-)", p[0]) || p[0] == '\0')
+		return -1;
+	if (lp > 1 && strchr("*?-", p[1]))
+		return -1;
+	return (unsigned char)p[0];
+}
+
+/* The next position at or after s where a match may start. */
+static const char *next_start(const matcher *m, const char *s, int first)
+{
+	if (first < 0 || s >= m->src_end)
+		return s;
+	const char *at = memchr(s, first, (size_t)(m->src_end - s));
+	return at ? at : m->src_end;
+}
+
 static int find_or_match(lua_State *L, int find)
 {
 	size_t ls, lp;
@@ -404,7 +425,9 @@ static int find_or_match(lua_State *L, int find)
 	}
 	start(&m, L, s, ls, p, lp);
 	const char *s1 = s + init;
+	int first = anchor ? -1 : first_byte(p, lp);
 	do {
+		s1 = next_start(&m, s1, first);
 		m.level = 0;
 		m.depth = 0;
 		const char *e = match(&m, s1, p);

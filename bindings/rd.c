@@ -402,7 +402,7 @@ static int l_sandbox_call(lua_State *L)
 	if (saved.mem_limit && (limit == 0 || limit > saved.mem_limit))
 		limit = saved.mem_limit;
 	ctx->mem_limit = limit;
-	long long deadline = wall > 0 ? mono_ns() + (long long)wall * REDRESS_WALL_SCALE * (ctx->coverage ? 4 : 1) * 1000000LL : 0;
+	long long deadline = wall > 0 ? mono_ns() + (long long)wall * REDRESS_WALL_SCALE * (ctx->coverage ? 2 : 1) * 1000000LL : 0;
 	if (saved.in_sandbox && saved.deadline_ns && (deadline == 0 || deadline > saved.deadline_ns))
 		deadline = saved.deadline_ns;
 	if (saved.in_sandbox && saved.instr_left < ctx->instr_left)

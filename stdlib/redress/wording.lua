@@ -137,6 +137,13 @@ end
 function M.render(text, vars, opts)
   local parts, err = M.parse(text)
   if not parts then error(err, 0) end
+  return M.render_parts(parts, vars, opts)
+end
+
+--- wording.render_parts(parts, vars, {lang, zone}) → as render, for a
+-- template already parsed by wording.parse (packs parse theirs once, when
+-- they load).
+function M.render_parts(parts, vars, opts)
   local rtl = M.is_rtl(opts.lang)
   local out = {}
   for _, p in ipairs(parts) do

@@ -145,6 +145,19 @@ describe("hostile packs", function()
       assert.are.same(healthy_first.case, res.case)
     end)
 
+    it("replays the packs that tried to keep state, and the one stopped by the wall clock, to the same decisions", function()
+      for _, a in ipairs(attacks) do
+        if a.twice or (a.expect or ""):find("wall", 1, true) then
+          local code, out, err = run(string.format("%s replay --data %s --pack %s --json", H.sh_quote(CLI),
+            H.sh_quote(d.config.data_dir), H.sh_quote(a.dir)))
+          assert.are.equal(0, code, err)
+          local report = cjson.decode(out)
+          assert.is_true(report.cases >= 1, a.name)
+          assert.are.equal(0, report.changed_cases, a.name .. ": " .. out)
+        end
+      end
+    end)
+
     it("refuses a reload that adds a pack hanging at load time, promptly, and keeps serving", function()
       for _, a in ipairs(attacks) do
         if a.at == "load" or a.at == "module" then

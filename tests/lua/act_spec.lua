@@ -9,7 +9,13 @@ local pack = {
     en = { customer = "valued customer", ack = "Dear {name}, case {case_id}.", amt = "You get {amount}." },
     fa = { customer = "مشتری گرامی", ack = "{name}، پرونده {case_id}." },
   },
+  compiled = {},
 }
+-- as pack.lua does when a pack loads: every template parsed once
+for lang, t in pairs(pack.templates) do
+  pack.compiled[lang] = {}
+  for k, v in pairs(t) do pack.compiled[lang][k] = assert(require("redress.wording").parse(v)) end
+end
 
 local function case(over)
   local c = { id = "C0000000001", language = "en", customer = { id = "c1", name = "Anna" },

@@ -80,8 +80,8 @@ M.STANDARD_VARS = { name = true, case_id = true, category = true, order_id = tru
 
 -- Formats a template through redress.wording (ICU: money, numbers, dates in
 -- the locale's calendar, plurals; isolates in right-to-left text).
-local function render(action, text, vars, lang, zone)
-  local ok, out = pcall(wording.render, text, vars, { lang = lang, zone = zone })
+local function render(action, parts, vars, lang, zone)
+  local ok, out = pcall(wording.render_parts, parts, vars, { lang = lang, zone = zone })
   if not ok then fail(action, "template", tostring(out)) end
   return out
 end
@@ -144,8 +144,8 @@ function M.new(p, case, now_ms)
     local name = spec.template
     if type(name) ~= "string" then fail(action, "template", "must name a template") end
     local lang = language()
-    local text = p.templates[lang][name]
-    if not text then fail(action, "template", "'" .. name .. "' is not in templates/" .. lang .. ".lua") end
+    local parts = p.compiled[lang][name]
+    if not parts then fail(action, "template", "'" .. name .. "' is not in templates/" .. lang .. ".lua") end
     -- {name} falls back to the template "customer" ("valued customer").
     local vars = {
       name = case.customer and case.customer.name or p.templates[lang].customer or "",
@@ -161,7 +161,7 @@ function M.new(p, case, now_ms)
         vars[k] = v
       end
     end
-    return { type = action, template = name, language = lang, text = render(action, text, vars, lang, zone),
+    return { type = action, template = name, language = lang, text = render(action, parts, vars, lang, zone),
       next_contact = opt_string(action, spec, "next_contact", 200) }
   end
 

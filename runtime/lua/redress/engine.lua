@@ -119,7 +119,7 @@ function M.new(config_path)
     inputs.limit = decision.limit
     store.sync_timers(case, timers_before)
     store.put_event(case.id, event)
-    store.put_decision(case.id, decision)
+    local decision_json = store.put_decision(case.id, decision)
     for _, a in ipairs(deliver) do
       store.outbox_add(case.id, a, event.at)
       if a.type == "offer" and a.amount > 0 and reg.cfg.budgets.per_day[a.currency] then
@@ -127,7 +127,7 @@ function M.new(config_path)
       end
     end
     local case_json = store.put_case(case)
-    return case_json, store.encode_decision(decision), decision.outcome
+    return case_json, decision_json, decision.outcome
   end
 
   -- The outcome the metrics count: quarantined decisions apart.

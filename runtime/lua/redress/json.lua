@@ -30,10 +30,18 @@ end
 --- Encodes v; tables passed through M.array become [] when empty.
 function M.encode(v)
   local s = codec.encode(v)
-  if s:find(EMPTY_JSON, 1, true) then
-    s = s:gsub('"\\u0000%[%]\\u0000"', "[]")
+  local at = s:find(EMPTY_JSON, 1, true)
+  if not at then return s end
+  -- swap every sentinel for [] with plain searches (no pattern matching)
+  local out, from = {}, 1
+  while at do
+    out[#out + 1] = s:sub(from, at - 1)
+    out[#out + 1] = "[]"
+    from = at + #EMPTY_JSON
+    at = s:find(EMPTY_JSON, from, true)
   end
-  return s
+  out[#out + 1] = s:sub(from)
+  return table.concat(out)
 end
 
 --- Decodes trusted JSON (what the store holds).

@@ -186,19 +186,22 @@ local function build(files, label, limits, all_overrides, calendars, legal_overr
     fail("pack.lua: template_vars must list the placeholder names policies pass in vars")
   end
   for _, k in ipairs(m.template_vars or {}) do known[k] = true end
-  local templates = {}
+  local templates, compiled = {}, {}
   for _, lang in ipairs(m.languages) do
     local rel = "templates/" .. lang .. ".lua"
     if not files[rel] then fail(rel .. " is missing (pack.lua lists " .. lang .. ")") end
     local okt, t = pcall(load_data, files[rel], m.name .. "/" .. rel, limits)
     if not okt then fail(t) end
     if type(t) ~= "table" then fail(rel .. " must return a table of templates") end
+    compiled[lang] = {}
     for k, v in pairs(t) do
       if type(k) ~= "string" or type(v) ~= "string" then fail(rel .. ": every entry must be name = \"text\"") end
-      local set, perr = wording.placeholders(v)
-      if not set then fail(rel .. ": template '" .. k .. "': " .. perr) end
-      for ph in pairs(set) do
-        if not known[ph] then
+      local parts, perr = wording.parse(v)
+      if not parts then fail(rel .. ": template '" .. k .. "': " .. perr) end
+      compiled[lang][k] = parts
+      for _, ph in ipairs(parts) do
+        ph = type(ph) == "table" and ph.name
+        if ph and not known[ph] then
           fail(rel .. ": template '" .. k .. "' uses {" .. ph .. "}, which is neither a standard placeholder " ..
             "(name, case_id, category, order_id) nor listed in pack.lua template_vars")
         end
@@ -286,7 +289,7 @@ local function build(files, label, limits, all_overrides, calendars, legal_overr
   return {
     name = m.name, version = m.version, description = m.description,
     languages = m.languages, jurisdictions = m.jurisdictions or {}, currency = m.currency,
-    details = m.details, settings = settings, manifest = m, templates = templates, policy = policy, restore = restore,
+    details = m.details, settings = settings, manifest = m, templates = templates, compiled = compiled, policy = policy, restore = restore,
     limits = limits, calendar = cal,
     legal = M.legal_module(legal_overrides),
     files = files, hash = rd.sha256(table.concat(parts, "\0")):sub(1, 16), source = label,

@@ -193,7 +193,8 @@ local function replay_case(stored, p, budgets, totals)
     local inputs = { budgets = budgets, spent = { customer = {}, day = {} },
       -- an outcome that depended on the machine (a wall-clock stop, the
       -- quarantine) is repeated as recorded, not run again
-      skip = old and decide.LOAD_DEPENDENT[old.limit] and { kind = old.limit, message = old.error } or nil,
+      skip = old and decide.LOAD_DEPENDENT[old.limit] and
+        { kind = old.limit, message = tostring(old.error):gsub("^%[%a+%] ", "") } or nil,
       -- a copy: the policy may change its view, and the next event must not see that
       view_extra = { history = pack.deep_copy(table.move(history, math.max(1, #history - HISTORY + 1), #history, 1, {})),
         customer_summary = decide.empty_summary() } }

@@ -81,8 +81,11 @@ function M.put_event(case_id, e)
   rd.put("events", case_id .. string.pack(">I4", e.seq), json.encode(e))
 end
 
+--- Stores the decision; returns its JSON (the bytes the answer reuses).
 function M.put_decision(case_id, d)
-  rd.put("decisions", case_id .. string.pack(">I4", d.event_seq), M.encode_decision(d))
+  local s = M.encode_decision(d)
+  rd.put("decisions", case_id .. string.pack(">I4", d.event_seq), s)
+  return s
 end
 
 --- The timeline of a case: event, decision, event, decision … as JSON texts.
