@@ -12,6 +12,7 @@ trap 'rm -f "$out"' EXIT
 	bench/peer_redis.sh "${BENCH_REDIS_REQUESTS:-50000}"
 	build/engine_bench policies/retail "${BENCH_ENGINE_COMPLAINTS:-20000}" 50
 	bench/ipc_cost.sh
+	bench/instructions.sh "${BENCH_INSTRUCTIONS_N:-100}"
 } | tee "$out" | grep -v '^|'
 echo
 echo "| benchmark | figure | baseline (same run) | ratio | target |"
