@@ -21,6 +21,7 @@
 
 static long n_total, submitted, done_count;
 static char **bodies;
+static char **customers; /* the dispatch key of each body (as the API gives it), or NULL */
 static rd_engine engine;
 static int workers = 2; /* REDRESS_WORKERS, as limits.workers */
 static uv_loop_t loop;
@@ -55,6 +56,8 @@ static void submit_next(void)
 	if (!job->body)
 		die("submit", "out of memory");
 	job->body_len = strlen(job->body);
+	if (customers && !(job->customer_id = strdup(customers[submitted])))
+		die("submit", "out of memory");
 	job->now_ms = wall_ms();
 	job->route = "bench";
 	submitted++;
@@ -98,37 +101,110 @@ static double mean_batch(void)
 	return count > 0 ? sum / count : 1;
 }
 
-static double run_engine(const char *pack_dir, long inflight, double *batch)
+static rd_store store;
+static char engine_dir[256];
+
+static void start_engine(const char *pack_dir)
 {
-	char dir[256], path[512], data[512], err[1024];
-	make_dir(dir, sizeof dir, "engine");
-	snprintf(data, sizeof data, "%s/data", dir);
-	snprintf(path, sizeof path, "%s/redress.conf.lua", dir);
+	char path[512], data[512], err[1024];
+	make_dir(engine_dir, sizeof engine_dir, "engine");
+	snprintf(data, sizeof data, "%s/data", engine_dir);
+	snprintf(path, sizeof path, "%s/redress.conf.lua", engine_dir);
 	FILE *f = fopen(path, "w");
 	if (!f)
 		die(path, "cannot write");
 	fprintf(f, "return { data_dir = \"%s\", packs = { \"%s\" }, limits = { map_size = 1 << 30 } }\n", data, pack_dir);
 	fclose(f);
-	rd_store store;
 	if (rd_store_open(&store, data, (size_t)1 << 30, err, sizeof err) != RD_OK)
 		die("store", err);
 	uv_loop_init(&loop);
-	if (rd_engine_start(&engine, &loop, &store, path, 256, workers, on_done, err, sizeof err) != 0)
+	static char config[512];
+	snprintf(config, sizeof config, "%s", path);
+	if (rd_engine_start(&engine, &loop, &store, config, 256, workers, on_done, err, sizeof err) != 0)
 		die("engine", err);
+}
+
+static void stop_engine(void)
+{
+	rd_engine_stop(&engine);
+	uv_loop_close(&loop);
+	rd_store_close(&store);
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", engine_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "engine_bench: could not remove %s\n", engine_dir);
+}
+
+/* Runs the n complaints of bodies (customers: their keys) with inflight
+ * queued; returns complaints per second. */
+static double run_phase(char **b, char **c, long n, long inflight)
+{
+	bodies = b;
+	customers = c;
+	n_total = n;
+	submitted = done_count = 0;
 	double t0 = now_s();
 	for (long i = 0; i < inflight && submitted < n_total; i++)
 		submit_next();
 	uv_run(&loop, UV_RUN_DEFAULT);
-	double secs = now_s() - t0;
-	rd_engine_stop(&engine);
-	uv_loop_close(&loop);
-	rd_store_close(&store);
+	return (double)n_total / (now_s() - t0);
+}
+
+static double run_engine(const char *pack_dir, long inflight, double *batch)
+{
+	start_engine(pack_dir);
+	double rate = run_phase(bodies, NULL, n_total, inflight);
+	stop_engine();
 	*batch = mean_batch();
-	char cmd[600];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "engine_bench: could not remove %s\n", dir);
-	return (double)n_total / secs;
+	return rate;
+}
+
+static char *complaint_body(const char *customer)
+{
+	char *b;
+	if (asprintf(&b, "{\"customer\":{\"id\":\"%s\"},\"channel\":\"email\",\"category\":\"late_delivery\","
+			 "\"description\":\"late parcel\",\"order\":{\"amount\":4999,\"currency\":\"EUR\"}}",
+		     customer) < 0)
+		die("bodies", "out of memory");
+	return b;
+}
+
+/* K customers with `past` earlier cases each, then n complaints from them
+ * (round robin) against n complaints from K customers with none: the
+ * decision must not slow down with a customer's history. One engine, one
+ * store, in the same run. */
+static void run_returning(const char *pack_dir, long past, long n)
+{
+	enum { K = 20 };
+	long fill = past * K, total = fill + 2 * n;
+	char **b = calloc((size_t)total, sizeof *b), **c = calloc((size_t)total, sizeof *c);
+	if (!b || !c)
+		die("bodies", "out of memory");
+	for (long i = 0; i < total; i++) {
+		int fresh = i >= fill + n;
+		if (asprintf(&c[i], "%s-%ld", fresh ? "new" : "returning", i % K) < 0)
+			die("bodies", "out of memory");
+		b[i] = complaint_body(c[i]);
+	}
+	start_engine(pack_dir);
+	double t0 = now_s();
+	run_phase(b, c, fill, K);
+	double fill_s = now_s() - t0;
+	double returning = run_phase(b + fill, c + fill, n, K);
+	double fresh = run_phase(b + fill + n, c + fill + n, n, K);
+	stop_engine();
+	printf("returning customers: %.0f complaints/s from %d customers with %ld earlier cases each (filled in %.1f s) "
+	       "/ %.0f/s from %d new customers = ratio %.2f\n",
+	       returning, K, past, fill_s, fresh, K, returning / fresh);
+	printf("| a returning customer with %ld earlier cases vs a new customer (engine, %d customers) | %.0f decisions/s | "
+	       "%.0f/s | %.2f | ≥ 0.8 |\n",
+	       past, K, returning, fresh, returning / fresh);
+	for (long i = 0; i < total; i++) {
+		free(b[i]);
+		free(c[i]);
+	}
+	free(b);
+	free(c);
 }
 
 static double run_baseline(const char *pack_dir, long batch)
@@ -195,6 +271,10 @@ int main(int argc, char **argv)
 	if (n_total <= 0 || inflight <= 0) {
 		fprintf(stderr, "engine_bench: N and INFLIGHT must be positive\n");
 		return 2;
+	}
+	if (getenv("ENGINE_BENCH_RETURNING")) {
+		run_returning(pack_dir, atol(getenv("ENGINE_BENCH_RETURNING")), n_total);
+		return 0;
 	}
 	bodies = calloc((size_t)n_total, sizeof *bodies);
 	for (long i = 0; i < n_total && bodies; i++) {

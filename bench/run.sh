@@ -11,6 +11,7 @@ trap 'rm -f "$out"' EXIT
 	bench/memory.sh "${BENCH_CASES:-1000000}"
 	bench/peer_redis.sh "${BENCH_REDIS_REQUESTS:-50000}"
 	build/engine_bench policies/retail "${BENCH_ENGINE_COMPLAINTS:-20000}" 50
+	ENGINE_BENCH_RETURNING=1000 build/engine_bench policies/retail "${BENCH_RETURNING_COMPLAINTS:-4000}" 20
 	bench/ipc_cost.sh
 	bench/instructions.sh "${BENCH_INSTRUCTIONS_N:-100}"
 } | tee "$out" | grep -v '^|'

@@ -14,6 +14,7 @@ local registry = require "redress.registry"
 local time = require "redress.time"
 local decider = require "redress.decide"
 local breaker_mod = require "redress.breaker"
+local summary = require "redress.summary"
 
 local M = {}
 
@@ -25,39 +26,31 @@ local function refuse(e)
   return { status = e.status, body = err_body(e), wrote = false }
 end
 
-local DAY_MS = 86400000
+-- The customer's summary row: one read. A store written before summaries
+-- has none: it is built once from the customer's cases.
+local function summary_row(customer_id)
+  local row = store.get_summary(customer_id)
+  if row then return row end
+  row = summary.empty()
+  for _, id in ipairs(store.customer_case_ids(customer_id, nil, 1000000)) do
+    local c = store.get_case(id, true)
+    if c then summary.add(row, summary.contribution(c), 1) end
+  end
+  return row
+end
 
 -- What a decision needs to know from the store, beyond the case: amounts
--- spent against budgets and the customer's history (for the case view).
-local function inputs_for(reg, case, now_ms)
+-- spent against budgets and the customer's other cases (for the case view).
+-- before: this case's contribution to the summary as stored (nil: a new case).
+local function inputs_for(reg, case, now_ms, before)
   local cfg = reg.cfg
-  local spent = { customer = {}, day = {} }
-  local summary = decider.empty_summary()
-  local since = now_ms - 365 * DAY_MS
-  for _, id in ipairs(store.customer_case_ids(case.customer.id, nil, 10000)) do
-    if id ~= case.id then
-      local c = store.get_case(id, true) -- as of the snapshot: the summary needs no check
-      if c then
-        local opened = c.opened_ms or 0
-        if opened >= since then summary.complaints_365d = summary.complaints_365d + 1 end
-        if opened >= now_ms - 90 * DAY_MS then summary.complaints_90d = summary.complaints_90d + 1 end
-        if opened >= now_ms - 30 * DAY_MS then summary.complaints_30d = summary.complaints_30d + 1 end
-        if c.status ~= "closed" and c.status ~= "rejected" and c.status ~= "resolved" then
-          summary.open_cases = summary.open_cases + 1
-        end
-        for _, o in ipairs(c.offers) do
-          local at = o.at and time.parse(o.at) or 0
-          if (o.status == "offered" or o.status == "accepted") and at >= since and o.amount > 0 then
-            spent.customer[o.currency] = (spent.customer[o.currency] or 0) + o.amount
-            summary.compensation_365d[o.currency] = (summary.compensation_365d[o.currency] or 0) + o.amount
-          end
-        end
-      end
-    end
-  end
+  local row = summary.add(summary_row(case.customer.id), before, -1) -- the customer's other cases
+  local view, spent_customer = summary.view(row, now_ms)
+  local spent = { customer = spent_customer, day = {} }
   local day = time.format(now_ms):sub(1, 10)
   for cur in pairs(cfg.budgets.per_day) do spent.day[cur] = store.spent_day(day, cur) end
-  return { budgets = cfg.budgets, spent = spent, day = day, view_extra = { customer_summary = summary } }
+  return { budgets = cfg.budgets, spent = spent, day = day, summary_row = row,
+    view_extra = { customer_summary = view } }
 end
 
 -- The case view's history: the last 50 events, and the decisions made on
@@ -127,6 +120,9 @@ function M.new(config_path)
       end
     end
     local case_json = store.put_case(case)
+    -- the customer's summary, with this case as it is now
+    store.put_summary(case.customer.id, summary.prune(summary.add(inputs.summary_row,
+      summary.contribution(case), 1), inputs.clock_ms or now_ms))
     return case_json, decision_json, decision.outcome
   end
 
@@ -187,9 +183,10 @@ function M.new(config_path)
     if not raw then return refuse { status = status or 400, code = code, message = msg, field = field } end
     local etype, data = validate.event(raw)
     if not etype then return refuse(data) end
+    local before = summary.contribution(case)
     local ok, pre_deliver, pre_trace = decider.on_event_builtin(case, etype, data, time.format(job.now_ms))
     if not ok then return refuse(pre_deliver) end
-    local inputs = inputs_for(reg, case, job.now_ms)
+    local inputs = inputs_for(reg, case, job.now_ms, before)
     inputs.clock_ms = job.now_ms
     inputs.view_extra.history, inputs.view_extra.decisions = history(case)
     inputs.pre = { deliver = pre_deliver, trace = pre_trace }
@@ -217,11 +214,12 @@ function M.new(config_path)
     store.timer_del(job.body, row)
     if not case then return { status = 200, body = "{}", wrote = true } end
     local data = { name = row.name, data = row.data, due_at = row.due_at, fired_at = time.format(job.now_ms) }
+    local before = summary.contribution(case)
     -- the built-in step consumes the timer from case.timers, so decide()'s
     -- snapshot no longer holds it: the row deleted above stays deleted, and
     -- a timer on_timer sets again under the same name is written anew
     local _, pre_d, pre_t = decider.on_event_builtin(case, "timer.fired", data, data.fired_at)
-    local inputs = inputs_for(reg, case, row.due_ms)
+    local inputs = inputs_for(reg, case, row.due_ms, before)
     inputs.clock_ms = job.now_ms
     inputs.view_extra.history, inputs.view_extra.decisions = history(case)
     inputs.pre = { deliver = pre_d, trace = pre_t }

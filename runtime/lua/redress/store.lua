@@ -5,6 +5,7 @@
 --   decisions    case id .. u32be(event seq)           → decision
 --   outbox       u64be(seq)                            → {seq, case_id, type, action, created_at}
 --   customers    customer id .. "\0" .. case id        → "" (index)
+--                customer id .. "\1"                   → the running summary (redress.summary)
 --   idempotency  scope .. "\0" .. key                  → "<sha256> <status>\n<response>"
 --   packs        name .. "@" .. version                → {name, version, hash, files}
 --   timers       u64be(due ms) .. case id .. "\0" .. name → {case_id, name, due_ms, due_at, data, set_at}
@@ -105,6 +106,26 @@ end
 
 function M.index_customer(customer_id, case_id)
   rd.put("customers", customer_id .. "\0" .. case_id, "")
+end
+
+-- The summary row sorts after every index key of its customer ("\1" > "\0").
+local function summary_key(customer_id) return customer_id .. "\1" end
+
+local function integers(v)
+  if type(v) == "number" then return math.tointeger(v) or v end
+  if type(v) == "table" then for k, x in pairs(v) do v[k] = integers(x) end end
+  return v
+end
+
+--- The customer's running summary row (redress.summary), or nil when the
+-- store has none yet.
+function M.get_summary(customer_id)
+  local s = rd.get("customers", summary_key(customer_id))
+  return s and integers(json.decode(s))
+end
+
+function M.put_summary(customer_id, row)
+  rd.put("customers", summary_key(customer_id), json.encode(row))
 end
 
 function M.customer_case_ids(customer_id, after, limit)
