@@ -23,7 +23,7 @@ int main(int argc, char **argv)
 	}
 	const long per_txn = 100000;
 	for (long done = 0; done < n;) {
-		MDB_txn *txn;
+		rd_txn *txn;
 		if (rd_store_write_begin(&s, &txn) != RD_OK)
 			return 1;
 		for (long i = 0; i < per_txn && done < n; i++, done++) {
@@ -40,16 +40,13 @@ int main(int argc, char **argv)
 				"\"tags\":[],\"facts\":{},\"offers\":[{\"id\":\"O1\",\"kind\":\"coupon\",\"amount\":500,\"currency\":\"EUR\",\"status\":\"offered\"}],"
 				"\"escalations\":[],\"approvals\":[],\"corrective_actions\":[],\"timers\":{},\"events\":1}",
 				id, cust, done, opened);
-			MDB_val k = { strlen(id), id }, v = { (size_t)vl, val }, ik = { (size_t)il, idx }, iv = { 0, "" };
-			if (mdb_put(txn, s.dbi[RD_DB_CASES], &k, &v, 0) || mdb_put(txn, s.dbi[RD_DB_CUSTOMERS], &ik, &iv, 0)) {
+			if (rd_store_put(&s, txn, RD_DB_CASES, id, strlen(id), val, (size_t)vl) ||
+			    rd_store_put(&s, txn, RD_DB_CUSTOMERS, idx, (size_t)il, "", 0)) {
 				fprintf(stderr, "cases_fill: put failed\n");
 				return 1;
 			}
 		}
-		char cnt[32];
-		int cl = snprintf(cnt, sizeof cnt, "%ld", done);
-		MDB_val ck = { 9, "next_case" }, cv = { (size_t)cl, cnt };
-		mdb_put(txn, s.dbi[RD_DB_META], &ck, &cv, 0);
+		rd_store_put_meta_counter(&s, txn, "next_case", (uint64_t)done);
 		if (rd_store_commit(txn) != RD_OK) {
 			fprintf(stderr, "cases_fill: commit failed\n");
 			return 1;

@@ -233,7 +233,7 @@ static double run_baseline(const char *pack_dir, long batch)
 	double t0 = now_s();
 	for (long first = 0; first < n_total; first += batch) {
 		long count = first + batch <= n_total ? batch : n_total - first;
-		MDB_txn *txn;
+		rd_txn *txn;
 		if (rd_store_write_begin(&store, &txn) != RD_OK)
 			die("baseline", "cannot begin a write transaction");
 		rd_lua_context(L)->txn = txn;

@@ -25,7 +25,7 @@ int main(int argc, char **argv)
 	long long base = (long long)time(NULL) * 1000 + 365LL * 86400000;
 	const long per_txn = 100000;
 	for (long done = 0; done < n;) {
-		MDB_txn *txn;
+		rd_txn *txn;
 		if (rd_store_write_begin(&s, &txn) != RD_OK)
 			return 1;
 		for (long i = 0; i < per_txn && done < n; i++, done++) {
@@ -38,8 +38,8 @@ int main(int argc, char **argv)
 			int il = snprintf(idx, sizeof idx, "%s%cfollow_up", id, 0);
 			int vl = snprintf(val, sizeof val,
 					  "{\"case_id\":\"%s\",\"name\":\"follow_up\",\"due_ms\":%llu,\"data\":{}}", id, due);
-			MDB_val k = { (size_t)kl, key }, v = { (size_t)vl, val }, ik = { (size_t)il, idx }, iv = k;
-			if (mdb_put(txn, s.dbi[RD_DB_TIMERS], &k, &v, 0) || mdb_put(txn, s.dbi[RD_DB_TIMER_INDEX], &ik, &iv, 0)) {
+			if (rd_store_put(&s, txn, RD_DB_TIMERS, key, (size_t)kl, val, (size_t)vl) ||
+			    rd_store_put(&s, txn, RD_DB_TIMER_INDEX, idx, (size_t)il, key, (size_t)kl)) {
 				fprintf(stderr, "timers_fill: put failed\n");
 				return 1;
 			}

@@ -24,11 +24,11 @@ typedef struct rd_lua_ctx {
 	int wall_tripped;        /* the call ran past its wall-clock limit */
 	int coverage;            /* record the lines sandboxed code runs (rd.coverage) */
 	rd_store *store;
-	MDB_txn *txn;            /* the transaction store calls use */
+	rd_txn *txn;             /* the transaction store calls use */
 	rd_writes *ws;           /* a decision worker's write set: reads see it and
 	                          * record checks, writes go into it (see store.h) */
 	int txn_lazy_read;       /* open a read txn on first use (API state) */
-	int map_full;            /* a put hit MDB_MAP_FULL during this call */
+	int map_full;            /* a put found the map full during this call */
 	int owns_store;          /* rd.open_readonly: close the store with the state */
 } rd_lua_ctx;
 

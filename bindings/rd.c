@@ -13,7 +13,7 @@
 static const char *const db_opts[] = { "meta", "cases", "events", "decisions", "outbox",
 				       "customers", "idempotency", "packs", "timers", "timer_index", NULL };
 
-static MDB_txn *current_txn(lua_State *L, rd_lua_ctx *ctx)
+static rd_txn *current_txn(lua_State *L, rd_lua_ctx *ctx)
 {
 	if (ctx->store == NULL)
 		luaL_error(L, "store: this Lua state has no store");
@@ -27,18 +27,19 @@ static MDB_txn *current_txn(lua_State *L, rd_lua_ctx *ctx)
 	return ctx->txn;
 }
 
-static MDB_dbi check_db(lua_State *L, rd_lua_ctx *ctx, int arg)
+static int store_fail(lua_State *L, rd_lua_ctx *ctx, int rc, const char *op)
 {
-	int db = luaL_checkoption(L, arg, NULL, db_opts);
-	return ctx->store->dbi[db];
-}
-
-static int store_fail(lua_State *L, rd_lua_ctx *ctx, int mdb_rc, const char *op)
-{
-	int rc = rd_store_error(mdb_rc);
 	if (rc == RD_EMAPFULL)
 		ctx->map_full = 1;
-	return luaL_error(L, "store %s: %s (%s)", op, rd_store_strerror(rc), mdb_strerror(mdb_rc));
+	return luaL_error(L, "store %s: %s", op, rd_store_strerror(rc));
+}
+
+static void add_to_writes(lua_State *L, rd_lua_ctx *ctx, int op, int db, const char *k, size_t klen, const void *v,
+			  size_t vlen)
+{
+	int rc = rd_writes_add(ctx->ws, op, db, k, klen, v, vlen);
+	if (rc)
+		luaL_error(L, "store: %s", rd_store_strerror(rc));
 }
 
 /** rd.get(db, key [, nocheck]) → value string or nil. With a write set
@@ -48,36 +49,34 @@ static int store_fail(lua_State *L, rd_lua_ctx *ctx, int mdb_rc, const char *op)
 static int l_get(lua_State *L)
 {
 	rd_lua_ctx *ctx = rd_lua_context(L);
-	MDB_txn *txn = current_txn(L, ctx);
+	rd_txn *txn = current_txn(L, ctx);
 	int db = luaL_checkoption(L, 1, NULL, db_opts);
-	size_t klen;
+	size_t klen, vlen;
 	const char *k = luaL_checklstring(L, 2, &klen);
+	const void *v;
 	if (ctx->ws) {
-		const void *wv;
-		size_t wl;
-		int f = rd_writes_find(ctx->ws, db, k, klen, &wv, &wl);
+		int f = rd_writes_find(ctx->ws, db, k, klen, &v, &vlen);
 		if (f) {
 			if (f == 1)
-				lua_pushlstring(L, wv, wl);
+				lua_pushlstring(L, v, vlen);
 			else
 				lua_pushnil(L);
 			return 1;
 		}
 	}
-	MDB_val key = { klen, (void *)k }, val;
-	int rc = mdb_get(txn, ctx->store->dbi[db], &key, &val);
-	if (rc && rc != MDB_NOTFOUND)
+	int rc = rd_store_get(ctx->store, txn, db, k, klen, &v, &vlen);
+	if (rc && rc != RD_ENOTFOUND)
 		return store_fail(L, ctx, rc, "get");
 	if (ctx->ws && !lua_toboolean(L, 3) && !rd_writes_checks(ctx->ws, db, k, klen)) {
-		int wrc = rc == MDB_NOTFOUND ? rd_writes_add(ctx->ws, RD_OP_CHECK_ABSENT, db, k, klen, NULL, 0)
-					     : rd_writes_add(ctx->ws, RD_OP_CHECK, db, k, klen, val.mv_data, val.mv_size);
-		if (wrc)
-			return luaL_error(L, "store: %s", rd_store_strerror(wrc));
+		if (rc == RD_ENOTFOUND)
+			add_to_writes(L, ctx, RD_OP_CHECK_ABSENT, db, k, klen, NULL, 0);
+		else
+			add_to_writes(L, ctx, RD_OP_CHECK, db, k, klen, v, vlen);
 	}
-	if (rc == MDB_NOTFOUND)
+	if (rc == RD_ENOTFOUND)
 		lua_pushnil(L);
 	else
-		lua_pushlstring(L, val.mv_data, val.mv_size);
+		lua_pushlstring(L, v, vlen);
 	return 1;
 }
 
@@ -85,19 +84,16 @@ static int l_get(lua_State *L)
 static int l_put(lua_State *L)
 {
 	rd_lua_ctx *ctx = rd_lua_context(L);
-	MDB_txn *txn = ctx->ws ? NULL : current_txn(L, ctx);
+	rd_txn *txn = ctx->ws ? NULL : current_txn(L, ctx);
 	int db = luaL_checkoption(L, 1, NULL, db_opts);
 	size_t klen, vlen;
 	const char *k = luaL_checklstring(L, 2, &klen);
 	const char *v = luaL_checklstring(L, 3, &vlen);
 	if (ctx->ws) {
-		int wrc = rd_writes_add(ctx->ws, RD_OP_PUT, db, k, klen, v, vlen);
-		if (wrc)
-			return luaL_error(L, "store: %s", rd_store_strerror(wrc));
+		add_to_writes(L, ctx, RD_OP_PUT, db, k, klen, v, vlen);
 		return 0;
 	}
-	MDB_val key = { klen, (void *)k }, val = { vlen, (void *)v };
-	int rc = mdb_put(txn, ctx->store->dbi[db], &key, &val, 0);
+	int rc = rd_store_put(ctx->store, txn, db, k, klen, v, vlen);
 	if (rc)
 		return store_fail(L, ctx, rc, "put");
 	return 0;
@@ -107,37 +103,29 @@ static int l_put(lua_State *L)
 static int l_del(lua_State *L)
 {
 	rd_lua_ctx *ctx = rd_lua_context(L);
-	MDB_txn *txn = current_txn(L, ctx);
+	rd_txn *txn = current_txn(L, ctx);
 	int db = luaL_checkoption(L, 1, NULL, db_opts);
 	size_t klen;
 	const char *k = luaL_checklstring(L, 2, &klen);
-	MDB_val key = { klen, (void *)k };
 	if (ctx->ws) {
-		const void *wv;
-		size_t wl;
-		int f = rd_writes_find(ctx->ws, db, k, klen, &wv, &wl);
+		const void *v;
+		size_t vlen;
+		int f = rd_writes_find(ctx->ws, db, k, klen, &v, &vlen);
 		int existed = f == 1;
 		if (!f) {
-			MDB_val val;
-			int rc = mdb_get(txn, ctx->store->dbi[db], &key, &val);
-			if (rc && rc != MDB_NOTFOUND)
+			int rc = rd_store_get(ctx->store, txn, db, k, klen, &v, &vlen);
+			if (rc && rc != RD_ENOTFOUND)
 				return store_fail(L, ctx, rc, "del");
-			existed = rc == 0;
+			existed = rc == RD_OK;
 		}
-		int wrc = rd_writes_add(ctx->ws, RD_OP_DEL, db, k, klen, NULL, 0);
-		if (wrc)
-			return luaL_error(L, "store: %s", rd_store_strerror(wrc));
+		add_to_writes(L, ctx, RD_OP_DEL, db, k, klen, NULL, 0);
 		lua_pushboolean(L, existed);
 		return 1;
 	}
-	int rc = mdb_del(txn, ctx->store->dbi[db], &key, NULL);
-	if (rc == MDB_NOTFOUND) {
-		lua_pushboolean(L, 0);
-		return 1;
-	}
-	if (rc)
+	int rc = rd_store_del(ctx->store, txn, db, k, klen);
+	if (rc && rc != RD_ENOTFOUND)
 		return store_fail(L, ctx, rc, "del");
-	lua_pushboolean(L, 1);
+	lua_pushboolean(L, rc == RD_OK);
 	return 1;
 }
 
@@ -151,49 +139,53 @@ static int l_outbox_append(lua_State *L)
 	const char *tail = luaL_checklstring(L, 1, &len);
 	if (!ctx->ws)
 		return luaL_error(L, "rd.outbox_append: only a decision worker writes the outbox");
-	int wrc = rd_writes_add(ctx->ws, RD_OP_OUTBOX, RD_DB_OUTBOX, "", 0, tail, len);
-	if (wrc)
-		return luaL_error(L, "store: %s", rd_store_strerror(wrc));
+	add_to_writes(L, ctx, RD_OP_OUTBOX, RD_DB_OUTBOX, "", 0, tail, len);
 	return 0;
+}
+
+struct rows {
+	lua_State *L;
+	lua_Integer limit, n;
+};
+
+/* Appends one row to the keys and values tables at the top of the stack. */
+static int push_row(void *ud, const void *k, size_t klen, const void *v, size_t vlen)
+{
+	struct rows *r = ud;
+	if (r->n >= r->limit)
+		return 1;
+	r->n++;
+	lua_pushlstring(r->L, k, klen);
+	lua_rawseti(r->L, -3, r->n);
+	lua_pushlstring(r->L, v, vlen);
+	lua_rawseti(r->L, -2, r->n);
+	return r->n >= r->limit;
+}
+
+static int range(lua_State *L, int reverse)
+{
+	rd_lua_ctx *ctx = rd_lua_context(L);
+	rd_txn *txn = current_txn(L, ctx);
+	int db = luaL_checkoption(L, 1, NULL, db_opts);
+	size_t alen = 0, blen = 0;
+	const char *a = luaL_optlstring(L, 2, NULL, &alen);
+	const char *b = luaL_optlstring(L, 3, NULL, &blen);
+	struct rows r = { L, luaL_optinteger(L, 4, 1000), 0 };
+	lua_createtable(L, (int)(r.limit < 64 ? r.limit : 64), 0);
+	lua_createtable(L, (int)(r.limit < 64 ? r.limit : 64), 0);
+	int rc = r.limit <= 0 ? RD_OK
+			      : reverse ? rd_store_range(ctx->store, txn, db, b, blen, a, alen, 1, push_row, &r)
+					: rd_store_range(ctx->store, txn, db, a, alen, b, blen, 0, push_row, &r);
+	if (rc)
+		return store_fail(L, ctx, rc, reverse ? "range_rev" : "range");
+	return 2;
 }
 
 /** rd.range(db, from, to, limit) → keys, values: rows with from <= key < to
  * in key order (from or to nil: unbounded), at most limit rows. */
 static int l_range(lua_State *L)
 {
-	rd_lua_ctx *ctx = rd_lua_context(L);
-	MDB_txn *txn = current_txn(L, ctx);
-	MDB_dbi dbi = check_db(L, ctx, 1);
-	size_t flen = 0, tlen = 0;
-	const char *from = luaL_optlstring(L, 2, NULL, &flen);
-	const char *to = luaL_optlstring(L, 3, NULL, &tlen);
-	lua_Integer limit = luaL_optinteger(L, 4, 1000);
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(txn, dbi, &cur);
-	if (rc)
-		return store_fail(L, ctx, rc, "cursor");
-	lua_createtable(L, (int)(limit < 64 ? limit : 64), 0);
-	lua_createtable(L, (int)(limit < 64 ? limit : 64), 0);
-	MDB_val key = { flen, (void *)from }, val;
-	rc = mdb_cursor_get(cur, &key, &val, from ? MDB_SET_RANGE : MDB_FIRST);
-	lua_Integer n = 0;
-	while (rc == 0 && n < limit) {
-		if (to) {
-			MDB_val end = { tlen, (void *)to };
-			if (mdb_cmp(txn, dbi, &key, &end) >= 0)
-				break;
-		}
-		n++;
-		lua_pushlstring(L, key.mv_data, key.mv_size);
-		lua_rawseti(L, -3, n);
-		lua_pushlstring(L, val.mv_data, val.mv_size);
-		lua_rawseti(L, -2, n);
-		rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
-	}
-	mdb_cursor_close(cur);
-	if (rc && rc != MDB_NOTFOUND)
-		return store_fail(L, ctx, rc, "range");
-	return 2;
+	return range(L, 0);
 }
 
 /** rd.range_rev(db, below, from, limit) → keys, values: rows with
@@ -201,47 +193,7 @@ static int l_range(lua_State *L)
  * from nil: to the first), at most limit rows. */
 static int l_range_rev(lua_State *L)
 {
-	rd_lua_ctx *ctx = rd_lua_context(L);
-	MDB_txn *txn = current_txn(L, ctx);
-	MDB_dbi dbi = check_db(L, ctx, 1);
-	size_t blen = 0, flen = 0;
-	const char *below = luaL_optlstring(L, 2, NULL, &blen);
-	const char *from = luaL_optlstring(L, 3, NULL, &flen);
-	lua_Integer limit = luaL_optinteger(L, 4, 1000);
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(txn, dbi, &cur);
-	if (rc)
-		return store_fail(L, ctx, rc, "cursor");
-	lua_newtable(L);
-	lua_newtable(L);
-	MDB_val key = { blen, (void *)below }, val;
-	if (below) {
-		rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
-		if (rc == 0)
-			rc = mdb_cursor_get(cur, &key, &val, MDB_PREV); /* first key < below */
-		else if (rc == MDB_NOTFOUND)
-			rc = mdb_cursor_get(cur, &key, &val, MDB_LAST); /* every key < below */
-	} else {
-		rc = mdb_cursor_get(cur, &key, &val, MDB_LAST);
-	}
-	lua_Integer n = 0;
-	while (rc == 0 && n < limit) {
-		if (from) {
-			MDB_val lo = { flen, (void *)from };
-			if (mdb_cmp(txn, dbi, &key, &lo) < 0)
-				break;
-		}
-		n++;
-		lua_pushlstring(L, key.mv_data, key.mv_size);
-		lua_rawseti(L, -3, n);
-		lua_pushlstring(L, val.mv_data, val.mv_size);
-		lua_rawseti(L, -2, n);
-		rc = mdb_cursor_get(cur, &key, &val, MDB_PREV);
-	}
-	mdb_cursor_close(cur);
-	if (rc && rc != MDB_NOTFOUND)
-		return store_fail(L, ctx, rc, "range_rev");
-	return 2;
+	return range(L, 1);
 }
 
 /** rd.sha256(s) → lowercase hex digest */

@@ -154,7 +154,7 @@ static void run_on(rd_engine *e, struct rd_worker *w, rd_job *job, const char *k
 	job->outcome[0] = '\0';
 	job->replay = job->wrote = job->n_sla = 0;
 	rd_writes_clear(&job->ws);
-	MDB_txn *txn;
+	rd_txn *txn;
 	if (rd_store_read_begin(e->store, &txn) != RD_OK) {
 		fail_job(job);
 		return;
@@ -383,7 +383,7 @@ static int commit_batch(rd_engine *e, rd_job *batch, int *conflicts)
 		double t0 = now_seconds();
 		if (rd_store_maybe_grow(e->store) != RD_OK)
 			rd_log(RD_LOG_WARN, "store: could not grow the map ahead of need", NULL);
-		MDB_txn *txn = NULL;
+		rd_txn *txn = NULL;
 		int rc = rd_store_write_begin(e->store, &txn);
 		uint64_t outbox = e->next_outbox, high = e->case_high;
 		int kept = 0;
@@ -446,79 +446,93 @@ static int commit_batch(rd_engine *e, rd_job *batch, int *conflicts)
 }
 
 /* The first timer's due time: keys start with the big-endian due ms. */
-static int64_t key_due(const unsigned char *b)
+static int64_t key_due(const void *key)
 {
+	const unsigned char *b = key;
 	uint64_t due = 0;
 	for (int i = 0; i < 8; i++)
 		due = due << 8 | b[i];
 	return due > INT64_MAX ? INT64_MAX : (int64_t)due;
 }
 
+static int first_row(void *ud, const void *k, size_t klen, const void *v, size_t vlen)
+{
+	(void)v;
+	(void)vlen;
+	if (klen >= 8)
+		*(int64_t *)ud = key_due(k);
+	return 1;
+}
+
 /* Reads the next due time and the number pending, in a read transaction. */
 static void refresh_timers(rd_engine *e)
 {
-	MDB_txn *txn;
+	rd_txn *txn;
 	e->next_due_ms = INT64_MAX;
 	if (rd_store_read_begin(e->store, &txn) != RD_OK)
 		return;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	if (mdb_cursor_open(txn, e->store->dbi[RD_DB_TIMERS], &cur) == 0) {
-		if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0 && k.mv_size >= 8)
-			e->next_due_ms = key_due(k.mv_data);
-		mdb_cursor_close(cur);
-	}
-	MDB_stat st;
-	if (mdb_stat(txn, e->store->dbi[RD_DB_TIMERS], &st) == 0)
-		rd_metrics_set_timers(st.ms_entries);
+	rd_store_range(e->store, txn, RD_DB_TIMERS, NULL, 0, NULL, 0, 0, first_row, &e->next_due_ms);
+	size_t n;
+	if (rd_store_count(e->store, txn, RD_DB_TIMERS, &n) == RD_OK)
+		rd_metrics_set_timers(n);
 	rd_store_read_end(e->store, txn);
+}
+
+struct due_scan {
+	rd_engine *e;
+	int64_t now;
+	rd_job *first, *last;
+	int n;
+};
+
+/* One due timer → a job of its own, on its case's key; stops at the first
+ * timer not due yet, or after max_fire. */
+static int due_row(void *ud, const void *k, size_t klen, const void *v, size_t vlen)
+{
+	(void)v;
+	(void)vlen;
+	struct due_scan *d = ud;
+	if (d->n >= d->e->max_fire || klen < 8 + 11 || key_due(k) > d->now)
+		return 1;
+	rd_job *j = calloc(1, sizeof *j);
+	if (!j || !(j->body = malloc(klen)) || !(j->case_id = strndup((const char *)k + 8, 11))) {
+		rd_job_free(j);
+		return 1;
+	}
+	memcpy(j->body, k, klen);
+	j->body_len = klen;
+	j->kind = RD_JOB_TIMER;
+	j->internal = 1;
+	j->now_ms = d->now; /* the firing time; the handler's now is the due time */
+	set_keys(j);
+	if (d->last)
+		d->last->next = j;
+	else
+		d->first = j;
+	d->last = j;
+	d->n++;
+	return 0;
 }
 
 /* Submits up to max_fire due timers as jobs of their own (each on its case's
  * key); the next round waits until they are all done. */
 static void fire_due(rd_engine *e, int64_t now)
 {
-	rd_job *first = NULL, *last = NULL;
-	int n = 0;
-	MDB_txn *txn;
+	struct due_scan d = { e, now, NULL, NULL, 0 };
+	rd_txn *txn;
 	if (rd_store_read_begin(e->store, &txn) != RD_OK)
 		return;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	if (mdb_cursor_open(txn, e->store->dbi[RD_DB_TIMERS], &cur) == 0) {
-		int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-		while (rc == 0 && n < e->max_fire && k.mv_size >= 8 + 11 && key_due(k.mv_data) <= now) {
-			rd_job *j = calloc(1, sizeof *j);
-			if (!j || !(j->body = malloc(k.mv_size)) || !(j->case_id = strndup((char *)k.mv_data + 8, 11))) {
-				rd_job_free(j);
-				break;
-			}
-			memcpy(j->body, k.mv_data, k.mv_size);
-			j->body_len = k.mv_size;
-			j->kind = RD_JOB_TIMER;
-			j->internal = 1;
-			j->now_ms = now; /* the firing time; the handler's now is the due time */
-			set_keys(j);
-			if (last)
-				last->next = j;
-			else
-				first = j;
-			last = j;
-			n++;
-			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-		}
-		mdb_cursor_close(cur);
-	}
+	rd_store_range(e->store, txn, RD_DB_TIMERS, NULL, 0, NULL, 0, 0, due_row, &d);
 	rd_store_read_end(e->store, txn);
-	if (!n)
+	if (!d.n)
 		return;
-	e->timers_in_flight = n;
+	e->timers_in_flight = d.n;
 	pthread_mutex_lock(&e->mu);
 	if (e->pending_tail)
-		e->pending_tail->next = first;
+		e->pending_tail->next = d.first;
 	else
-		e->pending_head = first;
-	e->pending_tail = last;
+		e->pending_head = d.first;
+	e->pending_tail = d.last;
 	dispatch(e);
 	pthread_mutex_unlock(&e->mu);
 }
@@ -775,7 +789,7 @@ static int init(rd_engine *e)
 	rd_writes_free(&sync.ws);
 	if (e->init_err[0])
 		return -1;
-	MDB_txn *txn;
+	rd_txn *txn;
 	if (rd_store_read_begin(e->store, &txn) != RD_OK) {
 		snprintf(e->init_err, sizeof e->init_err, "cannot read the store");
 		return -1;

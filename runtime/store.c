@@ -3,6 +3,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <lmdb.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +38,11 @@ int rd_db_from_name(const char *name)
 	return -1;
 }
 
-int rd_store_error(int rc)
+#define TX(t) ((MDB_txn *)(t))
+#define ENV(s) ((MDB_env *)(s)->env)
+
+/* Maps an LMDB (or errno) code to an RD_E code: the one place that knows MDB_*. */
+static int lmdb_error(int rc)
 {
 	switch (rc) {
 	case MDB_SUCCESS: return RD_OK;
@@ -107,7 +112,7 @@ static int take_dir_lock(rd_store *s, const char *dir, char *err, size_t errlen)
 static int check_schema(rd_store *s, char *err, size_t errlen)
 {
 	MDB_txn *txn;
-	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	int rc = mdb_txn_begin(ENV(s), NULL, 0, &txn);
 	if (rc)
 		goto fail;
 	for (int i = 0; i < RD_DB_COUNT; i++) {
@@ -145,7 +150,7 @@ static int check_schema(rd_store *s, char *err, size_t errlen)
 	return RD_OK;
 fail:
 	snprintf(err, errlen, "cannot open store in %s: %s", s->path, mdb_strerror(rc));
-	return rd_store_error(rc);
+	return lmdb_error(rc);
 }
 
 int rd_store_open(rd_store *s, const char *dir, size_t initial_map, char *err, size_t errlen)
@@ -167,24 +172,26 @@ int rd_store_open(rd_store *s, const char *dir, size_t initial_map, char *err, s
 	pthread_rwlock_init(&s->resize_lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
 
-	rc = mdb_env_create(&s->env);
+	MDB_env *env = NULL;
+	rc = mdb_env_create(&env);
+	s->env = env;
 	if (rc)
 		goto fail;
-	mdb_env_set_maxdbs(s->env, RD_DB_COUNT + 4);
-	mdb_env_set_maxreaders(s->env, 126);
+	mdb_env_set_maxdbs(env, RD_DB_COUNT + 4);
+	mdb_env_set_maxreaders(env, 126);
 	/* An existing store may be larger than initial_map; LMDB keeps the larger. */
 	s->map_size = initial_map ? initial_map : (size_t)64 << 20;
-	rc = mdb_env_set_mapsize(s->env, s->map_size);
+	rc = mdb_env_set_mapsize(env, s->map_size);
 	if (rc)
 		goto fail;
 	/* MDB_NOTLS: read txns are tied to the caller, not the thread slot, so
 	 * the loop thread and tools can hold them freely. Default sync mode:
 	 * every commit is durable when mdb_txn_commit returns. */
-	rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0644);
+	rc = mdb_env_open(env, dir, MDB_NOTLS, 0644);
 	if (rc)
 		goto fail;
 	MDB_envinfo info;
-	mdb_env_info(s->env, &info);
+	mdb_env_info(env, &info);
 	s->map_size = info.me_mapsize;
 	rc = check_schema(s, err, errlen);
 	if (rc) {
@@ -195,7 +202,7 @@ int rd_store_open(rd_store *s, const char *dir, size_t initial_map, char *err, s
 fail:
 	snprintf(err, errlen, "cannot open store in %s: %s", dir, mdb_strerror(rc));
 	rd_store_close(s);
-	return rd_store_error(rc);
+	return lmdb_error(rc);
 }
 
 int rd_store_open_readonly(rd_store *s, const char *dir, char *err, size_t errlen)
@@ -205,14 +212,16 @@ int rd_store_open_readonly(rd_store *s, const char *dir, char *err, size_t errle
 	snprintf(s->path, sizeof s->path, "%s", dir);
 	pthread_rwlock_init(&s->resize_lock, NULL);
 	MDB_txn *txn = NULL;
-	int rc = mdb_env_create(&s->env);
+	MDB_env *env = NULL;
+	int rc = mdb_env_create(&env);
+	s->env = env;
 	if (rc)
 		goto fail;
-	mdb_env_set_maxdbs(s->env, RD_DB_COUNT + 4);
-	rc = mdb_env_open(s->env, dir, MDB_RDONLY | MDB_NOTLS, 0644);
+	mdb_env_set_maxdbs(env, RD_DB_COUNT + 4);
+	rc = mdb_env_open(env, dir, MDB_RDONLY | MDB_NOTLS, 0644);
 	if (rc)
 		goto fail;
-	rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+	rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
 	if (rc)
 		goto fail;
 	for (int i = 0; i < RD_DB_COUNT; i++) {
@@ -227,7 +236,7 @@ int rd_store_open_readonly(rd_store *s, const char *dir, char *err, size_t errle
 	if (rc)
 		goto fail;
 	MDB_envinfo info;
-	mdb_env_info(s->env, &info);
+	mdb_env_info(env, &info);
 	s->map_size = info.me_mapsize;
 	return RD_OK;
 fail:
@@ -235,13 +244,13 @@ fail:
 		mdb_txn_abort(txn);
 	snprintf(err, errlen, "cannot open the store in %s read-only: %s", dir, mdb_strerror(rc));
 	rd_store_close(s);
-	return rd_store_error(rc);
+	return lmdb_error(rc);
 }
 
 void rd_store_close(rd_store *s)
 {
 	if (s->env) {
-		mdb_env_close(s->env);
+		mdb_env_close(ENV(s));
 		s->env = NULL;
 		pthread_rwlock_destroy(&s->resize_lock);
 	}
@@ -251,55 +260,139 @@ void rd_store_close(rd_store *s)
 	}
 }
 
-int rd_store_read_begin(rd_store *s, MDB_txn **txn)
+int rd_store_read_begin(rd_store *s, rd_txn **txn)
 {
 	pthread_rwlock_rdlock(&s->resize_lock);
-	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
+	MDB_txn *t;
+	int rc = mdb_txn_begin(ENV(s), NULL, MDB_RDONLY, &t);
 	if (rc) {
 		pthread_rwlock_unlock(&s->resize_lock);
-		return rd_store_error(rc);
+		return lmdb_error(rc);
 	}
+	*txn = (rd_txn *)t;
 	return RD_OK;
 }
 
-void rd_store_read_end(rd_store *s, MDB_txn *txn)
+void rd_store_read_end(rd_store *s, rd_txn *txn)
 {
-	mdb_txn_abort(txn);
+	mdb_txn_abort(TX(txn));
 	pthread_rwlock_unlock(&s->resize_lock);
 }
 
-int rd_store_write_begin(rd_store *s, MDB_txn **txn)
+int rd_store_write_begin(rd_store *s, rd_txn **txn)
 {
-	return rd_store_error(mdb_txn_begin(s->env, NULL, 0, txn));
+	MDB_txn *t;
+	int rc = mdb_txn_begin(ENV(s), NULL, 0, &t);
+	if (rc == 0)
+		*txn = (rd_txn *)t;
+	return lmdb_error(rc);
 }
 
-int rd_store_commit(MDB_txn *txn)
+int rd_store_commit(rd_txn *txn)
 {
-	return rd_store_error(mdb_txn_commit(txn));
+	return lmdb_error(mdb_txn_commit(TX(txn)));
 }
 
-void rd_store_abort(MDB_txn *txn)
+void rd_store_abort(rd_txn *txn)
 {
-	mdb_txn_abort(txn);
+	mdb_txn_abort(TX(txn));
+}
+
+int rd_store_get(rd_store *s, rd_txn *txn, int db, const void *k, size_t klen, const void **v, size_t *vlen)
+{
+	if ((unsigned)db >= RD_DB_COUNT)
+		return RD_EINVAL;
+	MDB_val key = { klen, (void *)k }, val;
+	int rc = mdb_get(TX(txn), s->dbi[db], &key, &val);
+	if (rc)
+		return lmdb_error(rc);
+	*v = val.mv_data;
+	*vlen = val.mv_size;
+	return RD_OK;
+}
+
+int rd_store_put(rd_store *s, rd_txn *txn, int db, const void *k, size_t klen, const void *v, size_t vlen)
+{
+	if ((unsigned)db >= RD_DB_COUNT)
+		return RD_EINVAL;
+	MDB_val key = { klen, (void *)k }, val = { vlen, (void *)v };
+	return lmdb_error(mdb_put(TX(txn), s->dbi[db], &key, &val, 0));
+}
+
+int rd_store_del(rd_store *s, rd_txn *txn, int db, const void *k, size_t klen)
+{
+	if ((unsigned)db >= RD_DB_COUNT)
+		return RD_EINVAL;
+	MDB_val key = { klen, (void *)k };
+	return lmdb_error(mdb_del(TX(txn), s->dbi[db], &key, NULL));
+}
+
+int rd_store_range(rd_store *s, rd_txn *txn, int db, const void *lo, size_t lolen, const void *hi, size_t hilen,
+		   int reverse, rd_store_row_fn fn, void *ud)
+{
+	if ((unsigned)db >= RD_DB_COUNT)
+		return RD_EINVAL;
+	MDB_txn *t = TX(txn);
+	MDB_dbi dbi = s->dbi[db];
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(t, dbi, &cur);
+	if (rc)
+		return lmdb_error(rc);
+	MDB_val k, v, lok = { lolen, (void *)lo }, hik = { hilen, (void *)hi };
+	if (!reverse) {
+		k = lok;
+		rc = mdb_cursor_get(cur, &k, &v, lo ? MDB_SET_RANGE : MDB_FIRST);
+	} else if (hi) {
+		k = hik;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		if (rc == 0)
+			rc = mdb_cursor_get(cur, &k, &v, MDB_PREV); /* the first key below hi */
+		else if (rc == MDB_NOTFOUND)
+			rc = mdb_cursor_get(cur, &k, &v, MDB_LAST); /* every key is below hi */
+	} else {
+		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	}
+	while (rc == 0) {
+		if (!reverse && hi && mdb_cmp(t, dbi, &k, &hik) >= 0)
+			break;
+		if (reverse && lo && mdb_cmp(t, dbi, &k, &lok) < 0)
+			break;
+		if (fn(ud, k.mv_data, k.mv_size, v.mv_data, v.mv_size))
+			break;
+		rc = mdb_cursor_get(cur, &k, &v, reverse ? MDB_PREV : MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	return rc && rc != MDB_NOTFOUND ? lmdb_error(rc) : RD_OK;
+}
+
+int rd_store_count(rd_store *s, rd_txn *txn, int db, size_t *n)
+{
+	if ((unsigned)db >= RD_DB_COUNT)
+		return RD_EINVAL;
+	MDB_stat st;
+	int rc = mdb_stat(TX(txn), s->dbi[db], &st);
+	if (rc == 0)
+		*n = st.ms_entries;
+	return lmdb_error(rc);
 }
 
 int rd_store_grow(rd_store *s)
 {
 	pthread_rwlock_wrlock(&s->resize_lock);
 	size_t next = s->map_size * 2;
-	int rc = mdb_env_set_mapsize(s->env, next);
+	int rc = mdb_env_set_mapsize(ENV(s), next);
 	if (rc == 0)
 		s->map_size = next;
 	pthread_rwlock_unlock(&s->resize_lock);
-	return rd_store_error(rc);
+	return lmdb_error(rc);
 }
 
 size_t rd_store_used_bytes(rd_store *s)
 {
 	MDB_envinfo info;
 	MDB_stat st;
-	mdb_env_info(s->env, &info);
-	mdb_env_stat(s->env, &st);
+	mdb_env_info(ENV(s), &info);
+	mdb_env_stat(ENV(s), &st);
 	return (info.me_last_pgno + 1) * (size_t)st.ms_psize;
 }
 
@@ -434,8 +527,9 @@ static int apply_outbox(rd_store *s, MDB_txn *txn, const struct op *o, uint64_t 
 	return 0;
 }
 
-int rd_store_apply(rd_store *s, MDB_txn *txn, const rd_writes *w, uint64_t *next_outbox)
+int rd_store_apply(rd_store *s, rd_txn *t, const rd_writes *w, uint64_t *next_outbox)
 {
+	MDB_txn *txn = TX(t);
 	size_t at = 0;
 	struct op o;
 	/* every check first: a set is applied whole or not at all */
@@ -447,7 +541,7 @@ int rd_store_apply(rd_store *s, MDB_txn *txn, const rd_writes *w, uint64_t *next
 		MDB_val k = { o.klen, (void *)o.k }, v;
 		int rc = mdb_get(txn, s->dbi[o.db], &k, &v);
 		if (rc && rc != MDB_NOTFOUND)
-			return rd_store_error(rc);
+			return lmdb_error(rc);
 		int absent = rc == MDB_NOTFOUND;
 		if (o.op == RD_OP_CHECK_ABSENT ? !absent
 					       : absent || v.mv_size != o.vlen || memcmp(v.mv_data, o.v, o.vlen) != 0)
@@ -467,16 +561,16 @@ int rd_store_apply(rd_store *s, MDB_txn *txn, const rd_writes *w, uint64_t *next
 		else if (o.op == RD_OP_OUTBOX)
 			rc = apply_outbox(s, txn, &o, &seq);
 		if (rc && rc != MDB_NOTFOUND)
-			return rd_store_error(rc);
+			return lmdb_error(rc);
 	}
 	*next_outbox = seq;
 	return RD_OK;
 }
 
-uint64_t rd_store_meta_counter(rd_store *s, MDB_txn *txn, const char *name)
+uint64_t rd_store_meta_counter(rd_store *s, rd_txn *txn, const char *name)
 {
 	MDB_val k = { strlen(name), (void *)name }, v;
-	if (mdb_get(txn, s->dbi[RD_DB_META], &k, &v) != 0 || v.mv_size == 0 || v.mv_size > 20)
+	if (mdb_get(TX(txn), s->dbi[RD_DB_META], &k, &v) != 0 || v.mv_size == 0 || v.mv_size > 20)
 		return 0;
 	char buf[24];
 	memcpy(buf, v.mv_data, v.mv_size);
@@ -484,10 +578,10 @@ uint64_t rd_store_meta_counter(rd_store *s, MDB_txn *txn, const char *name)
 	return strtoull(buf, NULL, 10);
 }
 
-int rd_store_put_meta_counter(rd_store *s, MDB_txn *txn, const char *name, uint64_t n)
+int rd_store_put_meta_counter(rd_store *s, rd_txn *txn, const char *name, uint64_t n)
 {
 	char buf[24];
 	int len = snprintf(buf, sizeof buf, "%llu", (unsigned long long)n);
 	MDB_val k = { strlen(name), (void *)name }, v = { (size_t)len, buf };
-	return rd_store_error(mdb_put(txn, s->dbi[RD_DB_META], &k, &v, 0));
+	return lmdb_error(mdb_put(TX(txn), s->dbi[RD_DB_META], &k, &v, 0));
 }

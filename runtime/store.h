@@ -1,14 +1,15 @@
-/* store.h — the LMDB store: one environment, named databases, map growth.
+/* store.h — the LMDB store: one environment, named databases, map growth,
+ * write sets. The only part of redress that knows LMDB: no LMDB type
+ * appears here, and nothing outside store.c includes lmdb.h.
  *
  * Threads: one writer (the engine thread) and any number of readers. Readers
  * bracket every read transaction with rd_store_read_begin/end; the writer
  * grows the map only while no reader holds a transaction (LMDB requires no
- * live transaction in the process for mdb_env_set_mapsize).
+ * live transaction in the process to resize the map).
  */
 #ifndef RD_STORE_H
 #define RD_STORE_H
 
-#include <lmdb.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,9 +44,12 @@ enum {
 
 #define RD_SCHEMA_VERSION 1
 
+/* A read or write transaction; opaque. */
+typedef struct rd_txn rd_txn;
+
 typedef struct rd_store {
-	MDB_env *env;
-	MDB_dbi dbi[RD_DB_COUNT];
+	void *env;                    /* the LMDB environment (store.c only) */
+	unsigned int dbi[RD_DB_COUNT];
 	pthread_rwlock_t resize_lock;
 	size_t map_size;
 	int lock_fd;
@@ -60,20 +64,34 @@ int rd_store_open(rd_store *s, const char *dir, size_t initial_map, char *err, s
 int rd_store_open_readonly(rd_store *s, const char *dir, char *err, size_t errlen);
 void rd_store_close(rd_store *s);
 
-/* Maps an LMDB (or errno) code to an RD_E code: the one place that knows MDB_*. */
-int rd_store_error(int mdb_rc);
 const char *rd_store_strerror(int rd_rc);
 const char *rd_db_name(enum rd_db db);
 int rd_db_from_name(const char *name);
 
 /* Read transactions: take the resize lock shared, then a read-only txn. */
-int rd_store_read_begin(rd_store *s, MDB_txn **txn);
-void rd_store_read_end(rd_store *s, MDB_txn *txn);
+int rd_store_read_begin(rd_store *s, rd_txn **txn);
+void rd_store_read_end(rd_store *s, rd_txn *txn);
 
 /* Write transaction (writer thread only). Commit syncs to disk. */
-int rd_store_write_begin(rd_store *s, MDB_txn **txn);
-int rd_store_commit(MDB_txn *txn);
-void rd_store_abort(MDB_txn *txn);
+int rd_store_write_begin(rd_store *s, rd_txn **txn);
+int rd_store_commit(rd_txn *txn);
+void rd_store_abort(rd_txn *txn);
+
+/* The value of key in db: RD_OK with v and vlen pointing into the map
+ * (valid until the transaction ends), or RD_ENOTFOUND. */
+int rd_store_get(rd_store *s, rd_txn *txn, int db, const void *k, size_t klen, const void **v, size_t *vlen);
+int rd_store_put(rd_store *s, rd_txn *txn, int db, const void *k, size_t klen, const void *v, size_t vlen);
+/* RD_ENOTFOUND when the key was not there. */
+int rd_store_del(rd_store *s, rd_txn *txn, int db, const void *k, size_t klen);
+
+/* Called for each row of a range; returns non-zero to stop. */
+typedef int (*rd_store_row_fn)(void *ud, const void *k, size_t klen, const void *v, size_t vlen);
+/* Visits the rows of db with lo <= key < hi (either NULL: unbounded), in key
+ * order, or from the highest down when reverse. */
+int rd_store_range(rd_store *s, rd_txn *txn, int db, const void *lo, size_t lolen, const void *hi, size_t hilen,
+		   int reverse, rd_store_row_fn fn, void *ud);
+/* The number of rows in db. */
+int rd_store_count(rd_store *s, rd_txn *txn, int db, size_t *n);
 
 /* A write set: what one decision writes, made by a worker against a read
  * snapshot and applied later by the writer. Ops, in order:
@@ -104,11 +122,11 @@ void rd_writes_free(rd_writes *w);
 /* Applies w in txn: RD_ECONFLICT (and nothing written) when a check fails,
  * RD_EMAPFULL when the map is full (abort the txn, grow, apply again).
  * *next_outbox is the last outbox sequence given; it moves on. */
-int rd_store_apply(rd_store *s, MDB_txn *txn, const rd_writes *w, uint64_t *next_outbox);
+int rd_store_apply(rd_store *s, rd_txn *txn, const rd_writes *w, uint64_t *next_outbox);
 
 /* A counter in meta (a decimal string; 0 when absent), read in txn. */
-uint64_t rd_store_meta_counter(rd_store *s, MDB_txn *txn, const char *name);
-int rd_store_put_meta_counter(rd_store *s, MDB_txn *txn, const char *name, uint64_t v);
+uint64_t rd_store_meta_counter(rd_store *s, rd_txn *txn, const char *name);
+int rd_store_put_meta_counter(rd_store *s, rd_txn *txn, const char *name, uint64_t v);
 
 /* Doubles the map (at least to need bytes more than now). Call with no
  * transaction of this thread open. */
