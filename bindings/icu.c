@@ -215,34 +215,6 @@ static const char *check_locale(lua_State *L, int arg)
 	return loc;
 }
 
-/** icu.currency_digits(code) → the ISO 4217 minor digits (JPY 0, EUR 2, KWD 3) */
-static int l_currency_digits(lua_State *L)
-{
-	const char *code = luaL_checkstring(L, 1);
-	if (strlen(code) != 3)
-		return luaL_error(L, "a currency is a three-letter ISO 4217 code, got '%s'", code);
-	char key[8];
-	snprintf(key, sizeof key, "c:%s", code);
-	lua_getfield(L, LUA_REGISTRYINDEX, OBJECTS);
-	if (lua_getfield(L, -1, key) == LUA_TNUMBER)
-		return 1;
-	lua_pop(L, 2);
-	UChar u[4];
-	u_uastrcpy(u, code);
-	UErrorCode st = U_ZERO_ERROR;
-	int32_t d = ucurr_getDefaultFractionDigits(u, &st);
-	if (U_FAILURE(st))
-		return luaL_error(L, "ICU does not know the currency '%s'", code);
-	if (ucurr_isAvailable(u, -8.64e15, 8.64e15, &st)) { /* known currencies only: the cache stays small */
-		lua_getfield(L, LUA_REGISTRYINDEX, OBJECTS);
-		lua_pushinteger(L, d);
-		lua_setfield(L, -2, key);
-		lua_pop(L, 1);
-	}
-	lua_pushinteger(L, d);
-	return 1;
-}
-
 /** icu.is_currency(code) → true when code is an ISO 4217 currency ICU knows */
 static int l_is_currency(lua_State *L)
 {
@@ -387,7 +359,6 @@ int luaopen_rd_icu(lua_State *L)
 		{ "zone", l_zone },
 		{ "fields", l_fields },
 		{ "to_ms", l_to_ms },
-		{ "currency_digits", l_currency_digits },
 		{ "is_currency", l_is_currency },
 		{ "format_money", l_format_money },
 		{ "format_number", l_format_number },

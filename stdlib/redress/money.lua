@@ -14,6 +14,7 @@
 -- error. Amounts are integers; every operation that divides says how it
 -- rounds: "half_even" (default), "half_up", "down" (toward zero), "up".
 local icu = require "rd.icu"
+local currencies = require "redress.currencies"
 -- getmetatable answers false (Money hides itself); the trusted loader's
 -- debug library sees the real one.
 local debug_getmetatable = debug.getmetatable
@@ -23,10 +24,10 @@ local Money = {}
 Money.__index = Money
 Money.__metatable = false  -- shared by every pack: not for policies to change
 
+-- Minor digits come from ISO 4217 (redress.currencies), not from ICU,
+-- whose figure is for display.
 local function digits(cur)
-  local ok, d = pcall(icu.currency_digits, cur)
-  if not ok then error("money: unknown currency " .. string.format("%q", tostring(cur)), 3) end
-  return d
+  return currencies.minor_units(cur)
 end
 
 local function check(cur)

@@ -3,8 +3,13 @@ local money = require "redress.money"
 local EUR = function(n) return money.new(n, "EUR") end
 
 describe("redress.money", function()
-  it("knows the minor digits of every currency from ICU", function()
+  it("counts minor units as ISO 4217 does, where ICU's display digits differ", function()
     assert.same({ 0, 2, 3, 2 }, { money.digits("JPY"), money.digits("EUR"), money.digits("KWD"), money.digits("THB") })
+    -- CLDR shows these with no decimals; payment systems count them in ISO 4217's units
+    assert.same({ 3, 2, 2, 2, 2 }, { money.digits("IQD"), money.digits("IRR"), money.digits("LAK"), money.digits("MGA"),
+      money.digits("RSD") })
+    assert.are.equal(1000, money.parse("1 IQD").amount)
+    assert.has_error(function() money.digits("XYZ") end)
   end)
 
   local parses = {

@@ -6,6 +6,7 @@ local time = require "redress.time"
 local wording = require "redress.wording"
 local money = require "redress.money"
 local json = require "redress.json"
+local currencies = require "redress.currencies"
 
 local M = {}
 
@@ -34,16 +35,9 @@ M.OFFER_KINDS = {
   compensation = true, credit = true,
 }
 M.OFFER_KIND_LIST = "coupon, free_delivery, gift, free_service, upgrade, repair, replacement, partial_refund, refund, compensation, credit"
---- Minor digits of the currencies that do not have two (ISO 4217).
-M.MINOR_DIGITS = {
-  BIF = 0, CLP = 0, DJF = 0, GNF = 0, ISK = 0, JPY = 0, KMF = 0, KRW = 0, PYG = 0, RWF = 0,
-  UGX = 0, UYI = 0, VND = 0, VUV = 0, XAF = 0, XOF = 0, XPF = 0,
-  BHD = 3, IQD = 3, JOD = 3, KWD = 3, LYD = 3, OMR = 3, TND = 3, CLF = 4, UYW = 4,
-}
-
 --- "12.50 EUR" from minor units (plain digits; wording formats money per locale).
 function M.money_text(amount, currency)
-  local d = M.MINOR_DIGITS[currency] or 2
+  local d = currencies.minor_units(currency)
   if d == 0 then return string.format("%d %s", amount, currency) end
   local unit = 10 ^ d // 1
   return string.format("%d.%0" .. d .. "d %s", amount // unit, amount % unit, currency)

@@ -289,17 +289,7 @@ function M.on_event_builtin(case, etype, data, now_iso)
   return true, deliver, trace
 end
 
---- Makes sure a case has its array and object fields (a decoded case has
--- {} where it had []).
-function M.shape(c)
-  for _, k in ipairs { "tags", "offers", "escalations", "approvals", "corrective_actions" } do
-    if type(c[k]) ~= "table" then c[k] = {} end
-  end
-  if type(c.facts) ~= "table" then c.facts = {} end
-  if type(c.timers) ~= "table" then c.timers = {} end
-  if type(c.details) ~= "table" then c.details = {} end
-  return c
-end
+M.shape = require("redress.case").shape
 
 --- A new case (status received, no events yet) from a validated complaint.
 function M.new_case(c, id, p, now_ms)

@@ -25,8 +25,8 @@ M.HANDLERS = { on_complaint = true, on_event = true, on_timer = true }
 --- redress.legal as a pack sees it: the base rules with the installation's
 -- overrides (config legal.overrides); also what the engine checks with.
 function M.legal_module(overrides)
-  if not overrides or next(overrides) == nil then return M.lazy "redress.legal" end
   local legal = require "redress.legal"
+  if not overrides or next(overrides) == nil then return legal end
   local law = legal.new { overrides = overrides }
   return setmetatable({
     remedies = function(case, opts) return law:remedies(case, opts) end,
@@ -34,20 +34,10 @@ function M.legal_module(overrides)
   }, { __index = legal })
 end
 
---- A module loaded on first use (some stdlib modules need files that need
--- this one).
-function M.lazy(name)
-  return setmetatable({}, { __index = function(t, k)
-    for n, v in pairs(require(name)) do rawset(t, n, v) end
-    return rawget(t, k)
-  end })
-end
-
 -- SLA clocks and read-only store queries, offered to policies as
--- require "redress.sla" / "redress.query" (lazily: both need files that
--- need this one).
-M.sla = M.lazy "redress.sla"
-M.query = M.lazy "redress.query"
+-- require "redress.sla" / "redress.query".
+M.sla = require "redress.sla"
+M.query = require "redress.query"
 
 local function read_file(path)
   local f = io.open(path, "r")
@@ -239,8 +229,8 @@ local function build(files, label, limits, all_overrides, calendars, legal_overr
     ["redress.money"] = readonly(money, "redress.money"),
     ["redress.wording"] = readonly(wording, "redress.wording"),
     ["redress.legal"] = readonly(M.legal_module(legal_overrides), "redress.legal"),
-    ["redress.compensation"] = readonly(M.lazy "redress.compensation", "redress.compensation"),
-    ["redress.escalation"] = readonly(M.lazy "redress.escalation", "redress.escalation"),
+    ["redress.compensation"] = readonly(require "redress.compensation", "redress.compensation"),
+    ["redress.escalation"] = readonly(require "redress.escalation", "redress.escalation"),
   }, { __index = function(t, name)
     local rel = own[name]
     if not rel then return nil end

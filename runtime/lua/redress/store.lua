@@ -19,9 +19,11 @@ local M = {}
 
 local ID_LEN = 11
 
-M.case_shape = require("redress.decide").shape
+local case_mod = require "redress.case"
 
-local CASE_ARRAYS = { "tags", "offers", "escalations", "approvals", "corrective_actions" }
+M.case_shape = case_mod.shape
+
+local CASE_ARRAYS = case_mod.ARRAYS
 
 -- Encodes a case with its (possibly empty) arrays as JSON arrays.
 local function encode_case(c)
