@@ -22,7 +22,8 @@ local NOW = 1795402521318
 function M.intake(body)
   local raw, code = json.decode_object(body)
   if not raw then
-    assert(code == "invalid_json" or code == "invalid_utf8" or code == "validation_failed", "unexpected code " .. tostring(code))
+    assert(code == "invalid_json" or code == "invalid_utf8" or code == "validation_failed" or code == "out_of_range",
+      "unexpected code " .. tostring(code))
     return
   end
   local c, err = validate.complaint(raw)
