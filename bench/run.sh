@@ -10,6 +10,7 @@ trap 'rm -f "$out"' EXIT
 	bench/timers.sh "${BENCH_TIMERS:-1000000}"
 	bench/memory.sh "${BENCH_CASES:-1000000}"
 	bench/peer_redis.sh "${BENCH_REDIS_REQUESTS:-50000}"
+	bench/listing.sh "${BENCH_SECONDS:-5}" 20000
 	build/engine_bench policies/retail "${BENCH_ENGINE_COMPLAINTS:-20000}" 50
 	ENGINE_BENCH_RETURNING=1000 build/engine_bench policies/retail "${BENCH_RETURNING_COMPLAINTS:-4000}" 20
 	bench/ipc_cost.sh

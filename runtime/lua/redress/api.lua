@@ -115,11 +115,24 @@ local function cases_list(q)
       (not q.customer or c.customer.id == q.customer) and
       (not after_ms or c.opened_ms > after_ms) and (not before_ms or c.opened_ms < before_ms)
   end
+  -- A stored case that lacks the filter's text cannot match: skip it without
+  -- decoding (a plain search costs a fraction of a decode). Cases are stored
+  -- by cjson, which writes strings as JSON escapes them: "/" as "\/".
+  local needles = {}
+  if q.status then needles[#needles + 1] = json.encode(q.status) end
+  if q.customer then needles[#needles + 1] = json.encode(q.customer) end
+  local function maybe(s)
+    for i = 1, #needles do
+      if not s:find(needles[i], 1, true) then return false end
+    end
+    return true
+  end
 
   -- Scan in key order from the cursor; stop after limit matches or a scan
   -- budget, handing back the last id looked at as the next cursor.
   local out, last, scanned, more = {}, q.cursor, 0, false
-  local budget = 20000
+  -- Bounded work per call: the scan runs on the loop thread, beside intake.
+  local budget = M.SCAN_BUDGET
   while #out < limit do
     local ids, vals
     if q.customer then
@@ -135,7 +148,7 @@ local function cases_list(q)
       last = id
       scanned = scanned + 1
       local s = vals[i]
-      if s and match(json.decode(s)) then
+      if s and maybe(s) and match(json.decode(s)) then
         out[#out + 1] = s
         if #out == limit then break end
       end
@@ -152,6 +165,10 @@ local function cases_list(q)
   return { status = 200, body = '{"cases":[' .. table.concat(out, ",") .. '],"next_cursor":' ..
     (next_cursor and ('"' .. next_cursor .. '"') or "null") .. "}" }
 end
+
+--- Cases one GET /v1/cases looks at, at most (a filtered page may come back
+-- short, with a next_cursor to go on from).
+M.SCAN_BUDGET = 1000
 
 local function case_get(id)
   local s = store.get_case_json(id)

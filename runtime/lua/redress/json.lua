@@ -55,28 +55,37 @@ end
 M.MAX_INTEGER = 99999999999999
 
 -- Walks decoded input: every string (keys too) must be valid UTF-8 and free
--- of NUL, every number within ±MAX_INTEGER; returns the dotted path of the
--- first bad value.
-local function check_strings(v, path)
+-- of NUL, every number within ±MAX_INTEGER. Returns what is wrong and the
+-- path to it as a list of keys (built only on the way out of a failure).
+local function check_values(v)
   local t = type(v)
   if t == "string" then
-    if not utf8.len(v) then return path, "invalid_utf8" end
-    if v:find("\0", 1, true) then return path, "nul" end
+    if not utf8.len(v) then return "invalid_utf8" end
+    if v:find("\0", 1, true) then return "nul" end
   elseif t == "number" then
-    if v ~= v or v > M.MAX_INTEGER or v < -M.MAX_INTEGER then return path, "out_of_range" end
+    if v ~= v or v > M.MAX_INTEGER or v < -M.MAX_INTEGER then return "out_of_range" end
   elseif t == "table" then
-    for k, x in pairs(v) do
-      local kp = type(k) == "number" and (path .. "[" .. k .. "]") or
-        (path == "" and tostring(k) or (path .. "." .. tostring(k)))
-      if type(k) == "string" then
-        local p, why = check_strings(k, kp)
-        if p then return p, why end
+    for k, x in next, v do
+      local why, path
+      if type(k) == "string" then why = check_values(k) end
+      if why then path = {} else why, path = check_values(x) end
+      if why then
+        table.insert(path or {}, 1, k)
+        return why, path or { k }
       end
-      local p, why = check_strings(x, kp)
-      if p then return p, why end
     end
   end
   return nil
+end
+
+-- "order.items[2].name" from a list of keys.
+local function dotted(keys)
+  local out = {}
+  for i, k in ipairs(keys) do
+    if type(k) == "number" then out[#out + 1] = "[" .. k .. "]"
+    else out[#out + 1] = (i > 1 and "." or "") .. tostring(k) end
+  end
+  return table.concat(out)
 end
 
 --- Decodes an untrusted request body that must be a JSON object.
@@ -96,8 +105,9 @@ function M.decode_object(body)
     local msg = tostring(v):gsub("^.-: ", "")
     return nil, "invalid_json", "the request body is not valid JSON: " .. msg
   end
-  local path, why = check_strings(v, "")
-  if path then
+  local why, keys = check_values(v)
+  if why then
+    local path = keys and dotted(keys) or ""
     if why == "invalid_utf8" then
       return nil, "invalid_utf8", "a string in the body is not valid UTF-8", path ~= "" and path or nil
     end
