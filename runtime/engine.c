@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "../bindings/bindings.h"
+#include "errors.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -23,8 +24,6 @@ struct rd_worker {
 	rd_lua_ctx ctx; /* outlives L: the state's allocator data */
 };
 
-static const char internal_error[] =
-	"{\"error\":{\"code\":\"internal\",\"message\":\"internal error; nothing was written\",\"field\":null}}";
 
 static const char *const kind_names[RD_JOB_KIND_COUNT] = {
 	[RD_JOB_COMPLAINT] = "complaint", [RD_JOB_EVENT] = "event", [RD_JOB_OUTBOX_ACK] = "outbox_ack",
@@ -86,9 +85,16 @@ static void set_answer(rd_job *job, int status, const char *body, size_t len)
 	job->status = status;
 }
 
+static void set_error(rd_job *job, int status, const char *code, const char *message)
+{
+	char body[512];
+	size_t n = rd_error_json(body, sizeof body, code, message);
+	set_answer(job, status, body, n);
+}
+
 static void fail_job(rd_job *job)
 {
-	set_answer(job, 500, internal_error, sizeof internal_error - 1);
+	set_error(job, 500, "internal", "internal error; nothing was written");
 	job->outcome[0] = '\0';
 	job->n_sla = 0;
 	job->wrote = 0;
@@ -554,9 +560,8 @@ static void run_reload(rd_engine *e, rd_job *j)
 		} else if (i == 0) {
 			memcpy(sig0, sig, sizeof sig0);
 		} else if (strcmp(sig, sig0) != 0) {
-			static const char split[] = "{\"error\":{\"code\":\"reload_failed\",\"message\":\"nothing was changed: "
-						    "the pack files changed while they were loaded; reload again\",\"field\":null}}";
-			set_answer(j, 422, split, sizeof split - 1);
+			set_error(j, 422, "reload_failed",
+				  "nothing was changed: the pack files changed while they were loaded; reload again");
 			ok = 0;
 		}
 	}
@@ -603,8 +608,6 @@ static void report_metrics(rd_job *batch)
  * the others are answered; their keys are released either way. */
 static int settle(rd_engine *e, rd_job *batch)
 {
-	static const char busy[] = "{\"error\":{\"code\":\"internal\",\"message\":\"the store kept changing under this "
-				   "request; nothing was written, retry\",\"field\":null}}";
 	rd_job *again = NULL, *again_tail = NULL;
 	int answered = 0;
 	while (batch) {
@@ -625,7 +628,7 @@ static int settle(rd_engine *e, rd_job *batch)
 		}
 		if (j->conflict) {
 			j->conflict = 0;
-			set_answer(j, 503, busy, sizeof busy - 1);
+			set_error(j, 503, "internal", "the store kept changing under this request; nothing was written, retry");
 			j->outcome[0] = '\0';
 		}
 		finish(e, j, &answered);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "errors.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -57,9 +58,8 @@ static void respond(h2o_req_t *req, const char *route, int status, const char *c
 static void respond_error(h2o_req_t *req, const char *route, int status, const char *code, const char *msg)
 {
 	char body[512];
-	int n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\",\"field\":null}}", code,
-			 msg);
-	respond(req, route, status, JSON, body, (size_t)n, 0);
+	size_t n = rd_error_json(body, sizeof body, code, msg);
+	respond(req, route, status, JSON, body, n, 0);
 }
 
 static void pending_dispose(void *p)
@@ -282,8 +282,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 /* h2o refuses an oversized body from Content-Length before reading it,
  * with a plain-text 413. This filter rewrites that one answer into our JSON
  * error so that every error has the same shape. */
-static const char too_large_body[] =
-	"{\"error\":{\"code\":\"payload_too_large\",\"message\":\"request body is larger than limits.max_body_bytes\",\"field\":null}}";
+static char too_large_body[256];
+static size_t too_large_len;
 
 struct json413_ostream {
 	h2o_ostream_t super;
@@ -294,7 +294,7 @@ static void json413_send(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *bufs,
 {
 	(void)bufs;
 	(void)cnt;
-	h2o_iovec_t body = h2o_iovec_init(too_large_body, sizeof too_large_body - 1);
+	h2o_iovec_t body = h2o_iovec_init(too_large_body, too_large_len);
 	if (h2o_send_state_is_in_progress(state)) {
 		h2o_ostream_send_next(self, req, NULL, 0, state);
 		return;
@@ -305,7 +305,7 @@ static void json413_send(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *bufs,
 static void json413_setup(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
 {
 	if (req->res.status == 413) {
-		req->res.content_length = sizeof too_large_body - 1;
+		req->res.content_length = too_large_len;
 		ssize_t i = h2o_find_header(&req->res.headers, H2O_TOKEN_CONTENT_TYPE, -1);
 		if (i != -1)
 			req->res.headers.entries[i].value = h2o_iovec_init(H2O_STRLIT(JSON));
@@ -352,6 +352,8 @@ int rd_server_start(rd_server *srv, uv_loop_t *loop, lua_State *api, rd_engine *
 	srv->api = api;
 	srv->engine = engine;
 
+	too_large_len = rd_error_json(too_large_body, sizeof too_large_body, "payload_too_large",
+				      "request body is larger than limits.max_body_bytes");
 	h2o_config_init(&srv->config);
 	srv->config.max_request_entity_size = max_body;
 	srv->config.server_name = h2o_iovec_init(H2O_STRLIT("redressd"));

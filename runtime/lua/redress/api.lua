@@ -11,10 +11,9 @@ local act = require "redress.act"
 
 local M = {}
 
-local JSON_NULL = json.null
 
 local function err(status, code, message, field)
-  return { status = status, body = json.encode { error = { code = code, message = message, field = field or JSON_NULL } } }
+  return { status = status, body = json.error_body(code, message, field) }
 end
 
 local function unescape(s)

@@ -201,7 +201,12 @@ local function check_legal_minimum(case, actions, explanation, trace, deliver, n
   local ok, r = pcall(function()
     return (law or require("redress.legal")).remedies(case, { now = now_ms, zone = case.timezone or zone })
   end)
-  if not ok then return end
+  if not ok then
+    -- the complaint's own data may not fit the rules (say, an unknown
+    -- jurisdiction): the decision stands, and its trace says the check could not run
+    trace[#trace + 1] = "Legal check could not run: " .. tostring(r):gsub("^[^:]*:%d+: ", "") .. "."
+    return
+  end
   local owing
   for _, e in ipairs(r.owed) do
     for _, k in ipairs(e.remedies) do if k == wanted then owing = owing or e end end

@@ -18,12 +18,8 @@ local summary = require "redress.summary"
 
 local M = {}
 
-local function err_body(e)
-  return json.encode { error = { code = e.code, message = e.message, field = e.field or json.null } }
-end
-
 local function refuse(e)
-  return { status = e.status, body = err_body(e), wrote = false }
+  return { status = e.status, body = json.error_body(e.code, e.message, e.field), wrote = false }
 end
 
 -- The customer's summary row: one read. A store written before summaries

@@ -44,6 +44,13 @@ function M.encode(v)
   return table.concat(out)
 end
 
+--- The body of every error answer: {"error":{"code","message","field"}}
+-- (field: the input field at fault, or null). The C core's twin is
+-- runtime/errors.c.
+function M.error_body(code, message, field)
+  return M.encode { error = { code = code, message = message, field = field or M.null } }
+end
+
 --- Decodes trusted JSON (what the store holds).
 function M.decode(s)
   return codec.decode(s)
