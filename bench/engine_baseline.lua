@@ -5,7 +5,7 @@
 -- transaction; no validation, routing, idempotency, budgets, customer
 -- history, nested transactions or threads.
 local rd = require "rd"
-local cjson = require "cjson"
+local cjson = require "redress.json" -- the engine's own JSON (canonical, integers kept)
 local pack = require "redress.pack"
 local config = require "redress.config"
 local time = require "redress.time"

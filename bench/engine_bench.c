@@ -300,7 +300,8 @@ int main(int argc, char **argv)
 	printf("engine without HTTP: %.0f complaints/s (%ld complaints, %ld in flight, mean batch %.1f)\n", engine_rate,
 	       n_total, inflight, batch);
 	printf("plain Lua + LMDB loop: %.0f complaints/s (same policy call and puts, batches of %ld)\n", plain_rate, b);
-	printf("| engine without HTTP vs plain Lua + LMDB loop | %.0f decisions/s | %.0f/s | %.2f | %s 0.5 |\n",
+	const char *name = strrchr(pack_dir, '/') ? strrchr(pack_dir, '/') + 1 : pack_dir;
+	printf("| engine without HTTP vs plain Lua + LMDB loop, %s | %.0f decisions/s | %.0f/s | %.2f | %s 0.5 |\n", name,
 	       engine_rate, plain_rate, ratio, ratio >= 0.5 ? "≥" : "missed: ≥");
 	for (long i = 0; i < n_total; i++)
 		free(bodies[i]);

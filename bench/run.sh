@@ -12,6 +12,9 @@ trap 'rm -f "$out"' EXIT
 	bench/peer_redis.sh "${BENCH_REDIS_REQUESTS:-50000}"
 	bench/listing.sh "${BENCH_SECONDS:-5}" 20000
 	build/engine_bench policies/retail "${BENCH_ENGINE_COMPLAINTS:-20000}" 50
+	for p in retail-eu ecommerce-cn airline-eu261 hospitality telecom; do
+		build/engine_bench "policies/$p" "${BENCH_ENGINE_PACK_COMPLAINTS:-3000}" 50
+	done
 	ENGINE_BENCH_RETURNING=1000 build/engine_bench policies/retail "${BENCH_RETURNING_COMPLAINTS:-4000}" 20
 	bench/ipc_cost.sh
 	bench/instructions.sh "${BENCH_INSTRUCTIONS_N:-100}"

@@ -65,6 +65,9 @@ void rd_charged_install(lua_State *L);
 /* Adds the quarantine's functions (breaker.c) to the `rd` table on top. */
 void rd_breaker_register(lua_State *L);
 
+/* The `rd.json` module: canonical JSON (json.c). */
+int luaopen_rd_json(lua_State *L);
+
 /* The `rd.icu` module: time zones through ICU. */
 int luaopen_rd_icu(lua_State *L);
 

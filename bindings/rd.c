@@ -475,6 +475,8 @@ int luaopen_rd(lua_State *L)
 	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
 	lua_pushcfunction(L, luaopen_rd_icu);
 	lua_setfield(L, -2, "rd.icu");
+	lua_pushcfunction(L, luaopen_rd_json);
+	lua_setfield(L, -2, "rd.json");
 	lua_pop(L, 1);
 	luaL_newlib(L, fns);
 	rd_breaker_register(L);

@@ -111,6 +111,8 @@ lua_State *rd_lua_new(rd_lua_ctx *ctx, rd_store *store)
 	lua_setfield(L, -2, "rd");
 	lua_pushcfunction(L, luaopen_rd_icu);
 	lua_setfield(L, -2, "rd.icu");
+	lua_pushcfunction(L, luaopen_rd_json);
+	lua_setfield(L, -2, "rd.json");
 	lua_pop(L, 1);
 
 	const char *home = rd_home();

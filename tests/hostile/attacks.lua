@@ -135,8 +135,13 @@ add { name = "refund-twice", issue = 9, outcome = "decided",
   end }
 add { name = "amount-past-2-53", issue = 10, expect = "amount must be at most",
   body = "act:offer { kind = 'coupon', amount = 9007199254740993 }" }
-add { name = "amount-1e14", issue = 10, expect = "amount must be at most",
-  body = "act:offer { kind = 'compensation', amount = 100000000000000 }" }
+add { name = "amount-2-53", issue = 10, expect = "amount must be at most",
+  body = "act:offer { kind = 'compensation', amount = 9007199254740992 }" }
+add { name = "amount-1e14-kept-exactly", issue = 10, outcome = "decided",
+  body = "act:offer { kind = 'compensation', amount = 100000000000001 }",
+  check = function(decision, case)
+    return math.tointeger(case.offers[1].amount) == 100000000000001, "stored " .. tostring(case.offers[1].amount)
+  end }
 add { name = "timer-at-end-of-time", issue = 10, expect = "timer: at",
   body = "act:timer { name = 'x', at = math.maxinteger }" }
 

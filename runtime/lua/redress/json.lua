@@ -1,25 +1,19 @@
---- JSON for the runtime: lua-cjson with the daemon's settings, plus the
--- pieces cjson 2.1 lacks (empty arrays, strict input checks).
-local cjson = require "cjson"
+--- JSON for the runtime: canonical JSON through rd.json (jansson, see
+-- bindings/json.c) — sorted keys, integers kept as integers, empty arrays
+-- kept apart from empty objects, so the same value always gives the same
+-- bytes — plus the strict checks untrusted input gets.
+local codec = require "rd.json"
 
 local M = {}
 
-local codec = cjson.new()
-codec.decode_max_depth(32)
-codec.encode_max_depth(64)
-codec.decode_invalid_numbers(false)
-codec.encode_invalid_numbers(false)
-codec.encode_sparse_array(false, 0, 0)
-codec.encode_number_precision(14)
+M.null = codec.null
 
-M.null = cjson.null
-
--- cjson 2.1 encodes an empty table as {}. Arrays that may be empty are
--- passed through M.array, which swaps an empty one for this sentinel; encode
--- turns the sentinel back into []. Input strings may not contain NUL (they
--- are refused in M.decode_object), so the sentinel cannot come from a user.
-local EMPTY = "\0[]\0"
-local EMPTY_JSON = '"\\u0000[]\\u0000"'
+-- An empty Lua table is written as {}. Arrays that may be empty are passed
+-- through M.array, which swaps an empty one for a sentinel that encode
+-- writes as []. Input strings may not contain NUL (refused in
+-- M.decode_object), so the sentinel cannot come from a user. Decoded empty
+-- arrays are marked and are written back as [] too.
+local EMPTY = codec.empty_array
 
 --- Marks t as a JSON array: returns t, or the empty-array sentinel.
 function M.array(t)
@@ -27,22 +21,11 @@ function M.array(t)
   return t
 end
 
---- Encodes v; tables passed through M.array become [] when empty.
-function M.encode(v)
-  local s = codec.encode(v)
-  local at = s:find(EMPTY_JSON, 1, true)
-  if not at then return s end
-  -- swap every sentinel for [] with plain searches (no pattern matching)
-  local out, from = {}, 1
-  while at do
-    out[#out + 1] = s:sub(from, at - 1)
-    out[#out + 1] = "[]"
-    from = at + #EMPTY_JSON
-    at = s:find(EMPTY_JSON, from, true)
-  end
-  out[#out + 1] = s:sub(from)
-  return table.concat(out)
-end
+--- Canonical JSON text of v.
+M.encode = codec.encode
+
+--- json.is_array(t) → true for an empty array that came from JSON.
+M.is_array = codec.is_array
 
 --- The body of every error answer: {"error":{"code","message","field"}}
 -- (field: the input field at fault, or null). The C core's twin is
@@ -52,14 +35,12 @@ function M.error_body(code, message, field)
 end
 
 --- Decodes trusted JSON (what the store holds).
-function M.decode(s)
-  return codec.decode(s)
-end
+M.decode = codec.decode
 
---- The largest integer stored and printed exactly: cjson writes numbers
--- with 14 significant digits, so from 10^14 on an integer would come back
--- in float notation (and past 2^53 a double cannot hold it at all).
-M.MAX_INTEGER = 99999999999999
+--- The largest integer redress accepts and keeps: every integer is stored
+-- and printed exactly, and this bound (2^53 − 1) is the one every JSON
+-- reader can hold exactly too (a JavaScript number, a double).
+M.MAX_INTEGER = 9007199254740991
 
 -- Walks decoded input: every string (keys too) must be valid UTF-8 and free
 -- of NUL, every number within ±MAX_INTEGER. Returns what is wrong and the
@@ -109,7 +90,7 @@ function M.decode_object(body)
   end
   local ok, v = pcall(codec.decode, body)
   if not ok then
-    local msg = tostring(v):gsub("^.-: ", "")
+    local msg = tostring(v):gsub("^.-json%.decode: ", "")
     return nil, "invalid_json", "the request body is not valid JSON: " .. msg
   end
   local why, keys = check_values(v)
