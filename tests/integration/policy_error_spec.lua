@@ -62,7 +62,13 @@ describe("policy error", function()
     assert.are.equal("on_complaint", dec.handler)
     assert.are.equal("complaint.received", dec.event)
     assert.is_table(dec.actions)
-    assert.are.equal(0, #dec.actions)
+    -- nothing the policy decided, but the engine's own acknowledgement with a
+    -- dated next contact: the customer hears from us at once
+    assert.are.equal(1, #dec.actions)
+    assert.are.equal("acknowledge", dec.actions[1].type)
+    assert.are.equal("engine", dec.actions[1].by)
+    assert.matches("^%d%d%d%d%-%d%d%-%d%dT", dec.actions[1].next_contact)
+    assert.matches("We will contact you again by ", dec.actions[1].text)
     assert.is_string(dec.error)
     assert.is_truthy(dec.error:find("boom", 1, true), "error mentions boom: " .. dec.error)
     assert.is_truthy(dec.error:find("policy%.lua:%d+"), "error has file:line: " .. dec.error)
@@ -115,12 +121,20 @@ describe("policy error", function()
     assert.is_true(decided >= 4, "redress_decisions_total{outcome=policy_error} " .. decided)
   end)
 
-  it("a failed policy sends nothing to the customer", function()
+  it("a failed policy sends the customer only the engine's acknowledgement, once per complaint", function()
     local s, b = d:get("/v1/outbox?limit=1000", "test-agent")
     assert.are.equal(200, s)
+    local acks, complaints = 0, {}
     for _, item in ipairs(b.items) do
-      assert.is_true(item.type ~= "acknowledge" and item.type ~= "offer" and item.type ~= "message",
+      assert.is_true(item.type ~= "offer" and item.type ~= "message",
         "outbox item from a failed policy: " .. tostring(item.type))
+      if item.type == "acknowledge" then
+        acks = acks + 1
+        assert.are.equal("engine", item.action.by)
+        assert.is_nil(complaints[item.case_id], "acknowledged twice: " .. item.case_id)
+        complaints[item.case_id] = true
+      end
     end
+    assert.is_true(acks >= 1)
   end)
 end)

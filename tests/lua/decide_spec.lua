@@ -61,7 +61,11 @@ describe("redress.decide", function()
     local case = decide.new_case(c, "C0000000001", p, NOW)
     local _, decision = decide.run(case, p, "complaint.received", c, NOW, "on_complaint",
       { skip = { kind = "quarantined", message = "the pack d@1.0.0 is quarantined" } })
-    assert.are.same({}, decision.actions) -- the policy's acknowledgement never happened
+    -- the policy's own acknowledgement never happened; the engine's did, dated
+    assert.are.equal(1, #decision.actions)
+    assert.are.equal("engine", decision.actions[1].by)
+    assert.are.equal("compose", decision.actions[1].template)
+    assert.matches("We will contact you again by December 3, 2026", decision.actions[1].text)
     assert.are.equal("policy_error", decision.outcome)
     assert.are.equal("quarantined", decision.limit)
     assert.are.equal("[quarantined] the pack d@1.0.0 is quarantined", decision.error)

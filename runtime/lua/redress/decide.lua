@@ -9,8 +9,11 @@ local time = require "redress.time"
 local pack = require "redress.pack"
 local act_mod = require "redress.act"
 local sla = require "redress.sla"
+local wording = require "redress.wording"
+local duration = require "redress.duration"
 
 local M = {}
+local guaranteed_ack -- below
 
 local money = act_mod.money_text
 
@@ -311,6 +314,26 @@ end
 
 local NO_INPUTS = { spent = { customer = {}, day = {} } }
 
+--- The acknowledgement the engine sends itself when a policy fails on a
+-- complaint: the stdlib's eight-rule acknowledgement (redress.wording.compose)
+-- in the case's language, promising the next contact two business days on
+-- in the pack's calendar (a concrete date, in the customer's calendar).
+-- nil when even that cannot be made (the failure is then only in the trace).
+M.GUARANTEED_NEXT_CONTACT = "2 business days"
+guaranteed_ack = function(case, p, now_ms)
+  local ok, ack = pcall(function()
+    local cal = p and p.calendar
+    local d = duration.parse(M.GUARANTEED_NEXT_CONTACT)
+    local next_ms = cal and cal:add(now_ms, d) or now_ms + 2 * 86400000
+    local lang = case.language or "en"
+    local text = wording.compose(case, { next_contact = next_ms },
+      { lang = lang, zone = cal and cal:zone() or "UTC" })
+    return { type = "acknowledge", template = "compose", language = lang, text = text,
+      next_contact = time.format(next_ms), by = "engine" }
+  end)
+  return ok and ack or nil
+end
+
 --- The kinds of failure a decision records as `limit`: a budget the call
 -- spent, or the quarantine that kept it from running.
 M.LIMITS = { instructions = true, memory = true, wall = true, quarantined = true }
@@ -393,6 +416,14 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
     decision.actions, decision.explanation = {}, { { code = "policy_error",
       text = "The policy failed, so nothing was decided automatically; the case waits for a person (manual review)." } }
     case.status = "manual_review"
+    -- The customer still hears from us at once, with the date of the next contact.
+    local ack = handler == "on_complaint" and guaranteed_ack(case, p, now_ms)
+    if ack then
+      decision.actions[1] = ack
+      deliver[#deliver + 1] = ack
+      trace[#trace + 1] = "The engine acknowledged the complaint in " .. ack.language ..
+        " (the eight-rule acknowledgement) with the next contact on " .. ack.next_contact .. "."
+    end
     deliver[#deliver + 1] = { type = "manual_review", reason = decision.error }
     trace[#trace + 1] = "The policy failed (" .. decision.error .. "); the case went to manual review."
   else
