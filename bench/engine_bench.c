@@ -228,7 +228,7 @@ static double run_baseline(const char *pack_dir, long batch)
 		lua_pushstring(L, bodies[i]);
 		lua_rawseti(L, -2, i + 1);
 	}
-	if (rd_lua_pcall(L, 2, 0) != LUA_OK)
+	if (rd_lua_pcall(L, 2, 0, RD_PCALL_TRACEBACK) != LUA_OK)
 		die("baseline setup", lua_tostring(L, -1));
 	double t0 = now_s();
 	for (long first = 0; first < n_total; first += batch) {
@@ -241,7 +241,7 @@ static double run_baseline(const char *pack_dir, long batch)
 		lua_pushinteger(L, first + 1);
 		lua_pushinteger(L, count);
 		lua_pushinteger(L, wall_ms());
-		if (rd_lua_pcall(L, 3, 0) != LUA_OK)
+		if (rd_lua_pcall(L, 3, 0, RD_PCALL_TRACEBACK) != LUA_OK)
 			die("baseline run", lua_tostring(L, -1));
 		rd_lua_context(L)->txn = NULL;
 		if (rd_store_commit(txn) != RD_OK)

@@ -41,10 +41,14 @@ rd_lua_ctx *rd_lua_context(lua_State *L);
 /* Ends the lazily opened read txn of an API call, if any. */
 void rd_lua_end_read(lua_State *L);
 
-/* Calls the function at the top of the stack with nargs arguments below it
- * under lua_pcall with a traceback; on error returns non-zero and leaves the
- * message on the stack. The one protected-call helper for trusted code. */
-int rd_lua_pcall(lua_State *L, int nargs, int nresults);
+/* The one protected-call helper for trusted code (policies go through
+ * rd.sandbox_call): calls the function below its nargs arguments; on error
+ * returns non-zero and leaves the message on the stack. With
+ * RD_PCALL_TRACEBACK the message carries a traceback (an engine bug needs
+ * one); without, it is the error as raised (a user's mistake — a config
+ * file, a pack that does not load — is reported as it is). */
+enum { RD_PCALL_PLAIN = 0, RD_PCALL_TRACEBACK = 1 };
+int rd_lua_pcall(lua_State *L, int nargs, int nresults, int flags);
 
 /* Installs the capped allocator on a state made by someone else (stock
  * lua5.4 loading rd.so); a no-op on states from rd_lua_new. */

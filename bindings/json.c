@@ -19,6 +19,8 @@
 #include <jansson.h>
 #include <lauxlib.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bindings.h"
@@ -27,36 +29,6 @@
 #define ARRAY_MT "rd.json.array" /* the metatable of decoded empty arrays */
 
 static const char EMPTY_ARRAY[] = "\0[]\0"; /* json.array's sentinel for an empty array */
-
-static int is_empty_sentinel(lua_State *L, int i)
-{
-	size_t len;
-	const char *s = lua_tolstring(L, i, &len);
-	return len == sizeof EMPTY_ARRAY - 1 && memcmp(s, EMPTY_ARRAY, len) == 0;
-}
-
-/* The length n when the table at i has exactly the keys 1..n (n >= 1), else 0. */
-static lua_Integer array_length(lua_State *L, int i)
-{
-	lua_Integer n = 0, max = 0;
-	lua_pushnil(L);
-	while (lua_next(L, i)) {
-		lua_pop(L, 1);
-		if (!lua_isinteger(L, -1)) {
-			lua_pop(L, 1);
-			return 0;
-		}
-		lua_Integer k = lua_tointeger(L, -1);
-		if (k < 1) {
-			lua_pop(L, 1);
-			return 0;
-		}
-		if (k > max)
-			max = k;
-		n++;
-	}
-	return n == max ? n : 0;
-}
 
 /* Whether the table at i is a decoded empty array (marked by its metatable). */
 static int is_array_marked(lua_State *L, int i)
@@ -70,114 +42,306 @@ static int is_array_marked(lua_State *L, int i)
 	return yes;
 }
 
-static json_t *to_json(lua_State *L, int i, int depth, const char **why);
+/* The encoder writes straight into a Lua buffer (no intermediate tree):
+ * building jansson's tree and sorting it cost three times the encode of a
+ * case. Decoding, where malformed input lives, stays with jansson. */
+struct enc {
+	lua_State *L;
+	char *buf; /* malloc'd; freed by the holder's __gc if a Lua error unwinds */
+	size_t len, cap;
+	const char *why;
+};
 
-static json_t *table_to_json(lua_State *L, int i, int depth, const char **why)
+static void add(struct enc *e, const char *s, size_t n)
 {
-	if (depth > MAX_DEPTH) {
-		*why = "nested too deeply (a cycle?)";
-		return NULL;
+	if (e->len + n > e->cap) {
+		size_t cap = e->cap ? e->cap : 1024;
+		while (cap < e->len + n)
+			cap *= 2;
+		char *b = realloc(e->buf, cap);
+		if (!b)
+			luaL_error(e->L, "json.encode: out of memory");
+		e->buf = b;
+		e->cap = cap;
 	}
-	luaL_checkstack(L, 4, "json");
-	lua_Integer n = array_length(L, i);
-	if (n > 0 || is_array_marked(L, i)) {
-		json_t *a = json_array();
-		for (lua_Integer k = 1; a && k <= n; k++) {
-			lua_rawgeti(L, i, k);
-			json_t *v = to_json(L, lua_gettop(L), depth + 1, why);
-			lua_pop(L, 1);
-			if (!v || json_array_append_new(a, v)) {
-				json_decref(a);
-				return NULL;
-			}
-		}
-		return a;
-	}
-	json_t *o = json_object();
-	lua_pushnil(L);
-	while (o && lua_next(L, i)) {
-		char buf[32];
-		const char *key;
-		if (lua_type(L, -2) == LUA_TSTRING) {
-			key = lua_tostring(L, -2);
-		} else if (lua_isinteger(L, -2)) {
-			snprintf(buf, sizeof buf, "%lld", (long long)lua_tointeger(L, -2));
-			key = buf;
-		} else {
-			*why = "object keys must be strings";
-			json_decref(o);
-			lua_pop(L, 2);
-			return NULL;
-		}
-		json_t *v = to_json(L, lua_gettop(L), depth + 1, why);
-		if (!v || json_object_set_new(o, key, v)) {
-			if (v == NULL && !*why)
-				*why = "an object key is not valid UTF-8";
-			json_decref(o);
-			lua_pop(L, 2);
-			return NULL;
-		}
-		lua_pop(L, 1);
-	}
-	return o;
+	memcpy(e->buf + e->len, s, n);
+	e->len += n;
 }
 
-static json_t *to_json(lua_State *L, int i, int depth, const char **why)
+static void add_str(struct enc *e, const char *s)
 {
+	add(e, s, strlen(s));
+}
+
+static void add_char(struct enc *e, char c)
+{
+	add(e, &c, 1);
+}
+
+static int enc_gc(lua_State *L)
+{
+	struct enc *e = lua_touserdata(L, 1);
+	free(e->buf);
+	e->buf = NULL;
+	return 0;
+}
+
+static int fail(struct enc *e, const char *why)
+{
+	if (!e->why)
+		e->why = why;
+	return -1;
+}
+
+/* The length of the UTF-8 sequence starting at s (at most n bytes), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len;
+	unsigned int cp;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF) {
+		len = 2;
+		cp = c & 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		cp = c & 0x0F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3F);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+		return 0;
+	return len;
+}
+
+/* What a byte asks of the string writer: 0 copy it, 1 escape it, 2 it
+ * starts a UTF-8 sequence to check. */
+static inline int byte_class(unsigned char c)
+{
+	return c < 0x20 || c == '"' || c == '\\' ? 1 : c >= 0x80 ? 2 : 0;
+}
+
+static int put_string(struct enc *e, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	add_char(e, '"');
+	size_t i = 0, from = 0;
+	while (i < len) {
+		while (i < len && byte_class(s[i]) == 0)
+			i++;
+		if (i == len)
+			break;
+		if (byte_class(s[i]) == 2) {
+			size_t n = utf8_seq(s + i, len - i);
+			if (!n)
+				return fail(e, "strings must be valid UTF-8");
+			i += n;
+			continue;
+		}
+		add(e, str + from, i - from);
+		char u[8];
+		const char *esc = u;
+		switch (s[i]) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		default: snprintf(u, sizeof u, "\\u%04x", s[i]); break;
+		}
+		add_str(e, esc);
+		from = ++i;
+	}
+	add(e, str + from, len - from);
+	add_char(e, '"');
+	return 0;
+}
+
+static int put_value(struct enc *e, int i, int depth);
+
+struct key {
+	const char *s;
+	size_t len;
+	int slot; /* where the key itself sits on the stack */
+};
+
+static int key_cmp(const struct key *x, const struct key *y)
+{
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->s, y->s, n);
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static int put_table(struct enc *e, int i, int depth)
+{
+	lua_State *L = e->L;
+	if (depth > MAX_DEPTH)
+		return fail(e, "nested too deeply (a cycle?)");
+	/* one pass: every key goes onto the stack (lua_next walks on with a
+	 * copy), noting whether they are exactly 1..n */
+	int base = lua_gettop(L);
+	lua_Integer n = 0, max = 0;
+	int sequence = 1;
+	lua_pushnil(L);
+	while (lua_next(L, i)) {
+		lua_pop(L, 1);
+		n++;
+		if (lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 1) {
+			if (lua_tointeger(L, -1) > max)
+				max = lua_tointeger(L, -1);
+		} else {
+			sequence = 0;
+		}
+		luaL_checkstack(L, 4, "json");
+		lua_pushvalue(L, -1);
+	}
+	/* the stack: base+1 .. base+n hold the keys */
+	if ((n > 0 && sequence && max == n) || (n == 0 && is_array_marked(L, i))) {
+		lua_settop(L, base);
+		add_char(e, '[');
+		for (lua_Integer k = 1; k <= n; k++) {
+			if (k > 1)
+				add_char(e, ',');
+			lua_rawgeti(L, i, k);
+			int rc = put_value(e, lua_gettop(L), depth + 1);
+			lua_pop(L, 1);
+			if (rc)
+				return rc;
+		}
+		add_char(e, ']');
+		return 0;
+	}
+	struct key small[32], *keys = small;
+	char digits_small[32 * 24], *digits = digits_small;
+	if (n > 32) {
+		keys = lua_newuserdatauv(L, (size_t)n * sizeof *keys, 0);
+		digits = lua_newuserdatauv(L, (size_t)n * 24, 0);
+	}
+	for (lua_Integer k = 0; k < n; k++) {
+		int slot = base + 1 + (int)k;
+		keys[k].slot = slot;
+		if (lua_type(L, slot) == LUA_TSTRING) {
+			keys[k].s = lua_tolstring(L, slot, &keys[k].len);
+		} else if (lua_isinteger(L, slot)) {
+			char *d = digits + k * 24;
+			keys[k].len = (size_t)snprintf(d, 24, "%lld", (long long)lua_tointeger(L, slot));
+			keys[k].s = d;
+		} else {
+			return fail(e, "object keys must be strings");
+		}
+	}
+	/* objects here are small: insertion sort beats qsort's setup */
+	for (lua_Integer a = 1; a < n; a++) {
+		struct key x = keys[a];
+		lua_Integer b = a - 1;
+		while (b >= 0 && key_cmp(&keys[b], &x) > 0) {
+			keys[b + 1] = keys[b];
+			b--;
+		}
+		keys[b + 1] = x;
+	}
+	add_char(e, '{');
+	for (lua_Integer k = 0; k < n; k++) {
+		if (k > 0)
+			add_char(e, ',');
+		if (put_string(e, keys[k].s, keys[k].len))
+			return -1;
+		add_char(e, ':');
+		lua_pushvalue(L, keys[k].slot);
+		lua_rawget(L, i);
+		int rc = put_value(e, lua_gettop(L), depth + 1);
+		lua_pop(L, 1);
+		if (rc)
+			return rc;
+	}
+	add_char(e, '}');
+	return 0;
+}
+
+static int put_value(struct enc *e, int i, int depth)
+{
+	lua_State *L = e->L;
+	char num[64];
 	switch (lua_type(L, i)) {
 	case LUA_TNIL:
-		return json_null();
+		add_str(e, "null");
+		return 0;
 	case LUA_TLIGHTUSERDATA:
-		if (lua_touserdata(L, i) == NULL)
-			return json_null();
-		break;
+		if (lua_touserdata(L, i) != NULL)
+			break;
+		add_str(e, "null");
+		return 0;
 	case LUA_TBOOLEAN:
-		return json_boolean(lua_toboolean(L, i));
+		add_str(e, lua_toboolean(L, i) ? "true" : "false");
+		return 0;
 	case LUA_TNUMBER:
-		if (lua_isinteger(L, i))
-			return json_integer((json_int_t)lua_tointeger(L, i));
-		if (!isfinite(lua_tonumber(L, i))) {
-			*why = "numbers must be finite";
-			return NULL;
+		if (lua_isinteger(L, i)) {
+			snprintf(num, sizeof num, "%lld", (long long)lua_tointeger(L, i));
+		} else {
+			double d = lua_tonumber(L, i);
+			if (!isfinite(d))
+				return fail(e, "numbers must be finite");
+			snprintf(num, sizeof num, "%.15g", d);
+			if (!strpbrk(num, ".eE"))
+				strcat(num, ".0"); /* a float stays a float when read back */
 		}
-		return json_real(lua_tonumber(L, i));
+		add_str(e, num);
+		return 0;
 	case LUA_TSTRING: {
-		if (is_empty_sentinel(L, i))
-			return json_array();
 		size_t len;
 		const char *s = lua_tolstring(L, i, &len);
-		json_t *v = json_stringn(s, len);
-		if (!v)
-			*why = "strings must be valid UTF-8";
-		return v;
+		if (len == sizeof EMPTY_ARRAY - 1 && memcmp(s, EMPTY_ARRAY, len) == 0) {
+			add_str(e, "[]");
+			return 0;
+		}
+		return put_string(e, s, len);
 	}
 	case LUA_TTABLE: {
 		int top = lua_gettop(L);
-		json_t *v = table_to_json(L, i, depth, why);
+		int rc = put_table(e, i, depth);
 		lua_settop(L, top);
-		return v;
+		return rc;
 	}
 	default:
 		break;
 	}
-	*why = lua_pushfstring(L, "a %s cannot be written as JSON", luaL_typename(L, i));
-	return NULL;
+	return fail(e, "a function, thread or userdata cannot be written as JSON");
 }
 
 /** json.encode(value) → canonical JSON text (raises on a value JSON cannot hold) */
 static int l_encode(lua_State *L)
 {
 	luaL_checkany(L, 1);
-	const char *why = NULL;
-	json_t *v = to_json(L, 1, 0, &why);
-	if (!v)
-		return luaL_error(L, "json.encode: %s", why ? why : "out of memory");
-	char *s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
-	json_decref(v);
-	if (!s)
-		return luaL_error(L, "json.encode: out of memory");
-	lua_pushstring(L, s);
-	free(s);
+	lua_settop(L, 1);
+	struct enc *e = lua_newuserdatauv(L, sizeof *e, 0);
+	memset(e, 0, sizeof *e);
+	e->L = L;
+	lua_newtable(L);
+	lua_pushcfunction(L, enc_gc);
+	lua_setfield(L, -2, "__gc");
+	lua_setmetatable(L, -2);
+	if (put_value(e, 1, 0)) {
+		const char *why = e->why ? e->why : "cannot encode";
+		free(e->buf);
+		e->buf = NULL;
+		return luaL_error(L, "json.encode: %s", why);
+	}
+	lua_pushlstring(L, e->buf ? e->buf : "", e->len);
+	free(e->buf);
+	e->buf = NULL;
 	return 1;
 }
 

@@ -55,8 +55,10 @@ static int traceback(lua_State *L)
 	return 1;
 }
 
-int rd_lua_pcall(lua_State *L, int nargs, int nresults)
+int rd_lua_pcall(lua_State *L, int nargs, int nresults, int flags)
 {
+	if (!(flags & RD_PCALL_TRACEBACK))
+		return lua_pcall(L, nargs, nresults, 0);
 	int base = lua_gettop(L) - nargs;
 	lua_pushcfunction(L, traceback);
 	lua_insert(L, base);

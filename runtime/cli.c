@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 	int rc = 1;
 	lua_getglobal(L, "require");
 	lua_pushliteral(L, "redress.cli");
-	if (lua_pcall(L, 1, 1, 0) != LUA_OK) /* a user error: no traceback */
+	if (rd_lua_pcall(L, 1, 1, RD_PCALL_PLAIN) != LUA_OK) /* a user error */
 		goto fail;
 	lua_getfield(L, -1, "main");
 	lua_createtable(L, argc, 0);
@@ -41,7 +41,7 @@ int main(int argc, char **argv)
 	}
 	lua_pushstring(L, rd_home());
 	lua_pushstring(L, n > 0 ? dirname(exe) : ".");
-	if (lua_pcall(L, 3, 1, 0) != LUA_OK)
+	if (rd_lua_pcall(L, 3, 1, RD_PCALL_PLAIN) != LUA_OK) /* the CLI's messages are for people */
 		goto fail;
 	rc = (int)lua_tointeger(L, -1);
 	rd_lua_close(L);

@@ -187,7 +187,7 @@ static void run_on(rd_engine *e, struct rd_worker *w, rd_job *job, const char *k
 	lua_setfield(L, -2, "body");
 	lua_pushinteger(L, job->now_ms);
 	lua_setfield(L, -2, "now_ms");
-	int rc = rd_lua_pcall(L, 1, 1);
+	int rc = rd_lua_pcall(L, 1, 1, RD_PCALL_TRACEBACK);
 	if (rc != LUA_OK || !lua_istable(L, -1)) {
 		rd_log(RD_LOG_ERROR, "engine failure", "error", lua_tostring(L, -1), "kind", kind, NULL);
 		fail_job(job);
@@ -725,11 +725,11 @@ static lua_State *engine_lua(rd_engine *e, struct rd_worker *w, char *err, size_
 	}
 	lua_getglobal(L, "require");
 	lua_pushliteral(L, "redress.engine");
-	if (lua_pcall(L, 1, 1, 0) != LUA_OK) /* a user error: no traceback */
+	if (rd_lua_pcall(L, 1, 1, RD_PCALL_PLAIN) != LUA_OK) /* a user error */
 		goto fail;
 	lua_getfield(L, -1, "new");
 	lua_pushstring(L, e->config_path);
-	if (lua_pcall(L, 1, 1, 0) != LUA_OK) /* a user error: no traceback */
+	if (rd_lua_pcall(L, 1, 1, RD_PCALL_PLAIN) != LUA_OK) /* a user error */
 		goto fail;
 	lua_getfield(L, -1, "handle_fn");
 	if (!lua_isfunction(L, -1)) {

@@ -78,7 +78,7 @@ static void api_reload(rd_server *srv)
 		lua_pop(L, 1);
 		return;
 	}
-	if (rd_lua_pcall(L, 0, 0) != LUA_OK) {
+	if (rd_lua_pcall(L, 0, 0, RD_PCALL_TRACEBACK) != LUA_OK) {
 		rd_log(RD_LOG_ERROR, "reload: the API kept its old config", "error", lua_tostring(L, -1), NULL);
 		lua_pop(L, 1);
 	}
@@ -241,7 +241,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	lua_pushinteger(L, now);
 	lua_setfield(L, -2, "now_ms");
 
-	int rc = rd_lua_pcall(L, 1, 1);
+	int rc = rd_lua_pcall(L, 1, 1, RD_PCALL_TRACEBACK);
 	rd_lua_end_read(L);
 	if (rc != LUA_OK || !lua_istable(L, -1)) {
 		rd_log(RD_LOG_ERROR, "api failure", "error", lua_tostring(L, -1), NULL);

@@ -58,11 +58,11 @@ static int load_api(struct daemon *d, const char *config_path, struct settings *
 	d->api = L;
 	lua_getglobal(L, "require");
 	lua_pushliteral(L, "redress.api");
-	if (lua_pcall(L, 1, 1, 0) != LUA_OK) /* a user error: no traceback */
+	if (rd_lua_pcall(L, 1, 1, RD_PCALL_PLAIN) != LUA_OK) /* a user error */
 		goto fail;
 	lua_getfield(L, -1, "new");
 	lua_pushstring(L, config_path);
-	if (lua_pcall(L, 1, 1, 0) != LUA_OK) /* a user error: no traceback */
+	if (rd_lua_pcall(L, 1, 1, RD_PCALL_PLAIN) != LUA_OK) /* a user error */
 		goto fail;
 	lua_getfield(L, -1, "handle_fn");
 	lua_setfield(L, LUA_REGISTRYINDEX, "rd.api.handle");

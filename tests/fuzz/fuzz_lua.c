@@ -37,7 +37,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	lua_pop(L, 2);
 	lua_getglobal(L, "require");
 	lua_pushliteral(L, "targets");
-	if (rd_lua_pcall(L, 1, 1) != LUA_OK) {
+	if (rd_lua_pcall(L, 1, 1, RD_PCALL_TRACEBACK) != LUA_OK) {
 		fprintf(stderr, "fuzz: %s\n", lua_tostring(L, -1));
 		abort();
 	}
@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	lua_getfield(L, LUA_REGISTRYINDEX, "fuzz.target");
 	lua_pushlstring(L, (const char *)data, size);
-	if (rd_lua_pcall(L, 1, 0) != LUA_OK) {
+	if (rd_lua_pcall(L, 1, 0, RD_PCALL_TRACEBACK) != LUA_OK) {
 		fprintf(stderr, "fuzz %s: the code under test raised: %s\n", FUZZ_TARGET, lua_tostring(L, -1));
 		abort();
 	}
