@@ -35,5 +35,6 @@ return {
     ["demo-intake-token"] = { "intake" },
     ["demo-agent-token"] = { "agent" },
     ["demo-read-token"] = { "read" },
+    ["demo-approver-token"] = { "approver" },   -- decides approvals (a manager)
   },
 }

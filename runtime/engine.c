@@ -50,6 +50,7 @@ void rd_job_free(rd_job *job)
 	free(job->case_id);
 	free(job->customer_id);
 	free(job->idem_key);
+	free(job->actor);
 	free(job->body);
 	free(job->resp);
 	rd_writes_free(&job->ws);
@@ -178,6 +179,10 @@ static void run_on(rd_engine *e, struct rd_worker *w, rd_job *job, const char *k
 	if (job->idem_key) {
 		lua_pushstring(L, job->idem_key);
 		lua_setfield(L, -2, "idem_key");
+	}
+	if (job->actor) {
+		lua_pushstring(L, job->actor);
+		lua_setfield(L, -2, "actor");
 	}
 	if (job->new_case_id[0]) {
 		lua_pushstring(L, job->new_case_id);

@@ -50,6 +50,7 @@ typedef struct rd_job {
 	char *case_id;     /* events only */
 	char *customer_id; /* complaints: the dispatch key of the customer */
 	char *idem_key;    /* may be NULL */
+	char *actor;       /* who sent it: "<token fingerprint> <roles>", or NULL */
 	char *body;
 	size_t body_len;
 	int64_t now_ms; /* wall clock at intake: the event's time */

@@ -161,11 +161,13 @@ static int submit_job(rd_server *srv, h2o_req_t *req, lua_State *L, const char *
 	lua_getfield(L, -2, "case_id");
 	lua_getfield(L, -3, "idem_key");
 	lua_getfield(L, -4, "customer_id");
-	int kind = rd_job_kind_from_name(luaL_optstring(L, -4, "complaint"));
-	job->case_id = lua_isstring(L, -3) ? strdup(lua_tostring(L, -3)) : NULL;
-	job->idem_key = lua_isstring(L, -2) ? strdup(lua_tostring(L, -2)) : NULL;
-	job->customer_id = lua_isstring(L, -1) ? strdup(lua_tostring(L, -1)) : NULL;
-	lua_pop(L, 4);
+	lua_getfield(L, -5, "actor");
+	int kind = rd_job_kind_from_name(luaL_optstring(L, -5, "complaint"));
+	job->case_id = lua_isstring(L, -4) ? strdup(lua_tostring(L, -4)) : NULL;
+	job->idem_key = lua_isstring(L, -3) ? strdup(lua_tostring(L, -3)) : NULL;
+	job->customer_id = lua_isstring(L, -2) ? strdup(lua_tostring(L, -2)) : NULL;
+	job->actor = lua_isstring(L, -1) ? strdup(lua_tostring(L, -1)) : NULL;
+	lua_pop(L, 5);
 	if (kind < 0) {
 		rd_job_free(job);
 		return -1;

@@ -13,8 +13,10 @@ end
 
 local function offer(act, case, kind, amount, reason)
   local currency = case.order and case.order.currency
-  act:offer { kind = kind, amount = amount, currency = currency, reason = reason }
-  act:message { template = "offer_" .. kind, vars = { amount = currency and money_mod.new(amount, currency) or "" } }
+  -- the message announces the offer: it waits with it if a budget cap
+  -- holds the offer for approval
+  act:offer { kind = kind, amount = amount, currency = currency, reason = reason,
+    message = { template = "offer_" .. kind, vars = { amount = currency and money_mod.new(amount, currency) or "" } } }
 end
 
 local function paid(case)

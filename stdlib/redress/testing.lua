@@ -162,7 +162,7 @@ function M.pack(dir, settings)
     local ety, edata = validate.event { type = ty, data = data }
     if not ety then error("testing: the event is invalid: " .. edata.field .. ": " .. edata.message, 2) end
     local now = at_ms(at)
-    local ok, pre_d, pre_t = decide.on_event_builtin(case, ety, edata, time.format(now))
+    local ok, pre_d, pre_t = decide.on_event_builtin(case, ety, edata, time.format(now), p)
     if not ok then error("testing: " .. pre_d.message, 2) end
     return self:_next(prev, case, ety, edata, now, "on_event", { deliver = pre_d, trace = pre_t })
   end
@@ -175,7 +175,7 @@ function M.pack(dir, settings)
     local case = pack_mod.deep_copy(prev.case)
     local data = { name = name, data = t.data, due_at = t.due_at, fired_at = time.format(at_ms(fired_at) or t.due_ms) }
     if fired_at == nil then data.fired_at = t.due_at end
-    local _, pre_d, pre_t = decide.on_event_builtin(case, "timer.fired", data, data.fired_at)
+    local _, pre_d, pre_t = decide.on_event_builtin(case, "timer.fired", data, data.fired_at, p)
     return self:_next(prev, case, "timer.fired", data, t.due_ms, "on_timer", { deliver = pre_d, trace = pre_t })
   end
 

@@ -72,6 +72,7 @@ H.TOKENS = {
   ["test-intake"] = { "intake" },
   ["test-agent"] = { "agent" },
   ["test-read"] = { "read" },
+  ["test-approver"] = { "approver" },
 }
 
 -- Serialize a plain Lua value as a Lua literal (for the config file).

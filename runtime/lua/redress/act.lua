@@ -187,26 +187,41 @@ function M.new(p, case, now_ms)
     if amount > 0 and (type(currency) ~= "string" or not currency:match("^%u%u%u$")) then
       fail(action, prefix .. "currency", "must be an ISO 4217 code such as EUR")
     end
+    -- its announcement to the customer, rendered now: it goes out with the
+    -- offer, or waits with it while a manager decides
+    local message
+    if spec.message ~= nil then
+      local okm, m = pcall(wording_action, "message", spec.message)
+      if not okm then error((tostring(m):gsub("^message: ", action .. ": " .. prefix .. "message.")), 0) end
+      message = m
+    end
     offers_made = offers_made + 1
     return { id = "O" .. (offers_before + offers_made), kind = spec.kind, amount = amount,
-      currency = currency, reason = opt_string(action, spec, "reason", 500), code = opt_string(action, spec, "code", 64) }
+      currency = currency, reason = opt_string(action, spec, "reason", 500), code = opt_string(action, spec, "code", 64),
+      message = message }
   end
 
-  --- act:offer{kind = "coupon", amount = 500, currency = "EUR", reason = "…"}
+  --- act:offer{kind = "coupon", amount = 500, currency = "EUR", reason = "…",
+  -- message = {template = "…", vars = {…}}} → the offer's id ("O1"). The
+  -- message announces the offer: it goes out with it, waits with it when it
+  -- is held for approval, and is replaced by a courteous one if it is denied.
   function impl.offer(spec)
     local o = make_offer("offer", "", spec)
     o.type = "offer"
     actions[#actions + 1] = o
+    return o.id
   end
 
-  --- act:request_approval{offer = {kind, amount, currency, reason}, reason = "…"}:
-  -- the offer waits for a manager (approval.granted / approval.denied).
+  --- act:request_approval{offer = {kind, amount, currency, reason, message}, reason = "…"}
+  -- → the offer's id: the offer (and its message) wait for a manager
+  -- (approval.granted / approval.denied).
   function impl.request_approval(spec)
     check_table("request_approval", spec)
     local o = make_offer("request_approval", "offer.", spec.offer)
     local reason = opt_string("request_approval", spec, "reason", 500)
     if not reason then fail("request_approval", "reason", "must say why a manager must sign off") end
     actions[#actions + 1] = { type = "request_approval", offer = o, reason = reason }
+    return o.id
   end
 
   --- act:open_corrective_action{title = "…", cause = "…", owner = "…"}:
@@ -327,8 +342,9 @@ function M.new(p, case, now_ms)
       if self ~= act then error(name .. ": call it as act:" .. name .. "(…)", 2) end
       calls = calls + 1
       if calls > M.MAX_ACTIONS then error("too many actions in one decision (at most " .. M.MAX_ACTIONS .. ")", 2) end
-      local ok, err = pcall(fn, ...)
-      if not ok then error(err, 2) end
+      local ok, res = pcall(fn, ...)
+      if not ok then error(res, 2) end
+      return res
     end
   end
   setmetatable(act, {

@@ -36,7 +36,7 @@ end
 local ROLES = {
   metrics = { read = true },
   complaints = { intake = true, agent = true },
-  events = { agent = true },
+  events = { agent = true, approver = true },
   case = { read = true, agent = true },
   cases = { read = true, agent = true },
   outbox = { agent = true },
@@ -46,8 +46,18 @@ local ROLES = {
   reload = {},
 }
 
-local function authorize(self, req, route)
-  local allowed = ROLES[route]
+-- Who a token is, for the audit trail: a fingerprint (never the token)
+-- and its roles, "3f2a9c1b7d04 agent,approver".
+local function actor_of(tok, roles)
+  local names = {}
+  for r in pairs(roles) do names[#names + 1] = r end
+  table.sort(names)
+  return rd.sha256(tok):sub(1, 12) .. " " .. table.concat(names, ",")
+end
+
+-- Returns the refusal, or nil and the actor.
+local function authorize(self, req, route, allowed)
+  allowed = allowed or ROLES[route]
   if not allowed then return nil end
   local h = req.authorization
   local tok = h and h:match("^[Bb]earer%s+(%S+)%s*$")
@@ -55,9 +65,9 @@ local function authorize(self, req, route)
   if not roles then
     return err(401, "unauthorized", "a valid bearer token is required (Authorization: Bearer <token>)")
   end
-  if roles.admin then return nil end
+  if roles.admin then return nil, actor_of(tok, roles) end
   for r in pairs(roles) do
-    if allowed[r] then return nil end
+    if allowed[r] then return nil, actor_of(tok, roles) end
   end
   local need = {}
   for r in pairs(allowed) do need[#need + 1] = r end
@@ -66,6 +76,10 @@ local function authorize(self, req, route)
   return err(403, "forbidden", "this token's roles do not allow " .. route .. " (needs one of: " ..
     table.concat(need, ", ") .. ")")
 end
+
+-- Approvals are decided by a role made for it, not by any agent.
+local APPROVAL_EVENTS = { ["approval.granted"] = true, ["approval.denied"] = true }
+local APPROVERS = { approver = true }
 
 local function check_idem_key(req)
   local k = req.idempotency_key
@@ -279,7 +293,7 @@ function M.new(config_path)
         return { status = 200, body = '{"status":"ok"}' }
       end
       if req.draining then return err(503, "draining", "the daemon is shutting down; retry shortly") end
-      local denied = authorize(self, req, route)
+      local denied, actor = authorize(self, req, route)
       if denied then return denied end
       if not method_ok then
         return err(405, "method_not_allowed", req.method .. " is not allowed on " .. req.path)
@@ -294,14 +308,21 @@ function M.new(config_path)
         bad, c = precheck(req.body, validate.complaint)
         if bad then return bad end
         -- the customer orders this complaint after the customer's others
-        return { job = { kind = "complaint", idem_key = req.idempotency_key, customer_id = c.customer.id } }
+        return { job = { kind = "complaint", idem_key = req.idempotency_key, customer_id = c.customer.id, actor = actor } }
       elseif route == "events" then
         local bad = check_idem_key(req)
         if bad then return bad end
         if not store.get_case_json(id) then return err(404, "not_found", "no case " .. id) end
-        bad = idem_precheck("e\0" .. id .. "\0", req) or precheck(req.body, validate.event)
+        bad = idem_precheck("e\0" .. id .. "\0", req)
         if bad then return bad end
-        return { job = { kind = "event", case_id = id, idem_key = req.idempotency_key } }
+        local etype
+        bad, etype = precheck(req.body, validate.event)
+        if bad then return bad end
+        if APPROVAL_EVENTS[etype] then
+          bad = authorize(self, req, "approvals", APPROVERS)
+          if bad then return bad end
+        end
+        return { job = { kind = "event", case_id = id, idem_key = req.idempotency_key, actor = actor } }
       elseif route == "case" then
         return case_get(id)
       elseif route == "cases" then

@@ -4,7 +4,7 @@
 -- "FILE: field: what is wrong".
 local M = {}
 
-local ROLES = { intake = true, agent = true, admin = true, read = true }
+local ROLES = { intake = true, agent = true, admin = true, read = true, approver = true }
 
 M.defaults = {
   max_body_bytes = 1024 * 1024,

@@ -11,9 +11,10 @@ local act_mod = require "redress.act"
 local sla = require "redress.sla"
 local wording = require "redress.wording"
 local duration = require "redress.duration"
+local phrases = require "redress.wording_phrases"
 
 local M = {}
-local guaranteed_ack -- below
+local guaranteed_ack, denied_note -- below
 
 local money = act_mod.money_text
 
@@ -82,6 +83,16 @@ local function over_budget(case, budgets, spent, this_decision, amount, currency
   return nil
 end
 
+-- An offer to deliver, then its message (the offer's outbox item does not
+-- carry the message: it is an item of its own, sent once).
+local function deliver_offer(deliver, o)
+  local item = {}
+  for k, v in pairs(o) do if k ~= "message" then item[k] = v end end
+  item.type = "offer"
+  deliver[#deliver + 1] = item
+  if o.message then deliver[#deliver + 1] = o.message end
+end
+
 local function describe_offer(o)
   local s = o.kind:gsub("_", " ")
   if o.amount > 0 then s = s .. " of " .. money(o.amount, o.currency) end
@@ -98,8 +109,9 @@ local function apply(case, actions, explanation, now_iso, inputs)
     local id = "A" .. (#case.approvals + 1)
     case.approvals[#case.approvals + 1] = { id = id, offer = o, reason = reason, status = "pending", at = now_iso }
     deliver[#deliver + 1] = { type = "request_approval", id = id, offer = o, reason = reason }
-    trace[#trace + 1] = string.format("%s the %s for a manager's approval (%s): %s.",
-      by_engine and "Guardrail: held" or "Asked to hold", describe_offer(o), id, reason)
+    trace[#trace + 1] = string.format("%s the %s for a manager's approval (%s): %s.%s",
+      by_engine and "Guardrail: held" or "Asked to hold", describe_offer(o), id, reason,
+      o.message and " Its message to the customer waits with it." or "")
     if by_engine then
       explanation[#explanation + 1] = { code = "guardrail.budget", text = "The offer " .. o.id .. " waits for approval: " .. reason .. "." }
     end
@@ -131,14 +143,16 @@ local function apply(case, actions, explanation, now_iso, inputs)
         a.dropped = true
         trace[#trace + 1] = "Guardrail: dropped the " .. describe_offer(a) .. ": the case has nothing left to refund."
       elseif reason then
-        a.held_for_approval = hold({ id = a.id, kind = a.kind, amount = a.amount, currency = a.currency, reason = a.reason }, reason, true)
+        a.held_for_approval = hold({ id = a.id, kind = a.kind, amount = a.amount, currency = a.currency, reason = a.reason,
+          message = a.message }, reason, true)
       else
         granted[a.currency or ""] = (granted[a.currency or ""] or 0) + a.amount
         local offers = case.offers
         offers[#offers + 1] = { id = a.id, kind = a.kind, amount = a.amount, currency = a.currency,
           reason = a.reason, status = "offered", at = now_iso }
-        deliver[#deliver + 1] = a
-        trace[#trace + 1] = "Offered a " .. describe_offer(a) .. (a.reason and (": " .. a.reason) or "") .. "."
+        deliver_offer(deliver, a)
+        trace[#trace + 1] = "Offered a " .. describe_offer(a) .. (a.reason and (": " .. a.reason) or "") ..
+          (a.message and (", with its message in " .. a.message.language) or "") .. "."
       end
     elseif a.type == "request_approval" then
       a.id = hold(a.offer, a.reason, false)
@@ -239,9 +253,27 @@ local function find_pending(case, approval_id)
   return nil
 end
 
+-- The engine's message when an offer the customer was to hear about is
+-- denied: still working on it, next contact two business days on.
+denied_note = function(case, p, now_iso)
+  local ok, note = pcall(function()
+    local now_ms = time.parse(now_iso)
+    local cal = p and p.calendar
+    local next_ms = cal and cal:add(now_ms, duration.parse(M.GUARANTEED_NEXT_CONTACT)) or now_ms + 2 * 86400000
+    local lang = case.language or "en"
+    local text = wording.render(phrases.lang(lang).offer_denied, { case_id = case.id, next_contact = next_ms },
+      { lang = lang, zone = cal and cal:zone() or "UTC" })
+    return { type = "message", template = "offer_denied", language = lang, text = text,
+      next_contact = time.format(next_ms), by = "engine" }
+  end)
+  return ok and note or nil
+end
+
 --- Events change the case before the policy sees them. Returns true and
 -- what the engine itself delivers and traces, or nil and an input error.
-function M.on_event_builtin(case, etype, data, now_iso)
+-- p: the case's pack (its calendar dates the engine's own messages); actor:
+-- who sent the event ({ token, roles }, from the API), recorded on approvals.
+function M.on_event_builtin(case, etype, data, now_iso, p, actor)
   local deliver, trace = {}, {}
   if etype == "customer.replied" then
     if case.status == "awaiting_customer" then case.status = "investigating" end
@@ -277,13 +309,23 @@ function M.on_event_builtin(case, etype, data, now_iso)
       end
       case.offers[#case.offers + 1] = { id = o.id, kind = o.kind, amount = o.amount, currency = o.currency,
         reason = o.reason, status = "offered", at = now_iso, approval = ap.id }
-      deliver[#deliver + 1] = { type = "offer", id = o.id, kind = o.kind, amount = o.amount,
-        currency = o.currency, reason = o.reason, approval = ap.id }
-      trace[#trace + 1] = "Approval " .. ap.id .. " granted: offered the " .. describe_offer(o) .. "."
+      deliver_offer(deliver, { id = o.id, kind = o.kind, amount = o.amount, currency = o.currency,
+        reason = o.reason, approval = ap.id, message = o.message })
+      trace[#trace + 1] = "Approval " .. ap.id .. " granted: offered the " .. describe_offer(o) ..
+        (o.message and ", and its message went out" or "") .. "."
     else
       ap.status = "denied"
       trace[#trace + 1] = "Approval " .. ap.id .. " denied: the " .. describe_offer(ap.offer) .. " was dropped."
+      -- the customer never saw the offer's message; they hear a courteous
+      -- word and the date of the next contact instead
+      local note = ap.offer.message and denied_note(case, p, now_iso)
+      if note then
+        deliver[#deliver + 1] = note
+        trace[#trace + 1] = "Sent a courteous message in " .. note.language .. " instead of the offer's, with the next contact on " ..
+          note.next_contact .. "."
+      end
     end
+    ap.decided_by = actor
   elseif etype == "case.resolved" then
     case.status = "resolved"
   elseif etype == "satisfaction.reported" then

@@ -18,6 +18,13 @@ local summary = require "redress.summary"
 
 local M = {}
 
+-- Who sent a job: the API's fingerprint of the token and its roles.
+local function actor_of(job)
+  if not job.actor then return nil end
+  local token, roles = job.actor:match("^(%x+) (.*)$")
+  return { token = token, roles = roles }
+end
+
 local function refuse(e)
   return { status = e.status, body = json.error_body(e.code, e.message, e.field), wrote = false }
 end
@@ -103,6 +110,7 @@ function M.new(config_path)
     for k, v in pairs(case.timers) do timers_before[k] = v end
     local key = guard(p, inputs)
     local event, decision, deliver, observed = decider.run(case, p, etype, data, now_ms, handler, inputs)
+    event.actor = inputs.actor -- who sent it (the timeline's audit trail); nil for timers
     count(key, decision, inputs)
     inputs.observed = observed
     inputs.limit = decision.limit
@@ -162,6 +170,7 @@ function M.new(config_path)
     store.index_customer(c.customer.id, case.id)
     local inputs = inputs_for(reg, case, job.now_ms)
     inputs.clock_ms = job.now_ms
+    inputs.actor = actor_of(job)
     inputs.view_extra.history, inputs.view_extra.decisions = {}, {}
     local case_json, decision_json, outcome = decide(case, p, "complaint.received", c, job.now_ms, "on_complaint", inputs)
     return answer(201, case_json, decision_json, outcome, key, job.body, inputs)
@@ -180,10 +189,12 @@ function M.new(config_path)
     local etype, data = validate.event(raw)
     if not etype then return refuse(data) end
     local before = summary.contribution(case)
-    local ok, pre_deliver, pre_trace = decider.on_event_builtin(case, etype, data, time.format(job.now_ms))
+    local ok, pre_deliver, pre_trace = decider.on_event_builtin(case, etype, data, time.format(job.now_ms),
+      reg.for_case(case), actor_of(job))
     if not ok then return refuse(pre_deliver) end
     local inputs = inputs_for(reg, case, job.now_ms, before)
     inputs.clock_ms = job.now_ms
+    inputs.actor = actor_of(job)
     inputs.view_extra.history, inputs.view_extra.decisions = history(case)
     inputs.pre = { deliver = pre_deliver, trace = pre_trace }
     local case_json, decision_json, outcome = decide(case, reg.for_case(case), etype, data, job.now_ms, "on_event", inputs)
@@ -214,7 +225,7 @@ function M.new(config_path)
     -- the built-in step consumes the timer from case.timers, so decide()'s
     -- snapshot no longer holds it: the row deleted above stays deleted, and
     -- a timer on_timer sets again under the same name is written anew
-    local _, pre_d, pre_t = decider.on_event_builtin(case, "timer.fired", data, data.fired_at)
+    local _, pre_d, pre_t = decider.on_event_builtin(case, "timer.fired", data, data.fired_at, reg.for_case(case))
     local inputs = inputs_for(reg, case, row.due_ms, before)
     inputs.clock_ms = job.now_ms
     inputs.view_extra.history, inputs.view_extra.decisions = history(case)

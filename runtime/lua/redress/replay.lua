@@ -62,7 +62,12 @@ end
 --- The compact form of a decision that the report shows and compares.
 local function compact(d)
   local acts = {}
-  for i, a in ipairs(d and d.actions or {}) do acts[i] = norm(a) end
+  for _, a in ipairs(d and d.actions or {}) do
+    acts[#acts + 1] = norm(a)
+    -- an offer's message is a message to the customer like any other
+    local o = a.type == "offer" and a or a.type == "request_approval" and a.offer
+    if type(o) == "table" and type(o.message) == "table" then acts[#acts + 1] = norm(o.message) end
+  end
   local err = d and d.error ~= json.null and d.error or nil
   return { outcome = d and d.outcome or "missing", error = err, actions = acts }
 end
@@ -209,7 +214,7 @@ local function replay_case(stored, p, budgets, totals)
       local unset = e.type == "timer.fired" and type(case.timers) == "table" and not case.timers[data.name]
       local ok, pre_deliver, pre_trace = false, { message = "timer " .. tostring(data.name) ..
         " would not fire under the new pack: it was not pending" }, nil
-      if not unset then ok, pre_deliver, pre_trace = decide.on_event_builtin(case, e.type, data, e.at) end
+      if not unset then ok, pre_deliver, pre_trace = decide.on_event_builtin(case, e.type, data, e.at, p) end
       if ok then
         inputs.pre = { deliver = pre_deliver, trace = pre_trace }
         local handler = old and old.handler == "on_timer" and "on_timer" or "on_event"

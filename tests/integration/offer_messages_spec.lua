@@ -1,0 +1,85 @@
+-- Messages follow their offers: the message that announces an offer goes
+-- out with it, waits with it while a budget cap holds it for a manager,
+-- goes out when the approval is granted, and is replaced by a courteous one
+-- (with the date of the next contact) when it is denied. Approvals are
+-- decided by the approver role, and the case records who decided.
+local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
+package.path = here .. "/?.lua;" .. package.path
+local H = require "harness"
+
+local POLICY = [[
+local P = {}
+function P.on_complaint(case, act)
+  act:acknowledge { template = "ack" }
+  act:offer { kind = "partial_refund", amount = case.order.amount // 2, reason = "goodwill",
+    message = { template = "goodwill" } }
+end
+return P
+]]
+
+describe("an offer's message", function()
+  local d
+  setup(function()
+    d = H.new()
+    local dir = d:use_pack("msgs", POLICY, 'currency = "EUR"')
+    H.write_file(dir .. "/templates/en.lua", 'return { ack = "Thanks", goodwill = "As a goodwill gesture we refund half of your order." }\n')
+    d.config.budgets = { per_case = { EUR = 3000 } }
+    d:write_config()
+    d:start()
+  end)
+  teardown(function() if d then d:cleanup() end end)
+
+  local function complain(cust, amount)
+    local s, res, _, raw = d:post("/v1/complaints", H.complaint {
+      customer = { id = cust }, order = { id = "A", amount = amount, currency = "EUR" } })
+    assert.are.equal(201, s, raw)
+    return res
+  end
+
+  -- the outbox items of one case, in order: "type" or "type:template"
+  local function sent(case_id)
+    local _, ob = d:get("/v1/outbox?limit=1000", "test-agent")
+    local out = {}
+    for _, it in ipairs(ob.items) do
+      if it.case_id == case_id then
+        out[#out + 1] = it.type .. (it.action.template and (":" .. it.action.template) or "")
+      end
+    end
+    return out, ob.items
+  end
+
+  local function approve(case_id, ty)
+    local s, res, _, raw = d:post("/v1/cases/" .. case_id .. "/events", { type = ty }, { token = "test-approver" })
+    assert.are.equal(200, s, raw)
+    return res
+  end
+
+  it("goes out with the offer when nothing holds it", function()
+    local res = complain("m-1", 4000)
+    assert.are.same({ "acknowledge:ack", "offer", "message:goodwill" }, (sent(res.case.id)))
+  end)
+
+  it("waits with a held offer, and goes out when the approval is granted", function()
+    local res = complain("m-2", 8000)
+    assert.are.same({ "acknowledge:ack", "request_approval" }, (sent(res.case.id)))
+    assert.matches("Its message to the customer waits with it", table.concat(res.decision.trace, " "))
+    local g = approve(res.case.id, "approval.granted")
+    assert.are.equal("approver", g.case.approvals[1].decided_by.roles)
+    local after, items = sent(res.case.id)
+    assert.are.same({ "acknowledge:ack", "request_approval", "offer", "message:goodwill" }, after)
+    assert.are.equal("As a goodwill gesture we refund half of your order.", items[#items].action.text)
+  end)
+
+  it("is replaced by a courteous message with a dated next contact when the approval is denied", function()
+    local res = complain("m-3", 9000)
+    local den = approve(res.case.id, "approval.denied")
+    local after, items = sent(res.case.id)
+    assert.are.same({ "acknowledge:ack", "request_approval", "message:offer_denied" }, after)
+    local note = items[#items].action
+    assert.are.equal("engine", note.by)
+    assert.matches("We are still working on the best solution for your case " .. res.case.id, note.text)
+    assert.matches("A colleague will contact you by %a+ %d+, %d%d%d%d%.", note.text)
+    assert.matches("^%d%d%d%d%-%d%d%-%d%dT", note.next_contact)
+    assert.are.equal(0, #den.case.offers)
+  end)
+end)
