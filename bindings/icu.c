@@ -207,11 +207,33 @@ static void push_utf16(lua_State *L, const UChar *u, int32_t len)
 	lua_pushlstring(L, out, (size_t)n);
 }
 
+/* A locale must look like a BCP 47 tag before ICU sees it: a language of
+ * 2–3 letters, then subtags of 1–8 letters or digits ("en", "fa-IR",
+ * "th-TH-u-ca-buddhist"). ICU 72 crashes in SimpleDateFormat on some
+ * malformed names (a 13-letter "language"), and policies can pass any
+ * string, so this check is the only door to ICU for locales. */
 static const char *check_locale(lua_State *L, int arg)
 {
 	const char *loc = luaL_checkstring(L, arg);
-	if (strlen(loc) > 64)
+	size_t len = strlen(loc);
+	if (len > 64)
 		luaL_error(L, "locale name too long");
+	size_t i = 0, sub = 0, first = 1;
+	for (;; i++) {
+		char c = loc[i];
+		if (c == '-' || c == '_' || c == '\0') {
+			if (first ? (sub < 2 || sub > 3) : (sub < 1 || sub > 8))
+				luaL_error(L, "not a locale (a BCP 47 tag such as en, fa-IR): '%s'", loc);
+			if (c == '\0')
+				break;
+			first = 0;
+			sub = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (!first && c >= '0' && c <= '9')) {
+			sub++;
+		} else {
+			luaL_error(L, "not a locale (a BCP 47 tag such as en, fa-IR): '%s'", loc);
+		}
+	}
 	return loc;
 }
 

@@ -79,6 +79,9 @@ add { name = "manifest-pattern", issue = 5, at = "manifest", expect = "instructi
 add { name = "template-pattern", issue = 5, at = "template", expect = "instruction budget exhausted",
   body = "string.find(" .. BACKTRACK .. ")" }
 
+add { name = "icu-malformed-locale", issue = 2, expect = "not a locale",
+  body = "require('redress.wording').render('{d:date}', { d = 0 }, { lang = 'KKKKKKKKKKKen', zone = 'UTC' })" }
+
 -- 4. Shared things stay shared and unchanged
 add { name = "pairs-money-module", issue = 4, expect = "read%-only",
   body = "for k, v in pairs(require 'redress.money') do if type(v) == 'table' then v.pwned = true end end\n" ..

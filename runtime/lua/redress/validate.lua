@@ -91,7 +91,8 @@ function M.complaint(c)
     { object(c.details, "details", false) },
   }
   if not ok then return nil, err end
-  if c.language and not c.language:match("^%a%a%a?[%w%-]*$") then
+  if c.language and not (c.language:match("^%a%a%a?$") or (c.language:match("^%a%a%a?%-[%w%-]+$") and
+      not c.language:find("%-%-") and not c.language:find("%-$") and not c.language:find("[%w]" .. ("[%w]"):rep(8)))) then
     return bad("language", "language must be a BCP 47 tag such as en, th, fa-IR")
   end
   local order = c.order
