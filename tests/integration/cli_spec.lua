@@ -134,6 +134,26 @@ describe("redress pack lint", function()
     assert.matches("warning: .*templates/th.lua: 'ack' does not use {amount}", err)
   end)
 
+  it("renders every template in its language and finds doubled punctuation", function()
+    local dir = tmp .. "/punct"
+    pack(dir, {
+      ["pack.lua"] = 'return { name = "punct", version = "1.0.0", languages = { "en", "ru" }, template_vars = { "due" } }',
+      ["policy.lua"] = 'return { on_complaint = function() end }',
+      ["templates/en.lua"] = 'return { ack = "We will answer by {due:date}. Thanks... really." }',
+      -- a Russian date ends in "г.": a full stop after it prints "г.."
+      ["templates/ru.lua"] = 'return { ack = "Мы ответим до {due:date}." }',
+      ["README.md"] = "x",
+    })
+    local code, _, err = run("pack", "lint", dir)
+    assert.equal(1, code)
+    assert.matches("templates/ru.lua: 'ack' renders doubled punctuation \"%.%.\"", err)
+    assert.matches("г%.%.…", err) -- the excerpt shows where
+    assert.is_nil(err:find("templates/en.lua", 1, true)) -- an ellipsis is not a doubled full stop
+    write(dir .. "/templates/ru.lua", 'return { ack = "До {due:date} мы вам ответим." }')
+    code = run("pack", "lint", dir)
+    assert.equal(0, code)
+  end)
+
   it("reports a syntax error with file:line", function()
     local dir = tmp .. "/syntax"
     pack(dir, {
