@@ -169,6 +169,34 @@ describe("redress pack lint", function()
 end)
 
 describe("redress check-config", function()
+  it("refuses an unknown key with its file and line, and suggests the one meant", function()
+    write(tmp .. "/typo.conf.lua", 'return {\n  data_dir = "/tmp/x",\n  packs = { "p" },\n  pack_setings = {},\n}\n')
+    local code, _, err = run("check-config", tmp .. "/typo.conf.lua")
+    assert.equal(1, code)
+    assert.matches("typo.conf.lua:4: pack_setings: unknown key %(did you mean pack_settings%?%)", err)
+  end)
+
+  it("refuses an unknown pack.lua field with its line", function()
+    local dir = tmp .. "/typo-pack"
+    os.execute("mkdir -p " .. sh_quote(dir .. "/templates"))
+    write(dir .. "/pack.lua", 'return {\n  name = "typo", version = "1.0.0",\n  languages = { "en" },\n  langauges = { "th" },\n}\n')
+    write(dir .. "/policy.lua", 'return { on_complaint = function() end }')
+    write(dir .. "/templates/en.lua", 'return { ack = "Hi" }')
+    local code, _, err = run("pack", "lint", dir)
+    assert.equal(1, code)
+    assert.matches("pack.lua:4: langauges: unknown field %(did you mean languages%?%)", err)
+  end)
+
+  it("answers --help for every command, with exit 0", function()
+    for _, cmd in ipairs { "check-config", "decide", "replay", "timers", "pack" } do
+      local code, out = run(cmd, "--help")
+      assert.equal(0, code, cmd)
+      assert.matches("^usage: redress " .. cmd:gsub("%-", "%%-"), out)
+    end
+    local code = run("nope", "--help")
+    assert.equal(2, code)
+  end)
+
   it("accepts the example config", function()
     local code, out = run("check-config", root .. "/examples/redress.conf.lua")
     assert.equal(0, code, out)

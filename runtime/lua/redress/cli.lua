@@ -28,6 +28,17 @@ commands:
                                             pack's modules, fails below PERCENT
 ]]
 
+-- Each command's lines of USAGE, for `redress COMMAND --help`.
+local function usage_of(cmd)
+  local out, on = {}, false
+  for line in USAGE:gmatch("[^\n]+") do
+    local name = line:match("^  (%S+)")
+    if name then on = name == cmd end
+    if on then out[#out + 1] = line end
+  end
+  return #out > 0 and ("usage: redress " .. table.concat(out, "\n"):gsub("^%s+", "") .. "\n") or nil
+end
+
 local function say(fmt, ...) io.stdout:write(string.format(fmt, ...), "\n") end
 local function complain(fmt, ...) io.stderr:write("redress: ", string.format(fmt, ...), "\n") end
 
@@ -286,6 +297,14 @@ function M.main(args, home, build)
     return cmd and 0 or 2
   end
   local rest = table.move(args, 2, #args, 1, {})
+  for _, a in ipairs(rest) do
+    if a == "--help" or a == "-h" then
+      local u = usage_of(cmd)
+      if not u then complain("unknown command %s (redress --help lists them)", cmd); return 2 end
+      io.stdout:write(u)
+      return 0
+    end
+  end
   if cmd == "check-config" then return check_config(rest) end
   if cmd == "decide" then return decide(rest) end
   if cmd == "timers" then

@@ -46,13 +46,68 @@ function M.load(path)
   local ok, raw = pcall(chunk)
   if not ok then error(tostring(raw), 0) end
   if type(raw) ~= "table" then fail(path, "(file)", "must return a table") end
-  return M.normalize(raw, path)
+  return M.normalize(raw, path, src)
 end
 
---- Validates a config table; returns a normalized copy.
-function M.normalize(raw, path)
+--- The keys a config may have; anything else is a mistake (a typo such as
+-- pack_setings would otherwise be ignored in silence).
+M.KEYS = { "listen", "data_dir", "packs", "default_pack", "routes", "limits", "tokens", "budgets",
+  "pack_settings", "calendars", "legal", "migrate_cases" }
+
+-- How far apart two words are (edits), for "did you mean".
+local function distance(a, b)
+  local prev = {}
+  for j = 0, #b do prev[j] = j end
+  for i = 1, #a do
+    local cur = { [0] = i }
+    for j = 1, #b do
+      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a:sub(i, i) == b:sub(j, j) and 0 or 1))
+    end
+    prev = cur
+  end
+  return prev[#b]
+end
+
+--- "did you mean X?" for a word close to one of known, else "".
+function M.suggest(word, known)
+  local best, bd = nil, 3
+  for _, k in ipairs(known) do
+    local d = distance(word, k)
+    if d < bd then best, bd = k, d end
+  end
+  return best and (" (did you mean " .. best .. "?)") or ""
+end
+
+-- The line of the config source where key is set, for the error ("FILE:LINE").
+local function line_of(src, key)
+  if not src then return nil end
+  local n = 1
+  for line in (src .. "\n"):gmatch("([^\n]*)\n") do
+    if line:find("%f[%w_]" .. key:gsub("%p", "%%%0") .. "%s*=") or line:find('%["' .. key:gsub("%p", "%%%0") .. '"%]%s*=') then
+      return n
+    end
+    n = n + 1
+  end
+  return nil
+end
+
+--- Validates a config table; returns a normalized copy. src: the file's
+-- text, to point at the line of an unknown key.
+function M.normalize(raw, path, src)
   path = path or "config"
   local c = { limits = {}, tokens = {}, packs = {} }
+  local known = {}
+  for _, k in ipairs(M.KEYS) do known[k] = true end
+  local unknown = {}
+  for k in pairs(raw) do
+    if not known[k] then unknown[#unknown + 1] = tostring(k) end
+  end
+  table.sort(unknown)
+  if unknown[1] then
+    local k = unknown[1]
+    local line = line_of(src, k)
+    error(string.format("%s%s: %s: unknown key%s", path, line and (":" .. line) or "", k, M.suggest(k, M.KEYS)), 0)
+  end
 
   local listen = raw.listen or "127.0.0.1:8080"
   if type(listen) == "table" then

@@ -66,8 +66,27 @@ local function is_list_of_strings(t)
   return true
 end
 
-local function check_manifest(m, fail)
+--- The fields a pack.lua may have.
+M.MANIFEST_KEYS = { "name", "version", "description", "languages", "engine", "jurisdictions", "currency",
+  "details", "modules", "settings", "calendar", "template_vars" }
+
+local function check_manifest(m, fail, src)
   if type(m) ~= "table" then fail("pack.lua is missing or does not return a table") end
+  local known = {}
+  for _, k in ipairs(M.MANIFEST_KEYS) do known[k] = true end
+  local unknown = {}
+  for k in pairs(m) do if not known[k] then unknown[#unknown + 1] = tostring(k) end end
+  table.sort(unknown)
+  if unknown[1] then
+    local k, line = unknown[1], nil
+    local n = 1
+    for l in ((src or "") .. "\n"):gmatch("([^\n]*)\n") do
+      if not line and l:find("%f[%w_]" .. k:gsub("%p", "%%%0") .. "%s*=") then line = n end
+      n = n + 1
+    end
+    fail("pack.lua" .. (line and (":" .. line) or "") .. ": " .. k .. ": unknown field" ..
+      require("redress.config").suggest(k, M.MANIFEST_KEYS))
+  end
   if type(m.name) ~= "string" or not m.name:match("^[%w_%-]+$") then
     fail("pack.lua: name must be letters, digits, - or _")
   end
@@ -161,7 +180,7 @@ local function build(files, label, limits, all_overrides, calendars, legal_overr
   if not src then fail("pack.lua is missing") end
   local ok, m = pcall(load_data, src, "pack.lua", limits)
   if not ok then fail(m) end
-  check_manifest(m, fail)
+  check_manifest(m, fail, src)
   local settings = merge_settings(m, all_overrides and all_overrides[m.name], fail)
   local cal_spec, cal_where = m.calendar, "pack.lua"
   if calendars and calendars[m.name] then cal_spec, cal_where = calendars[m.name], "config calendars." .. m.name end
