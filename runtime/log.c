@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -46,24 +47,12 @@ size_t rd_json_quote(char *buf, size_t len, size_t cap, const char *s)
 	return put(buf, len, cap, "\"", 1);
 }
 
-void rd_log(enum rd_log_level lvl, const char *msg, ...)
+/* Writes the line's fields into buf (up to cap) and returns the length the
+ * whole line needs, written or not. */
+static size_t format_fields(char *buf, size_t cap, const char *head, size_t hn, const char *msg, va_list ap)
 {
-	if (lvl < min_level)
-		return;
-	char buf[4096];
-	size_t cap = sizeof buf - 2, len = 0;
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	char head[96];
-	int n = snprintf(head, sizeof head, "{\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\",\"level\":\"%s\",\"msg\":",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-			 ts.tv_nsec / 1000000, level_names[lvl]);
-	len = put(buf, len, cap, head, (size_t)n);
+	size_t len = put(buf, 0, cap, head, hn);
 	len = rd_json_quote(buf, len, cap, msg);
-	va_list ap;
-	va_start(ap, msg);
 	const char *k;
 	while ((k = va_arg(ap, const char *)) != NULL) {
 		const char *v = va_arg(ap, const char *);
@@ -75,16 +64,47 @@ void rd_log(enum rd_log_level lvl, const char *msg, ...)
 		else
 			len = rd_json_quote(buf, len, cap, v ? v : "");
 	}
-	va_end(ap);
-	if (len >= cap) { /* truncated: still one valid line */
-		len = 0;
-		len = put(buf, len, cap, head, (size_t)n);
-		len = rd_json_quote(buf, len, cap, "log line too long; fields dropped");
+	return len;
+}
+
+void rd_log(enum rd_log_level lvl, const char *msg, ...)
+{
+	if (lvl < min_level)
+		return;
+	char stack[4096];
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	char head[96];
+	int n = snprintf(head, sizeof head, "{\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\",\"level\":\"%s\",\"msg\":",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 ts.tv_nsec / 1000000, level_names[lvl]);
+	va_list ap, again;
+	va_start(ap, msg);
+	va_copy(again, ap);
+	char *buf = stack;
+	size_t len = format_fields(stack, sizeof stack - 2, head, (size_t)n, msg, ap);
+	if (len >= sizeof stack - 2) {
+		/* a long line (a reload's pack list, a policy error with its
+		 * trace): format it again, whole, on the heap */
+		buf = malloc(len + 3);
+		if (buf) {
+			len = format_fields(buf, len + 1, head, (size_t)n, msg, again);
+		} else {
+			buf = stack;
+			len = put(buf, 0, sizeof stack - 2, head, (size_t)n);
+			len = rd_json_quote(buf, len, sizeof stack - 2, "log line too long for the memory left; fields dropped");
+		}
 	}
+	va_end(again);
+	va_end(ap);
 	buf[len++] = '}';
 	buf[len++] = '\n';
 	pthread_mutex_lock(&log_mutex);
 	fwrite(buf, 1, len, stderr);
 	fflush(stderr);
 	pthread_mutex_unlock(&log_mutex);
+	if (buf != stack)
+		free(buf);
 }

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <lauxlib.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,23 @@ static void drain_tick(uv_timer_t *t)
 	uv_stop(d->loop);
 }
 
+/* Each client is an open file: a daemon started with the usual soft limit
+ * of 1024 would reset connections past it. Raise it to the hard limit. */
+static void raise_open_files(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		struct rlimit want = { rl.rlim_max, rl.rlim_max };
+		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+			rl.rlim_cur = rl.rlim_max;
+	}
+	char n[32];
+	snprintf(n, sizeof n, "#%llu", (unsigned long long)rl.rlim_cur);
+	rd_log(RD_LOG_INFO, "open files limit", "max_open_files", n, NULL);
+}
+
 static void on_sighup(uv_signal_t *h, int signum)
 {
 	struct daemon *d = h->data;
@@ -174,6 +192,7 @@ int main(int argc, char **argv)
 	d.api_ctx.txn_lazy_read = 1;
 	rd_metrics_set_map(rd_store_used_bytes(&d.store), d.store.map_size);
 
+	raise_open_files();
 	d.loop = uv_default_loop();
 	if (rd_engine_start(&d.engine, d.loop, &d.store, config_path, st.max_batch, st.workers, rd_server_job_done, err,
 			    sizeof err) != 0) {

@@ -72,6 +72,10 @@ describe("policy error", function()
     assert.is_string(dec.error)
     assert.is_truthy(dec.error:find("boom", 1, true), "error mentions boom: " .. dec.error)
     assert.is_truthy(dec.error:find("policy%.lua:%d+"), "error has file:line: " .. dec.error)
+    -- the operator sees it in the log: pack, version, handler, case, file:line
+    local log = d:log()
+    assert.matches('"warning":"policy error: broken 0%.0%.1, on_complaint on case ' .. res.case.id .. ': [^"]*policy%.lua:%d+', log)
+    assert.matches('"msg":"open files limit","max_open_files":%d+', log)
   end)
 
   it("the stored case and timeline show the policy error", function()

@@ -1,6 +1,8 @@
 /* JSON quoting of log fields; Prometheus rendering of metrics. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../runtime/log.h"
 #include "../../runtime/metrics.h"
@@ -42,10 +44,37 @@ static void test_metrics(void)
 	free(text);
 }
 
+/* A line past the stack buffer keeps every field (it used to drop them all). */
+static void test_long_line(void)
+{
+	char path[] = "/tmp/redress-test-log-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	FILE *saved = stderr, *f = fdopen(fd, "w+");
+	stderr = f;
+	char *big = malloc(10001);
+	memset(big, 'x', 10000);
+	big[10000] = '\0';
+	rd_log(RD_LOG_WARN, "packs", "warning", big, "pack", "retail", NULL);
+	stderr = saved;
+	fflush(f);
+	rewind(f);
+	char *line = malloc(20000);
+	CHECK(fgets(line, 20000, f) != NULL);
+	CHECK(strstr(line, "\"pack\":\"retail\"}") != NULL);
+	CHECK(strlen(line) > 10000 && line[strlen(line) - 1] == '\n');
+	CHECK(strstr(line, "fields dropped") == NULL);
+	fclose(f);
+	unlink(path);
+	free(big);
+	free(line);
+}
+
 int main(void)
 {
 	test_quote();
 	test_metrics();
+	test_long_line();
 	rd_log(RD_LOG_INFO, "unit test log line", "k", "v", "n", "#3", NULL);
 	return CHECK_DONE();
 }

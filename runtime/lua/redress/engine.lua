@@ -112,6 +112,13 @@ function M.new(config_path)
     local event, decision, deliver, observed = decider.run(case, p, etype, data, now_ms, handler, inputs)
     event.actor = inputs.actor -- who sent it (the timeline's audit trail); nil for timers
     count(key, decision, inputs)
+    if decision.outcome == "policy_error" then
+      -- the operator sees every failed call in the log: which pack, which
+      -- version, which case and where (the error carries file:line)
+      inputs.warnings = inputs.warnings or {}
+      table.insert(inputs.warnings, 1, string.format("policy error: %s %s, %s on case %s: %s",
+        decision.pack.name, decision.pack.version, handler, case.id, decision.error))
+    end
     inputs.observed = observed
     inputs.limit = decision.limit
     store.sync_timers(case, timers_before)
