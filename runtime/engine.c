@@ -124,6 +124,13 @@ static void read_result(lua_State *L, rd_job *job, char *signature, size_t sigle
 	if (signature)
 		snprintf(signature, siglen, "%s", luaL_optstring(L, -1, ""));
 	lua_settop(L, r);
+	if (lua_getfield(L, r, "promises") == LUA_TTABLE) {
+		lua_getfield(L, -1, "kept");
+		lua_getfield(L, -2, "broken");
+		job->promises_kept = (int)lua_tointeger(L, -2);
+		job->promises_broken = (int)lua_tointeger(L, -1);
+	}
+	lua_settop(L, r);
 	lua_getfield(L, r, "sla");
 	if (lua_istable(L, -1)) {
 		lua_Integer n = luaL_len(L, -1);
@@ -160,6 +167,7 @@ static void run_on(rd_engine *e, struct rd_worker *w, rd_job *job, const char *k
 	int top = lua_gettop(L);
 	job->outcome[0] = '\0';
 	job->replay = job->wrote = job->n_sla = 0;
+	job->promises_kept = job->promises_broken = 0;
 	rd_writes_clear(&job->ws);
 	rd_txn *txn;
 	if (rd_store_read_begin(e->store, &txn) != RD_OK) {
@@ -603,6 +611,7 @@ static void report_metrics(rd_job *batch)
 		if (!j->outcome[0] || j->conflict)
 			continue;
 		rd_metrics_decision(j->outcome);
+		rd_metrics_promises(j->promises_kept, j->promises_broken);
 		for (int k = 0; k < j->n_sla; k++)
 			rd_metrics_sla(j->sla[k].target, j->sla[k].breach, j->sla[k].seconds);
 	}

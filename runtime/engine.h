@@ -60,6 +60,7 @@ typedef struct rd_job {
 	size_t resp_len;
 	int replay;       /* answered from the idempotency record */
 	char outcome[24]; /* decision outcome for the metrics, "" when none was stored */
+	int promises_kept, promises_broken; /* (metrics) */
 	int n_sla;        /* SLA clocks the decision stopped or breached (metrics) */
 	struct {
 		char target[32];

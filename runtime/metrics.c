@@ -36,6 +36,7 @@ static struct {
 	size_t timers_pending;
 	struct { char target[32]; struct histogram h; unsigned long long breaches; } sla[16];
 	unsigned long long timers_fired;
+	unsigned long long promises_kept, promises_broken;
 } m = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 void rd_metrics_init(void)
@@ -131,6 +132,14 @@ void rd_metrics_set_timers(size_t pending)
 	pthread_mutex_unlock(&m.mu);
 }
 
+void rd_metrics_promises(int kept, int broken)
+{
+	pthread_mutex_lock(&m.mu);
+	m.promises_kept += (unsigned long long)(kept > 0 ? kept : 0);
+	m.promises_broken += (unsigned long long)(broken > 0 ? broken : 0);
+	pthread_mutex_unlock(&m.mu);
+}
+
 void rd_metrics_timers_fired(int n)
 {
 	pthread_mutex_lock(&m.mu);
@@ -193,6 +202,10 @@ char *rd_metrics_render(size_t *len)
 		 "# TYPE redress_decisions_total counter\n");
 	for (int i = 0; i < MAX_SERIES && m.decisions[i].a[0]; i++)
 		outf(&o, "redress_decisions_total{outcome=\"%s\"} %llu\n", m.decisions[i].a, m.decisions[i].n);
+	outf(&o, "# HELP redress_promises_total Dates promised to customers, by what became of them.\n"
+		 "# TYPE redress_promises_total counter\nredress_promises_total{outcome=\"kept\"} %llu\n"
+		 "redress_promises_total{outcome=\"broken\"} %llu\n",
+	     m.promises_kept, m.promises_broken);
 	outf(&o, "# HELP redress_policy_errors_total Policy calls that failed and sent a case to manual review.\n"
 		 "# TYPE redress_policy_errors_total counter\nredress_policy_errors_total %llu\n",
 	     m.policy_errors);

@@ -12,6 +12,8 @@ void rd_metrics_commit(size_t batch, double seconds);
 void rd_metrics_set_map(size_t used, size_t size);
 void rd_metrics_set_timers(size_t pending);
 void rd_metrics_timers_fired(int n);
+/* Promises to customers kept and broken by a committed decision. */
+void rd_metrics_promises(int kept, int broken);
 /* An SLA clock was breached (breach) or stopped after seconds. */
 void rd_metrics_sla(const char *target, int breach, double seconds);
 /* Renders into a malloc'd buffer; caller frees. */

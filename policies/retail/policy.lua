@@ -119,7 +119,7 @@ function P.on_event(case, event, act)
       act:set { status = "closed" }
     end
   elseif t == "case.reopened" then
-    act:acknowledge { template = "ack" }
+    act:acknowledge { template = "ack", next_contact = "2 business days" }
     act:escalate { tier = 1, team = "experienced-agents", reason = "the case was reopened" }
   end
 end

@@ -176,7 +176,9 @@ function M.pack(dir, settings)
     local data = { name = name, data = t.data, due_at = t.due_at, fired_at = time.format(at_ms(fired_at) or t.due_ms) }
     if fired_at == nil then data.fired_at = t.due_at end
     local _, pre_d, pre_t = decide.on_event_builtin(case, "timer.fired", data, data.fired_at, p)
-    return self:_next(prev, case, "timer.fired", data, t.due_ms, "on_timer", { deliver = pre_d, trace = pre_t })
+    -- the engine's own timers (redress.promise) run no policy, as in the daemon
+    local handler = not name:match("^redress%.") and "on_timer" or nil
+    return self:_next(prev, case, "timer.fired", data, t.due_ms, handler, { deliver = pre_d, trace = pre_t })
   end
 
   return runner

@@ -1,6 +1,6 @@
 return {
   customer = "valued customer",
-  ack = "Dear {name}, thank you for letting us know: your message helps us put things right. We are sorry for the trouble this has caused you. We have opened case {case_id} and started on it right away. If you have a photo, a receipt or an order number, please reply with it. We will contact you again within 2 business days.",
+  ack = "Dear {name}, thank you for letting us know: your message helps us put things right. We are sorry for the trouble this has caused you. We have opened case {case_id} and started on it right away. If you have a photo, a receipt or an order number, please reply with it. We will contact you again by {next_contact:date}.",
   offer_coupon = "As an apology, we are giving you a coupon worth {amount}.",
   offer_free_delivery = "Your next delivery is free of charge.",
   refund_pending = "We are arranging a full refund of your order; a manager confirms it shortly and we will write to you as soon as it is on its way.",

@@ -70,7 +70,7 @@ local function opt_string(action, spec, field, maxlen)
 end
 
 --- The placeholders every template may use without declaring them.
-M.STANDARD_VARS = { name = true, case_id = true, category = true, order_id = true }
+M.STANDARD_VARS = { name = true, case_id = true, category = true, order_id = true, next_contact = true }
 
 -- Formats a template through redress.wording (ICU: money, numbers, dates in
 -- the locale's calendar, plurals; isolates in right-to-left text).
@@ -114,17 +114,38 @@ function M.new(p, case, now_ms)
 
   local zone = p.calendar and p.calendar:zone() or "UTC"
 
+  -- A promised time from what a policy wrote: milliseconds, an RFC 3339
+  -- time, or a duration from now ("2 business days" counts the pack
+  -- calendar's business time). A time on a day the business is closed
+  -- moves to the next opening. A promise is always a concrete time.
+  local function promised(action, field, v)
+    local t
+    if math.type(v) == "integer" then
+      t = v
+    elseif type(v) == "string" then
+      t = time.parse(v)
+      if not t then
+        local d = duration.parse(v)
+        if not d then
+          fail(action, field, "must be a time or a duration such as \"2 business days\", got " .. string.format("%q", v))
+        end
+        if d.business and not p.calendar then fail(action, field, "is business time, and the pack has no calendar") end
+        t = d.business and p.calendar:add(now_ms or 0, d) or (now_ms or 0) + (d.ms or 0)
+      end
+    else
+      fail(action, field, "must be a time or a duration such as \"2 business days\"")
+    end
+    -- never on a day the business is closed: then the next opening
+    if p.calendar and not p.calendar:is_business_day(t) then t = p.calendar:next_open(t) end
+    return t
+  end
+
   local function compose(action, spec)
     local c = spec.compose
     if c == true then c = {} end
     if type(c) ~= "table" then fail(action, "compose", "must be true or a table { ask, next_contact, signature }") end
     local lang = case.language or "en"
-    local next_contact = c.next_contact
-    if next_contact ~= nil and math.type(next_contact) ~= "integer" then
-      local d = duration.parse(next_contact)
-      if not d then fail(action, "compose.next_contact", "must be a time (ms) or a duration such as \"2 business days\"") end
-      next_contact = d.business and p.calendar:add(now_ms or 0, d) or (now_ms or 0) + d.ms
-    end
+    local next_contact = c.next_contact ~= nil and promised(action, "compose.next_contact", c.next_contact) or nil
     local ok, text = pcall(wording.compose, case, { ask = c.ask, next_contact = next_contact, signature = c.signature },
       { lang = lang, zone = zone })
     if not ok then fail(action, "compose", tostring(text)) end
@@ -141,10 +162,12 @@ function M.new(p, case, now_ms)
     local parts = p.compiled[lang][name]
     if not parts then fail(action, "template", "'" .. name .. "' is not in templates/" .. lang .. ".lua") end
     -- {name} falls back to the template "customer" ("valued customer").
+    local due = spec.next_contact ~= nil and promised(action, "next_contact", spec.next_contact) or nil
     local vars = {
       name = case.customer and case.customer.name or p.templates[lang].customer or "",
       case_id = case.id, category = case.category,
       order_id = case.order and case.order.id or "",
+      next_contact = due, -- the promised date, for {next_contact:date}
     }
     if spec.vars ~= nil then
       if type(spec.vars) ~= "table" then fail(action, "vars", "must be a table") end
@@ -156,7 +179,7 @@ function M.new(p, case, now_ms)
       end
     end
     return { type = action, template = name, language = lang, text = render(action, parts, vars, lang, zone),
-      next_contact = opt_string(action, spec, "next_contact", 200) }
+      next_contact = due and time.format(due) or nil }
   end
 
   --- act:acknowledge{template = "ack", vars = {…}, next_contact = "…"}
@@ -241,6 +264,7 @@ function M.new(p, case, now_ms)
     if type(name) ~= "string" or not name:match("^[%w_.%-]+$") or #name > 64 then
       fail(action, "name", "must be a word such as first_response_due (letters, digits, _ . -; at most 64)")
     end
+    if name:match("^redress%.") then fail(action, "name", "must not start with redress. (the engine's own timers)") end
     return name
   end
 

@@ -4,7 +4,7 @@
 -- use it without requiring each other.
 local M = {}
 
-M.ARRAYS = { "tags", "offers", "escalations", "approvals", "corrective_actions" }
+M.ARRAYS = { "tags", "offers", "escalations", "approvals", "corrective_actions", "promises" }
 
 --- Makes sure a case has its array and object fields (a decoded case has
 -- {} where it had []). Returns c.

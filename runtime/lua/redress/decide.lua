@@ -14,7 +14,7 @@ local duration = require "redress.duration"
 local phrases = require "redress.wording_phrases"
 
 local M = {}
-local guaranteed_ack, denied_note -- below
+local guaranteed_ack, denied_note, break_promises -- below
 
 local money = act_mod.money_text
 
@@ -253,6 +253,84 @@ local function find_pending(case, approval_id)
   return nil
 end
 
+--- The promise ledger. Every date the customer is promised (the next
+-- contact in an acknowledgement or message) becomes an entry in
+-- case.promises, and the engine's timer M.PROMISE_TIMER waits for the
+-- earliest open one. Contacting the customer again (any acknowledgement or
+-- message that goes out) keeps every open promise still in time; a promise
+-- whose time passes is broken: the case is escalated one tier, and both are
+-- counted (redress_promises_total).
+M.PROMISE_TIMER = "redress.promise"
+
+local function open_promises(case)
+  local out = {}
+  for _, pr in ipairs(case.promises) do if pr.status == "open" then out[#out + 1] = pr end end
+  return out
+end
+
+-- Sets or clears the engine's timer for the earliest open promise.
+local function schedule_promises(case, now_iso)
+  local first
+  for _, pr in ipairs(open_promises(case)) do
+    if not first or pr.due_ms < first.due_ms then first = pr end
+  end
+  if first then
+    case.timers[M.PROMISE_TIMER] = { due_ms = first.due_ms, due_at = first.due_at, data = { promise = first.id },
+      set_at = now_iso }
+  else
+    case.timers[M.PROMISE_TIMER] = nil
+  end
+end
+
+-- What went out to the customer in this decision keeps the open promises
+-- and makes new ones. Returns how many were kept.
+local function ledger(case, deliver, now_ms, now_iso, trace)
+  local kept = 0
+  local earlier = open_promises(case) -- a decision keeps the promises made before it, not its own
+  for _, a in ipairs(deliver) do
+    if a.type == "acknowledge" or a.type == "message" then
+      for _, pr in ipairs(earlier) do
+        if pr.status == "open" and now_ms <= pr.due_ms then
+          pr.status, pr.kept_at = "kept", now_iso
+          kept = kept + 1
+          trace[#trace + 1] = string.format("Kept the promise %s (next contact by %s).", pr.id, pr.due_at)
+        end
+      end
+      if a.next_contact then
+        local due = time.parse(a.next_contact)
+        local id = "P" .. (#case.promises + 1)
+        case.promises[#case.promises + 1] = { id = id, kind = "next_contact", due_ms = due, due_at = a.next_contact,
+          made_at = now_iso, made_in = a.template, status = "open" }
+        trace[#trace + 1] = string.format("Promised the customer the next contact by %s (%s).", a.next_contact, id)
+      end
+    end
+  end
+  schedule_promises(case, now_iso)
+  return kept
+end
+
+-- The promise timer came due: every open promise past its time is broken.
+break_promises = function(case, data, deliver, trace)
+  local now_ms = time.parse(data.fired_at) or time.parse(data.due_at)
+  local broken = 0
+  for _, pr in ipairs(open_promises(case)) do
+    if pr.due_ms <= now_ms then
+      pr.status, pr.broken_at = "broken", data.fired_at
+      broken = broken + 1
+      trace[#trace + 1] = string.format("Broke the promise %s: the next contact was due by %s.", pr.id, pr.due_at)
+    end
+  end
+  if broken > 0 then
+    local tier = math.min(9, (case.tier or 0) + 1)
+    case.tier = tier
+    local reason = "a promised contact was missed"
+    case.escalations[#case.escalations + 1] = { tier = tier, team = "promises", reason = reason, at = data.fired_at }
+    deliver[#deliver + 1] = { type = "escalate", tier = tier, team = "promises", reason = reason, by = "engine" }
+    trace[#trace + 1] = string.format("Escalated to tier %d (promises): %s.", tier, reason)
+  end
+  case._broken = (case._broken or 0) + broken
+end
+
 -- The engine's message when an offer the customer was to hear about is
 -- denied: still working on it, next contact two business days on.
 denied_note = function(case, p, now_iso)
@@ -335,6 +413,7 @@ function M.on_event_builtin(case, etype, data, now_iso, p, actor)
   elseif etype == "timer.fired" then
     case.timers[data.name] = nil  -- consumed
     trace[#trace + 1] = string.format("The timer '%s' came due at %s (fired at %s).", data.name, data.due_at, data.fired_at)
+    if data.name == M.PROMISE_TIMER then break_promises(case, data, deliver, trace) end
   end
   return true, deliver, trace
 end
@@ -392,8 +471,9 @@ end
 --- Runs handler of pack p (nil: the case's pack is not loaded) on event
 -- etype with data at now_ms. inputs: { budgets, spent, view_extra, pre,
 -- skip } (pre: deliver/trace from on_event_builtin; skip: { kind, message }
--- records a failure without running the policy). Returns event, decision,
--- deliver, observed SLA changes.
+-- records a failure without running the policy; handler nil: the engine's
+-- own event, no policy runs). Returns event, decision, deliver, observed
+-- SLA changes, and the promises kept and broken ({ kept, broken }).
 function M.run(case, p, etype, data, now_ms, handler, inputs)
   inputs = inputs or NO_INPUTS
   inputs.spent = inputs.spent or NO_INPUTS.spent
@@ -404,7 +484,7 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
   local decision = { kind = "decision", seq = seq, event_seq = seq, at = now_iso, event = etype,
     pack = { name = p and p.name or case.pack.name, version = p and p.version or case.pack.version,
       hash = p and p.hash or nil },
-    handler = handler, error = json.null }
+    handler = handler or "engine", error = json.null }
 
   local view = pack.deep_copy(case)
   view.now, view.now_iso = now_ms, now_iso
@@ -420,6 +500,9 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
   local actions, explanation, kind
   if not p then
     actions, explanation, kind = nil, "pack " .. case.pack.name .. " " .. case.pack.version .. " is not loaded", "error"
+  elseif handler == nil then
+    -- the engine's own event (its promise timer): no policy runs
+    actions, explanation = {}, {}
   elseif inputs.skip then
     -- not run: the pack is quarantined, or replay repeats an outcome that
     -- depended on the machine's load (see M.LOAD_DEPENDENT)
@@ -472,6 +555,8 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
     decision.actions, decision.explanation = actions, explanation
     if #trace == 0 then trace[1] = "The policy decided nothing for this event." end
   end
+  local promises = { kept = ledger(case, deliver, now_ms, now_iso, trace), broken = case._broken or 0 }
+  case._broken = nil
   decision.trace = trace
   case.updated_at = now_iso
   -- SLA clocks: the case shows them; what changed feeds the metrics.
@@ -493,7 +578,7 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
       end
     end
   end
-  return event, decision, deliver, observed
+  return event, decision, deliver, observed, promises
 end
 
 return M

@@ -109,7 +109,8 @@ function M.new(config_path)
     local timers_before = {}
     for k, v in pairs(case.timers) do timers_before[k] = v end
     local key = guard(p, inputs)
-    local event, decision, deliver, observed = decider.run(case, p, etype, data, now_ms, handler, inputs)
+    local event, decision, deliver, observed, promises = decider.run(case, p, etype, data, now_ms, handler, inputs)
+    inputs.promises = promises
     event.actor = inputs.actor -- who sent it (the timeline's audit trail); nil for timers
     count(key, decision, inputs)
     if decision.outcome == "policy_error" then
@@ -157,7 +158,7 @@ function M.new(config_path)
     local out = '{"case":' .. case_json .. ',"decision":' .. decision_json .. '}'
     if idem_key then store.idem_put(idem_key, { hash = rd.sha256(body), status = status, body = out }) end
     return { status = status, body = out, wrote = true, outcome = metric_outcome(outcome, inputs),
-      sla = inputs and inputs.observed, warnings = inputs and inputs.warnings }
+      sla = inputs and inputs.observed, warnings = inputs and inputs.warnings, promises = inputs and inputs.promises }
   end
 
   local function complaint(job)
@@ -237,9 +238,11 @@ function M.new(config_path)
     inputs.clock_ms = job.now_ms
     inputs.view_extra.history, inputs.view_extra.decisions = history(case)
     inputs.pre = { deliver = pre_d, trace = pre_t }
-    local _, _, outcome = decide(case, reg.for_case(case), "timer.fired", data, row.due_ms, "on_timer", inputs)
+    -- the engine's own timers (redress.*) run no policy
+    local handler = not row.name:match("^redress%.") and "on_timer" or nil
+    local _, _, outcome = decide(case, reg.for_case(case), "timer.fired", data, row.due_ms, handler, inputs)
     return { status = 200, body = "{}", wrote = true, outcome = metric_outcome(outcome, inputs), sla = inputs.observed,
-      warnings = inputs.warnings }
+      warnings = inputs.warnings, promises = inputs.promises }
   end
 
   -- A timer whose firing failed inside the engine (a bug, not a policy

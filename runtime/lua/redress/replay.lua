@@ -217,7 +217,9 @@ local function replay_case(stored, p, budgets, totals)
       if not unset then ok, pre_deliver, pre_trace = decide.on_event_builtin(case, e.type, data, e.at, p) end
       if ok then
         inputs.pre = { deliver = pre_deliver, trace = pre_trace }
-        local handler = old and old.handler == "on_timer" and "on_timer" or "on_event"
+        local handler = "on_event"
+        if old and old.handler == "on_timer" then handler = "on_timer" end
+        if old and old.handler == "engine" then handler = nil end -- the engine's own timer
         local _, d = decide.run(case, p, e.type, data, at_ms, handler, inputs)
         new = compact(d)
       else
