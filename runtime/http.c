@@ -407,6 +407,31 @@ void rd_server_stop_accepting(rd_server *srv)
 	h2o_context_request_shutdown(&srv->ctx);
 }
 
+/* Whether h2o still has connections (or their timeouts) on this context. */
+static int has_connections(rd_server *srv)
+{
+	h2o_context_t *c = &srv->ctx;
+	h2o_timeout_t *all[] = { &c->zero_timeout, &c->one_sec_timeout, &c->hundred_ms_timeout, &c->handshake_timeout,
+				 &c->http1.req_timeout, &c->http2.idle_timeout, &c->http2.graceful_shutdown_timeout };
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		if (!h2o_linklist_is_empty(&all[i]->_entries))
+			return 1;
+	return 0;
+}
+
+int rd_server_close_connections(rd_server *srv)
+{
+	/* Idle keep-alive connections wait on the request timeout: let it
+	 * expire now, so h2o closes them itself, cleanly; then give closing
+	 * sockets a few turns of the loop. */
+	for (int round = 0; round < 200 && has_connections(srv); round++) {
+		srv->ctx.http1.req_timeout.timeout = 0;
+		h2o_timeout_run(srv->loop, &srv->ctx.http1.req_timeout, h2o_now(srv->loop) + 1);
+		uv_run(srv->loop, UV_RUN_NOWAIT);
+	}
+	return has_connections(srv) ? -1 : 0;
+}
+
 void rd_server_dispose(rd_server *srv)
 {
 	h2o_context_dispose(&srv->ctx);

@@ -125,6 +125,65 @@ static void raise_open_files(void)
 	rd_log(RD_LOG_INFO, "open files limit", "max_open_files", n, NULL);
 }
 
+/* The handles h2o's context made when the server started (each a pointer
+ * to compare, never dereferenced unless uv_walk still lists it). */
+#define MAX_H2O_HANDLES 32
+static uv_handle_t *h2o_handles[MAX_H2O_HANDLES];
+static int n_h2o_handles;
+
+static void note_h2o_handle(uv_handle_t *h, void *arg)
+{
+	struct daemon *d = arg;
+	if (h == (uv_handle_t *)&d->server.listener || h == (uv_handle_t *)&d->engine.done_async)
+		return;
+	if (n_h2o_handles < MAX_H2O_HANDLES)
+		h2o_handles[n_h2o_handles++] = h;
+}
+
+static void close_h2o_handle(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < n_h2o_handles; i++)
+		if (h2o_handles[i] == h && !uv_is_closing(h))
+			uv_close(h, NULL);
+}
+
+static void log_open_handle(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		rd_log(RD_LOG_ERROR, "a handle was left open at exit", "type", uv_handle_type_name(uv_handle_get_type(h)),
+		       NULL);
+}
+
+/* Closes every handle the daemon opened — connections, h2o's timers, the
+ * signals and the drain timer (the engine closed its own) — and then the
+ * loop itself. Returns 1 when uv_loop_close succeeded: nothing was left
+ * open. What was (a bug) is logged, and the exit code says so. */
+static int close_loop(struct daemon *d)
+{
+	rd_server_stop_accepting(&d->server);
+	int conns = rd_server_close_connections(&d->server);
+	if (conns == 0)
+		rd_server_dispose(&d->server); /* h2o asserts if a connection is left */
+	else
+		rd_log(RD_LOG_ERROR, "connections left open at exit", NULL);
+	/* h2o 2.2 leaves its context's timers and queue open after disposing
+	 * it: close exactly those (recorded when the server started) */
+	uv_walk(d->loop, close_h2o_handle, d);
+	uv_close((uv_handle_t *)&d->sigterm, NULL);
+	uv_close((uv_handle_t *)&d->sigint, NULL);
+	uv_close((uv_handle_t *)&d->sighup, NULL);
+	if (d->draining)
+		uv_close((uv_handle_t *)&d->drain_timer, NULL);
+	for (int i = 0; i < 100 && uv_loop_alive(d->loop); i++)
+		uv_run(d->loop, UV_RUN_NOWAIT);
+	if (uv_loop_close(d->loop) == 0)
+		return 1;
+	uv_walk(d->loop, log_open_handle, NULL);
+	return 0;
+}
+
 static void on_sighup(uv_signal_t *h, int signum)
 {
 	struct daemon *d = h->data;
@@ -208,6 +267,7 @@ int main(int argc, char **argv)
 		rd_store_close(&d.store);
 		return 1;
 	}
+	uv_walk(d.loop, note_h2o_handle, &d); /* what h2o's context opened, to close at exit */
 	uv_signal_init(d.loop, &d.sigterm);
 	uv_signal_init(d.loop, &d.sigint);
 	uv_signal_init(d.loop, &d.sighup);
@@ -225,8 +285,9 @@ int main(int argc, char **argv)
 
 	rd_engine_stop(&d.engine);  /* commits and answers anything left */
 	uv_run(d.loop, UV_RUN_NOWAIT);
+	int closed = close_loop(&d);
 	rd_store_close(&d.store);
 	rd_lua_close(d.api);
-	rd_log(RD_LOG_INFO, "stopped", NULL);
-	return 0;
+	rd_log(closed ? RD_LOG_INFO : RD_LOG_ERROR, "stopped", "loop", closed ? "closed" : "handles left open", NULL);
+	return closed ? 0 : 1;
 }

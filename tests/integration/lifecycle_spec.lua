@@ -66,6 +66,10 @@ describe("restart", function()
     elseif how == "INT" then code = d:stop(10, "INT")
     else code = d:stop() end
     assert.are.equal(want_code, code, "exit code after " .. how .. "\n" .. d:log_tail(10))
+    if how ~= "kill9" then
+      -- every handle closed (connections, h2o's timers, signals), then the loop itself
+      assert.matches('"msg":"stopped","loop":"closed"', d:log_tail(3))
+    end
     d:start()
     local after = snapshot(d)
     assert.are.same(before.list, after.list)
