@@ -333,18 +333,25 @@ end
 
 -- The engine's message when an offer the customer was to hear about is
 -- denied: still working on it, next contact two business days on.
-denied_note = function(case, p, now_iso)
-  local ok, note = pcall(function()
-    local now_ms = time.parse(now_iso)
+-- The engine's own words to the customer: type, template and text made by
+-- write(lang, next_ms, opts), promising the next contact two business days
+-- on in the pack's calendar. nil when even that cannot be made.
+local function engine_message(case, p, now_ms, type_, template, write)
+  local ok, msg = pcall(function()
     local cal = p and p.calendar
     local next_ms = cal and cal:add(now_ms, duration.parse(M.GUARANTEED_NEXT_CONTACT)) or now_ms + 2 * 86400000
     local lang = case.language or "en"
-    local text = wording.render(phrases.lang(lang).offer_denied, { case_id = case.id, next_contact = next_ms },
-      { lang = lang, zone = cal and cal:zone() or "UTC" })
-    return { type = "message", template = "offer_denied", language = lang, text = text,
+    local text = write(lang, next_ms, { lang = lang, zone = cal and cal:zone() or "UTC" })
+    return { type = type_, template = template, language = lang, text = text,
       next_contact = time.format(next_ms), by = "engine" }
   end)
-  return ok and note or nil
+  return ok and msg or nil
+end
+
+denied_note = function(case, p, now_iso)
+  return engine_message(case, p, time.parse(now_iso), "message", "offer_denied", function(lang, next_ms, opts)
+    return wording.render(phrases.lang(lang).offer_denied, { case_id = case.id, next_contact = next_ms }, opts)
+  end)
 end
 
 --- Events change the case before the policy sees them. Returns true and
@@ -442,17 +449,9 @@ local NO_INPUTS = { spent = { customer = {}, day = {} } }
 -- nil when even that cannot be made (the failure is then only in the trace).
 M.GUARANTEED_NEXT_CONTACT = "2 business days"
 guaranteed_ack = function(case, p, now_ms)
-  local ok, ack = pcall(function()
-    local cal = p and p.calendar
-    local d = duration.parse(M.GUARANTEED_NEXT_CONTACT)
-    local next_ms = cal and cal:add(now_ms, d) or now_ms + 2 * 86400000
-    local lang = case.language or "en"
-    local text = wording.compose(case, { next_contact = next_ms },
-      { lang = lang, zone = cal and cal:zone() or "UTC" })
-    return { type = "acknowledge", template = "compose", language = lang, text = text,
-      next_contact = time.format(next_ms), by = "engine" }
+  return engine_message(case, p, now_ms, "acknowledge", "compose", function(_, next_ms, opts)
+    return wording.compose(case, { next_contact = next_ms }, opts)
   end)
-  return ok and ack or nil
 end
 
 --- The kinds of failure a decision records as `limit`: a budget the call
