@@ -407,11 +407,15 @@ void rd_server_stop_accepting(rd_server *srv)
 	h2o_context_request_shutdown(&srv->ctx);
 }
 
-/* Whether h2o still has connections (or their timeouts) on this context. */
+/* Whether h2o still has connections (or their timeouts) on this context.
+ * (one_sec_timeout is left out: h2o keeps an entry of its own there for as
+ * long as the context lives — which is also why h2o 2.2's
+ * h2o_context_dispose asserts on a context that has served a request, and
+ * why redressd does not call it: see close_loop in main.c.) */
 static int has_connections(rd_server *srv)
 {
 	h2o_context_t *c = &srv->ctx;
-	h2o_timeout_t *all[] = { &c->zero_timeout, &c->one_sec_timeout, &c->hundred_ms_timeout, &c->handshake_timeout,
+	h2o_timeout_t *all[] = { &c->zero_timeout, &c->hundred_ms_timeout, &c->handshake_timeout,
 				 &c->http1.req_timeout, &c->http2.idle_timeout, &c->http2.graceful_shutdown_timeout };
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		if (!h2o_linklist_is_empty(&all[i]->_entries))
@@ -432,9 +436,3 @@ int rd_server_close_connections(rd_server *srv)
 	return has_connections(srv) ? -1 : 0;
 }
 
-void rd_server_dispose(rd_server *srv)
-{
-	h2o_context_dispose(&srv->ctx);
-	h2o_config_dispose(&srv->config);
-	the_server = NULL;
-}

@@ -36,7 +36,5 @@ void rd_server_job_done(rd_job *job);
 /* At exit: closes the connections still open (idle keep-alive ones);
  * 0 when none is left, -1 when some would not close. */
 int rd_server_close_connections(rd_server *srv);
-/* Frees h2o's context: only once no connection is left. */
-void rd_server_dispose(rd_server *srv);
 
 #endif

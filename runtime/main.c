@@ -163,13 +163,12 @@ static void log_open_handle(uv_handle_t *h, void *arg)
 static int close_loop(struct daemon *d)
 {
 	rd_server_stop_accepting(&d->server);
-	int conns = rd_server_close_connections(&d->server);
-	if (conns == 0)
-		rd_server_dispose(&d->server); /* h2o asserts if a connection is left */
-	else
+	if (rd_server_close_connections(&d->server) != 0)
 		rd_log(RD_LOG_ERROR, "connections left open at exit", NULL);
-	/* h2o 2.2 leaves its context's timers and queue open after disposing
-	 * it: close exactly those (recorded when the server started) */
+	/* h2o 2.2 cannot dispose a context that has served requests (it asserts
+	 * on an entry of its own), so its context is not disposed: its handles —
+	 * the timers and the queue recorded when the server started — are
+	 * closed here, exactly those */
 	uv_walk(d->loop, close_h2o_handle, d);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
