@@ -1,6 +1,6 @@
 /* engine.c — decision workers and the one writer (see engine.h). */
 #define _GNU_SOURCE
-#include "engine.h"
+#include "engine_int.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
@@ -11,19 +11,8 @@
 #include <time.h>
 
 #include "../bindings/bindings.h"
-#include "errors.h"
 #include "log.h"
 #include "metrics.h"
-
-struct rd_worker {
-	rd_engine *e;
-	int index;
-	pthread_t thread;
-	int running;
-	lua_State *L;
-	rd_lua_ctx ctx; /* outlives L: the state's allocator data */
-};
-
 
 static const char *const kind_names[RD_JOB_KIND_COUNT] = {
 	[RD_JOB_COMPLAINT] = "complaint", [RD_JOB_EVENT] = "event", [RD_JOB_OUTBOX_ACK] = "outbox_ack",
@@ -69,322 +58,6 @@ static int64_t wall_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void set_answer(rd_job *job, int status, const char *body, size_t len)
-{
-	free(job->resp);
-	job->resp = malloc(len + 1);
-	if (!job->resp) {
-		job->status = 500;
-		job->resp_len = 0;
-		return;
-	}
-	memcpy(job->resp, body, len);
-	job->resp[len] = '\0';
-	job->resp_len = len;
-	job->status = status;
-}
-
-static void set_error(rd_job *job, int status, const char *code, const char *message)
-{
-	char body[512];
-	size_t n = rd_error_json(body, sizeof body, code, message);
-	set_answer(job, status, body, n);
-}
-
-static void fail_job(rd_job *job)
-{
-	set_error(job, 500, "internal", "internal error; nothing was written");
-	job->outcome[0] = '\0';
-	job->n_sla = 0;
-	job->wrote = 0;
-}
-
-/* ---- one job in a Lua state ---- */
-
-/* Copies what engine.handle returned (at the top of the stack) into job. */
-static void read_result(lua_State *L, rd_job *job, char *signature, size_t siglen)
-{
-	int r = lua_gettop(L);
-	lua_getfield(L, r, "status");
-	lua_getfield(L, r, "body");
-	size_t len;
-	const char *body = lua_tolstring(L, -1, &len);
-	set_answer(job, (int)lua_tointeger(L, -2), body ? body : "{}", body ? len : 2);
-	lua_settop(L, r);
-	lua_getfield(L, r, "wrote");
-	job->wrote = lua_toboolean(L, -1);
-	lua_getfield(L, r, "outcome");
-	if (lua_isstring(L, -1))
-		snprintf(job->outcome, sizeof job->outcome, "%s", lua_tostring(L, -1));
-	lua_getfield(L, r, "replay");
-	job->replay = lua_toboolean(L, -1);
-	lua_getfield(L, r, "signature");
-	if (signature)
-		snprintf(signature, siglen, "%s", luaL_optstring(L, -1, ""));
-	lua_settop(L, r);
-	if (lua_getfield(L, r, "promises") == LUA_TTABLE) {
-		lua_getfield(L, -1, "kept");
-		lua_getfield(L, -2, "broken");
-		job->promises_kept = (int)lua_tointeger(L, -2);
-		job->promises_broken = (int)lua_tointeger(L, -1);
-	}
-	lua_settop(L, r);
-	lua_getfield(L, r, "sla");
-	if (lua_istable(L, -1)) {
-		lua_Integer n = luaL_len(L, -1);
-		for (lua_Integer i = 1; i <= n && job->n_sla < 4; i++) {
-			lua_rawgeti(L, -1, i);
-			lua_getfield(L, -1, "target");
-			lua_getfield(L, -2, "kind");
-			lua_getfield(L, -3, "seconds");
-			int k = job->n_sla++;
-			snprintf(job->sla[k].target, sizeof job->sla[k].target, "%s", luaL_optstring(L, -3, "?"));
-			job->sla[k].breach = strcmp(luaL_optstring(L, -2, ""), "breach") == 0;
-			job->sla[k].seconds = lua_tonumber(L, -1);
-			lua_pop(L, 4);
-		}
-	}
-	lua_settop(L, r);
-	lua_getfield(L, r, "warnings");
-	if (lua_istable(L, -1)) {
-		lua_Integer n = luaL_len(L, -1);
-		for (lua_Integer i = 1; i <= n; i++) {
-			lua_rawgeti(L, -1, i);
-			rd_log(RD_LOG_WARN, "packs", "warning", lua_tostring(L, -1), NULL);
-			lua_pop(L, 1);
-		}
-	}
-}
-
-/* Runs engine.handle(job) as `kind` on worker w's state, in a read
- * snapshot, writing into job->ws. On an engine failure (a bug, not a policy
- * error) the job gets a 500 and writes nothing. */
-static void run_on(rd_engine *e, struct rd_worker *w, rd_job *job, const char *kind, char *sig, size_t siglen)
-{
-	lua_State *L = w->L;
-	int top = lua_gettop(L);
-	job->outcome[0] = '\0';
-	job->replay = job->wrote = job->n_sla = 0;
-	job->promises_kept = job->promises_broken = 0;
-	rd_writes_clear(&job->ws);
-	rd_txn *txn;
-	if (rd_store_read_begin(e->store, &txn) != RD_OK) {
-		fail_job(job);
-		return;
-	}
-	w->ctx.txn = txn;
-	w->ctx.ws = &job->ws;
-	lua_getfield(L, LUA_REGISTRYINDEX, "rd.engine.handle");
-	lua_createtable(L, 0, 6);
-	lua_pushstring(L, kind);
-	lua_setfield(L, -2, "kind");
-	if (job->case_id) {
-		lua_pushstring(L, job->case_id);
-		lua_setfield(L, -2, "case_id");
-	}
-	if (job->idem_key) {
-		lua_pushstring(L, job->idem_key);
-		lua_setfield(L, -2, "idem_key");
-	}
-	if (job->actor) {
-		lua_pushstring(L, job->actor);
-		lua_setfield(L, -2, "actor");
-	}
-	if (job->new_case_id[0]) {
-		lua_pushstring(L, job->new_case_id);
-		lua_setfield(L, -2, "new_case_id");
-	}
-	lua_pushlstring(L, job->body ? job->body : "", job->body_len);
-	lua_setfield(L, -2, "body");
-	lua_pushinteger(L, job->now_ms);
-	lua_setfield(L, -2, "now_ms");
-	int rc = rd_lua_pcall(L, 1, 1, RD_PCALL_TRACEBACK);
-	if (rc != LUA_OK || !lua_istable(L, -1)) {
-		rd_log(RD_LOG_ERROR, "engine failure", "error", lua_tostring(L, -1), "kind", kind, NULL);
-		fail_job(job);
-	} else {
-		read_result(L, job, sig, siglen);
-	}
-	lua_settop(L, top);
-	w->ctx.txn = NULL;
-	w->ctx.ws = NULL;
-	rd_store_read_end(e->store, txn);
-}
-
-static void decide(rd_engine *e, struct rd_worker *w, rd_job *job)
-{
-	run_on(e, w, job, rd_job_kind_name(job->kind), NULL, 0);
-	if (job->kind == RD_JOB_TIMER && job->status == 500) {
-		/* The engine failed on this timer (a bug, not a policy error):
-		 * drop the row so it is not retried for ever. */
-		run_on(e, w, job, "timer_drop", NULL, 0);
-		rd_log(RD_LOG_ERROR, "timer dropped after an engine failure", NULL);
-	}
-}
-
-/* ---- dispatch: keys, queues (all under e->mu) ---- */
-
-static uint64_t key_of(char tag, const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;
-	h = (h ^ (unsigned char)tag) * 1099511628211ULL;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
-
-static void add_key(rd_job *j, char tag, const char *s)
-{
-	if (s && j->n_keys < RD_JOB_MAX_KEYS)
-		j->keys[j->n_keys++] = key_of(tag, s, strlen(s));
-}
-
-/* The keys that order this job after others: its case, its customer, its
- * Idempotency-Key. (An event's key is scoped by its case.) */
-static void set_keys(rd_job *j)
-{
-	j->n_keys = 0;
-	switch (j->kind) {
-	case RD_JOB_COMPLAINT:
-		add_key(j, 'u', j->customer_id);
-		add_key(j, 'i', j->idem_key);
-		break;
-	case RD_JOB_EVENT:
-	case RD_JOB_TIMER:
-		add_key(j, 'c', j->case_id);
-		break;
-	case RD_JOB_OUTBOX_ACK:
-		add_key(j, 'o', "");
-		break;
-	default:
-		break;
-	}
-}
-
-static void push(rd_job **head, rd_job **tail, rd_job *j)
-{
-	j->next = NULL;
-	if (*tail)
-		(*tail)->next = j;
-	else
-		*head = j;
-	*tail = j;
-}
-
-static int is_held(const rd_engine *e, uint64_t k)
-{
-	for (int i = 0; i < e->n_held; i++)
-		if (e->held[i] == k)
-			return 1;
-	return 0;
-}
-
-static int hold(rd_engine *e, const rd_job *j)
-{
-	if (e->n_held + j->n_keys > e->cap_held) {
-		int cap = e->cap_held ? e->cap_held * 2 : 256;
-		uint64_t *h = realloc(e->held, (size_t)cap * sizeof *h);
-		if (!h)
-			return -1;
-		e->held = h;
-		e->cap_held = cap;
-	}
-	for (int i = 0; i < j->n_keys; i++)
-		e->held[e->n_held++] = j->keys[i];
-	return 0;
-}
-
-static void release(rd_engine *e, const rd_job *j)
-{
-	for (int i = 0; i < j->n_keys; i++)
-		for (int h = 0; h < e->n_held; h++)
-			if (e->held[h] == j->keys[i]) {
-				e->held[h] = e->held[--e->n_held];
-				break;
-			}
-}
-
-static int is_barrier(const rd_job *j)
-{
-	return j->kind == RD_JOB_RELOAD;
-}
-
-/* Hands every pending job whose keys are free to the workers, in arrival
- * order: a job waits while an earlier one with a shared key is in flight or
- * still waiting itself. Nothing passes a barrier. */
-static void dispatch(rd_engine *e)
-{
-	enum { MAX_BLOCKED = 512 };
-	uint64_t blocked[MAX_BLOCKED];
-	int n_blocked = 0;
-	rd_job *prev = NULL, *j = e->pending_head;
-	while (j && !is_barrier(j)) {
-		rd_job *next = j->next;
-		int free_keys = 1;
-		for (int i = 0; i < j->n_keys && free_keys; i++) {
-			if (is_held(e, j->keys[i]))
-				free_keys = 0;
-			for (int b = 0; b < n_blocked && free_keys; b++)
-				if (blocked[b] == j->keys[i])
-					free_keys = 0;
-		}
-		if (!free_keys || hold(e, j) != 0) {
-			if (n_blocked + j->n_keys > MAX_BLOCKED)
-				return; /* the rest waits for the next round */
-			for (int i = 0; i < j->n_keys; i++)
-				blocked[n_blocked++] = j->keys[i];
-			prev = j;
-			j = next;
-			continue;
-		}
-		if (prev)
-			prev->next = next;
-		else
-			e->pending_head = next;
-		if (e->pending_tail == j)
-			e->pending_tail = prev;
-		if (j->kind == RD_JOB_COMPLAINT && j->case_number == 0) {
-			j->case_number = e->next_case++;
-			snprintf(j->new_case_id, sizeof j->new_case_id, "C%010llu", (unsigned long long)j->case_number);
-		}
-		e->in_flight++;
-		push(&e->ready_head, &e->ready_tail, j);
-		pthread_cond_signal(&e->work_cv);
-		j = next;
-	}
-}
-
-static int barrier_ready(const rd_engine *e)
-{
-	return e->pending_head && is_barrier(e->pending_head) && e->in_flight == 0;
-}
-
-/* ---- workers ---- */
-
-static void *worker_main(void *arg)
-{
-	struct rd_worker *w = arg;
-	rd_engine *e = w->e;
-	pthread_mutex_lock(&e->mu);
-	for (;;) {
-		while (!e->ready_head && !e->workers_quit)
-			pthread_cond_wait(&e->work_cv, &e->mu);
-		rd_job *j = e->ready_head;
-		if (!j)
-			break;
-		e->ready_head = j->next;
-		if (!e->ready_head)
-			e->ready_tail = NULL;
-		pthread_mutex_unlock(&e->mu);
-		decide(e, w, j);
-		pthread_mutex_lock(&e->mu);
-		push(&e->results_head, &e->results_tail, j);
-		pthread_cond_signal(&e->writer_cv);
-	}
-	pthread_mutex_unlock(&e->mu);
-	return NULL;
 }
 
 /* ---- the writer ---- */
@@ -449,7 +122,7 @@ static int commit_batch(rd_engine *e, rd_job *batch, int *conflicts)
 			rd_log(RD_LOG_ERROR, "store: batch not committed", "error", rd_store_strerror(rc), NULL);
 			for (rd_job *j = batch; j; j = j->next) {
 				j->conflict = 0;
-				fail_job(j);
+				rd__fail_job(j);
 			}
 			*conflicts = 0;
 			return rc;
@@ -523,7 +196,7 @@ static int due_row(void *ud, const void *k, size_t klen, const void *v, size_t v
 	j->kind = RD_JOB_TIMER;
 	j->internal = 1;
 	j->now_ms = d->now; /* the firing time; the handler's now is the due time */
-	set_keys(j);
+	rd__set_keys(j);
 	if (d->last)
 		d->last->next = j;
 	else
@@ -552,7 +225,7 @@ static void fire_due(rd_engine *e, int64_t now)
 	else
 		e->pending_head = d.first;
 	e->pending_tail = d.last;
-	dispatch(e);
+	rd__dispatch(e);
 	pthread_mutex_unlock(&e->mu);
 }
 
@@ -566,25 +239,25 @@ static void run_reload(rd_engine *e, rd_job *j)
 	rd_job probe = { 0 };
 	int ok = 1;
 	for (int i = 0; i < e->n_workers && ok; i++) {
-		run_on(e, &e->workers[i], &probe, "reload_prepare", sig, sizeof sig);
+		rd__run_on(e, &e->workers[i], &probe, "reload_prepare", sig, sizeof sig);
 		if (probe.status != 200) {
-			set_answer(j, probe.status, probe.resp, probe.resp_len);
+			rd__set_answer(j, probe.status, probe.resp, probe.resp_len);
 			ok = 0;
 		} else if (i == 0) {
 			memcpy(sig0, sig, sizeof sig0);
 		} else if (strcmp(sig, sig0) != 0) {
-			set_error(j, 422, "reload_failed",
+			rd__set_error(j, 422, "reload_failed",
 				  "nothing was changed: the pack files changed while they were loaded; reload again");
 			ok = 0;
 		}
 	}
 	for (int i = ok ? 1 : 0; i < e->n_workers; i++)
-		run_on(e, &e->workers[i], &probe, ok ? "reload_adopt" : "reload_abort", NULL, 0);
+		rd__run_on(e, &e->workers[i], &probe, ok ? "reload_adopt" : "reload_abort", NULL, 0);
 	free(probe.resp);
 	rd_writes_free(&probe.ws);
 	if (!ok)
 		return;
-	run_on(e, &e->workers[0], j, "reload_commit", NULL, 0);
+	rd__run_on(e, &e->workers[0], j, "reload_commit", NULL, 0);
 	int conflicts;
 	if (j->wrote)
 		commit_batch(e, j, &conflicts);
@@ -601,7 +274,7 @@ static void finish(rd_engine *e, rd_job *j, int *answered)
 		rd_job_free(j);
 		return;
 	}
-	push(&e->done_head, &e->done_tail, j);
+	rd__push(&e->done_head, &e->done_tail, j);
 	(*answered)++;
 }
 
@@ -628,7 +301,7 @@ static int settle(rd_engine *e, rd_job *batch)
 		rd_job *j = batch;
 		batch = j->next;
 		j->next = NULL;
-		release(e, j);
+		rd__release(e, j);
 		e->in_flight--;
 		if (j->conflict && j->attempts < 100) {
 			j->attempts++;
@@ -642,7 +315,7 @@ static int settle(rd_engine *e, rd_job *batch)
 		}
 		if (j->conflict) {
 			j->conflict = 0;
-			set_error(j, 503, "internal", "the store kept changing under this request; nothing was written, retry");
+			rd__set_error(j, 503, "internal", "the store kept changing under this request; nothing was written, retry");
 			j->outcome[0] = '\0';
 		}
 		finish(e, j, &answered);
@@ -653,7 +326,7 @@ static int settle(rd_engine *e, rd_job *batch)
 		if (!e->pending_tail)
 			e->pending_tail = again_tail;
 	}
-	dispatch(e);
+	rd__dispatch(e);
 	return answered;
 }
 
@@ -668,7 +341,7 @@ static void writer_loop(rd_engine *e)
 	pthread_mutex_lock(&e->mu);
 	for (;;) {
 		for (;;) {
-			if (e->results_head || barrier_ready(e))
+			if (e->results_head || rd__barrier_ready(e))
 				break;
 			if (e->stopping && nothing_left(e))
 				break;
@@ -686,7 +359,7 @@ static void writer_loop(rd_engine *e)
 		if (e->stopping && nothing_left(e))
 			break;
 		int answered = 0;
-		if (barrier_ready(e)) {
+		if (rd__barrier_ready(e)) {
 			rd_job *j = e->pending_head;
 			e->pending_head = j->next;
 			if (!e->pending_head)
@@ -696,7 +369,7 @@ static void writer_loop(rd_engine *e)
 			run_reload(e, j);
 			pthread_mutex_lock(&e->mu);
 			finish(e, j, &answered);
-			dispatch(e);
+			rd__dispatch(e);
 		} else if (e->results_head) {
 			rd_job *batch = e->results_head, *last = batch;
 			for (int i = 1; i < e->max_batch && last->next; i++)
@@ -794,7 +467,7 @@ static int init(rd_engine *e)
 	/* Store the packs this daemon runs (and the list GET /v1/packs shows)
 	 * before the first request. */
 	rd_job sync = { .kind = RD_JOB_SYNC, .internal = 1 };
-	run_on(e, &e->workers[0], &sync, "sync", NULL, 0);
+	rd__run_on(e, &e->workers[0], &sync, "sync", NULL, 0);
 	int conflicts;
 	if (sync.status == 200 && sync.wrote)
 		commit_batch(e, &sync, &conflicts);
@@ -816,7 +489,7 @@ static int init(rd_engine *e)
 	rd_store_read_end(e->store, txn);
 	e->next_case = e->case_high + 1;
 	for (int i = 0; i < e->n_workers; i++) {
-		if (pthread_create(&e->workers[i].thread, NULL, worker_main, &e->workers[i]) != 0) {
+		if (pthread_create(&e->workers[i].thread, NULL, rd__worker_main, &e->workers[i]) != 0) {
 			snprintf(e->init_err, sizeof e->init_err, "cannot start a decision worker");
 			return -1;
 		}
@@ -895,11 +568,11 @@ int rd_engine_start(rd_engine *e, uv_loop_t *loop, rd_store *store, const char *
 
 void rd_engine_submit(rd_engine *e, rd_job *job)
 {
-	set_keys(job);
+	rd__set_keys(job);
 	pthread_mutex_lock(&e->mu);
-	push(&e->pending_head, &e->pending_tail, job);
-	dispatch(e);
-	if (barrier_ready(e))
+	rd__push(&e->pending_head, &e->pending_tail, job);
+	rd__dispatch(e);
+	if (rd__barrier_ready(e))
 		pthread_cond_signal(&e->writer_cv);
 	pthread_mutex_unlock(&e->mu);
 }
