@@ -21,13 +21,41 @@ local function unescape(s)
   return (s:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
 end
 
-local function parse_query(q)
-  local t = {}
-  if q then
-    for pair in q:gmatch("[^&]+") do
-      local k, v = pair:match("^([^=]*)=?(.*)$")
-      t[unescape(k)] = unescape(v)
+-- The query parameters each route reads; any other is a typo the caller
+-- must hear about (`?categroy=` must not quietly return every case).
+local QUERY_PARAMS = {
+  cases = { "status", "tier", "customer", "opened_after", "opened_before", "limit", "cursor" },
+  outbox = { "after", "limit" },
+  timers = { "due_before", "limit" },
+}
+
+local function bad_param(field, message)
+  return err(422, "validation_failed", message, field)
+end
+
+-- The query of a route as a table, or nil and the 422 for a parameter the
+-- route does not take or one given twice.
+local function parse_query(route, q)
+  local t, known = {}, QUERY_PARAMS[route] or {}
+  if not q then return t end
+  for pair in q:gmatch("[^&]+") do
+    local k, v = pair:match("^([^=]*)=?(.*)$")
+    k, v = unescape(k), unescape(v)
+    if not utf8.len(k) then return nil, bad_param(json.null, "a query parameter name is not UTF-8") end
+    local ok = false
+    for _, name in ipairs(known) do ok = ok or name == k end
+    if not ok then
+      local shown = #k <= 64 and k or (k:sub(1, (utf8.offset(k, 41) or #k + 1) - 1) .. "…")
+      if #known == 0 then
+        return nil, bad_param(shown, "this route takes no query parameters; got " .. shown)
+      end
+      local hint = #k <= 64 and config.suggest(k, known) or ""
+      return nil, bad_param(shown, "unknown query parameter " .. shown .. hint ..
+        "; this route takes " .. table.concat(known, ", "))
     end
+    if not utf8.len(v) then return nil, bad_param(k, k .. " is not UTF-8") end
+    if t[k] ~= nil then return nil, bad_param(k, k .. " is given twice") end
+    t[k] = v
   end
   return t
 end
@@ -298,7 +326,8 @@ function M.new(config_path)
       if not method_ok then
         return err(405, "method_not_allowed", req.method .. " is not allowed on " .. req.path)
       end
-      local q = parse_query(req.query)
+      local q, bad_query = parse_query(route, req.query)
+      if not q then return bad_query end
       if route == "metrics" then
         return { status = 200, body = rd.metrics(), content_type = "text/plain; version=0.0.4; charset=utf-8" }
       elseif route == "complaints" then
