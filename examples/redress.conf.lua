@@ -28,6 +28,8 @@ return {
     policy_wall_ms = 500,                 -- wall-clock safety net per policy call or pack load
   },
 
+  log = { access = true },                -- a JSON line per answered request on stderr
+
   -- Bearer tokens and their roles: intake, agent, read, admin (admin may do everything).
   -- Replace these demo tokens before exposing the daemon beyond localhost.
   tokens = {

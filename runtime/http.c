@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "errors.h"
@@ -39,9 +40,43 @@ static const char *reason(int status)
 	}
 }
 
+/* The access log line of one answer: method, path (never the query: it
+ * may hold a customer id), route, status, body bytes and the time since
+ * the request began, which for a write includes its commit. Bytes a client
+ * sent that are not printable ASCII are written as "?". */
+static void access_log(h2o_req_t *req, const char *route, int status, size_t len)
+{
+	char method[16], path[256], num[3][32];
+	size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
+	h2o_iovec_t parts[2] = { req->method, h2o_iovec_init(req->path.base, plen) };
+	char *outs[2] = { method, path };
+	size_t caps[2] = { sizeof method, sizeof path };
+	for (int i = 0; i < 2; i++) {
+		size_t n = parts[i].len < caps[i] - 1 ? parts[i].len : caps[i] - 1;
+		for (size_t j = 0; j < n; j++) {
+			unsigned char c = (unsigned char)parts[i].base[j];
+			outs[i][j] = c > 0x20 && c < 0x7f ? (char)c : '?';
+		}
+		outs[i][n] = '\0';
+	}
+	struct timeval now;
+	gettimeofday(&now, NULL);
+	const struct timeval *began = &req->timestamps.request_begin_at;
+	long long us = (now.tv_sec - began->tv_sec) * 1000000LL + (now.tv_usec - began->tv_usec);
+	if (us < 0 || began->tv_sec == 0)
+		us = 0;
+	snprintf(num[0], sizeof num[0], "#%d", status);
+	snprintf(num[1], sizeof num[1], "#%zu", len);
+	snprintf(num[2], sizeof num[2], "#%lld.%03lld", us / 1000, us % 1000);
+	rd_log(RD_LOG_INFO, "request", "method", method, "path", path, "route", route, "status", num[0], "bytes",
+	       num[1], "ms", num[2], NULL);
+}
+
 static void respond(h2o_req_t *req, const char *route, int status, const char *ctype, const char *body,
 		    size_t len, int replay)
 {
+	if (the_server && the_server->access_log)
+		access_log(req, route, status, len);
 	req->res.status = status;
 	req->res.reason = reason(status);
 	req->res.content_length = len;
@@ -346,9 +381,10 @@ static void on_accept(uv_stream_t *listener, int status)
 }
 
 int rd_server_start(rd_server *srv, uv_loop_t *loop, lua_State *api, rd_engine *engine, const char *host,
-		    int port, size_t max_body, char *err, size_t errlen)
+		    int port, size_t max_body, int access_log, char *err, size_t errlen)
 {
 	memset(srv, 0, sizeof *srv);
+	srv->access_log = access_log;
 	the_server = srv;
 	srv->loop = loop;
 	srv->api = api;

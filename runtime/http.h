@@ -22,11 +22,12 @@ typedef struct rd_server {
 	int draining;
 	long inflight;           /* jobs submitted and not yet answered */
 	int port;                /* the bound port */
+	int access_log;          /* a log line per answered request */
 } rd_server;
 
 /* Binds host:port (port 0: any free port) and starts serving. */
 int rd_server_start(rd_server *srv, uv_loop_t *loop, lua_State *api, rd_engine *engine, const char *host,
-		    int port, size_t max_body, char *err, size_t errlen);
+		    int port, size_t max_body, int access_log, char *err, size_t errlen);
 /* Stops accepting; new requests on open connections get 503. */
 void rd_server_stop_accepting(rd_server *srv);
 /* Submits a job of the daemon's own (kind "reload"); its answer is logged. */

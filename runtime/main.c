@@ -37,6 +37,7 @@ struct settings {
 	size_t max_body;
 	int max_batch;
 	int workers;
+	int access_log;
 	size_t map_size;
 };
 
@@ -70,6 +71,7 @@ static int load_api(struct daemon *d, const char *config_path, struct settings *
 	lua_getfield(L, -1, "reload_fn");
 	lua_setfield(L, LUA_REGISTRYINDEX, "rd.api.reload");
 	lua_getfield(L, -1, "config");
+	int cfg = lua_gettop(L);
 	lua_getfield(L, -1, "host");
 	snprintf(st->host, sizeof st->host, "%s", lua_tostring(L, -1));
 	lua_getfield(L, -2, "port");
@@ -85,6 +87,9 @@ static int load_api(struct daemon *d, const char *config_path, struct settings *
 	st->map_size = (size_t)lua_tointeger(L, -1);
 	lua_getfield(L, -4, "workers");
 	st->workers = (int)lua_tointeger(L, -1);
+	lua_getfield(L, cfg, "log");
+	lua_getfield(L, -1, "access");
+	st->access_log = lua_toboolean(L, -1);
 	lua_settop(L, 0);
 	return 0;
 fail:
@@ -259,7 +264,7 @@ int main(int argc, char **argv)
 		rd_store_close(&d.store);
 		return 1;
 	}
-	if (rd_server_start(&d.server, d.loop, d.api, &d.engine, st.host, st.port, st.max_body, err, sizeof err) != 0) {
+	if (rd_server_start(&d.server, d.loop, d.api, &d.engine, st.host, st.port, st.max_body, st.access_log, err, sizeof err) != 0) {
 		fprintf(stderr, "redressd: %s\n", err);
 		rd_log(RD_LOG_ERROR, "cannot listen", "error", err, NULL);
 		rd_engine_stop(&d.engine);

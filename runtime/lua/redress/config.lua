@@ -52,7 +52,7 @@ end
 --- The keys a config may have; anything else is a mistake (a typo such as
 -- pack_setings would otherwise be ignored in silence).
 M.KEYS = { "listen", "data_dir", "packs", "default_pack", "routes", "limits", "tokens", "budgets",
-  "pack_settings", "calendars", "legal", "migrate_cases" }
+  "pack_settings", "calendars", "legal", "migrate_cases", "log" }
 
 -- How far apart two words are (edits), for "did you mean".
 local function distance(a, b)
@@ -225,6 +225,15 @@ function M.normalize(raw, path, src)
     fail(path, "migrate_cases", "must be true or false")
   end
   c.migrate_cases = raw.migrate_cases == true
+
+  -- log: access = one line per answered request (default on)
+  local log = raw.log or {}
+  if type(log) ~= "table" then fail(path, "log", "must be a table such as { access = false }") end
+  for k, v in pairs(log) do
+    if k ~= "access" then fail(path, "log." .. tostring(k), "unknown key" .. M.suggest(tostring(k), { "access" })) end
+    if type(v) ~= "boolean" then fail(path, "log.access", "must be true or false") end
+  end
+  c.log = { access = log.access ~= false }
 
   -- budgets: caps per currency in minor units; an offer over a cap becomes
   -- a request for approval.
