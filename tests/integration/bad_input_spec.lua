@@ -201,4 +201,37 @@ describe("bad input", function()
       end
     end)
   end)
+
+  -- docs/API.md "Requests refused before redress sees them": h2o answers
+  -- these malformed requests itself, in plain text; the doc must stay true.
+  describe("malformed HTTP, refused by h2o", function()
+    local socket = require "socket"
+    local function raw(bytes)
+      local c = assert(socket.connect("127.0.0.1", d.port))
+      c:settimeout(5)
+      assert(c:send(bytes))
+      local status = c:receive("*l")
+      local rest = c:receive("*a")
+      c:close()
+      return status, rest
+    end
+    local cases = {
+      { "a bad request line", "BAD LINE\r\n\r\n", "400 Bad Request" },
+      { "an invalid Content-Length", "POST /v1/complaints HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+        "400 Invalid Request" },
+      { "a control character in a header", "POST /v1/complaints HTTP/1.1\r\nHost: x\r\nIdempotency-Key: a\1b\r\n" ..
+        "Content-Length: 2\r\n\r\n{}", "400 Bad Request" },
+      { "more than 100 headers", "GET /healthz HTTP/1.1\r\nHost: x\r\n" ..
+        string.rep("X-A: y\r\n", 120) .. "\r\n", "400 Bad Request" },
+      { "broken chunked encoding", "POST /v1/complaints HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        "400 Invalid Request" },
+    }
+    for _, c in ipairs(cases) do
+      it(c[1] .. " is a plain-text " .. c[3] .. " with nothing written", function()
+        local status, rest = raw(c[2])
+        assert.are.equal("HTTP/1.1 " .. c[3], (status or ""):gsub("\r$", ""))
+        assert.truthy(rest:lower():find("content-type: text/plain", 1, true), rest)
+      end)
+    end
+  end)
 end)
