@@ -40,25 +40,32 @@ static const char *reason(int status)
 	}
 }
 
+/* The length of the request's path without its query. */
+static size_t path_len(const h2o_req_t *req)
+{
+	return req->query_at != SIZE_MAX ? req->query_at : req->path.len;
+}
+
+/* src[0..len) into dst as a C string, cut to fit, with every byte that is
+ * not printable ASCII written as "?". */
+static void printable_copy(char *dst, size_t cap, const char *src, size_t len)
+{
+	size_t n = len < cap - 1 ? len : cap - 1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)src[i];
+		dst[i] = c > 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	dst[n] = '\0';
+}
+
 /* The access log line of one answer: method, path (never the query: it
  * may hold a customer id), route, status, body bytes and the time since
- * the request began, which for a write includes its commit. Bytes a client
- * sent that are not printable ASCII are written as "?". */
+ * the request began, which for a write includes its commit. */
 static void access_log(h2o_req_t *req, const char *route, int status, size_t len)
 {
 	char method[16], path[256], num[3][32];
-	size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
-	h2o_iovec_t parts[2] = { req->method, h2o_iovec_init(req->path.base, plen) };
-	char *outs[2] = { method, path };
-	size_t caps[2] = { sizeof method, sizeof path };
-	for (int i = 0; i < 2; i++) {
-		size_t n = parts[i].len < caps[i] - 1 ? parts[i].len : caps[i] - 1;
-		for (size_t j = 0; j < n; j++) {
-			unsigned char c = (unsigned char)parts[i].base[j];
-			outs[i][j] = c > 0x20 && c < 0x7f ? (char)c : '?';
-		}
-		outs[i][n] = '\0';
-	}
+	printable_copy(method, sizeof method, req->method.base, req->method.len);
+	printable_copy(path, sizeof path, req->path.base, path_len(req));
 	struct timeval now;
 	gettimeofday(&now, NULL);
 	const struct timeval *began = &req->timestamps.request_begin_at;
@@ -260,8 +267,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	lua_createtable(L, 0, 8);
 	lua_pushlstring(L, req->method.base, req->method.len);
 	lua_setfield(L, -2, "method");
-	size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
-	lua_pushlstring(L, req->path.base, plen);
+	lua_pushlstring(L, req->path.base, path_len(req));
 	lua_setfield(L, -2, "path");
 	if (req->query_at != SIZE_MAX) {
 		lua_pushlstring(L, req->path.base + req->query_at + 1, req->path.len - req->query_at - 1);

@@ -357,6 +357,14 @@ function D:post(path, body, opts)
   return self:request("POST", path, opts)
 end
 
+-- POST /v1/complaints with H.complaint(over); asserts the 201 and returns
+-- the answer ({case, decision}).
+function D:complain(over)
+  local s, res, _, raw = self:post("/v1/complaints", H.complaint(over))
+  require("luassert").are.equal(201, s, raw)
+  return res
+end
+
 -- All cases matching a filter, walking every page. Returns the list, or raises.
 function D:all_cases(q, limit)
   local out, seen_cursors = {}, {}
