@@ -4,7 +4,7 @@
 -- event, decision, case, one outbox row per action), in the caller's write
 -- transaction; no validation, routing, idempotency, budgets, customer
 -- history, nested transactions or threads.
-local rd = require "rd"
+local db = require "rd.store"
 local cjson = require "redress.json" -- the engine's own JSON (canonical, integers kept)
 local pack = require "redress.pack"
 local config = require "redress.config"
@@ -37,17 +37,17 @@ function M.run(first, count, now_ms)
       if a.type == "offer" then case.offers[#case.offers + 1] = a end
     end
     case.status = "acknowledged"
-    rd.put("meta", "next_case", tostring(n))
-    rd.put("customers", c.customer.id .. "\0" .. id, "")
+    db.put("meta", "next_case", tostring(n))
+    db.put("customers", c.customer.id .. "\0" .. id, "")
     local key = id .. string.pack(">I4", 1)
-    rd.put("events", key, cjson.encode { kind = "event", seq = 1, type = "complaint.received", at = now_iso, data = c })
-    rd.put("decisions", key, cjson.encode { kind = "decision", seq = 1, event_seq = 1, at = now_iso,
+    db.put("events", key, cjson.encode { kind = "event", seq = 1, type = "complaint.received", at = now_iso, data = c })
+    db.put("decisions", key, cjson.encode { kind = "decision", seq = 1, event_seq = 1, at = now_iso,
       event = "complaint.received", pack = case.pack, handler = "on_complaint", outcome = "decided",
       actions = actions, explanation = explanation })
-    rd.put("cases", id, cjson.encode(case))
+    db.put("cases", id, cjson.encode(case))
     for _, a in ipairs(actions) do
       outbox_seq = outbox_seq + 1
-      rd.put("outbox", string.pack(">I8", outbox_seq), cjson.encode { case_id = id, at = now_iso, action = a })
+      db.put("outbox", string.pack(">I8", outbox_seq), cjson.encode { case_id = id, at = now_iso, action = a })
     end
   end
 end

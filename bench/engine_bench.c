@@ -18,6 +18,7 @@
 #include "../runtime/engine.h"
 #include "../runtime/metrics.h"
 #include "../runtime/store.h"
+#include "../runtime/store_lua.h"
 
 static long n_total, submitted, done_count;
 static char **bodies;
@@ -215,8 +216,8 @@ static double run_baseline(const char *pack_dir, long batch)
 	if (rd_store_open(&store, dir, (size_t)1 << 30, err, sizeof err) != RD_OK)
 		die("store", err);
 	rd_lua_ctx ctx;
-	lua_State *L = rd_lua_new(&ctx, &store);
-	if (!L)
+	lua_State *L = rd_lua_new(&ctx);
+	if (!L || !rd_store_lua_attach(L, &store, 0))
 		die("lua", "cannot make a state");
 	snprintf(script, sizeof script, "%s/bench/engine_baseline.lua", rd_home());
 	if (luaL_dofile(L, script) != LUA_OK)
@@ -236,14 +237,14 @@ static double run_baseline(const char *pack_dir, long batch)
 		rd_txn *txn;
 		if (rd_store_write_begin(&store, &txn) != RD_OK)
 			die("baseline", "cannot begin a write transaction");
-		rd_lua_context(L)->txn = txn;
+		rd_store_lua_of(L)->txn = txn;
 		lua_getfield(L, -1, "run");
 		lua_pushinteger(L, first + 1);
 		lua_pushinteger(L, count);
 		lua_pushinteger(L, wall_ms());
 		if (rd_lua_pcall(L, 3, 0, RD_PCALL_TRACEBACK) != LUA_OK)
 			die("baseline run", lua_tostring(L, -1));
-		rd_lua_context(L)->txn = NULL;
+		rd_store_lua_of(L)->txn = NULL;
 		if (rd_store_commit(txn) != RD_OK)
 			die("baseline", "commit failed");
 	}

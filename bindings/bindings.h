@@ -1,16 +1,16 @@
 /* bindings.h — the C↔Lua boundary used by the daemon's Lua states.
  *
  * Every Lua state the daemon makes comes from rd_lua_new: a capped allocator,
- * the standard libraries, cjson preloaded, the `rd` module (store access and
- * the sandbox call) and package.path pointing at runtime/lua and stdlib/.
+ * the standard libraries, cjson preloaded, the `rd` module (the sandboxed
+ * call, hashing, the clock) and package.path pointing at runtime/lua and
+ * stdlib/. The bindings know nothing of the daemon: the store reaches its
+ * trusted Lua through runtime/store_lua.h, kept in the context's `host`.
  */
 #ifndef RD_BINDINGS_H
 #define RD_BINDINGS_H
 
 #include <lua.h>
 #include <stddef.h>
-
-#include "../runtime/store.h"
 
 /* Per-state context; lives as long as the state. */
 typedef struct rd_lua_ctx {
@@ -23,23 +23,15 @@ typedef struct rd_lua_ctx {
 	long long deadline_ns;   /* CLOCK_MONOTONIC end of the running call; 0: none */
 	int wall_tripped;        /* the call ran past its wall-clock limit */
 	int coverage;            /* record the lines sandboxed code runs (rd.coverage) */
-	rd_store *store;
-	rd_txn *txn;             /* the transaction store calls use */
-	rd_writes *ws;           /* a decision worker's write set: reads see it and
-	                          * record checks, writes go into it (see store.h) */
-	int txn_lazy_read;       /* open a read txn on first use (API state) */
-	int map_full;            /* a put found the map full during this call */
-	int owns_store;          /* rd.open_readonly: close the store with the state */
+	void *host;              /* the embedder's data, opaque here (the daemon's
+	                          * store access: runtime/store_lua.h) */
 } rd_lua_ctx;
 
 /* Makes a state; lua_dir is the directory holding runtime/lua and stdlib
  * (NULL: the compiled-in source tree, or $REDRESS_HOME). */
-lua_State *rd_lua_new(rd_lua_ctx *ctx, rd_store *store);
+lua_State *rd_lua_new(rd_lua_ctx *ctx);
 void rd_lua_close(lua_State *L);
 rd_lua_ctx *rd_lua_context(lua_State *L);
-
-/* Ends the lazily opened read txn of an API call, if any. */
-void rd_lua_end_read(lua_State *L);
 
 /* The one protected-call helper for trusted code (policies go through
  * rd.sandbox_call): calls the function below its nargs arguments; on error

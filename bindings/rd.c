@@ -1,7 +1,6 @@
-/* rd.c — the `rd` module: the trusted runtime Lua's access to the store,
- * hashing, the wall clock and the sandboxed call. Policies never see it. */
+/* rd.c — the `rd` module: the trusted runtime Lua's sandboxed call,
+ * hashing and wall clock. Policies never see it. */
 #include "bindings.h"
-#include "../runtime/metrics.h"
 
 #include <lauxlib.h>
 #include <openssl/evp.h>
@@ -9,192 +8,6 @@
 #include <string.h>
 #include <limits.h>
 #include <time.h>
-
-static const char *const db_opts[] = { "meta", "cases", "events", "decisions", "outbox",
-				       "customers", "idempotency", "packs", "timers", "timer_index", NULL };
-
-static rd_txn *current_txn(lua_State *L, rd_lua_ctx *ctx)
-{
-	if (ctx->store == NULL)
-		luaL_error(L, "store: this Lua state has no store");
-	if (ctx->txn == NULL && ctx->txn_lazy_read) {
-		int rc = rd_store_read_begin(ctx->store, &ctx->txn);
-		if (rc)
-			luaL_error(L, "store: %s", rd_store_strerror(rc));
-	}
-	if (ctx->txn == NULL)
-		luaL_error(L, "store: no transaction is open here");
-	return ctx->txn;
-}
-
-static int store_fail(lua_State *L, rd_lua_ctx *ctx, int rc, const char *op)
-{
-	if (rc == RD_EMAPFULL)
-		ctx->map_full = 1;
-	return luaL_error(L, "store %s: %s", op, rd_store_strerror(rc));
-}
-
-static void add_to_writes(lua_State *L, rd_lua_ctx *ctx, int op, int db, const char *k, size_t klen, const void *v,
-			  size_t vlen)
-{
-	int rc = rd_writes_add(ctx->ws, op, db, k, klen, v, vlen);
-	if (rc)
-		luaL_error(L, "store: %s", rd_store_strerror(rc));
-}
-
-/** rd.get(db, key [, nocheck]) → value string or nil. With a write set
- * (a decision worker), what the set wrote wins, and the value read from the
- * snapshot is recorded as a check unless nocheck (a read whose change later
- * must not undo the decision, e.g. other cases for a summary). */
-static int l_get(lua_State *L)
-{
-	rd_lua_ctx *ctx = rd_lua_context(L);
-	rd_txn *txn = current_txn(L, ctx);
-	int db = luaL_checkoption(L, 1, NULL, db_opts);
-	size_t klen, vlen;
-	const char *k = luaL_checklstring(L, 2, &klen);
-	const void *v;
-	if (ctx->ws) {
-		int f = rd_writes_find(ctx->ws, db, k, klen, &v, &vlen);
-		if (f) {
-			if (f == 1)
-				lua_pushlstring(L, v, vlen);
-			else
-				lua_pushnil(L);
-			return 1;
-		}
-	}
-	int rc = rd_store_get(ctx->store, txn, db, k, klen, &v, &vlen);
-	if (rc && rc != RD_ENOTFOUND)
-		return store_fail(L, ctx, rc, "get");
-	if (ctx->ws && !lua_toboolean(L, 3) && !rd_writes_checks(ctx->ws, db, k, klen)) {
-		if (rc == RD_ENOTFOUND)
-			add_to_writes(L, ctx, RD_OP_CHECK_ABSENT, db, k, klen, NULL, 0);
-		else
-			add_to_writes(L, ctx, RD_OP_CHECK, db, k, klen, v, vlen);
-	}
-	if (rc == RD_ENOTFOUND)
-		lua_pushnil(L);
-	else
-		lua_pushlstring(L, v, vlen);
-	return 1;
-}
-
-/** rd.put(db, key, value) */
-static int l_put(lua_State *L)
-{
-	rd_lua_ctx *ctx = rd_lua_context(L);
-	rd_txn *txn = ctx->ws ? NULL : current_txn(L, ctx);
-	int db = luaL_checkoption(L, 1, NULL, db_opts);
-	size_t klen, vlen;
-	const char *k = luaL_checklstring(L, 2, &klen);
-	const char *v = luaL_checklstring(L, 3, &vlen);
-	if (ctx->ws) {
-		add_to_writes(L, ctx, RD_OP_PUT, db, k, klen, v, vlen);
-		return 0;
-	}
-	int rc = rd_store_put(ctx->store, txn, db, k, klen, v, vlen);
-	if (rc)
-		return store_fail(L, ctx, rc, "put");
-	return 0;
-}
-
-/** rd.del(db, key) → true when the key existed */
-static int l_del(lua_State *L)
-{
-	rd_lua_ctx *ctx = rd_lua_context(L);
-	rd_txn *txn = current_txn(L, ctx);
-	int db = luaL_checkoption(L, 1, NULL, db_opts);
-	size_t klen;
-	const char *k = luaL_checklstring(L, 2, &klen);
-	if (ctx->ws) {
-		const void *v;
-		size_t vlen;
-		int f = rd_writes_find(ctx->ws, db, k, klen, &v, &vlen);
-		int existed = f == 1;
-		if (!f) {
-			int rc = rd_store_get(ctx->store, txn, db, k, klen, &v, &vlen);
-			if (rc && rc != RD_ENOTFOUND)
-				return store_fail(L, ctx, rc, "del");
-			existed = rc == RD_OK;
-		}
-		add_to_writes(L, ctx, RD_OP_DEL, db, k, klen, NULL, 0);
-		lua_pushboolean(L, existed);
-		return 1;
-	}
-	int rc = rd_store_del(ctx->store, txn, db, k, klen);
-	if (rc && rc != RD_ENOTFOUND)
-		return store_fail(L, ctx, rc, "del");
-	lua_pushboolean(L, rc == RD_OK);
-	return 1;
-}
-
-/** rd.outbox_append(tail): a decision worker's outbox row; the writer
- * numbers it (see rd_writes in store.h). tail: the row's JSON without its
- * opening brace. */
-static int l_outbox_append(lua_State *L)
-{
-	rd_lua_ctx *ctx = rd_lua_context(L);
-	size_t len;
-	const char *tail = luaL_checklstring(L, 1, &len);
-	if (!ctx->ws)
-		return luaL_error(L, "rd.outbox_append: only a decision worker writes the outbox");
-	add_to_writes(L, ctx, RD_OP_OUTBOX, RD_DB_OUTBOX, "", 0, tail, len);
-	return 0;
-}
-
-struct rows {
-	lua_State *L;
-	lua_Integer limit, n;
-};
-
-/* Appends one row to the keys and values tables at the top of the stack. */
-static int push_row(void *ud, const void *k, size_t klen, const void *v, size_t vlen)
-{
-	struct rows *r = ud;
-	if (r->n >= r->limit)
-		return 1;
-	r->n++;
-	lua_pushlstring(r->L, k, klen);
-	lua_rawseti(r->L, -3, r->n);
-	lua_pushlstring(r->L, v, vlen);
-	lua_rawseti(r->L, -2, r->n);
-	return r->n >= r->limit;
-}
-
-static int range(lua_State *L, int reverse)
-{
-	rd_lua_ctx *ctx = rd_lua_context(L);
-	rd_txn *txn = current_txn(L, ctx);
-	int db = luaL_checkoption(L, 1, NULL, db_opts);
-	size_t alen = 0, blen = 0;
-	const char *a = luaL_optlstring(L, 2, NULL, &alen);
-	const char *b = luaL_optlstring(L, 3, NULL, &blen);
-	struct rows r = { L, luaL_optinteger(L, 4, 1000), 0 };
-	lua_createtable(L, (int)(r.limit < 64 ? r.limit : 64), 0);
-	lua_createtable(L, (int)(r.limit < 64 ? r.limit : 64), 0);
-	int rc = r.limit <= 0 ? RD_OK
-			      : reverse ? rd_store_range(ctx->store, txn, db, b, blen, a, alen, 1, push_row, &r)
-					: rd_store_range(ctx->store, txn, db, a, alen, b, blen, 0, push_row, &r);
-	if (rc)
-		return store_fail(L, ctx, rc, reverse ? "range_rev" : "range");
-	return 2;
-}
-
-/** rd.range(db, from, to, limit) → keys, values: rows with from <= key < to
- * in key order (from or to nil: unbounded), at most limit rows. */
-static int l_range(lua_State *L)
-{
-	return range(L, 0);
-}
-
-/** rd.range_rev(db, below, from, limit) → keys, values: rows with
- * from <= key < below in descending key order (below nil: from the last;
- * from nil: to the first), at most limit rows. */
-static int l_range_rev(lua_State *L)
-{
-	return range(L, 1);
-}
 
 /** rd.sha256(s) → lowercase hex digest */
 static int l_sha256(lua_State *L)
@@ -406,43 +219,6 @@ static int l_sandbox_call(lua_State *L)
 	return 3;
 }
 
-/** rd.metrics() → the Prometheus text of the process's metrics */
-static int l_metrics(lua_State *L)
-{
-	size_t len = 0;
-	char *text = rd_metrics_render(&len);
-	if (!text)
-		return luaL_error(L, "out of memory");
-	lua_pushlstring(L, text, len);
-	free(text);
-	return 1;
-}
-
-/** rd.open_readonly(dir) → true | nil, message: gives this state (the CLI's)
- * a read-only store; store calls then read in one lazily opened read
- * transaction, a consistent snapshot for the whole command. */
-static int l_open_readonly(lua_State *L)
-{
-	rd_lua_ctx *ctx = rd_lua_context(L);
-	const char *dir = luaL_checkstring(L, 1);
-	if (ctx->store)
-		return luaL_error(L, "rd.open_readonly: this state already has a store");
-	rd_store *s = lua_newuserdatauv(L, sizeof *s, 0);
-	char err[1024];
-	if (rd_store_open_readonly(s, dir, err, sizeof err) != RD_OK) {
-		lua_pushnil(L);
-		lua_pushstring(L, err);
-		return 2;
-	}
-	/* the userdata lives as long as the state: anchor it in the registry */
-	lua_setfield(L, LUA_REGISTRYINDEX, "rd.readonly_store");
-	ctx->store = s;
-	ctx->txn_lazy_read = 1;
-	ctx->owns_store = 1;
-	lua_pushboolean(L, 1);
-	return 1;
-}
-
 /** rd.tripped() → true while a sandbox call has spent its budget */
 static int l_tripped(lua_State *L)
 {
@@ -454,19 +230,11 @@ static int l_tripped(lua_State *L)
 int luaopen_rd(lua_State *L)
 {
 	static const luaL_Reg fns[] = {
-		{ "get", l_get },
-		{ "put", l_put },
-		{ "del", l_del },
-		{ "range", l_range },
-		{ "range_rev", l_range_rev },
 		{ "sha256", l_sha256 },
 		{ "now_ms", l_now_ms },
 		{ "sandbox_call", l_sandbox_call },
 		{ "tripped", l_tripped },
 		{ "coverage", l_coverage },
-		{ "metrics", l_metrics },
-		{ "open_readonly", l_open_readonly },
-		{ "outbox_append", l_outbox_append },
 		{ NULL, NULL },
 	};
 	rd_lua_adopt(L);

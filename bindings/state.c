@@ -94,10 +94,9 @@ void rd_lua_adopt(lua_State *L)
 	lua_setallocf(L, capped_alloc, ctx);
 }
 
-lua_State *rd_lua_new(rd_lua_ctx *ctx, rd_store *store)
+lua_State *rd_lua_new(rd_lua_ctx *ctx)
 {
 	memset(ctx, 0, sizeof *ctx);
-	ctx->store = store;
 	lua_State *L = lua_newstate(capped_alloc, ctx);
 	if (!L)
 		return NULL;
@@ -127,24 +126,8 @@ lua_State *rd_lua_new(rd_lua_ctx *ctx, rd_store *store)
 	return L;
 }
 
-void rd_lua_end_read(lua_State *L)
-{
-	rd_lua_ctx *ctx = rd_lua_context(L);
-	if (ctx->txn_lazy_read && ctx->txn) {
-		rd_store_read_end(ctx->store, ctx->txn);
-		ctx->txn = NULL;
-	}
-}
-
 void rd_lua_close(lua_State *L)
 {
-	if (L) {
-		rd_lua_end_read(L);
-		rd_lua_ctx *ctx = rd_lua_context(L);
-		if (ctx->owns_store && ctx->store) {
-			rd_store_close(ctx->store); /* the userdata itself goes with the state */
-			ctx->store = NULL;
-		}
+	if (L)
 		lua_close(L);
-	}
 }

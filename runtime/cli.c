@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../bindings/bindings.h"
+#include "store_lua.h"
 #include "version.h"
 
 int main(int argc, char **argv)
@@ -19,7 +20,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	rd_lua_ctx ctx;
-	lua_State *L = rd_lua_new(&ctx, NULL);
+	lua_State *L = rd_lua_new(&ctx);
+	if (L && !rd_store_lua_attach(L, NULL, 1)) { /* store.open_readonly gives it one */
+		rd_lua_close(L);
+		L = NULL;
+	}
 	if (!L) {
 		fprintf(stderr, "redress: out of memory\n");
 		return 1;

@@ -405,8 +405,11 @@ static void writer_loop(rd_engine *e)
 
 static lua_State *engine_lua(rd_engine *e, struct rd_worker *w, char *err, size_t errlen)
 {
-	lua_State *L = rd_lua_new(&w->ctx, e->store);
-	if (!L) {
+	lua_State *L = rd_lua_new(&w->ctx);
+	if (L)
+		w->host = rd_store_lua_attach(L, e->store, 0);
+	if (!L || !w->host) {
+		rd_lua_close(L);
 		snprintf(err, errlen, "cannot create a Lua state");
 		return NULL;
 	}

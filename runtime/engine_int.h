@@ -9,6 +9,7 @@
 
 #include "../bindings/bindings.h"
 #include "engine.h"
+#include "store_lua.h"
 
 struct rd_worker {
 	rd_engine *e;
@@ -17,6 +18,7 @@ struct rd_worker {
 	int running;
 	lua_State *L;
 	rd_lua_ctx ctx; /* outlives L: the state's allocator data */
+	rd_store_lua *host; /* L's store access: the job's txn and write set */
 };
 
 /* worker.c */

@@ -12,6 +12,7 @@
 #include "errors.h"
 #include "log.h"
 #include "metrics.h"
+#include "store_lua.h"
 
 static rd_server *the_server; /* the engine callback has no user pointer */
 
@@ -285,7 +286,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	lua_setfield(L, -2, "now_ms");
 
 	int rc = rd_lua_pcall(L, 1, 1, RD_PCALL_TRACEBACK);
-	rd_lua_end_read(L);
+	rd_store_lua_end_read(L);
 	if (rc != LUA_OK || !lua_istable(L, -1)) {
 		rd_log(RD_LOG_ERROR, "api failure", "error", lua_tostring(L, -1), NULL);
 		lua_settop(L, top);

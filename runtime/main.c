@@ -14,6 +14,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
+#include "store_lua.h"
 #include "version.h"
 
 struct daemon {
@@ -52,7 +53,11 @@ static void usage(FILE *f)
  * few settings the C side needs. */
 static int load_api(struct daemon *d, const char *config_path, struct settings *st)
 {
-	lua_State *L = rd_lua_new(&d->api_ctx, NULL);
+	lua_State *L = rd_lua_new(&d->api_ctx);
+	if (L && !rd_store_lua_attach(L, NULL, 1)) { /* the store: once it is open */
+		rd_lua_close(L);
+		L = NULL;
+	}
 	if (!L) {
 		fprintf(stderr, "redressd: out of memory\n");
 		return -1;
@@ -251,8 +256,7 @@ int main(int argc, char **argv)
 		rd_log(RD_LOG_ERROR, "cannot open store", "error", err, NULL);
 		return 1;
 	}
-	d.api_ctx.store = &d.store;
-	d.api_ctx.txn_lazy_read = 1;
+	rd_store_lua_of(d.api)->store = &d.store;
 	rd_metrics_set_map(rd_store_used_bytes(&d.store), d.store.map_size);
 
 	raise_open_files();

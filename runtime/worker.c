@@ -114,8 +114,8 @@ void rd__run_on(rd_engine *e, struct rd_worker *w, rd_job *job, const char *kind
 		rd__fail_job(job);
 		return;
 	}
-	w->ctx.txn = txn;
-	w->ctx.ws = &job->ws;
+	w->host->txn = txn;
+	w->host->ws = &job->ws;
 	lua_getfield(L, LUA_REGISTRYINDEX, "rd.engine.handle");
 	lua_createtable(L, 0, 6);
 	lua_pushstring(L, kind);
@@ -148,8 +148,8 @@ void rd__run_on(rd_engine *e, struct rd_worker *w, rd_job *job, const char *kind
 		read_result(L, job, sig, siglen);
 	}
 	lua_settop(L, top);
-	w->ctx.txn = NULL;
-	w->ctx.ws = NULL;
+	w->host->txn = NULL;
+	w->host->ws = NULL;
 	rd_store_read_end(e->store, txn);
 }
 

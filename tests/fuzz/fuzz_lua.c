@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../../bindings/bindings.h"
+#include "../../runtime/store_lua.h"
 
 #define NCOUNTERS 65536
 __attribute__((section("__libfuzzer_extra_counters"))) static uint8_t counters[NCOUNTERS];
@@ -29,7 +30,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	L = rd_lua_new(&ctx, NULL);
+	L = rd_lua_new(&ctx);
+	if (!L || !rd_store_lua_attach(L, NULL, 1)) { /* no store: as `redress decide` */
+		fprintf(stderr, "fuzz: cannot make a Lua state\n");
+		abort();
+	}
 	lua_getglobal(L, "package");
 	lua_getfield(L, -1, "path");
 	lua_pushfstring(L, "%s;%s/tests/fuzz/?.lua", lua_tostring(L, -1), rd_home());

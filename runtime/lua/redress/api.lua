@@ -181,7 +181,7 @@ local function cases_list(q)
       vals = {}
       for i, id in ipairs(ids) do vals[i] = store.get_case_json(id) end
     else
-      ids, vals = rd.range("cases", last and (last .. "\0") or nil, nil, 256)
+      ids, vals = store.cases_after(last, 256)
     end
     if #ids == 0 then more = false; break end
     more = true
@@ -200,7 +200,7 @@ local function cases_list(q)
   local next_cursor = more and last or nil
   -- A full page may be followed by nothing; one more probe tells.
   if next_cursor and #out == limit then
-    local ids = q.customer and store.customer_case_ids(q.customer, last, 1) or rd.range("cases", last .. "\0", nil, 1)
+    local ids = q.customer and store.customer_case_ids(q.customer, last, 1) or store.cases_after(last, 1)
     if #ids == 0 then next_cursor = nil end
   end
   return { status = 200, body = '{"cases":[' .. table.concat(out, ",") .. '],"next_cursor":' ..
@@ -329,7 +329,7 @@ function M.new(config_path)
       local q, bad_query = parse_query(route, req.query)
       if not q then return bad_query end
       if route == "metrics" then
-        return { status = 200, body = rd.metrics(), content_type = "text/plain; version=0.0.4; charset=utf-8" }
+        return { status = 200, body = require("rd.metrics").text(), content_type = "text/plain; version=0.0.4; charset=utf-8" }
       elseif route == "complaints" then
         local bad = check_idem_key(req) or idem_precheck("c\0", req)
         if bad then return bad end

@@ -314,7 +314,7 @@ function M.main(args, home, build)
       complain("usage: redress timers --data DIR [--due-before T] [--limit N] [--json]")
       return 2
     end
-    local ok, err = require("rd").open_readonly(opts.data)
+    local ok, err = require("redress.store").open_readonly(opts.data)
     if not ok then complain("%s", err); return 1 end
     local r = require("redress.api").timers_list { due_before = opts["due-before"], limit = opts.limit }
     if r.status ~= 200 then complain("%s", json.decode(r.body).error.message); return 2 end

@@ -60,14 +60,12 @@ end
 -- them (outcome and the types of the actions taken).
 local function history(case)
   local hist, decisions = {}, {}
-  local hi = case.id .. "\255\255\255\255\255"
   -- read only the last 50 of each, newest first, then put them in order
-  local _, ev = rd.range_rev("events", hi, case.id, 50)
+  local ev, dv = store.recent_json(case.id, 50)
   for i = #ev, 1, -1 do
     local e = json.decode(ev[i])
     hist[#hist + 1] = { seq = e.seq, type = e.type, at = e.at, data = e.data }
   end
-  local _, dv = rd.range_rev("decisions", hi, case.id, 50)
   for i = #dv, 1, -1 do
     local d = json.decode(dv[i])
     local types = {}

@@ -2,7 +2,6 @@
 -- They read inside the transaction of the decision being made, so they see
 -- exactly what the decision will be stored with. Without a store (redress
 -- decide, pack specs) they return empty lists.
-local rd = require "rd"
 local json = require "redress.json"
 local store = require "redress.store"
 
@@ -54,7 +53,7 @@ function M.open_cases(filter)
   if type(filter) ~= "table" then error("open_cases: expects a table such as { category = \"defective\" }", 2) end
   local limit = math.min(tonumber(filter.limit) or 50, 500)
   return safely(function()
-    local _, vals = rd.range_rev("cases", nil, nil, 2000)
+    local _, vals = store.cases_desc(nil, 2000)
     local out = {}
     for _, s in ipairs(vals) do
       local c = json.decode(s)

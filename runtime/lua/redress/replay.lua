@@ -9,7 +9,6 @@
 -- and amounts already spent by other cases and days start at zero for the
 -- budget guardrails. Store queries a policy makes (redress.query) see the
 -- store as it is now, not as it was when the event happened.
-local rd = require "rd"
 local json = require "redress.json"
 local time = require "redress.time"
 local config = require "redress.config"
@@ -21,7 +20,6 @@ local money = require("redress.act").money_text
 
 local M = {}
 
-local HIGH = "\255\255\255\255\255"  -- above every u32be sequence suffix
 local HISTORY = 50                   -- events in the case view, as the engine gives
 
 local function complain(fmt, ...) io.stderr:write("redress: ", string.format(fmt, ...), "\n") end
@@ -184,8 +182,7 @@ end
 
 -- Replays one case; returns its changed events (a list) and the events count.
 local function replay_case(stored, p, budgets, totals)
-  local ek, ev = rd.range("events", stored.id, stored.id .. HIGH, 1e9)
-  local dk, dv = rd.range("decisions", stored.id, stored.id .. HIGH, 1e9)
+  local ek, ev, dk, dv = store.case_rows(stored.id)
   local decisions = {}
   for i, k in ipairs(dk) do decisions[k] = dv[i] end
   local changed, history, case = {}, {}, nil
@@ -246,9 +243,9 @@ end
 
 -- Every case of pack name opened in [since, until), in key (opening) order.
 local function each_case(name, since, until_ms, fn)
-  local from
+  local after
   repeat
-    local keys, vals = rd.range("cases", from, nil, 1000)
+    local keys, vals = store.cases_after(after, 1000)
     for i, s in ipairs(vals) do
       local c = store.case_shape(json.decode(s))
       local opened = int(c.opened_ms) or time.parse(c.opened_at)
@@ -256,7 +253,7 @@ local function each_case(name, since, until_ms, fn)
         fn(c)
       end
     end
-    from = #keys > 0 and (keys[#keys] .. "\0") or nil
+    after = keys[#keys] or after
   until #keys < 1000
 end
 
@@ -364,7 +361,7 @@ function M.main(opts)
   end
   local okp, p = pcall(pack.load, opts.pack, limits, settings)
   if not okp then complain("%s", p); return 1 end
-  local ok, err = rd.open_readonly(opts.data)
+  local ok, err = store.open_readonly(opts.data)
   if not ok then complain("%s", err); return 1 end
   local okr, report = pcall(M.run, opts, p, budgets, window.since, window["until"])
   if not okr then complain("replay failed: %s", report); return 1 end

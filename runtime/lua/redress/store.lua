@@ -12,7 +12,7 @@
 --   timer_index  case id .. "\0" .. name                → the timers key (to move or cancel)
 --   meta         "schema_version", "next_case", "next_outbox", "packs" (what is loaded),
 --                "spent:" .. YYYY-MM-DD .. ":" .. currency (offers granted that day)
-local rd = require "rd"
+local db = require "rd.store"
 local json = require "redress.json"
 
 local M = {}
@@ -47,8 +47,8 @@ function M.encode_decision(d)
 end
 
 local function counter(name)
-  local v = tonumber(rd.get("meta", name) or "0") + 1
-  rd.put("meta", name, tostring(v))
+  local v = tonumber(db.get("meta", name) or "0") + 1
+  db.put("meta", name, tostring(v))
   return v
 end
 
@@ -61,10 +61,10 @@ function M.valid_case_id(id)
 end
 
 --- nocheck: in a decision, a read that must not make the decision conflict
--- when the case changes before it is applied (see rd.get).
+-- when the case changes before it is applied (see store.get in runtime/store_lua.c).
 function M.get_case_json(id, nocheck)
   if not M.valid_case_id(id) then return nil end
-  return rd.get("cases", id, nocheck)
+  return db.get("cases", id, nocheck)
 end
 
 function M.get_case(id, nocheck)
@@ -76,26 +76,43 @@ end
 --- Stores the case; returns its JSON.
 function M.put_case(c)
   local s = encode_case(c)
-  rd.put("cases", c.id, s)
+  db.put("cases", c.id, s)
   return s
 end
 
 function M.put_event(case_id, e)
-  rd.put("events", case_id .. string.pack(">I4", e.seq), json.encode(e))
+  db.put("events", case_id .. string.pack(">I4", e.seq), json.encode(e))
 end
 
 --- Stores the decision; returns its JSON (the bytes the answer reuses).
 function M.put_decision(case_id, d)
   local s = M.encode_decision(d)
-  rd.put("decisions", case_id .. string.pack(">I4", d.event_seq), s)
+  db.put("decisions", case_id .. string.pack(">I4", d.event_seq), s)
   return s
+end
+
+local function case_hi(case_id) return case_id .. "\255\255\255\255\255" end
+
+--- Every event and decision of a case, in sequence order: event keys,
+-- event JSON texts, decision keys, decision JSON texts (a decision's key
+-- is its event's key).
+function M.case_rows(case_id)
+  local ek, ev = db.range("events", case_id, case_hi(case_id), 1e9)
+  local dk, dv = db.range("decisions", case_id, case_hi(case_id), 1e9)
+  return ek, ev, dk, dv
+end
+
+--- The last n events and the last n decisions of a case as JSON texts,
+-- newest first.
+function M.recent_json(case_id, n)
+  local _, ev = db.range_rev("events", case_hi(case_id), case_id, n)
+  local _, dv = db.range_rev("decisions", case_hi(case_id), case_id, n)
+  return ev, dv
 end
 
 --- The timeline of a case: event, decision, event, decision … as JSON texts.
 function M.timeline_json(case_id)
-  local hi = case_id .. "\255\255\255\255\255"
-  local ek, ev = rd.range("events", case_id, hi, 1e9)
-  local dk, dv = rd.range("decisions", case_id, hi, 1e9)
+  local ek, ev, dk, dv = M.case_rows(case_id)
   local decisions = {}
   for i, k in ipairs(dk) do decisions[k] = dv[i] end
   local out = {}
@@ -107,7 +124,7 @@ function M.timeline_json(case_id)
 end
 
 function M.index_customer(customer_id, case_id)
-  rd.put("customers", customer_id .. "\0" .. case_id, "")
+  db.put("customers", customer_id .. "\0" .. case_id, "")
 end
 
 -- The summary row sorts after every index key of its customer ("\1" > "\0").
@@ -122,18 +139,18 @@ end
 --- The customer's running summary row (redress.summary), or nil when the
 -- store has none yet.
 function M.get_summary(customer_id)
-  local s = rd.get("customers", summary_key(customer_id))
+  local s = db.get("customers", summary_key(customer_id))
   return s and integers(json.decode(s))
 end
 
 function M.put_summary(customer_id, row)
-  rd.put("customers", summary_key(customer_id), json.encode(row))
+  db.put("customers", summary_key(customer_id), json.encode(row))
 end
 
 function M.customer_case_ids(customer_id, after, limit)
   local prefix = customer_id .. "\0"
   local from = after and (prefix .. after .. "\0") or prefix
-  local keys = rd.range("customers", from, prefix .. "\255", limit)
+  local keys = db.range("customers", from, prefix .. "\255", limit)
   local ids = {}
   for i, k in ipairs(keys) do ids[i] = k:sub(#prefix + 1) end
   return ids
@@ -144,61 +161,72 @@ end
 function M.outbox_add(case_id, action, now_iso)
   local item = { case_id = case_id, type = action.type, action = action, created_at = now_iso }
   if action.tags then action.tags = json.array(action.tags) end
-  rd.outbox_append(json.encode(item):sub(2))
+  db.outbox_append(json.encode(item):sub(2))
 end
 
 function M.outbox_after(after, limit)
-  local _, vals = rd.range("outbox", string.pack(">I8", after + 1), nil, limit)
+  local _, vals = db.range("outbox", string.pack(">I8", after + 1), nil, limit)
   return vals
 end
 
 function M.outbox_ack(seq)
-  return rd.del("outbox", string.pack(">I8", seq))
+  return db.del("outbox", string.pack(">I8", seq))
 end
 
 -- An idempotency record is "<sha256 hex> <status>\n<response bytes>": the
 -- response is kept byte for byte, not re-encoded.
 --- Amount granted on a UTC day per currency (for the per-day budget).
 function M.spent_day(day, currency)
-  return tonumber(rd.get("meta", "spent:" .. day .. ":" .. currency) or "0")
+  return tonumber(db.get("meta", "spent:" .. day .. ":" .. currency) or "0")
 end
 
 function M.add_spent_day(day, currency, amount)
-  rd.put("meta", "spent:" .. day .. ":" .. currency, tostring(M.spent_day(day, currency) + amount))
+  db.put("meta", "spent:" .. day .. ":" .. currency, tostring(M.spent_day(day, currency) + amount))
 end
 
 --- The stored copy of a pack version, or nil.
 function M.pack_get(name, version)
-  local s = rd.get("packs", name .. "@" .. version)
+  local s = db.get("packs", name .. "@" .. version)
   return s and json.decode(s)
 end
 
 function M.pack_put(p)
-  rd.put("packs", p.name .. "@" .. p.version,
+  db.put("packs", p.name .. "@" .. p.version,
     json.encode { name = p.name, version = p.version, hash = p.hash, files = p.files })
 end
 
 function M.put_packs_list(s)
-  rd.put("meta", "packs", s)
+  db.put("meta", "packs", s)
 end
 
 function M.get_packs_list()
-  return rd.get("meta", "packs")
+  return db.get("meta", "packs")
 end
 
 --- The quarantine report (JSON text, see redress.breaker), kept for the API.
 function M.put_pack_health(s)
-  rd.put("meta", "pack_health", s)
+  db.put("meta", "pack_health", s)
 end
 
 function M.get_pack_health()
-  return rd.get("meta", "pack_health")
+  return db.get("meta", "pack_health")
 end
 
---- Cases by id, newest first, below the id `below` (nil: the newest).
+--- Cases by id, newest first, below the id `below` (nil: the newest):
+-- ids, JSON texts.
 function M.cases_desc(below, limit)
-  return rd.range_rev("cases", below, nil, limit)
+  return db.range_rev("cases", below, nil, limit)
 end
+
+--- Cases by id, oldest first, after the id `after` (nil: the first):
+-- ids, JSON texts.
+function M.cases_after(after, limit)
+  return db.range("cases", after and (after .. "\0") or nil, nil, limit)
+end
+
+--- Opens the store in dir read-only for this state (the CLI's commands):
+-- true, or nil and a message.
+M.open_readonly = db.open_readonly
 
 local function timer_key(due_ms, case_id, name)
   return string.pack(">I8", due_ms) .. case_id .. "\0" .. name
@@ -210,47 +238,47 @@ function M.sync_timers(case, before)
   for name, t in pairs(before) do
     local now = case.timers[name]
     if not now or now.due_ms ~= t.due_ms then
-      rd.del("timers", timer_key(t.due_ms, case.id, name))
-      rd.del("timer_index", case.id .. "\0" .. name)
+      db.del("timers", timer_key(t.due_ms, case.id, name))
+      db.del("timer_index", case.id .. "\0" .. name)
     end
   end
   for name, t in pairs(case.timers) do
     local old = before[name]
     if not old or old.due_ms ~= t.due_ms or json.encode(old.data or {}) ~= json.encode(t.data or {}) then
       local key = timer_key(t.due_ms, case.id, name)
-      rd.put("timers", key, json.encode { case_id = case.id, name = name, due_ms = t.due_ms, due_at = t.due_at,
+      db.put("timers", key, json.encode { case_id = case.id, name = name, due_ms = t.due_ms, due_at = t.due_at,
         data = t.data, set_at = t.set_at })
-      rd.put("timer_index", case.id .. "\0" .. name, key)
+      db.put("timer_index", case.id .. "\0" .. name, key)
     end
   end
 end
 
 --- The timer row under key, or nil.
 function M.timer_get(key)
-  local s = rd.get("timers", key)
+  local s = db.get("timers", key)
   return s and json.decode(s)
 end
 
 function M.timer_del(key, row)
-  rd.del("timers", key)
-  if row then rd.del("timer_index", row.case_id .. "\0" .. row.name) end
+  db.del("timers", key)
+  if row then db.del("timer_index", row.case_id .. "\0" .. row.name) end
 end
 
 --- Pending timers due before before_ms (nil: all), in due order, as JSON.
 function M.timers_json(before_ms, limit)
-  local _, vals = rd.range("timers", nil, before_ms and string.pack(">I8", before_ms) or nil, limit)
+  local _, vals = db.range("timers", nil, before_ms and string.pack(">I8", before_ms) or nil, limit)
   return vals
 end
 
 function M.idem_get(key)
-  local s = rd.get("idempotency", key)
+  local s = db.get("idempotency", key)
   if not s then return nil end
   local hash, status, nl = s:match("^(%x+) (%d+)\n()")
   return { hash = hash, status = tonumber(status), body = s:sub(nl) }
 end
 
 function M.idem_put(key, rec)
-  rd.put("idempotency", key, rec.hash .. " " .. rec.status .. "\n" .. rec.body)
+  db.put("idempotency", key, rec.hash .. " " .. rec.status .. "\n" .. rec.body)
 end
 
 return M

@@ -1,0 +1,339 @@
+/* store_lua.c — the `rd.store` and `rd.metrics` modules for the daemon's
+ * trusted Lua (see store_lua.h). Keys and values are built in
+ * runtime/lua/redress/store.lua, the only Lua that requires `rd.store`. */
+#include "store_lua.h"
+
+#include <lauxlib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../bindings/bindings.h"
+#include "metrics.h"
+
+static const char HOST_KEY[] = "rd.store.host";
+
+typedef struct host {
+	rd_store_lua pub;
+	rd_store owned; /* the store opened by store.open_readonly */
+} host;
+
+rd_store_lua *rd_store_lua_of(lua_State *L)
+{
+	return rd_lua_context(L)->host;
+}
+
+void rd_store_lua_end_read(lua_State *L)
+{
+	rd_store_lua *h = rd_store_lua_of(L);
+	if (h && h->lazy_read && h->txn) {
+		rd_store_read_end(h->store, h->txn);
+		h->txn = NULL;
+	}
+}
+
+/* Runs when the state closes: ends a lazy read, closes an owned store. */
+static int host_gc(lua_State *L)
+{
+	host *h = lua_touserdata(L, 1);
+	rd_store_lua_end_read(L);
+	if (h->pub.owns_store) {
+		rd_store_close(&h->owned);
+		h->pub.owns_store = 0;
+	}
+	h->pub.store = NULL;
+	rd_lua_context(L)->host = NULL;
+	return 0;
+}
+
+/* Makes the state's host data, once; raises on out of memory. */
+static int make_host(lua_State *L)
+{
+	rd_lua_ctx *ctx = rd_lua_context(L);
+	if (ctx->host)
+		return 0;
+	host *h = lua_newuserdatauv(L, sizeof *h, 0);
+	memset(h, 0, sizeof *h);
+	lua_createtable(L, 0, 1);
+	lua_pushcfunction(L, host_gc);
+	lua_setfield(L, -2, "__gc");
+	lua_setmetatable(L, -2);
+	lua_setfield(L, LUA_REGISTRYINDEX, HOST_KEY); /* lives as long as the state */
+	ctx->host = &h->pub;
+	return 0;
+}
+
+rd_store_lua *rd_store_lua_attach(lua_State *L, rd_store *store, int lazy_read)
+{
+	lua_pushcfunction(L, make_host);
+	if (rd_lua_pcall(L, 0, 0, RD_PCALL_PLAIN) != LUA_OK) {
+		lua_pop(L, 1);
+		return NULL;
+	}
+	rd_store_lua *h = rd_store_lua_of(L);
+	h->store = store;
+	h->lazy_read = lazy_read;
+	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+	lua_pushcfunction(L, luaopen_rd_store);
+	lua_setfield(L, -2, "rd.store");
+	lua_pushcfunction(L, luaopen_rd_metrics);
+	lua_setfield(L, -2, "rd.metrics");
+	lua_pop(L, 1);
+	return h;
+}
+
+static rd_store_lua *host_of(lua_State *L)
+{
+	rd_store_lua *h = rd_store_lua_of(L);
+	if (h == NULL || h->store == NULL)
+		luaL_error(L, "store: this Lua state has no store");
+	return h;
+}
+
+static rd_txn *current_txn(lua_State *L, rd_store_lua *h)
+{
+	if (h->txn == NULL && h->lazy_read) {
+		int rc = rd_store_read_begin(h->store, &h->txn);
+		if (rc)
+			luaL_error(L, "store: %s", rd_store_strerror(rc));
+	}
+	if (h->txn == NULL)
+		luaL_error(L, "store: no transaction is open here");
+	return h->txn;
+}
+
+static int check_db(lua_State *L, int arg)
+{
+	int db = rd_db_from_name(luaL_checkstring(L, arg));
+	if (db < 0)
+		luaL_argerror(L, arg, "not a database of the store");
+	return db;
+}
+
+static int store_fail(lua_State *L, int rc, const char *op)
+{
+	return luaL_error(L, "store %s: %s", op, rd_store_strerror(rc));
+}
+
+static void add_to_writes(lua_State *L, rd_store_lua *h, int op, int db, const char *k, size_t klen, const void *v,
+			  size_t vlen)
+{
+	int rc = rd_writes_add(h->ws, op, db, k, klen, v, vlen);
+	if (rc)
+		luaL_error(L, "store: %s", rd_store_strerror(rc));
+}
+
+/** store.get(db, key [, nocheck]) → value string or nil. With a write set
+ * (a decision worker), what the set wrote wins, and the value read from the
+ * snapshot is recorded as a check unless nocheck (a read whose change later
+ * must not undo the decision, e.g. other cases for a summary). */
+static int l_get(lua_State *L)
+{
+	rd_store_lua *h = host_of(L);
+	rd_txn *txn = current_txn(L, h);
+	int db = check_db(L, 1);
+	size_t klen, vlen;
+	const char *k = luaL_checklstring(L, 2, &klen);
+	const void *v;
+	if (h->ws) {
+		int f = rd_writes_find(h->ws, db, k, klen, &v, &vlen);
+		if (f) {
+			if (f == 1)
+				lua_pushlstring(L, v, vlen);
+			else
+				lua_pushnil(L);
+			return 1;
+		}
+	}
+	int rc = rd_store_get(h->store, txn, db, k, klen, &v, &vlen);
+	if (rc && rc != RD_ENOTFOUND)
+		return store_fail(L, rc, "get");
+	if (h->ws && !lua_toboolean(L, 3) && !rd_writes_checks(h->ws, db, k, klen)) {
+		if (rc == RD_ENOTFOUND)
+			add_to_writes(L, h, RD_OP_CHECK_ABSENT, db, k, klen, NULL, 0);
+		else
+			add_to_writes(L, h, RD_OP_CHECK, db, k, klen, v, vlen);
+	}
+	if (rc == RD_ENOTFOUND)
+		lua_pushnil(L);
+	else
+		lua_pushlstring(L, v, vlen);
+	return 1;
+}
+
+/** store.put(db, key, value) */
+static int l_put(lua_State *L)
+{
+	rd_store_lua *h = host_of(L);
+	rd_txn *txn = h->ws ? NULL : current_txn(L, h);
+	int db = check_db(L, 1);
+	size_t klen, vlen;
+	const char *k = luaL_checklstring(L, 2, &klen);
+	const char *v = luaL_checklstring(L, 3, &vlen);
+	if (h->ws) {
+		add_to_writes(L, h, RD_OP_PUT, db, k, klen, v, vlen);
+		return 0;
+	}
+	int rc = rd_store_put(h->store, txn, db, k, klen, v, vlen);
+	if (rc)
+		return store_fail(L, rc, "put");
+	return 0;
+}
+
+/** store.del(db, key) → true when the key existed */
+static int l_del(lua_State *L)
+{
+	rd_store_lua *h = host_of(L);
+	rd_txn *txn = current_txn(L, h);
+	int db = check_db(L, 1);
+	size_t klen;
+	const char *k = luaL_checklstring(L, 2, &klen);
+	if (h->ws) {
+		const void *v;
+		size_t vlen;
+		int f = rd_writes_find(h->ws, db, k, klen, &v, &vlen);
+		int existed = f == 1;
+		if (!f) {
+			int rc = rd_store_get(h->store, txn, db, k, klen, &v, &vlen);
+			if (rc && rc != RD_ENOTFOUND)
+				return store_fail(L, rc, "del");
+			existed = rc == RD_OK;
+		}
+		add_to_writes(L, h, RD_OP_DEL, db, k, klen, NULL, 0);
+		lua_pushboolean(L, existed);
+		return 1;
+	}
+	int rc = rd_store_del(h->store, txn, db, k, klen);
+	if (rc && rc != RD_ENOTFOUND)
+		return store_fail(L, rc, "del");
+	lua_pushboolean(L, rc == RD_OK);
+	return 1;
+}
+
+/** store.outbox_append(tail): a decision worker's outbox row; the writer
+ * numbers it (see rd_writes in store.h). tail: the row's JSON without its
+ * opening brace. */
+static int l_outbox_append(lua_State *L)
+{
+	rd_store_lua *h = host_of(L);
+	size_t len;
+	const char *tail = luaL_checklstring(L, 1, &len);
+	if (!h->ws)
+		return luaL_error(L, "store.outbox_append: only a decision worker writes the outbox");
+	add_to_writes(L, h, RD_OP_OUTBOX, RD_DB_OUTBOX, "", 0, tail, len);
+	return 0;
+}
+
+struct rows {
+	lua_State *L;
+	lua_Integer limit, n;
+};
+
+/* Appends one row to the keys and values tables at the top of the stack. */
+static int push_row(void *ud, const void *k, size_t klen, const void *v, size_t vlen)
+{
+	struct rows *r = ud;
+	if (r->n >= r->limit)
+		return 1;
+	r->n++;
+	lua_pushlstring(r->L, k, klen);
+	lua_rawseti(r->L, -3, r->n);
+	lua_pushlstring(r->L, v, vlen);
+	lua_rawseti(r->L, -2, r->n);
+	return r->n >= r->limit;
+}
+
+static int range(lua_State *L, int reverse)
+{
+	rd_store_lua *h = host_of(L);
+	rd_txn *txn = current_txn(L, h);
+	int db = check_db(L, 1);
+	size_t alen = 0, blen = 0;
+	const char *a = luaL_optlstring(L, 2, NULL, &alen);
+	const char *b = luaL_optlstring(L, 3, NULL, &blen);
+	struct rows r = { L, luaL_optinteger(L, 4, 1000), 0 };
+	lua_createtable(L, (int)(r.limit < 64 ? r.limit : 64), 0);
+	lua_createtable(L, (int)(r.limit < 64 ? r.limit : 64), 0);
+	int rc = r.limit <= 0 ? RD_OK
+			      : reverse ? rd_store_range(h->store, txn, db, b, blen, a, alen, 1, push_row, &r)
+					: rd_store_range(h->store, txn, db, a, alen, b, blen, 0, push_row, &r);
+	if (rc)
+		return store_fail(L, rc, reverse ? "range_rev" : "range");
+	return 2;
+}
+
+/** store.range(db, from, to, limit) → keys, values: rows with from <= key < to
+ * in key order (from or to nil: unbounded), at most limit rows. */
+static int l_range(lua_State *L)
+{
+	return range(L, 0);
+}
+
+/** store.range_rev(db, below, from, limit) → keys, values: rows with
+ * from <= key < below in descending key order (below nil: from the last;
+ * from nil: to the first), at most limit rows. */
+static int l_range_rev(lua_State *L)
+{
+	return range(L, 1);
+}
+
+/** store.open_readonly(dir) → true | nil, message: gives this state (the
+ * CLI's) a read-only store; store calls then read in one lazily opened read
+ * transaction, a consistent snapshot for the whole command. */
+static int l_open_readonly(lua_State *L)
+{
+	const char *dir = luaL_checkstring(L, 1);
+	make_host(L);
+	host *h = (host *)rd_store_lua_of(L);
+	if (h->pub.store)
+		return luaL_error(L, "store.open_readonly: this state already has a store");
+	char err[1024];
+	if (rd_store_open_readonly(&h->owned, dir, err, sizeof err) != RD_OK) {
+		lua_pushnil(L);
+		lua_pushstring(L, err);
+		return 2;
+	}
+	h->pub.store = &h->owned;
+	h->pub.lazy_read = 1;
+	h->pub.owns_store = 1;
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+int luaopen_rd_store(lua_State *L)
+{
+	static const luaL_Reg fns[] = {
+		{ "get", l_get },
+		{ "put", l_put },
+		{ "del", l_del },
+		{ "range", l_range },
+		{ "range_rev", l_range_rev },
+		{ "outbox_append", l_outbox_append },
+		{ "open_readonly", l_open_readonly },
+		{ NULL, NULL },
+	};
+	rd_lua_adopt(L); /* stock lua5.4 loading rd.so: the context lives there */
+	luaL_newlib(L, fns);
+	return 1;
+}
+
+/** metrics.text() → the Prometheus text of the process's metrics */
+static int l_metrics_text(lua_State *L)
+{
+	size_t len = 0;
+	char *text = rd_metrics_render(&len);
+	if (!text)
+		return luaL_error(L, "out of memory");
+	lua_pushlstring(L, text, len);
+	free(text);
+	return 1;
+}
+
+int luaopen_rd_metrics(lua_State *L)
+{
+	static const luaL_Reg fns[] = {
+		{ "text", l_metrics_text },
+		{ NULL, NULL },
+	};
+	luaL_newlib(L, fns);
+	return 1;
+}
