@@ -5,7 +5,8 @@
 --     {amount:money}                   a money value (redress.money) in the locale: "€49.99", "۴۹٫۹۹ €"
 --     {count:number}                   a number in the locale's digits and separators
 --     {due:date} {due:datetime} {due:time}   a time (ms) in the locale's calendar and the zone:
---                                      Buddhist era for Thai, Solar Hijri for Persian
+--                                      Buddhist era for Thai, Solar Hijri for Persian;
+--                                      a Thai time ends in "น." ("เวลา 18:00 น.")
 --     {due:date|yMMMEd}                with an ICU skeleton of your own
 --     {days:plural|one=# day|other=# days}    the locale's plural rules (# is the number)
 --     {state:select|calm=…|frustrated=…|other=…}
@@ -121,7 +122,13 @@ local function format(ph, v, opts)
   elseif ph.type == "number" then
     return icu.format_number(lang, decimal(v))
   elseif ph.type == "date" or ph.type == "datetime" or ph.type == "time" then
-    return icu.format_date(lang, opts.zone or "UTC", to_ms(v, "{" .. ph.name .. "}"), ph.arg or SKELETONS[ph.type])
+    local skeleton = ph.arg or SKELETONS[ph.type]
+    local s = icu.format_date(lang, opts.zone or "UTC", to_ms(v, "{" .. ph.name .. "}"), skeleton)
+    -- ICU leaves out the word some languages put after a 24-hour time
+    -- (Thai "18:00 น."); the phrases say which
+    local suffix = phrases.lang(lang).time_suffix
+    if suffix and skeleton:find("[HjJk]") and not skeleton:find("[hKabB]") then s = s .. suffix end
+    return s
   elseif ph.type == "plural" then
     if type(v) ~= "number" then error("{" .. ph.name .. ":plural} needs a number", 0) end
     local cat = icu.plural(lang, v)

@@ -1,7 +1,10 @@
 --- The sentences redress.wording.compose builds an acknowledgement from, per
 -- language: the eight rules of the seed documents (thank; say why; apologise;
 -- promise action; ask for exactly what is missing; give the next contact).
--- A pack that wants other words writes its own templates.
+-- A pack that wants other words writes its own templates. Thai is written
+-- in a neutral business register: no ค่ะ/ครับ, the customer is คุณ{name}.
+-- time_suffix: the word a language puts after a 24-hour time, which ICU
+-- leaves out (redress.wording adds it).
 local M = {}
 
 local P = {
@@ -25,7 +28,7 @@ local P = {
   },
   th = {
     greet = "เรียน คุณ{name}", greet_anon = "เรียน คุณลูกค้า",
-    greet_short = "สวัสดีค่ะ คุณ{name}", greet_short_anon = "สวัสดีค่ะ",
+    greet_short = "สวัสดีคุณ{name}", greet_short_anon = "สวัสดีคุณลูกค้า",
     thank = "ขอบคุณที่แจ้งเรื่องนี้ให้เราทราบ",
     why = "ข้อความของท่านช่วยให้เราแก้ไขปัญหาให้ท่านและลูกค้าท่านอื่น",
     apologise = "เราขออภัยในความไม่สะดวกที่เกิดขึ้นกับท่าน",
@@ -40,6 +43,7 @@ local P = {
     items = { order_number = "หมายเลขคำสั่งซื้อ", photo = "รูปถ่ายของปัญหา", receipt = "ใบเสร็จ",
       contact = "หมายเลขโทรศัพท์หรืออีเมลที่เราติดต่อท่านได้" },
     list_sep = " ", list_and = "และ", sentence_sep = " ",
+    time_suffix = " น.",
   },
   fa = {
     greet = "{name} گرامی،", greet_anon = "مشتری گرامی،",
@@ -63,7 +67,7 @@ local P = {
     greet = "尊敬的{name}：", greet_anon = "尊敬的顾客：",
     greet_short = "{name}，您好！", greet_short_anon = "您好！",
     thank = "感谢您告诉我们这件事。",
-    why = "您的反馈帮助我们为您和其他顾客改正问题。",
+    why = "您的反馈有助于我们改进工作，为您和其他顾客解决问题。",
     apologise = "给您带来不便，我们深表歉意。",
     empathy = "我们理解这件事让您非常困扰。",
     senior = "我们高度重视您的投诉，将由一位资深同事亲自跟进。",

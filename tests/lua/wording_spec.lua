@@ -14,7 +14,7 @@ describe("the eight-rule acknowledgement", function()
     en = "Dear Anna, thank you for telling us about this. Your message helps us put things right, for you and for other customers. We are sorry for the trouble this has caused you. We understand how frustrating this is. We have opened case C0000000042 and started on it right away. To help us, please send us a photo of the problem and your receipt. We will contact you again by November 26, 2026.",
     th = "เรียน คุณAnna ขอบคุณที่แจ้งเรื่องนี้ให้เราทราบ ข้อความของท่านช่วยให้เราแก้ไขปัญหาให้ท่านและลูกค้าท่านอื่น เราขออภัยในความไม่สะดวกที่เกิดขึ้นกับท่าน เราเข้าใจดีว่าเรื่องนี้สร้างความไม่สบายใจให้ท่านเพียงใด เราได้เปิดเรื่องหมายเลข C0000000042 และเริ่มดำเนินการทันที เพื่อให้เราช่วยเหลือได้เร็วขึ้น กรุณาส่งรูปถ่ายของปัญหาและใบเสร็จมาให้เรา เราจะติดต่อท่านอีกครั้งภายในวันที่ 26 พฤศจิกายน 2569",
     fa = FSI .. "Anna" .. PDI .. " گرامی، از اینکه این موضوع را با ما در میان گذاشتید سپاسگزاریم. پیام شما به ما کمک می‌کند مشکل را برای شما و دیگر مشتریان برطرف کنیم. از زحمتی که برایتان پیش آمد پوزش می‌خواهیم. می‌دانیم این وضعیت چقدر ناخوشایند است. پرونده " .. FSI .. "C0000000042" .. PDI .. " را باز کرده‌ایم و همین حالا رسیدگی را آغاز کرده‌ایم. برای کمک به ما، لطفاً عکسی از مشکل و رسید خرید را برایمان بفرستید. تا " .. FSI .. "۵ آذر ۱۴۰۵" .. PDI .. " دوباره با شما تماس می‌گیریم.",
-    zh = "尊敬的Anna：感谢您告诉我们这件事。您的反馈帮助我们为您和其他顾客改正问题。给您带来不便，我们深表歉意。我们理解这件事让您非常困扰。我们已建立投诉单 C0000000042，并立即开始处理。为便于处理，请将问题照片和购物凭证发送给我们。我们将于2026年11月26日前再次与您联系。",
+    zh = "尊敬的Anna：感谢您告诉我们这件事。您的反馈有助于我们改进工作，为您和其他顾客解决问题。给您带来不便，我们深表歉意。我们理解这件事让您非常困扰。我们已建立投诉单 C0000000042，并立即开始处理。为便于处理，请将问题照片和购物凭证发送给我们。我们将于2026年11月26日前再次与您联系。",
     ru = "Здравствуйте, Anna! Спасибо, что сообщили нам об этом. Ваше сообщение помогает нам исправить ситуацию для вас и других клиентов. Приносим извинения за доставленные неудобства. Мы понимаем, как это неприятно. Мы открыли обращение C0000000042 и сразу приступили к работе. Чтобы мы могли помочь быстрее, пришлите, пожалуйста, фотографию проблемы и чек. Не позднее 26 ноября 2026\u{202f}г. мы свяжемся с вами снова.",
   }
   for _, lang in ipairs { "en", "th", "fa", "zh", "ru" } do
@@ -28,6 +28,19 @@ describe("the eight-rule acknowledgement", function()
     assert.equal("Hi, thank you for telling us about this. We are sorry for the trouble this has caused you. " ..
       "We have opened case C1 and started on it right away. Please send us a private message with your order number.",
       wording.compose(social, {}, { lang = "en" }))
+  end)
+
+  it("writes Thai in one business register: คุณ before the name, no ค่ะ/ครับ", function()
+    local social = { id = "C1", channel = "social", customer = { id = "c", name = "สมชาย" } }
+    local t = wording.compose(social, {}, { lang = "th" })
+    assert.equal("สวัสดีคุณสมชาย ขอบคุณ", t:sub(1, #"สวัสดีคุณสมชาย ขอบคุณ"))
+    social.customer.name = nil
+    assert.equal("สวัสดีคุณลูกค้า", wording.compose(social, {}, { lang = "th" }):match("^%S+"))
+    for _, channel in ipairs { "social", "email" } do
+      local text = wording.compose({ id = "C1", channel = channel, customer = { id = "c" } }, {}, { lang = "th" })
+      assert.is_nil(text:find("ค่ะ", 1, true))
+      assert.is_nil(text:find("ครับ", 1, true))
+    end
   end)
 
   it("meets an aggressive customer calmly, with a senior colleague", function()
@@ -54,6 +67,10 @@ describe("wording.render", function()
     { "en", "{{literal}} {x}", { x = "y" }, "{literal} y" },
     { "en", "{d:date|yMMMEd}", { d = 1795651200000 }, "Thu, Nov 26, 2026" },
     { "zh", "{d:datetime}", { d = "2026-11-26T09:30:00Z" }, "2026年11月26日 16:30" },
+    -- a Thai 24-hour time ends in "น." (ICU leaves it out); a 12-hour one does not
+    { "th", "{d:datetime}", { d = "2026-11-26T09:30:00Z" }, "26 พฤศจิกายน 2569 เวลา 16:30 น." },
+    { "th", "{d:time}", { d = "2026-11-26T09:30:00Z" }, "16:30 น." },
+    { "th", "{d:time|hmm}", { d = "2026-11-26T09:30:00Z" }, "4:30 หลังเที่ยง" },
   }
   for _, c in ipairs(cases) do
     it(c[1] .. " " .. c[2], function()
