@@ -1,10 +1,10 @@
 return {
   customer = "尊敬的顾客",
-  ack = "{name}，您好！感谢您告诉我们这件事，您的反馈帮助我们改正错误。给您带来不便，我们深表歉意。我们已建立投诉单 {case_id}，并立即开始处理。如您有照片、收据或订单号，请回复提供给我们。我们将于{next_contact:date}前再次与您联系。",
-  offer_coupon = "为表歉意，我们赠送您一张价值 {amount} 的优惠券。",
+  ack = "{name}，您好！感谢您告诉我们这件事，您的反馈有助于我们改进工作。给您带来不便，我们深表歉意。我们已建立投诉单 {case_id}，并立即开始处理。如您有照片、收据或订单号，请回复提供给我们。我们将于{next_contact:date}前再次与您联系。",
+  offer_coupon = "为表歉意，我们赠送您一张价值{amount}的优惠券。",
   offer_free_delivery = "您的下一次配送免运费。",
   refund_pending = "我们正在为您办理订单全额退款，经理将很快确认，退款发出后我们会第一时间通知您。",
-  offer_refund = "我们将向您退款 {amount}。",
+  offer_refund = "我们将向您退款{amount}。",
   offer_replacement = "我们将免费为您更换新品。",
   offer_repair = "我们将免费为您维修。",
   offer_gift = "请接受我们的一份小礼物，再次致歉。",
