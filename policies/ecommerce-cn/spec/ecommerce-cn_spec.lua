@@ -335,7 +335,7 @@ describe("ecommerce-cn late and lost parcels", function()
     local r = run(late(on_its_way, { promised_by = "2026-11-13T18:00:00+08:00" }))  -- 7 days to the minute
     assert.same({ "refund", 89900 }, { r:offer().kind, r:offer().amount })
     assert.truthy(r:explained("late_refund_offered"))
-    assert.matches("7 天", message(r, "late_refund").text, 1, true)
+    assert.matches("7天", message(r, "late_refund").text, 1, true)
     local coupon = run(late(on_its_way, { promised_by = "2026-11-14T23:59:00+08:00" }))  -- 6 days: not yet
     assert.equal("coupon", coupon:offer().kind)
   end)

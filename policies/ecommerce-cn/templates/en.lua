@@ -1,9 +1,9 @@
 -- Translated from templates/zh.lua (the reference text).
 return {
-  customer = "Dear customer",
-  ack = "Hello {name}, thank you for contacting us: what you tell us helps us make our products and service better. We are sorry for the trouble this has caused you. {state:select|frustrated=We fully understand how you feel. |aggressive=We fully understand your frustration, and a senior agent will handle your case personally. |other=}We have opened after-sales case {case_id} and are working on it now. {ask:select|order=Please reply with your order number so that we can check it quickly. |other=}We will get back to you by {reply_by:datetime} at the latest.",
-  ack_social = "{name}, thank you for telling us, and we are sorry for the trouble! Case {case_id} is open: please send us your order number in a private message, and we will reply by {reply_by:datetime}.",
-  ack_reopened = "Hello {name}, we are very sorry that the problem is not solved yet. We have reopened case {case_id}; the shop manager is following it personally and will contact you by {reply_by:datetime}.",
+  customer = "valued customer",
+  ack = "Dear {name}, thank you for contacting us: what you tell us helps us make our products and service better. We are sorry for the trouble this has caused you. {state:select|frustrated=We fully understand how you feel. |aggressive=We fully understand your frustration, and a senior agent will handle your case personally. |other=}We have opened after-sales case {case_id} and are working on it now. {ask:select|order=Please reply with your order number so that we can check it quickly. |other=}We will get back to you by {reply_by:datetime} at the latest.",
+  ack_social = "Thank you for telling us, {name}, and we are sorry for the trouble! Case {case_id} is open: please send us your order number in a private message, and we will reply by {reply_by:datetime}.",
+  ack_reopened = "Dear {name}, we are very sorry that the problem is not solved yet. We have reopened case {case_id}; the shop manager is following it personally and will contact you by {reply_by:datetime}.",
   review = "Your case needs a closer look by one of our after-sales specialists. As soon as they have checked it, we will tell you how we will put it right.",
   refund_pending = "Because the refund is a large amount, the shop manager confirms it first. We will refund you and let you know as soon as it is confirmed.",
 
@@ -31,13 +31,13 @@ return {
   fraud_review = "We take your report of {kind:select|counterfeit=counterfeit goods|false_advertising=false advertising|refurbished_as_new=refurbished or used goods sold as new|other=goods that do not match their description} very seriously, and our legal team is now looking into it. If fraud is confirmed, the Consumer Rights Protection Law of the PRC (art. 55) entitles you to compensation of three times the price, and at least 500 yuan. Please keep the packaging, the receipt and our chat history, and reply with photos of the item.",
   fraud_refund = "While we investigate, you can already return the item for a refund: we pay the postage, and within 7 days of receiving it we will refund {amount:money}. We will write to you about the compensation once the investigation is finished.",
 
-  reply_ack = "{name}, thank you for your reply. We have added it to case {case_id} and will answer you as soon as we can.",
-  unjustified = "Hello {name}, thank you for your patience. We have looked carefully at case {case_id} and this time found no fault with the goods or our service. We would still like to help: simply reply to this message and we will find a solution together.",
-  approval_granted = "Hello {name}, the solution for case {case_id} has been approved. We are carrying it out now and will let you know when it is done.",
-  approval_denied = "Hello {name}, after checking case {case_id} we cannot go ahead with the solution as first proposed. One of our specialists will contact you shortly to explain why and to agree on another solution with you.",
-  follow_up = "Hello {name}, case {case_id} has been dealt with. Are you satisfied with the outcome? A score from 1 to 5 in reply helps us improve.",
-  closing = "Hello {name}, case {case_id} is now closed. If anything else comes up, just reply to this message and we will be glad to help.",
-  thanks_feedback = "{name}, thank you for your feedback. We look forward to serving you again!",
-  sorry_feedback = "{name}, we are sorry we did not satisfy you this time. The shop manager will contact you personally to understand what went wrong and to make it right.",
-  sorry_delay = "Hello {name}, we are sorry that case {case_id} is taking longer than it should. The shop manager has taken it over personally and will give you a clear answer very soon.",
+  reply_ack = "Thank you for your reply, {name}. We have added it to case {case_id} and will answer you as soon as we can.",
+  unjustified = "Dear {name}, thank you for your patience. We have looked carefully at case {case_id} and this time found no fault with the goods or our service. We would still like to help: simply reply to this message and we will find a solution together.",
+  approval_granted = "Dear {name}, the solution for case {case_id} has been approved. We are carrying it out now and will let you know when it is done.",
+  approval_denied = "Dear {name}, after checking case {case_id} we cannot go ahead with the solution as first proposed. One of our specialists will contact you shortly to explain why and to agree on another solution with you.",
+  follow_up = "Dear {name}, case {case_id} has been dealt with. Are you satisfied with the outcome? A score from 1 to 5 in reply helps us improve.",
+  closing = "Dear {name}, case {case_id} is now closed. If anything else comes up, just reply to this message and we will be glad to help.",
+  thanks_feedback = "Thank you for your feedback, {name}. We look forward to serving you again!",
+  sorry_feedback = "We are sorry we did not get it right for you this time, {name}. The shop manager will contact you personally to understand what went wrong and to make it right.",
+  sorry_delay = "Dear {name}, we are sorry that case {case_id} is taking longer than it should. The shop manager has taken it over personally and will give you a clear answer very soon.",
 }
