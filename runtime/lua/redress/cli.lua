@@ -1,7 +1,6 @@
 --- `redress`, the offline command-line tool. Each command returns an exit
 -- code: 0 ok, 1 the thing checked is wrong, 2 the command was used wrongly.
 local json = require "redress.json"
-local wording = require "redress.wording"
 local time = require "redress.time"
 local config = require "redress.config"
 local pack = require "redress.pack"
@@ -113,119 +112,9 @@ local function decide(args)
   return decision.outcome == "decided" and 0 or 1
 end
 
-local HANDLERS = { on_complaint = true, on_event = true, on_timer = true }
-local sample_vars, doubled_punctuation -- below
-
-local SAMPLE_MS = 1796122851591 -- a Tuesday afternoon
-
--- Values for a template's placeholders, by their type, to render it as a
--- customer would read it.
-sample_vars = function(parts)
-  local money = require "redress.money"
-  local vars = {}
-  for _, ph in ipairs(parts) do
-    if type(ph) == "table" then
-      local t = ph.type
-      vars[ph.name] = t == "money" and money.new(1250, "EUR") or t == "number" and 3 or
-        (t == "date" or t == "datetime" or t == "time") and SAMPLE_MS or t == "plural" and 2 or
-        t == "select" and next(ph.branches) or "Sample"
-    end
-  end
-  return vars
-end
-
--- The first doubled sentence mark in text ("..", "。。", "!!", ",."), not
--- counting an ellipsis.
-doubled_punctuation = function(text)
-  local first, found
-  for _, pair in ipairs { "..", "。。", "。.", "!!", "??", "？？", "!.", "?.", ",.", "،.", "۔." } do
-    local from = 1
-    while true do
-      local at = text:find(pair, from, true)
-      if not at then break end
-      -- an ellipsis ("...") is not a doubled full stop
-      if not (pair == ".." and (text:sub(at + 2, at + 2) == "." or text:sub(at - 1, at - 1) == ".")) then
-        if not first or at < first then first, found = at, pair end
-        break
-      end
-      from = at + 3
-    end
-  end
-  return found, first
-end
-
---- Checks a pack folder; returns a list of problems ("file: what").
-function M.lint(dir)
-  local problems, warnings = {}, {}
-  local function problem(fmt, ...) problems[#problems + 1] = string.format(fmt, ...) end
-  local function warning(fmt, ...) warnings[#warnings + 1] = string.format(fmt, ...) end
-  local ok, p = pcall(pack.load, dir, config.defaults)
-  if not ok then
-    problem("%s", p)
-    return problems, warnings
-  end
-  local first = p.languages[1]
-  -- every placeholder, typed ones too ({amount:money}); the pack loaded, so
-  -- every template parses
-  local function placeholders(text) return (require("redress.wording").placeholders(text)) end
-  for _, lang in ipairs(p.languages) do
-    for name, text in pairs(p.templates[first]) do
-      local other = p.templates[lang][name]
-      if not other then
-        problem("%s/templates/%s.lua: template '%s' is missing (templates/%s.lua has it)", dir, lang, name, first)
-      else
-        local a, b = placeholders(text), placeholders(other)
-        for k in pairs(a) do
-          if not b[k] then warning("%s/templates/%s.lua: '%s' does not use {%s} (templates/%s.lua does)", dir, lang, name, k, first) end
-        end
-        for k in pairs(b) do
-          if not a[k] then problem("%s/templates/%s.lua: '%s' uses {%s}, which templates/%s.lua does not", dir, lang, name, k, first) end
-        end
-      end
-    end
-    for name in pairs(p.templates[lang]) do
-      if not p.templates[first][name] then
-        problem("%s/templates/%s.lua: template '%s' is not in templates/%s.lua", dir, lang, name, first)
-      end
-    end
-  end
-  -- Wording a machine can check: render every template with sample values
-  -- in its own language, then look for doubled punctuation (a Russian date
-  -- ends in "г." — a full stop after it prints "г..").
-  for _, lang in ipairs(p.languages) do
-    local names = {}
-    for name in pairs(p.templates[lang]) do names[#names + 1] = name end
-    table.sort(names)
-    for _, name in ipairs(names) do
-      local ok_r, text = pcall(wording.render_parts, p.compiled[lang][name], sample_vars(p.compiled[lang][name]),
-        { lang = lang, zone = "UTC" })
-      if not ok_r then
-        problem("%s/templates/%s.lua: '%s' cannot be rendered with sample values: %s", dir, lang, name, tostring(text))
-      else
-        local twice, at = doubled_punctuation(text)
-        if twice then
-          -- a few characters either side, cut between characters
-          local from, to = math.max(1, at - 24), math.min(#text, at + #twice + 8)
-          while from > 1 and text:byte(from) >= 0x80 and text:byte(from) < 0xC0 do from = from - 1 end
-          while to < #text and text:byte(to + 1) >= 0x80 and text:byte(to + 1) < 0xC0 do to = to + 1 end
-          problem("%s/templates/%s.lua: '%s' renders doubled punctuation %q: …%s…", dir, lang, name, twice,
-            text:sub(from, to))
-        end
-      end
-    end
-  end
-  for k, v in pairs(p.policy) do
-    if type(k) == "string" and k:match("^on_") and not HANDLERS[k] then
-      problem("%s/policy.lua: %s is not a handler (handlers: on_complaint, on_event, on_timer)", dir, k)
-    elseif HANDLERS[k] and type(v) ~= "function" then
-      problem("%s/policy.lua: %s must be a function", dir, k)
-    end
-  end
-  if not read_file(dir .. "/README.md") then problem("%s/README.md: missing (say what the pack decides and why)", dir) end
-  table.sort(problems)
-  table.sort(warnings)
-  return problems, warnings, p
-end
+--- Checks a pack folder (redress.lint) → problems, warnings ("file:line:
+-- what"), and the pack when it loads.
+M.lint = require("redress.lint").check
 
 local function lint_cmd(dir)
   local problems, warnings, p = M.lint(dir)

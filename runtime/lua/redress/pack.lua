@@ -47,8 +47,9 @@ local function read_file(path)
   return s
 end
 
--- Runs a data chunk (pack.lua, templates) in an empty sandbox.
-local function load_data(src, chunkname, limits)
+--- pack.load_data(src, chunkname, limits) → what a data chunk (pack.lua, a
+-- template file) returns, run in an empty sandbox; raises its error.
+function M.load_data(src, chunkname, limits)
   local ok, v = rd.sandbox_call(function()
     local chunk, err = sandbox.load(src, chunkname, sandbox.env())
     if not chunk then error(err, 0) end
@@ -57,6 +58,7 @@ local function load_data(src, chunkname, limits)
   if not ok then error(v, 0) end
   return v
 end
+local load_data = M.load_data
 
 local function is_list_of_strings(t)
   if type(t) ~= "table" then return false end
