@@ -42,6 +42,7 @@ void rd_job_free(rd_job *job)
 	free(job->actor);
 	free(job->body);
 	free(job->resp);
+	free(job->metrics);
 	rd_writes_free(&job->ws);
 	free(job);
 }
@@ -266,11 +267,8 @@ static void run_reload(rd_engine *e, rd_job *j)
 static void finish(rd_engine *e, rd_job *j, int *answered)
 {
 	if (j->internal) {
-		if (j->kind == RD_JOB_TIMER) {
-			if (j->outcome[0])
-				rd_metrics_timers_fired(1);
+		if (j->kind == RD_JOB_TIMER)
 			e->timers_in_flight--;
-		}
 		rd_job_free(j);
 		return;
 	}
@@ -281,12 +279,8 @@ static void finish(rd_engine *e, rd_job *j, int *answered)
 static void report_metrics(rd_job *batch)
 {
 	for (rd_job *j = batch; j; j = j->next) {
-		if (!j->outcome[0] || j->conflict)
-			continue;
-		rd_metrics_decision(j->outcome);
-		rd_metrics_promises(j->promises_kept, j->promises_broken);
-		for (int k = 0; k < j->n_sla; k++)
-			rd_metrics_sla(j->sla[k].target, j->sla[k].breach, j->sla[k].seconds);
+		if (j->metrics && !j->conflict && rd_metrics_apply(j->metrics, j->metrics_len) > 0)
+			rd_log(RD_LOG_WARN, "metrics", "error", "a decision reported observations no family takes", NULL);
 	}
 }
 
@@ -316,7 +310,7 @@ static int settle(rd_engine *e, rd_job *batch)
 		if (j->conflict) {
 			j->conflict = 0;
 			rd__set_error(j, 503, "internal", "the store kept changing under this request; nothing was written, retry");
-			j->outcome[0] = '\0';
+			rd__clear_metrics(j);
 		}
 		finish(e, j, &answered);
 	}

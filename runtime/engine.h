@@ -59,14 +59,10 @@ typedef struct rd_job {
 	char *resp;
 	size_t resp_len;
 	int replay;       /* answered from the idempotency record */
-	char outcome[24]; /* decision outcome for the metrics, "" when none was stored */
-	int promises_kept, promises_broken; /* (metrics) */
-	int n_sla;        /* SLA clocks the decision stopped or breached (metrics) */
-	struct {
-		char target[32];
-		int breach;
-		double seconds;
-	} sla[4];
+	char *metrics;    /* the decision's observations, applied once it is
+	                   * committed (rd_metrics_apply; what they mean is the
+	                   * Lua's business); NULL when none */
+	size_t metrics_len;
 	/* owner's data (loop thread) */
 	void *owner;
 	const char *route;

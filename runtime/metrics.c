@@ -26,27 +26,36 @@ struct histogram {
 	double sum;
 };
 
+/* A family the trusted Lua declares and reports (rd_metrics_declare). */
+#define MAX_FAMILIES 32
+#define FAMILY_SERIES 32
+struct family {
+	char name[64], help[200], label[32];
+	int kind, nb, n;
+	double bounds[16];
+	struct {
+		char label[LABEL_LEN];
+		double value; /* a counter's */
+		struct histogram h;
+	} s[FAMILY_SERIES];
+};
+
 static struct {
 	pthread_mutex_t mu;
 	struct counter requests[MAX_SERIES];
-	struct counter decisions[MAX_SERIES];
-	unsigned long long policy_errors;
 	struct histogram batch, latency;
 	size_t map_used, map_size;
 	size_t timers_pending;
-	struct { char target[32]; struct histogram h; unsigned long long breaches; } sla[16];
-	unsigned long long timers_fired;
-	unsigned long long promises_kept, promises_broken;
+	struct family families[MAX_FAMILIES];
+	int n_families;
 } m = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 void rd_metrics_init(void)
 {
 	pthread_mutex_lock(&m.mu);
 	memset(m.requests, 0, sizeof m.requests);
-	memset(m.decisions, 0, sizeof m.decisions);
 	memset(&m.batch, 0, sizeof m.batch);
 	memset(&m.latency, 0, sizeof m.latency);
-	m.policy_errors = 0;
 	pthread_mutex_unlock(&m.mu);
 }
 
@@ -68,15 +77,6 @@ void rd_metrics_request(const char *route, int status)
 {
 	pthread_mutex_lock(&m.mu);
 	bump(m.requests, route, status);
-	pthread_mutex_unlock(&m.mu);
-}
-
-void rd_metrics_decision(const char *outcome)
-{
-	pthread_mutex_lock(&m.mu);
-	bump(m.decisions, outcome, 0);
-	if (strcmp(outcome, "policy_error") == 0)
-		m.policy_errors++;
 	pthread_mutex_unlock(&m.mu);
 }
 
@@ -105,45 +105,10 @@ void rd_metrics_set_map(size_t used, size_t size)
 	pthread_mutex_unlock(&m.mu);
 }
 
-static const double sla_bounds[] = { 60, 300, 900, 3600, 4 * 3600, 8 * 3600, 86400, 3 * 86400, 7 * 86400, 14 * 86400 };
-#define NS (sizeof sla_bounds / sizeof sla_bounds[0])
-
-void rd_metrics_sla(const char *target, int breach, double seconds)
-{
-	pthread_mutex_lock(&m.mu);
-	for (int i = 0; i < 16; i++) {
-		if (m.sla[i].target[0] == '\0')
-			snprintf(m.sla[i].target, sizeof m.sla[i].target, "%s", target);
-		if (strcmp(m.sla[i].target, target) == 0) {
-			if (breach)
-				m.sla[i].breaches++;
-			else
-				observe(&m.sla[i].h, sla_bounds, NS, seconds);
-			break;
-		}
-	}
-	pthread_mutex_unlock(&m.mu);
-}
-
 void rd_metrics_set_timers(size_t pending)
 {
 	pthread_mutex_lock(&m.mu);
 	m.timers_pending = pending;
-	pthread_mutex_unlock(&m.mu);
-}
-
-void rd_metrics_promises(int kept, int broken)
-{
-	pthread_mutex_lock(&m.mu);
-	m.promises_kept += (unsigned long long)(kept > 0 ? kept : 0);
-	m.promises_broken += (unsigned long long)(broken > 0 ? broken : 0);
-	pthread_mutex_unlock(&m.mu);
-}
-
-void rd_metrics_timers_fired(int n)
-{
-	pthread_mutex_lock(&m.mu);
-	m.timers_fired += (unsigned long long)n;
 	pthread_mutex_unlock(&m.mu);
 }
 
@@ -186,6 +151,129 @@ static void render_histogram(struct out *o, const char *name, const char *help, 
 	     h->count);
 }
 
+static struct family *family_named(const char *name, size_t len)
+{
+	for (int i = 0; i < m.n_families; i++)
+		if (strlen(m.families[i].name) == len && memcmp(m.families[i].name, name, len) == 0)
+			return &m.families[i];
+	return NULL;
+}
+
+/* The series of f labelled label (made at 0 when new), or NULL when full. */
+static int series_of(struct family *f, const char *label, size_t len)
+{
+	if (len >= LABEL_LEN)
+		len = LABEL_LEN - 1;
+	for (int i = 0; i < f->n; i++)
+		if (strlen(f->s[i].label) == len && memcmp(f->s[i].label, label, len) == 0)
+			return i;
+	if (f->n == FAMILY_SERIES)
+		return -1;
+	memcpy(f->s[f->n].label, label, len);
+	f->s[f->n].label[len] = '\0';
+	return f->n++;
+}
+
+int rd_metrics_declare(const char *name, const char *help, int kind, const char *label, const double *bounds, int nb,
+		       const char *const *series, int n_series)
+{
+	if (strlen(name) >= sizeof m.families[0].name || (label && strlen(label) >= sizeof m.families[0].label) || nb < 0 ||
+	    nb > 16 || (kind != RD_METRIC_COUNTER && kind != RD_METRIC_HISTOGRAM))
+		return -1;
+	pthread_mutex_lock(&m.mu);
+	int rc = 0;
+	struct family *f = family_named(name, strlen(name));
+	if (f) {
+		/* every worker declares what its Lua reports: the same twice is fine */
+		rc = f->kind == kind && strcmp(f->label, label ? label : "") == 0 && f->nb == nb ? 0 : -1;
+	} else if (m.n_families == MAX_FAMILIES) {
+		rc = -1;
+	} else {
+		f = &m.families[m.n_families++];
+		memset(f, 0, sizeof *f);
+		snprintf(f->name, sizeof f->name, "%s", name);
+		snprintf(f->help, sizeof f->help, "%s", help ? help : "");
+		snprintf(f->label, sizeof f->label, "%s", label ? label : "");
+		f->kind = kind;
+		f->nb = nb;
+		memcpy(f->bounds, bounds, (size_t)nb * sizeof *bounds);
+		for (int i = 0; i < n_series; i++)
+			series_of(f, series[i], strlen(series[i]));
+	}
+	pthread_mutex_unlock(&m.mu);
+	return rc;
+}
+
+int rd_metrics_apply(const char *ops, size_t len)
+{
+	int skipped = 0;
+	pthread_mutex_lock(&m.mu);
+	const char *p = ops, *end = ops + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+		const char *t1 = memchr(p, '\t', (size_t)(eol - p));
+		const char *t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(eol - t1 - 1)) : NULL;
+		struct family *f = t2 ? family_named(p, (size_t)(t1 - p)) : NULL;
+		char num[32];
+		size_t nlen = t2 ? (size_t)(eol - t2 - 1) : 0;
+		char *stop = NULL;
+		double v = 0;
+		if (f && nlen > 0 && nlen < sizeof num) {
+			memcpy(num, t2 + 1, nlen);
+			num[nlen] = '\0';
+			v = strtod(num, &stop);
+		}
+		int k = f && stop && *stop == '\0' && v >= 0 ? series_of(f, t1 + 1, (size_t)(t2 - t1 - 1)) : -1;
+		if (k < 0)
+			skipped++;
+		else if (f->kind == RD_METRIC_COUNTER)
+			f->s[k].value += v;
+		else
+			observe(&f->s[k].h, f->bounds, (size_t)f->nb, v);
+		p = nl ? nl + 1 : end;
+	}
+	pthread_mutex_unlock(&m.mu);
+	return skipped;
+}
+
+/* {label="value"} or {label="value",le="b"}; "" or {le="b"} without a label. */
+static void labels(char *buf, size_t n, const struct family *f, const char *value, const char *le)
+{
+	if (f->label[0] && le)
+		snprintf(buf, n, "{%s=\"%s\",le=\"%s\"}", f->label, value, le);
+	else if (f->label[0])
+		snprintf(buf, n, "{%s=\"%s\"}", f->label, value);
+	else if (le)
+		snprintf(buf, n, "{le=\"%s\"}", le);
+	else
+		buf[0] = '\0';
+}
+
+static void render_family(struct out *o, const struct family *f)
+{
+	outf(o, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help, f->name,
+	     f->kind == RD_METRIC_COUNTER ? "counter" : "histogram");
+	char lb[LABEL_LEN + 64], le[32];
+	for (int i = 0; i < f->n; i++) {
+		if (f->kind == RD_METRIC_COUNTER) {
+			labels(lb, sizeof lb, f, f->s[i].label, NULL);
+			outf(o, "%s%s %.17g\n", f->name, lb, f->s[i].value);
+			continue;
+		}
+		const struct histogram *h = &f->s[i].h;
+		for (int b = 0; b < f->nb; b++) {
+			snprintf(le, sizeof le, "%g", f->bounds[b]);
+			labels(lb, sizeof lb, f, f->s[i].label, le);
+			outf(o, "%s_bucket%s %llu\n", f->name, lb, h->bucket[b]);
+		}
+		labels(lb, sizeof lb, f, f->s[i].label, "+Inf");
+		outf(o, "%s_bucket%s %llu\n", f->name, lb, h->count);
+		labels(lb, sizeof lb, f, f->s[i].label, NULL);
+		outf(o, "%s_sum%s %.3f\n%s_count%s %llu\n", f->name, lb, h->sum, f->name, lb, h->count);
+	}
+}
+
 char *rd_metrics_render(size_t *len)
 {
 	struct out o = { malloc(4096), 0, 4096 };
@@ -198,17 +286,6 @@ char *rd_metrics_render(size_t *len)
 	for (int i = 0; i < MAX_SERIES && m.requests[i].a[0]; i++)
 		outf(&o, "redress_http_requests_total{route=\"%s\",status=\"%d\"} %llu\n", m.requests[i].a,
 		     m.requests[i].b, m.requests[i].n);
-	outf(&o, "# HELP redress_decisions_total Decisions stored, by outcome.\n"
-		 "# TYPE redress_decisions_total counter\n");
-	for (int i = 0; i < MAX_SERIES && m.decisions[i].a[0]; i++)
-		outf(&o, "redress_decisions_total{outcome=\"%s\"} %llu\n", m.decisions[i].a, m.decisions[i].n);
-	outf(&o, "# HELP redress_promises_total Dates promised to customers, by what became of them.\n"
-		 "# TYPE redress_promises_total counter\nredress_promises_total{outcome=\"kept\"} %llu\n"
-		 "redress_promises_total{outcome=\"broken\"} %llu\n",
-	     m.promises_kept, m.promises_broken);
-	outf(&o, "# HELP redress_policy_errors_total Policy calls that failed and sent a case to manual review.\n"
-		 "# TYPE redress_policy_errors_total counter\nredress_policy_errors_total %llu\n",
-	     m.policy_errors);
 	render_histogram(&o, "redress_commit_batch_size", "Requests per durable write transaction.", &m.batch,
 			 batch_bounds, NB);
 	render_histogram(&o, "redress_commit_seconds", "Time to build and durably commit one batch.", &m.latency,
@@ -218,24 +295,10 @@ char *rd_metrics_render(size_t *len)
 		 "redress_store_map_bytes{kind=\"used\"} %zu\nredress_store_map_bytes{kind=\"size\"} %zu\n",
 	     m.map_used, m.map_size);
 	outf(&o, "# HELP redress_timers_pending Durable timers waiting to come due.\n"
-		 "# TYPE redress_timers_pending gauge\nredress_timers_pending %zu\n"
-		 "# HELP redress_timers_fired_total Timers fired (each a timer.fired decision).\n"
-		 "# TYPE redress_timers_fired_total counter\nredress_timers_fired_total %llu\n",
-	     m.timers_pending, m.timers_fired);
-	outf(&o, "# HELP redress_sla_seconds Time from an SLA clock's start to its stop (first response, resolution, …).\n"
-		 "# TYPE redress_sla_seconds histogram\n");
-	for (int i = 0; i < 16 && m.sla[i].target[0]; i++) {
-		for (size_t b = 0; b < NS; b++)
-			outf(&o, "redress_sla_seconds_bucket{target=\"%s\",le=\"%g\"} %llu\n", m.sla[i].target, sla_bounds[b],
-			     m.sla[i].h.bucket[b]);
-		outf(&o, "redress_sla_seconds_bucket{target=\"%s\",le=\"+Inf\"} %llu\nredress_sla_seconds_sum{target=\"%s\"} %.3f\n"
-			 "redress_sla_seconds_count{target=\"%s\"} %llu\n",
-		     m.sla[i].target, m.sla[i].h.count, m.sla[i].target, m.sla[i].h.sum, m.sla[i].target, m.sla[i].h.count);
-	}
-	outf(&o, "# HELP redress_sla_breaches_total SLA clocks that passed their deadline, by target.\n"
-		 "# TYPE redress_sla_breaches_total counter\n");
-	for (int i = 0; i < 16 && m.sla[i].target[0]; i++)
-		outf(&o, "redress_sla_breaches_total{target=\"%s\"} %llu\n", m.sla[i].target, m.sla[i].breaches);
+		 "# TYPE redress_timers_pending gauge\nredress_timers_pending %zu\n",
+	     m.timers_pending);
+	for (int i = 0; i < m.n_families; i++)
+		render_family(&o, &m.families[i]);
 	pthread_mutex_unlock(&m.mu);
 	*len = o.len;
 	return o.buf;

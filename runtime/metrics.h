@@ -7,15 +7,23 @@
 
 void rd_metrics_init(void);
 void rd_metrics_request(const char *route, int status);
-void rd_metrics_decision(const char *outcome);
 void rd_metrics_commit(size_t batch, double seconds);
 void rd_metrics_set_map(size_t used, size_t size);
 void rd_metrics_set_timers(size_t pending);
-void rd_metrics_timers_fired(int n);
-/* Promises to customers kept and broken by a committed decision. */
-void rd_metrics_promises(int kept, int broken);
-/* An SLA clock was breached (breach) or stopped after seconds. */
-void rd_metrics_sla(const char *target, int breach, double seconds);
+
+/* Families the trusted Lua names and reports (decisions, promises, SLA
+ * clocks…: what they mean is Lua's business; C only counts). A family has
+ * at most one label. Declaring the same family twice is fine; a different
+ * one under a taken name, or past the table's room, returns -1. series:
+ * label values exported at 0 before their first event. */
+enum { RD_METRIC_COUNTER, RD_METRIC_HISTOGRAM };
+int rd_metrics_declare(const char *name, const char *help, int kind, const char *label, const double *bounds, int nb,
+		       const char *const *series, int n_series);
+/* Applies a committed job's observations: lines "NAME	LABEL	VALUE" (LABEL
+ * empty for a family without one): a counter adds VALUE, a histogram
+ * observes it. Returns how many lines were skipped (unknown family,
+ * malformed, a full family). */
+int rd_metrics_apply(const char *ops, size_t len);
 /* Renders into a malloc'd buffer; caller frees. */
 char *rd_metrics_render(size_t *len);
 

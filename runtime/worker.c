@@ -33,11 +33,17 @@ void rd__set_error(rd_job *job, int status, const char *code, const char *messag
 	rd__set_answer(job, status, body, n);
 }
 
+void rd__clear_metrics(rd_job *job)
+{
+	free(job->metrics);
+	job->metrics = NULL;
+	job->metrics_len = 0;
+}
+
 void rd__fail_job(rd_job *job)
 {
 	rd__set_error(job, 500, "internal", "internal error; nothing was written");
-	job->outcome[0] = '\0';
-	job->n_sla = 0;
+	rd__clear_metrics(job);
 	job->wrote = 0;
 }
 
@@ -55,37 +61,18 @@ static void read_result(lua_State *L, rd_job *job, char *signature, size_t sigle
 	lua_settop(L, r);
 	lua_getfield(L, r, "wrote");
 	job->wrote = lua_toboolean(L, -1);
-	lua_getfield(L, r, "outcome");
-	if (lua_isstring(L, -1))
-		snprintf(job->outcome, sizeof job->outcome, "%s", lua_tostring(L, -1));
+	lua_getfield(L, r, "metrics");
+	size_t mlen;
+	const char *m = lua_tolstring(L, -1, &mlen);
+	if (m && mlen > 0 && (job->metrics = malloc(mlen)) != NULL) {
+		memcpy(job->metrics, m, mlen);
+		job->metrics_len = mlen;
+	}
 	lua_getfield(L, r, "replay");
 	job->replay = lua_toboolean(L, -1);
 	lua_getfield(L, r, "signature");
 	if (signature)
 		snprintf(signature, siglen, "%s", luaL_optstring(L, -1, ""));
-	lua_settop(L, r);
-	if (lua_getfield(L, r, "promises") == LUA_TTABLE) {
-		lua_getfield(L, -1, "kept");
-		lua_getfield(L, -2, "broken");
-		job->promises_kept = (int)lua_tointeger(L, -2);
-		job->promises_broken = (int)lua_tointeger(L, -1);
-	}
-	lua_settop(L, r);
-	lua_getfield(L, r, "sla");
-	if (lua_istable(L, -1)) {
-		lua_Integer n = luaL_len(L, -1);
-		for (lua_Integer i = 1; i <= n && job->n_sla < 4; i++) {
-			lua_rawgeti(L, -1, i);
-			lua_getfield(L, -1, "target");
-			lua_getfield(L, -2, "kind");
-			lua_getfield(L, -3, "seconds");
-			int k = job->n_sla++;
-			snprintf(job->sla[k].target, sizeof job->sla[k].target, "%s", luaL_optstring(L, -3, "?"));
-			job->sla[k].breach = strcmp(luaL_optstring(L, -2, ""), "breach") == 0;
-			job->sla[k].seconds = lua_tonumber(L, -1);
-			lua_pop(L, 4);
-		}
-	}
 	lua_settop(L, r);
 	lua_getfield(L, r, "warnings");
 	if (lua_istable(L, -1)) {
@@ -105,9 +92,8 @@ void rd__run_on(rd_engine *e, struct rd_worker *w, rd_job *job, const char *kind
 {
 	lua_State *L = w->L;
 	int top = lua_gettop(L);
-	job->outcome[0] = '\0';
-	job->replay = job->wrote = job->n_sla = 0;
-	job->promises_kept = job->promises_broken = 0;
+	rd__clear_metrics(job);
+	job->replay = job->wrote = 0;
 	rd_writes_clear(&job->ws);
 	rd_txn *txn;
 	if (rd_store_read_begin(e->store, &txn) != RD_OK) {

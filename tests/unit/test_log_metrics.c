@@ -26,8 +26,6 @@ static void test_metrics(void)
 	rd_metrics_request("complaints", 201);
 	rd_metrics_request("complaints", 201);
 	rd_metrics_request("complaints", 422);
-	rd_metrics_decision("decided");
-	rd_metrics_decision("policy_error");
 	rd_metrics_commit(3, 0.002);
 	size_t len;
 	char *text = rd_metrics_render(&len);
@@ -35,12 +33,40 @@ static void test_metrics(void)
 	CHECK(strlen(text) == len);
 	CHECK(strstr(text, "redress_http_requests_total{route=\"complaints\",status=\"201\"} 2\n") != NULL);
 	CHECK(strstr(text, "redress_http_requests_total{route=\"complaints\",status=\"422\"} 1\n") != NULL);
-	CHECK(strstr(text, "redress_decisions_total{outcome=\"policy_error\"} 1\n") != NULL);
-	CHECK(strstr(text, "redress_policy_errors_total 1\n") != NULL);
 	CHECK(strstr(text, "redress_commit_batch_size_bucket{le=\"2\"} 0\n") != NULL);
 	CHECK(strstr(text, "redress_commit_batch_size_bucket{le=\"4\"} 1\n") != NULL);
 	CHECK(strstr(text, "redress_commit_seconds_bucket{le=\"0.0025\"} 1\n") != NULL);
 	CHECK(strstr(text, "redress_commit_seconds_count 1\n") != NULL);
+	free(text);
+}
+
+/* Families the Lua declares: counters with and without a label, series
+ * shown at 0, a histogram, and lines that no family takes. */
+static void test_families(void)
+{
+	const char *series[] = { "kept", "broken" };
+	CHECK(rd_metrics_declare("t_decisions_total", "Decisions.", RD_METRIC_COUNTER, "outcome", NULL, 0, NULL, 0) == 0);
+	CHECK(rd_metrics_declare("t_promises_total", "Promises.", RD_METRIC_COUNTER, "outcome", NULL, 0, series, 2) == 0);
+	CHECK(rd_metrics_declare("t_errors_total", "Errors.", RD_METRIC_COUNTER, NULL, NULL, 0, (const char *[]){ "" }, 1) == 0);
+	const double b[] = { 60, 3600 };
+	CHECK(rd_metrics_declare("t_sla_seconds", "SLA.", RD_METRIC_HISTOGRAM, "target", b, 2, NULL, 0) == 0);
+	/* the same again is fine; a different family under the name is not */
+	CHECK(rd_metrics_declare("t_decisions_total", "Decisions.", RD_METRIC_COUNTER, "outcome", NULL, 0, NULL, 0) == 0);
+	CHECK(rd_metrics_declare("t_decisions_total", "Decisions.", RD_METRIC_HISTOGRAM, "outcome", b, 2, NULL, 0) == -1);
+	const char ops[] = "t_decisions_total\tdecided\t1\nt_decisions_total\tdecided\t1\nt_errors_total\t\t1\n"
+			   "t_sla_seconds\tfirst_response\t120.5\nt_promises_total\tkept\t2\n"
+			   "t_unknown\tx\t1\nt_decisions_total\tbad\tNaNx\nt_decisions_total no tabs";
+	CHECK(rd_metrics_apply(ops, sizeof ops - 1) == 3);
+	size_t len;
+	char *text = rd_metrics_render(&len);
+	CHECK(text != NULL);
+	CHECK(strstr(text, "# TYPE t_decisions_total counter\nt_decisions_total{outcome=\"decided\"} 2\n") != NULL);
+	CHECK(strstr(text, "t_promises_total{outcome=\"kept\"} 2\nt_promises_total{outcome=\"broken\"} 0\n") != NULL);
+	CHECK(strstr(text, "t_errors_total 1\n") != NULL);
+	CHECK(strstr(text, "t_sla_seconds_bucket{target=\"first_response\",le=\"60\"} 0\n") != NULL);
+	CHECK(strstr(text, "t_sla_seconds_bucket{target=\"first_response\",le=\"3600\"} 1\n") != NULL);
+	CHECK(strstr(text, "t_sla_seconds_sum{target=\"first_response\"} 120.500\n") != NULL);
+	CHECK(strstr(text, "t_unknown") == NULL);
 	free(text);
 }
 
@@ -74,6 +100,7 @@ int main(void)
 {
 	test_quote();
 	test_metrics();
+	test_families();
 	test_long_line();
 	rd_log(RD_LOG_INFO, "unit test log line", "k", "v", "n", "#3", NULL);
 	return CHECK_DONE();

@@ -15,6 +15,7 @@ local time = require "redress.time"
 local decider = require "redress.decide"
 local breaker_mod = require "redress.breaker"
 local summary = require "redress.summary"
+local metrics = require "redress.metrics"
 
 local M = {}
 
@@ -80,6 +81,7 @@ end
 function M.new(config_path)
   local reg = registry.load(config.load(config_path), config_path)
   local self = { config_path = config_path }
+  metrics.declare()
   local limits = reg.cfg.limits
   local breaker = breaker_mod.new { after = limits.quarantine_after, seconds = limits.quarantine_seconds }
 
@@ -136,11 +138,6 @@ function M.new(config_path)
     return case_json, decision_json, decision.outcome
   end
 
-  -- The outcome the metrics count: quarantined decisions apart.
-  local function metric_outcome(outcome, inputs)
-    return inputs and inputs.limit == "quarantined" and "quarantined" or outcome
-  end
-
   local function idem_lookup(key, body)
     if not key then return nil end
     local rec = store.idem_get(key)
@@ -155,8 +152,8 @@ function M.new(config_path)
   local function answer(status, case_json, decision_json, outcome, idem_key, body, inputs)
     local out = '{"case":' .. case_json .. ',"decision":' .. decision_json .. '}'
     if idem_key then store.idem_put(idem_key, { hash = rd.sha256(body), status = status, body = out }) end
-    return { status = status, body = out, wrote = true, outcome = metric_outcome(outcome, inputs),
-      sla = inputs and inputs.observed, warnings = inputs and inputs.warnings, promises = inputs and inputs.promises }
+    return { status = status, body = out, wrote = true, metrics = metrics.decision(outcome, inputs),
+      warnings = inputs and inputs.warnings }
   end
 
   local function complaint(job)
@@ -239,8 +236,8 @@ function M.new(config_path)
     -- the engine's own timers (redress.*) run no policy
     local handler = not row.name:match("^redress%.") and "on_timer" or nil
     local _, _, outcome = decide(case, reg.for_case(case), "timer.fired", data, row.due_ms, handler, inputs)
-    return { status = 200, body = "{}", wrote = true, outcome = metric_outcome(outcome, inputs), sla = inputs.observed,
-      warnings = inputs.warnings, promises = inputs.promises }
+    return { status = 200, body = "{}", wrote = true, metrics = metrics.decision(outcome, inputs, true),
+      warnings = inputs.warnings }
   end
 
   -- A timer whose firing failed inside the engine (a bug, not a policy
@@ -288,7 +285,7 @@ function M.new(config_path)
     return { status = 200, body = "{}", wrote = false }
   end
 
-  --- handle(job) → {status, body, wrote, outcome, replay, warnings}
+  --- handle(job) → {status, body, wrote, metrics, replay, warnings, signature}
   function self.handle_fn(job)
     if job.kind == "complaint" then return complaint(job) end
     if job.kind == "event" then return event(job) end

@@ -1,0 +1,53 @@
+--- The decision metrics: the families a decision adds to GET /metrics, and
+-- the observations of one decision as the writer applies them. The writer
+-- counts them only after the decision's commit, so a decision decided again
+-- after a conflict counts once (rd_metrics_apply in runtime/metrics.h).
+local M = {}
+
+local FAMILIES = {
+  { name = "redress_decisions_total", help = "Decisions stored, by outcome.", label = "outcome" },
+  { name = "redress_promises_total", help = "Dates promised to customers, by what became of them.",
+    label = "outcome", series = { "kept", "broken" } },
+  { name = "redress_policy_errors_total", help = "Policy calls that failed and sent a case to manual review.",
+    series = { "" } },
+  { name = "redress_timers_fired_total", help = "Timers fired (each a timer.fired decision).", series = { "" } },
+  { name = "redress_sla_seconds", kind = "histogram", label = "target",
+    help = "Time from an SLA clock's start to its stop (first response, resolution, …).",
+    buckets = { 60, 300, 900, 3600, 4 * 3600, 8 * 3600, 86400, 3 * 86400, 7 * 86400, 14 * 86400 } },
+  { name = "redress_sla_breaches_total", help = "SLA clocks that passed their deadline, by target.", label = "target" },
+}
+
+--- Declares the families (every decision worker does, at start).
+function M.declare()
+  local rdm = require "rd.metrics"
+  for _, f in ipairs(FAMILIES) do rdm.declare(f) end
+end
+
+-- A label value as Prometheus text can carry it (a pack names SLA targets).
+local function label(v) return (tostring(v):gsub("[^%w_.:%-]", "_")) end
+
+--- The observations of one committed decision: outcome (quarantined calls
+-- apart), the promises it kept and broke, the SLA clocks it stopped or
+-- breached, and whether a timer fired it. Lines "NAME\tLABEL\tVALUE".
+function M.decision(outcome, inputs, timer)
+  if not outcome then return nil end
+  local out = {}
+  local function add(name, lab, v) out[#out + 1] = name .. "\t" .. lab .. "\t" .. v end
+  if inputs and inputs.limit == "quarantined" then outcome = "quarantined" end
+  add("redress_decisions_total", label(outcome), 1)
+  if outcome == "policy_error" then add("redress_policy_errors_total", "", 1) end
+  if timer then add("redress_timers_fired_total", "", 1) end
+  local p = inputs and inputs.promises
+  if p and (p.kept or 0) > 0 then add("redress_promises_total", "kept", p.kept) end
+  if p and (p.broken or 0) > 0 then add("redress_promises_total", "broken", p.broken) end
+  for _, o in ipairs(inputs and inputs.observed or {}) do
+    if o.kind == "breach" then
+      add("redress_sla_breaches_total", label(o.target or "?"), 1)
+    else
+      add("redress_sla_seconds", label(o.target or "?"), string.format("%.3f", o.seconds or 0))
+    end
+  end
+  return table.concat(out, "\n")
+end
+
+return M
