@@ -6,7 +6,7 @@
 local root = arg and arg[1] or "."
 local M = {}
 
-local MODULES = { "money", "duration", "calendar", "wording", "legal", "compensation", "escalation", "sla", "testing" }
+local MODULES = { "money", "duration", "calendar", "wording", "legal", "legal_calendar", "compensation", "escalation", "sla", "testing" }
 
 --- Parses one module file: its header and its documented functions.
 function M.parse(text)

@@ -124,7 +124,9 @@ local function holiday_set(rules)
     local set, subs = {}, {}
     for _, r in ipairs(yearly) do
       local day
-      if r.easter then
+      if (r.since and y < r.since) or (r["until"] and y > r["until"]) then
+        day = nil
+      elseif r.easter then
         day = easter(y) + r.easter
       elseif r.nth and r.weekday then
         local wd = WEEKDAYS[r.weekday]
@@ -139,24 +141,28 @@ local function holiday_set(rules)
       else
         day = days_from_civil(y, r.month, r.day)
       end
-      if r.observed == "nearest" then
+      local name = r.name or true
+      if day == nil then
+        -- not in force that year
+      elseif r.observed == "nearest" then
         local wd = weekday(day)
-        set[wd == 6 and day - 1 or wd == 7 and day + 1 or day] = true
+        set[wd == 6 and day - 1 or wd == 7 and day + 1 or day] = name
       elseif r.substitute then
-        subs[#subs + 1] = day
+        subs[#subs + 1] = { day, name }
       else
-        set[day] = true
+        set[day] = name
       end
     end
     for _, d in ipairs(fixed) do set[d] = true end
-    table.sort(subs)
-    for _, d in ipairs(subs) do
+    table.sort(subs, function(a, b) return a[1] < b[1] end)
+    for _, sd in ipairs(subs) do
+      local d, name = sd[1], sd[2]
       if weekday(d) >= 6 or set[d] then
         local s = d
         repeat s = s + 1 until weekday(s) < 6 and not set[s]
-        if weekday(d) >= 6 then set[s] = true else set[d] = true end
+        if weekday(d) >= 6 then set[s] = name else set[d] = name end
       else
-        set[d] = true
+        set[d] = name
       end
     end
     cache[y] = set
@@ -168,31 +174,147 @@ local function holiday_set(rules)
   end
 end
 
---- Built-in holiday rules by region code: "GB-ENG" (England and Wales bank
--- holidays, with substitute days; special one-off days such as coronations
--- are not rules — add them as dates), "US" (federal holidays as observed).
+-- Nationwide public holidays per region code. Regional ones (a German
+-- Land, a Spanish community) are not here: add them as rules or dates.
+-- Rules carry the holiday's name; since/until bound the years a rule is in
+-- force. Confidence B (the national holiday acts as summarised by the
+-- governments' own pages); each set names its law.
+local REGIONS = {
+  -- England and Wales bank holidays (Banking and Financial Dealings Act 1971 sch. 1)
+  ["GB-ENG"] = {
+    { month = 1, day = 1, substitute = true, name = "New Year's Day" }, { easter = -2, name = "Good Friday" },
+    { easter = 1, name = "Easter Monday" },
+    { month = 5, weekday = "mon", nth = 1, name = "Early May bank holiday" },
+    { month = 5, weekday = "mon", nth = -1, name = "Spring bank holiday" },
+    { month = 8, weekday = "mon", nth = -1, name = "Summer bank holiday" },
+    { month = 12, day = 25, substitute = true, name = "Christmas Day" },
+    { month = 12, day = 26, substitute = true, name = "Boxing Day" },
+  },
+  -- US federal holidays as observed (5 U.S.C. 6103)
+  US = {
+    { month = 1, day = 1, observed = "nearest", name = "New Year's Day" },
+    { month = 1, weekday = "mon", nth = 3, name = "Martin Luther King Jr. Day" },
+    { month = 2, weekday = "mon", nth = 3, name = "Washington's Birthday" },
+    { month = 5, weekday = "mon", nth = -1, name = "Memorial Day" },
+    { month = 6, day = 19, observed = "nearest", since = 2021, name = "Juneteenth" },
+    { month = 7, day = 4, observed = "nearest", name = "Independence Day" },
+    { month = 9, weekday = "mon", nth = 1, name = "Labor Day" },
+    { month = 10, weekday = "mon", nth = 2, name = "Columbus Day" },
+    { month = 11, day = 11, observed = "nearest", name = "Veterans Day" },
+    { month = 11, weekday = "thu", nth = 4, name = "Thanksgiving Day" },
+    { month = 12, day = 25, observed = "nearest", name = "Christmas Day" },
+  },
+  -- Germany, the nationwide ones (Einigungsvertrag art. 2; the Länder's Feiertagsgesetze)
+  DE = {
+    { month = 1, day = 1, name = "Neujahr" }, { easter = -2, name = "Karfreitag" },
+    { easter = 1, name = "Ostermontag" }, { month = 5, day = 1, name = "Tag der Arbeit" },
+    { easter = 39, name = "Christi Himmelfahrt" }, { easter = 50, name = "Pfingstmontag" },
+    { month = 10, day = 3, name = "Tag der Deutschen Einheit" },
+    { month = 12, day = 25, name = "1. Weihnachtstag" }, { month = 12, day = 26, name = "2. Weihnachtstag" },
+  },
+  -- France (Code du travail art. L3133-1)
+  FR = {
+    { month = 1, day = 1, name = "Jour de l'an" }, { easter = 1, name = "Lundi de Pâques" },
+    { month = 5, day = 1, name = "Fête du Travail" }, { month = 5, day = 8, name = "Victoire 1945" },
+    { easter = 39, name = "Ascension" }, { easter = 50, name = "Lundi de Pentecôte" },
+    { month = 7, day = 14, name = "Fête nationale" }, { month = 8, day = 15, name = "Assomption" },
+    { month = 11, day = 1, name = "Toussaint" }, { month = 11, day = 11, name = "Armistice 1918" },
+    { month = 12, day = 25, name = "Noël" },
+  },
+  -- Italy (legge 260/1949 and later; San Francesco restored by legge 151/2025 from 2026)
+  IT = {
+    { month = 1, day = 1, name = "Capodanno" }, { month = 1, day = 6, name = "Epifania" },
+    { easter = 1, name = "Lunedì dell'Angelo" }, { month = 4, day = 25, name = "Festa della Liberazione" },
+    { month = 5, day = 1, name = "Festa del Lavoro" }, { month = 6, day = 2, name = "Festa della Repubblica" },
+    { month = 8, day = 15, name = "Ferragosto" }, { month = 10, day = 4, since = 2026, name = "San Francesco d'Assisi" },
+    { month = 11, day = 1, name = "Ognissanti" }, { month = 12, day = 8, name = "Immacolata Concezione" },
+    { month = 12, day = 25, name = "Natale" }, { month = 12, day = 26, name = "Santo Stefano" },
+  },
+  -- Spain, the national ones common to every community (Estatuto de los Trabajadores art. 37.2)
+  ES = {
+    { month = 1, day = 1, name = "Año Nuevo" }, { month = 1, day = 6, name = "Epifanía del Señor" },
+    { easter = -2, name = "Viernes Santo" }, { month = 5, day = 1, name = "Fiesta del Trabajo" },
+    { month = 8, day = 15, name = "Asunción de la Virgen" }, { month = 10, day = 12, name = "Fiesta Nacional de España" },
+    { month = 11, day = 1, name = "Todos los Santos" }, { month = 12, day = 6, name = "Día de la Constitución" },
+    { month = 12, day = 8, name = "Inmaculada Concepción" }, { month = 12, day = 25, name = "Natividad del Señor" },
+  },
+  -- Austria (Feiertagsruhegesetz 1957 § 1)
+  AT = {
+    { month = 1, day = 1, name = "Neujahr" }, { month = 1, day = 6, name = "Heilige Drei Könige" },
+    { easter = 1, name = "Ostermontag" }, { month = 5, day = 1, name = "Staatsfeiertag" },
+    { easter = 39, name = "Christi Himmelfahrt" }, { easter = 50, name = "Pfingstmontag" },
+    { easter = 60, name = "Fronleichnam" }, { month = 8, day = 15, name = "Mariä Himmelfahrt" },
+    { month = 10, day = 26, name = "Nationalfeiertag" }, { month = 11, day = 1, name = "Allerheiligen" },
+    { month = 12, day = 8, name = "Mariä Empfängnis" }, { month = 12, day = 25, name = "Christtag" },
+    { month = 12, day = 26, name = "Stefanitag" },
+  },
+  -- Belgium (arrêté royal du 18 avril 1974)
+  BE = {
+    { month = 1, day = 1, name = "Nieuwjaar / Jour de l'an" }, { easter = 1, name = "Paasmaandag / Lundi de Pâques" },
+    { month = 5, day = 1, name = "Feest van de Arbeid / Fête du Travail" },
+    { easter = 39, name = "O.L.H. Hemelvaart / Ascension" }, { easter = 50, name = "Pinkstermaandag / Lundi de Pentecôte" },
+    { month = 7, day = 21, name = "Nationale feestdag / Fête nationale" },
+    { month = 8, day = 15, name = "O.L.V. Hemelvaart / Assomption" },
+    { month = 11, day = 1, name = "Allerheiligen / Toussaint" }, { month = 11, day = 11, name = "Wapenstilstand / Armistice" },
+    { month = 12, day = 25, name = "Kerstmis / Noël" },
+  },
+  -- Poland (ustawa o dniach wolnych od pracy 1951, as amended; Wigilia from 2025)
+  PL = {
+    { month = 1, day = 1, name = "Nowy Rok" }, { month = 1, day = 6, name = "Trzech Króli" },
+    { easter = 0, name = "Wielkanoc" }, { easter = 1, name = "Poniedziałek Wielkanocny" },
+    { month = 5, day = 1, name = "Święto Pracy" }, { month = 5, day = 3, name = "Święto Konstytucji 3 Maja" },
+    { easter = 49, name = "Zielone Świątki" }, { easter = 60, name = "Boże Ciało" },
+    { month = 8, day = 15, name = "Wniebowzięcie NMP" }, { month = 11, day = 1, name = "Wszystkich Świętych" },
+    { month = 11, day = 11, name = "Narodowe Święto Niepodległości" },
+    { month = 12, day = 24, since = 2025, name = "Wigilia" },
+    { month = 12, day = 25, name = "Boże Narodzenie" }, { month = 12, day = 26, name = "Drugi dzień Bożego Narodzenia" },
+  },
+  -- Portugal (Código do Trabalho art. 234, as restored from 2016)
+  PT = {
+    { month = 1, day = 1, name = "Ano Novo" }, { easter = -2, name = "Sexta-feira Santa" },
+    { easter = 0, name = "Páscoa" }, { month = 4, day = 25, name = "Dia da Liberdade" },
+    { month = 5, day = 1, name = "Dia do Trabalhador" }, { easter = 60, name = "Corpo de Deus" },
+    { month = 6, day = 10, name = "Dia de Portugal" }, { month = 8, day = 15, name = "Assunção de Nossa Senhora" },
+    { month = 10, day = 5, name = "Implantação da República" }, { month = 11, day = 1, name = "Todos os Santos" },
+    { month = 12, day = 1, name = "Restauração da Independência" },
+    { month = 12, day = 8, name = "Imaculada Conceição" }, { month = 12, day = 25, name = "Natal" },
+  },
+}
+
+--- calendar.holidays(region) → a copy of the built-in holiday rules of a
+-- region: "GB-ENG" (England and Wales bank holidays, with substitute days;
+-- one-off days such as coronations are not rules — add them as dates),
+-- "US" (federal holidays as observed), and the nationwide public holidays
+-- of "DE", "FR", "IT", "ES", "AT", "BE", "PL", "PT". Each rule has a name.
 function M.holidays(region)
-  local sets = {
-    ["GB-ENG"] = {
-      { month = 1, day = 1, substitute = true }, { easter = -2 }, { easter = 1 },
-      { month = 5, weekday = "mon", nth = 1 }, { month = 5, weekday = "mon", nth = -1 },
-      { month = 8, weekday = "mon", nth = -1 },
-      { month = 12, day = 25, substitute = true }, { month = 12, day = 26, substitute = true },
-    },
-    US = {
-      { month = 1, day = 1, observed = "nearest" }, { month = 1, weekday = "mon", nth = 3 },
-      { month = 2, weekday = "mon", nth = 3 }, { month = 5, weekday = "mon", nth = -1 },
-      { month = 6, day = 19, observed = "nearest" }, { month = 7, day = 4, observed = "nearest" },
-      { month = 9, weekday = "mon", nth = 1 }, { month = 10, weekday = "mon", nth = 2 },
-      { month = 11, day = 11, observed = "nearest" }, { month = 11, weekday = "thu", nth = 4 },
-      { month = 12, day = 25, observed = "nearest" },
-    },
-  }
-  local s = sets[region]
-  if not s then error("calendar: no built-in holidays for '" .. tostring(region) .. "' (GB-ENG, US)", 2) end
+  local s = REGIONS[region]
+  if not s then error("calendar: no built-in holidays for '" .. tostring(region) .. "' (" .. M.holiday_regions() .. ")", 2) end
   local copy = {}
-  for i, r in ipairs(s) do copy[i] = r end
+  for i, r in ipairs(s) do
+    local c = {}
+    for k, v in pairs(r) do c[k] = v end
+    copy[i] = c
+  end
   return copy
+end
+
+--- calendar.has_holidays(region) → true when calendar.holidays knows region
+function M.has_holidays(region) return REGIONS[region] ~= nil end
+
+--- calendar.holiday_regions() → the region codes calendar.holidays knows,
+-- as a sorted, comma-separated string
+function M.holiday_regions()
+  local names = {}
+  for k in pairs(REGIONS) do names[#names + 1] = k end
+  table.sort(names)
+  return table.concat(names, ", ")
+end
+
+--- calendar.holiday_checker(rules) → fn(day) → the holiday's name (true for
+-- a bare date) or false; day counts days since 1970-01-01 (see
+-- calendar.days_from_civil). rules as in calendar.new's holidays.
+function M.holiday_checker(rules)
+  return holiday_set(rules)
 end
 
 -- A calendar's rules live here, not in the object: a policy holding a

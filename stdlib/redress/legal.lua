@@ -11,9 +11,15 @@
 --     local mine = legal.new { overrides = { ["EU.guarantee"] = { years = 3 } }, rules = { … } }
 --
 -- Dates come from the order: delivered_at (possession), purchased_at (sale
--- or contract). Periods are counted in calendar days in the zone (the day of
--- the event does not count unless the rule says so) and end at the end of
--- the last day. What the complaint says about the sale lives in `order`:
+-- or contract). Periods are counted in calendar days (the day of the event
+-- does not count unless the rule says so) in the consumer's own time zone:
+-- order.delivery_zone, else the zone of order.delivery_country or of a
+-- country jurisdiction, else opts.zone (the pack's) — see
+-- redress.legal_calendar. A period ends at the end of its last day; where
+-- that day is not a working day, the EU (Reg. 1182/71 art. 3(4)), Russia
+-- (ГК РФ ст. 193) and China (民法典 第二百零三条) end it on the next working
+-- day of the consumer's country (entry.period_end says so; the UK does
+-- not). What the complaint says about the sale lives in `order`:
 --   sale = "distance" | "off_premises" | "in_store" | "door_to_door" | "telemarketing" | "temporary_location"
 --   kind = "goods" | "services" | "digital";  informed_of_withdrawal = false;  written_return_terms = false
 --   excluded = why the sale has no withdrawal/cancellation/no-reason right (any value
@@ -25,12 +31,13 @@ local icu = require "rd.icu"
 local time = require "redress.time"
 local calendar = require "redress.calendar"
 local money = require "redress.money"
+local lc = require "redress.legal_calendar"
 
 local M = {}
 
 local DAY = 86400000
 local EU = {}
-for code in ("AT BE BG HR CY CZ DK EE FI FR DE GR IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS NO LI"):gmatch("%u%u") do
+for code in ("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS NO LI"):gmatch("%u%u") do
   EU[code] = true
 end
 
@@ -81,7 +88,7 @@ end
 -- Private: policies of every pack share this module, so they get copies
 -- (legal.rule, legal.rule_ids), never the table itself.
 local RULES = {
-  { id = "EU.withdrawal", where = in_eu,
+  { id = "EU.withdrawal", period_end = "EU", where = in_eu,
     right = "withdrawal", remedies = { "refund" },
     -- art. 3(3)(k) and art. 16: passenger transport, dated accommodation and
     -- leisure, made-to-order or perishable goods… (order.excluded) have none
@@ -164,7 +171,7 @@ local RULES = {
     why = "A distance or off-premises contract may be cancelled within 14 days (12 months more when the consumer was not told of the right); the refund is due within 14 days.",
     citation = "Consumer Contracts Regulations 2013 regs 29–31, 34", source = "legislation.gov.uk/uksi/2013/3134", confidence = "A",
     valid_from = "2014-06-13" },
-  { id = "CN.no_reason_return", where = codes("CN"),
+  { id = "CN.no_reason_return", period_end = "CN", where = codes("CN"),
     right = "no_reason_return", remedies = { "refund" },
     applies = function(c)
       return (c.order.sale == "distance" or c.order.sale == "telemarketing") and c.order.excluded == nil
@@ -177,7 +184,7 @@ local RULES = {
     why = "Goods bought online, by television, phone or mail order may be returned without a reason within 7 days of receipt (not made-to-order, perishable, opened digital goods, newspapers); the refund is due within 7 days of getting them back.",
     citation = "Consumer Rights Protection Law 2013 art. 25", source = "npc.gov.cn", confidence = "B",
     valid_from = "2014-03-15" },
-  { id = "CN.three_guarantees_return", where = codes("CN"),
+  { id = "CN.three_guarantees_return", period_end = "CN", where = codes("CN"),
     right = "return_exchange_repair", remedies = { "refund", "replacement", "repair" },
     applies = function(c) return c.order.listed_goods and c.category == "defective" end,
     window = function(c, z)
@@ -188,7 +195,7 @@ local RULES = {
     why = "Listed goods with a defect: return, exchange or repair within 7 days of sale.",
     citation = "部分商品修理更换退货责任规定 arts. 9–11", source = "secondary only", confidence = "B",
     valid_from = "1995-08-25" },
-  { id = "CN.three_guarantees_exchange", where = codes("CN"),
+  { id = "CN.three_guarantees_exchange", period_end = "CN", where = codes("CN"),
     right = "exchange_repair", remedies = { "replacement", "repair" },
     applies = function(c) return c.order.listed_goods and c.category == "defective" end,
     window = function(c, z)
@@ -213,7 +220,7 @@ local RULES = {
     why = "Fraud by the business: the consumer may claim three times the price, at least CNY 500, on top of the refund.",
     citation = "Consumer Rights Protection Law 2013 art. 55", source = "npc.gov.cn", confidence = "B",
     valid_from = "2014-03-15" },
-  { id = "RU.exchange", where = codes("RU"),
+  { id = "RU.exchange", period_end = "RU", where = codes("RU"),
     right = "exchange_proper_quality", remedies = { "replacement" },
     applies = function(c) return c.category ~= "defective" and not c.order.food and c.order.sale ~= "distance" end,
     window = function(c, z)
@@ -224,7 +231,7 @@ local RULES = {
     why = "Non-food goods of proper quality may be exchanged within 14 days, not counting the day of purchase; a refund within 3 days when no like item is available.",
     citation = "Закон РФ «О защите прав потребителей» ст. 25", source = "consultant.ru", confidence = "B",
     valid_from = "1992-04-07" },
-  { id = "RU.distance_return", where = codes("RU"),
+  { id = "RU.distance_return", period_end = "RU", where = codes("RU"),
     right = "distance_return", remedies = { "refund" },
     applies = function(c) return c.order.sale == "distance" end,
     window = function(c, z)
@@ -236,7 +243,7 @@ local RULES = {
     why = "Goods bought at a distance may be returned within 7 days of delivery, or 3 months when the return terms were not given in writing; the refund is due within 10 days.",
     citation = "Закон РФ «О защите прав потребителей» ст. 26.1 п. 4", source = "consultant.ru", confidence = "B",
     valid_from = "2007-12-25" },
-  { id = "RU.refund_deadline", where = codes("RU"),
+  { id = "RU.refund_deadline", period_end = "RU", where = codes("RU"),
     right = "refund_demand_deadline", remedies = { "refund" },
     applies = function(c) return c.category == "defective" and c.wants == "refund" end,
     window = function(c, z) local d = day_of(z, c.opened_ms or c.now); return d, d + 10 end,
@@ -323,7 +330,9 @@ function M.rule(id)
 end
 
 --- legal.new{ rules = {…more…}, overrides = { [id] = { years = 3, … } }, remove = { id… } }
--- → a legal table of your own (the base rules stay as they are).
+-- → a legal table of your own (the base rules stay as they are). A rule of
+-- your own may say where its period ends: period_end = "EU" | "RU" | "CN"
+-- (see redress.legal_calendar); without it, the last day stands.
 function M.new(spec)
   spec = spec or {}
   local rules, removed = {}, {}
@@ -351,17 +360,23 @@ function M.new(spec)
   return law
 end
 
---- law:remedies(case [, {now, zone}]) → { jurisdiction, owed = {…}, expired = {…} }.
--- Each entry: id, right, remedies, then_remedies, from_at, until_at,
--- days_left, amount (money, for damages), why, citation, source, confidence.
+--- law:remedies(case [, {now, zone}]) → { jurisdiction, zone, owed = {…}, expired = {…} }.
+-- zone: the zone to count in when the consumer's own is unknown (the
+-- pack's). Each entry: id, right, remedies, then_remedies, from_at,
+-- until_at, days_left, amount (money, for damages), why, citation, source,
+-- confidence, zone (the days were counted in), period_end (when the last
+-- day moved off a day that is not a working day: from_at, the original
+-- end; because, the days skipped; citation, source, confidence) and notes
+-- (what the tables could not say, e.g. a year past a decree table).
 function Law:remedies(case, opts)
   opts = opts or {}
   local now = opts.now or case.now
   if math.type(now) ~= "integer" then error("legal.remedies: the case has no `now` (pass { now = ms })", 2) end
-  local zone = opts.zone or case.timezone or "UTC"
+  local zone, zone_note = lc.zone(case, opts.zone or case.timezone)
   local j = case.jurisdiction
-  local out = { jurisdiction = j, owed = {}, expired = {} }
+  local out = { jurisdiction = j, zone = zone, owed = {}, expired = {} }
   if not j or not case.order then return out end
+  local country = lc.country(case)
   local c = setmetatable({ now = now }, { __index = case })
   local today = day_of(zone, now)
   for _, r in ipairs(private_rules[self]) do
@@ -370,10 +385,16 @@ function Law:remedies(case, opts)
     if from_ok and until_ok and r.where(j) and r.applies(c) then
       local first, last = r.window(c, zone, r)
       if first then
+        local moved, notes
+        if r.period_end then last, moved, notes = lc.period_end(r.period_end, country, last) end
+        notes = notes or {}
+        if zone_note then table.insert(notes, 1, zone_note) end
         local entry = { id = r.id, right = r.right, remedies = r.remedies, then_remedies = r.then_remedies,
           from_at = time.format(end_of(zone, first - 1) + 1), until_at = time.format(end_of(zone, last)),
           days_left = last - today, why = r.why, citation = r.citation, source = r.source, confidence = r.confidence,
-          amount = r.amount and r.amount(c) or nil }
+          amount = r.amount and r.amount(c) or nil, zone = zone, notes = #notes > 0 and notes or nil,
+          period_end = moved and { from_at = time.format(end_of(zone, moved.from)), because = moved.because,
+            citation = moved.citation, source = moved.source, confidence = moved.confidence } or nil }
         if today <= last then out.owed[#out.owed + 1] = entry else out.expired[#out.expired + 1] = entry end
       end
     end

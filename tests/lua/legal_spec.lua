@@ -13,9 +13,10 @@ end
 
 -- { description, case, now (a date), rule id, owed? }
 local cases = {
-  -- EU withdrawal: possession on 1 Nov; the day of delivery does not count; 14 days end on 15 Nov
-  { "day 14", case("EU", { sale = "distance", kind = "goods", delivered_at = "2026-11-01T10:00:00Z" }), "2026-11-15", "EU.withdrawal", true },
-  { "day 15", case("EU", { sale = "distance", kind = "goods", delivered_at = "2026-11-01T10:00:00Z" }), "2026-11-16", "EU.withdrawal", false },
+  -- EU withdrawal: possession on Mon 2 Nov; the day of delivery does not count; 14 days end on Mon 16 Nov
+  -- (a last day on a weekend or holiday: see legal_calendar_spec.lua)
+  { "day 14", case("EU", { sale = "distance", kind = "goods", delivered_at = "2026-11-02T10:00:00Z" }), "2026-11-16", "EU.withdrawal", true },
+  { "day 15", case("EU", { sale = "distance", kind = "goods", delivered_at = "2026-11-02T10:00:00Z" }), "2026-11-17", "EU.withdrawal", false },
   { "in a member state", case("DE", { sale = "distance", kind = "goods", delivered_at = "2026-11-01T10:00:00Z" }), "2026-11-15", "EU.withdrawal", true },
   { "excluded: a flight (passenger transport)", case("EU", { sale = "distance", kind = "services", excluded = "passenger_transport", purchased_at = "2026-11-10T10:00:00Z" }), "2026-11-15", "EU.withdrawal", nil },
   { "excluded: a hotel stay on a date", case("DE", { sale = "distance", kind = "services", excluded = "accommodation", purchased_at = "2026-11-10T10:00:00Z" }), "2026-11-15", "EU.withdrawal", nil },
@@ -39,19 +40,19 @@ local cases = {
   { "cancellation day 15", case("UK", { sale = "distance", delivered_at = "2026-11-01T10:00:00Z" }), "2026-11-16", "UK.cancellation", false },
   { "cancellation excluded: made to order", case("UK", { sale = "distance", excluded = "made_to_order", delivered_at = "2026-11-01T10:00:00Z" }), "2026-11-15", "UK.cancellation", nil },
   -- China: 7 days from receipt; exclusions; three guarantees 7/15 days from sale
-  { "no-reason return day 7", case("CN", { sale = "distance", delivered_at = "2026-11-01T10:00:00Z" }), "2026-11-08", "CN.no_reason_return", true },
-  { "no-reason return day 8", case("CN", { sale = "distance", delivered_at = "2026-11-01T10:00:00Z" }), "2026-11-09", "CN.no_reason_return", false },
+  { "no-reason return day 7", case("CN", { sale = "distance", delivered_at = "2026-11-02T10:00:00Z" }), "2026-11-09", "CN.no_reason_return", true },
+  { "no-reason return day 8", case("CN", { sale = "distance", delivered_at = "2026-11-02T10:00:00Z" }), "2026-11-10", "CN.no_reason_return", false },
   { "excluded: perishable", case("CN", { sale = "distance", delivered_at = "2026-11-01T10:00:00Z", excluded = "perishable" }), "2026-11-02", "CN.no_reason_return", nil },
-  { "listed goods: return day 7", case("CN", { listed_goods = true, purchased_at = "2026-11-01T10:00:00Z" }, { category = "defective" }), "2026-11-08", "CN.three_guarantees_return", true },
-  { "listed goods: return day 8", case("CN", { listed_goods = true, purchased_at = "2026-11-01T10:00:00Z" }, { category = "defective" }), "2026-11-09", "CN.three_guarantees_return", false },
+  { "listed goods: return day 7", case("CN", { listed_goods = true, purchased_at = "2026-11-02T10:00:00Z" }, { category = "defective" }), "2026-11-09", "CN.three_guarantees_return", true },
+  { "listed goods: return day 8", case("CN", { listed_goods = true, purchased_at = "2026-11-02T10:00:00Z" }, { category = "defective" }), "2026-11-10", "CN.three_guarantees_return", false },
   { "listed goods: exchange day 15", case("CN", { listed_goods = true, purchased_at = "2026-11-01T10:00:00Z" }, { category = "defective" }), "2026-11-16", "CN.three_guarantees_exchange", true },
   { "listed goods: exchange day 16", case("CN", { listed_goods = true, purchased_at = "2026-11-01T10:00:00Z" }, { category = "defective" }), "2026-11-17", "CN.three_guarantees_exchange", false },
   -- Russia: 14 days not counting the day of purchase; distance 7 days / 3 months
-  { "exchange day 14", case("RU", { purchased_at = "2026-11-01T10:00:00Z" }), "2026-11-15", "RU.exchange", true },
-  { "exchange day 15", case("RU", { purchased_at = "2026-11-01T10:00:00Z" }), "2026-11-16", "RU.exchange", false },
+  { "exchange day 14", case("RU", { purchased_at = "2026-11-02T10:00:00Z" }), "2026-11-16", "RU.exchange", true },
+  { "exchange day 15", case("RU", { purchased_at = "2026-11-02T10:00:00Z" }), "2026-11-17", "RU.exchange", false },
   { "no exchange of food", case("RU", { purchased_at = "2026-11-01T10:00:00Z", food = true }), "2026-11-02", "RU.exchange", nil },
-  { "distance day 7", case("RU", { sale = "distance", delivered_at = "2026-11-01T10:00:00Z" }), "2026-11-08", "RU.distance_return", true },
-  { "distance day 8", case("RU", { sale = "distance", delivered_at = "2026-11-01T10:00:00Z" }), "2026-11-09", "RU.distance_return", false },
+  { "distance day 7", case("RU", { sale = "distance", delivered_at = "2026-11-02T10:00:00Z" }), "2026-11-09", "RU.distance_return", true },
+  { "distance day 8", case("RU", { sale = "distance", delivered_at = "2026-11-02T10:00:00Z" }), "2026-11-10", "RU.distance_return", false },
   { "no written terms: 3 months", case("RU", { sale = "distance", delivered_at = "2026-11-01T10:00:00Z", written_return_terms = false }), "2027-02-01", "RU.distance_return", true },
   { "no written terms: after 3 months", case("RU", { sale = "distance", delivered_at = "2026-11-01T10:00:00Z", written_return_terms = false }), "2027-02-02", "RU.distance_return", false },
   -- US cooling-off: sale Friday 20 Nov 2026: Sat (1), Mon (2), Tue (3) → until Tuesday midnight
@@ -83,12 +84,12 @@ describe("redress.legal windows", function()
   end
 
   it("says until when and why, with the citation", function()
-    local r = legal.remedies(case("EU", { sale = "distance", delivered_at = "2026-11-01T10:00:00Z" }), { now = at("2026-11-10") })
+    local r = legal.remedies(case("EU", { sale = "distance", delivered_at = "2026-11-02T10:00:00Z" }), { now = at("2026-11-10") })
     local e = r.owed[1]
     assert.equal("EU.withdrawal", e.id)
     assert.same({ "refund" }, e.remedies)
-    assert.equal("2026-11-15T23:59:59.999Z", e.until_at)
-    assert.equal(5, e.days_left)
+    assert.equal("2026-11-16T23:59:59.999Z", e.until_at)
+    assert.equal(6, e.days_left)
     assert.equal("Directive 2011/83/EU arts. 9–10", e.citation)
     assert.matches("14 days", e.why)
   end)

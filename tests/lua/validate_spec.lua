@@ -56,7 +56,16 @@ describe("validate.complaint", function()
     { function(c) c.order = { amount = 10, currency = "eur" } end, "order.currency" },
     { function(c) c.order = { delivered_at = "yesterday" } end, "order.delivered_at" },
     { function(c) c.order = "A-1" end, "order" },
+    { function(c) c.order = { delivery_country = "Germany" } end, "order.delivery_country" },
+    { function(c) c.order = { delivery_zone = "Mars/Olympus_Mons" } end, "order.delivery_zone" },
+    { function(c) c.order = { delivery_zone = "UTC; rm -rf" } end, "order.delivery_zone" },
   }
+  it("takes the delivery address's country and time zone", function()
+    local c = base()
+    c.order = { delivery_country = "RU", delivery_zone = "Asia/Vladivostok" }
+    local v = assert(validate.complaint(c))
+    assert.equal("Asia/Vladivostok", v.order.delivery_zone)
+  end)
   for i, b in ipairs(bad) do
     it("names the field " .. b[2] .. " (" .. i .. ")", function()
       local c = base()

@@ -119,10 +119,10 @@ describe("ecommerce-cn 7-day no-reason return (CRPL art. 25)", function()
   end)
 
   it("counts the 7 days in Shanghai's calendar, as the engine checks them", function()
-    -- received 01:00 on 14 Nov in Shanghai (still 13 Nov in UTC): the last day is 21 Nov, Shanghai time
-    local c = { order = order { delivered_at = "2026-11-14T01:00:00+08:00" } }
-    assert.equal("refund", run(c, "2026-11-21T15:00:00Z"):offer().kind)   -- 23:00 on 21 Nov in Shanghai
-    local late = run(c, "2026-11-21T16:30:00Z")                            -- 00:30 on 22 Nov in Shanghai
+    -- received 01:00 on Mon 16 Nov in Shanghai (still 15 Nov in UTC): the last day is Mon 23 Nov, Shanghai time
+    local c = { order = order { delivered_at = "2026-11-16T01:00:00+08:00" } }
+    assert.equal("refund", run(c, "2026-11-23T15:00:00Z"):offer().kind)   -- 23:00 on 23 Nov in Shanghai
+    local late = run(c, "2026-11-23T16:30:00Z")                            -- 00:30 on 24 Nov in Shanghai
     assert.is_nil(late:offer())
     assert.truthy(late:explained("no_reason_expired"))
   end)
@@ -217,7 +217,8 @@ describe("ecommerce-cn defects (三包)", function()
       order = order { purchased_at = "2026-11-05T12:00:00+08:00", delivered_at = "2026-11-15T12:00:00+08:00" } }
     assert.equal("refund", r:offer().kind)
     assert.truthy(r:explained("defect_within_7_days"))
-    assert.matches("2026年11月22日", message(r, "defect_window").text, 1, true) -- 7 days after receipt
+    -- 7 days after receipt end on Sunday 22 Nov: 民法典 art. 203 moves the end to Monday
+    assert.matches("2026年11月23日", message(r, "defect_window").text, 1, true)
   end)
 
   it("from day 8 to day 15: exchange or repair, never a refund", function()

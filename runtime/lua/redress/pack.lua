@@ -250,6 +250,7 @@ local function build(files, label, limits, all_overrides, calendars, legal_overr
     ["redress.money"] = readonly(money, "redress.money"),
     ["redress.wording"] = readonly(wording, "redress.wording"),
     ["redress.legal"] = readonly(M.legal_module(legal_overrides), "redress.legal"),
+    ["redress.legal_calendar"] = readonly(require "redress.legal_calendar", "redress.legal_calendar"),
     ["redress.compensation"] = readonly(require "redress.compensation", "redress.compensation"),
     ["redress.escalation"] = readonly(require "redress.escalation", "redress.escalation"),
   }, { __index = function(t, name)

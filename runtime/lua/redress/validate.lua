@@ -1,6 +1,7 @@
 --- Validation of complaint and event bodies. Each check returns the
 -- normalized value, or nil and an error {status, code, message, field}.
 local time = require "redress.time"
+local icu = require "rd.icu"
 local json_null = require("redress.json").null
 
 local M = {}
@@ -112,6 +113,13 @@ function M.complaint(c)
     end
     if order.currency ~= nil and not order.currency:match("^%u%u%u$") then
       return bad("order.currency", "order.currency must be an ISO 4217 code such as EUR")
+    end
+    if order.delivery_country ~= nil and not (type(order.delivery_country) == "string" and order.delivery_country:match("^%u%u$")) then
+      return bad("order.delivery_country", "order.delivery_country must be an ISO 3166-1 alpha-2 code such as DE")
+    end
+    if order.delivery_zone ~= nil and not (type(order.delivery_zone) == "string" and #order.delivery_zone <= 64
+        and order.delivery_zone:match("^%a[%w_+%-]*/[%w_+%-/]+$") and pcall(icu.zone, order.delivery_zone)) then
+      return bad("order.delivery_zone", "order.delivery_zone must be an IANA time zone such as Europe/Berlin")
     end
     for _, k in ipairs { "purchased_at", "delivered_at" } do
       if order[k] ~= nil then
