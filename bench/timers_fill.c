@@ -32,9 +32,7 @@ int main(int argc, char **argv)
 			unsigned long long due = (unsigned long long)(base + done % 86400000);
 			char key[64], id[24], idx[48], val[256];
 			snprintf(id, sizeof id, "C%010ld", done + 1);
-			for (int b = 0; b < 8; b++)
-				key[b] = (char)(due >> (56 - 8 * b));
-			int kl = 8 + snprintf(key + 8, sizeof key - 8, "%s%cfollow_up", id, 0);
+			int kl = (int)rd_store_timer_key(key, sizeof key, (int64_t)due, id, "follow_up");
 			int il = snprintf(idx, sizeof idx, "%s%cfollow_up", id, 0);
 			int vl = snprintf(val, sizeof val,
 					  "{\"case_id\":\"%s\",\"name\":\"follow_up\",\"due_ms\":%llu,\"data\":{}}", id, due);

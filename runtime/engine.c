@@ -138,25 +138,6 @@ static int commit_batch(rd_engine *e, rd_job *batch, int *conflicts)
 	}
 }
 
-/* The first timer's due time: keys start with the big-endian due ms. */
-static int64_t key_due(const void *key)
-{
-	const unsigned char *b = key;
-	uint64_t due = 0;
-	for (int i = 0; i < 8; i++)
-		due = due << 8 | b[i];
-	return due > INT64_MAX ? INT64_MAX : (int64_t)due;
-}
-
-static int first_row(void *ud, const void *k, size_t klen, const void *v, size_t vlen)
-{
-	(void)v;
-	(void)vlen;
-	if (klen >= 8)
-		*(int64_t *)ud = key_due(k);
-	return 1;
-}
-
 /* Reads the next due time and the number pending, in a read transaction. */
 static void refresh_timers(rd_engine *e)
 {
@@ -164,14 +145,13 @@ static void refresh_timers(rd_engine *e)
 	e->next_due_ms = INT64_MAX;
 	if (rd_store_read_begin(e->store, &txn) != RD_OK)
 		return;
-	rd_store_range(e->store, txn, RD_DB_TIMERS, NULL, 0, NULL, 0, 0, first_row, &e->next_due_ms);
 	size_t n;
-	if (rd_store_count(e->store, txn, RD_DB_TIMERS, &n) == RD_OK)
+	if (rd_store_timer_first(e->store, txn, &e->next_due_ms, &n) == RD_OK)
 		rd_metrics_set_timers(n);
 	rd_store_read_end(e->store, txn);
 }
 
-struct due_scan {
+struct due_jobs {
 	rd_engine *e;
 	int64_t now;
 	rd_job *first, *last;
@@ -180,15 +160,13 @@ struct due_scan {
 
 /* One due timer → a job of its own, on its case's key; stops at the first
  * timer not due yet, or after max_fire. */
-static int due_row(void *ud, const void *k, size_t klen, const void *v, size_t vlen)
+static int due_row(void *ud, const void *k, size_t klen, const char *case_id)
 {
-	(void)v;
-	(void)vlen;
-	struct due_scan *d = ud;
-	if (d->n >= d->e->max_fire || klen < 8 + 11 || key_due(k) > d->now)
+	struct due_jobs *d = ud;
+	if (d->n >= d->e->max_fire)
 		return 1;
 	rd_job *j = calloc(1, sizeof *j);
-	if (!j || !(j->body = malloc(klen)) || !(j->case_id = strndup((const char *)k + 8, 11))) {
+	if (!j || !(j->body = malloc(klen)) || !(j->case_id = strndup(case_id, RD_CASE_ID_LEN))) {
 		rd_job_free(j);
 		return 1;
 	}
@@ -211,11 +189,11 @@ static int due_row(void *ud, const void *k, size_t klen, const void *v, size_t v
  * key); the next round waits until they are all done. */
 static void fire_due(rd_engine *e, int64_t now)
 {
-	struct due_scan d = { e, now, NULL, NULL, 0 };
+	struct due_jobs d = { e, now, NULL, NULL, 0 };
 	rd_txn *txn;
 	if (rd_store_read_begin(e->store, &txn) != RD_OK)
 		return;
-	rd_store_range(e->store, txn, RD_DB_TIMERS, NULL, 0, NULL, 0, 0, due_row, &d);
+	rd_store_timers_due(e->store, txn, now, due_row, &d);
 	rd_store_read_end(e->store, txn);
 	if (!d.n)
 		return;

@@ -376,6 +376,67 @@ int rd_store_count(rd_store *s, rd_txn *txn, int db, size_t *n)
 	return lmdb_error(rc);
 }
 
+size_t rd_store_timer_key(char *buf, size_t cap, int64_t due_ms, const char *case_id, const char *name)
+{
+	size_t cl = strlen(case_id), nl = strlen(name);
+	if (due_ms < 0 || cl != RD_CASE_ID_LEN || 8 + cl + 1 + nl > cap)
+		return 0;
+	for (int b = 0; b < 8; b++)
+		buf[b] = (char)((uint64_t)due_ms >> (56 - 8 * b));
+	memcpy(buf + 8, case_id, cl);
+	buf[8 + cl] = '\0';
+	memcpy(buf + 8 + cl + 1, name, nl);
+	return 8 + cl + 1 + nl;
+}
+
+/* The due time at the head of a timer key. */
+static int64_t timer_due(const void *key)
+{
+	const unsigned char *b = key;
+	uint64_t due = 0;
+	for (int i = 0; i < 8; i++)
+		due = due << 8 | b[i];
+	return due > INT64_MAX ? INT64_MAX : (int64_t)due;
+}
+
+static int first_timer(void *ud, const void *k, size_t klen, const void *v, size_t vlen)
+{
+	(void)v;
+	(void)vlen;
+	if (klen >= 8)
+		*(int64_t *)ud = timer_due(k);
+	return 1;
+}
+
+int rd_store_timer_first(rd_store *s, rd_txn *txn, int64_t *due_ms, size_t *pending)
+{
+	*due_ms = INT64_MAX;
+	int rc = rd_store_range(s, txn, RD_DB_TIMERS, NULL, 0, NULL, 0, 0, first_timer, due_ms);
+	return rc ? rc : rd_store_count(s, txn, RD_DB_TIMERS, pending);
+}
+
+struct due_scan {
+	int64_t now;
+	rd_store_timer_fn fn;
+	void *ud;
+};
+
+static int due_timer(void *ud, const void *k, size_t klen, const void *v, size_t vlen)
+{
+	(void)v;
+	(void)vlen;
+	struct due_scan *d = ud;
+	if (klen < 8 + RD_CASE_ID_LEN || timer_due(k) > d->now)
+		return 1;
+	return d->fn(d->ud, k, klen, (const char *)k + 8);
+}
+
+int rd_store_timers_due(rd_store *s, rd_txn *txn, int64_t now_ms, rd_store_timer_fn fn, void *ud)
+{
+	struct due_scan d = { now_ms, fn, ud };
+	return rd_store_range(s, txn, RD_DB_TIMERS, NULL, 0, NULL, 0, 0, due_timer, &d);
+}
+
 int rd_store_grow(rd_store *s)
 {
 	pthread_rwlock_wrlock(&s->resize_lock);

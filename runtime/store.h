@@ -93,6 +93,22 @@ int rd_store_range(rd_store *s, rd_txn *txn, int db, const void *lo, size_t lole
 /* The number of rows in db. */
 int rd_store_count(rd_store *s, rd_txn *txn, int db, size_t *n);
 
+/* The timer queue: rows of RD_DB_TIMERS keyed u64be(due ms) .. case id
+ * (11 bytes) .. "\0" .. name; runtime/lua/redress/store.lua writes them,
+ * and this is the only C that reads the key's parts. */
+#define RD_CASE_ID_LEN 11
+/* Writes the key of case_id's timer name due at due_ms into buf (cap
+ * bytes); returns its length, or 0 when it does not fit. For C that fills
+ * a store (bench tools, tests): store.lua builds the same key. */
+size_t rd_store_timer_key(char *buf, size_t cap, int64_t due_ms, const char *case_id, const char *name);
+/* The earliest due time (INT64_MAX when none) and how many are pending. */
+int rd_store_timer_first(rd_store *s, rd_txn *txn, int64_t *due_ms, size_t *pending);
+/* Called for a due timer with its key (the job's handle on it) and its
+ * case id; returns non-zero to stop. */
+typedef int (*rd_store_timer_fn)(void *ud, const void *key, size_t klen, const char *case_id);
+/* Visits the timers due at or before now_ms, earliest first. */
+int rd_store_timers_due(rd_store *s, rd_txn *txn, int64_t now_ms, rd_store_timer_fn fn, void *ud);
+
 /* A write set: what one decision writes, made by a worker against a read
  * snapshot and applied later by the writer. Ops, in order:
  *   CHECK db key value|absent — what the decision read; the writer applies
