@@ -161,8 +161,9 @@ local function settle(case, act, v)
     act:message { template = "manual", vars = { why = v.manual, due = due(case) } }
     return true
   end
-  act:explain(v.regime == "UK" and "uk261" or "eu261", string.format("%s applies (%s): %s→%s is %d km, band %d%s; paid in %s.",
-    LAW[v.regime], HOW[v.regime_why], v.from.code, v.to.code, v.km_rounded, v.band, v.intra and ", within the area" or "", v.currency))
+  act:explain(v.regime == "UK" and "uk261" or "eu261", string.format("%s applies (%s): %s→%s is %d km, band %d%s; paid in %s.%s",
+    LAW[v.regime], HOW[v.regime_why], v.from.code, v.to.code, v.km_rounded, v.band, v.intra and ", within the area" or "", v.currency,
+    v.transition and " The flight was scheduled before the Brexit transition period ended (2020-12-31 23:00 UTC, Withdrawal Agreement art. 126): the UK counted as part of the EU." or ""))
   local pending = claim(case, act, v)
   pending = care(case, act, v) or pending
   return refund(case, act, v) or pending

@@ -24,6 +24,29 @@ M.AMOUNTS = {
   UK = { currency = "GBP", 22000, 35000, 52000 },
 }
 
+--- The end of the Brexit transition period: until then EU law, EU261
+-- included, applied in and to the United Kingdom (Withdrawal Agreement
+-- arts. 126–127: 31 December 2020 at 24:00 CET). A flight scheduled to
+-- depart before it is judged as if the UK were in the EU: UK airports are
+-- EU airports and a UK carrier is a Community carrier, paid in EUR.
+M.TRANSITION_END = "2020-12-31T23:00:00Z"
+
+--- eu261.before_transition(scheduled_departure) → true when the flight was
+-- scheduled to depart before the transition period ended (nil time: false).
+function M.before_transition(scheduled)
+  local t = scheduled and time.parse(scheduled)
+  return t ~= nil and t < time.parse(M.TRANSITION_END)
+end
+
+-- A copy of an airport with the UK counted in the EU (before the transition ended).
+local function in_eu(a)
+  if a.area ~= "UK" then return a end
+  local c = {}
+  for k, v in pairs(a) do c[k] = v end
+  c.area = "EU"
+  return c
+end
+
 --- Minutes by band: the care thresholds of Art. 6(1)(a)–(c) (departure
 -- delay of 2 h / 3 h / 4 h) and the Art. 7(2) limits under which a
 -- rerouted passenger's compensation is halved (arrival no more than 2 h /
@@ -274,7 +297,12 @@ function M.assess(case, opts)
     return { code = "unknown_airport", manual = "airport",
       text = "The pack has no coordinates for " .. (from and d.to or d.from) .. ": the distance is not guessed, a claims handler checks the flight." }
   end
-  local regime, why = M.regime(from, to, d.carrier_eu, d.carrier_uk, case.jurisdiction)
+  local transition = M.before_transition(d.scheduled_departure)
+  local carrier_eu = d.carrier_eu
+  if transition then
+    from, to, carrier_eu = in_eu(from), in_eu(to), d.carrier_eu == true or d.carrier_uk == true
+  end
+  local regime, why = M.regime(from, to, carrier_eu, d.carrier_uk, case.jurisdiction)
   if not regime then
     return { code = "out_of_scope", manual = "scope", from = from, to = to,
       text = string.format("%s→%s is covered by neither EU261 nor UK261 (Art. 3(1): departure from the EU/UK, or arrival there on an EU/UK carrier).", from.code, to.code) }
@@ -282,7 +310,7 @@ function M.assess(case, opts)
   local km = M.distance_km(from, to)
   local intra = from.area == regime and to.area == regime
   local v = { regime = regime, regime_why = why, from = from, to = to, km = km, km_rounded = math.floor(km + 0.5),
-    intra = intra, band = M.band(km, intra), currency = M.AMOUNTS[regime].currency,
+    intra = intra, band = M.band(km, intra), currency = M.AMOUNTS[regime].currency, transition = transition,
     passengers = d.passengers or 1, declined_travel = d.declined_travel == true }
   return assess[case.category](v, d, opts, case.order or {})
 end

@@ -146,6 +146,30 @@ describe("the pure rules at their boundaries", function()
   end)
 end)
 
+describe("the Brexit transition period", function()
+  it("applies EU261 in EUR to UK flights scheduled before 2020-12-31 23:00 UTC, UK261 in GBP from then on", function()
+    assert.is_true(L.before_transition("2020-12-31T22:59:00Z"))
+    assert.is_false(L.before_transition("2020-12-31T23:00:00Z"))
+    assert.is_false(L.before_transition(nil))
+    local function delay(scheduled, extra)
+      local d = { from = "LHR", to = "JFK", arrival_delay_minutes = 300, scheduled_departure = scheduled }
+      for k, v in pairs(extra or {}) do d[k] = v end
+      return run("delay", d)
+    end
+    -- LHR→JFK, 5,540 km: band 3
+    local before = delay("2020-12-31T21:30:00Z")
+    assert.same({ 60000, "EUR" }, { before:offer().amount, before:offer().currency })
+    assert.is_true(before:explained("eu261"))
+    assert.truthy(before.decision.explanation[2].text:find("transition period", 1, true))
+    local after = delay("2021-01-01T09:00:00Z")
+    assert.same({ 52000, "GBP" }, { after:offer().amount, after:offer().currency })
+    assert.is_true(after:explained("uk261"))
+    -- JFK→LHR on a UK carrier: a Community carrier then, so EU261 covered the arrival
+    local arrival = delay("2020-06-01T21:30:00Z", { from = "JFK", to = "LHR", carrier_uk = true })
+    assert.same({ 60000, "EUR" }, { arrival:offer().amount, arrival:offer().currency })
+  end)
+end)
+
 describe("delays", function()
   it("compensates 3 h of arrival delay in full on a medium flight, with care from 3 h", function()
     local r = run("delay", { from = "CDG", to = "IST", arrival_delay_minutes = 180, departure_delay_minutes = 180 })
