@@ -293,7 +293,7 @@ function P.on_timer(case, timer, act)
   end
   local fired = clocks:on_timer(case, timer, act)
   if fired and fired.kind == "breach" then
-    act:message { template = "reply_late" }
+    act:message { template = "reply_late", next_contact = "2 business days" }
     act:explain("reply_overdue", "The reply target (" .. settings.reply_within .. ") has passed: customer relations takes over.")
     escalate(case, act, { sla_breach = true }, {})
   elseif fired then

@@ -22,7 +22,7 @@ return {
   offer_accepted = "Thank you for accepting our offer. We will make the payment within seven days and confirm it to you.",
   offer_declined = "We are sorry that our offer does not meet your expectations. A claims handler will contact you personally to talk it through.",
   offer_reminder = "A reminder: our offer for case {case_id} is still waiting for you. Reply to accept it and we will pay within seven days; if anything is unclear, just ask.",
-  reply_late = "We are sorry that we have not yet answered your claim in the time we promised. A senior colleague has taken over case {case_id} and will contact you within two business days.",
+  reply_late = "We are sorry that we have not yet answered your claim in the time we promised. A senior colleague has taken over case {case_id} and will contact you by {next_contact:date}.",
   reopened = "Dear {name}, we have reopened case {case_id}. A claims handler is looking at it again and will answer you by {due:date} at the latest.",
   follow_up = "Dear {name}, case {case_id} is resolved. Are you satisfied with how we handled your claim? A short reply helps us improve.",
   thanks_feedback = "Thank you for your feedback, {name}.",
