@@ -206,7 +206,7 @@ ON["satisfaction.reported"] = function(case, event, act)
 end
 
 ON["case.reopened"] = function(_, _, act)
-  act:acknowledge { template = "reopened" }
+  act:acknowledge { template = "reopened", next_contact = settings.guest_relations_reply }
   act:escalate { tier = 2, team = GM, reason = "the case was reopened" }
   act:explain("reopened", "The case was reopened: the general manager takes it over.")
 end

@@ -34,7 +34,8 @@ local ladder = escalation.new { teams = { "experienced-agents", "senior-care" },
     { repeat_complaints = { count = settings.repeat_complaints_30d, within_days = 30 }, tier = 1 } },
   chronic = { complaints_365d = settings.chronic_complaints_365d } }
 
--- The next contact the acknowledgement promises: the first-response target.
+-- The next contact the acknowledgement promises: the first-response target
+-- (passed as next_contact too, so the promise ledger keeps it).
 local function next_contact(case)
   return cal:add(case.now, vulnerable(case) and settings.vulnerable_first_response or settings.first_response)
 end
@@ -61,13 +62,13 @@ function HANDLE.outage(case, act, vars)
   local outage = credit.outage(case)
   local amount = outage and credit.pro_rata(case, outage)
   if not amount then
-    act:acknowledge { template = "ack_outage_ask", vars = vars }
+    act:acknowledge { template = "ack_outage_ask", vars = vars, next_contact = vars.next }
     act:explain("outage_details_missing", "The credit needs how long the service was down and its monthly price: " ..
       "the customer is asked for what is missing.")
     return true
   end
   vars.hours = credit.hours(outage.ms)
-  act:acknowledge { template = "ack_outage", vars = vars }
+  act:acknowledge { template = "ack_outage", vars = vars, next_contact = vars.next }
   if outage.ongoing then
     act:message { template = "outage_ongoing" }
     act:escalate { tier = 1, team = "network-operations", reason = "the service is still down" }
@@ -105,7 +106,7 @@ function HANDLE.billing(case, act, vars)
 end
 
 function HANDLE.slow_speed(_, act, vars)
-  act:acknowledge { template = "ack_slow_speed", vars = vars }
+  act:acknowledge { template = "ack_slow_speed", vars = vars, next_contact = vars.next }
   act:set { status = "investigating" }
   act:explain("slow_speed_investigate", "Slow speed: a line test comes first; a credit follows if the speed was " ..
     "below what was sold.")
@@ -131,7 +132,7 @@ local function withdraw(case, act, code)
 end
 
 function HANDLE.mis_sold(case, act, vars)
-  act:acknowledge { template = "ack_mis_sold", vars = vars }
+  act:acknowledge { template = "ack_mis_sold", vars = vars, next_contact = vars.next }
   if withdraw(case, act, "mis_sold_withdrawal") then return end
   act:set { status = "investigating" }
   act:escalate { tier = 1, team = "sales-compliance", reason = "possible mis-selling: the sale is reviewed" }
@@ -140,7 +141,7 @@ function HANDLE.mis_sold(case, act, vars)
 end
 
 function HANDLE.other(_, act, vars)
-  act:acknowledge { template = "ack_general", vars = vars }
+  act:acknowledge { template = "ack_general", vars = vars, next_contact = vars.next }
   act:set { status = "investigating" }
   act:explain("investigate", "No standard remedy for this category: a person investigates first.")
 end
@@ -265,7 +266,8 @@ EVENT["satisfaction.reported"] = function(_, event, act)
 end
 
 EVENT["case.reopened"] = function(case, _, act)
-  act:acknowledge { template = "reopened", vars = { next = next_contact(case) } }
+  local next = next_contact(case)
+  act:acknowledge { template = "reopened", vars = { next = next }, next_contact = next }
   clocks:start(case, act, "resolution")
   act:escalate { tier = 1, team = "experienced-agents", reason = "the case was reopened" }
   act:explain("reopened", "The case was reopened: acknowledged again, an experienced agent takes it over.")

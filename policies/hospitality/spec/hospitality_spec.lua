@@ -453,6 +453,7 @@ describe("later events", function()
   it("a reopened case is acknowledged again and taken over by the general manager", function()
     local r = pack:event(decide { stay = "departed" }, "case.reopened", { reason = "Refund never arrived." }, at():advance("5 days"))
     assert.equal("reopened", r:action("acknowledge").template)
+    assert.is_string(r:action("acknowledge").next_contact) -- a dated promise, kept by the ledger
     assert.equal(2, r:action("escalate").tier)
     assert.is_true(r:explained("reopened"))
   end)

@@ -30,6 +30,6 @@ return {
   offer_declined = "Dear {name}, we understand. Our general manager will contact you personally to find a better solution.",
   approval_granted = "Good news: {amount} has been approved for you and is on its way.",
   approval_denied = "Our guest relations team will contact you shortly to agree the best way to make this up to you.",
-  reopened = "Dear {name}, we are sorry that the matter is not settled. We have reopened case {case_id}, and our general manager is now taking care of it personally.",
+  reopened = "Dear {name}, we are sorry that the matter is not settled. We have reopened case {case_id}, and our general manager is now taking care of it personally and will contact you by {next_contact:date}.",
   visit_late = "We apologise for keeping you waiting: a senior manager is on the way to you now.",
 }

@@ -30,6 +30,6 @@ return {
   offer_declined = "尊敬的{name}，我们理解您的想法。我们的总经理将亲自与您联系，寻找更好的解决方案。",
   approval_granted = "好消息：{amount}已为您批准，正在办理中。",
   approval_denied = "宾客关系部将很快与您联系，商定最合适的补偿方式。",
-  reopened = "尊敬的{name}：很抱歉问题仍未解决。我们已重新开启编号为 {case_id} 的档案，由总经理亲自跟进。",
+  reopened = "尊敬的{name}：很抱歉问题仍未解决。我们已重新开启编号为 {case_id} 的档案，由总经理亲自跟进，并将于{next_contact:date}前与您联系。",
   visit_late = "让您久等了，非常抱歉：一位高级经理正在赶来。",
 }
