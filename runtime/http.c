@@ -60,9 +60,10 @@ static void printable_copy(char *dst, size_t cap, const char *src, size_t len)
 }
 
 /* The access log line of one answer: method, path (never the query: it
- * may hold a customer id), route, status, body bytes and the time since
- * the request began, which for a write includes its commit. */
-static void access_log(h2o_req_t *req, const char *route, int status, size_t len)
+ * may hold a customer id), route, status, body bytes, the time since the
+ * request began (for a write, its commit included) and who asked (the
+ * token's fingerprint and roles; absent before authentication). */
+static void access_log(h2o_req_t *req, const char *route, const char *actor, int status, size_t len)
 {
 	char method[16], path[256], num[3][32];
 	printable_copy(method, sizeof method, req->method.base, req->method.len);
@@ -76,15 +77,19 @@ static void access_log(h2o_req_t *req, const char *route, int status, size_t len
 	snprintf(num[0], sizeof num[0], "#%d", status);
 	snprintf(num[1], sizeof num[1], "#%zu", len);
 	snprintf(num[2], sizeof num[2], "#%lld.%03lld", us / 1000, us % 1000);
-	rd_log(RD_LOG_INFO, "request", "method", method, "path", path, "route", route, "status", num[0], "bytes",
-	       num[1], "ms", num[2], NULL);
+	if (actor)
+		rd_log(RD_LOG_INFO, "request", "method", method, "path", path, "route", route, "status", num[0], "bytes",
+		       num[1], "ms", num[2], "actor", actor, NULL);
+	else
+		rd_log(RD_LOG_INFO, "request", "method", method, "path", path, "route", route, "status", num[0], "bytes",
+		       num[1], "ms", num[2], NULL);
 }
 
-static void respond(h2o_req_t *req, const char *route, int status, const char *ctype, const char *body,
-		    size_t len, int replay)
+static void respond(h2o_req_t *req, const char *route, const char *actor, int status, const char *ctype,
+		    const char *body, size_t len, int replay)
 {
 	if (the_server && the_server->access_log)
-		access_log(req, route, status, len);
+		access_log(req, route, actor, status, len);
 	req->res.status = status;
 	req->res.reason = reason(status);
 	req->res.content_length = len;
@@ -102,7 +107,7 @@ static void respond_error(h2o_req_t *req, const char *route, int status, const c
 {
 	char body[512];
 	size_t n = rd_error_json(body, sizeof body, code, msg);
-	respond(req, route, status, JSON, body, n, 0);
+	respond(req, route, NULL, status, JSON, body, n, 0);
 }
 
 static void pending_dispose(void *p)
@@ -160,7 +165,7 @@ void rd_server_job_done(rd_job *job)
 	}
 	if (pd) {
 		pd->job = NULL;
-		respond(pd->req, job->route, job->status, JSON, job->resp, job->resp_len, job->replay);
+		respond(pd->req, job->route, job->actor, job->status, JSON, job->resp, job->resp_len, job->replay);
 	}
 	rd_job_free(job);
 }
@@ -318,7 +323,9 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	const char *body = lua_tolstring(L, -2, &len);
 	int status = (int)lua_tointeger(L, -3);
 	const char *ctype = luaL_optstring(L, -1, JSON);
-	respond(req, route, status ? status : 500, ctype, body ? body : "", body ? len : 0, replay);
+	lua_getfield(L, -4, "actor");
+	const char *actor = lua_tostring(L, -1);
+	respond(req, route, actor, status ? status : 500, ctype, body ? body : "", body ? len : 0, replay);
 	lua_settop(L, top);
 	return 0;
 }

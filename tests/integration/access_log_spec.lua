@@ -50,6 +50,10 @@ describe("the access log", function()
       assert.is_true(type(l.ms) == "number" and l.ms >= 0, cjson.encode(l))
       assert.are.equal("info", l.level)
     end
+    -- who asked: the token's fingerprint and roles (never the token); none before authentication
+    for i = 1, 3 do assert.matches("^%x%x%x%x%x%x%x%x%x%x%x%x [%a,]+$", lines[before + i].actor) end
+    assert.matches(" read$", lines[before + 2].actor)
+    assert.is_nil(lines[before + 4].actor)
   end)
 
   it("never writes the query (it may hold a customer id) nor the token", function()

@@ -314,6 +314,7 @@ function M.new(config_path)
       r.route = "unknown"
       return r
     end
+    local who -- the token's fingerprint and roles, for the access log
     local r = (function()
       if route == "healthz" then
         if req.draining then return { status = 503, body = '{"status":"draining"}' } end
@@ -323,6 +324,7 @@ function M.new(config_path)
       if req.draining then return err(503, "draining", "the daemon is shutting down; retry shortly") end
       local denied, actor = authorize(self, req, route)
       if denied then return denied end
+      who = actor
       if not method_ok then
         return err(405, "method_not_allowed", req.method .. " is not allowed on " .. req.path)
       end
@@ -374,6 +376,7 @@ function M.new(config_path)
       end
     end)()
     r.route = route
+    r.actor = who
     return r
   end
 
