@@ -1,6 +1,7 @@
 /* store.c — LMDB environment, named databases, map growth, data-dir lock. */
 #define _GNU_SOURCE
 #include "store.h"
+#include "store_int.h"
 
 #include <errno.h>
 #include <lmdb.h>
@@ -42,7 +43,7 @@ int rd_db_from_name(const char *name)
 #define ENV(s) ((MDB_env *)(s)->env)
 
 /* Maps an LMDB (or errno) code to an RD_E code: the one place that knows MDB_*. */
-static int lmdb_error(int rc)
+int rd__lmdb_error(int rc)
 {
 	switch (rc) {
 	case MDB_SUCCESS: return RD_OK;
@@ -79,7 +80,7 @@ const char *rd_store_strerror(int rc)
 
 /* The lock file outlives crashes harmlessly: flock is released by the kernel
  * when the holder dies, so a SIGKILLed daemon never blocks its successor. */
-static int take_dir_lock(rd_store *s, const char *dir, char *err, size_t errlen)
+int rd__store_lock(rd_store *s, const char *dir, char *err, size_t errlen)
 {
 	char path[4200];
 	snprintf(path, sizeof path, "%s/redressd.lock", dir);
@@ -150,7 +151,7 @@ static int check_schema(rd_store *s, char *err, size_t errlen)
 	return RD_OK;
 fail:
 	snprintf(err, errlen, "cannot open store in %s: %s", s->path, mdb_strerror(rc));
-	return lmdb_error(rc);
+	return rd__lmdb_error(rc);
 }
 
 int rd_store_open(rd_store *s, const char *dir, size_t initial_map, char *err, size_t errlen)
@@ -162,7 +163,7 @@ int rd_store_open(rd_store *s, const char *dir, size_t initial_map, char *err, s
 		snprintf(err, errlen, "cannot create data directory %s: %s", dir, strerror(errno));
 		return RD_EIO;
 	}
-	int rc = take_dir_lock(s, dir, err, errlen);
+	int rc = rd__store_lock(s, dir, err, errlen);
 	if (rc)
 		return rc;
 	/* Prefer the writer: a steady stream of reads must not starve a resize. */
@@ -202,7 +203,7 @@ int rd_store_open(rd_store *s, const char *dir, size_t initial_map, char *err, s
 fail:
 	snprintf(err, errlen, "cannot open store in %s: %s", dir, mdb_strerror(rc));
 	rd_store_close(s);
-	return lmdb_error(rc);
+	return rd__lmdb_error(rc);
 }
 
 int rd_store_open_readonly(rd_store *s, const char *dir, char *err, size_t errlen)
@@ -244,7 +245,7 @@ fail:
 		mdb_txn_abort(txn);
 	snprintf(err, errlen, "cannot open the store in %s read-only: %s", dir, mdb_strerror(rc));
 	rd_store_close(s);
-	return lmdb_error(rc);
+	return rd__lmdb_error(rc);
 }
 
 void rd_store_close(rd_store *s)
@@ -267,7 +268,7 @@ int rd_store_read_begin(rd_store *s, rd_txn **txn)
 	int rc = mdb_txn_begin(ENV(s), NULL, MDB_RDONLY, &t);
 	if (rc) {
 		pthread_rwlock_unlock(&s->resize_lock);
-		return lmdb_error(rc);
+		return rd__lmdb_error(rc);
 	}
 	*txn = (rd_txn *)t;
 	return RD_OK;
@@ -285,12 +286,12 @@ int rd_store_write_begin(rd_store *s, rd_txn **txn)
 	int rc = mdb_txn_begin(ENV(s), NULL, 0, &t);
 	if (rc == 0)
 		*txn = (rd_txn *)t;
-	return lmdb_error(rc);
+	return rd__lmdb_error(rc);
 }
 
 int rd_store_commit(rd_txn *txn)
 {
-	return lmdb_error(mdb_txn_commit(TX(txn)));
+	return rd__lmdb_error(mdb_txn_commit(TX(txn)));
 }
 
 void rd_store_abort(rd_txn *txn)
@@ -305,7 +306,7 @@ int rd_store_get(rd_store *s, rd_txn *txn, int db, const void *k, size_t klen, c
 	MDB_val key = { klen, (void *)k }, val;
 	int rc = mdb_get(TX(txn), s->dbi[db], &key, &val);
 	if (rc)
-		return lmdb_error(rc);
+		return rd__lmdb_error(rc);
 	*v = val.mv_data;
 	*vlen = val.mv_size;
 	return RD_OK;
@@ -316,7 +317,7 @@ int rd_store_put(rd_store *s, rd_txn *txn, int db, const void *k, size_t klen, c
 	if ((unsigned)db >= RD_DB_COUNT)
 		return RD_EINVAL;
 	MDB_val key = { klen, (void *)k }, val = { vlen, (void *)v };
-	return lmdb_error(mdb_put(TX(txn), s->dbi[db], &key, &val, 0));
+	return rd__lmdb_error(mdb_put(TX(txn), s->dbi[db], &key, &val, 0));
 }
 
 int rd_store_del(rd_store *s, rd_txn *txn, int db, const void *k, size_t klen)
@@ -324,7 +325,7 @@ int rd_store_del(rd_store *s, rd_txn *txn, int db, const void *k, size_t klen)
 	if ((unsigned)db >= RD_DB_COUNT)
 		return RD_EINVAL;
 	MDB_val key = { klen, (void *)k };
-	return lmdb_error(mdb_del(TX(txn), s->dbi[db], &key, NULL));
+	return rd__lmdb_error(mdb_del(TX(txn), s->dbi[db], &key, NULL));
 }
 
 int rd_store_range(rd_store *s, rd_txn *txn, int db, const void *lo, size_t lolen, const void *hi, size_t hilen,
@@ -337,7 +338,7 @@ int rd_store_range(rd_store *s, rd_txn *txn, int db, const void *lo, size_t lole
 	MDB_cursor *cur;
 	int rc = mdb_cursor_open(t, dbi, &cur);
 	if (rc)
-		return lmdb_error(rc);
+		return rd__lmdb_error(rc);
 	MDB_val k, v, lok = { lolen, (void *)lo }, hik = { hilen, (void *)hi };
 	if (!reverse) {
 		k = lok;
@@ -362,7 +363,7 @@ int rd_store_range(rd_store *s, rd_txn *txn, int db, const void *lo, size_t lole
 		rc = mdb_cursor_get(cur, &k, &v, reverse ? MDB_PREV : MDB_NEXT);
 	}
 	mdb_cursor_close(cur);
-	return rc && rc != MDB_NOTFOUND ? lmdb_error(rc) : RD_OK;
+	return rc && rc != MDB_NOTFOUND ? rd__lmdb_error(rc) : RD_OK;
 }
 
 int rd_store_count(rd_store *s, rd_txn *txn, int db, size_t *n)
@@ -373,7 +374,7 @@ int rd_store_count(rd_store *s, rd_txn *txn, int db, size_t *n)
 	int rc = mdb_stat(TX(txn), s->dbi[db], &st);
 	if (rc == 0)
 		*n = st.ms_entries;
-	return lmdb_error(rc);
+	return rd__lmdb_error(rc);
 }
 
 size_t rd_store_timer_key(char *buf, size_t cap, int64_t due_ms, const char *case_id, const char *name)
@@ -445,7 +446,7 @@ int rd_store_grow(rd_store *s)
 	if (rc == 0)
 		s->map_size = next;
 	pthread_rwlock_unlock(&s->resize_lock);
-	return lmdb_error(rc);
+	return rd__lmdb_error(rc);
 }
 
 size_t rd_store_used_bytes(rd_store *s)
@@ -602,7 +603,7 @@ int rd_store_apply(rd_store *s, rd_txn *t, const rd_writes *w, uint64_t *next_ou
 		MDB_val k = { o.klen, (void *)o.k }, v;
 		int rc = mdb_get(txn, s->dbi[o.db], &k, &v);
 		if (rc && rc != MDB_NOTFOUND)
-			return lmdb_error(rc);
+			return rd__lmdb_error(rc);
 		int absent = rc == MDB_NOTFOUND;
 		if (o.op == RD_OP_CHECK_ABSENT ? !absent
 					       : absent || v.mv_size != o.vlen || memcmp(v.mv_data, o.v, o.vlen) != 0)
@@ -622,7 +623,7 @@ int rd_store_apply(rd_store *s, rd_txn *t, const rd_writes *w, uint64_t *next_ou
 		else if (o.op == RD_OP_OUTBOX)
 			rc = apply_outbox(s, txn, &o, &seq);
 		if (rc && rc != MDB_NOTFOUND)
-			return lmdb_error(rc);
+			return rd__lmdb_error(rc);
 	}
 	*next_outbox = seq;
 	return RD_OK;
@@ -644,5 +645,5 @@ int rd_store_put_meta_counter(rd_store *s, rd_txn *txn, const char *name, uint64
 	char buf[24];
 	int len = snprintf(buf, sizeof buf, "%llu", (unsigned long long)n);
 	MDB_val k = { strlen(name), (void *)name }, v = { (size_t)len, buf };
-	return lmdb_error(mdb_put(TX(txn), s->dbi[RD_DB_META], &k, &v, 0));
+	return rd__lmdb_error(mdb_put(TX(txn), s->dbi[RD_DB_META], &k, &v, 0));
 }

@@ -93,6 +93,17 @@ int rd_store_range(rd_store *s, rd_txn *txn, int db, const void *lo, size_t lole
 /* The number of rows in db. */
 int rd_store_count(rd_store *s, rd_txn *txn, int db, size_t *n);
 
+/* Backup and restore (store_backup.c). A backup is one file: an online,
+ * consistent, compacted copy of the store in dir, made beside a running
+ * redressd, never overwriting file; what it covers (when, schema, counts,
+ * counters) is written into it and into info as JSON. A restore puts such a
+ * file in place as dir's store, holding dir's lock (no redressd may run on
+ * it), refusing a dir that holds a store unless force; info: what the
+ * backup covers. Errors fill err with a sentence. */
+int rd_store_backup(const char *dir, const char *file, char *info, size_t infolen, char *err, size_t errlen);
+int rd_store_restore(const char *file, const char *dir, int force, char *info, size_t infolen, char *err,
+		     size_t errlen);
+
 /* The timer queue: rows of RD_DB_TIMERS keyed u64be(due ms) .. case id
  * (11 bytes) .. "\0" .. name; runtime/lua/redress/store.lua writes them,
  * and this is the only C that reads the key's parts. */

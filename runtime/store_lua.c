@@ -299,6 +299,33 @@ static int l_open_readonly(lua_State *L)
 	return 1;
 }
 
+/** store.backup(dir, file) → what it covers (JSON) | nil, message */
+static int l_backup(lua_State *L)
+{
+	char info[1024], err[1024];
+	if (rd_store_backup(luaL_checkstring(L, 1), luaL_checkstring(L, 2), info, sizeof info, err, sizeof err) != RD_OK) {
+		lua_pushnil(L);
+		lua_pushstring(L, err);
+		return 2;
+	}
+	lua_pushstring(L, info);
+	return 1;
+}
+
+/** store.restore(file, dir, force) → what the backup covers (JSON) | nil, message */
+static int l_restore(lua_State *L)
+{
+	char info[1024], err[1024];
+	if (rd_store_restore(luaL_checkstring(L, 1), luaL_checkstring(L, 2), lua_toboolean(L, 3), info, sizeof info, err,
+			     sizeof err) != RD_OK) {
+		lua_pushnil(L);
+		lua_pushstring(L, err);
+		return 2;
+	}
+	lua_pushstring(L, info);
+	return 1;
+}
+
 int luaopen_rd_store(lua_State *L)
 {
 	static const luaL_Reg fns[] = {
@@ -309,6 +336,8 @@ int luaopen_rd_store(lua_State *L)
 		{ "range_rev", l_range_rev },
 		{ "outbox_append", l_outbox_append },
 		{ "open_readonly", l_open_readonly },
+		{ "backup", l_backup },
+		{ "restore", l_restore },
 		{ NULL, NULL },
 	};
 	rd_lua_adopt(L); /* stock lua5.4 loading rd.so: the context lives there */

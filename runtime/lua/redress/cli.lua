@@ -21,6 +21,11 @@ commands:
                                             writing nothing; report what would change
   timers --data DIR [--due-before T] [--limit N] [--json]
                                             list pending timers in due order
+  backup DATA_DIR FILE                      copy the store into FILE (one file: consistent and
+                                            compacted, beside a running redressd); prints what
+                                            it covers as JSON
+  restore FILE DATA_DIR [--force]           put a backup in place as DATA_DIR's store (redressd
+                                            stopped; --force replaces a store already there)
   pack lint DIR                             check a pack: manifest, templates, handlers
   pack test DIR [--min-coverage PERCENT]    lint, then run the pack's busted specs (DIR/spec);
                                             prints the line coverage of policy.lua and the
@@ -224,6 +229,20 @@ function M.main(args, home, build)
       return 2
     end
     return require("redress.replay").main(opts)
+  end
+  if cmd == "backup" or cmd == "restore" then
+    local opts, rest2 = parse_opts(rest, cmd == "restore" and { force = "flag" } or {})
+    if not opts then complain("%s", rest2); return 2 end
+    if #rest2 ~= 2 then
+      complain(cmd == "backup" and "usage: redress backup DATA_DIR FILE" or "usage: redress restore FILE DATA_DIR [--force]")
+      return 2
+    end
+    local info, err
+    if cmd == "backup" then info, err = store.backup(rest2[1], rest2[2])
+    else info, err = store.restore(rest2[1], rest2[2], opts.force) end
+    if not info then complain("%s", err); return 1 end
+    say("%s", info)
+    return 0
   end
   if cmd == "pack" then
     local opts, args2 = parse_opts(table.move(rest, 2, #rest, 1, {}), { ["min-coverage"] = "value" })

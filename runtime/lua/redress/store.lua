@@ -228,6 +228,11 @@ end
 -- true, or nil and a message.
 M.open_readonly = db.open_readonly
 
+--- Backup and restore of a whole store (runtime/store.h): backup(dir, file)
+-- and restore(file, dir, force) → what the backup covers (JSON), or nil
+-- and a message.
+M.backup, M.restore = db.backup, db.restore
+
 local function timer_key(due_ms, case_id, name)
   return string.pack(">I8", due_ms) .. case_id .. "\0" .. name
 end
