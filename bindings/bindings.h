@@ -27,8 +27,7 @@ typedef struct rd_lua_ctx {
 	                          * store access: runtime/store_lua.h) */
 } rd_lua_ctx;
 
-/* Makes a state; lua_dir is the directory holding runtime/lua and stdlib
- * (NULL: the compiled-in source tree, or $REDRESS_HOME). */
+/* Makes a state whose require finds runtime/lua and stdlib under rd_home(). */
 lua_State *rd_lua_new(rd_lua_ctx *ctx);
 void rd_lua_close(lua_State *L);
 rd_lua_ctx *rd_lua_context(lua_State *L);
@@ -70,7 +69,10 @@ int luaopen_rd_icu(lua_State *L);
 /* Registers the `rd` module (luaopen style). */
 int luaopen_rd(lua_State *L);
 
-/* Where runtime/lua and stdlib live. */
+/* Where runtime/lua, stdlib and the built-in packs live, the first of:
+ * $REDRESS_HOME; the installed tree beside the executable
+ * (<exe's folder>/../share/redress, wherever the tree was moved); the source
+ * tree this was built from (a build tree). Found once per process. */
 const char *rd_home(void);
 
 #endif

@@ -5,20 +5,53 @@
 #include <dlfcn.h>
 
 #include <lauxlib.h>
+#include <limits.h>
 #include <lua-cjson.h>
 #include <lualib.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef REDRESS_SOURCE_DIR
 #define REDRESS_SOURCE_DIR "."
 #endif
 
+static char home[PATH_MAX];
+
+/* rd_home's search (bindings.h). An installed tree keeps the Lua in
+ * <prefix>/share/redress (CMakeLists.txt's install rules) and the binaries
+ * in <prefix>/bin: the prefix is read from the executable's own path. */
+static void find_home(void)
+{
+	const char *env = getenv("REDRESS_HOME");
+	if (env && *env) {
+		snprintf(home, sizeof home, "%s", env);
+		return;
+	}
+	char exe[PATH_MAX], probe[PATH_MAX + 64];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	char *slash = strrchr(exe, '/'); /* <prefix>/bin/redressd */
+	if (slash) {
+		*slash = '\0';
+		slash = strrchr(exe, '/');
+	}
+	if (slash) {
+		*slash = '\0'; /* <prefix> */
+		snprintf(probe, sizeof probe, "%s/share/redress/runtime/lua/redress/engine.lua", exe);
+		if (access(probe, R_OK) == 0 && snprintf(home, sizeof home, "%s/share/redress", exe) < (int)sizeof home)
+			return;
+	}
+	snprintf(home, sizeof home, "%s", REDRESS_SOURCE_DIR);
+}
+
 const char *rd_home(void)
 {
-	const char *h = getenv("REDRESS_HOME");
-	return h && *h ? h : REDRESS_SOURCE_DIR;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, find_home);
+	return home;
 }
 
 /* The allocator every state uses. While a sandboxed call runs, mem_limit

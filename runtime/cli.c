@@ -13,10 +13,26 @@
 #include "store_lua.h"
 #include "version.h"
 
+/* The folder holding lua/rd.so, the bindings for stock busted (`pack
+ * test`): <prefix>/lib/redress in an installed tree (CMakeLists.txt's
+ * install rules), else beside the binary (a build tree). */
+static void module_dir(char *out, size_t size)
+{
+	char exe[PATH_MAX], probe[PATH_MAX + 64];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	const char *bin = n > 0 ? dirname(exe) : ".";
+	snprintf(probe, sizeof probe, "%s/../lib/redress/lua/rd.so", bin);
+	if (access(probe, R_OK) == 0)
+		snprintf(out, size, "%s/../lib/redress", bin);
+	else
+		snprintf(out, size, "%s", bin);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0)) {
-		printf("redress %s (engine API %s)\n", RD_VERSION, RD_ENGINE_API);
+		printf("redress %s (engine API %s)\nhome: %s\n", RD_VERSION, RD_ENGINE_API, rd_home());
 		return 0;
 	}
 	rd_lua_ctx ctx;
@@ -29,9 +45,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "redress: out of memory\n");
 		return 1;
 	}
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	exe[n > 0 ? n : 0] = '\0';
+	char modules[PATH_MAX + 32];
+	module_dir(modules, sizeof modules);
 
 	int rc = 1;
 	lua_getglobal(L, "require");
@@ -45,7 +60,7 @@ int main(int argc, char **argv)
 		lua_rawseti(L, -2, i);
 	}
 	lua_pushstring(L, rd_home());
-	lua_pushstring(L, n > 0 ? dirname(exe) : ".");
+	lua_pushstring(L, modules);
 	if (rd_lua_pcall(L, 3, 1, RD_PCALL_PLAIN) != LUA_OK) /* the CLI's messages are for people */
 		goto fail;
 	rc = (int)lua_tointeger(L, -1);

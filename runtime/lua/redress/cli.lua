@@ -182,8 +182,9 @@ local function test_cmd(dir, home, build, min)
   return 0
 end
 
---- main(args, home, build) → exit code. home: where runtime/lua lives;
--- build: the folder of this binary (holds lua/rd.so).
+--- main(args, home, build) → exit code. home: where runtime/lua lives
+-- (rd_home); build: the folder holding lua/rd.so (a build tree, or
+-- <prefix>/lib/redress when installed).
 function M.main(args, home, build)
   local cmd = args[1]
   if not cmd or cmd == "help" or cmd == "--help" or cmd == "-h" then
