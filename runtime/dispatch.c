@@ -38,6 +38,7 @@ void rd__set_keys(rd_job *j)
 		add_key(j, 'c', j->case_id);
 		break;
 	case RD_JOB_OUTBOX_ACK:
+	case RD_JOB_WEBHOOK: /* both change which outbox rows are kept */
 		add_key(j, 'o', "");
 		break;
 	default:

@@ -17,6 +17,7 @@
 static const char *const kind_names[RD_JOB_KIND_COUNT] = {
 	[RD_JOB_COMPLAINT] = "complaint", [RD_JOB_EVENT] = "event", [RD_JOB_OUTBOX_ACK] = "outbox_ack",
 	[RD_JOB_RELOAD] = "reload",       [RD_JOB_SYNC] = "sync",   [RD_JOB_TIMER] = "timer",
+	[RD_JOB_WEBHOOK] = "webhook",
 };
 
 const char *rd_job_kind_name(rd_job_kind kind)
@@ -127,6 +128,12 @@ static int commit_batch(rd_engine *e, rd_job *batch, int *conflicts)
 			}
 			*conflicts = 0;
 			return rc;
+		}
+		if (outbox != e->next_outbox) {
+			pthread_mutex_lock(&e->mu);
+			if (e->on_outbox)
+				e->on_outbox(e->on_outbox_ud);
+			pthread_mutex_unlock(&e->mu);
 		}
 		e->next_outbox = outbox;
 		e->case_high = high;
@@ -549,6 +556,14 @@ void rd_engine_submit(rd_engine *e, rd_job *job)
 	rd__dispatch(e);
 	if (rd__barrier_ready(e))
 		pthread_cond_signal(&e->writer_cv);
+	pthread_mutex_unlock(&e->mu);
+}
+
+void rd_engine_on_outbox(rd_engine *e, void (*fn)(void *), void *ud)
+{
+	pthread_mutex_lock(&e->mu);
+	e->on_outbox = fn;
+	e->on_outbox_ud = ud;
 	pthread_mutex_unlock(&e->mu);
 }
 

@@ -34,6 +34,7 @@ typedef enum rd_job_kind {
 	RD_JOB_RELOAD,
 	RD_JOB_SYNC,  /* at start: store the packs this daemon runs */
 	RD_JOB_TIMER, /* a due timer; body: its key */
+	RD_JOB_WEBHOOK, /* a subscription's delivery progress (webhooks.c); body: JSON */
 	RD_JOB_KIND_COUNT
 } rd_job_kind;
 
@@ -112,6 +113,8 @@ typedef struct rd_engine {
 	int timers_in_flight;
 	uv_async_t done_async;
 	rd_engine_done_cb on_done;
+	void (*on_outbox)(void *ud); /* after a commit that added outbox rows (under mu) */
+	void *on_outbox_ud;
 	/* start */
 	int init_rc;
 	char init_err[1024];
@@ -126,6 +129,9 @@ typedef struct rd_engine {
 int rd_engine_start(rd_engine *e, uv_loop_t *loop, rd_store *store, const char *config_path, int max_batch,
 		    int n_workers, rd_engine_done_cb on_done, char *err, size_t errlen);
 void rd_engine_submit(rd_engine *e, rd_job *job);
+/* fn(ud) is called on the writer thread after each commit that added
+ * outbox rows (the webhooks' wake-up); NULL: none. Any thread. */
+void rd_engine_on_outbox(rd_engine *e, void (*fn)(void *), void *ud);
 /* Finishes queued jobs, answers them, stops the threads. */
 void rd_engine_stop(rd_engine *e);
 void rd_job_free(rd_job *job);

@@ -16,11 +16,13 @@
 #include "store.h"
 #include "store_lua.h"
 #include "version.h"
+#include "webhooks.h"
 
 struct daemon {
 	uv_loop_t *loop;
 	rd_store store;
 	rd_engine engine;
+	rd_webhooks webhooks;
 	rd_server server;
 	lua_State *api;
 	rd_lua_ctx api_ctx;
@@ -95,6 +97,12 @@ static int load_api(struct daemon *d, const char *config_path, struct settings *
 	lua_getfield(L, cfg, "log");
 	lua_getfield(L, -1, "access");
 	st->access_log = lua_toboolean(L, -1);
+	char err[256];
+	if (rd_webhooks_configure(&d->webhooks, L, cfg, err, sizeof err) != 0) {
+		lua_settop(L, 0);
+		lua_pushstring(L, err);
+		goto fail;
+	}
 	lua_settop(L, 0);
 	return 0;
 fail:
@@ -226,7 +234,7 @@ int main(int argc, char **argv)
 		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
 			config_path = argv[++i];
 		} else if (strcmp(argv[i], "--version") == 0) {
-			printf("redressd %s\n", RD_VERSION);
+			printf("redressd %s\nhome: %s\n", RD_VERSION, rd_home());
 			return 0;
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
@@ -268,9 +276,11 @@ int main(int argc, char **argv)
 		rd_store_close(&d.store);
 		return 1;
 	}
-	if (rd_server_start(&d.server, d.loop, d.api, &d.engine, st.host, st.port, st.max_body, st.access_log, err, sizeof err) != 0) {
+	if (rd_webhooks_start(&d.webhooks, &d.store, &d.engine, err, sizeof err) != 0 ||
+	    rd_server_start(&d.server, d.loop, d.api, &d.engine, st.host, st.port, st.max_body, st.access_log, err, sizeof err) != 0) {
 		fprintf(stderr, "redressd: %s\n", err);
-		rd_log(RD_LOG_ERROR, "cannot listen", "error", err, NULL);
+		rd_log(RD_LOG_ERROR, "cannot start", "error", err, NULL);
+		rd_webhooks_stop(&d.webhooks);
 		rd_engine_stop(&d.engine);
 		rd_store_close(&d.store);
 		return 1;
@@ -287,10 +297,11 @@ int main(int argc, char **argv)
 	char port[16];
 	snprintf(port, sizeof port, "#%d", d.server.port);
 	rd_log(RD_LOG_INFO, "listening", "host", st.host, "port", port, "data_dir", st.data_dir, "version",
-	       RD_VERSION, NULL);
+	       RD_VERSION, "home", rd_home(), NULL);
 
 	uv_run(d.loop, UV_RUN_DEFAULT);
 
+	rd_webhooks_stop(&d.webhooks); /* its last cursors go to the writer first */
 	rd_engine_stop(&d.engine);  /* commits and answers anything left */
 	uv_run(d.loop, UV_RUN_NOWAIT);
 	int closed = close_loop(&d);

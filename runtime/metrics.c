@@ -196,7 +196,8 @@ int rd_metrics_declare(const char *name, const char *help, int kind, const char 
 		snprintf(f->label, sizeof f->label, "%s", label ? label : "");
 		f->kind = kind;
 		f->nb = nb;
-		memcpy(f->bounds, bounds, (size_t)nb * sizeof *bounds);
+		if (nb > 0)
+			memcpy(f->bounds, bounds, (size_t)nb * sizeof *bounds);
 		for (int i = 0; i < n_series; i++)
 			series_of(f, series[i], strlen(series[i]));
 	}

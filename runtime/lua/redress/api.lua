@@ -27,6 +27,7 @@ local QUERY_PARAMS = {
   cases = { "status", "tier", "customer", "opened_after", "opened_before", "limit", "cursor" },
   outbox = { "after", "limit" },
   timers = { "due_before", "limit" },
+  webhook_dead = { "subscription", "after", "limit" },
 }
 
 local function bad_param(field, message)
@@ -71,6 +72,8 @@ local ROLES = {
   outbox_ack = { agent = true },
   packs = { read = true, agent = true },
   timers = { read = true, agent = true },
+  webhooks = { agent = true },
+  webhook_dead = { agent = true },
   reload = {},
 }
 
@@ -224,7 +227,46 @@ local function outbox_get(q)
   local limit
   limit, bad = int_param(q, "limit", 100, 1, 1000)
   if not limit then return bad end
-  local items = store.outbox_after(after, limit)
+  local rows, items = store.outbox_after(after, limit), {}
+  local next_after = after
+  for _, s in ipairs(rows) do
+    next_after = json.decode(s).seq
+    -- acked rows a webhook still has to deliver are kept, but not listed
+    if not store.outbox_is_acked(next_after) then items[#items + 1] = s end
+  end
+  return { status = 200, body = '{"items":[' .. table.concat(items, ",") .. '],"next_after":' ..
+    string.format("%d", next_after) .. "}" }
+end
+
+-- GET /v1/webhooks: each subscription (its URL without the query, which
+-- may hold a credential) with its cursor, what is left to deliver and how
+-- many items it gave up on.
+local function webhooks_list(subs)
+  local out = {}
+  for i, h in ipairs(subs) do
+    local cursor = store.webhook_cursor(h.name)
+    local pending = store.outbox_count_after(cursor, 10001)
+    local dead = #store.webhook_dead(h.name, 0, 100001)
+    out[i] = json.encode { name = h.name, url = h.url:match("^[^?#]*"), events = h.events and json.array(h.events) or json.null,
+      cursor = cursor, pending = math.min(pending, 10000), pending_more = pending > 10000, dead = dead }
+  end
+  return { status = 200, body = '{"webhooks":[' .. table.concat(out, ",") .. "]}" }
+end
+
+-- GET /v1/webhooks/dead?subscription=…: the items a subscription gave up on.
+local function webhook_dead(subs, q)
+  local name = q.subscription
+  local known = false
+  for _, h in ipairs(subs) do known = known or h.name == name end
+  if not known then
+    return err(422, "validation_failed", "subscription must name a configured webhook", "subscription")
+  end
+  local after, bad = int_param(q, "after", 0, 0)
+  if not after then return bad end
+  local limit
+  limit, bad = int_param(q, "limit", 100, 1, 1000)
+  if not limit then return bad end
+  local items = store.webhook_dead(name, after, limit)
   local next_after = after
   if #items > 0 then next_after = json.decode(items[#items]).seq end
   return { status = 200, body = '{"items":[' .. table.concat(items, ",") .. '],"next_after":' ..
@@ -296,6 +338,8 @@ local function route_of(method, path)
   if path == "/v1/packs" then return "packs", method == "GET" end
   if path == "/v1/timers" then return "timers", method == "GET" end
   if path == "/v1/admin/reload" then return "reload", method == "POST" end
+  if path == "/v1/webhooks" then return "webhooks", method == "GET" end
+  if path == "/v1/webhooks/dead" then return "webhook_dead", method == "GET" end
   local id, rest = path:match("^/v1/cases/([^/]+)(.*)$")
   if id then
     if rest == "" then return "case", method == "GET", id end
@@ -367,6 +411,10 @@ function M.new(config_path)
         return { status = 200, body = list:sub(1, -2) .. ',"quarantine":' .. (store.get_pack_health() or "{}") .. "}" }
       elseif route == "timers" then
         return M.timers_list(q)
+      elseif route == "webhooks" then
+        return webhooks_list(self.config.webhooks)
+      elseif route == "webhook_dead" then
+        return webhook_dead(self.config.webhooks, q)
       elseif route == "reload" then
         return { job = { kind = "reload" } }
       elseif route == "outbox_ack" then

@@ -35,6 +35,75 @@ local function env_for_config()
   }
 end
 
+local HOOK_KEYS = { "name", "url", "secret", "events", "timeout_ms", "retry" }
+local RETRY_KEYS = { "first_ms", "max_ms", "attempts" }
+
+-- An integer field of t in [lo, hi], or dflt when absent.
+local function int_in(t, k, lo, hi, dflt, path, at)
+  local v = t[k]
+  if v == nil then return dflt end
+  if math.type(v) ~= "integer" or v < lo or v > hi then
+    fail(path, at .. "." .. k, string.format("must be an integer from %d to %d", lo, hi))
+  end
+  return v
+end
+
+local function only_keys(t, keys, path, at)
+  local set = {}
+  for _, k in ipairs(keys) do set[k] = true end
+  for k in pairs(t) do
+    if not set[k] then fail(path, at .. "." .. tostring(k), "unknown key" .. M.suggest(tostring(k), keys)) end
+  end
+end
+
+--- webhooks: the outbox's push subscriptions (runtime/webhooks.c), each
+-- { name, url, secret, events = { action types } (all when absent),
+--   timeout_ms, retry = { first_ms, max_ms, attempts } }.
+function M.webhooks(list, path)
+  if list == nil then return {} end
+  if type(list) ~= "table" then fail(path, "webhooks", "must be a list of subscriptions { name, url, secret }") end
+  local out, names = {}, {}
+  for k in pairs(list) do
+    if math.type(k) ~= "integer" or k < 1 or k > #list then fail(path, "webhooks", "must be a list (no named keys)") end
+  end
+  for i, h in ipairs(list) do
+    local at = "webhooks[" .. i .. "]"
+    if type(h) ~= "table" then fail(path, at, "must be a table { name, url, secret }") end
+    only_keys(h, HOOK_KEYS, path, at)
+    if type(h.name) ~= "string" or not h.name:match("^[%w_%-]+$") or #h.name > 40 then
+      fail(path, at .. ".name", "must be 1 to 40 letters, digits, _ or -")
+    end
+    if names[h.name] then fail(path, at .. ".name", "another subscription is called " .. h.name) end
+    names[h.name] = true
+    if type(h.url) ~= "string" or not h.url:match("^https?://[^%s/]+") or h.url:find("[%s%c]") then
+      fail(path, at .. ".url", "must be an http:// or https:// URL")
+    end
+    if type(h.secret) ~= "string" or #h.secret < 16 then
+      fail(path, at .. ".secret", "must be a string of at least 16 characters (it signs every delivery)")
+    end
+    local events
+    if h.events ~= nil then
+      if type(h.events) ~= "table" or #h.events == 0 then
+        fail(path, at .. ".events", "must be a non-empty list of action types such as { \"message\", \"offer\" }")
+      end
+      events = {}
+      for j, e in ipairs(h.events) do
+        if type(e) ~= "string" or not e:match("^[%w_.]+$") then fail(path, at .. ".events[" .. j .. "]", "must be an action type") end
+        events[j] = e
+      end
+    end
+    local retry = h.retry or {}
+    if type(retry) ~= "table" then fail(path, at .. ".retry", "must be a table { first_ms, max_ms, attempts }") end
+    only_keys(retry, RETRY_KEYS, path, at .. ".retry")
+    out[i] = { name = h.name, url = h.url, secret = h.secret, events = events,
+      timeout_ms = int_in(h, "timeout_ms", 100, 60000, 5000, path, at),
+      retry = { first_ms = int_in(retry, "first_ms", 10, 3600000, 1000, path, at .. ".retry"),
+        max_ms = int_in(retry, "max_ms", 10, 86400000, 300000, path, at .. ".retry"),
+        attempts = int_in(retry, "attempts", 1, 1000, 10, path, at .. ".retry") } }
+  end
+  return out
+end
+
 --- Loads and validates the config file at path; returns the normalized table.
 function M.load(path)
   local f, err = io.open(path, "r")
@@ -52,7 +121,7 @@ end
 --- The keys a config may have; anything else is a mistake (a typo such as
 -- pack_setings would otherwise be ignored in silence).
 M.KEYS = { "listen", "data_dir", "packs", "default_pack", "routes", "limits", "tokens", "budgets",
-  "pack_settings", "calendars", "legal", "migrate_cases", "log" }
+  "pack_settings", "calendars", "legal", "migrate_cases", "log", "webhooks" }
 
 -- How far apart two words are (edits), for "did you mean".
 local function distance(a, b)
@@ -234,6 +303,8 @@ function M.normalize(raw, path, src)
     if type(v) ~= "boolean" then fail(path, "log.access", "must be true or false") end
   end
   c.log = { access = log.access ~= false }
+
+  c.webhooks = M.webhooks(raw.webhooks, path)
 
   -- budgets: caps per currency in minor units; an offer over a cap becomes
   -- a request for approval.

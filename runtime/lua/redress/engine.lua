@@ -126,7 +126,7 @@ function M.new(config_path)
     store.put_event(case.id, event)
     local decision_json = store.put_decision(case.id, decision)
     for _, a in ipairs(deliver) do
-      store.outbox_add(case.id, a, event.at)
+      store.outbox_add(case, a, event.at)
       if a.type == "offer" and a.amount > 0 and reg.cfg.budgets.per_day[a.currency] then
         store.add_spent_day(inputs.day, a.currency, a.amount)
       end
@@ -204,15 +204,57 @@ function M.new(config_path)
     return answer(200, case_json, decision_json, outcome, key, job.body, inputs)
   end
 
+  -- The lowest webhook cursor: rows above it are still to be delivered by
+  -- some subscription (nil: no webhooks).
+  local function webhook_floor()
+    local low
+    for _, h in ipairs(reg.cfg.webhooks or {}) do
+      local c = store.webhook_cursor(h.name)
+      low = low and math.min(low, c) or c
+    end
+    return low
+  end
+
+  -- The pull consumer's ack deletes a row, unless a webhook has not
+  -- delivered it yet: then the row is marked acked (GET /v1/outbox no
+  -- longer lists it) and deleted when the last webhook passes it.
   local function outbox_ack(job)
     local t, code, msg, field, status = json.decode_object(job.body)
     if not t then return refuse { status = status or 400, code = code, message = msg, field = field } end
-    local n = 0
+    local n, floor = 0, webhook_floor()
     for _, s in ipairs(t.seqs or {}) do
       local seq = type(s) == "number" and math.tointeger(s)
-      if seq and seq > 0 and store.outbox_ack(seq) then n = n + 1 end
+      if seq and seq > 0 then
+        if floor and seq > floor then
+          if store.outbox_get(seq) and not store.outbox_is_acked(seq) then
+            store.outbox_mark_acked(seq)
+            n = n + 1
+          end
+        elseif store.outbox_ack(seq) then
+          n = n + 1
+        end
+      end
     end
     return { status = 200, body = string.format('{"acked":%d}', n), wrote = n > 0 }
+  end
+
+  -- A webhook subscription's progress (runtime/webhooks.c): its cursor, the
+  -- items it gave up on (copied to its dead-letter list), and the acked
+  -- rows every subscription now has, deleted.
+  local function webhook_progress(job)
+    local t = json.decode(job.body)
+    local known = false
+    for _, h in ipairs(reg.cfg.webhooks or {}) do known = known or h.name == t.subscription end
+    if not known then return { status = 200, body = "{}", wrote = false } end
+    local cursor = math.tointeger(t.cursor) or 0
+    if cursor > store.webhook_cursor(t.subscription) then store.webhook_set_cursor(t.subscription, cursor) end
+    for _, d in ipairs(t.dead or {}) do
+      local row = store.outbox_get(d.seq)
+      store.webhook_dead_put(t.subscription, d.seq, { seq = d.seq, subscription = t.subscription,
+        attempts = d.attempts, error = d.error, at = time.format(d.at_ms), item = row and json.decode(row) or json.null })
+    end
+    for _, seq in ipairs(store.outbox_acked_upto(webhook_floor(), 1000)) do store.outbox_forget(seq) end
+    return { status = 200, body = "{}", wrote = true }
   end
 
   -- A due timer: delete it and run on_timer with now = its due time, in
@@ -290,6 +332,7 @@ function M.new(config_path)
     if job.kind == "complaint" then return complaint(job) end
     if job.kind == "event" then return event(job) end
     if job.kind == "outbox_ack" then return outbox_ack(job) end
+    if job.kind == "webhook" then return webhook_progress(job) end
     if job.kind == "reload_prepare" then return reload_prepare() end
     if job.kind == "reload_commit" then return reload_commit(true) end
     if job.kind == "reload_adopt" then return reload_commit(false) end

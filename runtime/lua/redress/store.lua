@@ -3,7 +3,8 @@
 --   cases        case id ("C" + 10 digits)            → case
 --   events       case id .. u32be(seq)                 → event
 --   decisions    case id .. u32be(event seq)           → decision
---   outbox       u64be(seq)                            → {seq, case_id, type, action, created_at}
+--   outbox       u64be(seq)                            → {seq, case_id, type, action, created_at,
+--                                                       recipient {id, name, email}, channel, language}
 --   customers    customer id .. "\0" .. case id        → "" (index)
 --                customer id .. "\1"                   → the running summary (redress.summary)
 --   idempotency  scope .. "\0" .. key                  → "<sha256> <status>\n<response>"
@@ -11,7 +12,12 @@
 --   timers       u64be(due ms) .. case id .. "\0" .. name → {case_id, name, due_ms, due_at, data, set_at}
 --   timer_index  case id .. "\0" .. name                → the timers key (to move or cancel)
 --   meta         "schema_version", "next_case", "next_outbox", "packs" (what is loaded),
---                "spent:" .. YYYY-MM-DD .. ":" .. currency (offers granted that day)
+--                "spent:" .. YYYY-MM-DD .. ":" .. currency (offers granted that day),
+--                "webhook:" .. name                  → the subscription's cursor (decimal;
+--                                                      runtime/webhooks.c reads it at start)
+--                "webhook_dead:" .. name .. "\0" .. u64be(seq) → a dead letter
+--                "outbox_acked:" .. u64be(seq)       → "": acked by the pull consumer, kept
+--                                                      until every webhook has it
 local db = require "rd.store"
 local json = require "redress.json"
 
@@ -157,9 +163,13 @@ function M.customer_case_ids(customer_id, after, limit)
 end
 
 --- Appends an outbox row; the writer gives it its sequence number when the
--- decision is applied (rows are numbered in commit order).
-function M.outbox_add(case_id, action, now_iso)
-  local item = { case_id = case_id, type = action.type, action = action, created_at = now_iso }
+-- decision is applied (rows are numbered in commit order). The row says
+-- whom to contact and how: the customer (id, name, email), the channel
+-- and the language of the case, so an integrator needs no second read.
+function M.outbox_add(case, action, now_iso)
+  local c = case.customer or {}
+  local item = { case_id = case.id, type = action.type, action = action, created_at = now_iso,
+    recipient = { id = c.id, name = c.name, email = c.email }, channel = case.channel, language = case.language }
   if action.tags then action.tags = json.array(action.tags) end
   db.outbox_append(json.encode(item):sub(2))
 end
@@ -171,6 +181,63 @@ end
 
 function M.outbox_ack(seq)
   return db.del("outbox", string.pack(">I8", seq))
+end
+
+--- The outbox row seq (JSON), or nil.
+function M.outbox_get(seq)
+  return db.get("outbox", string.pack(">I8", seq))
+end
+
+--- How many outbox rows come after seq, counting at most limit.
+function M.outbox_count_after(seq, limit)
+  local keys = db.range("outbox", string.pack(">I8", seq + 1), nil, limit)
+  return #keys
+end
+
+--- Marks row seq as acked by the pull consumer while a webhook still needs it.
+function M.outbox_mark_acked(seq)
+  db.put("meta", "outbox_acked:" .. string.pack(">I8", seq), "")
+end
+
+function M.outbox_is_acked(seq)
+  return db.get("meta", "outbox_acked:" .. string.pack(">I8", seq), true) ~= nil
+end
+
+--- The acked rows at or below seq (at most limit), oldest first.
+function M.outbox_acked_upto(seq, limit)
+  local prefix = "outbox_acked:"
+  local keys = db.range("meta", prefix, prefix .. string.pack(">I8", seq + 1), limit)
+  local out = {}
+  for i, k in ipairs(keys) do out[i] = string.unpack(">I8", k, #prefix + 1) end
+  return out
+end
+
+--- Deletes an acked row once every webhook has it.
+function M.outbox_forget(seq)
+  db.del("outbox", string.pack(">I8", seq))
+  db.del("meta", "outbox_acked:" .. string.pack(">I8", seq))
+end
+
+--- A webhook subscription's cursor: the last outbox seq it is done with.
+function M.webhook_cursor(name)
+  return math.tointeger(tonumber(db.get("meta", "webhook:" .. name) or "0")) or 0
+end
+
+function M.webhook_set_cursor(name, seq)
+  db.put("meta", "webhook:" .. name, string.format("%d", seq))
+end
+
+local function dead_prefix(name) return "webhook_dead:" .. name .. "\0" end
+
+function M.webhook_dead_put(name, seq, rec)
+  db.put("meta", dead_prefix(name) .. string.pack(">I8", seq), json.encode(rec))
+end
+
+--- A subscription's dead letters after seq (JSON texts), at most limit.
+function M.webhook_dead(name, after, limit)
+  local p = dead_prefix(name)
+  local _, vals = db.range("meta", p .. string.pack(">I8", after + 1), p .. "\255", limit)
+  return vals
 end
 
 -- An idempotency record is "<sha256 hex> <status>\n<response bytes>": the
