@@ -8,8 +8,9 @@ endif
 PORT ?= 8080
 DATA_DIR ?= ./var
 CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREDRESS_SANITIZE=$(SANITIZE)
+PREFIX ?= /usr/local
 
-.PHONY: all deps build run test bench fuzz soak clean
+.PHONY: all deps build run test install bench fuzz soak clean
 
 all: build
 
@@ -26,6 +27,11 @@ run: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure
 	@grep -hE '^(crash test:|calendar vs pandas:|fuzz [a-z]+:|fault containment:)' $(BUILD)/Testing/Temporary/LastTest.log || true
+
+# A relocatable tree under PREFIX (bin, lib/redress, share/redress, the
+# systemd unit); DESTDIR stages it for a package.
+install: build
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
 
 # Every benchmark as one table (ratios against baselines measured in the same run).
 bench: build

@@ -90,3 +90,12 @@ add_test(NAME fault.containment
   COMMAND lua5.4 ${CMAKE_SOURCE_DIR}/tests/integration/fault_containment.lua 3
   WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(fault.containment PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV};REDRESS_SANITIZE=${REDRESS_SANITIZE}" TIMEOUT 300)
+
+# make install's tree, moved elsewhere, then run (decide, pack test, the
+# daemon as the systemd unit starts it). The plain build only: installed
+# sanitizer binaries would need the ASan runtime preloaded into busted.
+if(NOT REDRESS_SANITIZE)
+  add_test(NAME install.relocatable
+    COMMAND sh ${CMAKE_SOURCE_DIR}/tests/integration/install_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+  set_tests_properties(install.relocatable PROPERTIES TIMEOUT 300)
+endif()
