@@ -16,7 +16,7 @@ src=$2
 tmp=$(mktemp -d /tmp/redress-install.XXXXXX)
 pid=
 cleanup() {
-	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+	if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
