@@ -29,6 +29,9 @@ void rd__set_keys(rd_job *j)
 {
 	j->n_keys = 0;
 	switch (j->kind) {
+	case RD_JOB_ERASE:
+		add_key(j, 'u', j->customer_id);
+		break;
 	case RD_JOB_COMPLAINT:
 		add_key(j, 'u', j->customer_id);
 		add_key(j, 'i', j->idem_key);

@@ -17,7 +17,7 @@
 static const char *const kind_names[RD_JOB_KIND_COUNT] = {
 	[RD_JOB_COMPLAINT] = "complaint", [RD_JOB_EVENT] = "event", [RD_JOB_OUTBOX_ACK] = "outbox_ack",
 	[RD_JOB_RELOAD] = "reload",       [RD_JOB_SYNC] = "sync",   [RD_JOB_TIMER] = "timer",
-	[RD_JOB_WEBHOOK] = "webhook",
+	[RD_JOB_WEBHOOK] = "webhook", [RD_JOB_ERASE] = "erase",
 };
 
 const char *rd_job_kind_name(rd_job_kind kind)
@@ -68,6 +68,32 @@ static int64_t wall_ms(void)
  * is applied if what it read is unchanged (else it is marked to be decided
  * again). On a full map the batch is undone, the map grows, and the same
  * write sets are applied again. */
+/* An erasure is committed: compact the store so that the pages it freed
+ * no longer hold what was erased (rd_store_compact). */
+static void compact_after(rd_engine *e, rd_job *batch)
+{
+	int want = 0;
+	for (rd_job *j = batch; j; j = j->next)
+		want |= j->compact && j->wrote && !j->conflict;
+	if (!want)
+		return;
+	char err[1024];
+	if (rd_store_compact(e->store, err, sizeof err) == RD_OK) {
+		rd_metrics_set_map(rd_store_used_bytes(e->store), e->store->map_size);
+		return;
+	}
+	rd_log(RD_LOG_ERROR, "store: compaction after an erasure failed", "error", err, NULL);
+	if (e->store->env == NULL) {
+		rd_log(RD_LOG_ERROR, "store: no environment after a failed compaction; stopping", NULL);
+		exit(1);
+	}
+	for (rd_job *j = batch; j; j = j->next)
+		if (j->compact && !j->conflict)
+			rd__set_error(j, 500, "compaction_failed",
+				      "the customer's data was erased, but the store could not be compacted: freed pages may "
+				      "still hold it; erase again to retry the compaction");
+}
+
 static int commit_batch(rd_engine *e, rd_job *batch, int *conflicts)
 {
 	size_t n = 0;
@@ -137,6 +163,7 @@ static int commit_batch(rd_engine *e, rd_job *batch, int *conflicts)
 		}
 		e->next_outbox = outbox;
 		e->case_high = high;
+		compact_after(e, batch);
 		if (kept > 0) {
 			rd_metrics_commit(n, now_seconds() - t0);
 			rd_metrics_set_map(rd_store_used_bytes(e->store), e->store->map_size);

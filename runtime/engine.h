@@ -35,6 +35,7 @@ typedef enum rd_job_kind {
 	RD_JOB_SYNC,  /* at start: store the packs this daemon runs */
 	RD_JOB_TIMER, /* a due timer; body: its key */
 	RD_JOB_WEBHOOK, /* a subscription's delivery progress (webhooks.c); body: JSON */
+	RD_JOB_ERASE,   /* a customer's personal data erased (customer_id) */
 	RD_JOB_KIND_COUNT
 } rd_job_kind;
 
@@ -70,6 +71,7 @@ typedef struct rd_job {
 	/* the engine's own */
 	rd_writes ws;        /* what the decision writes; applied by the writer */
 	int wrote;           /* the write set must be applied */
+	int compact;         /* after its commit, compact the store (an erasure) */
 	uint64_t keys[RD_JOB_MAX_KEYS];
 	int n_keys;
 	uint64_t case_number; /* complaints: the case number given at dispatch */

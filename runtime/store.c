@@ -172,37 +172,38 @@ int rd_store_open(rd_store *s, const char *dir, size_t initial_map, char *err, s
 	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&s->resize_lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
+	/* An existing store may be larger than initial_map; LMDB keeps the larger. */
+	s->map_size = initial_map ? initial_map : (size_t)64 << 20;
+	rc = rd__store_env_open(s, err, errlen);
+	if (rc)
+		rd_store_close(s);
+	return rc;
+}
 
+int rd__store_env_open(rd_store *s, char *err, size_t errlen)
+{
 	MDB_env *env = NULL;
-	rc = mdb_env_create(&env);
+	int rc = mdb_env_create(&env);
 	s->env = env;
 	if (rc)
 		goto fail;
 	mdb_env_set_maxdbs(env, RD_DB_COUNT + 4);
 	mdb_env_set_maxreaders(env, 126);
-	/* An existing store may be larger than initial_map; LMDB keeps the larger. */
-	s->map_size = initial_map ? initial_map : (size_t)64 << 20;
 	rc = mdb_env_set_mapsize(env, s->map_size);
 	if (rc)
 		goto fail;
 	/* MDB_NOTLS: read txns are tied to the caller, not the thread slot, so
 	 * the loop thread and tools can hold them freely. Default sync mode:
 	 * every commit is durable when mdb_txn_commit returns. */
-	rc = mdb_env_open(env, dir, MDB_NOTLS, 0644);
+	rc = mdb_env_open(env, s->path, MDB_NOTLS, 0644);
 	if (rc)
 		goto fail;
 	MDB_envinfo info;
 	mdb_env_info(env, &info);
 	s->map_size = info.me_mapsize;
-	rc = check_schema(s, err, errlen);
-	if (rc) {
-		rd_store_close(s);
-		return rc;
-	}
-	return RD_OK;
+	return check_schema(s, err, errlen);
 fail:
-	snprintf(err, errlen, "cannot open store in %s: %s", dir, mdb_strerror(rc));
-	rd_store_close(s);
+	snprintf(err, errlen, "cannot open store in %s: %s", s->path, mdb_strerror(rc));
 	return rd__lmdb_error(rc);
 }
 

@@ -104,6 +104,13 @@ int rd_store_backup(const char *dir, const char *file, char *info, size_t infole
 int rd_store_restore(const char *file, const char *dir, int force, char *info, size_t infolen, char *err,
 		     size_t errlen);
 
+/* Rewrites the open store compacted, in place (writer thread only, between
+ * transactions): a copy of the live pages replaces data.mdb, so pages freed
+ * by an erasure no longer hold what was erased. Blocks this process's
+ * readers meanwhile. An error after the old environment was closed leaves
+ * the store unusable: the caller must stop. */
+int rd_store_compact(rd_store *s, char *err, size_t errlen);
+
 /* The timer queue: rows of RD_DB_TIMERS keyed u64be(due ms) .. case id
  * (11 bytes) .. "\0" .. name; runtime/lua/redress/store.lua writes them,
  * and this is the only C that reads the key's parts. */

@@ -240,3 +240,33 @@ int rd_store_restore(const char *file, const char *dir, int force, char *info, s
 	close(lock.lock_fd);
 	return rc;
 }
+
+int rd_store_compact(rd_store *s, char *err, size_t errlen)
+{
+	char data[4200], tmp[4300];
+	snprintf(data, sizeof data, "%s/data.mdb", s->path);
+	snprintf(tmp, sizeof tmp, "%s.compact-%ld", data, (long)getpid());
+	/* No read transaction may live while the environment is replaced: the
+	 * resize lock held for writing keeps every reader of this process out
+	 * (other processes read the old file until they reopen). */
+	pthread_rwlock_wrlock(&s->resize_lock);
+	int rc = copy_to((MDB_env *)s->env, tmp, err, errlen);
+	if (rc == RD_OK) {
+		mdb_env_close((MDB_env *)s->env);
+		s->env = NULL;
+		if (rename(tmp, data) != 0 || sync_path(s->path) != 0) {
+			snprintf(err, errlen, "cannot replace %s with its compacted copy: %s", data, strerror(errno));
+			unlink(tmp);
+			rc = RD_EIO;
+		}
+		/* the old file when the rename failed, else the compacted one */
+		char oerr[1024];
+		int orc = rd__store_env_open(s, oerr, sizeof oerr);
+		if (orc != RD_OK) {
+			snprintf(err, errlen, "%s", oerr);
+			rc = orc;
+		}
+	}
+	pthread_rwlock_unlock(&s->resize_lock);
+	return rc;
+}

@@ -61,6 +61,8 @@ static void read_result(lua_State *L, rd_job *job, char *signature, size_t sigle
 	lua_settop(L, r);
 	lua_getfield(L, r, "wrote");
 	job->wrote = lua_toboolean(L, -1);
+	lua_getfield(L, r, "compact");
+	job->compact = lua_toboolean(L, -1);
 	lua_getfield(L, r, "metrics");
 	size_t mlen;
 	const char *m = lua_tolstring(L, -1, &mlen);
@@ -93,7 +95,7 @@ void rd__run_on(rd_engine *e, struct rd_worker *w, rd_job *job, const char *kind
 	lua_State *L = w->L;
 	int top = lua_gettop(L);
 	rd__clear_metrics(job);
-	job->replay = job->wrote = 0;
+	job->replay = job->wrote = job->compact = 0;
 	rd_writes_clear(&job->ws);
 	rd_txn *txn;
 	if (rd_store_read_begin(e->store, &txn) != RD_OK) {
@@ -113,6 +115,10 @@ void rd__run_on(rd_engine *e, struct rd_worker *w, rd_job *job, const char *kind
 	if (job->idem_key) {
 		lua_pushstring(L, job->idem_key);
 		lua_setfield(L, -2, "idem_key");
+	}
+	if (job->customer_id) {
+		lua_pushstring(L, job->customer_id);
+		lua_setfield(L, -2, "customer_id");
 	}
 	if (job->actor) {
 		lua_pushstring(L, job->actor);

@@ -75,6 +75,7 @@ local ROLES = {
   webhooks = { agent = true },
   webhook_dead = { agent = true },
   reload = {},
+  customer_erase = {}, -- admin only
 }
 
 -- Who a token is, for the audit trail: a fingerprint (never the token)
@@ -341,6 +342,10 @@ local function route_of(method, path)
   if path == "/v1/webhooks" then return "webhooks", method == "GET" end
   if path == "/v1/webhooks/dead" then return "webhook_dead", method == "GET" end
   local id, rest = path:match("^/v1/cases/([^/]+)(.*)$")
+  local who = path:match("^/v1/customers/([^/]+)/erase$")
+  if who then -- percent-decoded, "+" kept (a path is not a form)
+    return "customer_erase", method == "POST", (who:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+  end
   if id then
     if rest == "" then return "case", method == "GET", id end
     if rest == "/events" then return "events", method == "POST", id end
@@ -428,6 +433,11 @@ function M.new(config_path)
     return r
   end
 
+      elseif route == "customer_erase" then
+        if not utf8.len(id) or #id > 200 then
+          return err(422, "validation_failed", "the customer id in the path must be UTF-8, at most 200 bytes", "customer_id")
+        end
+        return { job = { kind = "erase", customer_id = id, actor = actor } }
   self.handle_fn = handle
   --- Re-reads the config (tokens) after the engine reloaded successfully.
   function self.reload_fn()

@@ -16,6 +16,7 @@ local decider = require "redress.decide"
 local breaker_mod = require "redress.breaker"
 local summary = require "redress.summary"
 local metrics = require "redress.metrics"
+local erase = require "redress.erase"
 
 local M = {}
 
@@ -335,6 +336,14 @@ function M.new(config_path)
     if job.kind == "webhook" then return webhook_progress(job) end
     if job.kind == "reload_prepare" then return reload_prepare() end
     if job.kind == "reload_commit" then return reload_commit(true) end
+    if job.kind == "erase" then
+      local counts = erase.run(job.customer_id, job.actor, job.now_ms)
+      if not counts then
+        return refuse { status = 404, code = "not_found", field = json.null, message = "redress holds nothing of this customer" }
+      end
+      -- the writer compacts the store after the commit (freed pages would keep the data)
+      return { status = 200, body = json.encode { erased = counts }, wrote = true, compact = true }
+    end
     if job.kind == "reload_adopt" then return reload_commit(false) end
     if job.kind == "reload_abort" then pending = nil; return { status = 200, body = "{}", wrote = false } end
     if job.kind == "sync" then

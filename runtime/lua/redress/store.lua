@@ -116,6 +116,53 @@ function M.recent_json(case_id, n)
   return ev, dv
 end
 
+--- Rewrites a case's events and decisions through fn(json) → new json or
+-- nil (unchanged); returns how many events and decisions changed.
+function M.rewrite_case_rows(case_id, fn)
+  local ek, ev, dk, dv = M.case_rows(case_id)
+  local ne, nd = 0, 0
+  for i, k in ipairs(ek) do
+    local s = fn(ev[i])
+    if s then db.put("events", k, s); ne = ne + 1 end
+  end
+  for i, k in ipairs(dk) do
+    local s = fn(dv[i])
+    if s then db.put("decisions", k, s); nd = nd + 1 end
+  end
+  return ne, nd
+end
+
+-- Rewrites every row of db whose key is in [from, to) through fn; returns
+-- how many changed.
+local function rewrite_range(dbname, from, to, fn)
+  local n, after = 0, from
+  repeat
+    local keys, vals = db.range(dbname, after, to, 1000)
+    for i, k in ipairs(keys) do
+      local s = fn(vals[i])
+      if s then db.put(dbname, k, s); n = n + 1 end
+    end
+    after = keys[#keys] and (keys[#keys] .. "\0")
+  until #keys < 1000
+  return n
+end
+
+--- Rewrites every outbox row through fn(json) → new json or nil.
+function M.rewrite_outbox(fn) return rewrite_range("outbox", nil, nil, fn) end
+
+--- Rewrites every webhook dead letter through fn(json) → new json or nil.
+function M.rewrite_webhook_dead(fn) return rewrite_range("meta", "webhook_dead:", "webhook_dead;", fn) end
+
+--- Rewrites the stored answers of idempotency records through
+-- fn(answer bytes) → new bytes or nil.
+function M.rewrite_idempotency(fn)
+  return rewrite_range("idempotency", nil, nil, function(rec)
+    local head, body = rec:match("^([^\n]*\n)(.*)$")
+    local new = head and fn(body)
+    return new and (head .. new) or nil
+  end)
+end
+
 --- The timeline of a case: event, decision, event, decision … as JSON texts.
 function M.timeline_json(case_id)
   local ek, ev, dk, dv = M.case_rows(case_id)
@@ -135,6 +182,19 @@ end
 
 -- The summary row sorts after every index key of its customer ("\1" > "\0").
 local function summary_key(customer_id) return customer_id .. "\1" end
+
+--- Moves a customer's index rows and summary from one id to another.
+function M.customer_rekey(old, new, case_ids)
+  for _, id in ipairs(case_ids) do
+    db.del("customers", old .. "\0" .. id)
+    db.put("customers", new .. "\0" .. id, "")
+  end
+  local s = db.get("customers", summary_key(old))
+  if s then
+    db.del("customers", summary_key(old))
+    db.put("customers", summary_key(new), s)
+  end
+end
 
 local function integers(v)
   if type(v) == "number" then return math.tointeger(v) or v end
