@@ -2,7 +2,7 @@
 -- README.md says what it decides, why, and on which law.
 return {
   name = "telecom",
-  version = "1.0.0",
+  version = "1.1.0",
   engine = "1",
   description = "Broadband and mobile operator: outage credits pro rata, billing disputes with regulator-style " ..
     "deadlines and a deadlock letter, repeated outages to network engineering, priority for vulnerable customers.",
@@ -38,6 +38,20 @@ return {
       doc = "the customer is vulnerable (relies on the line for a medical alarm, elderly, disability…)" },
     vulnerability = { type = "string", one_of = { "medical_alarm", "elderly", "disability", "other" },
       doc = "why the customer is vulnerable, when known" },
+  },
+
+  -- Event types of the pack's own, posted to POST /v1/cases/{id}/events like
+  -- the built-in ones (the API refuses a field not listed, a wrong type, a
+  -- missing required one).
+  events = {
+    ["telecom.engineer_visit_completed"] = {
+      doc = "an engineer visited the customer's line or premises (sent by the field-service system)",
+      fields = {
+        fixed = { type = "boolean", required = true, doc = "the engineer fixed the fault" },
+        visited_at = { type = "time", doc = "when the engineer was there (RFC 3339); absent: when the event came" },
+        notes = { type = "string", max_len = 500, doc = "the engineer's notes, for the agents" },
+      },
+    },
   },
 
   -- An operator overrides any of these per installation:

@@ -273,6 +273,27 @@ EVENT["case.reopened"] = function(case, _, act)
   act:explain("reopened", "The case was reopened: acknowledged again, an experienced agent takes it over.")
 end
 
+-- The pack's own event type (pack.lua `events`): the field-service system
+-- reports an engineer's visit; its data was checked against the schema.
+EVENT["telecom.engineer_visit_completed"] = function(case, event, act)
+  clocks:stop(case, act, "first_response")
+  local visit = { engineer_visited_at = event.data.visited_at or event.at, engineer_fixed = event.data.fixed }
+  if event.data.fixed then
+    clocks:stop(case, act, "resolution")
+    act:set { status = "follow_up", facts = visit }
+    act:message { template = "engineer_fixed" }
+    act:explain("engineer_fixed", "The engineer fixed the fault: the resolution clock stops, and the customer is " ..
+      "asked whether everything works again.")
+  else
+    local next = next_contact(case)
+    act:set { status = "investigating", facts = visit }
+    act:escalate { tier = 1, team = "network-engineering", reason = "the engineer's visit did not fix the fault" }
+    act:message { template = "engineer_not_fixed", vars = { next = next }, next_contact = next }
+    act:explain("engineer_not_fixed", "The engineer could not fix the fault on the visit: network engineering " ..
+      "takes the case over, and the customer hears from us by the next contact date.")
+  end
+end
+
 function P.on_event(case, event, act)
   local handle = EVENT[event.type]
   if handle then return handle(case, event, act) end

@@ -157,9 +157,11 @@ function M.pack(dir, settings)
   end
 
   --- runner:event(result, type, data, at) → the next result for that case.
+  -- type: a built-in event type or one of the pack's own (pack.lua
+  -- `events`); data is checked as the API checks it (an error names the field).
   function runner:event(prev, ty, data, at)
     local case = pack_mod.deep_copy(prev.case)
-    local ety, edata = validate.event { type = ty, data = data }
+    local ety, edata = validate.event({ type = ty, data = data }, p.events, p.name .. " " .. p.version)
     if not ety then error("testing: the event is invalid: " .. edata.field .. ": " .. edata.message, 2) end
     local now = at_ms(at)
     local ok, pre_d, pre_t = decide.on_event_builtin(case, ety, edata, time.format(now), p)

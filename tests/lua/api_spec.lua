@@ -251,8 +251,15 @@ describe("redress.api", function()
     end)
 
     it("checks the event and hands the case to the job", function()
-      local r = post("C0000000002", '{"type":"case.exploded"}')
+      local r = post("C0000000002", '{"type":"exploded"}')
       assert.are.same({ 422, "unknown_event_type" }, { r.status, error_of(r).code })
+      r = post("C0000000002", '{"type":"timer.fired"}')
+      assert.are.same({ 422, "unknown_event_type" }, { r.status, error_of(r).code })
+      -- a namespaced type may be one of the case's pack's own: the worker,
+      -- which knows the pack version the case is pinned to, checks it
+      r = post("C0000000002", '{"type":"loyalty.points_credited","data":[1]}')
+      assert.are.same({ 422, "data" }, { r.status, error_of(r).field })
+      assert.are.equal("event", post("C0000000002", '{"type":"loyalty.points_credited"}').job.kind)
       r = post("C0000000002", NOTE, "k-e")
       assert.are.same({ kind = "event", case_id = "C0000000002", idem_key = "k-e",
         actor = rd.sha256("agent-token"):sub(1, 12) .. " agent" }, r.job)

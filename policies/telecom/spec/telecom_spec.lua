@@ -488,6 +488,54 @@ describe("telecom events", function()
     assert.is_true(r:explained("reopened"))
   end)
 
+  -- the pack's own event type (pack.lua `events`), sent by the field-service system
+  it("asks whether all is well when the engineer's visit fixed the fault, in every language", function()
+    local r = pack:event(open(), "telecom.engineer_visit_completed",
+      { fixed = true, visited_at = "2026-11-20T14:30:00Z", notes = "replaced the line card" }, at():advance("6h"))
+    assert.is_true(r:explained("engineer_fixed"))
+    assert.same({ "engineer_fixed" }, templates(r))
+    assert.equal("follow_up", r.case.status)
+    assert.same({ "met", "met" }, { r.case.sla.first_response.state, r.case.sla.resolution.state })
+    assert.same({ "2026-11-20T14:30:00Z", true }, { r.case.facts.engineer_visited_at, r.case.facts.engineer_fixed })
+    assert.equal("telecom.engineer_visit_completed", r.events[#r.events].type)
+    local seen = {}
+    for _, lang in ipairs { "en", "th", "fa", "zh", "ru" } do
+      local c = pack:complaint(complaint({ monthly_fee = 3000, outage_hours = 30 }, { language = lang }), at())
+      local text = pack:event(c, "telecom.engineer_visit_completed", { fixed = true }, at():advance("6h"))
+        :action("message").text
+      assert.matches("C0000000001", text, 1, true)
+      assert.is_nil(seen[text])
+      seen[text] = true
+    end
+  end)
+
+  it("hands the fault to network engineering when the visit did not fix it, with a new contact date", function()
+    local r = pack:event(open(), "telecom.engineer_visit_completed", { fixed = false }, at():advance("6h"))
+    assert.is_true(r:explained("engineer_not_fixed"))
+    assert.equal("investigating", r.case.status)
+    assert.equal(1, escalated(r, "network-engineering").tier)
+    local m = r:action("message")
+    assert.equal("engineer_not_fixed", m.template)
+    assert.is_string(m.next_contact)
+    assert.same({ "2026-11-20T16:00:00.000Z", false }, { r.case.facts.engineer_visited_at, r.case.facts.engineer_fixed })
+    assert.equal("met", r.case.sla.first_response.state)
+    assert.equal("running", r.case.sla.resolution.state)
+  end)
+
+  it("refuses a visit whose data the pack does not declare, as the API does", function()
+    for _, bad in ipairs {
+      { "telecom.engineer_visit_completed", {}, "data.fixed is required" },
+      { "telecom.engineer_visit_completed", { fixed = "yes" }, "data.fixed must be a boolean" },
+      { "telecom.engineer_visit_completed", { fixed = true, mood = "fine" }, "data.mood is not a field" },
+      { "telecom.engineer_visit_completed", { fixed = true, visited_at = "this morning" }, "data.visited_at" },
+      { "telecom.engineer_visit_complete", { fixed = true }, "did you mean telecom.engineer_visit_completed?" },
+    } do
+      local ok, err = pcall(pack.event, pack, open(), bad[1], bad[2], at():advance("6h"))
+      assert.is_false(ok)
+      assert.matches(bad[3], err, 1, true)
+    end
+  end)
+
   it("decides nothing on an event type it does not know", function()
     local r = open()
     local case = require("redress.pack").deep_copy(r.case)

@@ -36,6 +36,10 @@ return {
   withdrawal = "You are still within your legal cancellation period, which runs until {until:date}. If you wish, we will cancel the contract without any charge and refund everything you have paid under it.",
   mis_sold_release = "Dear {name}, we have reviewed the sale of your contract and agree that it was not explained to you as it should have been. We are sorry: you may leave the contract without any early termination charges, or change to a plan that suits you, whichever you prefer.",
 
+  -- an engineer's visit (telecom.engineer_visit_completed, the pack's own event)
+  engineer_fixed = "Dear {name}, our engineer has fixed the fault, and we are sorry for the trouble it caused you. Is everything working as it should now? If not, just reply to this message and we will pick up case {case_id} again straight away.",
+  engineer_not_fixed = "Dear {name}, our engineer could not fix the fault on this visit, and we are sorry that it is taking longer. Our network engineering team is now taking over case {case_id}, and we will contact you again by {next:datetime}.",
+
   -- the rest of the case
   reply_ack = "Thank you for your reply, {name}. We have added it to case {case_id} and will get back to you soon.",
   unjustified = "Dear {name}, thank you for your patience. We have looked carefully into case {case_id} and this time we could not find a fault on our side. We are still glad to help: reply to this message and we will find a way together.",

@@ -396,7 +396,7 @@ function M.new(config_path)
         bad = idem_precheck("e\0" .. id .. "\0", req)
         if bad then return bad end
         local etype
-        bad, etype = precheck(req.body, validate.event)
+        bad, etype = precheck(req.body, validate.event_precheck) -- a pack's own types: checked by the worker
         if bad then return bad end
         if APPROVAL_EVENTS[etype] then
           bad = authorize(self, req, "approvals", APPROVERS)

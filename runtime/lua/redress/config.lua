@@ -147,18 +147,21 @@ function M.suggest(word, known)
   return best and (" (did you mean " .. best .. "?)") or ""
 end
 
--- The line of the config source where key is set, for the error ("FILE:LINE").
-local function line_of(src, key)
+--- The line of a Lua source (a config, a pack.lua) where key is set
+-- (`key =` or `["key"] =`), at or after line from (default 1), for an
+-- error's "FILE:LINE"; nil when it is not found.
+function M.line_of(src, key, from)
   if not src then return nil end
-  local n = 1
+  local n, esc = 1, key:gsub("%p", "%%%0")
   for line in (src .. "\n"):gmatch("([^\n]*)\n") do
-    if line:find("%f[%w_]" .. key:gsub("%p", "%%%0") .. "%s*=") or line:find('%["' .. key:gsub("%p", "%%%0") .. '"%]%s*=') then
+    if n >= (from or 1) and (line:find("%f[%w_]" .. esc .. "%s*=") or line:find('%["' .. esc .. '"%]%s*=')) then
       return n
     end
     n = n + 1
   end
   return nil
 end
+local line_of = M.line_of
 
 --- Validates a config table; returns a normalized copy. src: the file's
 -- text, to point at the line of an unknown key.

@@ -190,7 +190,9 @@ function M.new(config_path)
     if replay then return replay end
     local raw, code, msg, field, status = json.decode_object(job.body)
     if not raw then return refuse { status = status or 400, code = code, message = msg, field = field } end
-    local etype, data = validate.event(raw)
+    -- the case's pinned pack version says which event types of its own it takes
+    local p = reg.for_case(case)
+    local etype, data = validate.event(raw, p and p.events, p and p.name .. " " .. p.version)
     if not etype then return refuse(data) end
     local before = summary.contribution(case)
     local ok, pre_deliver, pre_trace = decider.on_event_builtin(case, etype, data, time.format(job.now_ms),

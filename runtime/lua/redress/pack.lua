@@ -13,6 +13,7 @@ local wording = require "redress.wording"
 local money = require "redress.money"
 local time = require "redress.time"
 local validate = require "redress.validate"
+local config = require "redress.config"
 
 local M = {}
 
@@ -70,24 +71,35 @@ end
 
 --- The fields a pack.lua may have.
 M.MANIFEST_KEYS = { "name", "version", "description", "languages", "engine", "jurisdictions", "currency",
-  "details", "modules", "settings", "calendar", "template_vars" }
+  "details", "events", "modules", "settings", "calendar", "template_vars" }
+
+-- The line of pack.lua that sets the keys of path in turn ({ "events",
+-- "a.b", "fields", "n" }), or of as many of them as are found; nil: none.
+local function line_of_path(src, path)
+  local line
+  for _, k in ipairs(path) do
+    local l = config.line_of(src, tostring(k), line)
+    if not l then break end
+    line = l
+  end
+  return line
+end
 
 local function check_manifest(m, fail, src)
   if type(m) ~= "table" then fail("pack.lua is missing or does not return a table") end
+  -- a schema's problem at the line of pack.lua that holds it
+  local function fail_at(why, path)
+    local line = line_of_path(src or "", path)
+    fail("pack.lua" .. (line and (":" .. line) or "") .. ": " .. why)
+  end
   local known = {}
   for _, k in ipairs(M.MANIFEST_KEYS) do known[k] = true end
   local unknown = {}
   for k in pairs(m) do if not known[k] then unknown[#unknown + 1] = tostring(k) end end
   table.sort(unknown)
   if unknown[1] then
-    local k, line = unknown[1], nil
-    local n = 1
-    for l in ((src or "") .. "\n"):gmatch("([^\n]*)\n") do
-      if not line and l:find("%f[%w_]" .. k:gsub("%p", "%%%0") .. "%s*=") then line = n end
-      n = n + 1
-    end
-    fail("pack.lua" .. (line and (":" .. line) or "") .. ": " .. k .. ": unknown field" ..
-      require("redress.config").suggest(k, M.MANIFEST_KEYS))
+    local k = unknown[1]
+    fail_at(k .. ": unknown field" .. config.suggest(k, M.MANIFEST_KEYS), { k })
   end
   if type(m.name) ~= "string" or not m.name:match("^[%w_%-]+$") then
     fail("pack.lua: name must be letters, digits, - or _")
@@ -114,8 +126,14 @@ local function check_manifest(m, fail, src)
     fail("pack.lua: currency must be an ISO 4217 code such as EUR")
   end
   if m.details ~= nil then
-    local why = validate.details_schema(m.details)
-    if why then fail("pack.lua: " .. why) end
+    local why, path = validate.details_schema(m.details)
+    if why then fail_at(why, path) end
+  end
+  -- the pack's own event types: POST /v1/cases/{id}/events takes them for
+  -- the cases this version decides, their data checked as details are
+  if m.events ~= nil then
+    local why, path = validate.events_schema(m.events)
+    if why then fail_at(why, path) end
   end
   if m.modules ~= nil then
     if not is_list_of_strings(m.modules) then fail("pack.lua: modules must list module names, e.g. { \"airports\" }") end
@@ -301,7 +319,7 @@ local function build(files, label, limits, all_overrides, calendars, legal_overr
   return {
     name = m.name, version = m.version, description = m.description,
     languages = m.languages, jurisdictions = m.jurisdictions or {}, currency = m.currency,
-    details = m.details, settings = settings, manifest = m, templates = templates, compiled = compiled, policy = policy, restore = restore,
+    details = m.details, events = m.events, settings = settings, manifest = m, templates = templates, compiled = compiled, policy = policy, restore = restore,
     limits = limits, calendar = cal,
     legal = M.legal_module(legal_overrides),
     files = files, hash = rd.sha256(table.concat(parts, "\0")):sub(1, 16), source = label,

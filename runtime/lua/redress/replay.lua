@@ -172,11 +172,12 @@ local function new_tally() return { compensation = {}, escalations = { count = 0
 
 -- The data of a stored event as the engine gave it to the policy: the same
 -- validation again turns cjson's floats back into integers where the engine
--- had integers. Events a client cannot post (timers) keep their data.
-local function event_data(e)
+-- had integers. Events a client cannot post (timers), and a pack's own
+-- events the replayed version p does not take, keep their data.
+local function event_data(e, p)
   local data = e.data or {}
   if e.type == "complaint.received" then return validate.complaint(data) or data end
-  local t, d = validate.EVENTS[e.type] and validate.event { type = e.type, data = data }
+  local t, d = validate.event({ type = e.type, data = data }, p.events)
   return t and d or data
 end
 
@@ -191,7 +192,7 @@ local function replay_case(stored, p, budgets, totals)
     local old = decisions[k] and json.decode(decisions[k])
     if old and old.pack then totals.before_by[old.pack.name .. " " .. old.pack.version] = old.pack end
     local at_ms = assert(time.parse(e.at))
-    local data = event_data(e)
+    local data = event_data(e, p)
     local inputs = { budgets = budgets, spent = { customer = {}, day = {} },
       -- an outcome that depended on the machine (a wall-clock stop, the
       -- quarantine) is repeated as recorded, not run again

@@ -3,6 +3,7 @@
 local time = require "redress.time"
 local icu = require "rd.icu"
 local json_null = require("redress.json").null
+local config = require "redress.config" -- suggest: "did you mean"
 
 local M = {}
 
@@ -137,47 +138,123 @@ function M.complaint(c)
   }
 end
 
---- The types a pack's details schema may use (pack.lua `details`).
+--- The types a pack's details schema may use (pack.lua `details`), and
+-- the fields of the event types it declares (pack.lua `events`).
 M.DETAIL_TYPES = { string = true, integer = true, number = true, boolean = true, time = true }
-local DETAIL_KEYS = { type = true, required = true, min = true, max = true, one_of = true, max_len = true, doc = true }
+local DETAIL_KEYS = { "type", "required", "min", "max", "max_len", "one_of", "doc" }
 
 local function sorted_keys(t)
   local names = {}
   for k in pairs(t) do names[#names + 1] = k end
-  table.sort(names)
+  table.sort(names, function(a, b) return tostring(a) < tostring(b) end)
   return names
 end
 
---- Checks a pack's details schema (name → {type, required, min, max,
--- one_of, max_len, doc}); returns nil or what is wrong ("details.x: …").
-function M.details_schema(schema)
-  if type(schema) ~= "table" then return "details must be a table of field specs" end
-  for name, f in pairs(schema) do
-    local where = "details." .. tostring(name)
+local function is_member(list, x)
+  for _, v in ipairs(list) do if v == x then return true end end
+  return false
+end
+
+local function with(path, ...)
+  local p = table.move(path, 1, #path, 1, {})
+  for _, k in ipairs { ... } do p[#p + 1] = k end
+  return p
+end
+
+-- The first key of t that is not in the list known: "where: unknown key k
+-- (did you mean …?)" and the path of keys to it; nil when there is none.
+local function unknown_key(t, known, where, path)
+  for _, k in ipairs(sorted_keys(t)) do
+    if not is_member(known, k) then
+      return where .. ": unknown key " .. tostring(k) .. config.suggest(tostring(k), known), with(path, k)
+    end
+  end
+end
+
+--- Checks a schema of fields (name → {type, required, min, max, one_of,
+-- max_len, doc}): a pack's `details`, or the `fields` of an event type it
+-- declares. at: where it sits in pack.lua as a path of keys, label: its
+-- name in messages (default "details"). Returns nil, or what is wrong
+-- ("details.x: …") and the path of keys to it (for the line of pack.lua).
+function M.fields_schema(schema, at, label)
+  at, label = at or { "details" }, label or "details"
+  if type(schema) ~= "table" then return label .. " must be a table of field specs", at end
+  for _, name in ipairs(sorted_keys(schema)) do
+    local f, p = schema[name], with(at, name)
+    local where = label .. "." .. tostring(name)
     if type(name) ~= "string" or not name:match("^[%a_][%w_]*$") then
-      return where .. ": field names are letters, digits and _"
+      return where .. ": field names are letters, digits and _", p
     end
     if type(f) ~= "table" or not M.DETAIL_TYPES[f.type] then
-      return where .. ": type must be one of " .. table.concat(sorted_keys(M.DETAIL_TYPES), ", ")
+      return where .. ": type must be one of " .. table.concat(sorted_keys(M.DETAIL_TYPES), ", "), p
     end
-    for k in pairs(f) do
-      if not DETAIL_KEYS[k] then return where .. ": unknown key " .. tostring(k) end
+    local unknown, at_key = unknown_key(f, DETAIL_KEYS, where, p)
+    if unknown then return unknown, at_key end
+    if f.required ~= nil and type(f.required) ~= "boolean" then
+      return where .. ".required must be true or false", with(p, "required")
     end
-    if f.required ~= nil and type(f.required) ~= "boolean" then return where .. ".required must be true or false" end
     for _, k in ipairs { "min", "max" } do
       if f[k] ~= nil and (type(f[k]) ~= "number" or (f.type ~= "integer" and f.type ~= "number")) then
-        return where .. "." .. k .. " is a number, for integer and number fields"
+        return where .. "." .. k .. " is a number, for integer and number fields", with(p, k)
       end
     end
     if f.max_len ~= nil and (math.type(f.max_len) ~= "integer" or f.type ~= "string") then
-      return where .. ".max_len is an integer, for string fields"
+      return where .. ".max_len is an integer, for string fields", with(p, "max_len")
     end
     if f.one_of ~= nil then
       local ok = f.type == "string" and type(f.one_of) == "table" and #f.one_of > 0
       for _, v in ipairs(ok and f.one_of or {}) do ok = ok and type(v) == "string" end
-      if not ok then return where .. ".one_of lists strings, for string fields" end
+      if not ok then return where .. ".one_of lists strings, for string fields", with(p, "one_of") end
     end
-    if f.doc ~= nil and type(f.doc) ~= "string" then return where .. ".doc must be a string" end
+    if f.doc ~= nil and type(f.doc) ~= "string" then return where .. ".doc must be a string", with(p, "doc") end
+  end
+  return nil
+end
+
+--- Checks a pack's details schema; returns nil or what is wrong ("details.x: …").
+function M.details_schema(schema) return M.fields_schema(schema, { "details" }) end
+
+--- The events the engine records itself; no client posts them and no pack
+-- may declare them.
+M.ENGINE_EVENTS = { ["complaint.received"] = true, ["timer.fired"] = true }
+--- The keys of one event type a pack declares.
+M.EVENT_KEYS = { "doc", "fields" }
+
+--- Whether name could be a pack's own event type: namespaced (two or more
+-- parts of letters, digits and _, joined by dots) and no type the engine
+-- has itself.
+function M.custom_event_name(name)
+  if type(name) ~= "string" or #name > 100 or not name:find(".", 1, true) then return false end
+  for part in (name .. "."):gmatch("([^.]*)%.") do
+    if not part:match("^[%a_][%w_]*$") then return false end
+  end
+  return not (M.EVENTS[name] or M.ENGINE_EVENTS[name])
+end
+
+--- Checks a pack's own event types (pack.lua `events`: name → { doc,
+-- fields }, fields as in a details schema). Returns nil, or what is wrong
+-- and the path of keys to it (for the line of pack.lua).
+function M.events_schema(events)
+  if type(events) ~= "table" then return "events must be a table: event type → { doc, fields }", { "events" } end
+  for _, name in ipairs(sorted_keys(events)) do
+    local spec, p = events[name], { "events", name }
+    local where = "events[" .. (type(name) == "string" and string.format("%q", name) or tostring(name)) .. "]"
+    if M.EVENTS[name] or M.ENGINE_EVENTS[name] then
+      return where .. ": a built-in event type; a pack's own types take a namespace of their own, " ..
+        "e.g. \"loyalty.points_credited\"", p
+    end
+    if not M.custom_event_name(name) then
+      return where .. ": an event type is namespaced: letters, digits and _ in two or more parts " ..
+        "joined by dots, e.g. \"loyalty.points_credited\" (at most 100 characters)", p
+    end
+    if type(spec) ~= "table" then return where .. " must be a table { doc, fields }", p end
+    local unknown, at_key = unknown_key(spec, M.EVENT_KEYS, where, p)
+    if unknown then return unknown, at_key end
+    if spec.doc ~= nil and type(spec.doc) ~= "string" then return where .. ".doc must be a string", with(p, "doc") end
+    if spec.fields ~= nil then
+      local why, at = M.fields_schema(spec.fields, with(p, "fields"), where .. ".fields")
+      if why then return why, at end
+    end
   end
   return nil
 end
@@ -213,26 +290,23 @@ local function detail_value(f, v, field)
   return v
 end
 
---- Checks a complaint's details against the deciding pack's schema (nil:
--- the pack takes none). Returns the details (a table, maybe empty) or
--- nil, err; a JSON null counts as absent.
-function M.details(d, schema, pack_name)
+-- Checks object d (nil: empty) against a fields schema (nil: none); where
+-- names it in errors ("details", "data"). undeclared(k, known) and
+-- required(k) word those two refusals. Returns the checked values (a JSON
+-- null counts as absent) or nil, err.
+local function check_fields(d, schema, where, undeclared, required)
   d = d or {}
   schema = schema or {}
   local out = {}
   for _, k in ipairs(sorted_keys(d)) do
-    if not schema[k] then
-      local known = sorted_keys(schema)
-      return bad("details." .. k, string.format("details.%s is not a detail the pack %s takes%s", k,
-        pack_name or "", #known > 0 and ("; it takes: " .. table.concat(known, ", ")) or " (it takes no details)"))
-    end
+    if not schema[k] then return bad(where .. "." .. tostring(k), undeclared(k, sorted_keys(schema))) end
   end
   for _, k in ipairs(sorted_keys(schema)) do
     local f, v = schema[k], d[k]
     if v == nil or v == json_null then
-      if f.required then return bad("details." .. k, "details." .. k .. " is required by the pack " .. (pack_name or "")) end
+      if f.required then return bad(where .. "." .. k, required(k)) end
     else
-      local nv, err = detail_value(f, v, "details." .. k)
+      local nv, err = detail_value(f, v, where .. "." .. k)
       if nv == nil then return nil, err end
       out[k] = nv
     end
@@ -240,20 +314,48 @@ function M.details(d, schema, pack_name)
   return out
 end
 
---- Checks a decoded event; returns type, data or nil, err.
-function M.event(e)
+--- Checks a complaint's details against the deciding pack's schema (nil:
+-- the pack takes none). Returns the details (a table, maybe empty) or
+-- nil, err; a JSON null counts as absent.
+function M.details(d, schema, pack_name)
+  return check_fields(d, schema, "details", function(k, known)
+    return string.format("details.%s is not a detail the pack %s takes%s", k, pack_name or "",
+      #known > 0 and ("; it takes: " .. table.concat(known, ", ")) or " (it takes no details)")
+  end, function(k) return "details." .. k .. " is required by the pack " .. (pack_name or "") end)
+end
+
+-- The refusal of a type neither built in nor declared by the case's pack.
+local function unknown_type(t, events, pack_name)
+  local names, own = sorted_keys(M.EVENTS), sorted_keys(events or {})
+  local all = table.move(own, 1, #own, #names + 1, table.move(names, 1, #names, 1, {}))
+  local msg = "unknown event type " .. string.format("%q", t) .. config.suggest(t, all) ..
+    "; known: " .. table.concat(names, ", ")
+  if pack_name then
+    msg = msg .. (#own > 0 and ("; and the pack " .. pack_name .. "'s own: " .. table.concat(own, ", "))
+      or ("; the pack " .. pack_name .. " declares no event types of its own"))
+  end
+  return { status = 422, code = "unknown_event_type", field = "type", message = msg }
+end
+
+--- Checks a decoded event; returns type, data or nil, err. events: the
+-- deciding pack's own event types (pack.lua `events`, nil: none), whose
+-- data is checked against their fields; pack_name names it in errors.
+function M.event(e, events, pack_name)
   if e.type == nil then return bad("type", "type is required") end
   if type(e.type) ~= "string" then return bad("type", "type must be a string") end
   local spec = M.EVENTS[e.type]
-  if not spec then
-    local names = {}
-    for k in pairs(M.EVENTS) do names[#names + 1] = k end
-    table.sort(names)
-    return nil, { status = 422, code = "unknown_event_type", field = "type",
-      message = "unknown event type " .. string.format("%q", e.type) .. "; known: " .. table.concat(names, ", ") }
-  end
+  local own = not spec and events and events[e.type]
+  if not spec and not own then return nil, unknown_type(e.type, events, pack_name) end
   local ok, err = object(e.data, "data", false)
   if not ok then return nil, err end
+  if own then
+    local data, derr = check_fields(e.data, own.fields, "data", function(k, known)
+      return string.format("data.%s is not a field of %s%s", k, e.type,
+        #known > 0 and ("; it takes: " .. table.concat(known, ", ")) or " (it takes no data)")
+    end, function(k) return "data." .. k .. " is required for " .. e.type end)
+    if not data then return nil, derr end
+    return e.type, data
+  end
   local data = e.data or {}
   for _, f in ipairs(spec) do
     local name, ty, required, rule = f[1], f[2], f[3], f[4]
@@ -277,6 +379,19 @@ function M.event(e)
     end
   end
   return e.type, data
+end
+
+--- The check the API makes on the loop thread, before it knows the case's
+-- pack: a built-in type in full; a name a pack could declare passes with
+-- its data an object, for the worker to check against the case's pinned
+-- pack version (M.event with its events). Returns type or nil, err.
+function M.event_precheck(e)
+  if not M.EVENTS[e.type] and M.custom_event_name(e.type) then
+    local ok, err = object(e.data, "data", false)
+    if not ok then return nil, err end
+    return e.type
+  end
+  return M.event(e)
 end
 
 return M
