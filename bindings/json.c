@@ -172,6 +172,27 @@ static int put_string(struct enc *e, const char *str, size_t len)
 
 static int put_value(struct enc *e, int i, int depth);
 
+/* Writes v in decimal into out (at least 21 bytes); returns the length.
+ * snprintf's format parsing costs more than the digits (most numbers here
+ * are amounts, sequence numbers and millisecond times). */
+static size_t int_text(char *out, long long v)
+{
+	char tmp[24];
+	size_t n = 0;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	size_t len = 0;
+	if (v < 0)
+		out[len++] = '-';
+	while (n)
+		out[len++] = tmp[--n];
+	out[len] = '\0';
+	return len;
+}
+
 struct key {
 	const char *s;
 	size_t len;
@@ -237,7 +258,7 @@ static int put_table(struct enc *e, int i, int depth)
 			keys[k].s = lua_tolstring(L, slot, &keys[k].len);
 		} else if (lua_isinteger(L, slot)) {
 			char *d = digits + k * 24;
-			keys[k].len = (size_t)snprintf(d, 24, "%lld", (long long)lua_tointeger(L, slot));
+			keys[k].len = int_text(d, (long long)lua_tointeger(L, slot));
 			keys[k].s = d;
 		} else {
 			return fail(e, "object keys must be strings");
@@ -289,7 +310,8 @@ static int put_value(struct enc *e, int i, int depth)
 		return 0;
 	case LUA_TNUMBER:
 		if (lua_isinteger(L, i)) {
-			snprintf(num, sizeof num, "%lld", (long long)lua_tointeger(L, i));
+			add(e, num, int_text(num, (long long)lua_tointeger(L, i)));
+			return 0;
 		} else {
 			double d = lua_tonumber(L, i);
 			if (!isfinite(d))

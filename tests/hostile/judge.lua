@@ -21,7 +21,10 @@ function M.decision(a, decision, case)
     return a.check(decision, case)
   end
   if decision.outcome ~= "policy_error" then return false, "not stopped: outcome " .. tostring(decision.outcome) end
-  if not tostring(decision.error):match(a.expect) then
+  -- a loop the instruction budget stops may meet the wall clock first on a
+  -- loaded machine: either limit stopping it is the guarantee
+  local by_wall = a.expect:find("instructions", 1, true) and tostring(decision.error):match("^%[wall%]")
+  if not tostring(decision.error):match(a.expect) and not by_wall then
     return false, "stopped for another reason: " .. tostring(decision.error) .. " (expected " .. a.expect .. ")"
   end
   if case.status ~= "manual_review" then return false, "case status " .. tostring(case.status) end

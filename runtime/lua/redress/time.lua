@@ -18,9 +18,27 @@ end
 
 local mdays = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
 
+local parse
+
+-- A decision parses the same few times again and again (the case's
+-- opening, the order's dates, now): the last results are kept, and the
+-- table is dropped whole when it grows (parsing is pure).
+local memo, memo_n = {}, 0
+
 --- Parses RFC 3339 ("2026-11-23T10:00:00Z", "…+07:00", fractions, or a bare
 -- date "2026-11-23" as midnight UTC). Returns ms, or nil and a reason.
 function M.parse(s)
+  local v = memo[s]
+  if v then return v end
+  local ms, why = parse(s)
+  if ms and #s <= 40 then -- short keys only: the memo must stay small whatever a pack parses
+    if memo_n >= 256 then memo, memo_n = {}, 0 end
+    memo[s], memo_n = ms, memo_n + 1
+  end
+  return ms, why
+end
+
+parse = function(s)
   if type(s) ~= "string" then return nil, "not a string" end
   local y, mo, d, rest = s:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)(.*)$")
   if not y then return nil, "not an RFC 3339 date-time" end
