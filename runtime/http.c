@@ -28,6 +28,8 @@ static const char *reason(int status)
 	switch (status) {
 	case 200: return "OK";
 	case 201: return "Created";
+	case 302: return "Found";
+	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -265,6 +267,32 @@ static const char *intern_route(lua_State *L, const char *route)
 	return s;
 }
 
+/* The answer's own headers (the console's Set-Cookie, Location, caching):
+ * a flat list { name, value, name, value, … } in the answer's "headers",
+ * copied into the request's pool (the Lua strings die with the stack). */
+static void add_headers(h2o_req_t *req, lua_State *L, int answer)
+{
+	lua_getfield(L, answer, "headers");
+	if (lua_istable(L, -1)) {
+		lua_Integer n = luaL_len(L, -1);
+		for (lua_Integer i = 1; i + 1 <= n; i += 2) {
+			lua_geti(L, -1, i);
+			lua_geti(L, -2, i + 1);
+			size_t nlen, vlen;
+			const char *name = lua_tolstring(L, -2, &nlen);
+			const char *value = lua_tolstring(L, -1, &vlen);
+			if (name && value) {
+				h2o_iovec_t nv = h2o_strdup(&req->pool, name, nlen);
+				h2o_iovec_t vv = h2o_strdup(&req->pool, value, vlen);
+				h2o_add_header_by_str(&req->pool, &req->res.headers, nv.base, nv.len, 1, NULL, vv.base,
+						      vv.len);
+			}
+			lua_pop(L, 2);
+		}
+	}
+	lua_pop(L, 1);
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
 	(void)self;
@@ -289,6 +317,10 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	}
 	push_header(L, req, H2O_STRLIT("authorization"), "authorization");
 	push_header(L, req, H2O_STRLIT("idempotency-key"), "idempotency_key");
+	/* the console's session cookie, its CSRF header, its files' revalidation */
+	push_header(L, req, H2O_STRLIT("cookie"), "cookie");
+	push_header(L, req, H2O_STRLIT("x-redress-csrf"), "csrf");
+	push_header(L, req, H2O_STRLIT("if-none-match"), "if_none_match");
 	lua_pushboolean(L, srv->draining);
 	lua_setfield(L, -2, "draining");
 	lua_pushinteger(L, now);
@@ -329,6 +361,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	const char *ctype = luaL_optstring(L, -1, JSON);
 	lua_getfield(L, -4, "actor");
 	const char *actor = lua_tostring(L, -1);
+	add_headers(req, L, -5);
 	respond(req, route, actor, status ? status : 500, ctype, body ? body : "", body ? len : 0, replay);
 	lua_settop(L, top);
 	return 0;

@@ -85,7 +85,8 @@ describe("redress.api", function()
     end)
 
     it("answers an unknown path with 404 and the route unknown", function()
-      for _, path in ipairs { "/v1/nope", "/v1/cases/C0000000001/timeline", "/" } do
+      -- ("/" redirects to the console)
+      for _, path in ipairs { "/v1/nope", "/v1/cases/C0000000001/timeline", "/ui" } do
         local r = call("GET", path, { token = "admin" })
         assert.are.same({ 404, "unknown" }, { r.status, r.route })
         assert.are.same({ code = "not_found", message = "no such route: GET " .. path, field = json.null }, error_of(r))

@@ -8,6 +8,8 @@ local config = require "redress.config"
 local validate = require "redress.validate"
 local store = require "redress.store"
 local act = require "redress.act"
+local console = require "redress.console"
+local session = require "redress.session"
 
 local M = {}
 
@@ -28,6 +30,8 @@ local QUERY_PARAMS = {
   outbox = { "after", "limit" },
   timers = { "due_before", "limit" },
   webhook_dead = { "subscription", "after", "limit" },
+  queue = { "status", "tier", "pack", "category", "channel", "language", "team", "breached", "limit", "cursor" }, -- console
+  approvals = { "limit", "cursor" }, -- console
 }
 
 local function bad_param(field, message)
@@ -76,6 +80,8 @@ local ROLES = {
   webhook_dead = { agent = true },
   reload = {},
   customer_erase = {}, -- admin only
+  queue = { read = true, agent = true }, -- console
+  approvals = { read = true, agent = true, approver = true }, -- console
 }
 
 -- Who a token is, for the audit trail: a fingerprint (never the token)
@@ -91,8 +97,9 @@ end
 local function authorize(self, req, route, allowed)
   allowed = allowed or ROLES[route]
   if not allowed then return nil end
-  local h = req.authorization
-  local tok = h and h:match("^[Bb]earer%s+(%S+)%s*$")
+  -- the bearer header, else the console's session cookie (redress.session)
+  local tok, csrf_refused = session.credentials(self.config.tokens, req)
+  if csrf_refused then return err(403, "csrf_required", csrf_refused) end
   local roles = tok and self.config.tokens[tok]
   if not roles then
     return err(401, "unauthorized", "a valid bearer token is required (Authorization: Bearer <token>)")
@@ -335,6 +342,8 @@ local function route_of(method, path)
   if path == "/v1/complaints" then return "complaints", method == "POST" end
   if path == "/v1/cases" then return "cases", method == "GET" end
   if path == "/v1/outbox" then return "outbox", method == "GET" end
+  if path == "/v1/queue" then return "queue", method == "GET" end -- console
+  if path == "/v1/approvals" then return "approvals", method == "GET" end -- console
   if path == "/v1/outbox/ack" then return "outbox_ack", method == "POST" end
   if path == "/v1/packs" then return "packs", method == "GET" end
   if path == "/v1/timers" then return "timers", method == "GET" end
@@ -371,7 +380,11 @@ function M.new(config_path)
         return { status = 200, body = '{"status":"ok"}' }
       end
       if req.draining then return err(503, "draining", "the daemon is shutting down; retry shortly") end
+  local console_files = console.files()
       local denied, actor = authorize(self, req, route)
+    -- the console's page, its files and /v1/session (console.lua)
+    local page = console.serve({ tokens = self.config.tokens, files = console_files, actor_of = actor_of }, req)
+    if page then return page end
       if denied then return denied end
       who = actor
       if not method_ok then
@@ -424,6 +437,10 @@ function M.new(config_path)
         return { job = { kind = "reload" } }
       elseif route == "outbox_ack" then
         local bad = check_ack(req.body)
+      elseif route == "queue" then -- console
+        return console.queue(q)
+      elseif route == "approvals" then -- console
+        return console.approvals(q)
         if bad then return bad end
         return { job = { kind = "outbox_ack" } }
       end

@@ -17,6 +17,7 @@ local breaker_mod = require "redress.breaker"
 local summary = require "redress.summary"
 local metrics = require "redress.metrics"
 local erase = require "redress.erase"
+local session = require "redress.session"
 
 local M = {}
 
@@ -351,6 +352,7 @@ function M.new(config_path)
     if job.kind == "sync" then
       breaker_mod.reset() -- a new daemon: no pack is quarantined
       store.put_pack_health("{}")
+      session.ensure_key() -- the console's session key, made by the first start
       return sync_answer(reg.sync())
     end
     if job.kind == "timer" then return fire(job) end

@@ -18,6 +18,9 @@
 --                "webhook_dead:" .. name .. "\0" .. u64be(seq) → a dead letter
 --                "outbox_acked:" .. u64be(seq)       → "": acked by the pull consumer, kept
 --                                                      until every webhook has it
+--                "session_key"                       → the console's session key (64 hex
+--                                                      digits, redress.session): sessions
+--                                                      signed with it survive a restart
 local db = require "rd.store"
 local json = require "redress.json"
 
@@ -328,6 +331,21 @@ end
 
 function M.get_packs_list()
   return db.get("meta", "packs")
+end
+
+--- The console's session key (hex), or nil before the first start made it.
+function M.session_key()
+  return db.get("meta", "session_key")
+end
+
+function M.put_session_key(hex)
+  db.put("meta", "session_key", hex)
+end
+
+--- Pending timers from the timers key `from` on (nil: the first), in due
+-- order: keys, JSON texts (the console's work queue walks them).
+function M.timers_from(from, limit)
+  return db.range("timers", from, nil, limit)
 end
 
 --- The quarantine report (JSON text, see redress.breaker), kept for the API.
