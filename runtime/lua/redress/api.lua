@@ -341,20 +341,20 @@ local function route_of(method, path)
   if path == "/metrics" then return "metrics", method == "GET" end
   if path == "/v1/complaints" then return "complaints", method == "POST" end
   if path == "/v1/cases" then return "cases", method == "GET" end
-  if path == "/v1/outbox" then return "outbox", method == "GET" end
   if path == "/v1/queue" then return "queue", method == "GET" end -- console
   if path == "/v1/approvals" then return "approvals", method == "GET" end -- console
+  if path == "/v1/outbox" then return "outbox", method == "GET" end
   if path == "/v1/outbox/ack" then return "outbox_ack", method == "POST" end
   if path == "/v1/packs" then return "packs", method == "GET" end
   if path == "/v1/timers" then return "timers", method == "GET" end
   if path == "/v1/admin/reload" then return "reload", method == "POST" end
   if path == "/v1/webhooks" then return "webhooks", method == "GET" end
   if path == "/v1/webhooks/dead" then return "webhook_dead", method == "GET" end
-  local id, rest = path:match("^/v1/cases/([^/]+)(.*)$")
   local who = path:match("^/v1/customers/([^/]+)/erase$")
   if who then -- percent-decoded, "+" kept (a path is not a form)
     return "customer_erase", method == "POST", (who:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
   end
+  local id, rest = path:match("^/v1/cases/([^/]+)(.*)$")
   if id then
     if rest == "" then return "case", method == "GET", id end
     if rest == "/events" then return "events", method == "POST", id end
@@ -365,7 +365,11 @@ end
 function M.new(config_path)
   local self = { config = config.load(config_path) }
 
+  local console_files = console.files()
   local function handle(req)
+    -- the console's page, its files and /v1/session (console.lua)
+    local page = console.serve({ tokens = self.config.tokens, files = console_files, actor_of = actor_of }, req)
+    if page then return page end
     local route, method_ok, id = route_of(req.method, req.path)
     if not route then
       local r = err(404, "not_found", "no such route: " .. req.method .. " " .. req.path)
@@ -380,11 +384,7 @@ function M.new(config_path)
         return { status = 200, body = '{"status":"ok"}' }
       end
       if req.draining then return err(503, "draining", "the daemon is shutting down; retry shortly") end
-  local console_files = console.files()
       local denied, actor = authorize(self, req, route)
-    -- the console's page, its files and /v1/session (console.lua)
-    local page = console.serve({ tokens = self.config.tokens, files = console_files, actor_of = actor_of }, req)
-    if page then return page end
       if denied then return denied end
       who = actor
       if not method_ok then
@@ -420,6 +420,10 @@ function M.new(config_path)
         return case_get(id)
       elseif route == "cases" then
         return cases_list(q)
+      elseif route == "queue" then -- console
+        return console.queue(q)
+      elseif route == "approvals" then -- console
+        return console.approvals(q)
       elseif route == "outbox" then
         return outbox_get(q)
       elseif route == "packs" then
@@ -429,6 +433,11 @@ function M.new(config_path)
         return { status = 200, body = list:sub(1, -2) .. ',"quarantine":' .. (store.get_pack_health() or "{}") .. "}" }
       elseif route == "timers" then
         return M.timers_list(q)
+      elseif route == "customer_erase" then
+        if not utf8.len(id) or #id > 200 then
+          return err(422, "validation_failed", "the customer id in the path must be UTF-8, at most 200 bytes", "customer_id")
+        end
+        return { job = { kind = "erase", customer_id = id, actor = actor } }
       elseif route == "webhooks" then
         return webhooks_list(self.config.webhooks)
       elseif route == "webhook_dead" then
@@ -437,10 +446,6 @@ function M.new(config_path)
         return { job = { kind = "reload" } }
       elseif route == "outbox_ack" then
         local bad = check_ack(req.body)
-      elseif route == "queue" then -- console
-        return console.queue(q)
-      elseif route == "approvals" then -- console
-        return console.approvals(q)
         if bad then return bad end
         return { job = { kind = "outbox_ack" } }
       end
@@ -450,11 +455,6 @@ function M.new(config_path)
     return r
   end
 
-      elseif route == "customer_erase" then
-        if not utf8.len(id) or #id > 200 then
-          return err(422, "validation_failed", "the customer id in the path must be UTF-8, at most 200 bytes", "customer_id")
-        end
-        return { job = { kind = "erase", customer_id = id, actor = actor } }
   self.handle_fn = handle
   --- Re-reads the config (tokens) after the engine reloaded successfully.
   function self.reload_fn()

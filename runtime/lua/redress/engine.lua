@@ -337,8 +337,6 @@ function M.new(config_path)
     if job.kind == "event" then return event(job) end
     if job.kind == "outbox_ack" then return outbox_ack(job) end
     if job.kind == "webhook" then return webhook_progress(job) end
-    if job.kind == "reload_prepare" then return reload_prepare() end
-    if job.kind == "reload_commit" then return reload_commit(true) end
     if job.kind == "erase" then
       local counts = erase.run(job.customer_id, job.actor, job.now_ms)
       if not counts then
@@ -347,6 +345,8 @@ function M.new(config_path)
       -- the writer compacts the store after the commit (freed pages would keep the data)
       return { status = 200, body = json.encode { erased = counts }, wrote = true, compact = true }
     end
+    if job.kind == "reload_prepare" then return reload_prepare() end
+    if job.kind == "reload_commit" then return reload_commit(true) end
     if job.kind == "reload_adopt" then return reload_commit(false) end
     if job.kind == "reload_abort" then pending = nil; return { status = 200, body = "{}", wrote = false } end
     if job.kind == "sync" then
