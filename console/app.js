@@ -96,7 +96,9 @@ async function queueView(view, params) {
     form.append(h("label", { for: id }, name, input));
   }
   form.append(h("button", { type: "submit" }, "Filter"));
-  view.append(h("h1", {}, "Work queue"), h("p.muted", {}, "Open cases, nearest deadline first."), form);
+  // open on a wide screen or when a filter is set; a summary line on a phone
+  const box = h("details.filterbox", { open: innerWidth > 720 || params.toString() !== "" }, h("summary", {}, "Filters"), form);
+  view.append(h("h1", {}, "Work queue"), h("p.muted", {}, "Open cases, nearest deadline first."), box);
   if (!canRead()) { view.append(h("p.muted", {}, "Your roles do not include reading cases.")); return; }
   const list = h("div.queue", { id: "queue" });
   view.append(list);
@@ -137,7 +139,7 @@ function eventForm(caseId, reload) {
   };
   const text = (id, label) => [h("label", { for: id }, label), h("textarea", { id, rows: 2, dir: "auto" })];
   const val = (id) => document.getElementById(id).value.trim();
-  const note = h("form#form-note", { onsubmit: (ev) => { ev.preventDefault(); send("agent.note", { note: val("note-text") }, ev.submitter); } },
+  const note = h("form", { onsubmit: (ev) => { ev.preventDefault(); send("agent.note", { note: val("note-text") }, ev.submitter); } },
     text("note-text", "Note"), h("button", { type: "submit", id: "send-note" }, "Add note"));
   const reply = h("form", { onsubmit: (ev) => { ev.preventDefault(); send("customer.replied", { message: val("reply-text") }, ev.submitter); } },
     text("reply-text", "The customer's reply"), h("button", { type: "submit", id: "send-reply" }, "Reply received"));

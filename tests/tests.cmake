@@ -99,3 +99,13 @@ if(NOT REDRESS_SANITIZE)
     COMMAND sh ${CMAKE_SOURCE_DIR}/tests/integration/install_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
   set_tests_properties(install.relocatable PROPERTIES TIMEOUT 300)
 endif()
+
+# The operator console through a real browser: Debian's chromium headless,
+# driven by chromium-driver and python3-selenium (tests/integration/
+# console_test.py). Once, in the plain build: the sanitizer build's daemon
+# serves the same page, and the browser dominates the run time.
+if(NOT REDRESS_SANITIZE)
+  add_test(NAME browser.console COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/console_test.py
+    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(browser.console PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV}" TIMEOUT 300 LABELS browser)
+endif()

@@ -1,0 +1,326 @@
+#!/usr/bin/python3
+"""The operator console through a real browser (issue 15).
+
+Starts a fresh redressd (a temp dir and config, as tests/integration/harness.lua
+does) with a small per-case budget so that offers wait for approval, files three
+complaints (Persian, Thai, Chinese) through the API, then drives Debian's
+chromium headless with chromium-driver and python3-selenium: sign-in, the work
+queue, a case page (a note sent), the approvals queue (one approved, one
+denied), the CSRF refusal, a read-only operator's page and sign-out. Saves a
+screenshot of every screen at 1280x800 and 390x844 in
+$REDRESS_BUILD/console-screenshots.
+
+Env: REDRESSD (the daemon), REDRESS_ROOT (the source tree), REDRESS_BUILD.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = os.environ.get("REDRESS_ROOT") or os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
+BUILD = os.environ.get("REDRESS_BUILD") or os.path.join(ROOT, "build")
+DAEMON = os.environ.get("REDRESSD") or os.path.join(BUILD, "redressd")
+SHOTS = os.path.join(BUILD, "console-screenshots")
+SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
+
+TOKENS = {"test-admin": ["admin"], "test-intake": ["intake"], "test-agent": ["agent"],
+          "test-read": ["read"], "test-approver": ["approver"]}
+
+COMPLAINTS = [
+    ("fa", {"id": "cust-fa", "name": "مریم احمدی"},
+     "سفارش من دو هفته است که نرسیده و هیچ‌کس به ایمیل‌هایم پاسخ نمی‌دهد. لطفاً هر چه زودتر پیگیری کنید."),
+    ("th", {"id": "cust-th", "name": "สมชาย ใจดี"},
+     "พัสดุของฉันล่าช้ามาสองสัปดาห์แล้ว และไม่มีใครตอบอีเมลเลย กรุณาช่วยตรวจสอบให้ด้วย"),
+    ("zh", {"id": "cust-zh", "name": "王芳"},
+     "我的包裹已经晚了两个星期，发了好几封邮件都没有人回复，请尽快处理。"),
+]
+
+
+def lua_config(d):
+    toks = ",\n".join('    ["%s"] = { "%s" }' % (t, r[0]) for t, r in TOKENS.items())
+    return f"""return {{
+  listen = "127.0.0.1:0",
+  data_dir = "{d}/data",
+  packs = {{ "{ROOT}/policies/retail" }},
+  default_pack = "retail",
+  log = {{ access = false }},
+  budgets = {{ per_case = {{ EUR = 100 }} }},  -- 1.00 EUR: every coupon waits for approval
+  tokens = {{
+{toks},
+  }},
+}}
+"""
+
+
+class Daemon:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="redress-console.")
+        self.conf = os.path.join(self.dir, "redress.conf.lua")
+        with open(self.conf, "w") as f:
+            f.write(lua_config(self.dir))
+        self.log = open(os.path.join(self.dir, "daemon.log"), "w+")
+        self.proc = subprocess.Popen([DAEMON, "-c", self.conf], stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=self.log)
+        self.port = None
+        deadline = time.time() + 15
+        while time.time() < deadline and not self.port:
+            self.log.seek(0)
+            m = re.search(r'"msg":"listening".*?"port":(\d+)', self.log.read())
+            if m:
+                self.port = int(m.group(1))
+            elif self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        if not self.port:
+            self.log.seek(0)
+            raise RuntimeError("redressd did not start:\n" + self.log.read()[-3000:])
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def request(self, method, path, body=None, token="test-admin", headers=None):
+        h = dict(headers or {})
+        if token:
+            h["Authorization"] = "Bearer " + token
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers=h)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, json.loads(r.read() or b"null")
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"null")
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            code = self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = None
+        self.log.close()
+        if os.environ.get("REDRESS_KEEP_TMP") == "1":
+            print("kept", self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        return code
+
+
+def browser():
+    o = webdriver.ChromeOptions()
+    o.binary_location = "/usr/bin/chromium"
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=en-GB",
+              "--hide-scrollbars", "--force-device-scale-factor=1"):
+        o.add_argument(a)
+    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+    d.set_page_load_timeout(30)
+    return d
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+    print("ok -", what)
+
+
+def main():
+    os.makedirs(SHOTS, exist_ok=True)
+    daemon = Daemon()
+    drv = None
+    try:
+        ids = {}
+        for lang, customer, text in COMPLAINTS:
+            s, r = daemon.request("POST", "/v1/complaints", {
+                "customer": customer, "channel": "email", "language": lang, "category": "late_delivery",
+                "description": text, "order": {"id": "A-" + lang, "amount": 4999, "currency": "EUR"}},
+                token="test-intake")
+            check(s == 201, f"complaint in {lang} filed ({s})")
+            ids[lang] = r["case"]["id"]
+            check(r["case"]["approvals"] and r["case"]["approvals"][0]["status"] == "pending",
+                  f"the {lang} case's coupon waits for approval")
+
+        drv = browser()
+        wait = WebDriverWait(drv, 15)
+
+        def size(name):
+            w, h = SIZES[name]
+            drv.set_window_size(w, h)
+            # the window's outer size includes no chrome in headless mode; make the viewport exact
+            vw, vh = drv.execute_script("return [window.innerWidth, window.innerHeight]")
+            if (vw, vh) != (w, h):
+                drv.set_window_size(w + (w - vw), h + (h - vh))
+
+        def shoot(screen):
+            for name in SIZES:
+                size(name)
+                time.sleep(0.3)
+                path = os.path.join(SHOTS, f"{screen}-{name}.png")
+                drv.save_screenshot(path)
+            size("desktop")
+
+        def ready(route):
+            wait.until(lambda d: d.find_element(By.ID, "view").get_attribute("data-ready") == route)
+
+        def fetch(method, path, body=None, csrf=None):
+            return drv.execute_async_script("""
+                const [method, path, body, csrf, done] = arguments;
+                const headers = {"Content-Type": "application/json"};
+                if (csrf) headers["X-Redress-CSRF"] = csrf;
+                fetch(path, {method, headers, credentials: "same-origin", body: body ? JSON.stringify(body) : undefined})
+                  .then(async (r) => done([r.status, await r.json().catch(() => null)]), (e) => done([0, String(e)]));
+            """, method, path, body, csrf)
+
+        # signed out: the sign-in page and nothing else
+        size("desktop")
+        drv.get(daemon.base + "/")
+        wait.until(EC.presence_of_element_located((By.ID, "signin")))
+        check(drv.current_url.endswith("/console/"), "/ redirects to /console/")
+        check(not drv.find_elements(By.ID, "view") and not drv.find_elements(By.TAG_NAME, "nav"),
+              "signed out, the page is only the sign-in form")
+        check(fetch("GET", "/v1/queue")[0] == 401, "signed out, the API answers 401")
+        shoot("signin")
+        drv.find_element(By.ID, "token").send_keys("wrong-token-123")
+        drv.find_element(By.CSS_SELECTOR, "#signin button").click()
+        wait.until(EC.visibility_of_element_located((By.ID, "signin-error")))
+        check("not known" in drv.find_element(By.ID, "signin-error").text, "a wrong token is refused")
+
+        # sign in (admin: every role)
+        tok = drv.find_element(By.ID, "token")
+        tok.clear()
+        tok.send_keys("test-admin")
+        drv.find_element(By.CSS_SELECTOR, "#signin button").click()
+        ready("/queue")
+        cookie = drv.get_cookie("redress_session")
+        check(cookie and cookie["httpOnly"] and cookie.get("sameSite") == "Strict" and cookie["path"] == "/",
+              "the session cookie is HttpOnly, SameSite=Strict, Path=/")
+
+        # the work queue: the three cases, nearest deadline first
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#queue .row")) >= 3)
+        rows = drv.find_elements(By.CSS_SELECTOR, "#queue .row")
+        listed = [r.get_attribute("data-case") for r in rows]
+        check(sorted(listed) == sorted(ids.values()), f"the queue lists the three cases ({listed})")
+        body = drv.find_element(By.ID, "queue").text
+        for lang, customer, text in COMPLAINTS:
+            check(text[:12] in body and customer["name"] in body, f"the queue shows the {lang} complaint and customer")
+        fa_desc = drv.find_element(By.CSS_SELECTOR, f'#queue .row[data-case="{ids["fa"]}"] .desc')
+        check(fa_desc.get_attribute("dir") == "rtl" and fa_desc.get_attribute("lang") == "fa",
+              "the Persian complaint is right to left in the queue")
+        check("promise" in body and "to approve" in body, "the queue shows the deadline (a promise) and the approvals")
+        shoot("queue")
+        # a filter: Thai only
+        drv.get(daemon.base + "/console/#/queue?language=th")
+        ready("/queue")
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#queue .row") or d.find_elements(By.CSS_SELECTOR, "#queue p"))
+        only = [r.get_attribute("data-case") for r in drv.find_elements(By.CSS_SELECTOR, "#queue .row")]
+        check(only == [ids["th"]], "the language filter keeps the Thai case only")
+
+        # the case page, in Persian; a note
+        drv.get(daemon.base + "/console/#/queue")
+        ready("/queue")
+        wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, f'#queue .row[data-case="{ids["fa"]}"]'))).click()
+        ready("/case/" + ids["fa"])
+        complaint = drv.find_element(By.CSS_SELECTOR, ".complaint")
+        check(complaint.get_attribute("dir") == "rtl" and COMPLAINTS[0][2] in complaint.text,
+              "the case page shows the Persian complaint right to left")
+        text = drv.find_element(By.ID, "view").text
+        for want in ("Customer", "Deadlines", "Offers and approvals", "Timeline", "Why", "complaint.received",
+                     "decision", "promise P1", "approval A1 pending", "مریم احمدی"):
+            check(want in text, f"the case page shows {want!r}")
+        shoot("case")
+        note = "تماس گرفتم؛ بسته فردا تحویل می‌شود."
+        drv.find_element(By.ID, "note-text").send_keys(note)
+        drv.find_element(By.ID, "send-note").click()
+        wait.until(lambda d: d.find_element(By.ID, "view").get_attribute("data-ready") == "/case/" + ids["fa"]
+                   and "agent.note" in d.find_element(By.CSS_SELECTOR, ".timeline").text)
+        check(note in drv.find_element(By.CSS_SELECTOR, ".timeline").text, "the note is on the timeline")
+        s, c = daemon.request("GET", "/v1/cases/" + ids["fa"], token="test-read")
+        notes = [e for e in c["timeline"] if e.get("type") == "agent.note"]
+        check(len(notes) == 1 and notes[0]["data"]["note"] == note and notes[0]["actor"]["roles"] == "admin",
+              "the note is stored with the signed-in token as its actor")
+
+        # CSRF: a cookie write without the header is refused; with it, it goes through
+        csrf = drv.execute_script("return S.csrf")
+        s, r = fetch("POST", f"/v1/cases/{ids['th']}/events", {"type": "agent.note", "data": {"note": "x"}})
+        check(s == 403 and r["error"]["code"] == "csrf_required", "a cookie write without X-Redress-CSRF is a 403")
+        s, r = fetch("POST", f"/v1/cases/{ids['th']}/events", {"type": "agent.note", "data": {"note": "x"}}, "0" * 32)
+        check(s == 403, "a cookie write with a wrong X-Redress-CSRF is a 403")
+        s, c = daemon.request("GET", "/v1/cases/" + ids["th"], token="test-read")
+        check(not [e for e in c["timeline"] if e.get("type") == "agent.note"], "the refused writes wrote nothing")
+        s, r = fetch("POST", f"/v1/cases/{ids['th']}/events", {"type": "agent.note", "data": {"note": "ok"}}, csrf)
+        check(s == 200, "the same write with the header goes through")
+
+        # approvals: approve the Persian case's coupon, deny the Thai one's
+        drv.find_element(By.ID, "nav-approvals").click()
+        ready("/approvals")
+        cards = drv.find_elements(By.CSS_SELECTOR, "#approvals article")
+        check(len(cards) == 3, "the approvals queue holds the three coupons")
+        check(COMPLAINTS[2][2] in drv.find_element(By.ID, "approvals").text, "it shows the Chinese complaint")
+        shoot("approvals")
+        for lang, button, reason in (("fa", "data-approve", "مشتری وفادار"), ("th", "data-deny", "ส่งของทดแทนแล้ว")):
+            card = drv.find_element(By.CSS_SELECTOR, f'#approvals article[data-approval="{ids[lang]}/A1"]')
+            card.find_element(By.TAG_NAME, "input").send_keys(reason)
+            card.find_element(By.CSS_SELECTOR, f"button[{button}]").click()
+            wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, f'#approvals article[data-approval="{ids[lang]}/A1"]')
+                       and d.find_element(By.ID, "view").get_attribute("data-ready") == "/approvals")
+        check(len(drv.find_elements(By.CSS_SELECTOR, "#approvals article")) == 1, "one approval is left")
+        for lang, status, etype in (("fa", "granted", "approval.granted"), ("th", "denied", "approval.denied")):
+            s, c = daemon.request("GET", "/v1/cases/" + ids[lang], token="test-read")
+            a = c["case"]["approvals"][0]
+            ev = [e for e in c["timeline"] if e.get("type") == etype]
+            check(a["status"] == status and a["decided_by"]["roles"] == "admin" and a.get("decided_at"),
+                  f"the {lang} approval is {status}, with who and when")
+            check(ev and ev[0]["data"].get("reason"), f"the {lang} decision's reason is on the timeline")
+        s, c = daemon.request("GET", "/v1/cases/" + ids["fa"], token="test-read")
+        check(any(o["status"] == "offered" for o in c["case"]["offers"]), "the approved coupon is offered")
+
+        # sign out: the sign-in page again, and the cookie no longer works
+        drv.find_element(By.ID, "signout").click()
+        wait.until(EC.presence_of_element_located((By.ID, "signin")))
+        drv.get(daemon.base + "/console/#/case/" + ids["fa"])
+        wait.until(EC.presence_of_element_located((By.ID, "signin")))
+        check(not drv.find_elements(By.ID, "view"), "signed out, a case link shows only the sign-in form")
+        check(fetch("GET", "/v1/session")[0] == 401, "signed out, there is no session")
+
+        # a read-only operator: no buttons, and the server refuses the write anyway
+        drv.find_element(By.ID, "token").send_keys("test-read")
+        drv.find_element(By.CSS_SELECTOR, "#signin button").click()
+        ready("/queue")
+        drv.get(daemon.base + "/console/#/case/" + ids["zh"])
+        ready("/case/" + ids["zh"])
+        check(not drv.find_elements(By.ID, "send-note") and not drv.find_elements(By.CSS_SELECTOR, "[data-approve]"),
+              "a read-only operator sees no event or approval buttons")
+        csrf = drv.execute_script("return S.csrf")
+        s, r = fetch("POST", f"/v1/cases/{ids['zh']}/events", {"type": "agent.note", "data": {"note": "x"}}, csrf)
+        check(s == 403 and r["error"]["code"] == "forbidden", "and the server refuses a read-only operator's write")
+        s, r = fetch("POST", f"/v1/cases/{ids['zh']}/events", {"type": "approval.granted", "data": {}}, csrf)
+        check(s == 403, "and a read-only operator's approval")
+        print(f"screenshots in {SHOTS}")
+    except Exception:
+        if drv:
+            try:
+                drv.save_screenshot(os.path.join(SHOTS, "failure.png"))
+            except Exception:
+                pass
+        daemon.log.flush()
+        with open(os.path.join(daemon.dir, "daemon.log")) as f:
+            sys.stderr.write(f.read()[-3000:])
+        raise
+    finally:
+        if drv:
+            drv.quit()
+        code = daemon.stop()
+    if code != 0:
+        raise AssertionError(f"redressd exited {code}")
+
+
+if __name__ == "__main__":
+    main()
