@@ -29,9 +29,36 @@ static void module_dir(char *out, size_t size)
 		snprintf(out, size, "%s", bin);
 }
 
+/* Appends Lua's default search path (luaconf.h's LUA_PATH_DEFAULT: where
+ * Debian's lua-* packages put pure-Lua modules, e.g. lua-argparse) after
+ * rd_home's, so the CLI can require packaged libraries while the project's
+ * own modules still come first. Its "./" entries are left out: the working
+ * directory must not supply code. The daemon's states keep rd_home's path
+ * alone, and policies never see package.path (their require is a table). */
+static void add_system_path(lua_State *L)
+{
+	luaL_Buffer b;
+	lua_getglobal(L, "package");
+	luaL_buffinit(L, &b);
+	lua_getfield(L, -2, "path");
+	luaL_addvalue(&b);
+	for (const char *p = LUA_PATH_DEFAULT; *p;) {
+		size_t n = strcspn(p, ";");
+		if (strncmp(p, "./", 2) != 0) {
+			luaL_addchar(&b, ';');
+			luaL_addlstring(&b, p, n);
+		}
+		p += n + (p[n] == ';');
+	}
+	luaL_pushresult(&b);
+	lua_setfield(L, -2, "path");
+	lua_pop(L, 1);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc >= 2 && (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0)) {
+	/* `redress version --help` and stray arguments go to the parser */
+	if (argc == 2 && (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0)) {
 		printf("redress %s (engine API %s)\nhome: %s\n", RD_VERSION, RD_ENGINE_API, rd_home());
 		return 0;
 	}
@@ -45,6 +72,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "redress: out of memory\n");
 		return 1;
 	}
+	add_system_path(L);
 	char modules[PATH_MAX + 32];
 	module_dir(modules, sizeof modules);
 

@@ -1,4 +1,5 @@
--- The `redress` command-line tool: decide, pack lint/test, check-config.
+-- The `redress` command-line tool: its command line (lua-argparse: --help,
+-- usage errors), decide, pack lint/test, check-config.
 local root = os.getenv("REDRESS_ROOT") or "."
 local cli = os.getenv("REDRESS_CLI") or (root .. "/build/redress")
 local cjson = require "cjson"
@@ -189,16 +190,6 @@ describe("redress check-config", function()
     assert.matches("pack.lua:4: langauges: unknown field %(did you mean languages%?%)", err)
   end)
 
-  it("answers --help for every command, with exit 0", function()
-    for _, cmd in ipairs { "check-config", "decide", "replay", "timers", "pack" } do
-      local code, out = run(cmd, "--help")
-      assert.equal(0, code, cmd)
-      assert.matches("^usage: redress " .. cmd:gsub("%-", "%%-"), out)
-    end
-    local code = run("nope", "--help")
-    assert.equal(2, code)
-  end)
-
   it("accepts the example config", function()
     local code, out = run("check-config", root .. "/examples/redress.conf.lua")
     assert.equal(0, code, out)
@@ -229,5 +220,116 @@ describe("redress check-config", function()
       assert.equal(1, code, c[1])
       assert.matches(c[2], err)
     end
+  end)
+end)
+
+-- Every command, its options and its positional arguments, as --help must name them.
+local commands = {
+  { "version" },
+  { "check-config", "FILE" },
+  { "decide", "--pack DIR", "--at TIME", "COMPLAINT.json" },
+  { "replay", "--data DIR", "--pack DIR", "--since T", "--until T", "--config FILE", "--json" },
+  { "timers", "--data DIR", "--due-before T", "--limit N", "--json" },
+  { "backup", "DATA_DIR", "FILE" },
+  { "restore", "FILE", "DATA_DIR", "--force" },
+  { "pack lint", "DIR" },
+  { "pack test", "DIR", "--min-coverage PERCENT" },
+  { "help", "COMMAND" },
+}
+
+-- "pack test" → { "pack", "test" }, then the extra arguments.
+local function words(cmd, ...)
+  local out = {}
+  for w in cmd:gmatch("%S+") do out[#out + 1] = w end
+  for _, a in ipairs { ... } do out[#out + 1] = a end
+  return table.unpack(out)
+end
+
+local function plain(s) return (s:gsub("%p", "%%%0")) end
+
+describe("redress's command line", function()
+  it("answers --help and -h for every command with its options, exit 0", function()
+    for _, c in ipairs(commands) do
+      for _, flag in ipairs { "--help", "-h" } do
+        local code, out, err = run(words(c[1], flag))
+        assert.equal(0, code, c[1] .. " " .. flag .. ": " .. err)
+        assert.matches("^Usage: redress " .. plain(c[1]) .. " %[%-h%]", out)
+        for i = 2, #c do assert.matches(plain(c[i]), out, 1, c[1] .. " names " .. c[i]) end
+      end
+    end
+    local code, out = run("help", "pack", "test") -- the same text
+    assert.equal(0, code)
+    assert.equal(select(2, run("pack", "test", "--help")), out)
+  end)
+
+  it("lists every command in redress --help", function()
+    local code, out = run("--help")
+    assert.equal(0, code)
+    assert.matches("^Usage: redress ", out)
+    for _, c in ipairs(commands) do
+      assert.matches("\n   " .. plain(c[1]:match("^%S+")) .. " ", out, 1, c[1])
+    end
+    local _, pack_help = run("pack", "--help")
+    assert.matches("\n   lint ", pack_help)
+    assert.matches("\n   test ", pack_help)
+  end)
+
+  it("refuses an unknown option on every command with exit 2, naming it", function()
+    for _, c in ipairs(commands) do
+      local code, out, err = run(words(c[1], "--no-such-option"))
+      assert.equal(2, code, c[1])
+      assert.equal("", out, c[1])
+      assert.matches("^redress: unknown option '%-%-no%-such%-option'\n", err, 1, c[1])
+      assert.matches("Usage: redress " .. plain(c[1]), err, 1, c[1]) -- that command's usage
+    end
+  end)
+
+  it("refuses a missing argument or option, and a bad value, with exit 2 naming it", function()
+    for _, c in ipairs {
+      { { "check-config" }, "missing argument 'FILE'" },
+      { { "decide", tmp .. "/c.json" }, "missing option '--pack'" },
+      { { "decide", "--pack" }, "option '--pack' requires an argument" },
+      { { "replay", "--pack", "p" }, "missing option '--data'" },
+      { { "timers" }, "missing option '--data'" },
+      { { "backup", "d" }, "missing argument 'FILE'" },
+      { { "restore", "f", "d", "x" }, "too many arguments" },
+      { { "pack", "lint" }, "missing argument 'DIR'" },
+      { { "pack", "lint", "d", "--min-coverage", "50" }, "unknown option '--min-coverage'" },
+      { { "timers", "--data", tmp, "--limit", "ten" }, "--limit ten: must be a whole number from 1 to 1000" },
+      { { "timers", "--data", tmp, "--limit", "1.5" }, "--limit 1.5: must be a whole number" },
+      { { "timers", "--data", tmp, "--limit", "0" }, "--limit 0: must be a whole number" },
+      { { "timers", "--data", tmp, "--due-before", "soon" }, "--due-before soon: not an RFC 3339 date-time" },
+      { { "pack", "test", "d", "--min-coverage", "150" }, "--min-coverage 150: must be a number from 0 to 100" },
+      { { "pack", "test", "d", "--min-coverage", "most" }, "--min-coverage most: must be a number" },
+      { { "decide", "--pack", "p", "c.json", "--at", "tomorrow" }, "--at tomorrow: not an RFC 3339 date-time" },
+      { { "version", "extra" }, "too many arguments" },
+      { { "pack", "check", "d" }, "unknown command 'check'" },
+    } do
+      local code, _, err = run(table.unpack(c[1]))
+      local what = table.concat(c[1], " ")
+      assert.equal(2, code, what)
+      assert.matches("^redress: " .. plain(c[2]), err, 1, what)
+    end
+  end)
+
+  it("prints the commands and exits 2 without one", function()
+    local code, out, err = run()
+    assert.equal(2, code)
+    assert.equal("", out)
+    assert.matches("^redress: a command is required\nUsage: redress ", err)
+    for _, c in ipairs(commands) do assert.matches("\n   " .. plain(c[1]:match("^%S+")) .. " ", err, 1, c[1]) end
+    code, _, err = run("pack")
+    assert.equal(2, code)
+    assert.matches("\n   test ", err)
+    code, _, err = run("nope", "--help")
+    assert.equal(2, code)
+    assert.matches("^redress: unknown command 'nope'", err)
+  end)
+
+  it("prints the version without the parser, as before", function()
+    local code, out = run("version")
+    assert.equal(0, code)
+    assert.matches("^redress %S+ %(engine API", out)
+    assert.equal(out, select(2, run("--version")))
   end)
 end)
