@@ -447,6 +447,102 @@ static int l_decode(lua_State *L)
 	return 1;
 }
 
+#define MAX_SAFE_INTEGER 9007199254740991LL /* 2^53 − 1: every JSON reader holds it exactly */
+
+/* What untrusted input may not hold though JSON allows it: NUL inside a
+ * string, a number past ±(2^53 − 1) (and so any real that large). Returns
+ * NULL, or the reason with the path to it in path ("order.items[2].name",
+ * arrays counted from 1 as in Lua). */
+/* Puts part (a key, or "[i]") before path, with a dot between a part and
+ * a key that follows it ("order" + "id" → "order.id", "items" + "[2]" →
+ * "items[2]"); a path too long for cap stays as it is. */
+static void prefix(char *path, size_t cap, const char *part, size_t n)
+{
+	size_t pl = strlen(path);
+	size_t dot = pl > 0 && path[0] != '[' ? 1 : 0;
+	if (n + dot + pl + 1 > cap)
+		return;
+	memmove(path + n + dot, path, pl + 1);
+	memcpy(path, part, n);
+	if (dot)
+		path[n] = '.';
+}
+
+static const char *check_tree(json_t *v, char *path, size_t cap, int depth)
+{
+	if (depth > MAX_DEPTH)
+		return NULL; /* push_value refuses it with its own message */
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return memchr(json_string_value(v), 0, json_string_length(v)) ? "nul" : NULL;
+	case JSON_INTEGER: {
+		json_int_t n = json_integer_value(v);
+		return n > MAX_SAFE_INTEGER || n < -MAX_SAFE_INTEGER ? "out_of_range" : NULL;
+	}
+	case JSON_REAL: {
+		double d = json_real_value(v);
+		return d != d || d > (double)MAX_SAFE_INTEGER || d < -(double)MAX_SAFE_INTEGER ? "out_of_range" : NULL;
+	}
+	case JSON_OBJECT: {
+		const char *k;
+		json_t *x;
+		json_object_foreach(v, k, x) {
+			const char *why = check_tree(x, path, cap, depth + 1);
+			if (why) {
+				prefix(path, cap, k, strlen(k));
+				return why;
+			}
+		}
+		return NULL;
+	}
+	case JSON_ARRAY: {
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			const char *why = check_tree(json_array_get(v, i), path, cap, depth + 1);
+			if (why) {
+				char idx[32];
+				int il = snprintf(idx, sizeof idx, "[%zu]", i + 1);
+				prefix(path, cap, idx, (size_t)il);
+				return why;
+			}
+		}
+		return NULL;
+	}
+	default:
+		return NULL;
+	}
+}
+
+/** json.decode_checked(text) → value | nil, why ("nul" | "out_of_range"),
+ * path: json.decode for untrusted input, with its values checked in C. */
+static int l_decode_checked(lua_State *L)
+{
+	size_t len;
+	const char *s = luaL_checklstring(L, 1, &len);
+	json_error_t err;
+	json_t *v = json_loadb(s, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+	if (!v)
+		return luaL_error(L, "json.decode: %s at line %d, column %d", err.text, err.line, err.column);
+	char path[512] = "";
+	const char *why = check_tree(v, path, sizeof path, 0);
+	if (why) {
+		json_decref(v);
+		lua_pushnil(L);
+		lua_pushstring(L, why);
+		lua_pushstring(L, path);
+		return 3;
+	}
+	json_t **hold = lua_newuserdatauv(L, sizeof *hold, 0);
+	*hold = v;
+	lua_newtable(L);
+	lua_pushcfunction(L, tree_gc);
+	lua_setfield(L, -2, "__gc");
+	lua_setmetatable(L, -2);
+	push_value(L, v, 0);
+	json_decref(v);
+	*hold = NULL;
+	return 1;
+}
+
 /** json.is_array(t) → true for a decoded empty array */
 static int l_is_array(lua_State *L)
 {
@@ -460,6 +556,7 @@ int luaopen_rd_json(lua_State *L)
 		{ "encode", l_encode },
 		{ "decode", l_decode },
 		{ "is_array", l_is_array },
+		{ "decode_checked", l_decode_checked },
 		{ NULL, NULL },
 	};
 	luaL_newmetatable(L, ARRAY_MT);

@@ -168,9 +168,17 @@ local function holiday_set(rules)
     cache[y] = set
     return set
   end
+  -- the answer per day, kept (a few hundred days at most are asked about
+  -- in a decision; dropped whole past 4096)
+  local by_day, n = {}, 0
   return function(days)
+    local v = by_day[days]
+    if v ~= nil then return v end
     local y = civil_from_days(days)
-    return year(y)[days] or year(y + 1)[days] or year(y - 1)[days] or false
+    v = year(y)[days] or year(y + 1)[days] or year(y - 1)[days] or false
+    if n >= 4096 then by_day, n = {}, 0 end
+    by_day[days], n = v, n + 1
+    return v
   end
 end
 

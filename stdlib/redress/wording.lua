@@ -139,11 +139,24 @@ local function format(ph, v, opts)
   end
 end
 
+-- Templates render() parsed, by text: the stdlib's own phrases come back
+-- on every decision. Private (a policy never gets these tables), short
+-- texts only, dropped whole when full, so no pack can grow it.
+local parsed, n_parsed = {}, 0
+
 --- wording.render(text, vars, {lang, zone}) → the text with every
 -- placeholder formatted; a missing value is an error naming it.
 function M.render(text, vars, opts)
-  local parts, err = M.parse(text)
-  if not parts then error(err, 0) end
+  local parts = parsed[text]
+  if not parts then
+    local err
+    parts, err = M.parse(text)
+    if not parts then error(err, 0) end
+    if type(text) == "string" and #text <= 2000 then
+      if n_parsed >= 256 then parsed, n_parsed = {}, 0 end
+      parsed[text], n_parsed = parts, n_parsed + 1
+    end
+  end
   return M.render_parts(parts, vars, opts)
 end
 

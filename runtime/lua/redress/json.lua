@@ -42,40 +42,6 @@ M.decode = codec.decode
 -- reader can hold exactly too (a JavaScript number, a double).
 M.MAX_INTEGER = 9007199254740991
 
--- Walks decoded input: every string (keys too) must be valid UTF-8 and free
--- of NUL, every number within ±MAX_INTEGER. Returns what is wrong and the
--- path to it as a list of keys (built only on the way out of a failure).
-local function check_values(v)
-  local t = type(v)
-  if t == "string" then
-    if not utf8.len(v) then return "invalid_utf8" end
-    if v:find("\0", 1, true) then return "nul" end
-  elseif t == "number" then
-    if v ~= v or v > M.MAX_INTEGER or v < -M.MAX_INTEGER then return "out_of_range" end
-  elseif t == "table" then
-    for k, x in next, v do
-      local why, path
-      if type(k) == "string" then why = check_values(k) end
-      if why then path = {} else why, path = check_values(x) end
-      if why then
-        table.insert(path or {}, 1, k)
-        return why, path or { k }
-      end
-    end
-  end
-  return nil
-end
-
--- "order.items[2].name" from a list of keys.
-local function dotted(keys)
-  local out = {}
-  for i, k in ipairs(keys) do
-    if type(k) == "number" then out[#out + 1] = "[" .. k .. "]"
-    else out[#out + 1] = (i > 1 and "." or "") .. tostring(k) end
-  end
-  return table.concat(out)
-end
-
 --- Decodes an untrusted request body that must be a JSON object.
 -- Returns the table, or nil, code, message, field, HTTP status.
 function M.decode_object(body)
@@ -88,17 +54,15 @@ function M.decode_object(body)
   if not body:find("^%s*{") then
     return nil, "invalid_json", "the request body must be a JSON object"
   end
-  local ok, v = pcall(codec.decode, body)
+  -- the values are checked in C as the tree is read (json.c check_tree):
+  -- no NUL inside a string, no number past ±MAX_INTEGER; the parser itself
+  -- takes only valid UTF-8
+  local ok, v, why, path = pcall(codec.decode_checked, body)
   if not ok then
     local msg = tostring(v):gsub("^.-json%.decode: ", "")
     return nil, "invalid_json", "the request body is not valid JSON: " .. msg
   end
-  local why, keys = check_values(v)
   if why then
-    local path = keys and dotted(keys) or ""
-    if why == "invalid_utf8" then
-      return nil, "invalid_utf8", "a string in the body is not valid UTF-8", path ~= "" and path or nil
-    end
     if why == "out_of_range" then
       return nil, "out_of_range", string.format("numbers must lie between -%d and %d: redress stores integers " ..
         "exactly only in that range", M.MAX_INTEGER, M.MAX_INTEGER), path ~= "" and path or nil, 422

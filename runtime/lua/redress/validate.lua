@@ -150,6 +150,10 @@ local function sorted_keys(t)
   return names
 end
 
+-- A schema's field names in order, once per schema (schemas do not change
+-- after their pack loads; weak, so an unloaded pack's go with it).
+local schema_order = setmetatable({}, { __mode = "k" })
+
 local function is_member(list, x)
   for _, v in ipairs(list) do if v == x then return true end end
   return false
@@ -298,10 +302,20 @@ local function check_fields(d, schema, where, undeclared, required)
   d = d or {}
   schema = schema or {}
   local out = {}
-  for _, k in ipairs(sorted_keys(d)) do
-    if not schema[k] then return bad(where .. "." .. tostring(k), undeclared(k, sorted_keys(schema))) end
+  for k in pairs(d) do
+    if not schema[k] then
+      -- the first undeclared name in sorted order, so the answer is the same every time
+      for _, u in ipairs(sorted_keys(d)) do
+        if not schema[u] then return bad(where .. "." .. tostring(u), undeclared(u, sorted_keys(schema))) end
+      end
+    end
   end
-  for _, k in ipairs(sorted_keys(schema)) do
+  local order = schema_order[schema]
+  if not order then
+    order = sorted_keys(schema)
+    schema_order[schema] = order
+  end
+  for _, k in ipairs(order) do
     local f, v = schema[k], d[k]
     if v == nil or v == json_null then
       if f.required then return bad(where .. "." .. k, required(k)) end
