@@ -219,6 +219,41 @@ static int l_sandbox_call(lua_State *L)
 	return 3;
 }
 
+/* Copies the table at index i (a new table on top); tables nested deeper
+ * than 200 (a cycle) raise. Metatables are not copied. */
+static void copy_table(lua_State *L, int i, int depth)
+{
+	if (depth > 200)
+		luaL_error(L, "rd.copy: nested deeper than 200 (a cycle?)");
+	luaL_checkstack(L, 6, "rd.copy");
+	lua_createtable(L, (int)lua_rawlen(L, i), 0);
+	int c = lua_gettop(L);
+	lua_pushnil(L);
+	while (lua_next(L, i)) {
+		if (lua_type(L, -1) == LUA_TTABLE) {
+			copy_table(L, lua_gettop(L), depth + 1);
+			lua_replace(L, -2);
+		}
+		lua_pushvalue(L, -2);
+		lua_insert(L, -2);
+		lua_rawset(L, c);
+	}
+}
+
+/** rd.copy(v) → a deep copy of v (tables copied all the way down, without
+ * metatables; other values as they are): the case a policy gets to read
+ * and change. */
+static int l_copy(lua_State *L)
+{
+	luaL_checkany(L, 1);
+	if (lua_type(L, 1) != LUA_TTABLE) {
+		lua_settop(L, 1);
+		return 1;
+	}
+	copy_table(L, 1, 0);
+	return 1;
+}
+
 /** rd.tripped() → true while a sandbox call has spent its budget */
 static int l_tripped(lua_State *L)
 {
@@ -234,6 +269,7 @@ int luaopen_rd(lua_State *L)
 		{ "now_ms", l_now_ms },
 		{ "sandbox_call", l_sandbox_call },
 		{ "tripped", l_tripped },
+		{ "copy", l_copy },
 		{ "coverage", l_coverage },
 		{ NULL, NULL },
 	};
