@@ -211,25 +211,25 @@ static int put_table(struct enc *e, int i, int depth)
 	lua_State *L = e->L;
 	if (depth > MAX_DEPTH)
 		return fail(e, "nested too deeply (a cycle?)");
-	/* one pass: every key goes onto the stack (lua_next walks on with a
-	 * copy), noting whether they are exactly 1..n */
+	/* one pass: every key and its value go onto the stack (lua_next walks
+	 * on with a copy of the key), noting whether the keys are exactly 1..n */
 	int base = lua_gettop(L);
 	lua_Integer n = 0, max = 0;
 	int sequence = 1;
 	lua_pushnil(L);
 	while (lua_next(L, i)) {
-		lua_pop(L, 1);
 		n++;
-		if (lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 1) {
-			if (lua_tointeger(L, -1) > max)
-				max = lua_tointeger(L, -1);
+		if (lua_isinteger(L, -2) && lua_tointeger(L, -2) >= 1) {
+			if (lua_tointeger(L, -2) > max)
+				max = lua_tointeger(L, -2);
 		} else {
 			sequence = 0;
 		}
-		luaL_checkstack(L, 4, "json");
-		lua_pushvalue(L, -1);
+		if ((n & 15) == 1)
+			luaL_checkstack(L, 40, "json");
+		lua_pushvalue(L, -2);
 	}
-	/* the stack: base+1 .. base+n hold the keys */
+	/* the stack: base+1+2k holds key k, base+2+2k its value */
 	if ((n > 0 && sequence && max == n) || (n == 0 && is_array_marked(L, i))) {
 		lua_settop(L, base);
 		add_char(e, '[');
@@ -252,7 +252,7 @@ static int put_table(struct enc *e, int i, int depth)
 		digits = lua_newuserdatauv(L, (size_t)n * 24, 0);
 	}
 	for (lua_Integer k = 0; k < n; k++) {
-		int slot = base + 1 + (int)k;
+		int slot = base + 1 + 2 * (int)k;
 		keys[k].slot = slot;
 		if (lua_type(L, slot) == LUA_TSTRING) {
 			keys[k].s = lua_tolstring(L, slot, &keys[k].len);
@@ -281,10 +281,7 @@ static int put_table(struct enc *e, int i, int depth)
 		if (put_string(e, keys[k].s, keys[k].len))
 			return -1;
 		add_char(e, ':');
-		lua_pushvalue(L, keys[k].slot);
-		lua_rawget(L, i);
-		int rc = put_value(e, lua_gettop(L), depth + 1);
-		lua_pop(L, 1);
+		int rc = put_value(e, keys[k].slot + 1, depth + 1);
 		if (rc)
 			return rc;
 	}
