@@ -72,26 +72,27 @@ local function check_all(list)
   return true
 end
 
+-- A complaint's string fields, in the order they are checked: { in the
+-- customer object?, key, field name, required, max characters, one of }.
+local COMPLAINT_STRINGS = {
+  { true, "id", "customer.id", true, 200 }, { true, "name", "customer.name", false, 200 },
+  { true, "email", "customer.email", false, 320 }, { false, "channel", "channel", true, nil, M.CHANNELS },
+  { false, "category", "category", true, 100 }, { false, "description", "description", true, 20000 },
+  { false, "language", "language", false, 35 }, { false, "severity", "severity", false, nil, M.SEVERITIES },
+  { false, "customer_state", "customer_state", false, nil, M.STATES }, { false, "wants", "wants", false, 100 },
+  { false, "jurisdiction", "jurisdiction", false, 10 }, { false, "brand", "brand", false, 100 },
+}
+
 --- Checks a decoded complaint; returns the normalized complaint or nil, err.
 function M.complaint(c)
   local ok, err = object(c.customer, "customer", true)
   if not ok then return nil, err end
-  ok, err = check_all {
-    { str(c.customer, "id", "customer.id", true, 200) },
-    { str(c.customer, "name", "customer.name", false, 200) },
-    { str(c.customer, "email", "customer.email", false, 320) },
-    { str(c, "channel", "channel", true, nil, M.CHANNELS) },
-    { str(c, "category", "category", true, 100) },
-    { str(c, "description", "description", true, 20000) },
-    { str(c, "language", "language", false, 35) },
-    { str(c, "severity", "severity", false, nil, M.SEVERITIES) },
-    { str(c, "customer_state", "customer_state", false, nil, M.STATES) },
-    { str(c, "wants", "wants", false, 100) },
-    { str(c, "jurisdiction", "jurisdiction", false, 10) },
-    { str(c, "brand", "brand", false, 100) },
-    { object(c.order, "order", false) },
-    { object(c.details, "details", false) },
-  }
+  for _, f in ipairs(COMPLAINT_STRINGS) do
+    ok, err = str(f[1] and c.customer or c, f[2], f[3], f[4], f[5], f[6])
+    if not ok then return nil, err end
+  end
+  ok, err = object(c.order, "order", false)
+  if ok then ok, err = object(c.details, "details", false) end
   if not ok then return nil, err end
   if c.language and not (c.language:match("^%a%a%a?$") or (c.language:match("^%a%a%a?%-[%w%-]+$") and
       not c.language:find("%-%-") and not c.language:find("%-$") and not c.language:find("[%w]" .. ("[%w]"):rep(8)))) then
