@@ -339,6 +339,7 @@ end
 local function route_of(method, path)
   if path == "/healthz" then return "healthz", method == "GET" end
   if path == "/metrics" then return "metrics", method == "GET" end
+  if path == "/v1/openapi.json" then return "openapi", method == "GET" end
   if path == "/v1/complaints" then return "complaints", method == "POST" end
   if path == "/v1/cases" then return "cases", method == "GET" end
   if path == "/v1/queue" then return "queue", method == "GET" end -- console
@@ -362,8 +363,22 @@ local function route_of(method, path)
   return nil
 end
 
+-- The OpenAPI document of this API, GET /v1/openapi.json: docs/openapi.json
+-- in the tree this file was loaded from (rd_home(), whose runtime/lua is
+-- on package.path), so an installed daemon serves the copy installed with it.
+local function openapi_document()
+  local src = debug.getinfo(1, "S").source
+  local home = src:match("^@(.-)runtime/lua/redress/api%.lua$")
+  local path = (home or "./") .. "docs/openapi.json"
+  local f = io.open(path, "rb")
+  if not f then error("the OpenAPI document " .. path .. " is missing: it is installed beside runtime/lua", 0) end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
 function M.new(config_path)
-  local self = { config = config.load(config_path) }
+  local self = { config = config.load(config_path), openapi = openapi_document() }
 
   local console_files = console.files()
   local function handle(req)
@@ -394,6 +409,8 @@ function M.new(config_path)
       if not q then return bad_query end
       if route == "metrics" then
         return { status = 200, body = require("rd.metrics").text(), content_type = "text/plain; version=0.0.4; charset=utf-8" }
+      elseif route == "openapi" then -- no role: the contract is public, like /healthz
+        return { status = 200, body = self.openapi }
       elseif route == "complaints" then
         local bad = check_idem_key(req) or idem_precheck("c\0", req)
         if bad then return bad end
