@@ -351,11 +351,11 @@ local function route_of(method, path)
   if path == "/v1/admin/reload" then return "reload", method == "POST" end
   if path == "/v1/webhooks" then return "webhooks", method == "GET" end
   if path == "/v1/webhooks/dead" then return "webhook_dead", method == "GET" end
-  local id, rest = path:match("^/v1/cases/([^/]+)(.*)$")
   local who = path:match("^/v1/customers/([^/]+)/erase$")
   if who then -- percent-decoded, "+" kept (a path is not a form)
     return "customer_erase", method == "POST", (who:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
   end
+  local id, rest = path:match("^/v1/cases/([^/]+)(.*)$")
   if id then
     if rest == "" then return "case", method == "GET", id end
     if rest == "/events" then return "events", method == "POST", id end
