@@ -40,6 +40,9 @@ void rd__set_keys(rd_job *j)
 	case RD_JOB_TIMER:
 		add_key(j, 'c', j->case_id);
 		break;
+	case RD_JOB_CORRECTIVE: /* one corrective action's transitions in order */
+		add_key(j, 'k', j->case_id);
+		break;
 	case RD_JOB_OUTBOX_ACK:
 	case RD_JOB_WEBHOOK: /* both change which outbox rows are kept */
 		add_key(j, 'o', "");

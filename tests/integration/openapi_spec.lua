@@ -357,6 +357,18 @@ return P
     -- outbox acknowledgements
     A("ack", "POST", "/v1/outbox/ack", { token = "test-agent", body = { seqs = { 1, 2 } } })
     A("ack not an object", "POST", "/v1/outbox/ack", { token = "test-agent", body = "[1]" })
+    -- corrective actions: retail's recurring cause (5 complaints of a category and SKU) proposes one
+    for i = 1, 5 do d:complain { customer = { id = "c-corrective-" .. i }, order = { id = "L-" .. i, sku = "SKU-OA" } } end
+    local _, proposed = d:get("/v1/corrective-actions?status=proposed", "test-read")
+    local corrective = "/v1/corrective-actions/" .. proposed.corrective_actions[1].id
+    A("corrective actions", "GET", "/v1/corrective-actions?status=proposed&pack=retail&limit=5", { token = "test-read" })
+    A("corrective actions bad status", "GET", "/v1/corrective-actions?status=later", { token = "test-read" })
+    A("corrective action", "GET", corrective, { token = "test-agent" })
+    assert.are.equal(200, (A("corrective open", "POST", corrective .. "/events", { token = "test-approver", body = { type = "open", version = 1 } })))
+    A("corrective stale", "POST", corrective .. "/events", { token = "test-agent", body = { type = "assign", data = { to = "ops" }, version = 1 } })
+    A("corrective bad transition", "POST", corrective .. "/events", { token = "test-agent", body = { type = "note" } })
+    A("corrective broken JSON", "POST", corrective .. "/events", { token = "test-agent", body = "{" })
+
     A("ack empty", "POST", "/v1/outbox/ack", { token = "test-agent", body = '{"seqs":[]}' })
     A("ack not a seq", "POST", "/v1/outbox/ack", { token = "test-agent", body = '{"seqs":[0]}' })
 

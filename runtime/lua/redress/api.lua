@@ -8,6 +8,7 @@ local config = require "redress.config"
 local validate = require "redress.validate"
 local store = require "redress.store"
 local act = require "redress.act"
+local learn = require "redress.learn"
 local console = require "redress.console"
 local session = require "redress.session"
 
@@ -34,6 +35,7 @@ local QUERY_PARAMS = {
   approvals = { "limit", "cursor" }, -- console
 }
 
+  corrective_actions = { "status", "pack", "cause", "limit", "cursor" }, -- learn
 local function bad_param(field, message)
   return err(422, "validation_failed", message, field)
 end
@@ -82,6 +84,9 @@ local ROLES = {
   customer_erase = {}, -- admin only
   queue = { read = true, agent = true }, -- console
   approvals = { read = true, agent = true, approver = true }, -- console
+  corrective_actions = { read = true, agent = true, approver = true }, -- learn
+  corrective_action = { read = true, agent = true, approver = true }, -- learn
+  corrective_events = { agent = true, approver = true }, -- learn: open, done, dismiss need approver
 }
 
 -- Who a token is, for the audit trail: a fingerprint (never the token)
@@ -338,6 +343,19 @@ end
 -- path → route name, method → handler
 local function route_of(method, path)
   if path == "/healthz" then return "healthz", method == "GET" end
+-- GET /v1/corrective-actions (redress.learn): filters checked here. -- learn
+local function corrective_list(q, now_ms)
+  local limit, bad = int_param(q, "limit", 50, 1, 200)
+  if not limit then return bad end
+  if q.status and not learn.STATUSES[q.status] then
+    return err(422, "validation_failed", "status must be one of proposed, open, assigned, done, dismissed", "status")
+  end
+  if q.cursor and not store.valid_action_id(q.cursor) then
+    return err(422, "validation_failed", "cursor is not one this API gave out", "cursor")
+  end
+  return { status = 200, body = learn.list_body(q, limit, now_ms) }
+end
+
   if path == "/metrics" then return "metrics", method == "GET" end
   if path == "/v1/openapi.json" then return "openapi", method == "GET" end
   if path == "/v1/complaints" then return "complaints", method == "POST" end
@@ -354,6 +372,12 @@ local function route_of(method, path)
   local who = path:match("^/v1/customers/([^/]+)/erase$")
   if who then -- percent-decoded, "+" kept (a path is not a form)
     return "customer_erase", method == "POST", (who:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+  end
+  if path == "/v1/corrective-actions" then return "corrective_actions", method == "GET" end -- learn
+  local ca, ca_rest = path:match("^/v1/corrective%-actions/([^/]+)(.*)$") -- learn
+  if ca then
+    if ca_rest == "" then return "corrective_action", method == "GET", ca end
+    if ca_rest == "/events" then return "corrective_events", method == "POST", ca end
   end
   local id, rest = path:match("^/v1/cases/([^/]+)(.*)$")
   if id then
@@ -437,6 +461,22 @@ function M.new(config_path)
         return case_get(id)
       elseif route == "cases" then
         return cases_list(q)
+      elseif route == "corrective_actions" then -- learn
+        return corrective_list(q, req.now_ms)
+      elseif route == "corrective_action" then -- learn
+        local body = learn.get_body(id, req.now_ms)
+        if not body then return err(404, "not_found", "no corrective action " .. id) end
+        return { status = 200, body = body }
+      elseif route == "corrective_events" then -- learn
+        if not store.get_action_json(id) then return err(404, "not_found", "no corrective action " .. id) end
+        local bad, ty = precheck(req.body, learn.check)
+        if bad then return bad end
+        -- opening and closing are decided by approvers; agents note and assign
+        if learn.TRANSITIONS[ty].closes then
+          bad = authorize(self, req, "corrective_events", APPROVERS)
+          if bad then return bad end
+        end
+        return { job = { kind = "corrective", case_id = id, actor = actor } }
       elseif route == "queue" then -- console
         return console.queue(q)
       elseif route == "approvals" then -- console

@@ -15,6 +15,7 @@ local time = require "redress.time"
 local decider = require "redress.decide"
 local breaker_mod = require "redress.breaker"
 local summary = require "redress.summary"
+local learn = require "redress.learn"
 local metrics = require "redress.metrics"
 local erase = require "redress.erase"
 local session = require "redress.session"
@@ -126,6 +127,8 @@ function M.new(config_path)
     inputs.limit = decision.limit
     store.sync_timers(case, timers_before)
     store.put_event(case.id, event)
+    -- recurring causes and corrective actions (redress.learn), in this write set
+    learn.after_decision(case, p, decision, deliver, now_ms, inputs.opened)
     local decision_json = store.put_decision(case.id, decision)
     for _, a in ipairs(deliver) do
       store.outbox_add(case, a, event.at)
@@ -180,6 +183,7 @@ function M.new(config_path)
     local case_json, decision_json, outcome = decide(case, p, "complaint.received", c, job.now_ms, "on_complaint", inputs)
     return answer(201, case_json, decision_json, outcome, key, job.body, inputs)
   end
+    inputs.opened = true -- a new case: its recurring cause is counted
 
   local function event(job)
     local case = store.get_case(job.case_id)
@@ -365,3 +369,4 @@ function M.new(config_path)
 end
 
 return M
+    if job.kind == "corrective" then return learn.transition(job.case_id, job.body, actor_of(job), job.now_ms) end

@@ -9,6 +9,7 @@ local sandbox = require "redress.sandbox"
 local act_mod = require "redress.act"
 local calendar = require "redress.calendar"
 local duration = require "redress.duration"
+local learn = require "redress.learn"
 local wording = require "redress.wording"
 local money = require "redress.money"
 local time = require "redress.time"
@@ -71,7 +72,7 @@ end
 
 --- The fields a pack.lua may have.
 M.MANIFEST_KEYS = { "name", "version", "description", "languages", "engine", "jurisdictions", "currency",
-  "details", "events", "modules", "settings", "calendar", "template_vars" }
+  "details", "events", "modules", "settings", "calendar", "template_vars", "recurring" }
 
 -- The line of pack.lua that sets the keys of path in turn ({ "events",
 -- "a.b", "fields", "n" }), or of as many of them as are found; nil: none.
@@ -157,6 +158,7 @@ local function merge_settings(m, overrides, fail)
   local s = {}
   for k, v in pairs(m.settings or {}) do s[k] = v end
   for k, v in pairs(overrides or {}) do
+    if k == "recurring" then goto continue end -- the recurring causes' setting (redress.learn)
     if s[k] == nil then
       fail("config pack_settings." .. m.name .. "." .. tostring(k) .. ": the pack has no such setting")
     end
@@ -164,6 +166,7 @@ local function merge_settings(m, overrides, fail)
       fail("config pack_settings." .. m.name .. "." .. k .. ": must be a " .. type(s[k]))
     end
     s[k] = v
+    ::continue::
   end
   return s
 end
@@ -202,6 +205,8 @@ local function build(files, label, limits, all_overrides, calendars, legal_overr
   if not ok then fail(m) end
   check_manifest(m, fail, src)
   local settings = merge_settings(m, all_overrides and all_overrides[m.name], fail)
+  local recurring = learn.config(m.recurring, all_overrides and all_overrides[m.name] and
+    all_overrides[m.name].recurring, m.details, fail)
   local cal_spec, cal_where = m.calendar, "pack.lua"
   if calendars and calendars[m.name] then cal_spec, cal_where = calendars[m.name], "config calendars." .. m.name end
   local cal = make_calendar(cal_spec, cal_where, fail)
@@ -320,7 +325,7 @@ local function build(files, label, limits, all_overrides, calendars, legal_overr
     name = m.name, version = m.version, description = m.description,
     languages = m.languages, jurisdictions = m.jurisdictions or {}, currency = m.currency,
     details = m.details, events = m.events, settings = settings, manifest = m, templates = templates, compiled = compiled, policy = policy, restore = restore,
-    limits = limits, calendar = cal,
+    limits = limits, calendar = cal, recurring = recurring,
     legal = M.legal_module(legal_overrides),
     files = files, hash = rd.sha256(table.concat(parts, "\0")):sub(1, 16), source = label,
   }

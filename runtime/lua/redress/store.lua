@@ -18,6 +18,11 @@
 --                "webhook_dead:" .. name .. "\0" .. u64be(seq) → a dead letter
 --                "outbox_acked:" .. u64be(seq)       → "": acked by the pull consumer, kept
 --                                                      until every webhook has it
+--                "ca_next"                           → the last corrective action's number
+--                "ca:" .. action id ("CA" + 10 digits) → a corrective action (redress.learn)
+--                "cause:" .. pack .. "\0" .. cause   → a recurring cause's running row
+--                                                      (redress.learn): counts by day, the
+--                                                      cases waiting for a proposal, its action
 --                "session_key"                       → the console's session key (64 hex
 --                                                      digits, redress.session): sessions
 --                                                      signed with it survive a restart
@@ -413,6 +418,63 @@ function M.timer_del(key, row)
   db.del("timers", key)
   if row then db.del("timer_index", row.case_id .. "\0" .. row.name) end
 end
+-- Corrective actions and recurring causes (redress.learn), in meta.
+local CA_PREFIX = "ca:"
+
+--- A new corrective action's id: "CA" + 10 digits, in the order they were made.
+function M.next_action_id()
+  return string.format("CA%010d", counter("ca_next"))
+end
+
+function M.valid_action_id(id)
+  return type(id) == "string" and #id == 12 and id:match("^CA%d+$") ~= nil
+end
+
+function M.get_action_json(id)
+  if not M.valid_action_id(id) then return nil end
+  return db.get("meta", CA_PREFIX .. id)
+end
+
+function M.get_action(id)
+  local s = M.get_action_json(id)
+  return s and json.decode(s)
+end
+
+--- Stores a corrective action; returns its JSON.
+function M.put_action(rec)
+  local saved = {}
+  for _, k in ipairs { "cases", "notes", "history" } do saved[k] = rec[k]; rec[k] = json.array(rec[k]) end
+  local s = json.encode(rec)
+  for k, v in pairs(saved) do rec[k] = v end
+  db.put("meta", CA_PREFIX .. rec.id, s)
+  return s
+end
+
+--- Corrective actions by id after the id `after` (nil: the first): ids, JSON texts.
+function M.actions_after(after, limit)
+  local keys, vals = db.range("meta", CA_PREFIX .. (after and (after .. "\0") or ""), "ca;", limit)
+  local ids = {}
+  for i, k in ipairs(keys) do ids[i] = k:sub(#CA_PREFIX + 1) end
+  return ids, vals
+end
+
+local function cause_key(pack, cause) return "cause:" .. pack .. "\0" .. cause end
+
+--- A recurring cause's row (redress.learn), or nil.
+function M.get_cause(pack, cause)
+  local s = db.get("meta", cause_key(pack, cause))
+  return s and json.decode(s)
+end
+
+function M.put_cause(pack, cause, row)
+  local w = row.waiting
+  row.waiting = json.array(w)
+  local a = row.actions
+  row.actions = json.array(a)
+  db.put("meta", cause_key(pack, cause), json.encode(row))
+  row.waiting, row.actions = w, a
+end
+
 
 --- Pending timers due before before_ms (nil: all), in due order, as JSON.
 function M.timers_json(before_ms, limit)

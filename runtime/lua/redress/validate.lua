@@ -103,6 +103,8 @@ function M.complaint(c)
     ok, err = check_all {
       { str(order, "id", "order.id", false, 200) },
       { str(order, "currency", "order.currency", false) },
+      { str(order, "sku", "order.sku", false, 200) },
+      { str(order, "product", "order.product", false, 200) },
     }
     if not ok then return nil, err end
     if order.amount ~= nil then

@@ -1,0 +1,115 @@
+-- Recurring causes and corrective actions through redressd: complaints of
+-- one cause reach the threshold, an action is proposed, and the API runs it
+-- through its lifecycle with roles, 422s, 409s and the cursor.
+local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
+package.path = here .. "/?.lua;" .. package.path
+local H = require "harness"
+
+describe("corrective actions", function()
+  local d, n = nil, 0
+
+  local function complain(sku, category)
+    n = n + 1
+    return d:complain { customer = { id = "cust-" .. n }, category = category or "late_delivery",
+      order = { id = "A-" .. n, amount = 1000, currency = "EUR", sku = sku } }
+  end
+  local function move(id, body, token)
+    return d:post("/v1/corrective-actions/" .. id .. "/events", body, { token = token })
+  end
+  local function list(q, token)
+    local s, res, _, raw = d:get("/v1/corrective-actions" .. (q or ""), token or "test-read")
+    assert.are.equal(200, s, raw)
+    return res
+  end
+
+  setup(function()
+    -- the installation lowers the retail pack's threshold (pack_settings)
+    d = H.new { pack_settings = { retail = { recurring = { threshold = 3, window = "14 days" } } } }
+    d:start()
+  end)
+  teardown(function() if d then d:cleanup() end end)
+
+  it("proposes an action at the threshold, not before, and new cases join it", function()
+    complain("SKU-7")
+    local second = complain("SKU-7")
+    complain("SKU-8")
+    assert.are.same({}, list().corrective_actions)
+    assert.are.equal("category=late_delivery|order.sku=SKU-7", second.case.cause)
+    local third = complain("SKU-7")
+    local t = list()
+    assert.are.equal(1, #t.corrective_actions)
+    local a = t.corrective_actions[1]
+    assert.are.same({ "proposed", "recurring", "retail", 3, 3 }, { a.status, a.source, a.pack, a.case_count, a.cause_total })
+    assert.are.equal(a.id, third.case.corrective_actions[1].ref)
+    complain("SKU-7")
+    local s, res = d:get("/v1/corrective-actions/" .. a.id, "test-agent")
+    assert.are.equal(200, s)
+    assert.are.equal(4, res.corrective_action.case_count)
+    assert.are.equal(1, #list().corrective_actions)
+  end)
+
+  it("runs the lifecycle with roles: agents note and assign, approvers open and close", function()
+    local id = list().corrective_actions[1].id
+    -- an agent may not open it: refused, nothing changed
+    local s, res = move(id, { type = "open" }, "test-agent")
+    H.assert_error(s, res, 403, "forbidden")
+    s, res = move(id, { type = "note", data = { text = "looking" } }, "test-read")
+    H.assert_error(s, res, 403, "forbidden")
+    -- bad transitions: 422 naming the field
+    s, res = move(id, { type = "done" }, "test-approver")
+    H.assert_error(s, res, 422, "invalid_transition", "type")
+    s, res = move(id, { type = "assign" }, "test-agent")
+    H.assert_error(s, res, 422, "validation_failed", "data.to")
+    s, res = move(id, { type = "finish" }, "test-agent")
+    H.assert_error(s, res, 422, "validation_failed", "type")
+    s, res = move("CA0000000999", { type = "note", data = { text = "x" } }, "test-agent")
+    H.assert_error(s, res, 404, "not_found")
+
+    s, res = move(id, { type = "open", version = 1 }, "test-approver")
+    assert.are.equal(200, s)
+    assert.are.same({ "open", 2 }, { res.corrective_action.status, res.corrective_action.version })
+    s, res = move(id, { type = "assign", data = { to = "warehouse" }, version = 1 }, "test-agent")
+    H.assert_error(s, res, 409, "stale")
+    s, res = move(id, { type = "assign", data = { to = "warehouse" }, version = 2 }, "test-agent")
+    assert.are.equal(200, s)
+    s, res = move(id, { type = "note", data = { text = "New packaging from Monday." } }, "test-agent")
+    assert.are.equal(200, s)
+    s, res = move(id, { type = "done" }, "test-admin")
+    assert.are.equal(200, s)
+    local a = res.corrective_action
+    assert.are.same({ "done", "warehouse" }, { a.status, a.assignee })
+    local types, roles = {}, {}
+    for i, h in ipairs(a.history) do types[i] = h.type; roles[i] = h.actor and h.actor.roles or h.by end
+    assert.are.same({ "proposed", "open", "assign", "note", "done" }, types)
+    assert.are.same({ "engine", "approver", "agent", "agent", "admin" }, roles)
+    -- the effect: the cause's complaints up to done_at, and none after it yet
+    s, res = d:get("/v1/corrective-actions/" .. id, "test-read")
+    assert.are.same({ window_days = 14, before = 4, after = 0, days_after = 0 }, res.corrective_action.effect)
+    -- found by its cause, as the case page asks for it
+    assert.are.equal(1, #list("?status=done&pack=retail&cause=category%3Dlate_delivery%7Corder.sku%3DSKU-7").corrective_actions)
+  end)
+
+  it("filters, pages and refuses bad parameters", function()
+    for _ = 1, 3 do complain("SKU-8") end -- the second cause: 1 + 3 complaints
+    local t = list("?limit=1")
+    assert.are.equal(1, #t.corrective_actions)
+    assert.is_string(t.next_cursor)
+    local t2 = list("?limit=1&cursor=" .. t.next_cursor)
+    assert.are_not.equal(t.corrective_actions[1].id, t2.corrective_actions[1].id)
+    assert.are.equal(1, #list("?status=proposed").corrective_actions)
+    local s, res = d:get("/v1/corrective-actions?status=later", "test-read")
+    H.assert_error(s, res, 422, "validation_failed", "status")
+    s, res = d:get("/v1/corrective-actions?cursor=C1", "test-read")
+    H.assert_error(s, res, 422, "validation_failed", "cursor")
+    s, res = d:get("/v1/corrective-actions", "test-intake")
+    H.assert_error(s, res, 403, "forbidden")
+    s, res = d:get("/v1/corrective-actions/C0000000001", "test-read")
+    H.assert_error(s, res, 404, "not_found")
+  end)
+
+  it("keeps actions across a restart", function()
+    local before = list()
+    d:restart()
+    assert.are.same(before.corrective_actions[1].history, list().corrective_actions[1].history)
+  end)
+end)
