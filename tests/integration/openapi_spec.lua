@@ -354,9 +354,6 @@ return P
     A("timers", "GET", "/v1/timers?limit=5", { token = "test-read" })
     A("timers bad time", "GET", "/v1/timers?due_before=tomorrow", { token = "test-read" })
 
-    -- outbox acknowledgements
-    A("ack", "POST", "/v1/outbox/ack", { token = "test-agent", body = { seqs = { 1, 2 } } })
-    A("ack not an object", "POST", "/v1/outbox/ack", { token = "test-agent", body = "[1]" })
     -- corrective actions: retail's recurring cause (5 complaints of a category and SKU) proposes one
     for i = 1, 5 do d:complain { customer = { id = "c-corrective-" .. i }, order = { id = "L-" .. i, sku = "SKU-OA" } } end
     local _, proposed = d:get("/v1/corrective-actions?status=proposed", "test-read")
@@ -369,6 +366,9 @@ return P
     A("corrective bad transition", "POST", corrective .. "/events", { token = "test-agent", body = { type = "note" } })
     A("corrective broken JSON", "POST", corrective .. "/events", { token = "test-agent", body = "{" })
 
+    -- outbox acknowledgements
+    A("ack", "POST", "/v1/outbox/ack", { token = "test-agent", body = { seqs = { 1, 2 } } })
+    A("ack not an object", "POST", "/v1/outbox/ack", { token = "test-agent", body = "[1]" })
     A("ack empty", "POST", "/v1/outbox/ack", { token = "test-agent", body = '{"seqs":[]}' })
     A("ack not a seq", "POST", "/v1/outbox/ack", { token = "test-agent", body = '{"seqs":[0]}' })
 

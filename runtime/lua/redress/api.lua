@@ -33,9 +33,9 @@ local QUERY_PARAMS = {
   webhook_dead = { "subscription", "after", "limit" },
   queue = { "status", "tier", "pack", "category", "channel", "language", "team", "breached", "limit", "cursor" }, -- console
   approvals = { "limit", "cursor" }, -- console
+  corrective_actions = { "status", "pack", "cause", "limit", "cursor" }, -- learn
 }
 
-  corrective_actions = { "status", "pack", "cause", "limit", "cursor" }, -- learn
 local function bad_param(field, message)
   return err(422, "validation_failed", message, field)
 end
@@ -82,11 +82,11 @@ local ROLES = {
   webhook_dead = { agent = true },
   reload = {},
   customer_erase = {}, -- admin only
-  queue = { read = true, agent = true }, -- console
-  approvals = { read = true, agent = true, approver = true }, -- console
   corrective_actions = { read = true, agent = true, approver = true }, -- learn
   corrective_action = { read = true, agent = true, approver = true }, -- learn
   corrective_events = { agent = true, approver = true }, -- learn: open, done, dismiss need approver
+  queue = { read = true, agent = true }, -- console
+  approvals = { read = true, agent = true, approver = true }, -- console
 }
 
 -- Who a token is, for the audit trail: a fingerprint (never the token)
@@ -340,9 +340,6 @@ function M.timers_list(q)
   return { status = 200, body = '{"timers":[' .. table.concat(store.timers_json(before, limit), ",") .. "]}" }
 end
 
--- path → route name, method → handler
-local function route_of(method, path)
-  if path == "/healthz" then return "healthz", method == "GET" end
 -- GET /v1/corrective-actions (redress.learn): filters checked here. -- learn
 local function corrective_list(q, now_ms)
   local limit, bad = int_param(q, "limit", 50, 1, 200)
@@ -356,6 +353,9 @@ local function corrective_list(q, now_ms)
   return { status = 200, body = learn.list_body(q, limit, now_ms) }
 end
 
+-- path → route name, method → handler
+local function route_of(method, path)
+  if path == "/healthz" then return "healthz", method == "GET" end
   if path == "/metrics" then return "metrics", method == "GET" end
   if path == "/v1/openapi.json" then return "openapi", method == "GET" end
   if path == "/v1/complaints" then return "complaints", method == "POST" end
@@ -369,15 +369,15 @@ end
   if path == "/v1/admin/reload" then return "reload", method == "POST" end
   if path == "/v1/webhooks" then return "webhooks", method == "GET" end
   if path == "/v1/webhooks/dead" then return "webhook_dead", method == "GET" end
-  local who = path:match("^/v1/customers/([^/]+)/erase$")
-  if who then -- percent-decoded, "+" kept (a path is not a form)
-    return "customer_erase", method == "POST", (who:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
-  end
   if path == "/v1/corrective-actions" then return "corrective_actions", method == "GET" end -- learn
   local ca, ca_rest = path:match("^/v1/corrective%-actions/([^/]+)(.*)$") -- learn
   if ca then
     if ca_rest == "" then return "corrective_action", method == "GET", ca end
     if ca_rest == "/events" then return "corrective_events", method == "POST", ca end
+  end
+  local who = path:match("^/v1/customers/([^/]+)/erase$")
+  if who then -- percent-decoded, "+" kept (a path is not a form)
+    return "customer_erase", method == "POST", (who:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
   end
   local id, rest = path:match("^/v1/cases/([^/]+)(.*)$")
   if id then
@@ -457,10 +457,6 @@ function M.new(config_path)
           if bad then return bad end
         end
         return { job = { kind = "event", case_id = id, idem_key = req.idempotency_key, actor = actor } }
-      elseif route == "case" then
-        return case_get(id)
-      elseif route == "cases" then
-        return cases_list(q)
       elseif route == "corrective_actions" then -- learn
         return corrective_list(q, req.now_ms)
       elseif route == "corrective_action" then -- learn
@@ -477,6 +473,10 @@ function M.new(config_path)
           if bad then return bad end
         end
         return { job = { kind = "corrective", case_id = id, actor = actor } }
+      elseif route == "case" then
+        return case_get(id)
+      elseif route == "cases" then
+        return cases_list(q)
       elseif route == "queue" then -- console
         return console.queue(q)
       elseif route == "approvals" then -- console

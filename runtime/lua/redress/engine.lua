@@ -125,10 +125,10 @@ function M.new(config_path)
     end
     inputs.observed = observed
     inputs.limit = decision.limit
-    store.sync_timers(case, timers_before)
-    store.put_event(case.id, event)
     -- recurring causes and corrective actions (redress.learn), in this write set
     learn.after_decision(case, p, decision, deliver, now_ms, inputs.opened)
+    store.sync_timers(case, timers_before)
+    store.put_event(case.id, event)
     local decision_json = store.put_decision(case.id, decision)
     for _, a in ipairs(deliver) do
       store.outbox_add(case, a, event.at)
@@ -179,11 +179,11 @@ function M.new(config_path)
     local inputs = inputs_for(reg, case, job.now_ms)
     inputs.clock_ms = job.now_ms
     inputs.actor = actor_of(job)
+    inputs.opened = true -- a new case: its recurring cause is counted
     inputs.view_extra.history, inputs.view_extra.decisions = {}, {}
     local case_json, decision_json, outcome = decide(case, p, "complaint.received", c, job.now_ms, "on_complaint", inputs)
     return answer(201, case_json, decision_json, outcome, key, job.body, inputs)
   end
-    inputs.opened = true -- a new case: its recurring cause is counted
 
   local function event(job)
     local case = store.get_case(job.case_id)
@@ -359,6 +359,7 @@ function M.new(config_path)
       session.ensure_key() -- the console's session key, made by the first start
       return sync_answer(reg.sync())
     end
+    if job.kind == "corrective" then return learn.transition(job.case_id, job.body, actor_of(job), job.now_ms) end
     if job.kind == "timer" then return fire(job) end
     if job.kind == "timer_drop" then return drop_timer(job) end
     error("unknown job kind " .. tostring(job.kind))
@@ -369,4 +370,3 @@ function M.new(config_path)
 end
 
 return M
-    if job.kind == "corrective" then return learn.transition(job.case_id, job.body, actor_of(job), job.now_ms) end

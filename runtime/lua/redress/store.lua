@@ -383,41 +383,6 @@ M.open_readonly = db.open_readonly
 -- and a message.
 M.backup, M.restore = db.backup, db.restore
 
-local function timer_key(due_ms, case_id, name)
-  return string.pack(">I8", due_ms) .. case_id .. "\0" .. name
-end
-
---- Makes the timer rows match case.timers (before: the timers the case had
--- when the decision began). Runs in the decision's transaction.
-function M.sync_timers(case, before)
-  for name, t in pairs(before) do
-    local now = case.timers[name]
-    if not now or now.due_ms ~= t.due_ms then
-      db.del("timers", timer_key(t.due_ms, case.id, name))
-      db.del("timer_index", case.id .. "\0" .. name)
-    end
-  end
-  for name, t in pairs(case.timers) do
-    local old = before[name]
-    if not old or old.due_ms ~= t.due_ms or json.encode(old.data or {}) ~= json.encode(t.data or {}) then
-      local key = timer_key(t.due_ms, case.id, name)
-      db.put("timers", key, json.encode { case_id = case.id, name = name, due_ms = t.due_ms, due_at = t.due_at,
-        data = t.data, set_at = t.set_at })
-      db.put("timer_index", case.id .. "\0" .. name, key)
-    end
-  end
-end
-
---- The timer row under key, or nil.
-function M.timer_get(key)
-  local s = db.get("timers", key)
-  return s and json.decode(s)
-end
-
-function M.timer_del(key, row)
-  db.del("timers", key)
-  if row then db.del("timer_index", row.case_id .. "\0" .. row.name) end
-end
 -- Corrective actions and recurring causes (redress.learn), in meta.
 local CA_PREFIX = "ca:"
 
@@ -475,6 +440,41 @@ function M.put_cause(pack, cause, row)
   row.waiting, row.actions = w, a
 end
 
+local function timer_key(due_ms, case_id, name)
+  return string.pack(">I8", due_ms) .. case_id .. "\0" .. name
+end
+
+--- Makes the timer rows match case.timers (before: the timers the case had
+-- when the decision began). Runs in the decision's transaction.
+function M.sync_timers(case, before)
+  for name, t in pairs(before) do
+    local now = case.timers[name]
+    if not now or now.due_ms ~= t.due_ms then
+      db.del("timers", timer_key(t.due_ms, case.id, name))
+      db.del("timer_index", case.id .. "\0" .. name)
+    end
+  end
+  for name, t in pairs(case.timers) do
+    local old = before[name]
+    if not old or old.due_ms ~= t.due_ms or json.encode(old.data or {}) ~= json.encode(t.data or {}) then
+      local key = timer_key(t.due_ms, case.id, name)
+      db.put("timers", key, json.encode { case_id = case.id, name = name, due_ms = t.due_ms, due_at = t.due_at,
+        data = t.data, set_at = t.set_at })
+      db.put("timer_index", case.id .. "\0" .. name, key)
+    end
+  end
+end
+
+--- The timer row under key, or nil.
+function M.timer_get(key)
+  local s = db.get("timers", key)
+  return s and json.decode(s)
+end
+
+function M.timer_del(key, row)
+  db.del("timers", key)
+  if row then db.del("timer_index", row.case_id .. "\0" .. row.name) end
+end
 
 --- Pending timers due before before_ms (nil: all), in due order, as JSON.
 function M.timers_json(before_ms, limit)
