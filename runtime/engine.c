@@ -481,6 +481,10 @@ static int init(rd_engine *e)
 	int conflicts;
 	if (sync.status == 200 && sync.wrote)
 		commit_batch(e, &sync, &conflicts);
+	/* the gauges a restart must not zero (open cases), read from the store */
+	if (sync.status == 200 && sync.metrics)
+		rd_metrics_apply(sync.metrics, sync.metrics_len);
+	free(sync.metrics);
 	if (sync.status != 200) {
 		snprintf(e->init_err, sizeof e->init_err, "could not store the loaded packs: %.*s", (int)sync.resp_len,
 			 sync.resp ? sync.resp : "");

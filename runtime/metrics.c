@@ -28,9 +28,9 @@ struct histogram {
 
 /* A family the trusted Lua declares and reports (rd_metrics_declare). */
 #define MAX_FAMILIES 32
-#define FAMILY_SERIES 32
+#define FAMILY_SERIES 64
 struct family {
-	char name[64], help[200], label[32];
+	char name[64], help[200], label[64]; /* label: "", "name" or "a,b" */
 	int kind, nb, n;
 	double bounds[16];
 	struct {
@@ -178,7 +178,7 @@ int rd_metrics_declare(const char *name, const char *help, int kind, const char 
 		       const char *const *series, int n_series)
 {
 	if (strlen(name) >= sizeof m.families[0].name || (label && strlen(label) >= sizeof m.families[0].label) || nb < 0 ||
-	    nb > 16 || (kind != RD_METRIC_COUNTER && kind != RD_METRIC_HISTOGRAM))
+	    nb > 16 || (kind != RD_METRIC_COUNTER && kind != RD_METRIC_HISTOGRAM && kind != RD_METRIC_GAUGE))
 		return -1;
 	pthread_mutex_lock(&m.mu);
 	int rc = 0;
@@ -218,46 +218,66 @@ int rd_metrics_apply(const char *ops, size_t len)
 		struct family *f = t2 ? family_named(p, (size_t)(t1 - p)) : NULL;
 		char num[32];
 		size_t nlen = t2 ? (size_t)(eol - t2 - 1) : 0;
+		const char *vp = t2 ? t2 + 1 : NULL;
+		int set = f && f->kind == RD_METRIC_GAUGE && nlen > 1 && *vp == '=';
+		if (set)
+			vp++, nlen--;
 		char *stop = NULL;
 		double v = 0;
 		if (f && nlen > 0 && nlen < sizeof num) {
-			memcpy(num, t2 + 1, nlen);
+			memcpy(num, vp, nlen);
 			num[nlen] = '\0';
 			v = strtod(num, &stop);
 		}
-		int k = f && stop && *stop == '\0' && v >= 0 ? series_of(f, t1 + 1, (size_t)(t2 - t1 - 1)) : -1;
+		/* a gauge goes down as well as up; counters and histograms do not */
+		int ok = f && stop && *stop == '\0' && v == v && (v >= 0 || f->kind == RD_METRIC_GAUGE);
+		int k = ok ? series_of(f, t1 + 1, (size_t)(t2 - t1 - 1)) : -1;
 		if (k < 0)
 			skipped++;
-		else if (f->kind == RD_METRIC_COUNTER)
-			f->s[k].value += v;
-		else
+		else if (f->kind == RD_METRIC_HISTOGRAM)
 			observe(&f->s[k].h, f->bounds, (size_t)f->nb, v);
+		else if (set)
+			f->s[k].value = v;
+		else
+			f->s[k].value += v;
 		p = nl ? nl + 1 : end;
 	}
 	pthread_mutex_unlock(&m.mu);
 	return skipped;
 }
 
-/* {label="value"} or {label="value",le="b"}; "" or {le="b"} without a label. */
+/* The series' labels: {a="x",b="y"} (names from f->label, values from
+ * value, both comma-separated), with le="b" last for a histogram's bucket;
+ * "" when there are none. */
 static void labels(char *buf, size_t n, const struct family *f, const char *value, const char *le)
 {
-	if (f->label[0] && le)
-		snprintf(buf, n, "{%s=\"%s\",le=\"%s\"}", f->label, value, le);
-	else if (f->label[0])
-		snprintf(buf, n, "{%s=\"%s\"}", f->label, value);
-	else if (le)
-		snprintf(buf, n, "{le=\"%s\"}", le);
-	else
-		buf[0] = '\0';
+	struct out o = { buf, 0, n };
+	buf[0] = '\0';
+	const char *name = f->label, *val = value;
+	int any = 0;
+	while (*name && o.len + 1 < n) {
+		size_t nl = strcspn(name, ","), vl = strcspn(val, ",");
+		int w = snprintf(o.buf + o.len, n - o.len, "%s%.*s=\"%.*s\"", any ? "," : "{", (int)nl, name, (int)vl, val);
+		if (w < 0 || (size_t)w >= n - o.len)
+			break;
+		o.len += (size_t)w;
+		any = 1;
+		name += nl + (name[nl] == ',');
+		val += vl + (val[vl] == ',');
+	}
+	if (le)
+		snprintf(o.buf + o.len, n - o.len, "%sle=\"%s\"}", any ? "," : "{", le);
+	else if (any)
+		snprintf(o.buf + o.len, n - o.len, "}");
 }
 
 static void render_family(struct out *o, const struct family *f)
 {
 	outf(o, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help, f->name,
-	     f->kind == RD_METRIC_COUNTER ? "counter" : "histogram");
-	char lb[LABEL_LEN + 64], le[32];
+	     f->kind == RD_METRIC_COUNTER ? "counter" : f->kind == RD_METRIC_GAUGE ? "gauge" : "histogram");
+	char lb[LABEL_LEN + 160], le[32];
 	for (int i = 0; i < f->n; i++) {
-		if (f->kind == RD_METRIC_COUNTER) {
+		if (f->kind != RD_METRIC_HISTOGRAM) {
 			labels(lb, sizeof lb, f, f->s[i].label, NULL);
 			outf(o, "%s%s %.17g\n", f->name, lb, f->s[i].value);
 			continue;

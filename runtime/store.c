@@ -590,6 +590,95 @@ static int apply_outbox(rd_store *s, MDB_txn *txn, const struct op *o, uint64_t 
 	return 0;
 }
 
+/* One "name\tinteger" line of a running-count row. */
+struct count_line {
+	const char *name;
+	size_t len;
+	long long n;
+};
+
+/* Parses the lines of a running-count row into out (room for max); returns
+ * how many. Lines that do not parse are dropped. */
+static size_t count_lines(const char *p, size_t len, struct count_line *out, size_t max)
+{
+	size_t n = 0;
+	const char *end = p + len;
+	while (p < end && n < max) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+		const char *tab = memchr(p, '\t', (size_t)(eol - p));
+		if (tab && tab > p && eol - tab > 1 && eol - tab < 22) {
+			char num[24];
+			memcpy(num, tab + 1, (size_t)(eol - tab - 1));
+			num[eol - tab - 1] = '\0';
+			char *stop;
+			long long v = strtoll(num, &stop, 10);
+			if (*stop == '\0')
+				out[n++] = (struct count_line){ p, (size_t)(tab - p), v };
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return n;
+}
+
+static int cmp_count_line(const void *a, const void *b)
+{
+	const struct count_line *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->name, y->name, n);
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* Adds the deltas of an ADD op to its row (see store.h); an LMDB code. */
+static int apply_add(rd_store *s, MDB_txn *txn, const struct op *o)
+{
+	MDB_val k = { o->klen, (void *)o->k }, v = { 0, NULL };
+	int rc = mdb_get(txn, s->dbi[o->db], &k, &v);
+	if (rc && rc != MDB_NOTFOUND)
+		return rc;
+	size_t max = (rc ? 0 : v.mv_size / 3 + 1) + o->vlen / 3 + 1;
+	struct count_line *lines = malloc(max * sizeof *lines);
+	if (!lines)
+		return ENOMEM;
+	size_t n = rc ? 0 : count_lines(v.mv_data, v.mv_size, lines, max);
+	n += count_lines(o->v, o->vlen, lines + n, max - n);
+	/* a stable order, then equal names summed: the same row whatever the
+	 * order of the decisions that added to it */
+	qsort(lines, n, sizeof *lines, cmp_count_line);
+	size_t out = 0, bytes = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (out > 0 && cmp_count_line(&lines[out - 1], &lines[i]) == 0)
+			lines[out - 1].n += lines[i].n;
+		else
+			lines[out++] = lines[i];
+	}
+	for (size_t i = 0; i < out; i++)
+		if (lines[i].n != 0)
+			bytes += lines[i].len + 23;
+	char *buf = bytes ? malloc(bytes) : NULL;
+	size_t len = 0;
+	if (bytes && !buf) {
+		free(lines);
+		return ENOMEM;
+	}
+	for (size_t i = 0; i < out; i++) {
+		if (lines[i].n == 0)
+			continue;
+		memcpy(buf + len, lines[i].name, lines[i].len);
+		len += lines[i].len;
+		len += (size_t)snprintf(buf + len, bytes - len, "\t%lld\n", lines[i].n);
+	}
+	free(lines); /* the names point into the map: copied into buf first */
+	if (len == 0)
+		rc = rc ? 0 : mdb_del(txn, s->dbi[o->db], &k, NULL);
+	else {
+		MDB_val nv = { len, buf };
+		rc = mdb_put(txn, s->dbi[o->db], &k, &nv, 0);
+	}
+	free(buf);
+	return rc;
+}
+
 int rd_store_apply(rd_store *s, rd_txn *t, const rd_writes *w, uint64_t *next_outbox)
 {
 	MDB_txn *txn = TX(t);
@@ -623,6 +712,8 @@ int rd_store_apply(rd_store *s, rd_txn *t, const rd_writes *w, uint64_t *next_ou
 			rc = mdb_del(txn, s->dbi[o.db], &k, NULL);
 		else if (o.op == RD_OP_OUTBOX)
 			rc = apply_outbox(s, txn, &o, &seq);
+		else if (o.op == RD_OP_ADD)
+			rc = apply_add(s, txn, &o);
 		if (rc && rc != MDB_NOTFOUND)
 			return rd__lmdb_error(rc);
 	}

@@ -135,6 +135,12 @@ int rd_store_timers_due(rd_store *s, rd_txn *txn, int64_t now_ms, rd_store_timer
  *   OUTBOX tail               — an outbox row: the writer gives it the next
  *                               sequence number s and writes u64be(s) →
  *                               {"seq":s, followed by tail (JSON without its '{')
+ *   ADD db key deltas         — a running count that many decisions change
+ *                               (daily rollups, open cases): value and deltas
+ *                               are lines "name\tinteger\n"; the writer adds
+ *                               the deltas to the row as it is then (no check,
+ *                               so no conflict), keeps the lines sorted by name
+ *                               and drops those at 0 (the row too, when empty)
  * Serialized in one buffer: [op u8][db u8][klen u32][vlen u32][key][value]. */
 typedef struct rd_writes {
 	char *buf;
@@ -142,7 +148,7 @@ typedef struct rd_writes {
 	int n_ops;
 } rd_writes;
 
-enum { RD_OP_CHECK = 1, RD_OP_CHECK_ABSENT, RD_OP_PUT, RD_OP_DEL, RD_OP_OUTBOX };
+enum { RD_OP_CHECK = 1, RD_OP_CHECK_ABSENT, RD_OP_PUT, RD_OP_DEL, RD_OP_OUTBOX, RD_OP_ADD };
 
 int rd_writes_add(rd_writes *w, int op, int db, const void *k, size_t klen, const void *v, size_t vlen);
 /* The last PUT or DEL of (db, key) in the set: 1 and its value (v, vlen) for a PUT,

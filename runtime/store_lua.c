@@ -223,6 +223,22 @@ static int l_outbox_append(lua_State *L)
 	return 0;
 }
 
+/** store.add(db, key, deltas): a decision worker adds deltas ("name\tinteger"
+ * lines) to a running-count row when the writer applies the set (RD_OP_ADD in
+ * store.h): decisions that touch the same row never conflict over it. */
+static int l_add(lua_State *L)
+{
+	rd_store_lua *h = host_of(L);
+	int db = check_db(L, 1);
+	size_t klen, vlen;
+	const char *k = luaL_checklstring(L, 2, &klen);
+	const char *v = luaL_checklstring(L, 3, &vlen);
+	if (!h->ws)
+		return luaL_error(L, "store.add: only a decision worker adds to a row");
+	add_to_writes(L, h, RD_OP_ADD, db, k, klen, v, vlen);
+	return 0;
+}
+
 struct rows {
 	lua_State *L;
 	lua_Integer limit, n;
@@ -335,6 +351,7 @@ int luaopen_rd_store(lua_State *L)
 		{ "range", l_range },
 		{ "range_rev", l_range_rev },
 		{ "outbox_append", l_outbox_append },
+		{ "add", l_add },
 		{ "open_readonly", l_open_readonly },
 		{ "backup", l_backup },
 		{ "restore", l_restore },
@@ -357,9 +374,10 @@ static int l_metrics_text(lua_State *L)
 	return 1;
 }
 
-/** metrics.declare{ name, help, kind = "counter" | "histogram", label =
- * "outcome" (optional), buckets = { … } (a histogram's bounds), series =
- * { "kept", … } (label values shown at 0 before their first event) } —
+/** metrics.declare{ name, help, kind = "counter" | "histogram" | "gauge",
+ * label = "outcome" or "currency,kind" (optional), buckets = { … } (a
+ * histogram's bounds), series = { "kept", … } (label values shown at 0
+ * before their first event) } —
  * declares a family the trusted Lua reports (see rd_metrics_declare). */
 static int l_metrics_declare(lua_State *L)
 {
@@ -395,7 +413,9 @@ static int l_metrics_declare(lua_State *L)
 			series[i] = luaL_checkstring(L, -1); /* stays on the stack until we return */
 		}
 	}
-	int k = strcmp(kind, "histogram") == 0 ? RD_METRIC_HISTOGRAM : RD_METRIC_COUNTER;
+	int k = strcmp(kind, "histogram") == 0 ? RD_METRIC_HISTOGRAM
+		: strcmp(kind, "gauge") == 0   ? RD_METRIC_GAUGE
+					       : RD_METRIC_COUNTER;
 	if (rd_metrics_declare(name, help, k, label, bounds, nb, series, ns) != 0)
 		return luaL_error(L, "metrics.declare: cannot declare %s (taken by a different family, or no room)", name);
 	return 0;

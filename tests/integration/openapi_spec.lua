@@ -351,6 +351,9 @@ return P
     A("queue bad breached", "GET", "/v1/queue?breached=maybe", { token = "test-read" })
     A("approvals", "GET", "/v1/approvals?limit=5", { token = "test-approver" })
     A("approvals bad cursor", "GET", "/v1/approvals?cursor=zz", { token = "test-approver" })
+    A("dashboard", "GET", "/v1/dashboard?from=2026-01-01&to=2026-12-31", { token = "test-read" }) -- dashboard
+    A("dashboard of a pack", "GET", "/v1/dashboard?pack=retail", { token = "test-agent" }) -- dashboard
+    A("dashboard bad window", "GET", "/v1/dashboard?from=2020-01-01", { token = "test-read" }) -- dashboard
     A("timers", "GET", "/v1/timers?limit=5", { token = "test-read" })
     A("timers bad time", "GET", "/v1/timers?due_before=tomorrow", { token = "test-read" })
 

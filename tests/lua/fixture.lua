@@ -14,6 +14,9 @@
 --     and del go into the set; range and range_rev read the committed rows
 --     only (the snapshot); outbox_append rows are numbered when the set is
 --     applied, as the writer does ({"seq":N, … );
+--   * add (a running-count row, RD_OP_ADD in store.h): its "name\tn" lines
+--     are summed into the row when the set is applied; the set's own get
+--     does not see them, and the returned set does not list them;
 --   * outside a write set (the API's read), put and del raise.
 local M = {}
 
@@ -74,6 +77,10 @@ function M.store()
       local ws = writing("outbox_append")
       ws.ops[#ws.ops + 1] = { "outbox", "outbox", nil, tail }
     end,
+    add = function(db, k, deltas)
+      local ws = writing("add")
+      ws.ops[#ws.ops + 1] = { "add", db, k, deltas }
+    end,
     open_readonly = function() error("fixture store: already open", 2) end,
   }
   package.loaded["rd.store"] = S.module
@@ -95,6 +102,7 @@ function Store:commit(apply)
     local kind, db, k, v = op[1], op[2], op[3], op[4]
     if kind == "outbox" then
       outbox[#outbox + 1] = v
+    elseif kind == "add" then -- summed when applied, below
     else
       set[db] = set[db] or {}
       set[db][k] = kind == "put" and v or false
@@ -104,6 +112,18 @@ function Store:commit(apply)
       if kind == "outbox" then
         self.next_outbox = self.next_outbox + 1
         self.rows.outbox[string.pack(">I8", self.next_outbox)] = string.format('{"seq":%d,', self.next_outbox) .. v
+      elseif kind == "add" then
+        local sums, names = {}, {}
+        for name, n in ((self.rows[db][k] or "") .. "\n" .. v):gmatch("([^\t\n]+)\t(%-?%d+)") do
+          if not sums[name] then names[#names + 1] = name end
+          sums[name] = (sums[name] or 0) + tonumber(n)
+        end
+        table.sort(names)
+        local lines = {}
+        for _, name in ipairs(names) do
+          if sums[name] ~= 0 then lines[#lines + 1] = name .. "\t" .. string.format("%d", sums[name]) .. "\n" end
+        end
+        self.rows[db][k] = #lines > 0 and table.concat(lines) or nil
       else
         self.rows[db][k] = kind == "put" and v or nil
       end

@@ -70,6 +70,38 @@ static void test_families(void)
 	free(text);
 }
 
+/* Gauges (added to, set with "="), and families with two labels. */
+static void test_gauges_and_labels(void)
+{
+	CHECK(rd_metrics_declare("t_open_cases", "Open.", RD_METRIC_GAUGE, "status,tier", NULL, 0, NULL, 0) == 0);
+	CHECK(rd_metrics_declare("t_comp_total", "Comp.", RD_METRIC_COUNTER, "currency,kind", NULL, 0, NULL, 0) == 0);
+	const double b[] = { 60 };
+	CHECK(rd_metrics_declare("t_frt_seconds", "FRT.", RD_METRIC_HISTOGRAM, "pack,channel", b, 1, NULL, 0) == 0);
+	/* a gauge of another kind under the name is not the same family */
+	CHECK(rd_metrics_declare("t_open_cases", "Open.", RD_METRIC_COUNTER, "status,tier", NULL, 0, NULL, 0) == -1);
+	const char ops[] = "t_open_cases\treceived,0\t=5\nt_open_cases\treceived,0\t-1\n"
+			   "t_open_cases\tacknowledged,1\t1\nt_open_cases\tacknowledged,1\t-1\n"
+			   "t_comp_total\tEUR,refund\t1500\nt_comp_total\tEUR,refund\t500\n"
+			   "t_comp_total\tEUR,refund\t-5\nt_frt_seconds\tretail,email\t30\n";
+	CHECK(rd_metrics_apply(ops, sizeof ops - 1) == 1); /* a counter does not go down */
+	size_t len;
+	char *text = rd_metrics_render(&len);
+	CHECK(text != NULL);
+	CHECK(strstr(text, "# TYPE t_open_cases gauge\n") != NULL);
+	CHECK(strstr(text, "t_open_cases{status=\"received\",tier=\"0\"} 4\n") != NULL);
+	CHECK(strstr(text, "t_open_cases{status=\"acknowledged\",tier=\"1\"} 0\n") != NULL);
+	CHECK(strstr(text, "t_comp_total{currency=\"EUR\",kind=\"refund\"} 2000\n") != NULL);
+	CHECK(strstr(text, "t_frt_seconds_bucket{pack=\"retail\",channel=\"email\",le=\"60\"} 1\n") != NULL);
+	CHECK(strstr(text, "t_frt_seconds_count{pack=\"retail\",channel=\"email\"} 1\n") != NULL);
+	free(text);
+	/* set again after a restart's read of the store */
+	const char set[] = "t_open_cases\treceived,0\t=2";
+	CHECK(rd_metrics_apply(set, sizeof set - 1) == 0);
+	text = rd_metrics_render(&len);
+	CHECK(strstr(text, "t_open_cases{status=\"received\",tier=\"0\"} 2\n") != NULL);
+	free(text);
+}
+
 /* A line past the stack buffer keeps every field (it used to drop them all). */
 static void test_long_line(void)
 {
@@ -101,6 +133,7 @@ int main(void)
 	test_quote();
 	test_metrics();
 	test_families();
+	test_gauges_and_labels();
 	test_long_line();
 	rd_log(RD_LOG_INFO, "unit test log line", "k", "v", "n", "#3", NULL);
 	return CHECK_DONE();

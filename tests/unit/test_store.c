@@ -151,6 +151,36 @@ static void test_write_sets(void)
 	rd_store_close(&s);
 }
 
+/* ADD: deltas summed into a running-count row whatever the order, lines
+ * kept sorted, those at 0 dropped, and the row deleted once empty. */
+static void test_add(void)
+{
+	rd_store s;
+	char err[512], sub[600];
+	snprintf(sub, sizeof sub, "%s/add", dir);
+	CHECK(rd_store_open(&s, sub, 1 << 20, err, sizeof err) == RD_OK);
+	rd_writes a = { 0 }, b = { 0 }, c = { 0 };
+	CHECK(rd_writes_add(&a, RD_OP_ADD, RD_DB_META, "day", 3, "open\t2\nfrt_n\t1\n", 15) == RD_OK);
+	CHECK(rd_writes_add(&b, RD_OP_ADD, RD_DB_META, "day", 3, "open\t-1\nbad line\ncsat_5\t1", 25) == RD_OK);
+	CHECK(rd_writes_add(&c, RD_OP_ADD, RD_DB_META, "day", 3, "open\t-1\nfrt_n\t-1\ncsat_5\t-1\n", 27) == RD_OK);
+	rd_txn *txn;
+	uint64_t outbox = 0;
+	const void *v;
+	size_t vlen;
+	CHECK(rd_store_write_begin(&s, &txn) == RD_OK);
+	CHECK(rd_store_apply(&s, txn, &b, &outbox) == RD_OK);
+	CHECK(rd_store_apply(&s, txn, &a, &outbox) == RD_OK);
+	CHECK(rd_store_get(&s, txn, RD_DB_META, "day", 3, &v, &vlen) == RD_OK);
+	CHECK(vlen == 24 && memcmp(v, "csat_5\t1\nfrt_n\t1\nopen\t1\n", 24) == 0);
+	CHECK(rd_store_apply(&s, txn, &c, &outbox) == RD_OK);
+	CHECK(rd_store_get(&s, txn, RD_DB_META, "day", 3, &v, &vlen) == RD_ENOTFOUND);
+	CHECK(rd_store_commit(txn) == RD_OK);
+	rd_writes_free(&a);
+	rd_writes_free(&b);
+	rd_writes_free(&c);
+	rd_store_close(&s);
+}
+
 static void test_errors(void)
 {
 	CHECK(strcmp(rd_store_strerror(RD_ELOCKED), "data directory in use by another process") == 0);
@@ -168,6 +198,7 @@ int main(void)
 	test_map_growth();
 	test_ranges();
 	test_write_sets();
+	test_add();
 	test_errors();
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -11,6 +11,7 @@ local act = require "redress.act"
 local learn = require "redress.learn"
 local console = require "redress.console"
 local session = require "redress.session"
+local dashboard = require "redress.dashboard"
 
 local M = {}
 
@@ -31,6 +32,7 @@ local QUERY_PARAMS = {
   outbox = { "after", "limit" },
   timers = { "due_before", "limit" },
   webhook_dead = { "subscription", "after", "limit" },
+  dashboard = { "from", "to", "pack" }, -- dashboard
   queue = { "status", "tier", "pack", "category", "channel", "language", "team", "breached", "limit", "cursor" }, -- console
   approvals = { "limit", "cursor" }, -- console
   corrective_actions = { "status", "pack", "cause", "limit", "cursor" }, -- learn
@@ -87,6 +89,7 @@ local ROLES = {
   corrective_events = { agent = true, approver = true }, -- learn: open, done, dismiss need approver
   queue = { read = true, agent = true }, -- console
   approvals = { read = true, agent = true, approver = true }, -- console
+  dashboard = { read = true, agent = true }, -- dashboard
 }
 
 -- Who a token is, for the audit trail: a fingerprint (never the token)
@@ -362,6 +365,7 @@ local function route_of(method, path)
   if path == "/v1/cases" then return "cases", method == "GET" end
   if path == "/v1/queue" then return "queue", method == "GET" end -- console
   if path == "/v1/approvals" then return "approvals", method == "GET" end -- console
+  if path == "/v1/dashboard" then return "dashboard", method == "GET" end -- dashboard
   if path == "/v1/outbox" then return "outbox", method == "GET" end
   if path == "/v1/outbox/ack" then return "outbox_ack", method == "POST" end
   if path == "/v1/packs" then return "packs", method == "GET" end
@@ -481,6 +485,8 @@ function M.new(config_path)
         return console.queue(q)
       elseif route == "approvals" then -- console
         return console.approvals(q)
+      elseif route == "dashboard" then -- dashboard
+        return dashboard.get(q, req.now_ms)
       elseif route == "outbox" then
         return outbox_get(q)
       elseif route == "packs" then

@@ -19,6 +19,7 @@ local learn = require "redress.learn"
 local metrics = require "redress.metrics"
 local erase = require "redress.erase"
 local session = require "redress.session"
+local dashboard = require "redress.dashboard"
 
 local M = {}
 
@@ -112,6 +113,7 @@ function M.new(config_path)
     local timers_before = {}
     for k, v in pairs(case.timers) do timers_before[k] = v end
     local key = guard(p, inputs)
+    local dash_before = inputs.dash_before -- the case before the event's built-in step (nil: a new case)
     local event, decision, deliver, observed, promises = decider.run(case, p, etype, data, now_ms, handler, inputs)
     inputs.promises = promises
     event.actor = inputs.actor -- who sent it (the timeline's audit trail); nil for timers
@@ -136,6 +138,8 @@ function M.new(config_path)
         store.add_spent_day(inputs.day, a.currency, a.amount)
       end
     end
+    -- the dashboard's day and open-cases rows, and what /metrics adds (it marks the case)
+    inputs.dash = dashboard.record(dash_before, case, etype, data, deliver, observed, promises, now_ms)
     local case_json = store.put_case(case)
     -- the customer's summary, with this case as it is now
     store.put_summary(case.customer.id, summary.prune(summary.add(inputs.summary_row,
@@ -200,6 +204,7 @@ function M.new(config_path)
     local etype, data = validate.event(raw, p and p.events, p and p.name .. " " .. p.version)
     if not etype then return refuse(data) end
     local before = summary.contribution(case)
+    local dash_before = dashboard.before(case)
     local ok, pre_deliver, pre_trace = decider.on_event_builtin(case, etype, data, time.format(job.now_ms),
       reg.for_case(case), actor_of(job))
     if not ok then return refuse(pre_deliver) end
@@ -208,6 +213,7 @@ function M.new(config_path)
     inputs.actor = actor_of(job)
     inputs.view_extra.history, inputs.view_extra.decisions = history(case)
     inputs.pre = { deliver = pre_deliver, trace = pre_trace }
+    inputs.dash_before = dash_before
     local case_json, decision_json, outcome = decide(case, reg.for_case(case), etype, data, job.now_ms, "on_event", inputs)
     return answer(200, case_json, decision_json, outcome, key, job.body, inputs)
   end
@@ -275,6 +281,7 @@ function M.new(config_path)
     if not case then return { status = 200, body = "{}", wrote = true } end
     local data = { name = row.name, data = row.data, due_at = row.due_at, fired_at = time.format(job.now_ms) }
     local before = summary.contribution(case)
+    local dash_before = dashboard.before(case)
     -- the built-in step consumes the timer from case.timers, so decide()'s
     -- snapshot no longer holds it: the row deleted above stays deleted, and
     -- a timer on_timer sets again under the same name is written anew
@@ -283,6 +290,7 @@ function M.new(config_path)
     inputs.clock_ms = job.now_ms
     inputs.view_extra.history, inputs.view_extra.decisions = history(case)
     inputs.pre = { deliver = pre_d, trace = pre_t }
+    inputs.dash_before = dash_before
     -- the engine's own timers (redress.*) run no policy
     local handler = not row.name:match("^redress%.") and "on_timer" or nil
     local _, _, outcome = decide(case, reg.for_case(case), "timer.fired", data, row.due_ms, handler, inputs)
@@ -357,7 +365,10 @@ function M.new(config_path)
       breaker_mod.reset() -- a new daemon: no pack is quarantined
       store.put_pack_health("{}")
       session.ensure_key() -- the console's session key, made by the first start
-      return sync_answer(reg.sync())
+      local a = sync_answer(reg.sync())
+      -- the open-cases gauge starts from the store (built once by a bounded scan)
+      a.metrics = dashboard.open_gauge_lines(dashboard.ensure_open(1000000))
+      return a
     end
     if job.kind == "corrective" then return learn.transition(job.case_id, job.body, actor_of(job), job.now_ms) end
     if job.kind == "timer" then return fire(job) end

@@ -2,6 +2,8 @@
 -- the observations of one decision as the writer applies them. The writer
 -- counts them only after the decision's commit, so a decision decided again
 -- after a conflict counts once (rd_metrics_apply in runtime/metrics.h).
+local dashboard = require "redress.dashboard"
+
 local M = {}
 
 local FAMILIES = {
@@ -15,6 +17,17 @@ local FAMILIES = {
     help = "Time from an SLA clock's start to its stop (first response, resolution, …).",
     buckets = { 60, 300, 900, 3600, 4 * 3600, 8 * 3600, 86400, 3 * 86400, 7 * 86400, 14 * 86400 } },
   { name = "redress_sla_breaches_total", help = "SLA clocks that passed their deadline, by target.", label = "target" },
+  -- the dashboard's figures (redress.dashboard: definitions there)
+  { name = "redress_first_response_seconds", kind = "histogram", label = "pack", buckets = dashboard.BOUNDS,
+    help = "Time from a case's opening to its first response to the customer after the acknowledgement at intake." },
+  { name = "redress_resolution_seconds", kind = "histogram", label = "pack", buckets = dashboard.BOUNDS,
+    help = "Time from a case's opening to its first resolution." },
+  { name = "redress_satisfaction_total", label = "score", series = { "1", "2", "3", "4", "5" },
+    help = "Satisfaction scores reported (satisfaction.reported), by score." },
+  { name = "redress_open_cases", kind = "gauge", label = "status,tier",
+    help = "Cases not resolved, closed or rejected, by status and tier." },
+  { name = "redress_compensation_granted_minor_total", label = "currency,kind",
+    help = "Compensation offered to customers (granted by the engine or an approval), in minor units, by currency and kind." },
 }
 
 --- Declares the families (every decision worker does, at start).
@@ -40,6 +53,17 @@ function M.decision(outcome, inputs, timer)
   local p = inputs and inputs.promises
   if p and (p.kept or 0) > 0 then add("redress_promises_total", "kept", p.kept) end
   if p and (p.broken or 0) > 0 then add("redress_promises_total", "broken", p.broken) end
+  local f = inputs and inputs.dash
+  if f then
+    if f.first_response then add("redress_first_response_seconds", f.pack, string.format("%.3f", f.first_response)) end
+    if f.resolution then add("redress_resolution_seconds", f.pack, string.format("%.3f", f.resolution)) end
+    if f.score then add("redress_satisfaction_total", f.score, 1) end
+    for _, o in ipairs(f.offers) do
+      add("redress_compensation_granted_minor_total", o.currency .. "," .. o.kind, string.format("%d", o.amount))
+    end
+    if f.open_from then add("redress_open_cases", label(f.open_from.status) .. "," .. f.open_from.tier, -1) end
+    if f.open_to then add("redress_open_cases", label(f.open_to.status) .. "," .. f.open_to.tier, 1) end
+  end
   for _, o in ipairs(inputs and inputs.observed or {}) do
     if o.kind == "breach" then
       add("redress_sla_breaches_total", label(o.target or "?"), 1)

@@ -26,6 +26,12 @@
 --                "session_key"                       → the console's session key (64 hex
 --                                                      digits, redress.session): sessions
 --                                                      signed with it survive a restart
+--                "rollup:" .. YYYY-MM-DD             → the dashboard's figures of that UTC
+--                                                      day, lines "field|pack\tinteger"
+--                                                      (redress.dashboard); decisions add to
+--                                                      it (store.add), never rewrite it
+--                "rollup_open"                       → open cases, lines "status:tier|pack\tn",
+--                                                      kept the same way
 local db = require "rd.store"
 local json = require "redress.json"
 
@@ -336,6 +342,35 @@ end
 
 function M.get_packs_list()
   return db.get("meta", "packs")
+end
+
+--- Adds a decision's deltas ("field|pack\tn" lines) to the dashboard's row
+-- of a UTC day (YYYY-MM-DD); the writer sums them (RD_OP_ADD in store.h).
+function M.rollup_add(day, lines)
+  db.add("meta", "rollup:" .. day, lines)
+end
+
+--- The day rows from..to (inclusive, at most 366): { {day, text} } in day
+-- order; days without a row are left out.
+function M.rollup_days(from, to)
+  local keys, vals = db.range("meta", "rollup:" .. from, "rollup:" .. to .. "\255", 366)
+  local out = {}
+  for i, k in ipairs(keys) do out[i] = { day = k:sub(8), text = vals[i] } end
+  return out
+end
+
+--- Adds deltas to the open-cases row (see rollup_add).
+function M.open_add(lines)
+  db.add("meta", "rollup_open", lines)
+end
+
+--- The open-cases row's text, or nil when the store has none yet.
+function M.open_counts()
+  return db.get("meta", "rollup_open")
+end
+
+function M.put_open_counts(text)
+  db.put("meta", "rollup_open", text)
 end
 
 --- The console's session key (hex), or nil before the first start made it.

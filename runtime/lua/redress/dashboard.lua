@@ -1,0 +1,285 @@
+--- The dashboard's figures (issue 15): what one decision adds to them, and
+-- GET /v1/dashboard, which reads them back.
+--
+-- A decision adds its part to two running-count rows (store.rollup_add and
+-- store.open_add: the writer sums the deltas as it applies the write set,
+-- so decisions never conflict over them): the row of its UTC day (time to
+-- first response and to resolution as bucket counts, sum and count;
+-- satisfaction scores; SLA breaches; promises kept and broken; compensation
+-- granted by currency and kind; complaints opened) and the row of open
+-- cases by status and tier. Every field is per pack ("field|pack"), so a
+-- query for one pack or for all reads the same rows: at most 366 day rows
+-- and the open row, never the cases.
+--
+-- Definitions (the engine's, the same for every pack):
+--   first response  the first decision after the complaint's own that sends
+--                   the customer something (a message or an acknowledgement,
+--                   the policy's or the engine's): seconds since opened_at;
+--                   the case keeps first_response_at, so it counts once
+--   resolution      the first time the case becomes resolved or closed
+--                   (case.resolved_at): seconds since opened_at
+--   open            a case whose status is not resolved, closed or rejected
+local store = require "redress.store"
+local json = require "redress.json"
+local time = require "redress.time"
+
+local M = {}
+
+M.CLOSED = { resolved = true, closed = true, rejected = true }
+
+--- Bucket bounds in seconds (the same for /metrics' histograms).
+M.BOUNDS = { 60, 300, 900, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 3600, 86400, 2 * 86400, 3 * 86400,
+  5 * 86400, 7 * 86400, 14 * 86400, 30 * 86400 }
+
+local function word(v) return (tostring(v):gsub("[^%w_.%-]", "_")) end
+
+local function bucket_of(seconds)
+  for i, b in ipairs(M.BOUNDS) do if seconds <= b then return i end end
+  return #M.BOUNDS + 1
+end
+
+--- What a case looks like to the dashboard before a decision changes it
+-- (nil for a new case).
+function M.before(case)
+  return { status = case.status, tier = case.tier, offers = #case.offers }
+end
+
+-- Whether what the decision delivers includes words to the customer.
+local function responds(deliver)
+  for _, a in ipairs(deliver) do
+    if a.type == "message" or a.type == "acknowledge" then return true end
+  end
+  return false
+end
+
+--- One decision's part of the figures, recorded into its write set (the
+-- day row and the open row) and returned for /metrics (redress.metrics):
+-- { pack, first_response, resolution (seconds), score, offers = {{currency,
+-- kind, amount}}, open_from, open_to ({status, tier}) }. Marks the case
+-- (first_response_at, resolved_at) before it is stored.
+function M.record(before, case, etype, data, deliver, observed, promises, now_ms)
+  local pack = word(case.pack and case.pack.name or "?")
+  local opened = math.tointeger(case.opened_ms) or time.parse(case.opened_at) or now_ms
+  local f = { pack = pack }
+  local lines = {}
+  local function add(field, n) if n ~= 0 then lines[#lines + 1] = field .. "|" .. pack .. "\t" .. string.format("%d", n) end end
+  local function measure(prefix, seconds)
+    add(prefix .. "_n", 1)
+    add(prefix .. "_ms", now_ms - opened)
+    add(prefix .. "_b" .. bucket_of(seconds), 1)
+  end
+  if etype == "complaint.received" then add("complaints", 1) end
+  if before and not case.first_response_at and responds(deliver) then
+    case.first_response_at = time.format(now_ms)
+    f.first_response = (now_ms - opened) / 1000
+    measure("frt", f.first_response)
+  end
+  if M.CLOSED[case.status] and case.status ~= "rejected" and not case.resolved_at then
+    case.resolved_at = time.format(now_ms)
+    f.resolution = (now_ms - opened) / 1000
+    measure("ttr", f.resolution)
+  end
+  if etype == "satisfaction.reported" and math.tointeger(data.score) then
+    f.score = math.tointeger(data.score)
+    add("csat_" .. f.score, 1)
+  end
+  local breaches = 0
+  for _, o in ipairs(observed or {}) do if o.kind == "breach" then breaches = breaches + 1 end end
+  add("breaches", breaches)
+  add("kept", promises and promises.kept or 0)
+  add("broken", promises and promises.broken or 0)
+  f.offers = {}
+  for i = (before and before.offers or 0) + 1, #case.offers do
+    local o = case.offers[i]
+    if (o.amount or 0) > 0 then
+      local cur, kind = word(o.currency or "XXX"), word(o.kind)
+      f.offers[#f.offers + 1] = { currency = cur, kind = kind, amount = o.amount }
+      add("comp:" .. cur .. ":" .. kind, o.amount)
+    end
+  end
+  local day = time.format(now_ms):sub(1, 10)
+  if #lines > 0 then store.rollup_add(day, table.concat(lines, "\n")) end
+  -- open cases: leave the old (status, tier), join the new
+  local from = before and not M.CLOSED[before.status] and { status = word(before.status), tier = before.tier } or nil
+  local to = not M.CLOSED[case.status] and { status = word(case.status), tier = case.tier } or nil
+  if from and to and from.status == to.status and from.tier == to.tier then from, to = nil, nil end
+  f.open_from, f.open_to = from, to
+  local open = {}
+  if from then open[#open + 1] = string.format("%s:%d|%s\t-1", from.status, from.tier, pack) end
+  if to then open[#open + 1] = string.format("%s:%d|%s\t1", to.status, to.tier, pack) end
+  if #open > 0 then store.open_add(table.concat(open, "\n")) end
+  return f
+end
+
+-- "name|pack\tn" lines → calls fn(name, pack, n).
+local function each_line(text, fn)
+  for name, pack, n in (text or ""):gmatch("([^\t\n|]+)|([^\t\n]*)\t(%-?%d+)") do fn(name, pack, tonumber(n)) end
+end
+
+--- The open row, built by a bounded scan of the cases when the store
+-- predates it (the start's sync job calls this). Returns the row's text.
+function M.ensure_open(max_cases)
+  local text = store.open_counts()
+  if text then return text end
+  local counts, after, seen = {}, nil, 0
+  repeat
+    local ids, rows = store.cases_after(after, 1000)
+    for i, s in ipairs(rows) do
+      local c = json.decode(s)
+      if not M.CLOSED[c.status] then
+        local k = string.format("%s:%d|%s", word(c.status), math.tointeger(c.tier) or 0, word(c.pack and c.pack.name or "?"))
+        counts[k] = (counts[k] or 0) + 1
+      end
+      after = ids[i]
+    end
+    seen = seen + #ids
+  until #ids < 1000 or seen >= max_cases
+  local keys = {}
+  for k in pairs(counts) do keys[#keys + 1] = k end
+  table.sort(keys)
+  local lines = {}
+  for _, k in ipairs(keys) do lines[#lines + 1] = k .. "\t" .. counts[k] end
+  text = table.concat(lines, "\n")
+  if text ~= "" then store.put_open_counts(text .. "\n") end
+  return text
+end
+
+--- /metrics lines that set the open-cases gauge from the open row (at start).
+function M.open_gauge_lines(text)
+  local sums, keys = {}, {}
+  each_line(text, function(name, _, n)
+    if not sums[name] then keys[#keys + 1] = name end
+    sums[name] = (sums[name] or 0) + n
+  end)
+  local out = {}
+  for _, k in ipairs(keys) do
+    local status, tier = k:match("^(.*):(%d+)$")
+    if status then out[#out + 1] = "redress_open_cases\t" .. status .. "," .. tier .. "\t=" .. sums[k] end
+  end
+  return table.concat(out, "\n")
+end
+
+-- Reading the figures back -------------------------------------------------
+
+local function day_number(day) return time.parse(day) // 86400000 end
+local function day_text(n) return time.format(n * 86400000):sub(1, 10) end
+
+local function round(x, digits)
+  local m = 10 ^ (digits or 3)
+  return math.floor(x * m + 0.5) / m
+end
+
+--- The q-quantile of bucket counts (Prometheus' histogram_quantile: linear
+-- inside the bucket that holds the rank; the last bound when the rank is
+-- past it). nil when there are no observations.
+function M.quantile(q, counts, total)
+  if total == 0 then return nil end
+  local rank, cum = q * total, 0
+  for i, b in ipairs(M.BOUNDS) do
+    local c = counts[i] or 0
+    if c > 0 and cum + c >= rank then
+      local lo = i == 1 and 0 or M.BOUNDS[i - 1]
+      return round(lo + (b - lo) * (rank - cum) / c)
+    end
+    cum = cum + c
+  end
+  return M.BOUNDS[#M.BOUNDS]
+end
+
+local function timing(sum)
+  local counts = {}
+  for i = 1, #M.BOUNDS + 1 do counts[i] = sum["_b" .. i] or 0 end
+  local n = sum._n or 0
+  local buckets = {}
+  for i, b in ipairs(M.BOUNDS) do buckets[i] = { le = b, count = counts[i] } end
+  buckets[#buckets + 1] = { le = json.null, count = counts[#M.BOUNDS + 1] }
+  return { count = n, mean_seconds = n > 0 and round((sum._ms or 0) / n / 1000) or json.null,
+    median_seconds = M.quantile(0.5, counts, n) or json.null, p90_seconds = M.quantile(0.9, counts, n) or json.null,
+    buckets = buckets }
+end
+
+--- The figures of the UTC days from..to (YYYY-MM-DD, inclusive, at most
+-- 366 days) for one pack or all (pack nil), as the table GET /v1/dashboard
+-- answers; open cases are as they are now.
+function M.figures(from, to, pack)
+  local days_text = {}
+  for _, row in ipairs(store.rollup_days(from, to)) do days_text[row.day] = row.text end
+  local totals = { complaints = 0, breaches = 0, kept = 0, broken = 0 }
+  local frt, ttr, scores, comp_total = {}, {}, { 0, 0, 0, 0, 0 }, {}
+  local series, comp_days = {}, {}
+  for n = day_number(from), day_number(to) do
+    local day = day_text(n)
+    local d = { day = day, complaints = 0, first_responses = 0, resolutions = 0, breaches = 0, compensation = {} }
+    each_line(days_text[day], function(name, p, v)
+      if pack and p ~= pack then return end
+      if totals[name] then totals[name] = totals[name] + v end
+      if name == "complaints" then d.complaints = d.complaints + v
+      elseif name == "breaches" then d.breaches = d.breaches + v
+      elseif name == "frt_n" then d.first_responses = d.first_responses + v
+      elseif name == "ttr_n" then d.resolutions = d.resolutions + v
+      end
+      local which, rest = name:match("^(%a+)(_.*)$")
+      if which == "frt" then frt[rest] = (frt[rest] or 0) + v
+      elseif which == "ttr" then ttr[rest] = (ttr[rest] or 0) + v
+      end
+      local score = name:match("^csat_(%d)$")
+      if score then scores[tonumber(score)] = scores[tonumber(score)] + v end
+      local cur = name:match("^comp:([^:]+):")
+      if cur then
+        d.compensation[cur] = (d.compensation[cur] or 0) + v
+        comp_total[cur] = (comp_total[cur] or 0) + v
+      end
+    end)
+    for cur, amount in pairs(d.compensation) do
+      comp_days[#comp_days + 1] = { day = day, currency = cur, amount = amount }
+    end
+    series[#series + 1] = d
+  end
+  table.sort(comp_days, function(a, b) return a.day < b.day or (a.day == b.day and a.currency < b.currency) end)
+  local rated, points = 0, 0
+  local dist = {}
+  for s = 1, 5 do rated = rated + scores[s]; points = points + s * scores[s]; dist[tostring(s)] = scores[s] end
+  local by_status, by_tier, open_total = {}, {}, 0
+  each_line(store.open_counts(), function(name, p, v)
+    if pack and p ~= pack then return end
+    local status, tier = name:match("^(.*):(%d+)$")
+    if status and v ~= 0 then
+      by_status[status] = (by_status[status] or 0) + v
+      by_tier[tier] = (by_tier[tier] or 0) + v
+      open_total = open_total + v
+    end
+  end)
+  return {
+    from = from, to = to, pack = pack or json.null,
+    complaints = totals.complaints,
+    first_response = timing(frt), resolution = timing(ttr),
+    csat = { count = rated, average = rated > 0 and round(points / rated, 2) or json.null, scores = dist },
+    sla_breaches = totals.breaches,
+    promises = { kept = totals.kept, broken = totals.broken },
+    open = { total = open_total, by_status = by_status, by_tier = by_tier },
+    compensation = { totals = comp_total, days = json.array(comp_days) },
+    days = json.array(series),
+  }
+end
+
+local DAY = "^%d%d%d%d%-%d%d%-%d%d$"
+
+--- GET /v1/dashboard?from=&to=&pack=: q the parsed query, now_ms the
+-- clock (today, the default end). Returns { status, body }.
+function M.get(q, now_ms)
+  local function bad(field, message)
+    return { status = 422, body = json.error_body("validation_failed", message, field) }
+  end
+  local to = q.to or time.format(now_ms):sub(1, 10)
+  if not to:match(DAY) or not time.parse(to) then return bad("to", "to must be a date such as 2026-11-30") end
+  local from = q.from or day_text(day_number(to) - 29)
+  if not from:match(DAY) or not time.parse(from) then return bad("from", "from must be a date such as 2026-11-01") end
+  local span = day_number(to) - day_number(from) + 1
+  if span < 1 then return bad("from", "from must not be after to") end
+  if span > 366 then return bad("from", "the window is at most 366 days; this one has " .. span) end
+  local pack = q.pack
+  if pack == "" then pack = nil end
+  return { status = 200, body = json.encode { dashboard = M.figures(from, to, pack and word(pack)) } }
+end
+
+return M
