@@ -237,6 +237,7 @@ async function caseView(view, id) {
 
   if (canEvent() && !["closed", "rejected"].includes(c.status)) view.append(section("Act on the case", eventForm(c.id, reload)));
 
+  if (typeof LEARN !== "undefined") LEARN.caseSection(view, c); // learn.js: its corrective actions
   view.append(section("Timeline", h("ol.timeline", {}, j.timeline.map((e) => timelineEntry(e, c.language)))));
 
   const earlier = section("The customer's earlier cases", h("p.muted", {}, "…"));
@@ -282,6 +283,7 @@ async function route() {
     const m = path.match(/^\/case\/([A-Za-z0-9]+)$/);
     if (m) await caseView(view, m[1]);
     else if (path === "/approvals") await approvalsView(view);
+    else if (typeof LEARN !== "undefined" && LEARN.screens[path]) await LEARN.screens[path](view, params); // learn.js
     else await queueView(view, params);
     view.dataset.ready = path;
   } catch (e) { fail(view, e); }

@@ -6,7 +6,8 @@ does) with a small per-case budget so that offers wait for approval, files three
 complaints (Persian, Thai, Chinese) through the API, then drives Debian's
 chromium headless with chromium-driver and python3-selenium: sign-in, the work
 queue, a case page (a note sent), the approvals queue (one approved, one
-denied), the CSRF refusal, a read-only operator's page and sign-out. Saves a
+denied), the Recurring causes screen (five complaints of one cause, their
+corrective action opened, assigned, noted and done), the CSRF refusal, a read-only operator's page and sign-out. Saves a
 screenshot of every screen at 1280x800 and 390x844 in
 $REDRESS_BUILD/console-screenshots.
 
@@ -130,6 +131,84 @@ def check(cond, what):
     if not cond:
         raise AssertionError(what)
     print("ok -", what)
+
+
+# ---- learn: the Recurring causes screen (console/learn.js) -------------------
+
+def learn_screen(daemon, drv, wait, ready, shoot, fetch):
+    """Five complaints of one cause (retail: category + order.sku, threshold 5) propose a
+    corrective action; the screen shows it, and an admin opens, assigns, notes and finishes it."""
+    cases = []
+    for i in range(5):
+        s, r = daemon.request("POST", "/v1/complaints", {
+            "customer": {"id": f"cust-learn-{i}", "name": f"Kim {i}"}, "channel": "web", "language": "en",
+            "category": "late_delivery", "description": "The parcel with the blue kettle is late again.",
+            "order": {"id": f"K-{i}", "amount": 2999, "currency": "EUR", "sku": "KETTLE-BLUE"}}, token="test-intake")
+        check(s == 201, f"recurring complaint {i + 1} filed ({s})")
+        cases.append(r["case"]["id"])
+    s, r = daemon.request("GET", "/v1/corrective-actions?status=proposed", token="test-read")
+    check(s == 200 and len(r["corrective_actions"]) == 1, "the fifth complaint of the cause proposed one action")
+    aid = r["corrective_actions"][0]["id"]
+    s, r = daemon.request("POST", f"/v1/corrective-actions/{aid}/events", {"type": "open"}, token="test-agent")
+    check(s == 403, "an agent may not open a corrective action (the server refuses it)")
+
+    drv.find_element(By.ID, "nav-causes").click()
+    ready("/causes")
+    card = f'article.ca[data-action="{aid}"]'
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, card + '[data-status="proposed"]')))
+    text = drv.find_element(By.ID, "causes").text
+    check("late_delivery" in text and "order.sku KETTLE-BLUE" in text and "5 complaints" in text,
+          "the Recurring causes screen shows the cause, its values and its complaints")
+    shoot("causes-proposed")
+
+    def move(button, status, fill=None):
+        el = drv.find_element(By.CSS_SELECTOR, card)
+        if fill:
+            name, value = fill
+            el.find_element(By.ID, f"ca-{name}-{aid}").send_keys(value)
+        el.find_element(By.CSS_SELECTOR, f'button[data-move="{button}"]').click()
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, card + f'[data-status="{status}"]')))
+        if button == "note":
+            wait.until(lambda d: fill[1] in d.find_element(By.CSS_SELECTOR, card).text)
+
+    move("open", "open")
+    move("assign", "assigned", ("to", "warehouse-lead"))
+    move("note", "assigned", ("note", "New kettle boxes from the supplier from Monday."))
+    move("done", "done")
+    el = drv.find_element(By.CSS_SELECTOR, card)
+    check(not el.find_elements(By.CSS_SELECTOR, 'button[data-move="done"], button[data-move="open"]'),
+          "a done action offers no open or done button")
+    check(drv.find_elements(By.CSS_SELECTOR, card + ' .effect[data-effect="5-0"]'),
+          "the done action shows the complaints before (5) and after (0) it was done")
+    check("warehouse-lead" in el.text and "New kettle boxes" in el.text, "the assignee and the note are shown")
+    shoot("causes")
+    s, r = daemon.request("GET", f"/v1/corrective-actions/{aid}", token="test-read")
+    a = r["corrective_action"]
+    check([x["type"] for x in a["history"]] == ["proposed", "open", "assign", "note", "done"]
+          and all(x["actor"]["roles"] == "admin" for x in a["history"][1:]),
+          "the action went proposed → open → assigned → done, each change with the signed-in actor")
+
+    # the case page shows the action it is part of
+    drv.get(daemon.base + "/console/#/case/" + cases[-1])
+    ready("/case/" + cases[-1])
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f'[data-learn="case"] {card}'))
+    check("done" in drv.find_element(By.CSS_SELECTOR, '[data-learn="case"]').text,
+          "the case page shows its corrective action, done")
+    return aid
+
+
+def learn_readonly(daemon, drv, ready, fetch, aid):
+    """A read-only operator sees the causes but no button, and the server refuses the change."""
+    drv.get(daemon.base + "/console/#/causes")
+    ready("/causes")
+    check(drv.find_elements(By.CSS_SELECTOR, f'article.ca[data-action="{aid}"]')
+          and not drv.find_elements(By.CSS_SELECTOR, "[data-move]"),
+          "a read-only operator sees the Recurring causes screen without buttons")
+    csrf = drv.execute_script("return S.csrf")
+    s, r = fetch("POST", f"/v1/corrective-actions/{aid}/events", {"type": "note", "data": {"text": "x"}}, csrf)
+    check(s == 403 and r["error"]["code"] == "forbidden", "and the server refuses a read-only operator's note")
+
+# ---- end of learn ---------------------------------------------------------------
 
 
 def main():
@@ -282,6 +361,8 @@ def main():
         s, c = daemon.request("GET", "/v1/cases/" + ids["fa"], token="test-read")
         check(any(o["status"] == "offered" for o in c["case"]["offers"]), "the approved coupon is offered")
 
+        aid = learn_screen(daemon, drv, wait, ready, shoot, fetch)  # learn: the Recurring causes screen
+
         # sign out: the sign-in page again, and the cookie no longer works
         drv.find_element(By.ID, "signout").click()
         wait.until(EC.presence_of_element_located((By.ID, "signin")))
@@ -303,6 +384,7 @@ def main():
         check(s == 403 and r["error"]["code"] == "forbidden", "and the server refuses a read-only operator's write")
         s, r = fetch("POST", f"/v1/cases/{ids['zh']}/events", {"type": "approval.granted", "data": {}}, csrf)
         check(s == 403, "and a read-only operator's approval")
+        learn_readonly(daemon, drv, ready, fetch, aid)  # learn
         print(f"screenshots in {SHOTS}")
     except Exception:
         if drv:

@@ -24,6 +24,8 @@ local FILES = {
   ["index.html"] = "text/html; charset=utf-8",
   ["signin.html"] = "text/html; charset=utf-8",
   ["app.js"] = "text/javascript; charset=utf-8",
+  ["learn.js"] = "text/javascript; charset=utf-8", -- learn: the Recurring causes screen
+  ["learn.css"] = "text/css; charset=utf-8", -- learn
   ["app.css"] = "text/css; charset=utf-8",
 }
 
