@@ -30,6 +30,10 @@ describe("corrective actions", function()
   teardown(function() if d then d:cleanup() end end)
 
   it("proposes an action at the threshold, not before, and new cases join it", function()
+    -- the setting in force: the pack's default keys, the installation's threshold and window
+    local _, packs = d:get("/v1/packs", "test-read")
+    assert.are.same({ window_days = 14, threshold = 3, keys = { "category", "order.sku" }, open = false },
+      packs.packs[1].recurring)
     complain("SKU-7")
     local second = complain("SKU-7")
     complain("SKU-8")

@@ -82,6 +82,7 @@ function M.load(cfg, config_path)
       list[#list + 1] = { name = p.name, version = p.version, hash = p.hash, source = p.source,
         description = p.description, languages = p.languages, jurisdictions = json.array(p.jurisdictions),
         currency = p.currency, settings = p.settings, default = p == default,
+        recurring = p.recurring or false, -- the recurring causes' setting in force (redress.learn)
         handlers = json.array((function()
           local hs = {}
           for _, h in ipairs { "on_complaint", "on_event", "on_timer" } do
