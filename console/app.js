@@ -280,6 +280,7 @@ async function route() {
   view.replaceChildren();
   for (const a of document.querySelectorAll("nav a")) a.classList.toggle("here", path.startsWith(a.getAttribute("href").slice(1)));
   try {
+    if (typeof DASHBOARD !== "undefined" && DASHBOARD.screens[path]) { await DASHBOARD.screens[path](view, params); view.dataset.ready = path; return; } // dashboard.js
     const m = path.match(/^\/case\/([A-Za-z0-9]+)$/);
     if (m) await caseView(view, m[1]);
     else if (path === "/approvals") await approvalsView(view);

@@ -6,7 +6,7 @@ does) with a small per-case budget so that offers wait for approval, files three
 complaints (Persian, Thai, Chinese) through the API, then drives Debian's
 chromium headless with chromium-driver and python3-selenium: sign-in, the work
 queue, a case page (a note sent), the approvals queue (one approved, one
-denied), the Recurring causes screen (five complaints of one cause, their
+denied), the Dashboard (its figures against GET /v1/dashboard), the Recurring causes screen (five complaints of one cause, their
 corrective action opened, assigned, noted and done), the CSRF refusal, a read-only operator's page and sign-out. Saves a
 screenshot of every screen at 1280x800 and 390x844 in
 $REDRESS_BUILD/console-screenshots.
@@ -211,6 +211,68 @@ def learn_readonly(daemon, drv, ready, fetch, aid):
 # ---- end of learn ---------------------------------------------------------------
 
 
+# ---- dashboard: the Dashboard screen (console/dashboard.js) ---------------------
+
+def dashboard_screen(daemon, drv, wait, ready, shoot, ids):
+    """The figures the screen shows are those of GET /v1/dashboard, which are what was sent:
+    the complaints filed, one resolution, two satisfaction scores, the coupon approved."""
+    for lang, etype, data in (("th", "case.resolved", {"resolution": "replaced"}),
+                              ("th", "satisfaction.reported", {"score": 4}),
+                              ("zh", "satisfaction.reported", {"score": 2})):
+        s, _ = daemon.request("POST", f"/v1/cases/{ids[lang]}/events", {"type": etype, "data": data}, token="test-agent")
+        check(s == 200, f"{etype} sent on the {lang} case")
+    s, r = daemon.request("GET", "/v1/dashboard", token="test-read")
+    check(s == 200, "GET /v1/dashboard answers")
+    d = r["dashboard"]
+    s, cases = daemon.request("GET", "/v1/cases?limit=200", token="test-read")
+    check(d["complaints"] == len(cases["cases"]), f"the dashboard counts every complaint filed ({d['complaints']})")
+    check(d["csat"] == {"count": 2, "average": 3, "scores": {"1": 0, "2": 1, "3": 0, "4": 1, "5": 0}},
+          "the dashboard holds the two satisfaction scores")
+    check(d["resolution"]["count"] == 1, "and the one resolution")
+    check(d["compensation"]["totals"].get("EUR", 0) > 0, "and the approved coupon's amount")
+
+    drv.find_element(By.ID, "nav-dashboard").click()
+    ready("/dashboard")
+    kpis = {e.get_attribute("data-kpi"): e.text for e in drv.find_elements(By.CSS_SELECTOR, "#dash-kpis [data-kpi]")}
+    check(kpis["complaints"].split("\n")[1] == str(d["complaints"]), f"the screen shows {d['complaints']} complaints")
+    check("3 / 5" in kpis["csat"] and "2 ratings" in kpis["csat"], "the screen shows the satisfaction average and count")
+    check("1 case" in kpis["resolution"], "the screen shows the resolution")
+    check(str(d["open"]["total"]) in kpis["open"], f"the screen shows {d['open']['total']} open cases")
+    check("€" in kpis["compensation"], "the screen shows the compensation in euros")
+    bars = {r.get_attribute("data-label"): int(r.get_attribute("data-value"))
+            for r in drv.find_elements(By.CSS_SELECTOR, '[data-chart="csat"] rect')}
+    check(bars == {"★ 1": 0, "★ 2": 1, "★ 3": 0, "★ 4": 1, "★ 5": 0}, "the satisfaction chart has a bar per score")
+    days = drv.find_elements(By.CSS_SELECTOR, '[data-chart="complaints"] rect')
+    check(len(days) == 30 and sum(int(r.get_attribute("data-value")) for r in days) == d["complaints"],
+          "the complaints chart has the 30 days and their sum")
+    status = {r.get_attribute("data-label"): int(r.get_attribute("data-value"))
+              for r in drv.find_elements(By.CSS_SELECTOR, '[data-chart="open_status"] rect')}
+    check(sum(status.values()) == d["open"]["total"], "the open-cases chart adds up to the open cases")
+    check(drv.find_elements(By.CSS_SELECTOR, '[data-chart="compensation-EUR"] rect[data-value]'),
+          "the compensation chart of the euro is drawn")
+    shoot("dashboard")
+    for name, (w, _) in SIZES.items():
+        drv.set_window_size(w, 900)
+        time.sleep(0.3)
+        over = drv.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        check(over <= 0, f"the dashboard fits the {name} width ({w}px) without scrolling sideways")
+        widths = drv.execute_script("return [...document.querySelectorAll('.dash-plot svg')].map((s) => s.getBoundingClientRect().right <= window.innerWidth)")
+        check(all(widths), f"every chart is drawn inside the {name} width")
+    # a window of 7 days for the pack
+    drv.get(daemon.base + "/console/#/dashboard?days=7&pack=retail")
+    ready("/dashboard")
+    check(len(drv.find_elements(By.CSS_SELECTOR, '[data-chart="complaints"] rect')) == 7, "a 7-day window has 7 days")
+
+
+def dashboard_readonly(daemon, drv, ready):
+    """A read-only operator sees the dashboard too."""
+    drv.get(daemon.base + "/console/#/dashboard")
+    ready("/dashboard")
+    check(drv.find_elements(By.CSS_SELECTOR, "#dash-kpis [data-kpi]"), "a read-only operator sees the dashboard")
+
+# ---- end of dashboard -----------------------------------------------------------
+
+
 def main():
     os.makedirs(SHOTS, exist_ok=True)
     daemon = Daemon()
@@ -362,6 +424,7 @@ def main():
         check(any(o["status"] == "offered" for o in c["case"]["offers"]), "the approved coupon is offered")
 
         aid = learn_screen(daemon, drv, wait, ready, shoot, fetch)  # learn: the Recurring causes screen
+        dashboard_screen(daemon, drv, wait, ready, shoot, ids)  # dashboard: the Dashboard screen
 
         # sign out: the sign-in page again, and the cookie no longer works
         drv.find_element(By.ID, "signout").click()
@@ -385,6 +448,7 @@ def main():
         s, r = fetch("POST", f"/v1/cases/{ids['zh']}/events", {"type": "approval.granted", "data": {}}, csrf)
         check(s == 403, "and a read-only operator's approval")
         learn_readonly(daemon, drv, ready, fetch, aid)  # learn
+        dashboard_readonly(daemon, drv, ready)  # dashboard
         print(f"screenshots in {SHOTS}")
     except Exception:
         if drv:

@@ -27,6 +27,8 @@ local FILES = {
   ["learn.js"] = "text/javascript; charset=utf-8", -- learn: the Recurring causes screen
   ["learn.css"] = "text/css; charset=utf-8", -- learn
   ["app.css"] = "text/css; charset=utf-8",
+  ["dashboard.js"] = "text/javascript; charset=utf-8", -- dashboard: the Dashboard screen
+  ["dashboard.css"] = "text/css; charset=utf-8", -- dashboard
 }
 
 -- Every answer of the console: no framing, no sniffing, no referrer, and
