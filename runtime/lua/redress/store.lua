@@ -55,14 +55,40 @@ local function encode_case(c)
 end
 M.encode_case = encode_case
 
-function M.encode_decision(d)
-  local a, x, t = d.actions, d.explanation, d.trace
-  d.actions, d.explanation, d.trace = json.array(a), json.array(x), json.array(t)
-  for _, act in ipairs(a) do
+-- Each action is encoded once: the decision's bytes hold it, and the
+-- outbox row of the same action reuses them (weak: gone with the action).
+local action_json = setmetatable({}, { __mode = "k" })
+
+local function encode_action(act)
+  local s = action_json[act]
+  if not s then
     if act.tags then act.tags = json.array(act.tags) end
+    s = json.encode(act)
+    action_json[act] = s
   end
-  local s = json.encode(d)
-  d.actions, d.explanation, d.trace = a, x, t
+  return s
+end
+
+-- Canonical JSON of t with key first (which must sort before every other
+-- key of t) written as first_json: the rest is encoded without it.
+local function encode_with_first(t, key, first_json)
+  for k in pairs(t) do
+    if k < key then error("store: " .. k .. " would sort before " .. key .. "; encode the whole record", 2) end
+  end
+  local v = t[key]
+  t[key] = nil
+  local rest = json.encode(t)
+  t[key] = v
+  return '{"' .. key .. '":' .. first_json .. (rest == "{}" and "}" or "," .. rest:sub(2))
+end
+
+function M.encode_decision(d)
+  local x, t = d.explanation, d.trace
+  d.explanation, d.trace = json.array(x), json.array(t)
+  local parts = {}
+  for i, act in ipairs(d.actions) do parts[i] = encode_action(act) end
+  local s = encode_with_first(d, "actions", "[" .. table.concat(parts, ",") .. "]")
+  d.explanation, d.trace = x, t
   return s
 end
 
@@ -244,8 +270,7 @@ function M.outbox_add(case, action, now_iso)
   local c = case.customer or {}
   local item = { case_id = case.id, type = action.type, action = action, created_at = now_iso,
     recipient = { id = c.id, name = c.name, email = c.email }, channel = case.channel, language = case.language }
-  if action.tags then action.tags = json.array(action.tags) end
-  db.outbox_append(json.encode(item):sub(2))
+  db.outbox_append(encode_with_first(item, "action", encode_action(action)):sub(2))
 end
 
 function M.outbox_after(after, limit)
