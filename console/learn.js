@@ -38,8 +38,10 @@ function effectView(e) {
     return h("div.bar", {}, h("span.bar-label", {}, label), h("span.track", {}, fill), h("span.bar-n", {}, String(n)));
   };
   const fell = e.after < e.before;
+  const verdict = e.days_after === 0 ? "Done today: the count after it starts now"
+    : fell ? "Complaints fell after it was done" : "Complaints have not fallen since it was done";
   return h("div.effect", { "data-effect": `${e.before}-${e.after}` },
-    h("p", {}, h("strong", {}, fell ? "Complaints fell after it was done" : e.days_after === 0 ? "Done today: the after-count starts now" : "Complaints did not fall yet"),
+    h("p", {}, h("strong", {}, verdict),
       h("span.muted", {}, ` · ${e.window_days} days before, ${e.days_after} of ${e.window_days} days after`)),
     bar("before", e.before), bar("after", e.after, fell ? "ok" : "warn"));
 }

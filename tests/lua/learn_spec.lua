@@ -189,6 +189,24 @@ describe("redress.learn", function()
     assert.are.equal(2, store.get_action(ref).case_count)
   end)
 
+  it("keeps every key within LMDB's 511 bytes, however long the cause's values", function()
+    local long = string.rep("x", 200)
+    for i = 1, 3 do complain({ category = string.rep("c", 100), order = { id = "o", sku = long } }, NOW + i) end
+    local a = store.get_action("CA0000000001")
+    assert.are.equal("category=" .. string.rep("c", 100) .. "|order.sku=" .. long, a.cause)
+    assert.are.equal(3, store.get_cause("shop", a.cause).total)
+    local cfg = { keys = { "category", "order.sku", "order.product", "brand" } }
+    local cause = learn.cause_of({ category = long, brand = long, order = { sku = long, product = long } }, cfg)
+    assert.is_true(#cause > 800)
+    S:begin()
+    store.put_cause("shop", cause, { cause = cause, total = 1, days = {}, waiting = {}, actions = {} })
+    S:commit()
+    assert.are.equal(cause, store.get_cause("shop", cause).cause)
+    for _, db in pairs(S.rows) do
+      for k in pairs(db) do assert.is_true(#k <= 511, "a key of " .. #k .. " bytes") end
+    end
+  end)
+
   it("takes its setting from pack.lua and the installation's pack_settings, and refuses a wrong one", function()
     local fail = function(m) error(m, 0) end
     local c = learn.config(nil, nil, nil, fail)

@@ -483,7 +483,12 @@ function M.actions_after(after, limit)
   return ids, vals
 end
 
-local function cause_key(pack, cause) return "cause:" .. pack .. "\0" .. cause end
+-- A long cause (up to 4 values of 200 bytes) is named by its hash: LMDB
+-- keys are at most 511 bytes. The row itself keeps the cause.
+local function cause_key(pack, cause)
+  if #pack + #cause > 400 then cause = "#" .. require("rd").sha256(cause) end
+  return "cause:" .. pack .. "\0" .. cause
+end
 
 --- A recurring cause's row (redress.learn), or nil.
 function M.get_cause(pack, cause)
