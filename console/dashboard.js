@@ -151,6 +151,7 @@ const DASHBOARD = (() => {
     }
     if (!currencies.length) charts.append(chart("compensation", "Compensation per day", null, (box) => box.replaceChildren(h("p.muted", {}, "None granted in the window."))));
     for (const draw of redraws) draw();
+    if (typeof LEARN !== "undefined") LEARN.dashboardPanel(el, pack); // learn.js: did a cause's complaints fall after its action?
   }
 
   let pending = 0;

@@ -159,4 +159,21 @@ function learnCaseSection(container, c) {
   }).catch((e) => fail(box, e));
 }
 
-window.LEARN = { screens: { "/causes": causesView }, caseSection: learnCaseSection };
+// On the dashboard: the corrective actions done (of the pack shown), each
+// with the cause's complaints before and after it was done.
+function learnDashboardPanel(container, pack) {
+  const box = h("section.card.learn-effects", { id: "learn-effects" }, h("h2", {}, "Corrective actions done: did complaints fall?"), h("p.muted", {}, "…"));
+  container.append(box);
+  api("GET", "/v1/corrective-actions?status=done&limit=200" + (pack ? "&pack=" + encodeURIComponent(pack) : "")).then((j) => {
+    const done = j.corrective_actions.filter((a) => a.effect).reverse().slice(0, 20);
+    if (!done.length) { box.lastChild.replaceWith(h("p.muted", {}, "No corrective action is done yet.")); return; }
+    const fell = done.filter((a) => a.effect.days_after > 0 && a.effect.after < a.effect.before).length;
+    box.lastChild.replaceWith(
+      h("p.muted", {}, `${done.length} done; complaints of the cause fell after ${fell} of them (the same number of days before and after, as far as they have passed).`),
+      h("ul.plain.learn-effect-list", {}, done.map((a) => h("li", { "data-action": a.id },
+        h("p", {}, h("a", { href: "#/causes?cause=" + encodeURIComponent(a.cause || "") }, a.id), " ", causeLabel(a), h("span.muted", {}, ` · ${a.pack || ""} · done ${when(a.done_at)}`)),
+        effectView(a.effect)))));
+  }).catch((e) => fail(box, e));
+}
+
+window.LEARN = { screens: { "/causes": causesView }, caseSection: learnCaseSection, dashboardPanel: learnDashboardPanel };

@@ -188,6 +188,12 @@ def learn_screen(daemon, drv, wait, ready, shoot, fetch):
           and all(x["actor"]["roles"] == "admin" for x in a["history"][1:]),
           "the action went proposed → open → assigned → done, each change with the signed-in actor")
 
+    # the dashboard says whether the cause's complaints fell after it was done
+    drv.get(daemon.base + "/console/#/dashboard")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f'#learn-effects li[data-action="{aid}"] .effect[data-effect="5-0"]'))
+    check("did complaints fall" in drv.find_element(By.ID, "learn-effects").text,
+          "the dashboard shows the done action with the complaints before and after it")
+
     # the case page shows the action it is part of
     drv.get(daemon.base + "/console/#/case/" + cases[-1])
     ready("/case/" + cases[-1])
