@@ -111,6 +111,26 @@ describe("corrective actions", function()
     H.assert_error(s, res, 404, "not_found")
   end)
 
+  it("counts complaints of one cause decided at once exactly once each (conflicts are decided again)", function()
+    for i = 1, 16 do
+      H.write_file(d.dir .. "/race-" .. i .. ".json", H.json.encode(H.complaint { customer = { id = "race-" .. i },
+        order = { id = "R-" .. i, amount = 1000, currency = "EUR", sku = "SKU-RACE" } }))
+    end
+    -- 8 at a time, on the daemon's 2 decision workers; curl runs without the sanitizer build's preload
+    os.execute(string.format("seq 1 16 | env -u LD_PRELOAD -u ASAN_OPTIONS xargs -P 8 -I{} curl -s -o /dev/null " ..
+      "-H 'authorization: Bearer test-intake' -H 'content-type: application/json' --data @%s/race-{}.json " ..
+      "http://127.0.0.1:%d/v1/complaints", d.dir, d.port))
+    local t = list("?cause=category%3Dlate_delivery%7Corder.sku%3DSKU-RACE")
+    assert.are.equal(1, #t.corrective_actions)
+    local a = t.corrective_actions[1]
+    assert.are.same({ 16, 16 }, { a.case_count, a.cause_total })
+    local seen = {}
+    for _, id in ipairs(a.cases) do seen[id] = true end
+    local n = 0
+    for _ in pairs(seen) do n = n + 1 end
+    assert.are.equal(16, n)
+  end)
+
   it("keeps actions across a restart", function()
     local before = list()
     d:restart()

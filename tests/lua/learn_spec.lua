@@ -21,6 +21,11 @@ function P.on_complaint(case, act)
     act:open_corrective_action { title = "Coach the team", cause = "rude staff", owner = "care-lead" }
   end
 end
+function P.on_event(case, event, act)
+  if event.type == "investigation.concluded" then
+    act:open_corrective_action { title = "Fix the packaging", owner = "warehouse" }
+  end
+end
 return P
 ]]
 
@@ -205,6 +210,21 @@ describe("redress.learn", function()
     for _, db in pairs(S.rows) do
       for k in pairs(db) do assert.is_true(#k <= 511, "a key of " .. #k .. " bytes") end
     end
+  end)
+
+  it("makes a record of an action a policy opens on a later event, which the cause's next cases join", function()
+    local a = complain()
+    local r = S:decide(eng.handle_fn, { kind = "event", case_id = a.case.id, now_ms = NOW + 1000,
+      body = json.encode { type = "investigation.concluded", data = { justified = true } }, actor = AGENT })
+    assert.are.equal(200, r.status, r.body)
+    local c = json.decode(r.body).case
+    local ref = c.corrective_actions[1].ref
+    local rec = store.get_action(ref)
+    assert.are.same({ "open", "policy", "Fix the packaging", "category=late_delivery|order.sku=SKU-1" },
+      { rec.status, rec.source, rec.title, rec.cause })
+    assert.are.equal(ref, store.get_cause("shop", rec.cause).action)
+    complain(nil, NOW + 2000)
+    assert.are.equal(2, store.get_action(ref).case_count)
   end)
 
   it("takes its setting from pack.lua and the installation's pack_settings, and refuses a wrong one", function()
