@@ -2,7 +2,7 @@
 -- (EC) No 261/2004 and UK261. README.md says what it decides and why.
 return {
   name = "airline-eu261",
-  version = "1.0.0",
+  version = "1.1.0",
   engine = "1",
   description = "Airline passenger claims under EU261/UK261: distance bands from airport coordinates, " ..
     "delay (Sturgeon), cancellation notice, denied boarding, downgrade, care, extraordinary circumstances.",
@@ -32,6 +32,10 @@ return {
     holidays = { { month = 1, day = 1 }, { easter = -2 }, { easter = 1 }, { month = 5, day = 1 },
                  { month = 12, day = 25 }, { month = 12, day = 26 } },
   },
+
+  -- Recurring causes: claims of one kind on one route (redress.learn). Five in two weeks
+  -- propose a corrective action to the operations team.
+  recurring = { window = "14 days", threshold = 5, keys = { "category", "details.from", "details.to" } },
 
   -- The flight facts a claim carries: {"details": {"from": "LHR", "to": "JFK", …}}.
   details = {
