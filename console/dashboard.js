@@ -1,7 +1,8 @@
 // The console's Dashboard screen (issue 15): the figures of GET /v1/dashboard
 // (docs/API.md) as numbers and bar charts. The charts are inline SVG drawn
 // here, sized to their box and drawn again when the window changes size: no
-// dependency, no build step. Uses app.js's h(), api(), money() and section().
+// dependency, no build step. Uses app.js's h(), api(), can() and money(); numbers and
+// dates are written in the reader's languages (navigator.languages).
 "use strict";
 
 const DASHBOARD = (() => {
@@ -16,15 +17,23 @@ const DASHBOARD = (() => {
     for (const k of kids) if (k !== null && k !== undefined) el.append(k instanceof Node ? k : String(k));
     return el;
   }
-  const num = (n) => new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 }).format(n);
+  // The reader's languages, as the browser gives them, for every number and date shown.
+  const L = navigator.languages && navigator.languages.length ? [...navigator.languages] : undefined;
+  const num = (n) => new Intl.NumberFormat(L, { maximumFractionDigits: 2 }).format(n);
+  function cash(amount, currency) {
+    try {
+      const f = new Intl.NumberFormat(L, { style: "currency", currency });
+      return f.format(amount / 10 ** f.resolvedOptions().maximumFractionDigits);
+    } catch { return money(amount, currency); }
+  }
 
   // Seconds as the largest unit that keeps the number readable: "45 sec", "12 min", "3.5 hr", "2.1 days".
   function duration(sec) {
     if (sec === null || sec === undefined) return "—";
     const [v, unit] = sec < 90 ? [sec, "second"] : sec < 5400 ? [sec / 60, "minute"] : sec < 172800 ? [sec / 3600, "hour"] : [sec / 86400, "day"];
-    return new Intl.NumberFormat(undefined, { style: "unit", unit, unitDisplay: "short", maximumFractionDigits: v < 10 ? 1 : 0 }).format(v);
+    return new Intl.NumberFormat(L, { style: "unit", unit, unitDisplay: "short", maximumFractionDigits: v < 10 ? 1 : 0 }).format(v);
   }
-  const dayLabel = (day) => new Date(day + "T00:00:00Z").toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
+  const dayLabel = (day) => new Date(day + "T00:00:00Z").toLocaleDateString(L, { month: "short", day: "numeric", timeZone: "UTC" });
   const today = () => new Date().toISOString().slice(0, 10);
   const minusDays = (day, n) => new Date(Date.parse(day + "T00:00:00Z") - n * 86400e3).toISOString().slice(0, 10);
 
@@ -75,9 +84,14 @@ const DASHBOARD = (() => {
       sub ? h("span.dash-sub.muted", {}, sub) : null);
   }
 
+  // A quantile estimated from the buckets: "< 1 min" inside the first one (the
+  // interpolation would only say "half a minute"), "≈ …" beyond it.
+  const oneMinute = () => new Intl.NumberFormat(L, { style: "unit", unit: "minute", unitDisplay: "short" }).format(1);
+  const estimate = (sec) => sec <= 60 ? "< " + oneMinute() : "≈ " + duration(sec);
+
   function timingKpi(name, label, t) {
-    return kpi(name, label, t.count ? duration(t.median_seconds) : "—",
-      t.count ? `median · p90 ${duration(t.p90_seconds)} · ${num(t.count)} ${t.count === 1 ? "case" : "cases"}` : "none in the window");
+    return kpi(name, label, t.count ? estimate(t.median_seconds) : "—",
+      t.count ? `median · p90 ${estimate(t.p90_seconds)} · ${num(t.count)} ${t.count === 1 ? "case" : "cases"}` : "none in the window");
   }
 
   function timingItems(t) {
@@ -121,10 +135,10 @@ const DASHBOARD = (() => {
       timingKpi("resolution", "Resolution", d.resolution),
       kpi("csat", "Satisfaction", d.csat.count ? `${num(d.csat.average)} / 5` : "—", `${num(d.csat.count)} ratings`),
       kpi("sla_breaches", "SLA breaches", num(d.sla_breaches)),
-      kpi("promises", "Promises kept", kept + broken ? new Intl.NumberFormat(undefined, { style: "percent" }).format(kept / (kept + broken)) : "—",
+      kpi("promises", "Promises kept", kept + broken ? new Intl.NumberFormat(L, { style: "percent" }).format(kept / (kept + broken)) : "—",
         `${num(kept)} kept · ${num(broken)} broken`),
       kpi("open", "Open cases", num(d.open.total), "now"),
-      kpi("compensation", "Compensation", comp.length ? comp.map(([c, a]) => money(a, c)).join(" · ") : "—", "granted in the window")));
+      kpi("compensation", "Compensation", comp.length ? comp.map(([c, a]) => cash(a, c)).join(" · ") : "—", "granted in the window")));
 
     const charts = h("div.dash-charts", { id: "dash-charts" });
     el.append(charts);
@@ -147,7 +161,7 @@ const DASHBOARD = (() => {
     const currencies = comp.length ? comp.map(([c]) => c) : [];
     for (const cur of currencies) {
       charts.append(chart("compensation-" + cur, `Compensation per day (${cur})`, null,
-        (box) => columns(box, d.days.map((x) => ({ label: dayLabel(x.day), value: x.compensation[cur] || 0 })), "#1d7a46", (a) => money(a, cur))));
+        (box) => columns(box, d.days.map((x) => ({ label: dayLabel(x.day), value: x.compensation[cur] || 0 })), "#1d7a46", (a) => cash(a, cur))));
     }
     if (!currencies.length) charts.append(chart("compensation", "Compensation per day", null, (box) => box.replaceChildren(h("p.muted", {}, "None granted in the window."))));
     for (const draw of redraws) draw();

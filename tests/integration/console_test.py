@@ -116,12 +116,13 @@ class Daemon:
         return code
 
 
-def browser():
+def browser(lang="en-GB"):
     o = webdriver.ChromeOptions()
     o.binary_location = "/usr/bin/chromium"
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=en-GB",
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=" + lang,
               "--hide-scrollbars", "--force-device-scale-factor=1"):
         o.add_argument(a)
+    o.add_experimental_option("prefs", {"intl.accept_languages": lang})  # navigator.languages (the dashboard's locale)
     d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
     d.set_page_load_timeout(30)
     return d
@@ -242,7 +243,7 @@ def dashboard_screen(daemon, drv, wait, ready, shoot, ids):
     kpis = {e.get_attribute("data-kpi"): e.text for e in drv.find_elements(By.CSS_SELECTOR, "#dash-kpis [data-kpi]")}
     check(kpis["complaints"].split("\n")[1] == str(d["complaints"]), f"the screen shows {d['complaints']} complaints")
     check("3 / 5" in kpis["csat"] and "2 ratings" in kpis["csat"], "the screen shows the satisfaction average and count")
-    check("1 case" in kpis["resolution"], "the screen shows the resolution")
+    check("1 case" in kpis["resolution"] and "< 1 min" in kpis["resolution"], "the screen shows the resolution, in its first band")
     check(str(d["open"]["total"]) in kpis["open"], f"the screen shows {d['open']['total']} open cases")
     check("€" in kpis["compensation"], "the screen shows the compensation in euros")
     bars = {r.get_attribute("data-label"): int(r.get_attribute("data-value"))
@@ -268,6 +269,32 @@ def dashboard_screen(daemon, drv, wait, ready, shoot, ids):
     drv.get(daemon.base + "/console/#/dashboard?days=7&pack=retail")
     ready("/dashboard")
     check(len(drv.find_elements(By.CSS_SELECTOR, '[data-chart="complaints"] rect')) == 7, "a 7-day window has 7 days")
+
+
+def dashboard_locales(daemon):
+    """The dashboard in the other four languages of the console's complaints' users (Persian,
+    Thai, Chinese, German; English is the main run): numbers and dates in the browser's locale,
+    nothing wider than a phone, a screenshot of each."""
+    for lang, digit in (("fa", "۰۱۲۳۴۵۶۷۸۹"), ("th", "0123456789"), ("zh-CN", "0123456789"), ("de", "0123456789")):
+        drv = browser(lang)
+        try:
+            drv.set_window_size(390, 844)
+            vw, vh = drv.execute_script("return [window.innerWidth, window.innerHeight]")
+            drv.set_window_size(390 + (390 - vw), 844 + (844 - vh))
+            drv.get(daemon.base + "/console/")
+            drv.find_element(By.ID, "token").send_keys("test-read")
+            drv.find_element(By.CSS_SELECTOR, "#signin button").click()
+            WebDriverWait(drv, 15).until(lambda d: d.find_elements(By.ID, "view") and d.find_element(By.ID, "view").get_attribute("data-ready"))
+            drv.get(daemon.base + "/console/#/dashboard")
+            WebDriverWait(drv, 15).until(lambda d: d.find_element(By.ID, "view").get_attribute("data-ready") == "/dashboard")
+            check(drv.execute_script("return navigator.language").startswith(lang.split("-")[0]), f"the browser speaks {lang}")
+            value = drv.find_element(By.CSS_SELECTOR, '[data-kpi="complaints"] .dash-value').text
+            check(value and all(c in digit for c in value), f"in {lang}, the figures are written with the locale's digits ({value})")
+            over = drv.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+            check(over <= 0, f"in {lang}, the dashboard fits a phone's width")
+            drv.save_screenshot(os.path.join(SHOTS, f"dashboard-{lang}-phone.png"))
+        finally:
+            drv.quit()
 
 
 def dashboard_readonly(daemon, drv, ready):
@@ -455,6 +482,7 @@ def main():
         check(s == 403, "and a read-only operator's approval")
         learn_readonly(daemon, drv, ready, fetch, aid)  # learn
         dashboard_readonly(daemon, drv, ready)  # dashboard
+        dashboard_locales(daemon)  # dashboard
         print(f"screenshots in {SHOTS}")
     except Exception:
         if drv:
