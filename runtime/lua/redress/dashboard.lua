@@ -31,7 +31,17 @@ M.CLOSED = { resolved = true, closed = true, rejected = true }
 M.BOUNDS = { 60, 300, 900, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 3600, 86400, 2 * 86400, 3 * 86400,
   5 * 86400, 7 * 86400, 14 * 86400, 30 * 86400 }
 
-local function word(v) return (tostring(v):gsub("[^%w_.%-]", "_")) end
+-- A name as a rollup field or a label value can carry it. Names are few
+-- (packs, statuses, currencies, kinds): memoized, the table dropped when it grows.
+local words, n_words = {}, 0
+local function word(v)
+  local w = words[v]
+  if w then return w end
+  w = (tostring(v):gsub("[^%w_.%-]", "_"))
+  if n_words >= 256 then words, n_words = {}, 0 end
+  words[v], n_words = w, n_words + 1
+  return w
+end
 
 local function bucket_of(seconds)
   for i, b in ipairs(M.BOUNDS) do if seconds <= b then return i end end
@@ -62,20 +72,22 @@ function M.record(before, case, etype, data, deliver, observed, promises, now_ms
   local opened = math.tointeger(case.opened_ms) or time.parse(case.opened_at) or now_ms
   local f = { pack = pack }
   local lines = {}
-  local function add(field, n) if n ~= 0 then lines[#lines + 1] = field .. "|" .. pack .. "\t" .. string.format("%d", n) end end
+  local suffix = "|" .. pack .. "\t"
+  local function add(field, n) if n ~= 0 then lines[#lines + 1] = field .. suffix .. math.tointeger(n) end end
   local function measure(prefix, seconds)
     add(prefix .. "_n", 1)
     add(prefix .. "_ms", now_ms - opened)
     add(prefix .. "_b" .. bucket_of(seconds), 1)
   end
   if etype == "complaint.received" then add("complaints", 1) end
+  local now_iso = time.format(now_ms)
   if before and not case.first_response_at and responds(deliver) then
-    case.first_response_at = time.format(now_ms)
+    case.first_response_at = now_iso
     f.first_response = (now_ms - opened) / 1000
     measure("frt", f.first_response)
   end
   if M.CLOSED[case.status] and case.status ~= "rejected" and not case.resolved_at then
-    case.resolved_at = time.format(now_ms)
+    case.resolved_at = now_iso
     f.resolution = (now_ms - opened) / 1000
     measure("ttr", f.resolution)
   end
@@ -97,16 +109,15 @@ function M.record(before, case, etype, data, deliver, observed, promises, now_ms
       add("comp:" .. cur .. ":" .. kind, o.amount)
     end
   end
-  local day = time.format(now_ms):sub(1, 10)
-  if #lines > 0 then store.rollup_add(day, table.concat(lines, "\n")) end
+  if #lines > 0 then store.rollup_add(now_iso:sub(1, 10), table.concat(lines, "\n")) end
   -- open cases: leave the old (status, tier), join the new
   local from = before and not M.CLOSED[before.status] and { status = word(before.status), tier = before.tier } or nil
   local to = not M.CLOSED[case.status] and { status = word(case.status), tier = case.tier } or nil
   if from and to and from.status == to.status and from.tier == to.tier then from, to = nil, nil end
   f.open_from, f.open_to = from, to
   local open = {}
-  if from then open[#open + 1] = string.format("%s:%d|%s\t-1", from.status, from.tier, pack) end
-  if to then open[#open + 1] = string.format("%s:%d|%s\t1", to.status, to.tier, pack) end
+  if from then open[#open + 1] = from.status .. ":" .. math.tointeger(from.tier) .. suffix .. "-1" end
+  if to then open[#open + 1] = to.status .. ":" .. math.tointeger(to.tier) .. suffix .. "1" end
   if #open > 0 then store.open_add(table.concat(open, "\n")) end
   return f
 end
