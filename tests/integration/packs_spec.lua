@@ -106,6 +106,19 @@ describe("packs", function()
     assert.are.equal("0.1.0", ev.decision.pack.version)
   end)
 
+  it("counts the cases pinned to each version, the earlier one too (the console's Packs screen)", function()
+    local _, packs = d:get("/v1/packs", "test-read")
+    local old = select(2, d:get("/v1/cases/" .. old_case, "test-read")).case
+    local old_open = ({ resolved = 0, closed = 0, rejected = 0 })[old.status] or 1
+    assert.are.same({ ["retail@0.1.0"] = { cases = 1, open = old_open }, ["retail@0.2.0"] = { cases = 1, open = 1 },
+      ["social@0.1.0"] = { cases = 1, open = 1 } }, packs.pinned)
+    -- and the work queue of one version (its link)
+    local s, q, _, raw = d:get("/v1/queue?pack=retail&pack_version=0.2.0", "test-read")
+    assert.are.equal(200, s, raw)
+    assert.are.equal(1, #q.cases)
+    assert.are.equal(old_open, #select(2, d:get("/v1/queue?pack=retail&pack_version=0.1.0", "test-read")).cases)
+  end)
+
   it("keeps the running packs when the new ones are broken", function()
     local good = H.read_file(pack_dir .. "/policy.lua")
     H.write_file(pack_dir .. "/policy.lua", "local P = {\nreturn P\n")

@@ -1,6 +1,7 @@
 -- The dashboard's rollups (redress.dashboard) on the fixture store: what a
 -- decision adds to its day's row and to the open-cases row, and the figures
--- GET /v1/dashboard reads back from them, exactly.
+-- GET /v1/dashboard reads back from them, exactly; and the cases pinned to each
+-- pack version (GET /v1/packs).
 local root = os.getenv("REDRESS_ROOT") or "."
 local F = dofile(root .. "/tests/lua/fixture.lua")
 local S = F.store()
@@ -12,7 +13,7 @@ local DAY = 86400000
 local T0 = time.parse("2026-11-20T09:00:00Z")
 
 local function case(over)
-  local c = { id = "C0000000001", status = "received", tier = 0, pack = { name = "retail" }, opened_ms = T0,
+  local c = { id = "C0000000001", status = "received", tier = 0, pack = { name = "retail", version = "0.1.0" }, opened_ms = T0,
     opened_at = time.format(T0), offers = {} }
   for k, v in pairs(over or {}) do c[k] = v end
   return c
@@ -31,7 +32,7 @@ end
 
 describe("redress.dashboard", function()
   it("rolls a case's life up by day and pack, and reads it back exactly", function()
-    local a, b = case(), case { id = "C0000000002", pack = { name = "airline" } }
+    local a, b = case(), case { id = "C0000000002", pack = { name = "airline", version = "2.0.0" } }
     decide(a, "complaint.received", nil, function(c) c.status = "acknowledged" end, { { type = "acknowledge" } }, T0)
     decide(b, "complaint.received", nil, function(c) c.status = "acknowledged" end, { { type = "acknowledge" } }, T0)
     assert.is_nil(a.first_response_at) -- the acknowledgement at intake is not a first response
@@ -56,10 +57,13 @@ describe("redress.dashboard", function()
     local rows = S:all("meta")
     local keys = {}
     for _, r in ipairs(rows) do keys[#keys + 1] = r[1] end
-    assert.are.same({ "rollup:2026-11-20", "rollup:2026-11-21", "rollup_open" }, keys)
+    assert.are.same({ "rollup:2026-11-20", "rollup:2026-11-21", "rollup_open", "rollup_pinned" }, keys)
     assert.are.equal("complaints|airline\t1\ncomplaints|retail\t1\nfrt_b6|retail\t1\nfrt_ms|retail\t7200000\n" ..
       "frt_n|retail\t1\nkept|retail\t1\n", rows[1][2])
     assert.are.equal("acknowledged:1|airline\t1\n", rows[3][2]) -- a resolved, b escalated
+    -- packs: the cases pinned to each version, and those of them open (a resolved, reopened, resolved)
+    assert.are.equal("cases|airline@2.0.0\t1\ncases|retail@0.1.0\t1\nopen|airline@2.0.0\t1\n", rows[4][2])
+    assert.are.same({ ["airline@2.0.0"] = { cases = 1, open = 1 }, ["retail@0.1.0"] = { cases = 1, open = 0 } }, dashboard.pinned())
 
     local all = dashboard.figures("2026-11-19", "2026-11-21")
     assert.are.equal(2, all.complaints)
@@ -131,5 +135,10 @@ describe("redress.dashboard", function()
     G:begin()
     assert.are.equal(text .. "\n", dash.ensure_open(1000)) -- kept: not scanned again
     G:commit()
+    -- packs: the pinned-cases row, built the same way
+    G:begin()
+    assert.are.equal("cases|retail@0.1.0\t4\nopen|retail@0.1.0\t3", dash.ensure_pinned(1000))
+    G:commit()
+    assert.are.same({ ["retail@0.1.0"] = { cases = 4, open = 3 } }, dash.pinned())
   end)
 end)

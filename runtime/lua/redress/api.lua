@@ -33,7 +33,7 @@ local QUERY_PARAMS = {
   timers = { "due_before", "limit" },
   webhook_dead = { "subscription", "after", "limit" },
   dashboard = { "from", "to", "pack" }, -- dashboard
-  queue = { "status", "tier", "pack", "category", "channel", "language", "team", "breached", "limit", "cursor" }, -- console
+  queue = { "status", "tier", "pack", "pack_version", "category", "channel", "language", "team", "breached", "limit", "cursor" }, -- console
   approvals = { "limit", "cursor" }, -- console
   corrective_actions = { "status", "pack", "cause", "limit", "cursor" }, -- learn
 }
@@ -493,7 +493,8 @@ function M.new(config_path)
         local list = store.get_packs_list()
         if not list then return err(503, "starting", "the packs are not stored yet; retry shortly") end
         -- packs that are or were quarantined since the daemon started
-        return { status = 200, body = list:sub(1, -2) .. ',"quarantine":' .. (store.get_pack_health() or "{}") .. "}" }
+        return { status = 200, body = list:sub(1, -2) .. ',"quarantine":' .. (store.get_pack_health() or "{}") ..
+          ',"pinned":' .. json.encode(dashboard.pinned()) .. "}" } -- pinned: the Packs screen's counts, one row read
       elseif route == "timers" then
         return M.timers_list(q)
       elseif route == "customer_erase" then

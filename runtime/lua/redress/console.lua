@@ -267,6 +267,7 @@ function M.queue(q)
     if not q.status and CLOSED[c.status] then return false end
     if tier and c.tier ~= tier then return false end
     if q.pack and (c.pack and c.pack.name) ~= q.pack then return false end
+    if q.pack_version and (c.pack and c.pack.version) ~= q.pack_version then return false end -- the Packs screen's link
     if q.team and team_of(c) ~= q.team then return false end
     for _, k in ipairs { "category", "channel", "language" } do
       if q[k] and c[k] ~= q[k] then return false end

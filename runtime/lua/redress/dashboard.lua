@@ -9,7 +9,8 @@
 -- granted by currency and kind; complaints opened) and the row of open
 -- cases by status and tier. Every field is per pack ("field|pack"), so a
 -- query for one pack or for all reads the same rows: at most 366 day rows
--- and the open row, never the cases.
+-- and the open row, never the cases. A third row counts the cases pinned to
+-- each pack version and those of them open (GET /v1/packs, the Packs screen).
 --
 -- Definitions (the engine's, the same for every pack):
 --   first response  the first decision after the complaint's own that sends
@@ -119,7 +120,21 @@ function M.record(before, case, etype, data, deliver, observed, promises, now_ms
   if from then open[#open + 1] = from.status .. ":" .. math.tointeger(from.tier) .. suffix .. "-1" end
   if to then open[#open + 1] = to.status .. ":" .. math.tointeger(to.tier) .. suffix .. "1" end
   if #open > 0 then store.open_add(table.concat(open, "\n")) end
+  -- the cases pinned to the version that opened them (a case never changes
+  -- version: with migrate_cases only the deciding pack does), for GET /v1/packs
+  local pin = "|" .. M.pin_key(case.pack) .. "\t"
+  local pins = {}
+  if not before then pins[1] = "cases" .. pin .. "1" end
+  local was_open, is_open = before and not M.CLOSED[before.status], not M.CLOSED[case.status]
+  if was_open and not is_open then pins[#pins + 1] = "open" .. pin .. "-1" end
+  if is_open and not was_open then pins[#pins + 1] = "open" .. pin .. "1" end
+  if #pins > 0 then store.pinned_add(table.concat(pins, "\n")) end
   return f
+end
+
+--- A case's pack version as the pinned row names it: "name@version".
+function M.pin_key(p)
+  return word(p and p.name or "?") .. "@" .. word(p and p.version or "?")
 end
 
 -- "name|pack\tn" lines → calls fn(name, pack, n).
@@ -127,20 +142,14 @@ local function each_line(text, fn)
   for name, pack, n in (text or ""):gmatch("([^\t\n|]+)|([^\t\n]*)\t(%-?%d+)") do fn(name, pack, tonumber(n)) end
 end
 
---- The open row, built by a bounded scan of the cases when the store
--- predates it (the start's sync job calls this). Returns the row's text.
-function M.ensure_open(max_cases)
-  local text = store.open_counts()
-  if text then return text end
+-- A running-count row built by one bounded scan of the cases: fn(case,
+-- counts) counts each; returns the row's text ("" for no case).
+local function scan_cases(max_cases, fn)
   local counts, after, seen = {}, nil, 0
   repeat
     local ids, rows = store.cases_after(after, 1000)
     for i, s in ipairs(rows) do
-      local c = json.decode(s)
-      if not M.CLOSED[c.status] then
-        local k = string.format("%s:%d|%s", word(c.status), math.tointeger(c.tier) or 0, word(c.pack and c.pack.name or "?"))
-        counts[k] = (counts[k] or 0) + 1
-      end
+      fn(json.decode(s), counts)
       after = ids[i]
     end
     seen = seen + #ids
@@ -150,9 +159,47 @@ function M.ensure_open(max_cases)
   table.sort(keys)
   local lines = {}
   for _, k in ipairs(keys) do lines[#lines + 1] = k .. "\t" .. counts[k] end
-  text = table.concat(lines, "\n")
+  return table.concat(lines, "\n")
+end
+
+--- The open row, built by a bounded scan of the cases when the store
+-- predates it (the start's sync job calls this). Returns the row's text.
+function M.ensure_open(max_cases)
+  local text = store.open_counts()
+  if text then return text end
+  text = scan_cases(max_cases, function(c, counts)
+    if not M.CLOSED[c.status] then
+      local k = string.format("%s:%d|%s", word(c.status), math.tointeger(c.tier) or 0, word(c.pack and c.pack.name or "?"))
+      counts[k] = (counts[k] or 0) + 1
+    end
+  end)
   if text ~= "" then store.put_open_counts(text .. "\n") end
   return text
+end
+
+--- The pinned-cases row, built the same way when the store predates it.
+function M.ensure_pinned(max_cases)
+  local text = store.pinned_counts()
+  if text then return text end
+  text = scan_cases(max_cases, function(c, counts)
+    local key = M.pin_key(c.pack)
+    counts["cases|" .. key] = (counts["cases|" .. key] or 0) + 1
+    if not M.CLOSED[c.status] then counts["open|" .. key] = (counts["open|" .. key] or 0) + 1 end
+  end)
+  if text ~= "" then store.put_pinned_counts(text .. "\n") end
+  return text
+end
+
+--- GET /v1/packs' "pinned": { ["name@version"] = { cases = n, open = n } },
+-- from the one row (a line per version that ever opened a case).
+function M.pinned()
+  local out = {}
+  each_line(store.pinned_counts(), function(name, key, n)
+    local e = out[key] or { cases = 0, open = 0 }
+    e[name] = n
+    out[key] = e
+  end)
+  return out
 end
 
 --- /metrics lines that set the open-cases gauge from the open row (at start).

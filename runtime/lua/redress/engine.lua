@@ -368,6 +368,7 @@ function M.new(config_path)
       local a = sync_answer(reg.sync())
       -- the open-cases gauge starts from the store (built once by a bounded scan)
       a.metrics = dashboard.open_gauge_lines(dashboard.ensure_open(1000000))
+      dashboard.ensure_pinned(1000000) -- the cases pinned to each pack version (GET /v1/packs)
       return a
     end
     if job.kind == "corrective" then return learn.transition(job.case_id, job.body, actor_of(job), job.now_ms) end

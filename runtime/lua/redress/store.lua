@@ -32,6 +32,9 @@
 --                                                      it (store.add), never rewrite it
 --                "rollup_open"                       → open cases, lines "status:tier|pack\tn",
 --                                                      kept the same way
+--                "rollup_pinned"                     → cases pinned to each pack version, lines
+--                                                      "cases|name@version\tn" and
+--                                                      "open|name@version\tn", kept the same way
 local db = require "rd.store"
 local json = require "redress.json"
 
@@ -384,19 +387,18 @@ function M.rollup_days(from, to)
   return out
 end
 
---- Adds deltas to the open-cases row (see rollup_add).
-function M.open_add(lines)
-  db.add("meta", "rollup_open", lines)
+-- A running-count row of meta besides the days': add(lines) adds deltas
+-- (see rollup_add), counts() is its text or nil when the store has none yet,
+-- put(text) writes it whole (built by a scan when the store predates it).
+local function count_row(key)
+  return function(lines) db.add("meta", key, lines) end, function() return db.get("meta", key) end,
+    function(text) db.put("meta", key, text) end
 end
 
---- The open-cases row's text, or nil when the store has none yet.
-function M.open_counts()
-  return db.get("meta", "rollup_open")
-end
-
-function M.put_open_counts(text)
-  db.put("meta", "rollup_open", text)
-end
+--- The open-cases row.
+M.open_add, M.open_counts, M.put_open_counts = count_row("rollup_open")
+--- The cases pinned to each pack version (packs: GET /v1/packs' "pinned").
+M.pinned_add, M.pinned_counts, M.put_pinned_counts = count_row("rollup_pinned")
 
 --- The console's session key (hex), or nil before the first start made it.
 function M.session_key()
