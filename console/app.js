@@ -78,7 +78,7 @@ const FILTERS = [
   ["status", ["", "received", "acknowledged", "investigating", "awaiting_customer", "reopened", "manual_review", "follow_up", "resolved", "closed", "rejected"]],
   ["channel", ["", "email", "phone", "chat", "social", "web", "in_person", "letter"]],
   ["breached", ["", "true", "false"]],
-  ["tier"], ["pack"], ["category"], ["language"], ["team"],
+  ["tier"], ["pack"], ["pack_version"], ["category"], ["language"], ["team"], // pack_version: from the Packs screen
 ];
 
 async function queueView(view, params) {
@@ -285,6 +285,7 @@ async function route() {
     if (m) await caseView(view, m[1]);
     else if (path === "/approvals") await approvalsView(view);
     else if (typeof LEARN !== "undefined" && LEARN.screens[path]) await LEARN.screens[path](view, params); // learn.js
+    else if (typeof PACKS !== "undefined" && PACKS.screens[path]) await PACKS.screens[path](view, params); // packs.js
     else await queueView(view, params);
     view.dataset.ready = path;
   } catch (e) { fail(view, e); }

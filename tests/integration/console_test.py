@@ -6,7 +6,8 @@ does) with a small per-case budget so that offers wait for approval, files three
 complaints (Persian, Thai, Chinese) through the API, then drives Debian's
 chromium headless with chromium-driver and python3-selenium: sign-in, the work
 queue, a case page (a note sent), the approvals queue (one approved, one
-denied), the Dashboard (its figures against GET /v1/dashboard), the Recurring causes screen (five complaints of one cause, their
+denied), the Dashboard (its figures against GET /v1/dashboard), the Packs screen (its versions, pinned
+cases and Reload, a broken pack's file:line), the Recurring causes screen (five complaints of one cause, their
 corrective action opened, assigned, noted and done), the CSRF refusal, a read-only operator's page and sign-out. Saves a
 screenshot of every screen at 1280x800 and 390x844 in
 $REDRESS_BUILD/console-screenshots.
@@ -54,7 +55,7 @@ def lua_config(d):
     return f"""return {{
   listen = "127.0.0.1:0",
   data_dir = "{d}/data",
-  packs = {{ "{ROOT}/policies/retail" }},
+  packs = {{ "{d}/retail" }},  -- packs: a copy, which the Packs test breaks and mends
   default_pack = "retail",
   log = {{ access = false }},
   budgets = {{ per_case = {{ EUR = 100 }} }},  -- 1.00 EUR: every coupon waits for approval
@@ -69,6 +70,7 @@ class Daemon:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="redress-console.")
         self.conf = os.path.join(self.dir, "redress.conf.lua")
+        shutil.copytree(os.path.join(ROOT, "policies/retail"), os.path.join(self.dir, "retail"))  # packs
         with open(self.conf, "w") as f:
             f.write(lua_config(self.dir))
         self.log = open(os.path.join(self.dir, "daemon.log"), "w+")
@@ -306,6 +308,93 @@ def dashboard_readonly(daemon, drv, ready):
 # ---- end of dashboard -----------------------------------------------------------
 
 
+# ---- packs: the Packs screen (console/packs.js) ---------------------------------
+
+def packs_screen(daemon, drv, wait, ready, shoot):
+    """The versions loaded with the cases pinned to them; Reload as an admin with nothing changed
+    (the versions shown), then with a broken policy.lua (its file:line shown, nothing changed)."""
+    s, j = daemon.request("GET", "/v1/packs", token="test-read")
+    check(s == 200 and [p["name"] + " " + p["version"] for p in j["packs"]] == ["retail 0.1.0"], "GET /v1/packs lists retail 0.1.0")
+    s, cases = daemon.request("GET", "/v1/cases?limit=200", token="test-read")
+    n = len(cases["cases"])
+    n_open = sum(1 for c in cases["cases"] if c["status"] not in ("resolved", "closed", "rejected"))
+    check(j["pinned"] == {"retail@0.1.0": {"cases": n, "open": n_open}},
+          f"GET /v1/packs counts the {n} cases pinned to retail 0.1.0, {n_open} open")
+
+    drv.find_element(By.ID, "nav-packs").click()
+    ready("/packs")
+    card = drv.find_element(By.CSS_SELECTOR, 'article.pack[data-pack="retail@0.1.0"]')
+    text = card.text
+    p = j["packs"][0]
+    check("retail" in text and "0.1.0" in text and "default" in text and p["hash"][:16] in text,
+          "the Packs screen shows the version loaded: name, version, default, hash")
+    check(", ".join(p["languages"]) in text and "not quarantined" in text, "its languages and its quarantine state")
+    check(f'{p["recurring"]["threshold"]} complaints in {p["recurring"]["window_days"]} days' in text,
+          "its recurring-cause setting")
+    pinned = card.find_element(By.CSS_SELECTOR, ".pack-pinned")
+    check(pinned.get_attribute("data-cases") == str(n) and f"{n} cases pinned ({n_open} open)" in pinned.text,
+          "the cases pinned to it, and how many are open")
+    card.find_element(By.CSS_SELECTOR, "details.pack-more summary").click()
+    some = sorted(p["settings"])[0]
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "details.pack-more").get_attribute("open") is not None)
+    shown = card.find_element(By.CSS_SELECTOR, ".pack-settings").get_attribute("textContent")
+    check(some in shown, f"its settings in force ({some})")
+    shoot("packs")
+
+    # the link to the work queue: this version's open cases
+    pinned.find_element(By.TAG_NAME, "a").click()
+    ready("/queue")
+    check("pack_version=0.1.0" in drv.current_url and drv.find_element(By.ID, "f-pack_version").get_attribute("value") == "0.1.0",
+          "the link opens the work queue filtered by the pack version")
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#queue .row")) >= min(n_open, 10))
+    drv.back()
+    ready("/packs")
+
+    # Reload with nothing changed: the versions in force are shown
+    drv.find_element(By.ID, "packs-reload").click()
+    wait.until(lambda d: d.find_element(By.ID, "reload-result").get_attribute("data-result"))
+    res = drv.find_element(By.ID, "reload-result")
+    check(res.get_attribute("data-result") == "ok" and "Reloaded" in res.text
+          and res.find_elements(By.CSS_SELECTOR, '.pack-reloaded[data-pack="retail@0.1.0"]'),
+          "Reload as an admin with nothing changed shows retail 0.1.0 reloaded")
+    shoot("packs-reloaded")
+
+    # a broken policy.lua: the error with its file:line, and nothing changed
+    policy = os.path.join(daemon.dir, "retail", "policy.lua")
+    with open(policy) as f:
+        good = f.read()
+    line = good.count("\n") + 2
+    with open(policy, "w") as f:
+        f.write(good + "\nthis is not lua\n")
+    try:
+        drv.find_element(By.ID, "packs-reload").click()
+        wait.until(lambda d: d.find_element(By.ID, "reload-result").get_attribute("data-result") == "failed")
+        msg = drv.find_element(By.CSS_SELECTOR, "#reload-result .error").text
+        check(f"policy.lua:{line}:" in msg and "(422)" in msg, f"a broken pack's Reload shows the error with file:line ({msg})")
+        check("Nothing changed" in drv.find_element(By.ID, "reload-result").text, "and says nothing changed")
+        s, after = daemon.request("GET", "/v1/packs", token="test-read")
+        check(after["packs"] == j["packs"], "GET /v1/packs is as before the failed reload")
+        check(drv.find_elements(By.CSS_SELECTOR, 'article.pack[data-pack="retail@0.1.0"]'), "the screen still shows retail 0.1.0")
+        shoot("packs-reload-failed")
+    finally:
+        with open(policy, "w") as f:
+            f.write(good)
+    s, r = daemon.request("POST", "/v1/admin/reload")
+    check(s == 200 and r["packs"][0]["hash"] == p["hash"], "mended, the pack reloads with its old hash")
+
+
+def packs_readonly(daemon, drv, ready, fetch):
+    """A read-only operator sees the versions but no Reload button, and the server refuses the reload."""
+    drv.get(daemon.base + "/console/#/packs")
+    ready("/packs")
+    check(drv.find_elements(By.CSS_SELECTOR, 'article.pack[data-pack="retail@0.1.0"]') and not drv.find_elements(By.ID, "packs-reload"),
+          "a read-only operator sees the Packs screen without the Reload button")
+    s, r = fetch("POST", "/v1/admin/reload", None, drv.execute_script("return S.csrf"))
+    check(s == 403 and r["error"]["code"] == "forbidden", "and the server refuses a read-only operator's reload")
+
+# ---- end of packs ---------------------------------------------------------------
+
+
 def main():
     os.makedirs(SHOTS, exist_ok=True)
     daemon = Daemon()
@@ -458,6 +547,7 @@ def main():
 
         aid = learn_screen(daemon, drv, wait, ready, shoot, fetch)  # learn: the Recurring causes screen
         dashboard_screen(daemon, drv, wait, ready, shoot, ids)  # dashboard: the Dashboard screen
+        packs_screen(daemon, drv, wait, ready, shoot)  # packs: the Packs screen
 
         # sign out: the sign-in page again, and the cookie no longer works
         drv.find_element(By.ID, "signout").click()
@@ -482,6 +572,7 @@ def main():
         check(s == 403, "and a read-only operator's approval")
         learn_readonly(daemon, drv, ready, fetch, aid)  # learn
         dashboard_readonly(daemon, drv, ready)  # dashboard
+        packs_readonly(daemon, drv, ready, fetch)  # packs
         dashboard_locales(daemon)  # dashboard
         print(f"screenshots in {SHOTS}")
     except Exception:

@@ -29,6 +29,8 @@ local FILES = {
   ["app.css"] = "text/css; charset=utf-8",
   ["dashboard.js"] = "text/javascript; charset=utf-8", -- dashboard: the Dashboard screen
   ["dashboard.css"] = "text/css; charset=utf-8", -- dashboard
+  ["packs.js"] = "text/javascript; charset=utf-8", -- packs: the Packs screen
+  ["packs.css"] = "text/css; charset=utf-8", -- packs
 }
 
 -- Every answer of the console: no framing, no sniffing, no referrer, and
