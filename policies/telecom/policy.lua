@@ -80,7 +80,7 @@ function HANDLE.outage(case, act, vars)
     amount = amount:times(settings.repeat_credit_multiplier, settings.outage_rounding)
     act:escalate { tier = 2, team = "network-engineering", reason = string.format("%d outages in %d days",
       count, settings.repeat_window_days) }
-    act:open_corrective_action { title = "Recurring outages for customer " .. case.customer.id,
+    act:open_corrective_action { title = "Recurring outages on one line (case " .. case.id .. ")",
       cause = string.format("%d outage complaints in %d days", count, settings.repeat_window_days), owner = "network-engineering" }
     act:explain("outage_repeated", string.format("Outage %d in %d days: network engineering looks for the cause, " ..
       "and the credit is %s times the pro-rata one: %s.", count, settings.repeat_window_days,

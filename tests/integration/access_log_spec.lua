@@ -56,6 +56,23 @@ describe("the access log", function()
     assert.is_nil(lines[before + 4].actor)
   end)
 
+  it("writes a path under /v1/customers by its shape, a mistyped one too", function()
+    for _, p in ipairs { "/v1/customers/bob%40example.com/erase/", "/v1/Customers/bob@example.com/erase",
+        "/v1/customers/bob@example.com" } do
+      local st = d:post(p, nil, { token = "test-admin" })
+      assert.are.equal(404, st)
+    end
+    local log = d:log()
+    assert.is_nil(log:find("bob", 1, true))
+    assert.truthy(log:find('"path":"/v1/customers/…"', 1, true))
+  end)
+
+  it("tells browsers and proxies not to keep JSON answers", function()
+    local _, _, h = d:get("/v1/cases", "test-read")
+    assert.are.equal("no-store", h["cache-control"])
+    assert.are.equal("nosniff", h["x-content-type-options"])
+  end)
+
   it("never writes the query (it may hold a customer id) nor the token", function()
     local log = d:log()
     assert.is_nil(log:find("cust-access", 1, true))

@@ -12,7 +12,7 @@ local SECRETS = { ID, NAME, "ZQXUNIQUE", "UNIQPHONE", "UNIQNOTE", "UNIQFINDING" 
 local function path_of(id) return "/v1/customers/" .. id:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", c:byte()) end) .. "/erase" end
 
 describe("erasing a customer", function()
-  local d, first, second, other, pseudo
+  local d, first, second, other, pseudo, action_id
 
   setup(function()
     d = H.new()
@@ -25,6 +25,18 @@ describe("erasing a customer", function()
     second = d:complain { customer = { id = ID, name = NAME, email = ID }, category = "defective",
       description = "Call me on UNIQPHONE, " .. NAME .. " here." }.case
     other = d:complain { customer = { id = "cust-keep", name = "Bob Keepme" }, description = "KEEPTHIS please." }.case
+    -- five complaints of one SKU: a recurring cause, and its corrective
+    -- action, whose note quotes the customer
+    for i = 1, 5 do
+      d:complain { customer = { id = "cust-sku-" .. i, name = "Other" },
+        category = "defective", order = { id = "S-" .. i, amount = 1000, currency = "EUR", sku = "SKU-ERASE" } }
+    end
+    local cs, cas = d:get("/v1/corrective-actions", "test-read")
+    assert.are.equal(200, cs)
+    action_id = cas.corrective_actions[1].id
+    local ns = d:post("/v1/corrective-actions/" .. action_id .. "/events",
+      { type = "note", data = { text = "CANOTE: called " .. NAME .. " at " .. ID } }, { token = "test-agent" })
+    assert.are.equal(200, ns)
     for _, ev in ipairs {
       { type = "customer.replied", data = { message = "It is still broken, UNIQPHONE." } },
       { type = "agent.note", data = { note = "UNIQNOTE: spoke to " .. NAME } },
@@ -49,6 +61,7 @@ describe("erasing a customer", function()
     assert.matches("^erased%-%x+$", pseudo)
     assert.are.equal(2, e.cases)
     assert.is_true(e.events >= 5 and e.decisions >= 5 and e.outbox >= 2 and e.idempotency >= 1, raw)
+    assert.are.equal(1, e.corrective_actions, raw)
   end)
 
   it("keeps amounts, kinds, dates and the audit trail, with nothing personal", function()
@@ -86,6 +99,15 @@ describe("erasing a customer", function()
     assert.are.equal(201, rs)
     assert.are.equal("true", rh["idempotent-replay"])
     for _, v in ipairs(SECRETS) do assert.is_nil(rraw:find(v, 1, true), v .. " is still in the stored answer") end
+  end)
+
+  it("takes the customer out of a corrective action that covers other customers too", function()
+    local s, res, _, raw = d:get("/v1/corrective-actions/" .. action_id, "test-read")
+    assert.are.equal(200, s)
+    for _, v in ipairs(SECRETS) do assert.is_nil(raw:find(v, 1, true), v .. " is still in the corrective action") end
+    -- the agent's words stay; only what names the customer goes
+    assert.truthy(raw:find("CANOTE: called [erased] at " .. pseudo, 1, true), raw)
+    assert.are.equal(5, #res.corrective_action.cases)
   end)
 
   it("leaves other customers alone, and a second erasure finds nothing", function()

@@ -1,7 +1,8 @@
 --- Erasing a customer's personal data (POST /v1/customers/{id}/erase):
 -- every place redress keeps it — the cases, their events and decisions
 -- (rendered message texts included), the outbox and the webhooks' dead
--- letters, the stored idempotency answers, the customer index and summary
+-- letters, the stored idempotency answers, the corrective actions that
+-- quote the customer, the customer index and summary
 -- — keeping amounts, kinds, dates and statuses for accounting. The
 -- customer id, which may itself be personal (an email), becomes a
 -- pseudonym. Runs on a decision worker as one write set; the writer then
@@ -43,6 +44,25 @@ local function scrub(v, known, pseudo)
       end
     elseif type(x) == "table" then
       scrub(x, known, pseudo)
+    end
+  end
+  return v
+end
+
+-- Replaces, in place, every occurrence of a known value inside v (and
+-- nothing else): for records that also hold other customers' data.
+local function scrub_known(v, known, pseudo)
+  if type(v) ~= "table" then return v end
+  for k, x in pairs(v) do
+    if type(x) == "string" then
+      for _, s in ipairs(known) do
+        if x:find(s, 1, true) then
+          x = x:gsub(s:gsub("%p", "%%%0"), s == known.id and pseudo or M.ERASED)
+          v[k] = x
+        end
+      end
+    elseif type(x) == "table" then
+      scrub_known(x, known, pseudo)
     end
   end
   return v
@@ -111,6 +131,15 @@ function M.run(customer_id, actor, now_ms)
       if not any then return nil end
     end
     return scrub_json(body, known, pseudo)
+  end)
+  -- a corrective action covers many customers' cases: only the values that
+  -- name this customer go (its title, notes, history may quote them)
+  counts.corrective_actions = store.rewrite_actions(function(s)
+    local touched = false
+    for _, k in ipairs(known) do touched = touched or s:find(k, 1, true) ~= nil end
+    if not touched then return nil end
+    local out = json.encode(scrub_known(json.decode(s), known, pseudo))
+    return out ~= s and out or nil
   end)
   counts.customer = pseudo
   return counts

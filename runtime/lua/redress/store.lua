@@ -477,6 +477,9 @@ function M.put_action(rec)
   return s
 end
 
+--- Rewrites every corrective action through fn(json) → new json or nil.
+function M.rewrite_actions(fn) return rewrite_range("meta", CA_PREFIX, "ca;", fn) end
+
 --- Corrective actions by id after the id `after` (nil: the first): ids, JSON texts.
 function M.actions_after(after, limit)
   local keys, vals = db.range("meta", CA_PREFIX .. (after and (after .. "\0") or ""), "ca;", limit)
