@@ -2,7 +2,7 @@
 -- README.md says what it decides, why, and on which law.
 return {
   name = "telecom",
-  version = "1.1.0",
+  version = "1.1.1",
   engine = "1",
   description = "Broadband and mobile operator: outage credits pro rata, billing disputes with regulator-style " ..
     "deadlines and a deadlock letter, repeated outages to network engineering, priority for vulnerable customers.",
