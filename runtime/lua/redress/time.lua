@@ -1,10 +1,16 @@
 --- Time as integer milliseconds since the Unix epoch, UTC; RFC 3339 text.
 local M = {}
 
+-- The last time formatted: a decision formats its own `now` again and again.
+local last_ms, last_text
+
 --- Formats ms as "2026-11-23T10:00:00.000Z".
 function M.format(ms)
+  if ms == last_ms then return last_text end
   local s = ms // 1000
-  return os.date("!%Y-%m-%dT%H:%M:%S", s) .. string.format(".%03dZ", ms % 1000)
+  local text = os.date("!%Y-%m-%dT%H:%M:%S", s) .. string.format(".%03dZ", ms % 1000)
+  if math.type(ms) == "integer" then last_ms, last_text = ms, text end
+  return text
 end
 
 local function days_from_civil(y, m, d)
