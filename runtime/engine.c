@@ -18,6 +18,7 @@ static const char *const kind_names[RD_JOB_KIND_COUNT] = {
 	[RD_JOB_COMPLAINT] = "complaint", [RD_JOB_EVENT] = "event", [RD_JOB_OUTBOX_ACK] = "outbox_ack",
 	[RD_JOB_RELOAD] = "reload",       [RD_JOB_SYNC] = "sync",   [RD_JOB_TIMER] = "timer",
 	[RD_JOB_WEBHOOK] = "webhook", [RD_JOB_ERASE] = "erase",
+	[RD_JOB_SESSIONS_REVOKE] = "sessions_revoke",
 	[RD_JOB_CORRECTIVE] = "corrective",
 };
 

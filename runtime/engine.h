@@ -36,6 +36,7 @@ typedef enum rd_job_kind {
 	RD_JOB_TIMER, /* a due timer; body: its key */
 	RD_JOB_WEBHOOK, /* a subscription's delivery progress (webhooks.c); body: JSON */
 	RD_JOB_ERASE,   /* a customer's personal data erased (customer_id) */
+	RD_JOB_SESSIONS_REVOKE, /* every console session ended: a new session key */
 	RD_JOB_CORRECTIVE, /* a corrective action's transition (case_id holds the action's id) */
 	RD_JOB_KIND_COUNT
 } rd_job_kind;

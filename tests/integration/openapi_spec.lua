@@ -419,6 +419,14 @@ return P
     d:write_config()
     assert.are.equal(422, s)
 
+    -- every console session ended: a cookie from before stops working
+    local _, sh = A("sign in before the revocation", "POST", "/v1/session",
+      { token = false, body = { token = "test-read" }, headers = { ["X-Redress-CSRF"] = "x" } })
+    local old = { Cookie = assert(sh["set-cookie"]:match("^(redress_session=[^;]+)")) }
+    assert.are.equal(200, (A("the cookie works", "GET", "/v1/session", { token = false, headers = old })))
+    assert.are.equal(200, (A("revoke sessions", "POST", "/v1/admin/sessions/revoke", {})))
+    assert.are.equal(401, (A("the cookie is revoked", "GET", "/v1/session", { token = false, headers = old })))
+
     assert_checked(answers)
   end)
 

@@ -84,6 +84,7 @@ local ROLES = {
   webhook_dead = { agent = true },
   reload = {},
   customer_erase = {}, -- admin only
+  sessions_revoke = {}, -- admin only
   corrective_actions = { read = true, agent = true, approver = true }, -- learn
   corrective_action = { read = true, agent = true, approver = true }, -- learn
   corrective_events = { agent = true, approver = true }, -- learn: open, done, dismiss need approver
@@ -371,6 +372,7 @@ local function route_of(method, path)
   if path == "/v1/packs" then return "packs", method == "GET" end
   if path == "/v1/timers" then return "timers", method == "GET" end
   if path == "/v1/admin/reload" then return "reload", method == "POST" end
+  if path == "/v1/admin/sessions/revoke" then return "sessions_revoke", method == "POST" end
   if path == "/v1/webhooks" then return "webhooks", method == "GET" end
   if path == "/v1/webhooks/dead" then return "webhook_dead", method == "GET" end
   if path == "/v1/corrective-actions" then return "corrective_actions", method == "GET" end -- learn
@@ -508,6 +510,8 @@ function M.new(config_path)
         return webhook_dead(self.config.webhooks, q)
       elseif route == "reload" then
         return { job = { kind = "reload" } }
+      elseif route == "sessions_revoke" then
+        return { job = { kind = "sessions_revoke", actor = actor } }
       elseif route == "outbox_ack" then
         local bad = check_ack(req.body)
         if bad then return bad end

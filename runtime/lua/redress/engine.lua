@@ -349,6 +349,10 @@ function M.new(config_path)
     if job.kind == "event" then return event(job) end
     if job.kind == "outbox_ack" then return outbox_ack(job) end
     if job.kind == "webhook" then return webhook_progress(job) end
+    if job.kind == "sessions_revoke" then
+      session.ensure_key(true)
+      return { status = 200, body = '{"revoked":true}', wrote = true }
+    end
     if job.kind == "erase" then
       local counts = erase.run(job.customer_id, job.actor, job.now_ms)
       if not counts then

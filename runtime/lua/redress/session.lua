@@ -38,9 +38,11 @@ function M.hmac(key, msg)
 end
 
 --- Makes the session key if the store has none (a worker, in the start's
--- sync job: the API's state never writes).
-function M.ensure_key()
-  if store.session_key() then return end
+-- sync job: the API's state never writes). With fresh, replaces it: every
+-- cookie made with the old key stops working at once (POST
+-- /v1/admin/sessions/revoke).
+function M.ensure_key(fresh)
+  if store.session_key() and not fresh then return end
   local f = assert(io.open("/dev/urandom", "rb"))
   local raw = f:read(32)
   f:close()
