@@ -423,15 +423,22 @@ static int tree_gc(lua_State *L)
 	return 0;
 }
 
-/** json.decode(text) → value (raises "json.decode: … at line L, column C") */
-static int l_decode(lua_State *L)
+/* The parsed tree of argument 1 (raises "json.decode: … at line L, column C"). */
+static json_t *load_arg(lua_State *L)
 {
 	size_t len;
 	const char *s = luaL_checklstring(L, 1, &len);
 	json_error_t err;
 	json_t *v = json_loadb(s, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
 	if (!v)
-		return luaL_error(L, "json.decode: %s at line %d, column %d", err.text, err.line, err.column);
+		luaL_error(L, "json.decode: %s at line %d, column %d", err.text, err.line, err.column);
+	return v;
+}
+
+/* Pushes tree v as Lua values and frees it (also when a Lua error unwinds
+ * through push_value: a userdata holds it until then). */
+static int push_tree(lua_State *L, json_t *v)
+{
 	json_t **hold = lua_newuserdatauv(L, sizeof *hold, 0);
 	*hold = v;
 	lua_newtable(L);
@@ -444,12 +451,14 @@ static int l_decode(lua_State *L)
 	return 1;
 }
 
+/** json.decode(text) → value (raises "json.decode: … at line L, column C") */
+static int l_decode(lua_State *L)
+{
+	return push_tree(L, load_arg(L));
+}
+
 #define MAX_SAFE_INTEGER 9007199254740991LL /* 2^53 − 1: every JSON reader holds it exactly */
 
-/* What untrusted input may not hold though JSON allows it: NUL inside a
- * string, a number past ±(2^53 − 1) (and so any real that large). Returns
- * NULL, or the reason with the path to it in path ("order.items[2].name",
- * arrays counted from 1 as in Lua). */
 /* Puts part (a key, or "[i]") before path, with a dot between a part and
  * a key that follows it ("order" + "id" → "order.id", "items" + "[2]" →
  * "items[2]"); a path too long for cap stays as it is. */
@@ -465,6 +474,10 @@ static void prefix(char *path, size_t cap, const char *part, size_t n)
 		path[n] = '.';
 }
 
+/* What untrusted input may not hold though JSON allows it: NUL inside a
+ * string, a number past ±(2^53 − 1) (and so any real that large). Returns
+ * NULL, or the reason with the path to it in path ("order.items[2].name",
+ * arrays counted from 1 as in Lua). */
 static const char *check_tree(json_t *v, char *path, size_t cap, int depth)
 {
 	if (depth > MAX_DEPTH)
@@ -513,12 +526,7 @@ static const char *check_tree(json_t *v, char *path, size_t cap, int depth)
  * path: json.decode for untrusted input, with its values checked in C. */
 static int l_decode_checked(lua_State *L)
 {
-	size_t len;
-	const char *s = luaL_checklstring(L, 1, &len);
-	json_error_t err;
-	json_t *v = json_loadb(s, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
-	if (!v)
-		return luaL_error(L, "json.decode: %s at line %d, column %d", err.text, err.line, err.column);
+	json_t *v = load_arg(L);
 	char path[512] = "";
 	const char *why = check_tree(v, path, sizeof path, 0);
 	if (why) {
@@ -528,16 +536,7 @@ static int l_decode_checked(lua_State *L)
 		lua_pushstring(L, path);
 		return 3;
 	}
-	json_t **hold = lua_newuserdatauv(L, sizeof *hold, 0);
-	*hold = v;
-	lua_newtable(L);
-	lua_pushcfunction(L, tree_gc);
-	lua_setfield(L, -2, "__gc");
-	lua_setmetatable(L, -2);
-	push_value(L, v, 0);
-	json_decref(v);
-	*hold = NULL;
-	return 1;
+	return push_tree(L, v);
 }
 
 /** json.is_array(t) → true for a decoded empty array */

@@ -6,21 +6,8 @@ package.path = here .. "/?.lua;" .. package.path
 local H = require "harness"
 local cjson = require "cjson"
 
-local cli = os.getenv("REDRESS_CLI") or (H.root .. "/build/redress")
 local q = H.sh_quote
-
--- Runs redress with args; returns exit code, stdout, stderr.
-local function run(...)
-  local args = {}
-  for i, a in ipairs { ... } do args[i] = q(a) end
-  local tmp = os.tmpname()
-  local p = io.popen(q(cli) .. " " .. table.concat(args, " ") .. " 2>" .. tmp)
-  local out = p:read("a")
-  local _, _, code = p:close()
-  local err = H.read_file(tmp) or ""
-  os.remove(tmp)
-  return code, out, err
-end
+local run = H.cli
 
 -- A shell loop posting complaints with curl until its stop file appears.
 local LOAD = [[

@@ -66,6 +66,20 @@ local function find_root()
 end
 H.root = find_root()
 H.bin = (os.getenv("REDRESSD") ~= "" and os.getenv("REDRESSD")) or (H.root .. "/build/redressd")
+H.cli_bin = os.getenv("REDRESS_CLI") or (H.root .. "/build/redress")
+
+-- Runs the redress CLI with args; returns exit code, stdout, stderr.
+function H.cli(...)
+  local args = {}
+  for i, a in ipairs { ... } do args[i] = sh_quote(a) end
+  local tmp = os.tmpname()
+  local p = io.popen(sh_quote(H.cli_bin) .. " " .. table.concat(args, " ") .. " 2>" .. tmp)
+  local out = p:read("a")
+  local _, _, code = p:close()
+  local err = read_file(tmp) or ""
+  os.remove(tmp)
+  return code, out, err
+end
 
 H.TOKENS = {
   ["test-admin"] = { "admin" },

@@ -26,55 +26,41 @@ function M.pseudonym(customer_id)
   return "erased-" .. rd.sha256("redress-erase\0" .. customer_id):sub(1, 16)
 end
 
--- Replaces, in place, every personal field and every occurrence of a known
--- value (the id, the name, the email) inside v; returns v.
-local function scrub(v, known, pseudo)
+-- Replaces, in place, every occurrence of a known value (the id, the
+-- name, the email) inside v — the id by the pseudonym, the others by
+-- [erased] — and, with personal, every personal field too (a record that
+-- also holds other customers' words, such as a corrective action, is
+-- scrubbed without it); returns v.
+local function scrub(v, known, pseudo, personal)
   if type(v) ~= "table" then return v end
   for k, x in pairs(v) do
     if type(x) == "string" then
-      if PERSONAL[k] and x ~= "" then
+      if personal and PERSONAL[k] and x ~= "" then
         v[k] = M.ERASED
       else
         for _, s in ipairs(known) do
           if x:find(s, 1, true) then
-            x = x == s and s == known.id and pseudo or x:gsub(s:gsub("%p", "%%%0"), s == known.id and pseudo or M.ERASED)
+            x = x:gsub(s:gsub("%p", "%%%0"), s == known.id and pseudo or M.ERASED)
             v[k] = x
           end
         end
       end
     elseif type(x) == "table" then
-      scrub(x, known, pseudo)
-    end
-  end
-  return v
-end
-
--- Replaces, in place, every occurrence of a known value inside v (and
--- nothing else): for records that also hold other customers' data.
-local function scrub_known(v, known, pseudo)
-  if type(v) ~= "table" then return v end
-  for k, x in pairs(v) do
-    if type(x) == "string" then
-      for _, s in ipairs(known) do
-        if x:find(s, 1, true) then
-          x = x:gsub(s:gsub("%p", "%%%0"), s == known.id and pseudo or M.ERASED)
-          v[k] = x
-        end
-      end
-    elseif type(x) == "table" then
-      scrub_known(x, known, pseudo)
+      scrub(x, known, pseudo, personal)
     end
   end
   return v
 end
 
 -- A JSON text scrubbed (nil when it is the same).
-local function scrub_json(s, known, pseudo)
+local function scrub_json(s, known, pseudo, personal)
   local touched = false
   for _, k in ipairs(known) do touched = touched or s:find(k, 1, true) ~= nil end
-  for field in pairs(PERSONAL) do touched = touched or s:find('"' .. field .. '":', 1, true) ~= nil end
+  if personal then
+    for field in pairs(PERSONAL) do touched = touched or s:find('"' .. field .. '":', 1, true) ~= nil end
+  end
   if not touched then return nil end
-  local out = json.encode(scrub(json.decode(s), known, pseudo))
+  local out = json.encode(scrub(json.decode(s), known, pseudo, personal))
   return out ~= s and out or nil
 end
 
@@ -108,9 +94,9 @@ function M.run(customer_id, actor, now_ms)
   local now_iso = time.format(now_ms)
   for _, c in ipairs(cases) do
     case_set[c.id] = true
-    local ne, nd = store.rewrite_case_rows(c.id, function(s) return scrub_json(s, known, pseudo) end)
+    local ne, nd = store.rewrite_case_rows(c.id, function(s) return scrub_json(s, known, pseudo, true) end)
     counts.events, counts.decisions = counts.events + ne, counts.decisions + nd
-    scrub(c, known, pseudo)
+    scrub(c, known, pseudo, true)
     c.customer.id = pseudo
     -- the erasure is on the case's timeline, with who asked for it
     c.events = c.events + 1
@@ -120,27 +106,20 @@ function M.run(customer_id, actor, now_ms)
   end
   store.customer_rekey(customer_id, pseudo, ids)
   local function in_my_cases(s) return s:find('"case_id":"', 1, true) and case_set[s:match('"case_id":"(C%d+)"')] end
-  counts.outbox = store.rewrite_outbox(function(s) return in_my_cases(s) and scrub_json(s, known, pseudo) end)
-  counts.dead_letters = store.rewrite_webhook_dead(function(s) return in_my_cases(s) and scrub_json(s, known, pseudo) end)
+  counts.outbox = store.rewrite_outbox(function(s) return in_my_cases(s) and scrub_json(s, known, pseudo, true) end)
+  counts.dead_letters = store.rewrite_webhook_dead(function(s)
+    return in_my_cases(s) and scrub_json(s, known, pseudo, true)
+  end)
+  -- a stored answer (a complaint's or an event's) holds its case
   counts.idempotency = store.rewrite_idempotency(function(body)
-    local id = body:match('^{"case":{.-"id":"(C%d+)"') or body:match('"case_id":"(C%d+)"')
-    if not (id and case_set[id]) then
-      -- an event's answer holds its case too; find the case's id anywhere
-      local any = false
-      for cid in pairs(case_set) do any = any or body:find('"' .. cid .. '"', 1, true) ~= nil end
-      if not any then return nil end
+    for cid in pairs(case_set) do
+      if body:find('"' .. cid .. '"', 1, true) then return scrub_json(body, known, pseudo, true) end
     end
-    return scrub_json(body, known, pseudo)
+    return nil
   end)
   -- a corrective action covers many customers' cases: only the values that
   -- name this customer go (its title, notes, history may quote them)
-  counts.corrective_actions = store.rewrite_actions(function(s)
-    local touched = false
-    for _, k in ipairs(known) do touched = touched or s:find(k, 1, true) ~= nil end
-    if not touched then return nil end
-    local out = json.encode(scrub_known(json.decode(s), known, pseudo))
-    return out ~= s and out or nil
-  end)
+  counts.corrective_actions = store.rewrite_actions(function(s) return scrub_json(s, known, pseudo, false) end)
   counts.customer = pseudo
   return counts
 end
