@@ -19,6 +19,7 @@
 #include <jansson.h>
 #include <lauxlib.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,40 +43,53 @@ static int is_array_marked(lua_State *L, int i)
 	return yes;
 }
 
-/* The encoder writes straight into a Lua buffer (no intermediate tree):
+/* The encoder writes straight into a byte buffer (no intermediate tree):
  * building jansson's tree and sorting it cost three times the encode of a
- * case. Decoding, where malformed input lives, stays with jansson. */
+ * case. Decoding, where malformed input lives, stays with jansson. The
+ * buffer belongs to the state's encoder (an upvalue of json.encode, freed
+ * by its __gc) and is kept from one call to the next: a decision encodes a
+ * dozen records, and a fresh buffer, userdata and finalizer per call cost
+ * more than the bytes. An encode runs no Lua code, so it never re-enters. */
 struct enc {
 	lua_State *L;
-	char *buf; /* malloc'd; freed by the holder's __gc if a Lua error unwinds */
+	char *buf; /* malloc'd, kept between calls */
 	size_t len, cap;
 	const char *why;
 };
 
-static void add(struct enc *e, const char *s, size_t n)
+#define ENC_KEEP (256 * 1024) /* a larger buffer is given back after the call */
+
+/* Makes room for n more bytes. */
+static inline void reserve(struct enc *e, size_t n)
 {
-	if (e->len + n > e->cap) {
-		size_t cap = e->cap ? e->cap : 1024;
-		while (cap < e->len + n)
-			cap *= 2;
-		char *b = realloc(e->buf, cap);
-		if (!b)
-			luaL_error(e->L, "json.encode: out of memory");
-		e->buf = b;
-		e->cap = cap;
-	}
+	if (e->len + n <= e->cap)
+		return;
+	size_t cap = e->cap ? e->cap : 4096;
+	while (cap < e->len + n)
+		cap *= 2;
+	char *b = realloc(e->buf, cap);
+	if (!b)
+		luaL_error(e->L, "json.encode: out of memory");
+	e->buf = b;
+	e->cap = cap;
+}
+
+static inline void add(struct enc *e, const char *s, size_t n)
+{
+	reserve(e, n);
 	memcpy(e->buf + e->len, s, n);
 	e->len += n;
 }
 
-static void add_str(struct enc *e, const char *s)
+static inline void add_str(struct enc *e, const char *s)
 {
 	add(e, s, strlen(s));
 }
 
-static void add_char(struct enc *e, char c)
+static inline void add_char(struct enc *e, char c)
 {
-	add(e, &c, 1);
+	reserve(e, 1);
+	e->buf[e->len++] = c;
 }
 
 static int enc_gc(lua_State *L)
@@ -83,6 +97,7 @@ static int enc_gc(lua_State *L)
 	struct enc *e = lua_touserdata(L, 1);
 	free(e->buf);
 	e->buf = NULL;
+	e->cap = 0;
 	return 0;
 }
 
@@ -93,66 +108,77 @@ static int fail(struct enc *e, const char *why)
 	return -1;
 }
 
-/* The length of the UTF-8 sequence starting at s (at most n bytes), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+/* The length of the UTF-8 sequence starting at s (at most n bytes), or 0
+ * when it is not one: no overlong forms, no surrogates, nothing past
+ * U+10FFFF (the second byte's range carries those rules). */
+static inline size_t utf8_seq(const unsigned char *s, size_t n)
 {
 	unsigned char c = s[0];
-	size_t len;
-	unsigned int cp;
 	if (c < 0x80)
 		return 1;
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-		cp = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		cp = c & 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		cp = c & 0x07;
-	} else {
+	if (c < 0xC2)
 		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
+	if (c < 0xE0)
+		return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+	if (c < 0xF0) {
+		if (n < 3 || (s[2] & 0xC0) != 0x80)
 			return 0;
-		cp = cp << 6 | (s[i] & 0x3F);
+		unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+		return s[1] >= lo && s[1] <= hi ? 3 : 0;
 	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+	if (c > 0xF4 || n < 4 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
 		return 0;
-	return len;
+	unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+	return s[1] >= lo && s[1] <= hi ? 4 : 0;
 }
 
-/* What a byte asks of the string writer: 0 copy it, 1 escape it, 2 it
- * starts a UTF-8 sequence to check. */
-static inline int byte_class(unsigned char c)
+/* Whether any of the 8 bytes in x needs a look: a control character, a
+ * quote, a backslash, or one of a UTF-8 sequence (to be checked). */
+static inline int word_needs_look(uint64_t x)
 {
-	return c < 0x20 || c == '"' || c == '\\' ? 1 : c >= 0x80 ? 2 : 0;
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+	return ((x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high) != 0;
 }
 
+/* Writes s as a JSON string: quotes, backslashes and control characters
+ * escaped, UTF-8 checked and passed as it is. Runs of plain ASCII are
+ * skipped eight bytes at a time. */
 static int put_string(struct enc *e, const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	add_char(e, '"');
+	reserve(e, len + 2);
+	e->buf[e->len++] = '"';
 	size_t i = 0, from = 0;
 	while (i < len) {
-		while (i < len && byte_class(s[i]) == 0)
-			i++;
+		while (i + 8 <= len) {
+			uint64_t x;
+			memcpy(&x, s + i, 8);
+			if (word_needs_look(x))
+				break;
+			i += 8;
+		}
 		if (i == len)
 			break;
-		if (byte_class(s[i]) == 2) {
-			size_t n = utf8_seq(s + i, len - i);
-			if (!n)
-				return fail(e, "strings must be valid UTF-8");
-			i += n;
+		unsigned char c = s[i];
+		if (c >= 0x80) {
+			/* a run of UTF-8 sequences (Thai, Persian, Chinese text) */
+			do {
+				size_t n = utf8_seq(s + i, len - i);
+				if (!n)
+					return fail(e, "strings must be valid UTF-8");
+				i += n;
+			} while (i < len && s[i] >= 0x80);
+			continue;
+		}
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			i++;
 			continue;
 		}
 		add(e, str + from, i - from);
 		char u[8];
 		const char *esc = u;
-		switch (s[i]) {
+		switch (c) {
 		case '"': esc = "\\\""; break;
 		case '\\': esc = "\\\\"; break;
 		case '\n': esc = "\\n"; break;
@@ -160,7 +186,7 @@ static int put_string(struct enc *e, const char *str, size_t len)
 		case '\t': esc = "\\t"; break;
 		case '\b': esc = "\\b"; break;
 		case '\f': esc = "\\f"; break;
-		default: snprintf(u, sizeof u, "\\u%04x", s[i]); break;
+		default: snprintf(u, sizeof u, "\\u%04x", c); break;
 		}
 		add_str(e, esc);
 		from = ++i;
@@ -345,22 +371,20 @@ static int l_encode(lua_State *L)
 {
 	luaL_checkany(L, 1);
 	lua_settop(L, 1);
-	struct enc *e = lua_newuserdatauv(L, sizeof *e, 0);
-	memset(e, 0, sizeof *e);
+	struct enc *e = lua_touserdata(L, lua_upvalueindex(1));
 	e->L = L;
-	lua_newtable(L);
-	lua_pushcfunction(L, enc_gc);
-	lua_setfield(L, -2, "__gc");
-	lua_setmetatable(L, -2);
+	e->len = 0;
+	e->why = NULL;
 	if (put_value(e, 1, 0)) {
 		const char *why = e->why ? e->why : "cannot encode";
-		free(e->buf);
-		e->buf = NULL;
 		return luaL_error(L, "json.encode: %s", why);
 	}
 	lua_pushlstring(L, e->buf ? e->buf : "", e->len);
-	free(e->buf);
-	e->buf = NULL;
+	if (e->cap > ENC_KEEP) {
+		free(e->buf);
+		e->buf = NULL;
+		e->cap = 0;
+	}
 	return 1;
 }
 
@@ -549,7 +573,7 @@ static int l_is_array(lua_State *L)
 int luaopen_rd_json(lua_State *L)
 {
 	static const luaL_Reg fns[] = {
-		{ "encode", l_encode },
+		{ "encode", NULL }, /* a closure over its encoder, below */
 		{ "decode", l_decode },
 		{ "is_array", l_is_array },
 		{ "decode_checked", l_decode_checked },
@@ -560,6 +584,15 @@ int luaopen_rd_json(lua_State *L)
 	lua_setfield(L, -2, "__name");
 	lua_pop(L, 1);
 	luaL_newlib(L, fns);
+	/* json.encode's encoder, with the buffer it keeps */
+	struct enc *e = lua_newuserdatauv(L, sizeof *e, 0);
+	memset(e, 0, sizeof *e);
+	lua_newtable(L);
+	lua_pushcfunction(L, enc_gc);
+	lua_setfield(L, -2, "__gc");
+	lua_setmetatable(L, -2);
+	lua_pushcclosure(L, l_encode, 1);
+	lua_setfield(L, -2, "encode");
 	lua_pushlightuserdata(L, NULL);
 	lua_setfield(L, -2, "null");
 	lua_pushlstring(L, EMPTY_ARRAY, sizeof EMPTY_ARRAY - 1);

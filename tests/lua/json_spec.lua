@@ -37,4 +37,50 @@ describe("redress.json", function()
     assert.are.equal(422, status)
     assert.matches("9007199254740991", msg)
   end)
+
+  -- The string writer skips plain ASCII eight bytes at a time and checks
+  -- UTF-8 itself: every position around a word's edge, every kind of
+  -- sequence, and what must be refused.
+  it("escapes quotes, backslashes and control characters wherever they fall", function()
+    for pos = 1, 20 do
+      for _, c in ipairs { '"', "\\", "\n", "\1", "\31" } do
+        local s = ("a"):rep(pos - 1) .. c .. ("b"):rep(20 - pos)
+        local out = json.encode(s)
+        assert.are.equal(s, json.decode(out))
+        assert.is_nil(out:sub(2, -2):find('[^\\]"'), out) -- no bare quote inside
+        assert.is_nil(out:find("[%z\1-\31]"), out)        -- no raw control character
+      end
+    end
+    assert.are.equal('"\\u001f\\t\\"\\\\"', json.encode("\31\t\"\\"))
+  end)
+
+  it("passes Thai, Persian, Chinese, Russian and emoji text through byte for byte", function()
+    for _, s in ipairs { "สินค้าชำรุด ขอคืนเงิน", "کالا آسیب دیده بود؛ لطفاً پیگیری کنید", "快递延误了三天，包装破损",
+      "Посылка пришла повреждённой", "ok 👍🏽 ok", "\u{7FF}\u{800}\u{FFFF}\u{10000}\u{10FFFF}",
+      ("é"):rep(9) .. "x" .. ("ก"):rep(5) .. '"' } do
+      local out = json.encode(s)
+      assert.are.equal('"' .. s:gsub('"', '\\"') .. '"', out)
+      assert.are.equal(s, json.decode(out))
+    end
+  end)
+
+  it("refuses what is not UTF-8, wherever it is in the string", function()
+    for _, bad in ipairs { "\xC0\x80", "\xC1\xBF", "\xE0\x80\x80", "\xE0\x9F\xBF", "\xED\xA0\x80", "\xED\xBF\xBF",
+      "\xF0\x8F\xBF\xBF", "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\xFF", "\x80", "\xC3", "\xE2\x82", "\xF0\x9F\x91",
+      "\xC3\x28", "\xE2\x28\xA1" } do
+      for _, s in ipairs { bad, "abcdefgh" .. bad, "ก" .. bad .. "ข", bad .. ("z"):rep(9) } do
+        local ok, err = pcall(json.encode, { text = s })
+        assert.is_false(ok, (s:gsub(".", function(c) return ("%02x"):format(c:byte()) end)))
+        assert.matches("valid UTF%-8", err)
+      end
+    end
+  end)
+
+  it("encodes correctly after a refused value and after a very large one", function()
+    assert.is_false(pcall(json.encode, { a = "ok", b = "\xFF" }))
+    assert.are.equal('{"a":"ok"}', json.encode { a = "ok" })
+    local big = ("ทดสอบ"):rep(40000) -- past the buffer the encoder keeps between calls
+    assert.are.equal(#big + 2, #json.encode(big))
+    assert.are.equal('["x"]', json.encode { "x" })
+  end)
 end)
