@@ -345,7 +345,7 @@ function M.new(spec)
   for wd = 1, 7 do if #week[wd] > 0 then open = true end end
   if not open then error("calendar.new: hours: the calendar is never open", 2) end
   local self = setmetatable({}, Cal)
-  private[self] = { zone = zone, week = week, is_holiday = holiday_set(spec.holidays) }
+  private[self] = { zone = zone, week = week, is_holiday = holiday_set(spec.holidays), intervals = {}, n_intervals = 0 }
   return self
 end
 
@@ -367,17 +367,37 @@ function Cal:_open_day(days)
   return #private[self].week[weekday(days)] > 0 and not private[self].is_holiday(days)
 end
 
--- The open intervals {open_ms, close_ms} of a local date.
-function Cal:_intervals(days)
-  if not self:_open_day(days) then return {} end
-  local y, m, d = civil_from_days(days)
-  local out = {}
-  for _, iv in ipairs(private[self].week[weekday(days)]) do
-    local a = icu.to_ms(private[self].zone, y, m, d, iv[1] // 60, iv[1] % 60)
-    local b = iv[2] == 1440 and icu.to_ms(private[self].zone, civil_from_days(days + 1)) or
-      icu.to_ms(private[self].zone, y, m, d, iv[2] // 60, iv[2] % 60)
-    out[#out + 1] = { a, b }
+-- The open intervals {open_ms, close_ms} of a local date. A calendar never
+-- changes once made, and the SLA clocks, promises and legal windows of
+-- every decision ask it about the same few days, so each day's intervals
+-- are kept (the table dropped whole past 512 days). Callers only read
+-- them; Cal:_intervals hands out copies.
+local function intervals(self, days)
+  local priv = private[self]
+  local memo = priv.intervals
+  local out = memo[days]
+  if out then return out end
+  out = {}
+  if self:_open_day(days) then
+    local y, m, d = civil_from_days(days)
+    for _, iv in ipairs(priv.week[weekday(days)]) do
+      local a = icu.to_ms(priv.zone, y, m, d, iv[1] // 60, iv[1] % 60)
+      local b = iv[2] == 1440 and icu.to_ms(priv.zone, civil_from_days(days + 1)) or
+        icu.to_ms(priv.zone, y, m, d, iv[2] // 60, iv[2] % 60)
+      out[#out + 1] = { a, b }
+    end
   end
+  if priv.n_intervals >= 512 then
+    memo, priv.n_intervals = {}, 0
+    priv.intervals = memo
+  end
+  memo[days], priv.n_intervals = out, priv.n_intervals + 1
+  return out
+end
+
+function Cal:_intervals(days)
+  local out = {}
+  for i, iv in ipairs(intervals(self, days)) do out[i] = { iv[1], iv[2] } end
   return out
 end
 
@@ -385,7 +405,7 @@ local MAX_DAYS = 3700 -- ten years: a bound on every walk
 
 --- cal:is_open(t) → true inside business hours.
 function Cal:is_open(t)
-  for _, iv in ipairs(self:_intervals(self:day_of(t))) do
+  for _, iv in ipairs(intervals(self, self:day_of(t))) do
     if t >= iv[1] and t < iv[2] then return true end
   end
   return false
@@ -395,7 +415,7 @@ end
 function Cal:next_open(t)
   local day = self:day_of(t)
   for i = 0, MAX_DAYS do
-    for _, iv in ipairs(self:_intervals(day + i)) do
+    for _, iv in ipairs(intervals(self, day + i)) do
       if t < iv[2] then return math.max(t, iv[1]) end
     end
   end
@@ -406,7 +426,7 @@ local function add_business_ms(self, t, ms)
   if ms == 0 then return self:next_open(t) end
   local day = self:day_of(t)
   for i = 0, MAX_DAYS do
-    for _, iv in ipairs(self:_intervals(day + i)) do
+    for _, iv in ipairs(intervals(self, day + i)) do
       if iv[2] > t then
         local start = math.max(iv[1], t)
         local avail = iv[2] - start
@@ -454,7 +474,7 @@ function Cal:between(t1, t2)
   local first, last = self:day_of(t1), self:day_of(t2)
   if last - first > MAX_DAYS then error("calendar:between: more than ten years apart", 2) end
   for day = first, last do
-    for _, iv in ipairs(self:_intervals(day)) do
+    for _, iv in ipairs(intervals(self, day)) do
       local a, b = math.max(iv[1], t1), math.min(iv[2], t2)
       if b > a then total = total + (b - a) end
     end
