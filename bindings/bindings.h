@@ -60,8 +60,12 @@ void rd_charged_install(lua_State *L);
 /* Adds the quarantine's functions (breaker.c) to the `rd` table on top. */
 void rd_breaker_register(lua_State *L);
 
-/* The `rd.json` module: canonical JSON (json.c). */
+/* The `rd.json` module: canonical JSON (json.c writes, json_decode.c reads). */
 int luaopen_rd_json(lua_State *L);
+/* The metatable that marks a decoded empty array. */
+#define RD_JSON_ARRAY_MT "rd.json.array"
+/* Sets decode and decode_checked in the module table on top (json_decode.c). */
+void rd__json_readers(lua_State *L);
 
 /* The `rd.icu` module: time zones through ICU. */
 int luaopen_rd_icu(lua_State *L);

@@ -1,4 +1,4 @@
-/* json.c — the `rd.json` module: canonical JSON through jansson.
+/* json.c — the `rd.json` module: canonical JSON, written here, read in json_decode.c.
  *
  * Every record redress stores, every API answer and `redress decide`'s output
  * go through here, so the same value always gives the same bytes:
@@ -11,12 +11,12 @@
  *     array; an empty array is the sentinel json.array gives (or a decoded
  *     empty array, which comes back marked as one); any other empty table
  *     is an object;
- *   - one escaping rule (jansson's: quotes, backslashes and control
- *     characters; UTF-8 passes as it is).
+ *   - one escaping rule: quotes, backslashes and control characters;
+ *     UTF-8 (checked) passes as it is.
+ * Reading is json_decode.c's (yajl's event parser).
  * null is a light userdata (NULL), as lua-cjson's, so code that compares
  * with json.null keeps working.
  */
-#include <jansson.h>
 #include <lauxlib.h>
 #include <math.h>
 #include <stdint.h>
@@ -27,7 +27,7 @@
 #include "bindings.h"
 
 #define MAX_DEPTH 64
-#define ARRAY_MT "rd.json.array" /* the metatable of decoded empty arrays */
+#define ARRAY_MT RD_JSON_ARRAY_MT
 
 static const char EMPTY_ARRAY[] = "\0[]\0"; /* json.array's sentinel for an empty array */
 
@@ -44,9 +44,8 @@ static int is_array_marked(lua_State *L, int i)
 }
 
 /* The encoder writes straight into a byte buffer (no intermediate tree):
- * building jansson's tree and sorting it cost three times the encode of a
- * case. Decoding, where malformed input lives, stays with jansson. The
- * buffer belongs to the state's encoder (an upvalue of json.encode, freed
+ * building a library's tree and sorting it cost three times the encode of
+ * a case. The buffer belongs to the state's encoder (an upvalue of json.encode, freed
  * by its __gc) and is kept from one call to the next: a decision encodes a
  * dozen records, and a fresh buffer, userdata and finalizer per call cost
  * more than the bytes. An encode runs no Lua code, so it never re-enters. */
@@ -388,181 +387,6 @@ static int l_encode(lua_State *L)
 	return 1;
 }
 
-static void push_value(lua_State *L, json_t *v, int depth)
-{
-	if (depth > MAX_DEPTH)
-		luaL_error(L, "json.decode: nested deeper than %d", MAX_DEPTH);
-	luaL_checkstack(L, 4, "json");
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: {
-		lua_createtable(L, 0, (int)json_object_size(v));
-		const char *k;
-		json_t *x;
-		json_object_foreach(v, k, x) {
-			push_value(L, x, depth + 1);
-			lua_setfield(L, -2, k);
-		}
-		break;
-	}
-	case JSON_ARRAY: {
-		size_t n = json_array_size(v);
-		lua_createtable(L, (int)n, 0);
-		for (size_t k = 0; k < n; k++) {
-			push_value(L, json_array_get(v, k), depth + 1);
-			lua_rawseti(L, -2, (lua_Integer)k + 1);
-		}
-		if (n == 0)
-			luaL_setmetatable(L, ARRAY_MT);
-		break;
-	}
-	case JSON_STRING:
-		lua_pushlstring(L, json_string_value(v), json_string_length(v));
-		break;
-	case JSON_INTEGER:
-		lua_pushinteger(L, (lua_Integer)json_integer_value(v));
-		break;
-	case JSON_REAL:
-		lua_pushnumber(L, json_real_value(v));
-		break;
-	case JSON_TRUE:
-		lua_pushboolean(L, 1);
-		break;
-	case JSON_FALSE:
-		lua_pushboolean(L, 0);
-		break;
-	default:
-		lua_pushlightuserdata(L, NULL);
-		break;
-	}
-}
-
-/* Frees the parsed tree if a Lua error unwinds through push_value. */
-static int tree_gc(lua_State *L)
-{
-	json_t **t = lua_touserdata(L, 1);
-	if (*t) {
-		json_decref(*t);
-		*t = NULL;
-	}
-	return 0;
-}
-
-/* The parsed tree of argument 1 (raises "json.decode: … at line L, column C"). */
-static json_t *load_arg(lua_State *L)
-{
-	size_t len;
-	const char *s = luaL_checklstring(L, 1, &len);
-	json_error_t err;
-	json_t *v = json_loadb(s, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
-	if (!v)
-		luaL_error(L, "json.decode: %s at line %d, column %d", err.text, err.line, err.column);
-	return v;
-}
-
-/* Pushes tree v as Lua values and frees it (also when a Lua error unwinds
- * through push_value: a userdata holds it until then). */
-static int push_tree(lua_State *L, json_t *v)
-{
-	json_t **hold = lua_newuserdatauv(L, sizeof *hold, 0);
-	*hold = v;
-	lua_newtable(L);
-	lua_pushcfunction(L, tree_gc);
-	lua_setfield(L, -2, "__gc");
-	lua_setmetatable(L, -2);
-	push_value(L, v, 0);
-	json_decref(v);
-	*hold = NULL;
-	return 1;
-}
-
-/** json.decode(text) → value (raises "json.decode: … at line L, column C") */
-static int l_decode(lua_State *L)
-{
-	return push_tree(L, load_arg(L));
-}
-
-#define MAX_SAFE_INTEGER 9007199254740991LL /* 2^53 − 1: every JSON reader holds it exactly */
-
-/* Puts part (a key, or "[i]") before path, with a dot between a part and
- * a key that follows it ("order" + "id" → "order.id", "items" + "[2]" →
- * "items[2]"); a path too long for cap stays as it is. */
-static void prefix(char *path, size_t cap, const char *part, size_t n)
-{
-	size_t pl = strlen(path);
-	size_t dot = pl > 0 && path[0] != '[' ? 1 : 0;
-	if (n + dot + pl + 1 > cap)
-		return;
-	memmove(path + n + dot, path, pl + 1);
-	memcpy(path, part, n);
-	if (dot)
-		path[n] = '.';
-}
-
-/* What untrusted input may not hold though JSON allows it: NUL inside a
- * string, a number past ±(2^53 − 1) (and so any real that large). Returns
- * NULL, or the reason with the path to it in path ("order.items[2].name",
- * arrays counted from 1 as in Lua). */
-static const char *check_tree(json_t *v, char *path, size_t cap, int depth)
-{
-	if (depth > MAX_DEPTH)
-		return NULL; /* push_value refuses it with its own message */
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		return memchr(json_string_value(v), 0, json_string_length(v)) ? "nul" : NULL;
-	case JSON_INTEGER: {
-		json_int_t n = json_integer_value(v);
-		return n > MAX_SAFE_INTEGER || n < -MAX_SAFE_INTEGER ? "out_of_range" : NULL;
-	}
-	case JSON_REAL: {
-		double d = json_real_value(v);
-		return d != d || d > (double)MAX_SAFE_INTEGER || d < -(double)MAX_SAFE_INTEGER ? "out_of_range" : NULL;
-	}
-	case JSON_OBJECT: {
-		const char *k;
-		json_t *x;
-		json_object_foreach(v, k, x) {
-			const char *why = check_tree(x, path, cap, depth + 1);
-			if (why) {
-				prefix(path, cap, k, strlen(k));
-				return why;
-			}
-		}
-		return NULL;
-	}
-	case JSON_ARRAY: {
-		for (size_t i = 0; i < json_array_size(v); i++) {
-			const char *why = check_tree(json_array_get(v, i), path, cap, depth + 1);
-			if (why) {
-				char idx[32];
-				int il = snprintf(idx, sizeof idx, "[%zu]", i + 1);
-				prefix(path, cap, idx, (size_t)il);
-				return why;
-			}
-		}
-		return NULL;
-	}
-	default:
-		return NULL;
-	}
-}
-
-/** json.decode_checked(text) → value | nil, why ("nul" | "out_of_range"),
- * path: json.decode for untrusted input, with its values checked in C. */
-static int l_decode_checked(lua_State *L)
-{
-	json_t *v = load_arg(L);
-	char path[512] = "";
-	const char *why = check_tree(v, path, sizeof path, 0);
-	if (why) {
-		json_decref(v);
-		lua_pushnil(L);
-		lua_pushstring(L, why);
-		lua_pushstring(L, path);
-		return 3;
-	}
-	return push_tree(L, v);
-}
-
 /** json.is_array(t) → true for a decoded empty array */
 static int l_is_array(lua_State *L)
 {
@@ -574,9 +398,9 @@ int luaopen_rd_json(lua_State *L)
 {
 	static const luaL_Reg fns[] = {
 		{ "encode", NULL }, /* a closure over its encoder, below */
-		{ "decode", l_decode },
+		{ "decode", NULL },         /* json_decode.c */
+		{ "decode_checked", NULL }, /* json_decode.c */
 		{ "is_array", l_is_array },
-		{ "decode_checked", l_decode_checked },
 		{ NULL, NULL },
 	};
 	luaL_newmetatable(L, ARRAY_MT);
@@ -593,6 +417,7 @@ int luaopen_rd_json(lua_State *L)
 	lua_setmetatable(L, -2);
 	lua_pushcclosure(L, l_encode, 1);
 	lua_setfield(L, -2, "encode");
+	rd__json_readers(L);
 	lua_pushlightuserdata(L, NULL);
 	lua_setfield(L, -2, "null");
 	lua_pushlstring(L, EMPTY_ARRAY, sizeof EMPTY_ARRAY - 1);

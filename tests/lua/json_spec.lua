@@ -83,4 +83,71 @@ describe("redress.json", function()
     assert.are.equal(#big + 2, #json.encode(big))
     assert.are.equal('["x"]', json.encode { "x" })
   end)
+
+  -- Reading (json_decode.c, yajl's event parser building the tables).
+  it("reads numbers back as the type they were written as", function()
+    local v = json.decode("[1, 1.0, 1e2, -0, -5, 2.5e-3, 9007199254740991]")
+    local types = {}
+    for i, x in ipairs(v) do types[i] = math.type(x) end
+    assert.are.same({ "integer", "float", "float", "integer", "integer", "float", "integer" }, types)
+    assert.are.equal("[1,1.0,100.0,0,-5,0.0025,9007199254740991]", json.encode(v))
+  end)
+
+  it("reads null, booleans, nested empty arrays and objects, and the last of a repeated key", function()
+    local v = json.decode('{"a":null,"b":true,"c":false,"d":[[],{}],"k":1,"k":2,"s":"\\u00e9\\\\u0041"}')
+    assert.are.equal(json.null, v.a)
+    assert.is_true(v.b)
+    assert.is_false(v.c)
+    assert.is_true(json.is_array(v.d[1]))
+    assert.is_false(json.is_array(v.d[2]))
+    assert.are.equal(2, v.k)
+    assert.are.equal("é\\u0041", v.s)
+    assert.are.equal('{"a":null,"b":true,"c":false,"d":[[],{}],"k":2,"s":"é\\\\u0041"}', json.encode(v))
+  end)
+
+  it("reads surrogate pairs and refuses half of one", function()
+    assert.are.equal("😀", json.decode('"\\ud83d\\ude00"'))
+    for _, bad in ipairs { '"\\ud83d"', '"\\ude00"', '"x\\ud83dx"', '"\\ud83d\\u0041"', '["ok", "\\udbff"]' } do
+      local ok, err = pcall(json.decode, bad)
+      assert.is_false(ok, bad)
+      assert.matches("surrogate", err)
+    end
+  end)
+
+  it("says where bad syntax is, by line and column", function()
+    for text, where in pairs { ["[1,"] = "line 1, column 3", ['{"a" 1}'] = "line 1, column 6",
+      ['{\n "a": tru }'] = "line 2", ["[1] [2]"] = "line 1, column 5", [""] = "line 1, column 1",
+      ["\xff"] = "line 1", ["99999999999999999999"] = "too big integer", ["1e999"] = "overflow" } do
+      local ok, err = pcall(json.decode, text)
+      assert.is_false(ok, text)
+      assert.matches("^json%.decode: ", err)
+      assert.is_truthy(err:find(where, 1, true), err)
+    end
+    assert.matches("nested deeper than 64", select(2, pcall(json.decode, ("["):rep(65) .. ("]"):rep(65))))
+    assert.are.equal(63, (function()
+      local v, d = json.decode(("["):rep(64) .. ("]"):rep(64)), 0
+      while v[1] do v, d = v[1], d + 1 end
+      return d
+    end)())
+    assert.are.same({ 1 }, json.decode("[1]")) -- after errors, the next call reads afresh
+  end)
+
+  it("checks untrusted values and names the first refused one by its path", function()
+    local codec = require "rd.json"
+    local cases = {
+      { '{"order":{"items":[{"name":"a"},{"name":"b\\u0000c"}]}}', "nul", "order.items[2].name" },
+      { '[1, 2, 9007199254740992]', "out_of_range", "[3]" },
+      { '{"a":[[-9007199254740992.5]]}', "out_of_range", "a[1][1]" },
+      { '{"x":"\\u0000","y":1e300}', "nul", "x" },
+    }
+    for _, c in ipairs(cases) do
+      local v, why, path = codec.decode_checked(c[1])
+      assert.is_nil(v)
+      assert.are.equal(c[2], why)
+      assert.are.equal(c[3], path)
+    end
+    -- bad syntax after a refused value is reported as bad syntax
+    assert.is_false(pcall(codec.decode_checked, '{"x":"\\u0000", }'))
+    assert.are.same({ a = 9007199254740991 }, codec.decode_checked('{"a":9007199254740991}'))
+  end)
 end)
