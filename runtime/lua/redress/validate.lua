@@ -41,7 +41,9 @@ local function str(t, key, field, required, maxlen, set)
   end
   if type(v) ~= "string" then return bad(field, field .. " must be a string") end
   if required and v == "" then return bad(field, field .. " must not be empty") end
-  if maxlen and utf8.len(v) > maxlen then
+  -- bytes bound characters: only a string longer in bytes is counted (the
+  -- body was checked as UTF-8 when it was read)
+  if maxlen and #v > maxlen and utf8.len(v) > maxlen then
     return bad(field, field .. " is longer than " .. maxlen .. " characters")
   end
   if set and not set[v] then
@@ -64,14 +66,6 @@ local function object(v, field, required)
   return true
 end
 
-local function check_all(list)
-  for _, r in ipairs(list) do
-    local ok, err = table.unpack(r)
-    if not ok then return nil, err end
-  end
-  return true
-end
-
 -- A complaint's string fields, in the order they are checked: { in the
 -- customer object?, key, field name, required, max characters, one of }.
 local COMPLAINT_STRINGS = {
@@ -82,6 +76,10 @@ local COMPLAINT_STRINGS = {
   { false, "customer_state", "customer_state", false, nil, M.STATES }, { false, "wants", "wants", false, 100 },
   { false, "jurisdiction", "jurisdiction", false, 10 }, { false, "brand", "brand", false, 100 },
 }
+
+-- The order's string fields: { key, field name, max characters }.
+local ORDER_STRINGS = { { "id", "order.id", 200 }, { "currency", "order.currency" }, { "sku", "order.sku", 200 },
+  { "product", "order.product", 200 } }
 
 --- Checks a decoded complaint; returns the normalized complaint or nil, err.
 function M.complaint(c)
@@ -100,13 +98,10 @@ function M.complaint(c)
   end
   local order = c.order
   if order then
-    ok, err = check_all {
-      { str(order, "id", "order.id", false, 200) },
-      { str(order, "currency", "order.currency", false) },
-      { str(order, "sku", "order.sku", false, 200) },
-      { str(order, "product", "order.product", false, 200) },
-    }
-    if not ok then return nil, err end
+    for _, f in ipairs(ORDER_STRINGS) do
+      ok, err = str(order, f[1], f[2], false, f[3])
+      if not ok then return nil, err end
+    end
     if order.amount ~= nil then
       -- cjson 2.1 decodes every number as a float; integral ones become integers.
       order.amount = type(order.amount) == "number" and math.tointeger(order.amount) or order.amount
