@@ -95,11 +95,19 @@ local ROLES = {
 
 -- Who a token is, for the audit trail: a fingerprint (never the token)
 -- and its roles, "3f2a9c1b7d04 agent,approver".
+-- A token's roles never change while its config is loaded, so each
+-- token's actor is made once (keyed by its roles table, which is the
+-- config's own: a reloaded config has new tables).
+local actors = setmetatable({}, { __mode = "k" })
 local function actor_of(tok, roles)
+  local known = actors[roles]
+  if known and known.tok == tok then return known.actor end
   local names = {}
   for r in pairs(roles) do names[#names + 1] = r end
   table.sort(names)
-  return rd.sha256(tok):sub(1, 12) .. " " .. table.concat(names, ",")
+  local actor = rd.sha256(tok):sub(1, 12) .. " " .. table.concat(names, ",")
+  actors[roles] = { tok = tok, actor = actor }
+  return actor
 end
 
 -- Returns the refusal, or nil and the actor.
