@@ -1,0 +1,58 @@
+#!/bin/sh
+# Instructions per HTTP complaint on each thread of redressd — the loop
+# (HTTP, the API's precheck, answers, the access log), each decision worker
+# and the writer — counted by callgrind (--separate-threads), so the figures
+# hold on a busy machine. Two runs of the daemon under callgrind: one that
+# only starts and stops, one under wrk (retail pack, bench/intake_wrk.lua)
+# for SECONDS; the difference divided by the requests answered leaves out
+# start-up. Usage: bench/threads.sh [seconds]
+set -eu
+cd "$(dirname "$0")/.."
+secs=${1:-20}
+dir=$(mktemp -d /tmp/redress-threads.XXXXXX)
+trap 'pkill -INT -f "callgrind-out-file=$dir/" 2>/dev/null; rm -rf "$dir"' EXIT
+
+run() { # name port idle|load
+	d=$dir/$1
+	mkdir -p "$d"
+	PORT=$2 DATA_DIR=$d/data valgrind --tool=callgrind --separate-threads=yes \
+		--callgrind-out-file="$d/cg.out" build/redressd -c examples/redress.conf.lua 2>"$d/log" &
+	pid=$!
+	for _ in $(seq 240); do grep -q '"listening"' "$d/log" 2>/dev/null && break; sleep 0.5; done
+	if [ "$3" = load ]; then
+		wrk -t1 -c4 -d"${secs}s" -s bench/intake_wrk.lua "http://127.0.0.1:$2/" >"$d/wrk"
+	else
+		curl -s -o /dev/null "http://127.0.0.1:$2/healthz"
+	fi
+	kill -INT "$pid"
+	wait "$pid" || true
+}
+port=$((20000 + $$ % 20000))
+run idle "$port" idle
+run load $((port + 1)) load
+n=$(awk '/requests in/ {print $1}' "$dir/load/wrk")
+if grep -q Non-2xx "$dir/load/wrk"; then
+	echo "threads: some answers were not 2xx:" >&2
+	cat "$dir/load/wrk" >&2
+	exit 1
+fi
+total=0
+# thread files: -01 the loop (main), then the threads in the order they
+# started; name each by its entry function
+for f in "$dir"/load/cg.out-*; do
+	t=${f##*-}
+	a=$(sed -n 's/^summary: //p' "$dir/idle/cg.out-$t")
+	b=$(sed -n 's/^summary: //p' "$f")
+	per=$(((b - a) / n))
+	total=$((total + per))
+	what=$(callgrind_annotate --auto=no --inclusive=yes "$f" 2>/dev/null |
+		grep -oE 'runtime/(main|engine|worker|webhooks)\.c:[a-z_]+' | head -1)
+	case "$what" in
+	*main.c:main) name="loop thread" ;;
+	*writer_main) name="writer" ;;
+	*worker_main) name="decision worker" ;;
+	*) name=${what:-thread $t} ;;
+	esac
+	printf '%-16s %9d instructions per complaint\n' "$name" "$per"
+done
+printf '%-16s %9d instructions per complaint (%s complaints)\n' "all threads" "$total" "$n"
