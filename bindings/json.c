@@ -140,13 +140,41 @@ static inline int word_needs_look(uint64_t x)
 	return ((x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high) != 0;
 }
 
+/* 1 for a byte written as it is: printable ASCII but the quote and the
+ * backslash. */
+static const unsigned char plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
 /* Writes s as a JSON string: quotes, backslashes and control characters
- * escaped, UTF-8 checked and passed as it is. Runs of plain ASCII are
- * skipped eight bytes at a time. */
+ * escaped, UTF-8 checked and passed as it is. Most strings are short keys
+ * and words of plain ASCII, copied as they are checked; longer ones skip
+ * plain ASCII eight bytes at a time. */
 static int put_string(struct enc *e, const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	reserve(e, len + 2);
+	char *out = e->buf + e->len;
+	if (len <= 24) {
+		size_t k = 0;
+		while (k < len && plain[s[k]]) {
+			out[k + 1] = (char)s[k];
+			k++;
+		}
+		if (k == len) {
+			out[0] = '"';
+			out[len + 1] = '"';
+			e->len += len + 2;
+			return 0;
+		}
+	}
 	e->buf[e->len++] = '"';
 	size_t i = 0, from = 0;
 	while (i < len) {
