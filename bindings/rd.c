@@ -7,7 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <pthread.h>
 #include <time.h>
+
+/* SHA-256 fetched from OpenSSL's provider once: EVP_sha256() makes
+ * EVP_Digest look the algorithm up again on every call, which cost more
+ * than hashing a request body. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void fetch_sha256(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
 
 /** rd.sha256(s) → lowercase hex digest */
 static int l_sha256(lua_State *L)
@@ -16,7 +28,8 @@ static int l_sha256(lua_State *L)
 	const char *s = luaL_checklstring(L, 1, &len);
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	if (!EVP_Digest(s, len, md, &mdlen, EVP_sha256(), NULL))
+	pthread_once(&sha256_once, fetch_sha256);
+	if (!sha256_md || !EVP_Digest(s, len, md, &mdlen, sha256_md, NULL))
 		return luaL_error(L, "sha256 failed");
 	char hex[2 * EVP_MAX_MD_SIZE + 1];
 	for (unsigned i = 0; i < mdlen; i++) {
