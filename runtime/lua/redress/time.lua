@@ -44,8 +44,33 @@ function M.parse(s)
   return ms, why
 end
 
+local byte = string.byte
+
+-- The canonical form format writes, "2026-11-23T10:00:00.000Z" (24 bytes),
+-- read from its bytes without a pattern; nil when s is not exactly that
+-- (the general parser below then decides).
+local function canonical(s)
+  if #s ~= 24 then return nil end
+  local y1, y2, y3, y4, h1, mo1, mo2, h2, d1, d2, t, hh1, hh2, c1, mi1, mi2, c2, s1, s2, dot, f1, f2, f3, z = byte(s, 1, 24)
+  if h1 ~= 45 or h2 ~= 45 or t ~= 84 or c1 ~= 58 or c2 ~= 58 or dot ~= 46 or z ~= 90 then return nil end
+  local digits = { y1, y2, y3, y4, mo1, mo2, d1, d2, hh1, hh2, mi1, mi2, s1, s2, f1, f2, f3 }
+  for i = 1, 17 do
+    local c = digits[i]
+    if c < 48 or c > 57 then return nil end
+  end
+  local y = (y1 - 48) * 1000 + (y2 - 48) * 100 + (y3 - 48) * 10 + (y4 - 48)
+  local mo, d = (mo1 - 48) * 10 + (mo2 - 48), (d1 - 48) * 10 + (d2 - 48)
+  local h, mi, sec = (hh1 - 48) * 10 + (hh2 - 48), (mi1 - 48) * 10 + (mi2 - 48), (s1 - 48) * 10 + (s2 - 48)
+  if mo < 1 or mo > 12 or d < 1 or d > mdays[mo] or h > 23 or mi > 59 or sec > 60 then return nil end
+  if mo == 2 and d == 29 and not (y % 4 == 0 and (y % 100 ~= 0 or y % 400 == 0)) then return nil end
+  return (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) * 1000 +
+    (f1 - 48) * 100 + (f2 - 48) * 10 + (f3 - 48)
+end
+
 parse = function(s)
   if type(s) ~= "string" then return nil, "not a string" end
+  local fast = canonical(s)
+  if fast then return fast end
   local y, mo, d, rest = s:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)(.*)$")
   if not y then return nil, "not an RFC 3339 date-time" end
   y, mo, d = tonumber(y), tonumber(mo), tonumber(d)
