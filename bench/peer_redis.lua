@@ -1,7 +1,11 @@
 -- The peer for bench/peer_redis.sh: the retail pack's decision on a late
--- delivery and the same writes redress makes (case, event, decision, outbox
--- rows, customer index, counters), as one Redis EVAL (Redis runs Lua 5.1). KEYS: none (a
--- benchmark on one instance); ARGV[1]: a distinct customer id.
+-- delivery and the same writes redress makes for it (case, event, decision,
+-- three outbox rows, customer index, counters; the promise of the next
+-- contact as a timer and its index row; the dashboard's day, open-cases and
+-- pinned-version rollups; the customer's running summary, read and written
+-- back), as one Redis EVAL (Redis runs Lua 5.1). KEYS: none (a benchmark on
+-- one instance); ARGV[1]: a distinct customer id. tests/lua/fixture.lua's
+-- write set of the same complaint lists what redress writes.
 local customer = ARGV[1]
 local amount, currency = 4999, "EUR"
 local n = redis.call("INCR", "meta:next_case")
@@ -38,4 +42,34 @@ for _, a in ipairs(actions) do
   redis.call("SET", "outbox:" .. seq, cjson.encode({ seq = seq, case_id = id, type = a.type, action = a }))
 end
 redis.call("SADD", "customer:" .. customer, id)
+-- the promise: the next contact two business days on (a weekday walk, as
+-- the pack's calendar makes it), a timer row by due time and its index
+local day = math.floor(now / 86400000)
+local due_day, left = day, 2
+while left > 0 do
+  due_day = due_day + 1
+  local wd = (due_day + 3) % 7 -- 0 = Monday (1970-01-01 was a Thursday)
+  if wd < 5 then left = left - 1 end
+end
+local due = due_day * 86400000 + now % 86400000
+local timer = { case_id = id, name = "redress.promise", due_ms = due, data = { promise = "P1" } }
+redis.call("ZADD", "timers", due, id .. ":redress.promise")
+redis.call("SET", "timer:" .. id .. ":redress.promise", cjson.encode(timer))
+-- the dashboard's rollups: the day's row, open cases, cases per pack version
+local rollup = "rollup:" .. day
+redis.call("HINCRBY", rollup, "complaints|retail", 1)
+redis.call("HINCRBY", rollup, "comp:EUR:coupon|retail", coupon)
+redis.call("HINCRBY", "rollup_open", "acknowledged:0|retail", 1)
+redis.call("HINCRBY", "rollup_pinned", "cases|retail@0.1.0", 1)
+redis.call("HINCRBY", "rollup_pinned", "open|retail@0.1.0", 1)
+-- the customer's running summary: read, add this case, write back
+local summary_key = "summary:" .. customer
+local raw = redis.call("GET", summary_key)
+local summary = raw and cjson.decode(raw) or { days = {}, open = 0 }
+local d = summary.days[tostring(day)] or { n = 0, c = {} }
+d.n = d.n + 1
+d.c[currency] = (d.c[currency] or 0) + coupon
+summary.days[tostring(day)] = d
+summary.open = summary.open + 1
+redis.call("SET", summary_key, cjson.encode(summary))
 return '{"case":' .. case_json .. ',"decision":' .. decision_json .. '}'
