@@ -18,6 +18,7 @@ trap 'rm -f "$out"' EXIT
 	ENGINE_BENCH_RETURNING=1000 build/engine_bench policies/retail "${BENCH_RETURNING_COMPLAINTS:-4000}" 20
 	bench/ipc_cost.sh
 	bench/instructions.sh "${BENCH_INSTRUCTIONS_N:-100}"
+	bench/threads.sh "${BENCH_THREADS_SECONDS:-15}"
 } | tee "$out" | grep -v '^|'
 echo
 echo "| benchmark | figure | baseline (same run) | ratio | target |"

@@ -37,6 +37,7 @@ if grep -q Non-2xx "$dir/load/wrk"; then
 	exit 1
 fi
 total=0
+loop=0
 # thread files: -01 the loop (main), then the threads in the order they
 # started; name each by its entry function
 for f in "$dir"/load/cg.out-*; do
@@ -48,7 +49,7 @@ for f in "$dir"/load/cg.out-*; do
 	what=$(callgrind_annotate --auto=no --inclusive=yes "$f" 2>/dev/null |
 		grep -oE 'runtime/(main|engine|worker|webhooks)\.c:[a-z_]+' | head -1)
 	case "$what" in
-	*main.c:main) name="loop thread" ;;
+	*main.c:main) name="loop thread" loop=$per ;;
 	*writer_main) name="writer" ;;
 	*worker_main) name="decision worker" ;;
 	*) name=${what:-thread $t} ;;
@@ -56,3 +57,6 @@ for f in "$dir"/load/cg.out-*; do
 	printf '%-16s %9d instructions per complaint\n' "$name" "$per"
 done
 printf '%-16s %9d instructions per complaint (%s complaints)\n' "all threads" "$total" "$n"
+path=$((total - loop))
+printf '| instructions per HTTP complaint, every thread of redressd (callgrind, `bench/threads.sh`): loop thread %s | %s | the decision path (workers, writer) %s | %s | — |\n' \
+	"$loop" "$total" "$path" "$(echo "$total $path" | awk '{ printf "%.2f", $1 / $2 }')"
