@@ -3,7 +3,8 @@
  * of a batch, every node's apply, and the moves between follower and
  * leader. Writer thread only, like the rest of the writer.
  *
- * A message is one committed batch, in canonical bytes:
+ * A message is one committed batch, in canonical bytes (published deflated,
+ * see deflated(); the hash is over these bytes, not the deflated ones):
  *   "RDC1" | prev_hash[32] | u32 n_sets | n_sets × set
  *   set = u8 kind | u8 flags (1: compact after) | i64 now_ms
  *         | u32 len | the request body | u32 len | the write set (store.h)
@@ -17,10 +18,10 @@
 #include "engine_int.h"
 
 #include <openssl/evp.h>
+#include <zlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cluster.h"
 #include "log.h"
@@ -28,6 +29,7 @@
 
 #define META_KIND 0xff
 #define MAGIC "RDC1"
+#define ZMAGIC "RDZ1" /* what is published: ZMAGIC | u32 raw length | deflate(message) */
 
 struct buf {
 	char *p;
@@ -81,6 +83,40 @@ static void put_set(struct buf *b, int kind, int flags, int64_t now, const char 
 	put(b, req, reqlen);
 	put_u64(b, ws->len, 4);
 	put(b, ws->buf, ws->len);
+}
+
+/* The message as published: deflated (level 1), since write sets are JSON
+ * that shrinks several times, and the log's bytes are what every publish
+ * waits for a quorum to store. NULL when out of memory. */
+static char *deflated(const struct buf *b, size_t *len)
+{
+	uLongf n = compressBound((uLong)b->len);
+	char *z = malloc(8 + n);
+	if (!z || compress2((Bytef *)z + 8, &n, (const Bytef *)b->p, (uLong)b->len, 1) != Z_OK) {
+		free(z);
+		return NULL;
+	}
+	memcpy(z, ZMAGIC, 4);
+	for (int i = 0; i < 4; i++)
+		z[4 + i] = (char)((b->len >> (8 * (3 - i))) & 0xff);
+	*len = 8 + n;
+	return z;
+}
+
+/* A fetched message inflated back (malloc'd) into *raw; -1 when it is not one. */
+static int inflated(const char *msg, size_t len, char **raw, size_t *rawlen)
+{
+	if (len < 8 || memcmp(msg, ZMAGIC, 4) != 0)
+		return -1;
+	uLongf n = (uLongf)get_u((const unsigned char *)msg + 4, 4);
+	*raw = malloc(n ? n : 1);
+	if (!*raw || uncompress((Bytef *)*raw, &n, (const Bytef *)msg + 8, (uLong)(len - 8)) != Z_OK) {
+		free(*raw);
+		*raw = NULL;
+		return -1;
+	}
+	*rawlen = n;
+	return 0;
 }
 
 static void next_hash(const unsigned char prev[32], const void *msg, size_t len, unsigned char out[32])
@@ -179,7 +215,14 @@ int rd__replica_publish(rd_engine *e, rd_txn *txn, rd_job *batch, uint64_t outbo
 		return RD_ENOMEM;
 	}
 	uint64_t seq = 0;
-	int rc = rd_cluster_publish(e->cluster, b.p, b.len, e->applied_seq, &seq);
+	size_t zlen = 0;
+	char *z = deflated(&b, &zlen);
+	if (!z) {
+		free(b.p);
+		return RD_ENOMEM;
+	}
+	int rc = rd_cluster_publish(e->cluster, z, zlen, e->applied_seq, &seq);
+	free(z);
 	if (rc != RD_CLUSTER_OK) {
 		free(b.p);
 		rd_log(RD_LOG_WARN, "cluster: batch not published", "error", rd_cluster_strerror(rc), NULL);
@@ -343,8 +386,14 @@ void rd__replica_tick(rd_engine *e)
 		}
 		if (rc != RD_CLUSTER_OK)
 			break;
-		int c = 0;
-		int arc = apply_one(e, e->applied_seq + 1, msg, len, &c);
+		int c = 0, arc = -2;
+		char *raw = NULL;
+		size_t rawlen = 0;
+		if (inflated(msg, len, &raw, &rawlen) == 0)
+			arc = apply_one(e, e->applied_seq + 1, raw, rawlen, &c);
+		else
+			rd_log(RD_LOG_ERROR, "cluster: divergence: a message of the log is not one redress wrote", NULL);
+		free(raw);
 		free(msg);
 		compact |= c;
 		if (arc == -2) {
