@@ -28,6 +28,7 @@ struct rd_cluster {
 	/* under mu */
 	int quit;
 	int role, caught_up;
+	int reported;         /* the writer has said where it is: a status may be written */
 	uint64_t applied;
 	char hash[65];
 	int held;             /* the lease is ours at lease_rev */
@@ -130,6 +131,7 @@ void rd_cluster_report(rd_cluster *c, int role, int caught_up, uint64_t applied,
 	c->role = role;
 	c->caught_up = caught_up;
 	c->applied = applied;
+	c->reported = 1;
 	snprintf(c->hash, sizeof c->hash, "%s", hash_hex);
 	if (caught_up && !was)
 		pthread_cond_broadcast(&c->cv); /* try for the lease at once */
@@ -253,13 +255,15 @@ static void status_step(rd_cluster *c)
 {
 	char mine[512];
 	pthread_mutex_lock(&c->mu);
+	int reported = c->reported;
 	snprintf(mine, sizeof mine,
 		 "{\"name\":\"%s\",\"role\":\"%s\",\"applied\":%llu,\"hash\":\"%s\",\"http\":\"%s\",\"updated\":%lld}",
 		 c->cfg.name, held_locked(c) && c->role == RD_ROLE_LEADER ? "leader" : role_name(c->role),
 		 (unsigned long long)c->applied, c->hash, c->cfg.advertise, (long long)wall_ms());
 	pthread_mutex_unlock(&c->mu);
 	uint64_t rev;
-	kvStore_PutString(&rev, c->nodes, c->cfg.name, mine);
+	if (reported) /* before the store was read, "applied 0" would be a lie */
+		kvStore_PutString(&rev, c->nodes, c->cfg.name, mine);
 
 	kvKeysList keys = { 0 };
 	if (kvStore_Keys(&keys, c->nodes, NULL) != NATS_OK)

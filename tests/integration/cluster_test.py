@@ -14,7 +14,9 @@ Then, on every node: the same case ids; every answered complaint there, once
 per key; every answered event there, once per key; each case's timeline the
 same length on every node; each case's timer fired exactly once; every node's
 applied sequence and hash in GET /v1/cluster equal. And intake resumed within
-15 s of each kill. Prints one line "cluster test: ..." and exits 0, or lists
+15 s of each kill. Last, a backup of n1 taken half way is restored into a
+fourth node, which must start at the backup's log sequence, apply the rest and
+end with n1's cases, sequence and hash (joining, issue 17). Prints one line "cluster test: ..." and exits 0, or lists
 the problems and exits 1.
 
     cluster_test.py [cycles=10] [load_threads=4]
@@ -36,6 +38,7 @@ import time
 
 ROOT = os.environ.get("REDRESS_ROOT") or os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 DAEMON = os.environ.get("REDRESSD") or os.path.join(ROOT, "build", "redressd")
+CLI = os.environ.get("REDRESS_CLI") or os.path.join(ROOT, "build", "redress")
 NATS = shutil.which("nats-server") or "/usr/bin/nats-server"
 CYCLES = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 THREADS = int(sys.argv[2]) if len(sys.argv) > 2 else 4
@@ -324,6 +327,8 @@ def main():
             if victim in c.nodes and not c.wait_up(c.nodes.index(victim), 60):
                 problems.append("cycle %d: %s did not come back" % (cycle + 1, victim.name))
             time.sleep(2)
+            if cycle == CYCLES // 2:
+                JOINED[0] = take_backup(c, problems)
         load.finish()
         # the last timers come due, and every node applies the log to its end
         time.sleep(TIMER_S + 2)
@@ -342,6 +347,8 @@ def main():
         final = [c.status(i) for i in range(3)]
         check(c, load, final, problems)
         check_document(c, final, problems)
+        check_join(c, JOINED[0], final, problems)
+        JOINED.append(STATUS_SEQ[0])
     except Exception as e:  # a broken run is a failed run, with the logs' tails
         problems.append("error: %s" % e)
     finally:
@@ -360,14 +367,76 @@ def main():
     print("cluster test: %d cycles (%d leader, %d follower, %d nats-server SIGKILLs), %d complaints and %d events "
           "answered, %d redirects followed, %d retries, all applied once on 3 nodes at seq %s with equal hashes, "
           "every timer fired once, intake back after a kill within %.1f s (leader) / %.1f s (follower) / "
-          "%.1f s (nats-server) at worst, %.0f s"
+          "%.1f s (nats-server) at worst, a fourth node restored from a backup at seq %s caught up to %s, %.0f s"
           % (CYCLES, kills["leader"], kills["follower"], kills["nats"], len(load.complaints), len(load.events),
-             load.redirects, load.retries, STATUS_SEQ[0], worst["leader"], worst["follower"], worst["nats"], took))
+             load.redirects, load.retries, STATUS_SEQ[0], worst["leader"], worst["follower"], worst["nats"],
+             JOINED[0], JOINED[-1], took))
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
 STATUS_SEQ = [None]
+JOINED = [None]
+
+
+def take_backup(c, problems):
+    """A backup of n1 while the load runs (half way through the kills).
+    Returns the log sequence it records, or None."""
+    backup = os.path.join(c.tmp, "n1.backup")
+    r = subprocess.run([CLI, "backup", os.path.join(c.tmp, "n1/data"), backup], capture_output=True, text=True)
+    if r.returncode != 0:
+        problems.append("redress backup: " + r.stdout + r.stderr)
+        return None
+    covers = json.loads(r.stdout.strip().splitlines()[-1])
+    seq = covers.get("cluster_applied_seq")
+    if not isinstance(seq, int) or seq <= 0:
+        problems.append("the backup does not record the log sequence it covers: %s" % covers)
+        return None
+    return seq
+
+
+def check_join(c, seq, final, problems):
+    """A new node joins from the backup taken half way: it must start at the
+    backup's log sequence (not 0), apply the rest, and end with the others'
+    cases, sequence and hash."""
+    if seq is None:
+        return
+    backup = os.path.join(c.tmp, "n1.backup")
+    d = os.path.join(c.tmp, "n4")
+    os.makedirs(d)
+    r = subprocess.run([CLI, "restore", backup, d + "/data"], capture_output=True, text=True)
+    if r.returncode != 0:
+        problems.append("redress restore: " + r.stdout + r.stderr)
+        return None
+    port = free_ports(1)[0]
+    with open(os.path.join(c.tmp, "n1/redress.conf.lua")) as f:
+        conf = f.read()
+    conf = (conf.replace(c.tmp + "/n1/", d + "/").replace('name = "n1"', 'name = "n4"')
+            .replace(":%d" % c.http_ports[0], ":%d" % port))
+    with open(d + "/redress.conf.lua", "w") as f:
+        f.write(conf)
+    n4 = Proc("redressd n4", [DAEMON, "-c", d + "/redress.conf.lua"], d + "/log")
+    n4.start()
+    try:
+        first, want = None, {(n["applied"], n["hash"]) for n in final[0]["nodes"] if n["name"] != "n4"}
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            s, b, _ = request(port, "GET", "/v1/cluster", timeout=3)
+            me = s == 200 and next((n for n in b["nodes"] if n["name"] == "n4"), None)
+            if me:
+                first = me["applied"] if first is None else first
+                if (me["applied"], me["hash"]) in want:
+                    break
+            time.sleep(0.2)
+        else:
+            problems.append("the node restored from a backup did not catch up in 60 s")
+            return
+        if first < seq:
+            problems.append("the restored node started at sequence %d, before its backup's %d" % (first, seq))
+        if sorted(x["id"] for x in all_cases(port)) != sorted(x["id"] for x in all_cases(c.http_ports[0])):
+            problems.append("the restored node's cases differ from n1's")
+    finally:
+        n4.stop()
 
 
 def raw_answer(name, port, method, path, template, body=None):
