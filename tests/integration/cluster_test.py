@@ -348,6 +348,7 @@ def main():
         check(c, load, final, problems)
         check_document(c, final, problems)
         check_join(c, JOINED[0], final, problems)
+        check_divergence(c, problems)
         JOINED.append(STATUS_SEQ[0])
     except Exception as e:  # a broken run is a failed run, with the logs' tails
         problems.append("error: %s" % e)
@@ -367,16 +368,18 @@ def main():
     print("cluster test: %d cycles (%d leader, %d follower, %d nats-server SIGKILLs), %d complaints and %d events "
           "answered, %d redirects followed, %d retries, all applied once on 3 nodes at seq %s with equal hashes, "
           "every timer fired once, intake back after a kill within %.1f s (leader) / %.1f s (follower) / "
-          "%.1f s (nats-server) at worst, a fourth node restored from a backup at seq %s caught up to %s, %.0f s"
+          "%.1f s (nats-server) at worst, a fourth node restored from a backup at seq %s caught up to %s, "
+          "a fifth whose store differed stopped at seq %s as diverged, %.0f s"
           % (CYCLES, kills["leader"], kills["follower"], kills["nats"], len(load.complaints), len(load.events),
              load.redirects, load.retries, STATUS_SEQ[0], worst["leader"], worst["follower"], worst["nats"],
-             JOINED[0], JOINED[-1], took))
+             JOINED[0], JOINED[-1], DIVERGED[0], took))
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
 STATUS_SEQ = [None]
 JOINED = [None]
+DIVERGED = [None]
 
 
 def take_backup(c, problems):
@@ -393,6 +396,59 @@ def take_backup(c, problems):
         problems.append("the backup does not record the log sequence it covers: %s" % covers)
         return None
     return seq
+
+
+def check_divergence(c, problems):
+    """A store that is not what the leader's was must be an alert, not
+    silence: a fifth node first runs alone (its start stores its own console
+    session key, and it takes a complaint under the Idempotency-Key of the
+    load's first complaint), then joins the cluster from sequence 0. A write
+    set of the log must fail its check there (the first to meet what this
+    store holds and the cluster's never did), and the node must say it
+    diverged: role "diverged" in GET /v1/cluster, redress_cluster_diverged 1."""
+    d = os.path.join(c.tmp, "n5")
+    os.makedirs(d + "/data")
+    port = free_ports(1)[0]
+    with open(os.path.join(c.tmp, "n1/redress.conf.lua")) as f:
+        conf = (f.read().replace(c.tmp + "/n1/", d + "/").replace('name = "n1"', 'name = "n5"')
+                .replace(":%d" % c.http_ports[0], ":%d" % port))
+    alone = conf[:conf.index("  cluster = {")] + "}\n"
+    with open(d + "/alone.conf.lua", "w") as f:
+        f.write(alone)
+    with open(d + "/redress.conf.lua", "w") as f:
+        f.write(conf)
+    n5 = Proc("redressd n5 alone", [DAEMON, "-c", d + "/alone.conf.lua"], d + "/log")
+    n5.start()
+    try:
+        deadline = time.time() + 30
+        s = None
+        while time.time() < deadline and s != 201:
+            s, b, _ = request(port, "POST", "/v1/complaints", {"customer": {"id": "w0-1"}, "channel": "web",
+                                                              "category": "other", "description": "not the cluster's"},
+                              "w0-1")
+            time.sleep(0.2)
+        if s != 201:
+            problems.append("the fifth node, alone, did not take its complaint: %s %s" % (s, b))
+            return
+        n5.stop()
+        n5 = Proc("redressd n5", [DAEMON, "-c", d + "/redress.conf.lua"], d + "/log")
+        n5.start()
+        deadline, me = time.time() + 60, None
+        while time.time() < deadline:
+            s, b, _ = request(port, "GET", "/v1/cluster", timeout=3)
+            me = s == 200 and next((n for n in b["nodes"] if n["name"] == "n5"), None)
+            if me and me["role"] == "diverged":
+                break
+            time.sleep(0.2)
+        if not me or me["role"] != "diverged":
+            problems.append("a node whose store differs did not report itself diverged: %s" % (me,))
+            return
+        s, b, _ = request(port, "GET", "/metrics", timeout=3)
+        if s != 200 or "redress_cluster_diverged 1" not in b:
+            problems.append("/metrics of the diverged node does not say redress_cluster_diverged 1")
+        DIVERGED[0] = me["applied"]
+    finally:
+        n5.stop()
 
 
 def check_join(c, seq, final, problems):
