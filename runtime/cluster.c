@@ -193,12 +193,15 @@ static void lease_step(rd_cluster *c)
 	pthread_mutex_unlock(&c->mu);
 	const char *me = c->cfg.name;
 	uint64_t nrev = 0;
+	/* the lease runs from before the request was sent: the server's copy
+	 * can only expire later than this node believes */
+	int64_t sent = mono_ms();
 	if (held) {
 		natsStatus s = kvStore_UpdateString(&nrev, c->lease, LEASE_KEY, me, rev);
 		pthread_mutex_lock(&c->mu);
 		if (s == NATS_OK) {
 			c->lease_rev = nrev;
-			c->renewed_ms = mono_ms();
+			c->renewed_ms = sent;
 		} else if (s != NATS_TIMEOUT && s != NATS_NO_RESPONDERS && s != NATS_CONNECTION_CLOSED) {
 			c->held = 0; /* someone else's revision: the lease is gone */
 			rd_log(RD_LOG_WARN, "cluster: lease lost", "error", natsStatus_GetText(s), NULL);
@@ -206,6 +209,7 @@ static void lease_step(rd_cluster *c)
 		pthread_mutex_unlock(&c->mu);
 	}
 	kvEntry *e = NULL;
+	sent = mono_ms();
 	natsStatus s = kvStore_Get(&e, c->lease, LEASE_KEY);
 	char holder[64] = "";
 	if (s == NATS_OK) {
@@ -224,7 +228,7 @@ static void lease_step(rd_cluster *c)
 	if (held == 2) {
 		c->held = 1;
 		c->lease_rev = nrev;
-		c->renewed_ms = mono_ms();
+		c->renewed_ms = sent;
 		rd_log(RD_LOG_INFO, "cluster: lease taken", "node", me, NULL);
 	}
 	if (s == NATS_OK || s == NATS_NOT_FOUND || held == 2)
