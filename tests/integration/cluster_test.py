@@ -328,7 +328,7 @@ def main():
                 problems.append("cycle %d: %s did not come back" % (cycle + 1, victim.name))
             time.sleep(2)
             if cycle == CYCLES // 2:
-                JOINED[0] = take_backup(c, problems)
+                JOIN["seq"] = take_backup(c, problems)
         load.finish()
         # the last timers come due, and every node applies the log to its end
         time.sleep(TIMER_S + 2)
@@ -347,9 +347,8 @@ def main():
         final = [c.status(i) for i in range(3)]
         check(c, load, final, problems)
         check_document(c, final, problems)
-        check_join(c, JOINED[0], final, problems)
+        check_join(c, JOIN["seq"], final, problems)
         check_divergence(c, problems)
-        JOINED.append(STATUS_SEQ[0])
     except Exception as e:  # a broken run is a failed run, with the logs' tails
         problems.append("error: %s" % e)
     finally:
@@ -368,17 +367,17 @@ def main():
     print("cluster test: %d cycles (%d leader, %d follower, %d nats-server SIGKILLs), %d complaints and %d events "
           "answered, %d redirects followed, %d retries, all applied once on 3 nodes at seq %s with equal hashes, "
           "every timer fired once, intake back after a kill within %.1f s (leader) / %.1f s (follower) / "
-          "%.1f s (nats-server) at worst, a fourth node restored from a backup at seq %s caught up to %s, "
+          "%.1f s (nats-server) at worst, a fourth node restored from a backup at seq %s caught up to %s (%s), "
           "a fifth whose store differed stopped at seq %s as diverged, %.0f s"
           % (CYCLES, kills["leader"], kills["follower"], kills["nats"], len(load.complaints), len(load.events),
              load.redirects, load.retries, STATUS_SEQ[0], worst["leader"], worst["follower"], worst["nats"],
-             JOINED[0], JOINED[-1], DIVERGED[0], took))
+             JOIN["seq"], STATUS_SEQ[0], JOIN["caught_up"], DIVERGED[0], took))
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
 STATUS_SEQ = [None]
-JOINED = [None]
+JOIN = {"seq": None, "caught_up": "-"}  # the backup's log sequence; how the restored node caught up
 DIVERGED = [None]
 
 
@@ -472,6 +471,7 @@ def check_join(c, seq, final, problems):
     with open(d + "/redress.conf.lua", "w") as f:
         f.write(conf)
     n4 = Proc("redressd n4", [DAEMON, "-c", d + "/redress.conf.lua"], d + "/log")
+    t_start = time.time()
     n4.start()
     try:
         first, want = None, {(n["applied"], n["hash"]) for n in final[0]["nodes"] if n["name"] != "n4"}
@@ -482,6 +482,7 @@ def check_join(c, seq, final, problems):
             if me:
                 first = me["applied"] if first is None else first
                 if (me["applied"], me["hash"]) in want:
+                    JOIN["caught_up"] = "%d messages in %.1f s from its start" % (me["applied"] - seq, time.time() - t_start)
                     break
             time.sleep(0.2)
         else:
