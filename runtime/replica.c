@@ -28,6 +28,7 @@
 #include "metrics.h"
 
 #define META_KIND 0xff
+#define APPLY_RUN 64 /* messages a follower applies in one transaction, at most */
 #define MAGIC "RDC1"
 #define ZMAGIC "RDZ1" /* what is published: ZMAGIC | u32 raw length | deflate(message) */
 
@@ -240,7 +241,7 @@ int rd__replica_publish(rd_engine *e, rd_txn *txn, rd_job *batch, uint64_t outbo
 	rc = put_position(e, txn, seq, h);
 	if (rc == RD_OK) {
 		/* taken as applied now: if the commit fails, the writer stops
-		 * deciding and the stream's copy is applied again (apply_one
+		 * deciding and the stream's copy is applied again (apply_run
 		 * skips nothing: the position comes from the store) */
 		e->pending_seq = seq;
 		memcpy(e->pending_hash, h, 32);
@@ -262,58 +263,69 @@ void rd__replica_committed(rd_engine *e, int ok)
 	e->pending_seq = 0;
 }
 
-/* Applies one message at seq in its own transaction. 0, or -1 (not applied:
- * retry later), or -2 (divergence: stop applying). */
-static int apply_one(rd_engine *e, uint64_t seq, const char *msg, size_t len, int *compact)
+/* Applies the sets of one message in txn, after checking that it follows
+ * the history whose hash is h. RD_OK, RD_ECONFLICT (a check failed, or
+ * another history: divergence), RD_ECORRUPT, or a store error. */
+static int apply_sets(rd_engine *e, rd_txn *txn, const char *msg, size_t len, const unsigned char h[32],
+		      uint64_t *outbox, int *compact)
 {
 	const unsigned char *p = (const unsigned char *)msg, *end = p + len;
 	if (len < 40 || memcmp(p, MAGIC, 4) != 0)
-		return -2;
-	if (memcmp(p + 4, e->hash, 32) != 0) {
+		return RD_ECORRUPT;
+	if (memcmp(p + 4, h, 32) != 0) {
 		rd_log(RD_LOG_ERROR, "cluster: divergence: the message follows a history this node does not hold",
 		       NULL);
-		return -2;
+		return RD_ECONFLICT;
 	}
 	uint32_t n = (uint32_t)get_u(p + 36, 4);
+	const unsigned char *q = p + 40;
+	int rc = RD_OK;
+	for (uint32_t i = 0; i < n && rc == RD_OK; i++) {
+		if (end - q < 14)
+			return RD_ECORRUPT;
+		*compact |= q[1] & 1;
+		uint64_t reqlen = get_u(q + 10, 4);
+		q += 14;
+		if ((uint64_t)(end - q) < reqlen + 4)
+			return RD_ECORRUPT;
+		q += reqlen;
+		uint64_t wlen = get_u(q, 4);
+		q += 4;
+		if ((uint64_t)(end - q) < wlen)
+			return RD_ECORRUPT;
+		rd_writes ws = { (char *)q, (size_t)wlen, (size_t)wlen, 0 };
+		rc = rd_store_apply(e->store, txn, &ws, outbox);
+		q += wlen;
+	}
+	return rc;
+}
+
+/* Applies n messages (the first at seq first) in one transaction with the
+ * new position: one commit for all of them. 0; -1 (nothing applied, retry
+ * later); -2 (divergence: stop applying; with n > 1 the caller applies the
+ * messages one at a time to find which). */
+static int apply_run(rd_engine *e, uint64_t first, char **msgs, const size_t *lens, int n, int *compact)
+{
 	for (int attempt = 0; attempt < 16; attempt++) {
 		rd_txn *txn;
 		if (rd_store_maybe_grow(e->store) != RD_OK || rd_store_write_begin(e->store, &txn) != RD_OK)
 			return -1;
 		uint64_t outbox = rd_store_meta_counter(e->store, txn, "next_outbox");
-		const unsigned char *q = p + 40;
-		int rc = RD_OK;
-		*compact = 0;
-		for (uint32_t i = 0; i < n && rc == RD_OK; i++) {
-			if (end - q < 14) {
-				rc = RD_ECORRUPT;
-				break;
-			}
-			*compact |= q[1] & 1;
-			uint64_t reqlen = get_u(q + 10, 4);
-			q += 14;
-			if ((uint64_t)(end - q) < reqlen + 4) {
-				rc = RD_ECORRUPT;
-				break;
-			}
-			q += reqlen;
-			uint64_t wlen = get_u(q, 4);
-			q += 4;
-			if ((uint64_t)(end - q) < wlen) {
-				rc = RD_ECORRUPT;
-				break;
-			}
-			rd_writes ws = { (char *)q, (size_t)wlen, (size_t)wlen, 0 };
-			rc = rd_store_apply(e->store, txn, &ws, &outbox);
-			q += wlen;
-		}
 		unsigned char h[32];
-		next_hash(e->hash, msg, len, h);
+		memcpy(h, e->hash, 32);
+		int rc = RD_OK, m = 0;
+		*compact = 0;
+		for (; m < n && rc == RD_OK; m++) {
+			rc = apply_sets(e, txn, msgs[m], lens[m], h, &outbox, compact);
+			if (rc == RD_OK)
+				next_hash(h, msgs[m], lens[m], h);
+		}
 		if (rc == RD_OK)
-			rc = put_position(e, txn, seq, h);
+			rc = put_position(e, txn, first + (uint64_t)n - 1, h);
 		if (rc == RD_OK) {
 			if (rd_store_commit(txn) != RD_OK) /* the txn is gone either way */
 				return -1;
-			e->applied_seq = seq;
+			e->applied_seq = first + (uint64_t)n - 1;
 			memcpy(e->hash, h, 32);
 			return 0;
 		}
@@ -321,10 +333,12 @@ static int apply_one(rd_engine *e, uint64_t seq, const char *msg, size_t len, in
 		if (rc == RD_EMAPFULL && rd_store_grow(e->store) == RD_OK)
 			continue;
 		if (rc == RD_ECONFLICT || rc == RD_ECORRUPT || rc == RD_EINVAL) {
-			char s[24];
-			snprintf(s, sizeof s, "#%llu", (unsigned long long)seq);
-			rd_log(RD_LOG_ERROR, "cluster: divergence: a message does not apply to this store", "seq", s, "error",
-			       rd_store_strerror(rc), NULL);
+			if (n == 1) {
+				char s[24];
+				snprintf(s, sizeof s, "#%llu", (unsigned long long)first);
+				rd_log(RD_LOG_ERROR, "cluster: divergence: a message does not apply to this store", "seq", s,
+				       "error", rd_store_strerror(rc), NULL);
+			}
 			return -2;
 		}
 		return -1;
@@ -374,34 +388,48 @@ void rd__replica_tick(rd_engine *e)
 		rd_log(RD_LOG_WARN, "cluster: lease not renewed; no longer deciding", NULL);
 		rd__set_role(e, RD_ROLE_FOLLOWER);
 	}
-	/* a follower (or a node about to lead): apply what the stream holds */
+	/* a follower (or a node about to lead): apply what the stream holds,
+	 * up to APPLY_RUN messages per transaction (one fsync for them all) */
 	int caught_up = 0, compact = 0;
-	for (int i = 0; i < 512; i++) {
-		char *msg = NULL;
-		size_t len = 0;
-		int rc = rd_cluster_fetch(e->cluster, e->applied_seq + 1, &msg, &len);
-		if (rc == RD_CLUSTER_ENOTFOUND) {
-			caught_up = 1;
-			break;
+	for (int round = 0; round < 16 && !caught_up && !e->diverged; round++) {
+		char *msgs[APPLY_RUN];
+		size_t lens[APPLY_RUN];
+		int n = 0, stop = 0;
+		while (n < APPLY_RUN && !stop) {
+			char *msg = NULL, *raw = NULL;
+			size_t len = 0, rawlen = 0;
+			int rc = rd_cluster_fetch(e->cluster, e->applied_seq + 1 + (uint64_t)n, &msg, &len);
+			if (rc == RD_CLUSTER_ENOTFOUND)
+				caught_up = 1;
+			if (rc != RD_CLUSTER_OK)
+				break;
+			if (inflated(msg, len, &raw, &rawlen) == 0) {
+				msgs[n] = raw;
+				lens[n++] = rawlen;
+			} else {
+				rd_log(RD_LOG_ERROR, "cluster: divergence: a message of the log is not one redress wrote", NULL);
+				e->diverged = stop = 1;
+			}
+			free(msg);
 		}
-		if (rc != RD_CLUSTER_OK)
-			break;
-		int c = 0, arc = -2;
-		char *raw = NULL;
-		size_t rawlen = 0;
-		if (inflated(msg, len, &raw, &rawlen) == 0)
-			arc = apply_one(e, e->applied_seq + 1, raw, rawlen, &c);
-		else
-			rd_log(RD_LOG_ERROR, "cluster: divergence: a message of the log is not one redress wrote", NULL);
-		free(raw);
-		free(msg);
+		int c = 0, arc = n ? apply_run(e, e->applied_seq + 1, msgs, lens, n, &c) : 0;
 		compact |= c;
-		if (arc == -2) {
-			e->diverged = 1;
-			rd_metrics_set_cluster(RD_ROLE_DIVERGED, e->applied_seq, 1);
-			break;
+		/* a run that does not apply: one at a time, to apply what does and
+		 * stop at the message that does not */
+		if (arc == -2 && n > 1) {
+			arc = 0;
+			for (int m = 0; m < n && arc == 0; m++) {
+				arc = apply_run(e, e->applied_seq + 1, &msgs[m], &lens[m], 1, &c);
+				compact |= c;
+			}
 		}
-		if (arc != 0)
+		for (int m = 0; m < n; m++)
+			free(msgs[m]);
+		if (arc == -2)
+			e->diverged = 1;
+		if (e->diverged)
+			rd_metrics_set_cluster(RD_ROLE_DIVERGED, e->applied_seq, 1);
+		if (arc != 0 || n == 0)
 			break;
 	}
 	if (compact) {
