@@ -7,6 +7,7 @@ out=$(mktemp /tmp/redress-bench.XXXXXX)
 trap 'rm -f "$out"' EXIT
 {
 	bench/intake.sh "${BENCH_SECONDS:-5}" 50
+	bench/cluster.sh "${BENCH_SECONDS:-5}" 50
 	bench/timers.sh "${BENCH_TIMERS:-1000000}"
 	bench/memory.sh "${BENCH_CASES:-1000000}"
 	bench/peer_redis.sh "${BENCH_REDIS_REQUESTS:-50000}"

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "../bindings/bindings.h"
+#include "cluster.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -96,11 +97,27 @@ static void compact_after(rd_engine *e, rd_job *batch)
 				      "still hold it; erase again to retry the compaction");
 }
 
+/* Cluster mode: a job that reaches the writer while this node does not
+ * lead, or that was taken in an earlier term of its leadership (its case
+ * number and snapshot may be another leader's), writes nothing. */
+static void refuse_unled(rd_engine *e, rd_job *batch)
+{
+	for (rd_job *j = batch; j; j = j->next) {
+		if (j->wrote && (e->role != RD_ROLE_LEADER || j->term != e->term)) {
+			rd__set_error(j, 503, "unavailable", "this node no longer leads the cluster; nothing was written, retry");
+			rd__clear_metrics(j);
+			j->wrote = 0;
+		}
+	}
+}
+
 static int commit_batch(rd_engine *e, rd_job *batch, int *conflicts)
 {
 	size_t n = 0;
 	for (rd_job *j = batch; j; j = j->next)
 		n++;
+	if (e->cluster)
+		refuse_unled(e, batch);
 	for (int attempt = 0;; attempt++) {
 		double t0 = now_seconds();
 		if (rd_store_maybe_grow(e->store) != RD_OK)
@@ -132,6 +149,8 @@ static int commit_batch(rd_engine *e, rd_job *batch, int *conflicts)
 			rc = rd_store_put_meta_counter(e->store, txn, "next_outbox", outbox);
 		if (rc == RD_OK && kept && high != e->case_high)
 			rc = rd_store_put_meta_counter(e->store, txn, "next_case", high);
+		if (rc == RD_OK && kept && e->cluster) /* before the commit: the answer waits for both */
+			rc = rd__replica_publish(e, txn, batch, outbox, high);
 		if (rc == RD_EMAPFULL) {
 			rd_store_abort(txn);
 			int grc = rd_store_grow(e->store);
@@ -146,13 +165,24 @@ static int commit_batch(rd_engine *e, rd_job *batch, int *conflicts)
 			rc = rd_store_commit(txn); /* durable on return */
 		else if (txn)
 			rd_store_abort(txn);
+		if (e->cluster)
+			rd__replica_committed(e, rc == RD_OK);
 		if (rc != RD_OK) {
-			/* Nothing of this batch is on disk: every job gets a 500 and
-			 * its client may retry with the same Idempotency-Key. */
-			rd_log(RD_LOG_ERROR, "store: batch not committed", "error", rd_store_strerror(rc), NULL);
+			/* Nothing of this batch is on disk: every job gets a 500 (a
+			 * 503 when the cluster did not take it) and its client may
+			 * retry with the same Idempotency-Key. */
+			if (rc != RD__EPUBLISH)
+				rd_log(RD_LOG_ERROR, "store: batch not committed", "error", rd_store_strerror(rc), NULL);
 			for (rd_job *j = batch; j; j = j->next) {
 				j->conflict = 0;
-				rd__fail_job(j);
+				if (rc == RD__EPUBLISH && j->wrote) {
+					rd__set_error(j, 503, "unavailable",
+						      "the cluster did not take this write; nothing was written, retry");
+					rd__clear_metrics(j);
+					j->wrote = 0;
+				} else if (rc != RD__EPUBLISH) {
+					rd__fail_job(j);
+				}
 			}
 			*conflicts = 0;
 			return rc;
@@ -210,6 +240,7 @@ static int due_row(void *ud, const void *k, size_t klen, const char *case_id)
 	j->body_len = klen;
 	j->kind = RD_JOB_TIMER;
 	j->internal = 1;
+	j->term = d->e->term;
 	j->now_ms = d->now; /* the firing time; the handler's now is the due time */
 	rd__set_keys(j);
 	if (d->last)
@@ -253,6 +284,10 @@ static void run_reload(rd_engine *e, rd_job *j)
 	char sig0[4096] = "", sig[4096];
 	rd_job probe = { 0 };
 	int ok = 1;
+	if (!rd_engine_leads(e)) { /* the packs change where decisions are made */
+		rd__set_error(j, 503, "unavailable", "this node does not lead the cluster; reload the leader");
+		return;
+	}
 	for (int i = 0; i < e->n_workers && ok; i++) {
 		rd__run_on(e, &e->workers[i], &probe, "reload_prepare", sig, sizeof sig);
 		if (probe.status != 200) {
@@ -343,22 +378,36 @@ static int nothing_left(const rd_engine *e)
 	return !e->pending_head && e->in_flight == 0 && !e->results_head;
 }
 
+/* Cluster mode: how often a writer with nothing to commit looks at the
+ * log (a follower applies it) and at the lease. */
+#define CLUSTER_TICK_MS 50
+
 static void writer_loop(rd_engine *e)
 {
 	refresh_timers(e);
 	pthread_mutex_lock(&e->mu);
 	for (;;) {
+		if (e->cluster) {
+			pthread_mutex_unlock(&e->mu);
+			int led = rd_engine_leads(e);
+			rd__replica_tick(e);
+			if (!led && rd_engine_leads(e))
+				refresh_timers(e); /* the timers others' messages left */
+			pthread_mutex_lock(&e->mu);
+		}
+		int64_t tick = e->cluster ? wall_ms() + CLUSTER_TICK_MS : INT64_MAX;
 		for (;;) {
 			if (e->results_head || rd__barrier_ready(e))
 				break;
 			if (e->stopping && nothing_left(e))
 				break;
-			int timers_due = !e->stopping && e->timers_in_flight == 0 && e->next_due_ms != INT64_MAX;
-			if (timers_due && e->next_due_ms <= wall_ms())
+			int timers_due = !e->stopping && e->timers_in_flight == 0 && e->next_due_ms != INT64_MAX &&
+					 rd_engine_leads(e);
+			int64_t until = timers_due && e->next_due_ms < tick ? e->next_due_ms : tick;
+			if (until <= wall_ms())
 				break;
-			if (timers_due) {
-				struct timespec ts = { .tv_sec = e->next_due_ms / 1000,
-						       .tv_nsec = (e->next_due_ms % 1000) * 1000000 };
+			if (until != INT64_MAX) {
+				struct timespec ts = { .tv_sec = until / 1000, .tv_nsec = (until % 1000) * 1000000 };
 				pthread_cond_timedwait(&e->writer_cv, &e->mu, &ts);
 			} else {
 				pthread_cond_wait(&e->writer_cv, &e->mu);
@@ -401,7 +450,7 @@ static void writer_loop(rd_engine *e)
 		if (e->timers_in_flight == 0) {
 			refresh_timers(e);
 			int64_t now = wall_ms();
-			if (!e->stopping && e->next_due_ms <= now)
+			if (!e->stopping && e->next_due_ms <= now && rd_engine_leads(e)) /* timers fire on the leader */
 				fire_due(e, now);
 		}
 		pthread_mutex_lock(&e->mu);
@@ -480,7 +529,9 @@ static int init(rd_engine *e)
 	rd_job sync = { .kind = RD_JOB_SYNC, .internal = 1 };
 	rd__run_on(e, &e->workers[0], &sync, "sync", NULL, 0);
 	int conflicts;
-	if (sync.status == 200 && sync.wrote)
+	/* cluster mode: the packs are stored when this node starts leading
+	 * (replica.c), like every write, through the log */
+	if (sync.status == 200 && sync.wrote && !e->cluster)
 		commit_batch(e, &sync, &conflicts);
 	/* the gauges a restart must not zero (open cases), read from the store */
 	if (sync.status == 200 && sync.metrics)
@@ -503,6 +554,10 @@ static int init(rd_engine *e)
 	e->next_outbox = rd_store_meta_counter(e->store, txn, "next_outbox");
 	rd_store_read_end(e->store, txn);
 	e->next_case = e->case_high + 1;
+	if (e->cluster && rd__replica_init(e) != 0) {
+		snprintf(e->init_err, sizeof e->init_err, "cannot read the cluster position from the store");
+		return -1;
+	}
 	for (int i = 0; i < e->n_workers; i++) {
 		if (pthread_create(&e->workers[i].thread, NULL, rd__worker_main, &e->workers[i]) != 0) {
 			snprintf(e->init_err, sizeof e->init_err, "cannot start a decision worker");
@@ -546,7 +601,9 @@ static void on_async(uv_async_t *h)
 int rd_engine_start(rd_engine *e, uv_loop_t *loop, rd_store *store, const char *config_path, int max_batch,
 		    int n_workers, rd_engine_done_cb on_done, char *err, size_t errlen)
 {
+	struct rd_cluster *cluster = e->cluster;
 	memset(e, 0, sizeof *e);
+	e->cluster = cluster;
 	e->store = store;
 	e->config_path = config_path;
 	e->max_batch = max_batch > 0 ? max_batch : 256;
@@ -585,6 +642,7 @@ void rd_engine_submit(rd_engine *e, rd_job *job)
 {
 	rd__set_keys(job);
 	pthread_mutex_lock(&e->mu);
+	job->term = e->term;
 	rd__push(&e->pending_head, &e->pending_tail, job);
 	rd__dispatch(e);
 	if (rd__barrier_ready(e))
@@ -614,4 +672,9 @@ void rd_engine_stop(rd_engine *e)
 	free(e->held);
 	e->held = NULL;
 	e->started = 0;
+}
+
+int rd_engine_leads(rd_engine *e)
+{
+	return !e->cluster || __atomic_load_n(&e->role, __ATOMIC_ACQUIRE) == RD_ROLE_LEADER;
 }

@@ -15,8 +15,17 @@
  * of the one before. A reload waits until no job is in flight and changes
  * every worker's packs together.
  *
+ * Cluster mode (e->cluster set before rd_engine_start; replica.c): only the
+ * leader decides. The writer publishes each batch it applied to the
+ * replicated log (cluster.h) before it commits, and answers only after
+ * both; on every other node the writer applies the log instead and the
+ * workers stay idle. A job decided for an earlier term of this node's
+ * leadership, or reaching the writer while it does not lead, is answered
+ * 503 with nothing written.
+ *
  * Threads: rd_engine_submit is called on the loop thread; on_done runs on
- * the loop thread (via uv_async); everything else on the engine's threads.
+ * the loop thread (via uv_async); rd_engine_leads from any thread;
+ * everything else on the engine's threads.
  */
 #ifndef RD_ENGINE_H
 #define RD_ENGINE_H
@@ -81,11 +90,13 @@ typedef struct rd_job {
 	int attempts;         /* decided again after a conflict */
 	int conflict;         /* what it read changed before it was applied */
 	int internal;         /* made by the engine (timers, sync): freed by it */
+	uint64_t term;        /* cluster mode: the leadership it was taken in */
 } rd_job;
 
 typedef void (*rd_engine_done_cb)(rd_job *job);
 
 struct rd_worker;
+struct rd_cluster;
 
 typedef struct rd_engine {
 	rd_store *store;
@@ -125,9 +136,20 @@ typedef struct rd_engine {
 	pthread_mutex_t init_mu;
 	pthread_cond_t init_cv;
 	int init_done;
+	/* cluster mode (NULL: one node, the default) */
+	struct rd_cluster *cluster;
+	uint64_t term;        /* under mu: bumped each time this node starts leading */
+	int role;             /* RD_ROLE_*: written by the writer, read atomically */
+	/* writer thread only */
+	uint64_t applied_seq; /* the last message of the log applied here */
+	unsigned char hash[32]; /* the running hash after it */
+	uint64_t pending_seq; /* published, not committed yet */
+	unsigned char pending_hash[32];
+	int diverged;         /* a message did not apply: applying stopped */
 } rd_engine;
 
-/* Starts n_workers decision workers (each loads the engine and packs) and
+/* Starts n_workers decision workers (e->cluster, when set before the
+ * call, is kept: cluster mode) (each loads the engine and packs) and
  * the writer. Returns non-zero (with err filled) when the engine could not
  * load, e.g. a broken pack. */
 int rd_engine_start(rd_engine *e, uv_loop_t *loop, rd_store *store, const char *config_path, int max_batch,
@@ -138,6 +160,8 @@ void rd_engine_submit(rd_engine *e, rd_job *job);
 void rd_engine_on_outbox(rd_engine *e, void (*fn)(void *), void *ud);
 /* Finishes queued jobs, answers them, stops the threads. */
 void rd_engine_stop(rd_engine *e);
+/* 1 when this node decides: always without a cluster, else while it leads. */
+int rd_engine_leads(rd_engine *e);
 void rd_job_free(rd_job *job);
 
 #endif

@@ -32,6 +32,21 @@ void rd__run_on(rd_engine *e, struct rd_worker *w, rd_job *job, const char *kind
 void rd__decide(rd_engine *e, struct rd_worker *w, rd_job *job);
 void *rd__worker_main(void *arg);
 
+/* replica.c (writer thread; see its header for the message format) */
+#define RD__EPUBLISH (-100) /* the batch could not be published: nothing written, 503 */
+void rd__set_role(rd_engine *e, int role);
+/* Reads the applied sequence and hash from meta; starts as a follower. */
+int rd__replica_init(rd_engine *e);
+/* In the batch's open txn, after its sets were applied: publishes the
+ * kept sets and the counters (outbox, high), fenced on the applied
+ * sequence; on success stores the new position in txn. RD_OK, a store
+ * error, or RD__EPUBLISH. */
+int rd__replica_publish(rd_engine *e, rd_txn *txn, rd_job *batch, uint64_t outbox, uint64_t high);
+/* After the batch's commit (ok) or its failure. */
+void rd__replica_committed(rd_engine *e, int ok);
+/* Steps of a node not deciding: apply the log, take up or give up leading. */
+void rd__replica_tick(rd_engine *e);
+
 /* dispatch.c (under e->mu) */
 void rd__set_keys(rd_job *j);
 void rd__push(rd_job **head, rd_job **tail, rd_job *j);

@@ -10,6 +10,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "cluster.h"
 #include "errors.h"
 #include "log.h"
 #include "metrics.h"
@@ -31,6 +32,7 @@ static const char *reason(int status)
 	case 201: return "Created";
 	case 302: return "Found";
 	case 304: return "Not Modified";
+	case 307: return "Temporary Redirect";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -303,6 +305,36 @@ static void add_headers(h2o_req_t *req, lua_State *L, int answer)
 	lua_pop(L, 1);
 }
 
+/* Cluster mode, on a node that does not lead: a write goes to the leader
+ * (307 to its advertised URL, same path and query: the client repeats the
+ * request there, body and Idempotency-Key included), or 503 while no
+ * leader is known. Reads never come here: every node serves them. */
+static void not_leader(rd_server *srv, h2o_req_t *req, const char *route)
+{
+	char url[256];
+	if (!rd_cluster_leader_url(srv->engine->cluster, url, sizeof url)) {
+		respond_error(req, route, 503, "unavailable", "the cluster has no leader right now; retry shortly");
+		return;
+	}
+	size_t n = strlen(url);
+	char *loc = h2o_mem_alloc_pool(&req->pool, n + req->path.len + 1);
+	memcpy(loc, url, n);
+	memcpy(loc + n, req->path.base, req->path.len);
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_LOCATION, NULL, loc, n + req->path.len);
+	respond_error(req, route, 307, "not_leader", "this node does not decide; send the request to the leader at Location");
+}
+
+/* req.cluster_status() in the API state: GET /v1/cluster's body. */
+static int l_cluster_status(lua_State *L)
+{
+	char *s = the_server && the_server->engine->cluster ? rd_cluster_status_json(the_server->engine->cluster) : NULL;
+	if (!s)
+		return luaL_error(L, "cluster status: out of memory");
+	lua_pushstring(L, s);
+	free(s);
+	return 1;
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
 	(void)self;
@@ -335,6 +367,12 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	lua_setfield(L, -2, "draining");
 	lua_pushinteger(L, now);
 	lua_setfield(L, -2, "now_ms");
+	if (srv->engine->cluster) {
+		lua_pushcfunction(L, l_cluster_status);
+		lua_setfield(L, -2, "cluster_status");
+		lua_pushboolean(L, !rd_engine_leads(srv->engine));
+		lua_setfield(L, -2, "follower");
+	}
 
 	int rc = rd_lua_pcall(L, 1, 1, RD_PCALL_TRACEBACK);
 	rd_store_lua_end_read(L);
@@ -351,8 +389,16 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	lua_getfield(L, -1, "replay");
 	int replay = lua_toboolean(L, -1);
 	lua_pop(L, 1);
+	lua_getfield(L, -1, "forward");
+	int forward = lua_toboolean(L, -1);
+	lua_pop(L, 1);
 	lua_getfield(L, -1, "job");
-	if (lua_istable(L, -1)) {
+	if (forward || lua_istable(L, -1)) {
+		if (forward || !rd_engine_leads(srv->engine)) {
+			lua_settop(L, top);
+			not_leader(srv, req, route);
+			return 0;
+		}
 		if (submit_job(srv, req, L, route, now) != 0) {
 			lua_settop(L, top);
 			respond_error(req, route, 500, "internal", "out of memory");

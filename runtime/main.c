@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../bindings/bindings.h"
+#include "cluster.h"
 #include "engine.h"
 #include "http.h"
 #include "log.h"
@@ -23,6 +24,7 @@ struct daemon {
 	rd_store store;
 	rd_engine engine;
 	rd_webhooks webhooks;
+	rd_cluster *cluster; /* cluster mode; NULL for one node */
 	rd_server server;
 	lua_State *api;
 	rd_lua_ctx api_ctx;
@@ -42,7 +44,34 @@ struct settings {
 	int workers;
 	int access_log;
 	size_t map_size;
+	int clustered;
+	rd_cluster_config cluster;
 };
+
+/* The normalized config's cluster table (config.lua), at the top of L's
+ * stack, into st->cluster. */
+static void read_cluster(lua_State *L, struct settings *st)
+{
+	rd_cluster_config *c = &st->cluster;
+	st->clustered = 1;
+	lua_getfield(L, -1, "name");
+	snprintf(c->name, sizeof c->name, "%s", lua_tostring(L, -1));
+	lua_getfield(L, -2, "stream");
+	snprintf(c->stream, sizeof c->stream, "%s", lua_tostring(L, -1));
+	lua_getfield(L, -3, "advertise");
+	snprintf(c->advertise, sizeof c->advertise, "%s", lua_tostring(L, -1));
+	lua_getfield(L, -4, "replicas");
+	c->replicas = (int)lua_tointeger(L, -1);
+	lua_getfield(L, -5, "lease_ms");
+	c->lease_ms = (int)lua_tointeger(L, -1);
+	lua_pop(L, 5);
+	lua_getfield(L, -1, "servers");
+	for (int i = 1; i <= RD_CLUSTER_MAX_SERVERS && lua_geti(L, -1, i) == LUA_TSTRING; i++) {
+		c->servers[c->n_servers++] = strdup(lua_tostring(L, -1));
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 2);
+}
 
 static void usage(FILE *f)
 {
@@ -97,6 +126,9 @@ static int load_api(struct daemon *d, const char *config_path, struct settings *
 	lua_getfield(L, cfg, "log");
 	lua_getfield(L, -1, "access");
 	st->access_log = lua_toboolean(L, -1);
+	if (lua_getfield(L, cfg, "cluster") == LUA_TTABLE)
+		read_cluster(L, st);
+	lua_pop(L, 1);
 	char err[256];
 	if (rd_webhooks_configure(&d->webhooks, L, cfg, err, sizeof err) != 0) {
 		lua_settop(L, 0);
@@ -268,11 +300,22 @@ int main(int argc, char **argv)
 	rd_metrics_set_map(rd_store_used_bytes(&d.store), d.store.map_size);
 
 	raise_open_files();
+	if (st.clustered) {
+		rd_log(RD_LOG_INFO, "cluster: connecting", "node", st.cluster.name, "stream", st.cluster.stream, NULL);
+		if (rd_cluster_open(&d.cluster, &st.cluster, err, sizeof err) != 0) {
+			fprintf(stderr, "redressd: %s\n", err);
+			rd_log(RD_LOG_ERROR, "cannot join the cluster", "error", err, NULL);
+			rd_store_close(&d.store);
+			return 1;
+		}
+		d.engine.cluster = d.cluster;
+	}
 	d.loop = uv_default_loop();
 	if (rd_engine_start(&d.engine, d.loop, &d.store, config_path, st.max_batch, st.workers, rd_server_job_done, err,
 			    sizeof err) != 0) {
 		fprintf(stderr, "redressd: %s\n", err);
 		rd_log(RD_LOG_ERROR, "cannot start the engine", "error", err, NULL);
+		rd_cluster_close(d.cluster);
 		rd_store_close(&d.store);
 		return 1;
 	}
@@ -282,6 +325,7 @@ int main(int argc, char **argv)
 		rd_log(RD_LOG_ERROR, "cannot start", "error", err, NULL);
 		rd_webhooks_stop(&d.webhooks);
 		rd_engine_stop(&d.engine);
+		rd_cluster_close(d.cluster);
 		rd_store_close(&d.store);
 		return 1;
 	}
@@ -303,6 +347,7 @@ int main(int argc, char **argv)
 
 	rd_webhooks_stop(&d.webhooks); /* its last cursors go to the writer first */
 	rd_engine_stop(&d.engine);  /* commits and answers anything left */
+	rd_cluster_close(d.cluster); /* gives the lease up when held */
 	uv_run(d.loop, UV_RUN_NOWAIT);
 	int closed = close_loop(&d);
 	rd_store_close(&d.store);

@@ -1,5 +1,6 @@
 /* metrics.c — Prometheus text exposition of the daemon's counters. */
 #include "metrics.h"
+#include "cluster.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -46,6 +47,9 @@ static struct {
 	struct histogram batch, latency;
 	size_t map_used, map_size;
 	size_t timers_pending;
+	int cluster; /* cluster mode: the series below are rendered */
+	int cluster_role, cluster_diverged;
+	unsigned long long cluster_applied;
 	struct family families[MAX_FAMILIES];
 	int n_families;
 } m = { .mu = PTHREAD_MUTEX_INITIALIZER };
@@ -109,6 +113,16 @@ void rd_metrics_set_timers(size_t pending)
 {
 	pthread_mutex_lock(&m.mu);
 	m.timers_pending = pending;
+	pthread_mutex_unlock(&m.mu);
+}
+
+void rd_metrics_set_cluster(int role, unsigned long long applied, int diverged)
+{
+	pthread_mutex_lock(&m.mu);
+	m.cluster = 1;
+	m.cluster_role = role;
+	m.cluster_applied = applied;
+	m.cluster_diverged = diverged;
 	pthread_mutex_unlock(&m.mu);
 }
 
@@ -318,6 +332,14 @@ char *rd_metrics_render(size_t *len)
 	outf(&o, "# HELP redress_timers_pending Durable timers waiting to come due.\n"
 		 "# TYPE redress_timers_pending gauge\nredress_timers_pending %zu\n",
 	     m.timers_pending);
+	if (m.cluster)
+		outf(&o, "# HELP redress_cluster_applied_seq The last message of the replicated log applied here.\n"
+			 "# TYPE redress_cluster_applied_seq gauge\nredress_cluster_applied_seq %llu\n"
+			 "# HELP redress_cluster_leader 1 while this node decides for the cluster.\n"
+			 "# TYPE redress_cluster_leader gauge\nredress_cluster_leader %d\n"
+			 "# HELP redress_cluster_diverged 1 when a message of the log did not apply here: an alert.\n"
+			 "# TYPE redress_cluster_diverged gauge\nredress_cluster_diverged %d\n",
+		     m.cluster_applied, m.cluster_role == RD_ROLE_LEADER, m.cluster_diverged);
 	for (int i = 0; i < m.n_families; i++)
 		render_family(&o, &m.families[i]);
 	pthread_mutex_unlock(&m.mu);

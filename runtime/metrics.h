@@ -10,6 +10,9 @@ void rd_metrics_request(const char *route, int status);
 void rd_metrics_commit(size_t batch, double seconds);
 void rd_metrics_set_map(size_t used, size_t size);
 void rd_metrics_set_timers(size_t pending);
+/* Cluster mode (cluster.h's RD_ROLE_*): the node's role, the log sequence
+ * it applied, whether it diverged; the series appear once this is called. */
+void rd_metrics_set_cluster(int role, unsigned long long applied, int diverged);
 
 /* Families the trusted Lua names and reports (decisions, promises, SLA
  * clocks, open cases…: what they mean is Lua's business; C only counts).

@@ -73,10 +73,14 @@ static int describe(MDB_txn *txn, const MDB_dbi *dbi, const char *at, char *out,
 	long long schema = meta_number(txn, dbi[RD_DB_META], "schema_version");
 	int n = snprintf(out, outlen,
 			 "{\"at\":\"%s\",\"schema\":%lld,\"cases\":%zu,\"events\":%zu,\"decisions\":%zu,"
-			 "\"timers\":%zu,\"outbox\":%zu,\"next_case\":%lld,\"next_outbox\":%lld}",
+			 "\"timers\":%zu,\"outbox\":%zu,\"next_case\":%lld,\"next_outbox\":%lld,"
+			 "\"cluster_applied_seq\":%lld}",
 			 at, schema, entries(txn, dbi[RD_DB_CASES]), entries(txn, dbi[RD_DB_EVENTS]),
 			 entries(txn, dbi[RD_DB_DECISIONS]), entries(txn, dbi[RD_DB_TIMERS]), entries(txn, dbi[RD_DB_OUTBOX]),
-			 meta_number(txn, dbi[RD_DB_META], "next_case"), meta_number(txn, dbi[RD_DB_META], "next_outbox"));
+			 meta_number(txn, dbi[RD_DB_META], "next_case"), meta_number(txn, dbi[RD_DB_META], "next_outbox"),
+			 /* cluster mode: the log's messages the copy holds; a node restored
+			  * from it applies the log from the next one */
+			 meta_number(txn, dbi[RD_DB_META], "cluster_applied_seq"));
 	return n > 0 && (size_t)n < outlen ? 0 : -1;
 }
 

@@ -346,7 +346,8 @@ static void *delivery_main(void *arg)
 		w->woken = 0;
 		pthread_mutex_unlock(&w->mu);
 		int64_t now = wall_ms(), next = now + 1000; /* look again at least every second */
-		for (int i = 0; i < w->n; i++) {
+		/* cluster mode: only the leader delivers (its cursors are replicated writes) */
+		for (int i = 0; i < w->n && rd_engine_leads(w->engine); i++) {
 			struct rd_webhook_sub *s = &w->subs[i];
 			if (s->next_try_ms > now || (deliver(w, s) && s->next_try_ms > now)) {
 				if (s->next_try_ms < next)

@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config lua-argparse
 libh2o-dev libuv1-dev liblmdb-dev liblua5.4-dev lua5.4 libssl-dev zlib1g-dev libicu-dev
-libjansson-dev libyajl-dev libmimalloc-dev libcurl4-openssl-dev python3 lua-cjson lua-cjson-dev lua-busted lua-filesystem lua-socket curl wrk valgrind lmdb-utils python3-pandas python3-jsonschema clang libclang-rt-14-dev redis-server redis-tools
+libjansson-dev libyajl-dev libmimalloc-dev libcurl4-openssl-dev libnats-dev nats-server python3 lua-cjson lua-cjson-dev lua-busted lua-filesystem lua-socket curl wrk valgrind lmdb-utils python3-pandas python3-jsonschema clang libclang-rt-14-dev redis-server redis-tools
 chromium chromium-driver python3-selenium fonts-noto-core fonts-noto-cjk fonts-thai-tlwg"
 
 missing=""

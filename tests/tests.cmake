@@ -109,3 +109,14 @@ if(NOT REDRESS_SANITIZE)
     WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
   set_tests_properties(browser.console PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV}" TIMEOUT 300 LABELS browser)
 endif()
+
+# Cluster mode (issue 17): three nats-server processes as a JetStream cluster
+# and three redressd nodes on loopback, SIGKILLs of the leader, a follower
+# and a nats-server in turn under load, then every node's store checked
+# (tests/integration/cluster_test.py). Once, in the plain build: it measures
+# failover under kills, which the sanitizer build would only slow down.
+if(NOT REDRESS_SANITIZE)
+  add_test(NAME cluster.kills COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/cluster_test.py 10 4
+    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(cluster.kills PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV}" TIMEOUT 240 LABELS cluster)
+endif()

@@ -21,6 +21,10 @@ local CLEAN_ENV = "env -u LD_PRELOAD -u ASAN_OPTIONS "
 local UNPROVOKED = {
   ["500"] = "internal: a bug, or a commit that failed (a full disk); nothing a client sends makes one",
   ["POST /v1/session 503"] = "starting: the session key is stored by the first start's first job, before the daemon listens",
+  -- cluster mode: this spec's daemon runs alone; tests/integration/cluster_test.py
+  -- provokes these on a three-node cluster and checks them against this document
+  ["307"] = "not_leader: a follower's redirect of a write, cluster mode only (cluster_test.py)",
+  ["GET /v1/cluster 200"] = "the cluster's status, cluster mode only (cluster_test.py)",
 }
 -- 503 is produced (draining) on every route; its other codes are not:
 -- `starting` (GET /v1/packs before the first packs are stored, a moment
@@ -355,6 +359,7 @@ return P
     A("dashboard of a pack", "GET", "/v1/dashboard?pack=retail", { token = "test-agent" }) -- dashboard
     A("dashboard bad window", "GET", "/v1/dashboard?from=2020-01-01", { token = "test-read" }) -- dashboard
     A("timers", "GET", "/v1/timers?limit=5", { token = "test-read" })
+    A("no cluster", "GET", "/v1/cluster", { token = "test-read" })
     A("timers bad time", "GET", "/v1/timers?due_before=tomorrow", { token = "test-read" })
 
     -- corrective actions: retail's recurring cause (5 complaints of a category and SKU) proposes one

@@ -106,6 +106,18 @@ describe("the C's layers", function()
     end
   end)
 
+  it("keeps NATS behind runtime/cluster.c", function()
+    for _, path in ipairs(sources()) do
+      if not path:match("runtime/cluster%.c$") then
+        local src = read(path)
+        assert.is_nil(src:find("#include%s*<nats/"), path .. " includes a NATS header")
+        assert.is_nil(src:find("%f[%w_]js_%u"), path .. " calls JetStream")
+        assert.is_nil(src:find("%f[%w_]kvStore_"), path .. " calls the NATS key-value store")
+        assert.is_nil(src:find("%f[%w_]natsConnection_"), path .. " calls NATS")
+      end
+    end
+  end)
+
   it("calls lua_pcall only in the two protected-call helpers", function()
     for _, path in ipairs(sources()) do
       local src = read(path)

@@ -91,7 +91,12 @@ local ROLES = {
   queue = { read = true, agent = true }, -- console
   approvals = { read = true, agent = true, approver = true }, -- console
   dashboard = { read = true, agent = true }, -- dashboard
+  cluster = { read = true },
 }
+
+-- The routes that submit jobs (writes): in cluster mode only the leader takes them.
+local WRITES = { complaints = true, events = true, outbox_ack = true, reload = true, customer_erase = true,
+  sessions_revoke = true, corrective_events = true }
 
 -- Who a token is, for the audit trail: a fingerprint (never the token)
 -- and its roles, "3f2a9c1b7d04 agent,approver".
@@ -370,6 +375,7 @@ local function route_of(method, path)
   if path == "/healthz" then return "healthz", method == "GET" end
   if path == "/metrics" then return "metrics", method == "GET" end
   if path == "/v1/openapi.json" then return "openapi", method == "GET" end
+  if path == "/v1/cluster" then return "cluster", method == "GET" end
   if path == "/v1/complaints" then return "complaints", method == "POST" end
   if path == "/v1/cases" then return "cases", method == "GET" end
   if path == "/v1/queue" then return "queue", method == "GET" end -- console
@@ -445,10 +451,16 @@ function M.new(config_path)
       end
       local q, bad_query = parse_query(route, req.query)
       if not q then return bad_query end
+      -- cluster mode: a follower sends writes to the leader before checking
+      -- them against its own store, which may be a moment behind
+      if req.follower and WRITES[route] then return { forward = true } end
       if route == "metrics" then
         return { status = 200, body = require("rd.metrics").text(), content_type = "text/plain; version=0.0.4; charset=utf-8" }
       elseif route == "openapi" then -- no role: the contract is public, like /healthz
         return { status = 200, body = self.openapi }
+      elseif route == "cluster" then -- every node's role, applied sequence and hash (runtime/cluster.c)
+        if not req.cluster_status then return err(404, "not_found", "this daemon runs alone: no cluster is configured") end
+        return { status = 200, body = req.cluster_status() }
       elseif route == "complaints" then
         local bad = check_idem_key(req) or idem_precheck("c\0", req)
         if bad then return bad end

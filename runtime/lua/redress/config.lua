@@ -104,6 +104,63 @@ function M.webhooks(list, path)
   return out
 end
 
+local CLUSTER_KEYS = { "name", "nats", "stream", "replicas", "advertise", "lease_ms" }
+
+--- cluster: cluster mode on NATS JetStream (runtime/cluster.c), absent for
+-- one node: { name, nats = { servers = { "nats://host:port", … } },
+--   stream = "redress", replicas = 3, advertise = "http://host:port",
+--   lease_ms = 3000 }. src: the file's text, for the line of a mistake.
+function M.cluster(t, path, src)
+  if t == nil then return nil end
+  local function bad(field, msg)
+    local line = M.line_of(src, field:match("([%w_]+)$"), M.line_of(src, "cluster"))
+    error(string.format("%s%s: cluster.%s: %s", path, line and (":" .. line) or "", field, msg), 0)
+  end
+  if type(t) ~= "table" then bad("", "must be a table { name, nats = { servers }, advertise }") end
+  for k in pairs(t) do
+    if type(k) ~= "string" or not M.cluster_known(k) then
+      bad(tostring(k), "unknown key" .. M.suggest(tostring(k), CLUSTER_KEYS))
+    end
+  end
+  if type(t.name) ~= "string" or not t.name:match("^[%w_%-]+$") or #t.name > 40 then
+    bad("name", "must be 1 to 40 letters, digits, _ or - (this node's name, unique in the cluster)")
+  end
+  if type(t.nats) ~= "table" then bad("nats", "must be a table { servers = { \"nats://host:port\", … } }") end
+  for k in pairs(t.nats) do
+    if k ~= "servers" then bad("nats." .. tostring(k), "unknown key" .. M.suggest(tostring(k), { "servers" })) end
+  end
+  local servers = {}
+  if type(t.nats.servers) ~= "table" or #t.nats.servers == 0 or #t.nats.servers > 16 then
+    bad("nats.servers", "must list 1 to 16 server URLs such as \"nats://127.0.0.1:4222\"")
+  end
+  for i, u in ipairs(t.nats.servers) do
+    if type(u) ~= "string" or not u:match("^nats://[^%s/]+$") then
+      bad("nats.servers", "entry " .. i .. " must be a URL such as \"nats://127.0.0.1:4222\"")
+    end
+    servers[i] = u
+  end
+  local stream = t.stream or "redress"
+  if type(stream) ~= "string" or not stream:match("^[%w_%-]+$") or #stream > 40 then
+    bad("stream", "must be 1 to 40 letters, digits, _ or -")
+  end
+  if type(t.advertise) ~= "string" or not t.advertise:match("^https?://[^%s/]+$") then
+    bad("advertise", "must be this node's HTTP URL without a path, such as \"http://10.0.0.1:8080\" (followers redirect writes there)")
+  end
+  local function int(k, lo, hi, dflt)
+    local v = t[k]
+    if v == nil then return dflt end
+    if math.type(v) ~= "integer" or v < lo or v > hi then bad(k, string.format("must be an integer from %d to %d", lo, hi)) end
+    return v
+  end
+  return { name = t.name, servers = servers, stream = stream, advertise = t.advertise,
+    replicas = int("replicas", 1, 5, 3), lease_ms = int("lease_ms", 1000, 60000, 3000) }
+end
+
+function M.cluster_known(k)
+  for _, c in ipairs(CLUSTER_KEYS) do if c == k then return true end end
+  return false
+end
+
 --- Loads and validates the config file at path; returns the normalized table.
 function M.load(path)
   local f, err = io.open(path, "r")
@@ -121,7 +178,7 @@ end
 --- The keys a config may have; anything else is a mistake (a typo such as
 -- pack_setings would otherwise be ignored in silence).
 M.KEYS = { "listen", "data_dir", "packs", "default_pack", "routes", "limits", "tokens", "budgets",
-  "pack_settings", "calendars", "legal", "migrate_cases", "log", "webhooks" }
+  "pack_settings", "calendars", "legal", "migrate_cases", "log", "webhooks", "cluster" }
 
 -- How far apart two words are (edits), for "did you mean".
 local function distance(a, b)
@@ -308,6 +365,7 @@ function M.normalize(raw, path, src)
   c.log = { access = log.access ~= false }
 
   c.webhooks = M.webhooks(raw.webhooks, path)
+  c.cluster = M.cluster(raw.cluster, path, src)
 
   -- budgets: caps per currency in minor units; an offer over a cap becomes
   -- a request for approval.
