@@ -29,6 +29,7 @@ static const char *reason(int status)
 	switch (status) {
 	case 200: return "OK";
 	case 201: return "Created";
+	case 202: return "Accepted";
 	case 302: return "Found";
 	case 304: return "Not Modified";
 	case 400: return "Bad Request";

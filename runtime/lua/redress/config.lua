@@ -121,7 +121,7 @@ end
 --- The keys a config may have; anything else is a mistake (a typo such as
 -- pack_setings would otherwise be ignored in silence).
 M.KEYS = { "listen", "data_dir", "packs", "default_pack", "routes", "limits", "tokens", "budgets",
-  "pack_settings", "calendars", "legal", "migrate_cases", "log", "webhooks" }
+  "pack_settings", "calendars", "legal", "migrate_cases", "log", "webhooks", "replay" }
 
 -- How far apart two words are (edits), for "did you mean".
 local function distance(a, b)
@@ -308,6 +308,18 @@ function M.normalize(raw, path, src)
   c.log = { access = log.access ~= false }
 
   c.webhooks = M.webhooks(raw.webhooks, path)
+
+  -- replay: the what-if replays (redress.whatif); candidates = a folder
+  -- whose sub-folders are candidate packs (new versions to try)
+  local rp = raw.replay or {}
+  if type(rp) ~= "table" then fail(path, "replay", "must be a table such as { candidates = \"candidates\" }") end
+  for k in pairs(rp) do
+    if k ~= "candidates" then fail(path, "replay." .. tostring(k), "unknown key" .. M.suggest(tostring(k), { "candidates" })) end
+  end
+  if rp.candidates ~= nil and (type(rp.candidates) ~= "string" or rp.candidates == "") then
+    fail(path, "replay.candidates", "must be a directory path (its folders are candidate packs)")
+  end
+  c.replay = { candidates = rp.candidates }
 
   -- budgets: caps per currency in minor units; an offer over a cap becomes
   -- a request for approval.
