@@ -273,12 +273,20 @@ async function approvalsView(view) {
 
 // Router -------------------------------------------------------------------
 
+// A phone's nav scrolls sideways: keep the link of the screen shown in sight
+// (by the nav's own scroll, never the page's).
+function navInSight() {
+  const nav = document.querySelector("header nav"), here = nav && nav.querySelector("a.here");
+  if (here && nav.scrollWidth > nav.clientWidth) nav.scrollLeft = here.offsetLeft - nav.offsetLeft - (nav.clientWidth - here.offsetWidth) / 2;
+}
+
 async function route() {
   const view = document.getElementById("view");
   const [path, query] = (location.hash.slice(1) || "/queue").split("?");
   const params = new URLSearchParams(query || "");
   view.replaceChildren();
   for (const a of document.querySelectorAll("nav a")) a.classList.toggle("here", path.startsWith(a.getAttribute("href").slice(1)));
+  navInSight();
   try {
     if (typeof DASHBOARD !== "undefined" && DASHBOARD.screens[path]) { await DASHBOARD.screens[path](view, params); view.dataset.ready = path; return; } // dashboard.js
     const m = path.match(/^\/case\/([A-Za-z0-9]+)$/);
@@ -286,6 +294,7 @@ async function route() {
     else if (path === "/approvals") await approvalsView(view);
     else if (typeof LEARN !== "undefined" && LEARN.screens[path]) await LEARN.screens[path](view, params); // learn.js
     else if (typeof PACKS !== "undefined" && PACKS.screens[path]) await PACKS.screens[path](view, params); // packs.js
+    else if (typeof WHATIF !== "undefined" && WHATIF.screens[path]) await WHATIF.screens[path](view, params); // whatif.js
     else await queueView(view, params);
     view.dataset.ready = path;
   } catch (e) { fail(view, e); }
@@ -310,11 +319,14 @@ async function start() {
   const s = await api("GET", "/v1/session");
   S.roles = s.roles; S.csrf = s.csrf;
   document.getElementById("who").textContent = s.roles.join(", ");
+  const whatif = document.getElementById("nav-whatif"); // whatif.js: replays are an admin's
+  if (whatif) whatif.hidden = !can("admin");
   document.getElementById("signout").addEventListener("click", async () => {
     await fetch("/v1/session", { method: "DELETE", credentials: "same-origin" });
     location.replace("/console/");
   });
   window.addEventListener("hashchange", route);
+  window.addEventListener("resize", navInSight);
   await route();
 }
 

@@ -31,6 +31,8 @@ local FILES = {
   ["dashboard.css"] = "text/css; charset=utf-8", -- dashboard
   ["packs.js"] = "text/javascript; charset=utf-8", -- packs: the Packs screen
   ["packs.css"] = "text/css; charset=utf-8", -- packs
+  ["whatif.js"] = "text/javascript; charset=utf-8", -- whatif: the What-if screen
+  ["whatif.css"] = "text/css; charset=utf-8", -- whatif
 }
 
 -- Every answer of the console: no framing, no sniffing, no referrer, and
