@@ -98,7 +98,7 @@ async function queueView(view, params) {
   form.append(h("button", { type: "submit" }, "Filter"));
   // open on a wide screen or when a filter is set; a summary line on a phone
   const box = h("details.filterbox", { open: innerWidth > 720 || params.toString() !== "" }, h("summary", {}, "Filters"), form);
-  view.append(h("h1", {}, "Work queue"), h("p.muted", {}, "Open cases, nearest deadline first."), box);
+  view.append(h("h1", {}, t("queue.title")), h("p.muted", {}, t("queue.note")), box);
   if (!canRead()) { view.append(h("p.muted", {}, "Your roles do not include reading cases.")); return; }
   const list = h("div.queue", { id: "queue" });
   view.append(list);
@@ -251,7 +251,7 @@ async function caseView(view, id) {
 // Approvals ----------------------------------------------------------------
 
 async function approvalsView(view) {
-  view.append(h("h1", {}, "Approvals"), h("p.muted", {}, "Offers held for approval by a budget cap, the longest waiting first."));
+  view.append(h("h1", {}, t("approvals.title")), h("p.muted", {}, t("approvals.note")));
   const list = h("div.approvals", { id: "approvals" });
   view.append(list);
   let cursor = null;
@@ -311,7 +311,7 @@ async function start() {
         body: JSON.stringify({ token: document.getElementById("token").value.trim() }) });
       if (r.ok) { location.replace("/console/"); return; }
       const j = await r.json().catch(() => ({}));
-      err.textContent = r.status === 401 ? "This token is not known." : (j.error ? j.error.message : "HTTP " + r.status);
+      err.textContent = r.status === 401 ? t("signin.unknown") : (j.error ? j.error.message : "HTTP " + r.status);
       err.hidden = false;
     });
     return;

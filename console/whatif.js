@@ -25,17 +25,17 @@ const WHATIF = (() => {
   // and the escalations.
   function rowsOf(report) {
     const c = report.compensation, cur = [...new Set([...Object.keys(c.before), ...Object.keys(c.after)])].sort();
-    const rows = cur.map((k) => ({ key: k, label: `Compensation ${k}`, before: c.before[k] || 0, after: c.after[k] || 0,
+    const rows = cur.map((k) => ({ key: k, label: `${t("whatif.compensation")} ${k}`, before: c.before[k] || 0, after: c.after[k] || 0,
       fmt: (n) => money(n, k) }));
     const e = report.escalations;
-    rows.push({ key: "escalations", label: "Escalations", before: e.before.count, after: e.after.count, fmt: num,
+    rows.push({ key: "escalations", label: t("whatif.escalations"), before: e.before.count, after: e.after.count, fmt: num,
       note: `highest tier ${e.before.max_tier} → ${e.after.max_tier}` });
     return rows;
   }
 
   function table(rows) {
     return h("table.whatif-table", { id: "whatif-table" },
-      h("thead", {}, h("tr", {}, h("th", {}, ""), h("th", {}, "Before"), h("th", {}, "After"), h("th", {}, "Difference"))),
+      h("thead", {}, h("tr", {}, h("th", {}, ""), h("th", {}, t("whatif.before")), h("th", {}, t("whatif.after")), h("th", {}, t("whatif.difference")))),
       h("tbody", {}, rows.map((r) => {
         const d = r.after - r.before;
         return h("tr", { "data-row": r.key, "data-before": r.before, "data-after": r.after, "data-difference": d },
@@ -59,9 +59,9 @@ const WHATIF = (() => {
         g.append(s("rect", { x, y: (H - bottom - bh).toFixed(1), width: bw, height: bh.toFixed(1), class: side,
           "data-side": side, "data-value": v }, s("title", {}, `${side}: ${r.fmt(v)}`)));
         g.append(s("text", { x: x + bw / 2, y: (H - bottom - bh - 4).toFixed(1), class: "val" }, r.fmt(v)));
-        g.append(s("text", { x: x + bw / 2, y: H - bottom + 14, class: "lbl" }, side));
+        g.append(s("text", { x: x + bw / 2, y: H - bottom + 14, class: "lbl" }, t("whatif." + side)));
       });
-      g.append(s("text", { x: W / 2, y: H - 4, class: "lbl key" }, r.key === "escalations" ? "escalations" : r.key));
+      g.append(s("text", { x: W / 2, y: H - 4, class: "lbl key" }, r.key === "escalations" ? t("whatif.escalations") : r.key));
       return h("figure", {}, g);
     }));
   }
@@ -80,7 +80,7 @@ const WHATIF = (() => {
     const body = h("tbody");
     const more = h("button", { type: "button", id: "whatif-more" }, "More");
     const box = h("section.card", { id: "whatif-changes" },
-      h("h2", {}, `Cases that would change: ${num(report.changed_cases)} of ${num(report.cases)}`),
+      h("h2", {}, `${t("whatif.changes")}: ${num(report.changed_cases)} / ${num(report.cases)}`),
       report.changes_kept < report.changed_cases ? h("p.muted", {}, `The first ${num(report.changes_kept)} are kept.`) : null,
       h("table.whatif-cases", {}, h("thead", {}, h("tr", {}, h("th", {}, "Case"), h("th", {}, ""), h("th", {}, "What changes"))), body));
     let next = 0;
@@ -136,7 +136,7 @@ const WHATIF = (() => {
 
   async function form(el) {
     const j = await api("GET", "/v1/replays/candidates");
-    const card = h("section.card.whatif-form", {}, h("h2", {}, "Run a replay"));
+    const card = h("section.card.whatif-form", {}, h("h2", {}, t("whatif.run_title")));
     el.append(card);
     if (!j.dir) {
       card.append(h("p.muted", {}, "No candidate folder is configured: set ", h("code", {}, 'replay = { candidates = "DIR" }'),
@@ -149,11 +149,11 @@ const WHATIF = (() => {
         c.error ? `${c.name} (does not load)` : `${c.name} — ${c.pack} ${c.version}`)));
     const since = h("input", { id: "whatif-since", type: "date" }), until = h("input", { id: "whatif-until", type: "date" });
     const max = h("input", { id: "whatif-max", type: "number", min: 1, max: 100000, value: 1000 });
-    const run = h("button", { id: "whatif-run", type: "submit", disabled: !j.candidates.some((c) => !c.error) }, "Run");
+    const run = h("button", { id: "whatif-run", type: "submit", disabled: !j.candidates.some((c) => !c.error) }, t("whatif.run"));
     const out = h("p.error", { role: "alert", hidden: true });
     const f = h("form.filters", {},
-      h("label", {}, "Candidate pack", pick), h("label", {}, "Opened from", since), h("label", {}, "until", until),
-      h("label", {}, "At most (cases)", max), run);
+      h("label", {}, t("whatif.candidate"), pick), h("label", {}, t("whatif.since"), since), h("label", {}, t("whatif.until"), until),
+      h("label", {}, t("whatif.max"), max), run);
     f.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       run.disabled = true;
@@ -166,21 +166,20 @@ const WHATIF = (() => {
         location.hash = "#/whatif?id=" + encodeURIComponent(r.replay.id);
       } catch (e) { out.textContent = e.message; out.hidden = false; run.disabled = false; }
     });
-    card.append(h("p.muted", {}, "Re-runs the stored cases of the candidate's pack under it, on a thread of its own " +
-      "(complaints keep being answered), and shows what would change. Candidates are the folders of ", h("code", {}, j.dir), "."), f, out);
+    card.append(h("p.muted", {}, t("whatif.intro"), " ", h("code", {}, j.dir)), f, out);
   }
 
   async function earlier(el, current) {
     const j = await api("GET", "/v1/replays");
     const rest = j.replays.filter((r) => r.id !== current);
     if (!rest.length) return;
-    el.append(h("section.card", { id: "whatif-earlier" }, h("h2", {}, "Earlier replays (until a restart)"),
+    el.append(h("section.card", { id: "whatif-earlier" }, h("h2", {}, t("whatif.earlier")),
       h("ul.plain", {}, rest.map((r) => h("li", {}, h("a", { href: "#/whatif?id=" + encodeURIComponent(r.id) }, r.id), " ", head(r))))));
   }
 
   async function view(el, params) {
-    el.append(h("h1", {}, "What-if"));
-    if (!can("admin")) { el.append(h("p.muted", {}, "Only an admin runs what-if replays.")); return; }
+    el.append(h("h1", {}, t("whatif.title")));
+    if (!can("admin")) { el.append(h("p.muted", {}, t("whatif.admin_only"))); return; }
     await form(el);
     const id = params.get("id");
     if (id) await result(el, id);

@@ -28,9 +28,10 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = os.environ.get("REDRESS_ROOT") or os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 BUILD = os.environ.get("REDRESS_BUILD") or os.path.join(ROOT, "build")
@@ -295,20 +296,66 @@ def dashboard_screen(daemon, drv, wait, ready, shoot, ids):
     check(len(drv.find_elements(By.CSS_SELECTOR, '[data-chart="complaints"] rect')) == 7, "a 7-day window has 7 days")
 
 
+# i18n: a few of the console's own words in each language it speaks (console/i18n.js)
+CHROME = {
+    "en": {"code": "en", "signin": "Sign in", "queue": "Work queue", "dashboard": "Dashboard"},
+    "th": {"code": "th", "signin": "เข้าสู่ระบบ", "queue": "คิวงาน", "dashboard": "แดชบอร์ด"},
+    "fa": {"code": "fa", "signin": "ورود", "queue": "صف کار", "dashboard": "داشبورد"},
+    "zh": {"code": "zh", "signin": "登录", "queue": "工作队列", "dashboard": "仪表板"},
+    "ru": {"code": "ru", "signin": "Войти", "queue": "Очередь", "dashboard": "Сводка"},
+}
+
+
+def language_selector(daemon, drv, ready):
+    """The selector changes the console's words, is kept across pages, and English comes back."""
+    drv.get(daemon.base + "/console/#/queue")
+    ready("/queue")
+    Select(drv.find_element(By.ID, "lang")).select_by_value("ru")
+    WebDriverWait(drv, 15).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ru"
+                                 and d.find_elements(By.ID, "view") and d.find_element(By.ID, "view").get_attribute("data-ready") == "/queue")
+    check(drv.find_element(By.ID, "nav-queue").text == "Очередь" and drv.find_element(By.ID, "signout").text == "Выйти",
+          "choosing Русский in the selector turns the menu Russian")
+    drv.get(daemon.base + "/console/#/dashboard")
+    ready("/dashboard")
+    check(drv.find_element(By.CSS_SELECTOR, "#view h1").text == "Сводка", "and it is kept on the next page")
+    Select(drv.find_element(By.ID, "lang")).select_by_value("en")
+    WebDriverWait(drv, 15).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+                                 and d.find_elements(By.ID, "view") and d.find_element(By.ID, "view").get_attribute("data-ready"))
+    check(drv.find_element(By.ID, "nav-dashboard").text == "Dashboard", "English comes back")
+
+
 def dashboard_locales(daemon):
     """The dashboard in the other four languages of the console's complaints' users (Persian,
     Thai, Chinese, German; English is the main run): numbers and dates in the browser's locale,
     nothing wider than a phone, a screenshot of each."""
-    for lang, digit in (("fa", "۰۱۲۳۴۵۶۷۸۹"), ("th", "0123456789"), ("zh-CN", "0123456789"), ("de", "0123456789")):
+    for lang, digit in (("fa", "۰۱۲۳۴۵۶۷۸۹"), ("th", "0123456789"), ("zh-CN", "0123456789"), ("ru", "0123456789"),
+                        ("de", "0123456789")):
         drv = browser(lang)
         try:
             drv.set_window_size(390, 844)
             vw, vh = drv.execute_script("return [window.innerWidth, window.innerHeight]")
             drv.set_window_size(390 + (390 - vw), 844 + (844 - vh))
             drv.get(daemon.base + "/console/")
+            # i18n: the console's own words in the browser's language (German: English, the fallback)
+            words = CHROME.get(lang.split("-")[0], CHROME["en"])
+            button = drv.find_element(By.CSS_SELECTOR, "#signin button")
+            check(button.text == words["signin"], f"in {lang}, the sign-in button reads {words['signin']!r} ({button.text!r})")
             drv.find_element(By.ID, "token").send_keys("test-read")
-            drv.find_element(By.CSS_SELECTOR, "#signin button").click()
+            button.click()
             WebDriverWait(drv, 15).until(lambda d: d.find_elements(By.ID, "view") and d.find_element(By.ID, "view").get_attribute("data-ready"))
+            root = drv.find_element(By.TAG_NAME, "html")
+            check(drv.find_element(By.ID, "nav-queue").text == words["queue"] and drv.find_element(By.CSS_SELECTOR, "#view h1").text == words["queue"],
+                  f"in {lang}, the menu and the work queue's title read {words['queue']!r}")
+            check(root.get_attribute("dir") == ("rtl" if lang == "fa" else "ltr") and root.get_attribute("lang") == words["code"],
+                  f"in {lang}, the page is {root.get_attribute('dir')} in {root.get_attribute('lang')}")
+            over = drv.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+            check(over <= 0, f"in {lang}, the work queue fits a phone's width")
+            drv.save_screenshot(os.path.join(SHOTS, f"queue-{lang}-phone.png"))
+            if lang == "fa":
+                drv.set_window_size(1280 + (390 - vw), 800 + (844 - vh))  # the same chrome as the phone's
+                time.sleep(0.3)
+                drv.save_screenshot(os.path.join(SHOTS, "queue-fa-desktop.png"))
+                drv.set_window_size(390 + (390 - vw), 844 + (844 - vh))
             drv.get(daemon.base + "/console/#/dashboard")
             WebDriverWait(drv, 15).until(lambda d: d.find_element(By.ID, "view").get_attribute("data-ready") == "/dashboard")
             check(drv.execute_script("return navigator.language").startswith(lang.split("-")[0]), f"the browser speaks {lang}")
@@ -527,7 +574,9 @@ def main():
             size("desktop")
 
         def ready(route):
-            wait.until(lambda d: d.find_element(By.ID, "view").get_attribute("data-ready") == route)
+            # a sign-in ends in a navigation of its own: a poll it interrupts is tried again
+            WebDriverWait(drv, 15, ignored_exceptions=(WebDriverException,)).until(
+                lambda d: d.find_element(By.ID, "view").get_attribute("data-ready") == route)
 
         def fetch(method, path, body=None, csrf=None):
             return drv.execute_async_script("""
@@ -671,6 +720,7 @@ def main():
         dashboard_readonly(daemon, drv, ready)  # dashboard
         packs_readonly(daemon, drv, ready, fetch)  # packs
         whatif_readonly(daemon, drv, ready, fetch)  # whatif
+        language_selector(daemon, drv, ready)  # i18n
         dashboard_locales(daemon)  # dashboard
         print(f"screenshots in {SHOTS}")
     except Exception:

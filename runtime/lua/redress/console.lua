@@ -24,6 +24,7 @@ local FILES = {
   ["index.html"] = "text/html; charset=utf-8",
   ["signin.html"] = "text/html; charset=utf-8",
   ["app.js"] = "text/javascript; charset=utf-8",
+  ["i18n.js"] = "text/javascript; charset=utf-8", -- the console's own words in en, th, fa, zh, ru
   ["learn.js"] = "text/javascript; charset=utf-8", -- learn: the Recurring causes screen
   ["learn.css"] = "text/css; charset=utf-8", -- learn
   ["app.css"] = "text/css; charset=utf-8",
