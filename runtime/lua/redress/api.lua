@@ -112,7 +112,7 @@ local function authorize(self, req, route, allowed)
   allowed = allowed or ROLES[route]
   if not allowed then return nil end
   -- the bearer header, else the console's session cookie (redress.session)
-  local tok, csrf_refused = session.credentials(self.config.tokens, req)
+  local tok, csrf_refused = session.credentials(self.config.tokens, req, self.config.console.secure_cookie)
   if csrf_refused then return err(403, "csrf_required", csrf_refused) end
   local roles = tok and self.config.tokens[tok]
   if not roles then
@@ -430,7 +430,8 @@ function M.new(config_path)
   local console_files = console.files()
   local function handle(req)
     -- the console's page, its files and /v1/session (console.lua)
-    local page = console.serve({ tokens = self.config.tokens, files = console_files, actor_of = actor_of }, req)
+    local page = console.serve({ tokens = self.config.tokens, files = console_files, actor_of = actor_of,
+      secure = self.config.console.secure_cookie }, req)
     if page then return page end
     local route, method_ok, id = route_of(req.method, req.path)
     if not route then
