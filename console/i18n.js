@@ -1,6 +1,7 @@
 // The console's own words in English, Thai, Persian, Chinese and Russian (the
 // languages every built-in pack speaks): the menu, sign-in and sign-out, the
-// language selector, each screen's title and note, and the What-if screen.
+// language selector, each screen's title and note, the queue's filters, the
+// case page's sections and buttons, the approval buttons, the What-if screen.
 // What the API gives (a complaint, a pack's wording, an error's message) keeps
 // its own language. The language is the one chosen in the selector (kept in
 // this browser's localStorage), else the first of the browser's languages the
@@ -43,6 +44,26 @@ const I18N = (() => {
       "پیشنهادهایی که به‌خاطر سقف بودجه منتظر تأییدند، قدیمی‌ترین اول.",
       "因预算上限而等待审批的补偿，等待最久的排在最前。",
       "Предложения, ожидающие согласования из-за лимита бюджета; дольше всех ждущие первыми."],
+    "queue.filters": ["Filters", "ตัวกรอง", "فیلترها", "筛选", "Фильтры"],
+    "queue.filter": ["Filter", "กรอง", "اعمال فیلتر", "筛选", "Применить"],
+    "case.customer": ["Customer", "ลูกค้า", "مشتری", "客户", "Клиент"],
+    "case.complaint": ["Complaint", "เรื่องร้องเรียน", "شکایت", "投诉", "Жалоба"],
+    "case.deadlines": ["Deadlines", "กำหนดเวลา", "مهلت‌ها", "期限", "Сроки"],
+    "case.offers": ["Offers and approvals", "ข้อเสนอและการอนุมัติ", "پیشنهادها و تأییدها", "补偿与审批", "Предложения и согласования"],
+    "case.act": ["Act on the case", "ดำเนินการกับเรื่องนี้", "اقدام روی پرونده", "处理此案件", "Действия по обращению"],
+    "case.timeline": ["Timeline", "ลำดับเหตุการณ์", "گاه‌شمار", "时间线", "Хронология"],
+    "case.earlier": ["The customer's earlier cases", "เรื่องก่อนหน้าของลูกค้า", "پرونده‌های پیشین مشتری", "该客户之前的案件", "Прежние обращения клиента"],
+    "case.note": ["Note", "บันทึก", "یادداشت", "备注", "Заметка"],
+    "case.add_note": ["Add note", "เพิ่มบันทึก", "افزودن یادداشت", "添加备注", "Добавить заметку"],
+    "case.reply": ["The customer's reply", "คำตอบของลูกค้า", "پاسخ مشتری", "客户的回复", "Ответ клиента"],
+    "case.reply_received": ["Reply received", "ได้รับคำตอบแล้ว", "پاسخ دریافت شد", "已收到回复", "Ответ получен"],
+    "case.findings": ["Findings", "ผลการตรวจสอบ", "یافته‌ها", "调查结果", "Выводы"],
+    "case.investigation_concluded": ["Investigation concluded", "ตรวจสอบเสร็จแล้ว", "بررسی به پایان رسید", "调查完成", "Проверка завершена"],
+    "case.resolution": ["Resolution", "การแก้ไข", "راه‌حل", "解决方案", "Решение"],
+    "case.resolve": ["Resolve", "ปิดเรื่องว่าแก้ไขแล้ว", "حل‌شده", "标记为已解决", "Решено"],
+    "approvals.reason": ["Reason", "เหตุผล", "دلیل", "理由", "Причина"],
+    "approvals.approve": ["Approve", "อนุมัติ", "تأیید", "批准", "Одобрить"],
+    "approvals.deny": ["Deny", "ปฏิเสธ", "رد", "拒绝", "Отклонить"],
     "dashboard.title": ["Dashboard", "แดชบอร์ด", "داشبورد", "仪表板", "Сводка"],
     "causes.title": ["Recurring causes", "สาเหตุที่เกิดซ้ำ", "علت‌های تکراری", "重复出现的原因", "Повторяющиеся причины"],
     "packs.title": ["Packs", "แพ็กนโยบาย", "بسته‌ها", "策略包", "Пакеты"],

@@ -298,11 +298,11 @@ def dashboard_screen(daemon, drv, wait, ready, shoot, ids):
 
 # i18n: a few of the console's own words in each language it speaks (console/i18n.js)
 CHROME = {
-    "en": {"code": "en", "signin": "Sign in", "queue": "Work queue", "dashboard": "Dashboard"},
-    "th": {"code": "th", "signin": "เข้าสู่ระบบ", "queue": "คิวงาน", "dashboard": "แดชบอร์ด"},
-    "fa": {"code": "fa", "signin": "ورود", "queue": "صف کار", "dashboard": "داشبورد"},
-    "zh": {"code": "zh", "signin": "登录", "queue": "工作队列", "dashboard": "仪表板"},
-    "ru": {"code": "ru", "signin": "Войти", "queue": "Очередь", "dashboard": "Сводка"},
+    "en": {"code": "en", "customer": "Customer", "signin": "Sign in", "queue": "Work queue", "dashboard": "Dashboard"},
+    "th": {"code": "th", "customer": "ลูกค้า", "signin": "เข้าสู่ระบบ", "queue": "คิวงาน", "dashboard": "แดชบอร์ด"},
+    "fa": {"code": "fa", "customer": "مشتری", "signin": "ورود", "queue": "صف کار", "dashboard": "داشبورد"},
+    "zh": {"code": "zh", "customer": "客户", "signin": "登录", "queue": "工作队列", "dashboard": "仪表板"},
+    "ru": {"code": "ru", "customer": "Клиент", "signin": "Войти", "queue": "Очередь", "dashboard": "Сводка"},
 }
 
 
@@ -351,6 +351,14 @@ def dashboard_locales(daemon):
             over = drv.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
             check(over <= 0, f"in {lang}, the work queue fits a phone's width")
             drv.save_screenshot(os.path.join(SHOTS, f"queue-{lang}-phone.png"))
+            # a case page: its sections' titles in the same language
+            first = drv.find_element(By.CSS_SELECTOR, "#queue .row")
+            case_id = first.get_attribute("data-case")
+            first.click()
+            WebDriverWait(drv, 15, ignored_exceptions=(WebDriverException,)).until(
+                lambda d: d.find_element(By.ID, "view").get_attribute("data-ready") == "/case/" + case_id)
+            titles = [e.text for e in drv.find_elements(By.CSS_SELECTOR, "#view section.card h2")]
+            check(words["customer"] in titles, f"in {lang}, the case page's sections read {titles[:3]}")
             if lang == "fa":
                 drv.set_window_size(1280 + (390 - vw), 800 + (844 - vh))  # the same chrome as the phone's
                 time.sleep(0.3)
