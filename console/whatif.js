@@ -10,7 +10,8 @@
 const WHATIF = (() => {
   const NS = "http://www.w3.org/2000/svg";
   const POLL_MS = 400;
-  const STATE = { queued: ["queued", "warn"], running: ["running", "warn"], done: ["done", "ok"], failed: ["failed", "bad"] };
+  const STATE = { queued: ["queued", "warn"], running: ["running", "warn"], done: ["done", "ok"], failed: ["failed", "bad"],
+    cancelled: ["stopped", "warn"] };
 
   function s(tag, attrs, ...kids) {
     const el = document.createElementNS(NS, tag);
@@ -115,8 +116,14 @@ const WHATIF = (() => {
       const bar = h("progress", { max: Math.max(r.progress.total, 1), value: r.progress.done });
       box.replaceChildren(h("h2", {}, "Replay ", h("code", {}, r.id)), head(r));
       if (r.state === "failed") { box.append(h("p.error", { role: "alert" }, r.error)); return; }
+      if (r.state === "cancelled") { box.append(h("p.muted", {}, `Stopped after ${num(r.progress.done)} of ${num(r.progress.total)} cases.`)); return; }
       if (r.state !== "done") {
-        box.append(h("p.whatif-progress", {}, bar, ` ${num(r.progress.done)} of ${num(r.progress.total)} cases`));
+        const stop = h("button.no", { type: "button", id: "whatif-stop" }, t("whatif.stop"));
+        stop.addEventListener("click", async () => {
+          stop.disabled = true;
+          try { await api("DELETE", `/v1/replays/${encodeURIComponent(id)}`); } catch (e) { box.append(h("p.error", {}, e.message)); }
+        });
+        box.append(h("p.whatif-progress", {}, bar, ` ${num(r.progress.done)} of ${num(r.progress.total)} cases `, stop));
         await new Promise((ok) => setTimeout(ok, POLL_MS));
         if (!box.isConnected) return; // the operator went elsewhere
         continue;

@@ -19,11 +19,12 @@
 #include "log.h"
 #include "store_lua.h"
 
-enum { EMPTY, QUEUED, RUNNING, DONE, FAILED };
-static const char *const state_names[] = { "empty", "queued", "running", "done", "failed" };
+enum { EMPTY, QUEUED, RUNNING, DONE, FAILED, CANCELLED };
+static const char *const state_names[] = { "empty", "queued", "running", "done", "failed", "cancelled" };
 
 struct replay {
 	int state;
+	int cancel; /* asked to stop: the thread stops at its next case */
 	uint64_t n; /* order of submission; 0: an empty slot */
 	char id[32];
 	char *request; /* the checked request, JSON */
@@ -106,6 +107,9 @@ static void run_one(struct replay *r, const char *request)
 	pthread_mutex_lock(&R.mu);
 	if (rc == LUA_OK && r->summary) {
 		r->state = DONE;
+	} else if (r->cancel) {
+		r->state = CANCELLED;
+		msg = NULL;
 	} else {
 		r->state = FAILED;
 		r->error = strdup(msg ? msg : "the replay ended without a report");
@@ -116,7 +120,7 @@ static void run_one(struct replay *r, const char *request)
 	if (msg)
 		rd_log(RD_LOG_WARN, "replay failed", "id", r->id, "error", msg, NULL);
 	else
-		rd_log(RD_LOG_INFO, "replay done", "id", r->id, NULL);
+		rd_log(RD_LOG_INFO, r->state == CANCELLED ? "replay cancelled" : "replay done", "id", r->id, NULL);
 	lua_settop(L, 0);
 	lua_gc(L, LUA_GCCOLLECT);
 }
@@ -302,6 +306,32 @@ static int l_get(lua_State *L)
 	return 1;
 }
 
+/** replays.cancel(id) → "cancelling" (queued: cancelled at once; running:
+ * it stops at its next case) | "finished" | nil (not kept) */
+static int l_cancel(lua_State *L)
+{
+	const char *id = luaL_checkstring(L, 1);
+	pthread_mutex_lock(&R.mu);
+	struct replay *r = find(id);
+	const char *out = NULL;
+	if (r && (r->state == QUEUED || r->state == RUNNING)) {
+		r->cancel = 1;
+		if (r->state == QUEUED) {
+			r->state = CANCELLED;
+			r->finished_ms = wall_ms();
+		}
+		out = "cancelling";
+	} else if (r) {
+		out = "finished";
+	}
+	pthread_mutex_unlock(&R.mu);
+	if (out)
+		lua_pushstring(L, out);
+	else
+		lua_pushnil(L);
+	return 1;
+}
+
 /** replays.list() → the kept replays, newest first, without changed cases */
 static int l_list(lua_State *L)
 {
@@ -371,7 +401,8 @@ static int l_dirs(lua_State *L)
 
 /* ---- rd.replays: the replay thread's side (on its current replay) ---- */
 
-/** replays.progress(done, total) → false when the daemon is stopping */
+/** replays.progress(done, total) → false when the daemon is stopping or the
+ * replay was cancelled */
 static int l_progress(lua_State *L)
 {
 	lua_Integer done = luaL_checkinteger(L, 1), total = luaL_checkinteger(L, 2);
@@ -380,7 +411,7 @@ static int l_progress(lua_State *L)
 		R.current->done = done;
 		R.current->total = total;
 	}
-	int go_on = !R.stopping;
+	int go_on = !R.stopping && !(R.current && R.current->cancel);
 	pthread_mutex_unlock(&R.mu);
 	lua_pushboolean(L, go_on);
 	return 1;
@@ -421,7 +452,7 @@ static int l_finish(lua_State *L)
 int luaopen_rd_replays(lua_State *L)
 {
 	static const luaL_Reg fns[] = {
-		{ "submit", l_submit }, { "get", l_get },	    { "list", l_list },
+		{ "submit", l_submit }, { "get", l_get },	    { "list", l_list },	 { "cancel", l_cancel },
 		{ "dirs", l_dirs },	{ "progress", l_progress }, { "change", l_change },
 		{ "finish", l_finish }, { NULL, NULL },
 	};

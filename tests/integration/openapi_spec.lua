@@ -441,12 +441,15 @@ return P
     A("replays", "GET", "/v1/replays", {})
     A("replay unknown candidate", "POST", "/v1/replays", { body = { candidate = "nope" } })
     A("replay broken JSON", "POST", "/v1/replays", { body = "{" })
+    assert.are.equal(202, (A("stop the slow replay", "DELETE", "/v1/replays/" .. slow_id, {})))
     deadline = H.now() + 60
     repeat
       H.sleep(0.05)
       s, _, _, raw = d:request("GET", "/v1/replays/" .. slow_id)
     until cjson.decode(raw).replay.state ~= "running" and cjson.decode(raw).replay.state ~= "queued" or H.now() > deadline
-    A("slow replay done", "GET", "/v1/replays/" .. slow_id, {})
+    A("slow replay stopped", "GET", "/v1/replays/" .. slow_id, {})
+    assert.are.equal(409, (A("stop a finished replay", "DELETE", "/v1/replays/" .. slow_id, {})))
+    A("stop an unknown replay", "DELETE", "/v1/replays/R0-1", {})
 
     -- reload: done, then failed (a broken config changes nothing)
     assert.are.equal(200, (A("reload", "POST", "/v1/admin/reload", {})))

@@ -194,6 +194,27 @@ describe("what-if replays in the daemon", function()
     H.assert_error(s, b, 403, "forbidden")
   end)
 
+  it("stops a replay on DELETE, at its next case", function()
+    local s, body, _, raw = d:post("/v1/replays", { candidate = "retail-slow" })
+    assert.are.equal(202, s, raw)
+    local id = body.replay.id
+    wait_for(d, id, function(r) return r.state == "running" and r.progress.done > 0 end, "started")
+    local b
+    s, b, _, raw = d:request("DELETE", "/v1/replays/" .. id)
+    assert.are.equal(202, s, raw)
+    assert.are.equal(id, b.replay.id)
+    local r = wait_for(d, id, function(x) return x.state ~= "running" end, "stopped")
+    assert.are.equal("cancelled", r.state)
+    assert.is_true(r.progress.done < r.progress.total)
+    assert.are.equal(cjson.null, r.report)
+    s, b = d:request("DELETE", "/v1/replays/" .. id)
+    H.assert_error(s, b, 409, "replay_finished")
+    s, b = d:request("DELETE", "/v1/replays/R0-1")
+    H.assert_error(s, b, 404, "not_found")
+    s, b = d:request("DELETE", "/v1/replays/" .. id, { token = "test-agent" })
+    H.assert_error(s, b, 403, "forbidden")
+  end)
+
   it("fails a replay whose candidate does not load, saying why, and takes the next", function()
     -- the manifest reads (the request is accepted); the policy does not load on the thread
     local broken = candidate(cands, "retail-broken-policy", 0)

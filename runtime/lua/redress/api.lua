@@ -95,7 +95,7 @@ local ROLES = {
   dashboard = { read = true, agent = true }, -- dashboard
   -- whatif: admin only — a replay runs a candidate pack's code for minutes
   -- on a core of its own and its report spans every customer's amounts
-  replays = {}, replays_list = {}, replay = {}, replay_candidates = {},
+  replays = {}, replays_list = {}, replay = {}, replay_cancel = {}, replay_candidates = {},
 }
 
 -- Who a token is, for the audit trail: a fingerprint (never the token)
@@ -392,7 +392,10 @@ local function route_of(method, path)
   end
   if path == "/v1/replays/candidates" then return "replay_candidates", method == "GET" end -- whatif
   local rid = path:match("^/v1/replays/([^/]+)$") -- whatif
-  if rid then return "replay", method == "GET", rid end
+  if rid then
+    if method == "DELETE" then return "replay_cancel", true, rid end
+    return "replay", method == "GET", rid
+  end
   local ca, ca_rest = path:match("^/v1/corrective%-actions/([^/]+)(.*)$") -- learn
   if ca then
     if ca_rest == "" then return "corrective_action", method == "GET", ca end
@@ -505,6 +508,8 @@ function M.new(config_path)
         return whatif.submit(checked)
       elseif route == "replays_list" then -- whatif
         return { status = 200, body = whatif.list_body() }
+      elseif route == "replay_cancel" then -- whatif
+        return whatif.cancel(id) or err(404, "not_found", "no replay " .. id .. " (the last few are kept, until a restart)")
       elseif route == "replay_candidates" then -- whatif
         return { status = 200, body = whatif.candidates_body(self.config) }
       elseif route == "replay" then -- whatif

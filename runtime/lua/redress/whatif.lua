@@ -153,6 +153,20 @@ function M.get_body(id, offset, limit)
   return r and ('{"replay":' .. replay_json(r, true, offset, limit) .. "}")
 end
 
+--- DELETE /v1/replays/{id}: { status, body } — 202 and the replay (a
+-- running one stops at its next case), 409 when it has finished, 404 when
+-- it is not kept.
+function M.cancel(id)
+  local what = replays.cancel(id)
+  if not what then return nil end
+  if what == "finished" then
+    local r = replays.get(id)
+    return { status = 409, body = json.error_body("replay_finished", "replay " .. id .. " has finished (" .. r.state ..
+      "); there is nothing to stop", json.null) }
+  end
+  return { status = 202, body = '{"replay":' .. replay_json(replays.get(id), true, 0, 0) .. "}" }
+end
+
 --- GET /v1/replays: the kept ones, newest first.
 function M.list_body()
   local out = {}
@@ -180,7 +194,7 @@ function M.run(config_path, request_json)
   local total, last = replay.count(p.name, since, until_ms, math.tointeger(req.max_cases), store.end_read)
   local function go_on(n)
     store.end_read() -- one short read transaction per case, never one for the whole replay
-    if not replays.progress(n, total) then error("stopped: the daemon is shutting down", 0) end
+    if not replays.progress(n, total) then error("stopped: cancelled, or the daemon is shutting down", 0) end
   end
   go_on(0)
   local report = replay.run({ pack = req.candidate, since = req.since, ["until"] = req["until"],
