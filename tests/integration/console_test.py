@@ -527,6 +527,12 @@ def whatif_screen(daemon, drv, wait, ready, shoot):
     usd = [a for a in links if "offer" in a.find_element(By.XPATH, "../..").text and "USD" in a.find_element(By.XPATH, "../..").text]
     check(usd, "a changed case says how its USD offer changes")
     shoot("whatif")
+    for name, (w, _) in SIZES.items():
+        drv.set_window_size(w, 900)
+        time.sleep(0.3)
+        over = drv.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        check(over <= 0, f"the What-if screen fits the {name} width ({w}px) without scrolling sideways")
+    drv.set_window_size(*SIZES["desktop"])
     target = usd[0].text
     usd[0].click()
     ready("/case/" + target)
