@@ -12,6 +12,7 @@ trap 'rm -f "$out"' EXIT
 	bench/memory.sh "${BENCH_CASES:-1000000}"
 	bench/peer_redis.sh "${BENCH_REDIS_REQUESTS:-50000}"
 	bench/listing.sh "${BENCH_SECONDS:-5}" 20000
+	bench/whatif.sh "${BENCH_SECONDS:-5}" 5
 	build/engine_bench policies/retail "${BENCH_ENGINE_COMPLAINTS:-20000}" 50
 	for p in retail-eu ecommerce-cn airline-eu261 hospitality telecom; do
 		build/engine_bench "policies/$p" "${BENCH_ENGINE_PACK_COMPLAINTS:-3000}" 50

@@ -95,10 +95,10 @@ async function queueView(view, params) {
       : h("input", { id, name, value: params.get(name) || "", size: 8, inputmode: name === "tier" ? "numeric" : null });
     form.append(h("label", { for: id }, name, input));
   }
-  form.append(h("button", { type: "submit" }, "Filter"));
+  form.append(h("button", { type: "submit" }, t("queue.filter")));
   // open on a wide screen or when a filter is set; a summary line on a phone
-  const box = h("details.filterbox", { open: innerWidth > 720 || params.toString() !== "" }, h("summary", {}, "Filters"), form);
-  view.append(h("h1", {}, "Work queue"), h("p.muted", {}, "Open cases, nearest deadline first."), box);
+  const box = h("details.filterbox", { open: innerWidth > 720 || params.toString() !== "" }, h("summary", {}, t("queue.filters")), form);
+  view.append(h("h1", {}, t("queue.title")), h("p.muted", {}, t("queue.note")), box);
   if (!canRead()) { view.append(h("p.muted", {}, "Your roles do not include reading cases.")); return; }
   const list = h("div.queue", { id: "queue" });
   view.append(list);
@@ -140,9 +140,9 @@ function eventForm(caseId, reload) {
   const text = (id, label) => [h("label", { for: id }, label), h("textarea", { id, rows: 2, dir: "auto" })];
   const val = (id) => document.getElementById(id).value.trim();
   const note = h("form", { onsubmit: (ev) => { ev.preventDefault(); send("agent.note", { note: val("note-text") }, ev.submitter); } },
-    text("note-text", "Note"), h("button", { type: "submit", id: "send-note" }, "Add note"));
+    text("note-text", t("case.note")), h("button", { type: "submit", id: "send-note" }, t("case.add_note")));
   const reply = h("form", { onsubmit: (ev) => { ev.preventDefault(); send("customer.replied", { message: val("reply-text") }, ev.submitter); } },
-    text("reply-text", "The customer's reply"), h("button", { type: "submit", id: "send-reply" }, "Reply received"));
+    text("reply-text", t("case.reply")), h("button", { type: "submit", id: "send-reply" }, t("case.reply_received")));
   const inv = h("form", { onsubmit: (ev) => {
     ev.preventDefault();
     const data = { justified: document.getElementById("inv-justified").checked };
@@ -152,16 +152,16 @@ function eventForm(caseId, reload) {
   } },
   h("label.inline", { for: "inv-justified" }, h("input", { type: "checkbox", id: "inv-justified" }), " justified"),
   h("label", { for: "inv-fault" }, "Fault", h("select", { id: "inv-fault" }, ["", "company", "customer", "third_party", "none"].map((o) => h("option", { value: o }, o || "—")))),
-  text("inv-findings", "Findings"), h("button", { type: "submit", id: "send-investigation" }, "Investigation concluded"));
+  text("inv-findings", t("case.findings")), h("button", { type: "submit", id: "send-investigation" }, t("case.investigation_concluded")));
   const resolve = h("form", { onsubmit: (ev) => { ev.preventDefault(); const r = val("resolution"); send("case.resolved", r ? { resolution: r } : {}, ev.submitter); } },
-    text("resolution", "Resolution"), h("button", { type: "submit", id: "send-resolve" }, "Resolve"));
+    text("resolution", t("case.resolution")), h("button", { type: "submit", id: "send-resolve" }, t("case.resolve")));
   box.append(note, reply, inv, resolve);
   return box;
 }
 
 function approvalControls(caseId, a, after) {
   const id = `reason-${caseId}-${a.id}`;
-  const box = h("div.decide", {}, h("label", { for: id }, "Reason"), h("input", { id, dir: "auto" }));
+  const box = h("div.decide", {}, h("label", { for: id }, t("approvals.reason")), h("input", { id, dir: "auto" }));
   const go = async (type, btn) => {
     btn.disabled = true;
     const reason = document.getElementById(id).value.trim();
@@ -170,8 +170,8 @@ function approvalControls(caseId, a, after) {
       await after();
     } catch (e) { box.append(h("p.error", { role: "alert" }, e.message)); btn.disabled = false; }
   };
-  box.append(h("button.ok", { type: "button", "data-approve": a.id, onclick: (ev) => go("approval.granted", ev.target) }, "Approve"),
-    h("button.no", { type: "button", "data-deny": a.id, onclick: (ev) => go("approval.denied", ev.target) }, "Deny"));
+  box.append(h("button.ok", { type: "button", "data-approve": a.id, onclick: (ev) => go("approval.granted", ev.target) }, t("approvals.approve")),
+    h("button.no", { type: "button", "data-deny": a.id, onclick: (ev) => go("approval.denied", ev.target) }, t("approvals.deny")));
   return box;
 }
 
@@ -208,39 +208,39 @@ async function caseView(view, id) {
   const j = await api("GET", "/v1/cases/" + encodeURIComponent(id));
   const c = j.case, cust = c.customer || {};
   const reload = () => route();
-  view.append(h("p", {}, h("a", { href: "#/queue" }, "← Work queue")),
+  view.append(h("p", {}, h("a", { href: "#/queue" }, "← " + t("queue.title"))),
     h("h1", {}, `${c.id} `, badge(c.status), c.tier ? [" ", badge("tier " + c.tier, "warn")] : null),
     h("p.muted", {}, `${c.category} · ${c.channel} · ${c.language} · severity ${c.severity} · ${c.customer_state} · ${c.pack ? c.pack.name + " " + c.pack.version : ""} · opened ${when(c.opened_at)}`));
   const grid = h("div.grid");
   view.append(grid);
-  grid.append(section("Customer", h("p", {}, h("strong", { dir: "auto" }, cust.name || "—"), ` (${cust.id})`), cust.email ? h("p", {}, cust.email) : null,
+  grid.append(section(t("case.customer"), h("p", {}, h("strong", { dir: "auto" }, cust.name || "—"), ` (${cust.id})`), cust.email ? h("p", {}, cust.email) : null,
     c.order && c.order.id ? h("p", {}, `Order ${c.order.id}`, c.order.amount !== undefined ? ` · ${money(c.order.amount, c.order.currency)}` : "") : null,
     c.wants ? h("p", {}, `Wants: ${c.wants}`) : null));
-  grid.append(section("Complaint", said(c.description, c.language, "complaint")));
+  grid.append(section(t("case.complaint"), said(c.description, c.language, "complaint")));
 
   const now = Date.now();
   const promises = (c.promises || []).filter((p) => p.status === "open");
   const clocks = Object.entries(c.sla || {});
   const timers = Object.entries(c.timers || {}).sort((a, b) => a[1].due_ms - b[1].due_ms);
-  grid.append(section("Deadlines",
+  grid.append(section(t("case.deadlines"),
     promises.length ? h("ul.plain", {}, promises.map((p) => h("li", {}, badge("promise " + p.id), ` ${p.kind} due ${when(p.due_at)} (${relative(p.due_ms)})`))) : h("p.muted", {}, "No open promise."),
     clocks.length ? h("ul.plain", {}, clocks.map(([t, k]) => h("li", {}, badge("SLA " + t, k.state === "breached" ? "bad" : k.state === "met" ? "ok" : null), ` ${k.state}`, k.due_at ? ` · due ${when(k.due_at)}` : ""))) : null,
     timers.length ? h("ul.plain", {}, timers.map(([n, t]) => h("li", {}, badge("timer"), ` ${n} · ${when(t.due_at)}`, t.due_ms < now ? " (due)" : ""))) : h("p.muted", {}, "No pending timer.")));
 
   const offers = c.offers || [], approvals = c.approvals || [];
-  grid.append(section("Offers and approvals",
+  grid.append(section(t("case.offers"),
     offers.length ? h("ul.plain", {}, offers.map((o) => h("li", {}, badge(o.status, o.status === "accepted" ? "ok" : null), ` ${o.id} ${o.kind} ${money(o.amount, o.currency)}`, o.reason ? ` — ${o.reason}` : ""))) : h("p.muted", {}, "No offer."),
     approvals.length ? h("ul.plain", {}, approvals.map((a) => h("li", { "data-approval": a.id }, badge(`approval ${a.id} ${a.status}`, a.status === "pending" ? "warn" : a.status === "granted" ? "ok" : "bad"),
       ` ${a.offer ? `${a.offer.kind} ${money(a.offer.amount, a.offer.currency)}` : ""} — ${a.reason || ""}`,
       a.decided_by ? h("span.muted", {}, ` · ${a.decided_by.token} ${when(a.decided_at)}`) : null,
       a.status === "pending" && canApprove() ? approvalControls(c.id, a, reload) : null))) : null));
 
-  if (canEvent() && !["closed", "rejected"].includes(c.status)) view.append(section("Act on the case", eventForm(c.id, reload)));
+  if (canEvent() && !["closed", "rejected"].includes(c.status)) view.append(section(t("case.act"), eventForm(c.id, reload)));
 
   if (typeof LEARN !== "undefined") LEARN.caseSection(view, c); // learn.js: its corrective actions
-  view.append(section("Timeline", h("ol.timeline", {}, j.timeline.map((e) => timelineEntry(e, c.language)))));
+  view.append(section(t("case.timeline"), h("ol.timeline", {}, j.timeline.map((e) => timelineEntry(e, c.language)))));
 
-  const earlier = section("The customer's earlier cases", h("p.muted", {}, "…"));
+  const earlier = section(t("case.earlier"), h("p.muted", {}, "…"));
   view.append(earlier);
   api("GET", "/v1/cases?customer=" + encodeURIComponent(cust.id) + "&limit=50").then((r) => {
     const others = r.cases.filter((o) => o.id !== c.id);
@@ -251,7 +251,7 @@ async function caseView(view, id) {
 // Approvals ----------------------------------------------------------------
 
 async function approvalsView(view) {
-  view.append(h("h1", {}, "Approvals"), h("p.muted", {}, "Offers held for approval by a budget cap, the longest waiting first."));
+  view.append(h("h1", {}, t("approvals.title")), h("p.muted", {}, t("approvals.note")));
   const list = h("div.approvals", { id: "approvals" });
   view.append(list);
   let cursor = null;
@@ -273,12 +273,20 @@ async function approvalsView(view) {
 
 // Router -------------------------------------------------------------------
 
+// A phone's nav scrolls sideways: keep the link of the screen shown in sight
+// (by the nav's own scroll, never the page's).
+function navInSight() {
+  const nav = document.querySelector("header nav"), here = nav && nav.querySelector("a.here");
+  if (here && nav.scrollWidth > nav.clientWidth) nav.scrollLeft = here.offsetLeft - nav.offsetLeft - (nav.clientWidth - here.offsetWidth) / 2;
+}
+
 async function route() {
   const view = document.getElementById("view");
   const [path, query] = (location.hash.slice(1) || "/queue").split("?");
   const params = new URLSearchParams(query || "");
   view.replaceChildren();
   for (const a of document.querySelectorAll("nav a")) a.classList.toggle("here", path.startsWith(a.getAttribute("href").slice(1)));
+  navInSight();
   try {
     if (typeof DASHBOARD !== "undefined" && DASHBOARD.screens[path]) { await DASHBOARD.screens[path](view, params); view.dataset.ready = path; return; } // dashboard.js
     const m = path.match(/^\/case\/([A-Za-z0-9]+)$/);
@@ -286,6 +294,7 @@ async function route() {
     else if (path === "/approvals") await approvalsView(view);
     else if (typeof LEARN !== "undefined" && LEARN.screens[path]) await LEARN.screens[path](view, params); // learn.js
     else if (typeof PACKS !== "undefined" && PACKS.screens[path]) await PACKS.screens[path](view, params); // packs.js
+    else if (typeof WHATIF !== "undefined" && WHATIF.screens[path]) await WHATIF.screens[path](view, params); // whatif.js
     else await queueView(view, params);
     view.dataset.ready = path;
   } catch (e) { fail(view, e); }
@@ -302,7 +311,7 @@ async function start() {
         body: JSON.stringify({ token: document.getElementById("token").value.trim() }) });
       if (r.ok) { location.replace("/console/"); return; }
       const j = await r.json().catch(() => ({}));
-      err.textContent = r.status === 401 ? "This token is not known." : (j.error ? j.error.message : "HTTP " + r.status);
+      err.textContent = r.status === 401 ? t("signin.unknown") : (j.error ? j.error.message : "HTTP " + r.status);
       err.hidden = false;
     });
     return;
@@ -310,11 +319,14 @@ async function start() {
   const s = await api("GET", "/v1/session");
   S.roles = s.roles; S.csrf = s.csrf;
   document.getElementById("who").textContent = s.roles.join(", ");
+  const whatif = document.getElementById("nav-whatif"); // whatif.js: replays are an admin's
+  if (whatif) whatif.hidden = !can("admin");
   document.getElementById("signout").addEventListener("click", async () => {
     await fetch("/v1/session", { method: "DELETE", credentials: "same-origin" });
     location.replace("/console/");
   });
   window.addEventListener("hashchange", route);
+  window.addEventListener("resize", navInSight);
   await route();
 }
 

@@ -117,7 +117,7 @@ const DASHBOARD = (() => {
       WINDOWS.map((n) => h("option", { value: n, selected: n === days }, `${n} days`)))),
     h("label", { for: "dash-pack" }, "Pack", h("select", { id: "dash-pack", name: "pack" }, h("option", { value: "" }, "every pack"))),
     h("button", { type: "submit" }, "Show"));
-    el.append(h("h1", {}, "Dashboard"), form);
+    el.append(h("h1", {}, t("dashboard.title")), form);
     if (!can("read", "agent")) { el.append(h("p.muted", {}, "Your roles do not include reading the figures.")); return; }
     api("GET", "/v1/packs").then((p) => {
       const sel = document.getElementById("dash-pack");

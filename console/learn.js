@@ -96,7 +96,7 @@ function actionCard(a, after) {
 }
 
 async function causesView(view, params) {
-  view.append(h("h1", {}, "Recurring causes"),
+  view.append(h("h1", {}, t("causes.title")),
     h("p.muted", {}, "Complaints of the same cause (category, product, route, team… as each pack names them) inside its window, and the corrective action for each: proposed by the engine at the threshold, opened, assigned, done."));
   const form = h("form.filters", { onsubmit: (ev) => {
     ev.preventDefault();

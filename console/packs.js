@@ -109,7 +109,7 @@ const PACKS = (() => {
   }
 
   async function view(el) {
-    el.append(h("h1", {}, "Packs"));
+    el.append(h("h1", {}, t("packs.title")));
     if (!can("read", "agent")) { el.append(h("p.muted", {}, "Your roles do not include reading the packs.")); return; }
     const j = await api("GET", "/v1/packs");
     el.append(h("p.muted", {}, j.migrate_cases

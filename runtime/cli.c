@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../bindings/bindings.h"
+#include "replays.h"
 #include "store_lua.h"
 #include "version.h"
 
@@ -73,6 +74,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	add_system_path(L);
+	rd_replays_preload(L); /* redress.api's: `timers` reads through it (no replay thread here) */
 	char modules[PATH_MAX + 32];
 	module_dir(modules, sizeof modules);
 

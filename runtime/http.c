@@ -30,6 +30,7 @@ static const char *reason(int status)
 	switch (status) {
 	case 200: return "OK";
 	case 201: return "Created";
+	case 202: return "Accepted";
 	case 302: return "Found";
 	case 304: return "Not Modified";
 	case 307: return "Temporary Redirect";

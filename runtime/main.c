@@ -14,6 +14,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "replays.h"
 #include "store.h"
 #include "store_lua.h"
 #include "version.h"
@@ -89,6 +90,8 @@ static int load_api(struct daemon *d, const char *config_path, struct settings *
 		rd_lua_close(L);
 		L = NULL;
 	}
+	if (L)
+		rd_replays_preload(L); /* the what-if replays' queue and reports */
 	if (!L) {
 		fprintf(stderr, "redressd: out of memory\n");
 		return -1;
@@ -319,11 +322,13 @@ int main(int argc, char **argv)
 		rd_store_close(&d.store);
 		return 1;
 	}
-	if (rd_webhooks_start(&d.webhooks, &d.store, &d.engine, err, sizeof err) != 0 ||
+	if (rd_replays_start(&d.store, config_path, err, sizeof err) != 0 ||
+	    rd_webhooks_start(&d.webhooks, &d.store, &d.engine, err, sizeof err) != 0 ||
 	    rd_server_start(&d.server, d.loop, d.api, &d.engine, st.host, st.port, st.max_body, st.access_log, err, sizeof err) != 0) {
 		fprintf(stderr, "redressd: %s\n", err);
 		rd_log(RD_LOG_ERROR, "cannot start", "error", err, NULL);
 		rd_webhooks_stop(&d.webhooks);
+		rd_replays_stop();
 		rd_engine_stop(&d.engine);
 		rd_cluster_close(d.cluster);
 		rd_store_close(&d.store);
@@ -345,6 +350,7 @@ int main(int argc, char **argv)
 
 	uv_run(d.loop, UV_RUN_DEFAULT);
 
+	rd_replays_stop(); /* a running replay stops at its next case */
 	rd_webhooks_stop(&d.webhooks); /* its last cursors go to the writer first */
 	rd_engine_stop(&d.engine);  /* commits and answers anything left */
 	rd_cluster_close(d.cluster); /* gives the lease up when held */

@@ -315,6 +315,15 @@ static int l_open_readonly(lua_State *L)
 	return 1;
 }
 
+/** store.end_read(): ends the state's lazily opened read transaction (a
+ * no-op when none is open, or in a worker's state, whose transaction is
+ * the job's). */
+static int l_end_read(lua_State *L)
+{
+	rd_store_lua_end_read(L);
+	return 0;
+}
+
 /** store.backup(dir, file) → what it covers (JSON) | nil, message */
 static int l_backup(lua_State *L)
 {
@@ -353,6 +362,7 @@ int luaopen_rd_store(lua_State *L)
 		{ "outbox_append", l_outbox_append },
 		{ "add", l_add },
 		{ "open_readonly", l_open_readonly },
+		{ "end_read", l_end_read },
 		{ "backup", l_backup },
 		{ "restore", l_restore },
 		{ NULL, NULL },

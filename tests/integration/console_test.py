@@ -7,7 +7,8 @@ complaints (Persian, Thai, Chinese) through the API, then drives Debian's
 chromium headless with chromium-driver and python3-selenium: sign-in, the work
 queue, a case page (a note sent), the approvals queue (one approved, one
 denied), the Dashboard (its figures against GET /v1/dashboard), the Packs screen (its versions, pinned
-cases and Reload, a broken pack's file:line), the Recurring causes screen (five complaints of one cause, their
+cases and Reload, a broken pack's file:line), the What-if screen (a replay under a candidate with larger
+coupons: the table's difference and the chart), the Recurring causes screen (five complaints of one cause, their
 corrective action opened, assigned, noted and done), the CSRF refusal, a read-only operator's page and sign-out. Saves a
 screenshot of every screen at 1280x800 and 390x844 in
 $REDRESS_BUILD/console-screenshots.
@@ -27,9 +28,10 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = os.environ.get("REDRESS_ROOT") or os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 BUILD = os.environ.get("REDRESS_BUILD") or os.path.join(ROOT, "build")
@@ -50,6 +52,25 @@ COMPLAINTS = [
 ]
 
 
+# whatif: the candidate pack, and what retail's coupon is under each
+COUPON = {"before": (10, 500, 2000), "after": (20, 500, 4000)}  # percent, min, max: retail's pack.lua, then the candidate's
+
+
+def generous_candidate(to):
+    """A copy of retail whose late-delivery coupons are twice as large (20 %, up to 40.00)."""
+    shutil.copytree(os.path.join(ROOT, "policies/retail"), to)
+    path = os.path.join(to, "pack.lua")
+    with open(path) as f:
+        src = f.read()
+    for old, new in (('version = "0.1.0"', 'version = "0.2.0"'), ("coupon_percent = 10,", "coupon_percent = 20,"),
+                     ("coupon_max = 2000,", "coupon_max = 4000,")):
+        if src.count(old) != 1:
+            raise AssertionError(f"retail's pack.lua no longer holds {old!r}")
+        src = src.replace(old, new)
+    with open(path, "w") as f:
+        f.write(src)
+
+
 def lua_config(d):
     toks = ",\n".join('    ["%s"] = { "%s" }' % (t, r[0]) for t, r in TOKENS.items())
     return f"""return {{
@@ -59,6 +80,7 @@ def lua_config(d):
   default_pack = "retail",
   log = {{ access = false }},
   budgets = {{ per_case = {{ EUR = 100 }} }},  -- 1.00 EUR: every coupon waits for approval
+  replay = {{ candidates = "{d}/candidates" }},  -- whatif: retail with larger coupons
   tokens = {{
 {toks},
   }},
@@ -71,6 +93,7 @@ class Daemon:
         self.dir = tempfile.mkdtemp(prefix="redress-console.")
         self.conf = os.path.join(self.dir, "redress.conf.lua")
         shutil.copytree(os.path.join(ROOT, "policies/retail"), os.path.join(self.dir, "retail"))  # packs
+        generous_candidate(os.path.join(self.dir, "candidates", "retail-generous"))  # whatif
         with open(self.conf, "w") as f:
             f.write(lua_config(self.dir))
         self.log = open(os.path.join(self.dir, "daemon.log"), "w+")
@@ -273,20 +296,74 @@ def dashboard_screen(daemon, drv, wait, ready, shoot, ids):
     check(len(drv.find_elements(By.CSS_SELECTOR, '[data-chart="complaints"] rect')) == 7, "a 7-day window has 7 days")
 
 
+# i18n: a few of the console's own words in each language it speaks (console/i18n.js)
+CHROME = {
+    "en": {"code": "en", "customer": "Customer", "signin": "Sign in", "queue": "Work queue", "dashboard": "Dashboard"},
+    "th": {"code": "th", "customer": "ลูกค้า", "signin": "เข้าสู่ระบบ", "queue": "คิวงาน", "dashboard": "แดชบอร์ด"},
+    "fa": {"code": "fa", "customer": "مشتری", "signin": "ورود", "queue": "صف کار", "dashboard": "داشبورد"},
+    "zh": {"code": "zh", "customer": "客户", "signin": "登录", "queue": "工作队列", "dashboard": "仪表板"},
+    "ru": {"code": "ru", "customer": "Клиент", "signin": "Войти", "queue": "Очередь", "dashboard": "Сводка"},
+}
+
+
+def language_selector(daemon, drv, ready):
+    """The selector changes the console's words, is kept across pages, and English comes back."""
+    drv.get(daemon.base + "/console/#/queue")
+    ready("/queue")
+    Select(drv.find_element(By.ID, "lang")).select_by_value("ru")
+    WebDriverWait(drv, 15).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ru"
+                                 and d.find_elements(By.ID, "view") and d.find_element(By.ID, "view").get_attribute("data-ready") == "/queue")
+    check(drv.find_element(By.ID, "nav-queue").text == "Очередь" and drv.find_element(By.ID, "signout").text == "Выйти",
+          "choosing Русский in the selector turns the menu Russian")
+    drv.get(daemon.base + "/console/#/dashboard")
+    ready("/dashboard")
+    check(drv.find_element(By.CSS_SELECTOR, "#view h1").text == "Сводка", "and it is kept on the next page")
+    Select(drv.find_element(By.ID, "lang")).select_by_value("en")
+    WebDriverWait(drv, 15).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+                                 and d.find_elements(By.ID, "view") and d.find_element(By.ID, "view").get_attribute("data-ready"))
+    check(drv.find_element(By.ID, "nav-dashboard").text == "Dashboard", "English comes back")
+
+
 def dashboard_locales(daemon):
     """The dashboard in the other four languages of the console's complaints' users (Persian,
     Thai, Chinese, German; English is the main run): numbers and dates in the browser's locale,
     nothing wider than a phone, a screenshot of each."""
-    for lang, digit in (("fa", "۰۱۲۳۴۵۶۷۸۹"), ("th", "0123456789"), ("zh-CN", "0123456789"), ("de", "0123456789")):
+    for lang, digit in (("fa", "۰۱۲۳۴۵۶۷۸۹"), ("th", "0123456789"), ("zh-CN", "0123456789"), ("ru", "0123456789"),
+                        ("de", "0123456789")):
         drv = browser(lang)
         try:
             drv.set_window_size(390, 844)
             vw, vh = drv.execute_script("return [window.innerWidth, window.innerHeight]")
             drv.set_window_size(390 + (390 - vw), 844 + (844 - vh))
             drv.get(daemon.base + "/console/")
+            # i18n: the console's own words in the browser's language (German: English, the fallback)
+            words = CHROME.get(lang.split("-")[0], CHROME["en"])
+            button = drv.find_element(By.CSS_SELECTOR, "#signin button")
+            check(button.text == words["signin"], f"in {lang}, the sign-in button reads {words['signin']!r} ({button.text!r})")
             drv.find_element(By.ID, "token").send_keys("test-read")
-            drv.find_element(By.CSS_SELECTOR, "#signin button").click()
+            button.click()
             WebDriverWait(drv, 15).until(lambda d: d.find_elements(By.ID, "view") and d.find_element(By.ID, "view").get_attribute("data-ready"))
+            root = drv.find_element(By.TAG_NAME, "html")
+            check(drv.find_element(By.ID, "nav-queue").text == words["queue"] and drv.find_element(By.CSS_SELECTOR, "#view h1").text == words["queue"],
+                  f"in {lang}, the menu and the work queue's title read {words['queue']!r}")
+            check(root.get_attribute("dir") == ("rtl" if lang == "fa" else "ltr") and root.get_attribute("lang") == words["code"],
+                  f"in {lang}, the page is {root.get_attribute('dir')} in {root.get_attribute('lang')}")
+            over = drv.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+            check(over <= 0, f"in {lang}, the work queue fits a phone's width")
+            drv.save_screenshot(os.path.join(SHOTS, f"queue-{lang}-phone.png"))
+            # a case page: its sections' titles in the same language
+            first = drv.find_element(By.CSS_SELECTOR, "#queue .row")
+            case_id = first.get_attribute("data-case")
+            first.click()
+            WebDriverWait(drv, 15, ignored_exceptions=(WebDriverException,)).until(
+                lambda d: d.find_element(By.ID, "view").get_attribute("data-ready") == "/case/" + case_id)
+            titles = [e.text for e in drv.find_elements(By.CSS_SELECTOR, "#view section.card h2")]
+            check(words["customer"] in titles, f"in {lang}, the case page's sections read {titles[:3]}")
+            if lang == "fa":
+                drv.set_window_size(1280 + (390 - vw), 800 + (844 - vh))  # the same chrome as the phone's
+                time.sleep(0.3)
+                drv.save_screenshot(os.path.join(SHOTS, "queue-fa-desktop.png"))
+                drv.set_window_size(390 + (390 - vw), 844 + (844 - vh))
             drv.get(daemon.base + "/console/#/dashboard")
             WebDriverWait(drv, 15).until(lambda d: d.find_element(By.ID, "view").get_attribute("data-ready") == "/dashboard")
             check(drv.execute_script("return navigator.language").startswith(lang.split("-")[0]), f"the browser speaks {lang}")
@@ -395,6 +472,86 @@ def packs_readonly(daemon, drv, ready, fetch):
 # ---- end of packs ---------------------------------------------------------------
 
 
+# ---- whatif: the What-if screen (console/whatif.js) ----------------------------
+
+def coupon(amount, side):
+    pct, lo, hi = COUPON[side]
+    return max(lo, min(hi, amount * pct // 100))
+
+
+def whatif_screen(daemon, drv, wait, ready, shoot):
+    """Late deliveries in USD (no budget cap: their coupons are offered at once), then a replay under
+    retail-generous from the screen: the table's USD row and the chart hold what the coupons add up to
+    under each version, and the changed cases link to their case pages."""
+    amounts = [3000, 8000, 15000, 30000]
+    for i, amount in enumerate(amounts):
+        s, r = daemon.request("POST", "/v1/complaints", {
+            "customer": {"id": f"cust-usd-{i}", "name": "Sam"}, "channel": "email", "language": "en",
+            "category": "late_delivery", "description": "Still waiting for my parcel.",
+            "order": {"id": f"U-{i}", "amount": amount, "currency": "USD"}}, token="test-intake")
+        check(s == 201 and any(o["amount"] == coupon(amount, "before") for o in r["case"]["offers"]),
+              f"a USD late delivery of {amount} gets retail's coupon of {coupon(amount, 'before')}")
+    before, after = sum(coupon(a, "before") for a in amounts), sum(coupon(a, "after") for a in amounts)
+
+    nav = drv.find_element(By.ID, "nav-whatif")
+    check(nav.is_displayed(), "an admin sees What-if in the menu")
+    nav.click()
+    ready("/whatif")
+    pick = drv.find_element(By.ID, "whatif-candidate")
+    check(pick.get_attribute("value") == "retail-generous" and "retail 0.2.0" in pick.text,
+          "the candidate folder's pack is offered: retail-generous, retail 0.2.0")
+    drv.find_element(By.ID, "whatif-run").click()
+    wait_long = WebDriverWait(drv, 60)
+    wait_long.until(lambda d: d.find_elements(By.CSS_SELECTOR, '#whatif-result[data-state="done"]')
+                    and d.find_element(By.ID, "view").get_attribute("data-ready") == "/whatif")
+    rid = re.search(r"id=([^&]+)", drv.current_url).group(1)
+    s, j = daemon.request("GET", f"/v1/replays/{rid}")
+    rep = j["replay"]["report"]
+    check(s == 200 and rep["compensation"]["before"]["USD"] == before and rep["compensation"]["after"]["USD"] == after,
+          f"the replay's USD compensation is {before} before and {after} after")
+
+    row = drv.find_element(By.CSS_SELECTOR, '#whatif-table tr[data-row="USD"]')
+    check(row.get_attribute("data-before") == str(before) and row.get_attribute("data-after") == str(after)
+          and row.get_attribute("data-difference") == str(after - before), "the table's USD row: before, after, difference")
+    cells = [td.text for td in row.find_elements(By.TAG_NAME, "td")]
+    check(cells[2].startswith("+") and f"{(after - before) / 100:,.2f}" in cells[2],
+          f"the difference reads +{(after - before) / 100:,.2f} ({cells})")
+    esc = drv.find_element(By.CSS_SELECTOR, '#whatif-table tr[data-row="escalations"]')
+    check(esc.get_attribute("data-before") == str(rep["escalations"]["before"]["count"]), "the escalations row")
+    bars = {r.get_attribute("data-side"): r for r in drv.find_elements(By.CSS_SELECTOR, '#whatif-chart svg[data-row="USD"] rect')}
+    hb, ha = (float(bars[k].get_attribute("height")) for k in ("before", "after"))
+    check(ha > hb > 0 and abs(hb / ha - before / after) < 0.01, f"the chart's USD bars are drawn in proportion ({hb:.1f} : {ha:.1f})")
+    links = drv.find_elements(By.CSS_SELECTOR, "#whatif-changes tr[data-case] a")
+    check(len(links) == rep["changed_cases"] and rep["changed_cases"] >= len(amounts),
+          f"the {rep['changed_cases']} changed cases are listed")
+    usd = [a for a in links if "offer" in a.find_element(By.XPATH, "../..").text and "USD" in a.find_element(By.XPATH, "../..").text]
+    check(usd, "a changed case says how its USD offer changes")
+    shoot("whatif")
+    for name, (w, _) in SIZES.items():
+        drv.set_window_size(w, 900)
+        time.sleep(0.3)
+        over = drv.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        check(over <= 0, f"the What-if screen fits the {name} width ({w}px) without scrolling sideways")
+    drv.set_window_size(*SIZES["desktop"])
+    target = usd[0].text
+    usd[0].click()
+    ready("/case/" + target)
+    check(target in drv.current_url, "a changed case links to its case page")
+
+
+def whatif_readonly(daemon, drv, ready, fetch):
+    """A read-only operator has no What-if menu entry, the screen says why, and the server refuses a replay."""
+    check(not drv.find_element(By.ID, "nav-whatif").is_displayed(), "a read-only operator has no What-if in the menu")
+    drv.get(daemon.base + "/console/#/whatif")
+    ready("/whatif")
+    check("Only an admin" in drv.find_element(By.ID, "view").text and not drv.find_elements(By.ID, "whatif-run"),
+          "the What-if screen says it is an admin's")
+    s, r = fetch("POST", "/v1/replays", {"candidate": "retail-generous"}, drv.execute_script("return S.csrf"))
+    check(s == 403 and r["error"]["code"] == "forbidden", "and the server refuses a read-only operator's replay")
+
+# ---- end of whatif ---------------------------------------------------------------
+
+
 def main():
     os.makedirs(SHOTS, exist_ok=True)
     daemon = Daemon()
@@ -431,7 +588,9 @@ def main():
             size("desktop")
 
         def ready(route):
-            wait.until(lambda d: d.find_element(By.ID, "view").get_attribute("data-ready") == route)
+            # a sign-in ends in a navigation of its own: a poll it interrupts is tried again
+            WebDriverWait(drv, 15, ignored_exceptions=(WebDriverException,)).until(
+                lambda d: d.find_element(By.ID, "view").get_attribute("data-ready") == route)
 
         def fetch(method, path, body=None, csrf=None):
             return drv.execute_async_script("""
@@ -548,6 +707,7 @@ def main():
         aid = learn_screen(daemon, drv, wait, ready, shoot, fetch)  # learn: the Recurring causes screen
         dashboard_screen(daemon, drv, wait, ready, shoot, ids)  # dashboard: the Dashboard screen
         packs_screen(daemon, drv, wait, ready, shoot)  # packs: the Packs screen
+        whatif_screen(daemon, drv, wait, ready, shoot)  # whatif: the What-if screen
 
         # sign out: the sign-in page again, and the cookie no longer works
         drv.find_element(By.ID, "signout").click()
@@ -573,6 +733,8 @@ def main():
         learn_readonly(daemon, drv, ready, fetch, aid)  # learn
         dashboard_readonly(daemon, drv, ready)  # dashboard
         packs_readonly(daemon, drv, ready, fetch)  # packs
+        whatif_readonly(daemon, drv, ready, fetch)  # whatif
+        language_selector(daemon, drv, ready)  # i18n
         dashboard_locales(daemon)  # dashboard
         print(f"screenshots in {SHOTS}")
     except Exception:

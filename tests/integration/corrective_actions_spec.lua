@@ -131,9 +131,53 @@ describe("corrective actions", function()
     assert.are.equal(16, n)
   end)
 
-  it("keeps actions across a restart", function()
+  -- /metrics' value of a series, 0 when absent.
+  local function metric(name, label)
+    local _, text = d:get("/metrics", "test-read")
+    local pat = "\n" .. name:gsub("_", "%%_") .. (label and ("{[^}]*=\"" .. label .. "\"}") or "") .. " (%d+)"
+    return tonumber(("\n" .. text):match(pat)) or 0
+  end
+
+  -- What the actions now stored say /metrics must count: by status, by
+  -- source, and their changes (history entries made through the API) by type.
+  local function tally()
+    local t = { status = {}, source = {}, change = {} }
+    for _, a in ipairs(list("?limit=200").corrective_actions) do
+      t.status[a.status] = (t.status[a.status] or 0) + 1
+      t.source[a.source] = (t.source[a.source] or 0) + 1
+      for _, h in ipairs(a.history) do
+        if h.actor then t.change[h.type] = (t.change[h.type] or 0) + 1 end
+      end
+    end
+    return t
+  end
+
+  it("counts corrective actions on /metrics: by status, made, and changed", function()
+    local t = tally()
+    assert.is_true((t.status.done or 0) >= 1 and (t.status.proposed or 0) >= 1)
+    for _, st in ipairs { "proposed", "open", "assigned", "done", "dismissed" } do
+      assert.are.equal(t.status[st] or 0, metric("redress_corrective_actions", st), st)
+    end
+    assert.are.equal(t.source.recurring, metric("redress_corrective_actions_created_total", "recurring"))
+    for _, ty in ipairs { "open", "assign", "note", "done", "dismiss" } do
+      assert.are.equal(t.change[ty] or 0, metric("redress_corrective_action_changes_total", ty), ty)
+    end
+    -- a change that is refused counts nothing
+    local before = metric("redress_corrective_action_changes_total", "done")
+    local id = list("?status=done").corrective_actions[1].id
+    local s, res = move(id, { type = "done" }, "test-approver")
+    H.assert_error(s, res, 422, "invalid_transition")
+    assert.are.equal(before, metric("redress_corrective_action_changes_total", "done"))
+  end)
+
+  it("keeps actions across a restart, and the gauge starts from the store", function()
     local before = list()
     d:restart()
     assert.are.same(before.corrective_actions[1].history, list().corrective_actions[1].history)
+    local t = tally()
+    for _, st in ipairs { "proposed", "done" } do
+      assert.are.equal(t.status[st], metric("redress_corrective_actions", st), st)
+    end
+    assert.are.equal(0, metric("redress_corrective_action_changes_total", "done")) -- counters start again
   end)
 end)

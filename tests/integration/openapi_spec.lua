@@ -150,6 +150,12 @@ return P
 ]])
     d.config.packs = { H.root .. "/policies/retail", slow }
     d.config.default_pack = "retail"
+    -- what-if candidates: retail as it is, and the slow pack (a replay that
+    -- is still running when a second one is asked for)
+    local cands = d.dir .. "/candidates"
+    assert(os.execute("mkdir -p " .. H.sh_quote(cands) .. " && cp -r " .. H.sh_quote(H.root .. "/policies/retail") .. " " ..
+      H.sh_quote(cands .. "/retail-same") .. " && cp -r " .. H.sh_quote(slow) .. " " .. H.sh_quote(cands .. "/slow-same")))
+    d.config.replay = { candidates = cands }
     d.config.routes = { { when = { brand = "slow" }, pack = "slow" } }
     d:write_config()
     d:start()
@@ -416,6 +422,39 @@ return P
     assert.are.equal(200, (A("erase", "POST", "/v1/customers/c-erase/erase", {})))
     A("erase again", "POST", "/v1/customers/c-erase/erase", {})
     A("erase a long id", "POST", "/v1/customers/" .. string.rep("x", 201) .. "/erase", {})
+
+    -- what-if replays: the candidates, one replay done, a busy refusal while
+    -- a slow one runs, bad requests
+    A("replay candidates", "GET", "/v1/replays/candidates", {})
+    s, _, raw = A("replay", "POST", "/v1/replays", { body = { candidate = "retail-same", max_cases = 5 } })
+    assert.are.equal(202, s, raw)
+    local rid = cjson.decode(raw).replay.id
+    local deadline = H.now() + 60
+    repeat
+      H.sleep(0.02)
+      s, _, _, raw = d:request("GET", "/v1/replays/" .. rid)
+    until cjson.decode(raw).replay.state == "done" or H.now() > deadline
+    assert.are.equal("done", cjson.decode(raw).replay.state, raw)
+    A("replay report", "GET", "/v1/replays/" .. rid .. "?offset=0&limit=10", {})
+    A("replay bad limit", "GET", "/v1/replays/" .. rid .. "?limit=0", {})
+    A("replay unknown", "GET", "/v1/replays/R0-1", {})
+    d:complain { customer = { id = "c-slow-replayed" }, brand = "slow" }
+    s, _, raw = A("slow replay", "POST", "/v1/replays", { body = { candidate = "slow-same" } })
+    assert.are.equal(202, s, raw)
+    local slow_id = cjson.decode(raw).replay.id
+    assert.are.equal(409, (A("replay busy", "POST", "/v1/replays", { body = { candidate = "retail-same" } })))
+    A("replays", "GET", "/v1/replays", {})
+    A("replay unknown candidate", "POST", "/v1/replays", { body = { candidate = "nope" } })
+    A("replay broken JSON", "POST", "/v1/replays", { body = "{" })
+    assert.are.equal(202, (A("stop the slow replay", "DELETE", "/v1/replays/" .. slow_id, {})))
+    deadline = H.now() + 60
+    repeat
+      H.sleep(0.05)
+      s, _, _, raw = d:request("GET", "/v1/replays/" .. slow_id)
+    until cjson.decode(raw).replay.state ~= "running" and cjson.decode(raw).replay.state ~= "queued" or H.now() > deadline
+    A("slow replay stopped", "GET", "/v1/replays/" .. slow_id, {})
+    assert.are.equal(409, (A("stop a finished replay", "DELETE", "/v1/replays/" .. slow_id, {})))
+    A("stop an unknown replay", "DELETE", "/v1/replays/R0-1", {})
 
     -- reload: done, then failed (a broken config changes nothing)
     assert.are.equal(200, (A("reload", "POST", "/v1/admin/reload", {})))

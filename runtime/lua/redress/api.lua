@@ -12,6 +12,7 @@ local learn = require "redress.learn"
 local console = require "redress.console"
 local session = require "redress.session"
 local dashboard = require "redress.dashboard"
+local whatif = require "redress.whatif"
 
 local M = {}
 
@@ -36,6 +37,7 @@ local QUERY_PARAMS = {
   queue = { "status", "tier", "pack", "pack_version", "category", "channel", "language", "team", "breached", "limit", "cursor" }, -- console
   approvals = { "limit", "cursor" }, -- console
   corrective_actions = { "status", "pack", "cause", "limit", "cursor" }, -- learn
+  replay = { "offset", "limit" }, -- whatif
 }
 
 local function bad_param(field, message)
@@ -92,6 +94,9 @@ local ROLES = {
   approvals = { read = true, agent = true, approver = true }, -- console
   dashboard = { read = true, agent = true }, -- dashboard
   cluster = { read = true },
+  -- whatif: admin only — a replay runs a candidate pack's code for minutes
+  -- on a core of its own and its report spans every customer's amounts
+  replays = {}, replays_list = {}, replay = {}, replay_cancel = {}, replay_candidates = {},
 }
 
 -- The routes that submit jobs (writes): in cluster mode only the leader takes them.
@@ -120,7 +125,7 @@ local function authorize(self, req, route, allowed)
   allowed = allowed or ROLES[route]
   if not allowed then return nil end
   -- the bearer header, else the console's session cookie (redress.session)
-  local tok, csrf_refused = session.credentials(self.config.tokens, req)
+  local tok, csrf_refused = session.credentials(self.config.tokens, req, self.config.console.secure_cookie)
   if csrf_refused then return err(403, "csrf_required", csrf_refused) end
   local roles = tok and self.config.tokens[tok]
   if not roles then
@@ -161,6 +166,17 @@ local function int_param(q, name, default, lo, hi)
     return nil, err(422, "validation_failed", name .. " must be an integer " .. range, name)
   end
   return v
+end
+
+-- A page's start (the parameter start, ≥ 0, default 0) and its limit (1 to
+-- max, default dflt): start, limit, or nil, nil and the 422.
+local function page_params(q, start, dflt, max)
+  local first, bad = int_param(q, start, 0, 0)
+  if not first then return nil, nil, bad end
+  local limit
+  limit, bad = int_param(q, "limit", dflt, 1, max)
+  if not limit then return nil, nil, bad end
+  return first, limit
 end
 
 local function cases_list(q)
@@ -252,11 +268,8 @@ local function case_get(id)
 end
 
 local function outbox_get(q)
-  local after, bad = int_param(q, "after", 0, 0)
+  local after, limit, bad = page_params(q, "after", 100, 1000)
   if not after then return bad end
-  local limit
-  limit, bad = int_param(q, "limit", 100, 1, 1000)
-  if not limit then return bad end
   local rows, items = store.outbox_after(after, limit), {}
   local next_after = after
   for _, s in ipairs(rows) do
@@ -291,11 +304,8 @@ local function webhook_dead(subs, q)
   if not known then
     return err(422, "validation_failed", "subscription must name a configured webhook", "subscription")
   end
-  local after, bad = int_param(q, "after", 0, 0)
+  local after, limit, bad = page_params(q, "after", 100, 1000)
   if not after then return bad end
-  local limit
-  limit, bad = int_param(q, "limit", 100, 1, 1000)
-  if not limit then return bad end
   local items = store.webhook_dead(name, after, limit)
   local next_after = after
   if #items > 0 then next_after = json.decode(items[#items]).seq end
@@ -390,6 +400,16 @@ local function route_of(method, path)
   if path == "/v1/webhooks" then return "webhooks", method == "GET" end
   if path == "/v1/webhooks/dead" then return "webhook_dead", method == "GET" end
   if path == "/v1/corrective-actions" then return "corrective_actions", method == "GET" end -- learn
+  if path == "/v1/replays" then -- whatif
+    if method == "GET" then return "replays_list", true end
+    return "replays", method == "POST"
+  end
+  if path == "/v1/replays/candidates" then return "replay_candidates", method == "GET" end -- whatif
+  local rid = path:match("^/v1/replays/([^/]+)$") -- whatif
+  if rid then
+    if method == "DELETE" then return "replay_cancel", true, rid end
+    return "replay", method == "GET", rid
+  end
   local ca, ca_rest = path:match("^/v1/corrective%-actions/([^/]+)(.*)$") -- learn
   if ca then
     if ca_rest == "" then return "corrective_action", method == "GET", ca end
@@ -427,7 +447,8 @@ function M.new(config_path)
   local console_files = console.files()
   local function handle(req)
     -- the console's page, its files and /v1/session (console.lua)
-    local page = console.serve({ tokens = self.config.tokens, files = console_files, actor_of = actor_of }, req)
+    local page = console.serve({ tokens = self.config.tokens, files = console_files, actor_of = actor_of,
+      secure = self.config.console.secure_cookie }, req)
     if page then return page end
     local route, method_ok, id = route_of(req.method, req.path)
     if not route then
@@ -499,6 +520,24 @@ function M.new(config_path)
           if bad then return bad end
         end
         return { job = { kind = "corrective", case_id = id, actor = actor } }
+      elseif route == "replays" then -- whatif
+        local t, code, msg, field, status = json.decode_object(req.body)
+        if not t then return err(status or 400, code, msg, field) end
+        local checked, e = whatif.check(t, self.config)
+        if not checked then return err(e.status, e.code, e.message, e.field) end
+        return whatif.submit(checked)
+      elseif route == "replays_list" then -- whatif
+        return { status = 200, body = whatif.list_body() }
+      elseif route == "replay_cancel" then -- whatif
+        return whatif.cancel(id) or err(404, "not_found", "no replay " .. id .. " (the last few are kept, until a restart)")
+      elseif route == "replay_candidates" then -- whatif
+        return { status = 200, body = whatif.candidates_body(self.config) }
+      elseif route == "replay" then -- whatif
+        local offset, limit, bad = page_params(q, "offset", 50, 500)
+        if not offset then return bad end
+        local body = whatif.get_body(id, offset, limit)
+        if not body then return err(404, "not_found", "no replay " .. id .. " (the last few are kept, until a restart)") end
+        return { status = 200, body = body }
       elseif route == "case" then
         return case_get(id)
       elseif route == "cases" then

@@ -178,7 +178,7 @@ end
 --- The keys a config may have; anything else is a mistake (a typo such as
 -- pack_setings would otherwise be ignored in silence).
 M.KEYS = { "listen", "data_dir", "packs", "default_pack", "routes", "limits", "tokens", "budgets",
-  "pack_settings", "calendars", "legal", "migrate_cases", "log", "webhooks", "cluster" }
+  "pack_settings", "calendars", "legal", "migrate_cases", "log", "webhooks", "cluster", "replay", "console" }
 
 -- How far apart two words are (edits), for "did you mean".
 local function distance(a, b)
@@ -219,6 +219,17 @@ function M.line_of(src, key, from)
   return nil
 end
 local line_of = M.line_of
+
+-- The config's value t of name: a table whose only key is key (example:
+-- how one is written), or {} when absent.
+local function section(t, name, key, example, path)
+  t = t or {}
+  if type(t) ~= "table" then fail(path, name, "must be a table such as " .. example) end
+  for k in pairs(t) do
+    if k ~= key then fail(path, name .. "." .. tostring(k), "unknown key" .. M.suggest(tostring(k), { key })) end
+  end
+  return t
+end
 
 --- Validates a config table; returns a normalized copy. src: the file's
 -- text, to point at the line of an unknown key.
@@ -356,16 +367,27 @@ function M.normalize(raw, path, src)
   c.migrate_cases = raw.migrate_cases == true
 
   -- log: access = one line per answered request (default on)
-  local log = raw.log or {}
-  if type(log) ~= "table" then fail(path, "log", "must be a table such as { access = false }") end
-  for k, v in pairs(log) do
-    if k ~= "access" then fail(path, "log." .. tostring(k), "unknown key" .. M.suggest(tostring(k), { "access" })) end
-    if type(v) ~= "boolean" then fail(path, "log.access", "must be true or false") end
-  end
+  local log = section(raw.log, "log", "access", "{ access = false }", path)
+  if log.access ~= nil and type(log.access) ~= "boolean" then fail(path, "log.access", "must be true or false") end
   c.log = { access = log.access ~= false }
 
   c.webhooks = M.webhooks(raw.webhooks, path)
   c.cluster = M.cluster(raw.cluster, path, src)
+
+  -- replay: the what-if replays (redress.whatif); candidates = a folder
+  -- whose sub-folders are candidate packs (new versions to try)
+  local rp = section(raw.replay, "replay", "candidates", "{ candidates = \"candidates\" }", path)
+  if rp.candidates ~= nil and (type(rp.candidates) ~= "string" or rp.candidates == "") then
+    fail(path, "replay.candidates", "must be a directory path (its folders are candidate packs)")
+  end
+  c.replay = { candidates = rp.candidates }
+
+  -- console: secure_cookie = true behind TLS (the __Host- cookie, Secure)
+  local con = section(raw.console, "console", "secure_cookie", "{ secure_cookie = true }", path)
+  if con.secure_cookie ~= nil and type(con.secure_cookie) ~= "boolean" then
+    fail(path, "console.secure_cookie", "must be true or false")
+  end
+  c.console = { secure_cookie = con.secure_cookie == true }
 
   -- budgets: caps per currency in minor units; an offer over a cap becomes
   -- a request for approval.

@@ -24,6 +24,7 @@ local FILES = {
   ["index.html"] = "text/html; charset=utf-8",
   ["signin.html"] = "text/html; charset=utf-8",
   ["app.js"] = "text/javascript; charset=utf-8",
+  ["i18n.js"] = "text/javascript; charset=utf-8", -- the console's own words in en, th, fa, zh, ru
   ["learn.js"] = "text/javascript; charset=utf-8", -- learn: the Recurring causes screen
   ["learn.css"] = "text/css; charset=utf-8", -- learn
   ["app.css"] = "text/css; charset=utf-8",
@@ -31,6 +32,8 @@ local FILES = {
   ["dashboard.css"] = "text/css; charset=utf-8", -- dashboard
   ["packs.js"] = "text/javascript; charset=utf-8", -- packs: the Packs screen
   ["packs.css"] = "text/css; charset=utf-8", -- packs
+  ["whatif.js"] = "text/javascript; charset=utf-8", -- whatif: the What-if screen
+  ["whatif.css"] = "text/css; charset=utf-8", -- whatif
 }
 
 -- Every answer of the console: no framing, no sniffing, no referrer, and
@@ -88,7 +91,7 @@ end
 -- POST /v1/session {"token": "…"}: the token for a cookie. The header
 -- X-Redress-CSRF (any value) is required here too: a cross-site form
 -- cannot send it, so no other site can sign a browser in.
-local function sign_in(tokens, req, actor_of)
+local function sign_in(tokens, req, actor_of, secure)
   if not req.csrf or req.csrf == "" then
     return err(403, "csrf_required", "signing in needs an X-Redress-CSRF header (any value)")
   end
@@ -101,20 +104,21 @@ local function sign_in(tokens, req, actor_of)
   local cookie, csrf, exp = session.issue(t.token, now)
   if not cookie then return err(503, "starting", "the daemon is starting; retry shortly") end
   return { status = 200, body = session_body(roles, csrf, exp), actor = actor_of(t.token, roles),
-    headers = { "Set-Cookie", session.set_cookie(cookie, exp, now), "Cache-Control", "no-store" } }
+    headers = { "Set-Cookie", session.set_cookie(cookie, exp, now, secure), "Cache-Control", "no-store" } }
 end
 
 --- The console's own routes: the page, its files, the redirects to it and
 -- /v1/session. nil for any other path (the API's routes).
---   ctx: { tokens = config.tokens, files = M.files(), actor_of = fn(token, roles) }
+--   ctx: { tokens = config.tokens, files = M.files(), actor_of = fn(token, roles),
+--          secure = config.console.secure_cookie }
 function M.serve(ctx, req)
   local path, method = req.path, req.method
   if path == "/v1/session" then
     local r
     if method == "POST" then
-      r = sign_in(ctx.tokens, req, ctx.actor_of)
+      r = sign_in(ctx.tokens, req, ctx.actor_of, ctx.secure)
     elseif method == "GET" then
-      local s = session.current(ctx.tokens, req)
+      local s = session.current(ctx.tokens, req, ctx.secure)
       if not s then
         r = err(401, "unauthorized", "no console session (POST /v1/session with a token)")
       else
@@ -124,7 +128,7 @@ function M.serve(ctx, req)
       end
     elseif method == "DELETE" then
       r = { status = 200, body = '{"signed_out":true}',
-        headers = { "Set-Cookie", session.set_cookie(nil), "Cache-Control", "no-store" } }
+        headers = { "Set-Cookie", session.set_cookie(nil, nil, nil, ctx.secure), "Cache-Control", "no-store" } }
     else
       r = err(405, "method_not_allowed", method .. " is not allowed on /v1/session")
     end
@@ -139,7 +143,7 @@ function M.serve(ctx, req)
     r = { status = 302, body = "", headers = headers("Location", "/console/", "Cache-Control", "no-store") }
   elseif path == "/console/" then
     -- signed out, the page is the sign-in form and nothing else
-    local s = session.current(ctx.tokens, req)
+    local s = session.current(ctx.tokens, req, ctx.secure)
     r = file_answer(ctx.files[s and "index.html" or "signin.html"], req, "no-store")
   else
     local name = path:sub(10)

@@ -128,7 +128,7 @@ function M.new(config_path)
     inputs.observed = observed
     inputs.limit = decision.limit
     -- recurring causes and corrective actions (redress.learn), in this write set
-    learn.after_decision(case, p, decision, deliver, now_ms, inputs.opened)
+    inputs.corrective = learn.after_decision(case, p, decision, deliver, now_ms, inputs.opened)
     store.sync_timers(case, timers_before)
     store.put_event(case.id, event)
     local decision_json = store.put_decision(case.id, decision)
@@ -371,11 +371,17 @@ function M.new(config_path)
       session.ensure_key() -- the console's session key, made by the first start
       local a = sync_answer(reg.sync())
       -- the open-cases gauge starts from the store (built once by a bounded scan)
-      a.metrics = dashboard.open_gauge_lines(dashboard.ensure_open(1000000))
+      local open = dashboard.open_gauge_lines(dashboard.ensure_open(1000000))
+      a.metrics = (open ~= "" and (open .. "\n") or "") ..
+        metrics.corrective_gauge_lines(learn.count_by_status(1000000)) -- learn: actions by status
       dashboard.ensure_pinned(1000000) -- the cases pinned to each pack version (GET /v1/packs)
       return a
     end
-    if job.kind == "corrective" then return learn.transition(job.case_id, job.body, actor_of(job), job.now_ms) end
+    if job.kind == "corrective" then
+      local a = learn.transition(job.case_id, job.body, actor_of(job), job.now_ms)
+      a.metrics = a.change and metrics.corrective_change(a.change) -- counted once committed
+      return a
+    end
     if job.kind == "timer" then return fire(job) end
     if job.kind == "timer_drop" then return drop_timer(job) end
     error("unknown job kind " .. tostring(job.kind))

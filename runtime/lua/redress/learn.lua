@@ -170,9 +170,10 @@ end
 -- on a new case (opened) its recurring cause is counted. p: the deciding
 -- pack (p.recurring: its setting). Adds to decision.trace / explanation.
 function M.after_decision(case, p, decision, deliver, now_ms, opened)
+  local made = {} -- the actions this decision made ({source, status}), for /metrics
   local asked = false
   for _, a in ipairs(deliver) do asked = asked or a.type == "open_corrective_action" end
-  if not (opened or asked) then return end
+  if not (opened or asked) then return made end
   local now_iso = time.format(now_ms)
   local cfg = p and p.recurring
   local cause, values
@@ -201,12 +202,13 @@ function M.after_decision(case, p, decision, deliver, now_ms, opened)
         row.waiting = {}
       end
       store.put_action(rec)
+      made[#made + 1] = { source = rec.source, status = rec.status }
     end
   end
 
   if not (row and opened) then
     if adopted then store.put_cause(p.name, cause, row) end
-    return
+    return made
   end
   case.cause = cause
   local today = day_of(now_ms)
@@ -241,6 +243,7 @@ function M.after_decision(case, p, decision, deliver, now_ms, opened)
         threshold = cfg.threshold }, now_ms)
       for _, w in ipairs(keep) do join(rec, w.case) end
       store.put_action(rec)
+      made[#made + 1] = { source = rec.source, status = rec.status }
       row.action, row.waiting = rec.id, {}
       row.actions[#row.actions + 1] = rec.id
       while #row.actions > 20 do table.remove(row.actions, 1) end
@@ -255,6 +258,7 @@ function M.after_decision(case, p, decision, deliver, now_ms, opened)
     end
   end
   store.put_cause(p.name, cause, row)
+  return made
 end
 
 --- The transitions: type → { from = statuses, to = status (nil: unchanged),
@@ -344,7 +348,8 @@ function M.transition(id, body, actor, now_ms)
       store.put_cause(rec.pack, rec.cause, row)
     end
   end
-  return { status = 200, wrote = true, body = '{"corrective_action":' .. store.put_action(rec) .. "}" }
+  return { status = 200, wrote = true, body = '{"corrective_action":' .. store.put_action(rec) .. "}",
+    change = { type = ty, from = entry.from, to = rec.status } }
 end
 
 --- Whether complaints of the cause fell after the action was done: the
@@ -381,6 +386,21 @@ end
 
 M.STATUSES = { proposed = true, open = true, assigned = true, done = true, dismissed = true }
 M.SCAN_BUDGET = 1000
+
+--- The corrective actions by status (the /metrics gauge at start): one
+-- pass over them, at most max.
+function M.count_by_status(max)
+  local counts, last, n = {}, nil, 0
+  repeat
+    local ids, vals = store.actions_after(last, 256)
+    for i, s in ipairs(vals) do
+      local st = json.decode(s).status
+      counts[st] = (counts[st] or 0) + 1
+      last, n = ids[i], n + 1
+    end
+  until #ids < 256 or n >= max
+  return counts
+end
 
 --- GET /v1/corrective-actions/{id}: the body, or nil when there is none.
 function M.get_body(id, now_ms)

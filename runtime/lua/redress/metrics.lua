@@ -28,6 +28,14 @@ local FAMILIES = {
     help = "Cases not resolved, closed or rejected, by status and tier." },
   { name = "redress_compensation_granted_minor_total", label = "currency,kind",
     help = "Compensation offered to customers (granted by the engine or an approval), in minor units, by currency and kind." },
+  -- corrective actions (redress.learn)
+  { name = "redress_corrective_actions", kind = "gauge", label = "status",
+    series = { "proposed", "open", "assigned", "done", "dismissed" },
+    help = "Corrective actions by status (recurring causes found, and actions policies opened)." },
+  { name = "redress_corrective_actions_created_total", label = "source", series = { "recurring", "policy" },
+    help = "Corrective actions made: proposed for a recurring cause, or opened by a policy." },
+  { name = "redress_corrective_action_changes_total", label = "type", series = { "open", "assign", "note", "done", "dismiss" },
+    help = "Changes made to corrective actions (POST /v1/corrective-actions/{id}/events), by type." },
 }
 
 --- Declares the families (every decision worker does, at start).
@@ -64,12 +72,36 @@ function M.decision(outcome, inputs, timer)
     if f.open_from then add("redress_open_cases", label(f.open_from.status) .. "," .. f.open_from.tier, -1) end
     if f.open_to then add("redress_open_cases", label(f.open_to.status) .. "," .. f.open_to.tier, 1) end
   end
+  for _, a in ipairs(inputs and inputs.corrective or {}) do
+    add("redress_corrective_actions_created_total", a.source, 1)
+    add("redress_corrective_actions", a.status, 1)
+  end
   for _, o in ipairs(inputs and inputs.observed or {}) do
     if o.kind == "breach" then
       add("redress_sla_breaches_total", label(o.target or "?"), 1)
     else
       add("redress_sla_seconds", label(o.target or "?"), string.format("%.3f", o.seconds or 0))
     end
+  end
+  return table.concat(out, "\n")
+end
+
+--- The observations of a committed change of a corrective action:
+-- change = { type, from, to } (statuses).
+function M.corrective_change(change)
+  local out = { "redress_corrective_action_changes_total\t" .. change.type .. "\t1" }
+  if change.from ~= change.to then
+    out[#out + 1] = "redress_corrective_actions\t" .. change.from .. "\t-1"
+    out[#out + 1] = "redress_corrective_actions\t" .. change.to .. "\t1"
+  end
+  return table.concat(out, "\n")
+end
+
+--- Lines that set the corrective-actions gauge (at start): counts by status.
+function M.corrective_gauge_lines(counts)
+  local out = {}
+  for _, status in ipairs { "proposed", "open", "assigned", "done", "dismissed" } do
+    out[#out + 1] = "redress_corrective_actions\t" .. status .. "\t=" .. (counts[status] or 0)
   end
   return table.concat(out, "\n")
 end

@@ -242,73 +242,111 @@ local function replay_case(stored, p, budgets, totals)
   return changed, #ek
 end
 
--- Every case of pack name opened in [since, until), in key (opening) order.
-local function each_case(name, since, until_ms, fn)
-  local after
+-- Every case of pack name opened in [since, until), in key (opening) order,
+-- up to sel.max cases and no further than case id sel.last (both optional):
+-- fn(case) for each; fn returning false stops. sel.pause() runs after each
+-- page of cases read (the daemon ends its read transaction there).
+local function each_case(name, since, until_ms, fn, sel)
+  sel = sel or {}
+  local after, n = nil, 0
   repeat
     local keys, vals = store.cases_after(after, 1000)
+    if sel.pause then sel.pause() end
     for i, s in ipairs(vals) do
+      if sel.last and keys[i] > sel.last then return end
       local c = store.case_shape(json.decode(s))
       local opened = int(c.opened_ms) or time.parse(c.opened_at)
       if c.pack and c.pack.name == name and (not since or opened >= since) and (not until_ms or opened < until_ms) then
-        fn(c)
+        if sel.max and n >= sel.max then return end
+        n = n + 1
+        if fn(c) == false then return end
       end
     end
     after = keys[#keys] or after
   until #keys < 1000
 end
 
---- Replays the store in opts.data under the pack in opts.pack; returns the
--- report table (see the JSON output) or raises on a store error.
+--- How many cases a replay of pack name over [since, until) would take (at
+-- most max) and the id of the last: a daemon's replay counts first, for its
+-- progress, and stops at that id, so cases opened meanwhile are left out.
+function M.count(name, since, until_ms, max, pause)
+  local n, last = 0, nil
+  each_case(name, since, until_ms, function(c) n, last = n + 1, c.id end, { max = max, pause = pause })
+  return n, last
+end
+
+--- Replays the store under the pack p; returns the report table (see the
+-- JSON output) or raises on a store error. opts: since, until (as given, for
+-- the report), pack (its source), and for a daemon's replay max_cases,
+-- last_case (no case past this id), on_change(entry) (each changed case,
+-- then not kept in report.changes), after_case(cases done) (false: stop),
+-- pause() (between pages of cases).
 function M.run(opts, p, budgets, since, until_ms)
   local totals = { before = new_tally(), after = new_tally(), before_by = {} }
   local report = { pack = { name = p.name, version = p.version, hash = p.hash, source = opts.pack },
-    since = opts.since, ["until"] = opts["until"], cases = 0, events = 0, changes = {} }
+    since = opts.since, ["until"] = opts["until"], cases = 0, events = 0, changes = {}, changed_cases = 0 }
+  local function changed(entry)
+    report.changed_cases = report.changed_cases + 1
+    if opts.on_change then opts.on_change(entry) else report.changes[#report.changes + 1] = entry end
+  end
   each_case(p.name, since, until_ms, function(c)
     report.cases = report.cases + 1
     report.first_opened = report.first_opened or c.opened_at
     report.last_opened = c.opened_at
-    local ok, changed, n = pcall(replay_case, c, p, budgets, totals)
+    local ok, events, n = pcall(replay_case, c, p, budgets, totals)
     local entry = { case_id = c.id, category = c.category, channel = c.channel, language = c.language,
       opened_at = c.opened_at }
     if not ok then
-      entry.error, entry.events = tostring(changed), {}
-      report.changes[#report.changes + 1] = entry
+      entry.error, entry.events = tostring(events), {}
+      changed(entry)
     else
       report.events = report.events + n
-      if #changed > 0 then
-        entry.events = changed
-        report.changes[#report.changes + 1] = entry
+      if #events > 0 then
+        entry.events = events
+        changed(entry)
       end
     end
-  end)
+    if opts.after_case then return opts.after_case(report.cases) end
+  end, { max = opts.max_cases, last = opts.last_case, pause = opts.pause })
   local by = {}
   for _, v in pairs(totals.before_by) do by[#by + 1] = { name = v.name, version = v.version } end
   table.sort(by, function(a, b) return a.name .. " " .. a.version < b.name .. " " .. b.version end)
   report.decided_before_by = by
-  report.changed_cases = #report.changes
   report.compensation = { before = totals.before.compensation, after = totals.after.compensation }
   report.escalations = { before = totals.before.escalations, after = totals.after.escalations }
   return report
 end
 
+--- One changed case of a report with every list that may be empty marked
+-- as a JSON array (for json.encode).
+function M.entry_for_json(c)
+  for _, e in ipairs(c.events) do
+    for _, d in ipairs { e.before, e.after } do
+      for _, a in ipairs(d.actions) do a.tags = a.tags and json.array(a.tags) end
+      d.actions = json.array(d.actions)
+    end
+    e.changes = json.array(e.changes)
+  end
+  c.events = json.array(c.events)
+  return c
+end
+
 -- The report with every list that may be empty marked as a JSON array.
 local function for_json(r)
-  for _, c in ipairs(r.changes) do
-    for _, e in ipairs(c.events) do
-      for _, d in ipairs { e.before, e.after } do
-        for _, a in ipairs(d.actions) do a.tags = a.tags and json.array(a.tags) end
-        d.actions = json.array(d.actions)
-      end
-      e.changes = json.array(e.changes)
-    end
-    c.events = json.array(c.events)
-  end
+  for _, c in ipairs(r.changes) do M.entry_for_json(c) end
   r.changes, r.decided_before_by = json.array(r.changes), json.array(r.decided_before_by)
   return r
 end
 
 local function amount_text(n, cur) return (money(n, cur):gsub(" %S+$", "")) end
+
+--- Loads the pack in dir to replay under, as the daemon would load it with
+-- config cfg (its limits, pack settings, calendars and legal overrides;
+-- without one, the default limits). Raises "dir: what is wrong".
+function M.load_pack(dir, cfg)
+  if not cfg then return pack.load(dir, config.defaults) end
+  return pack.load(dir, cfg.limits, cfg.pack_settings, cfg.calendars, cfg.legal.overrides)
+end
 
 --- The readable summary of a report, as lines.
 function M.summary(r)
@@ -354,13 +392,14 @@ function M.main(opts)
     if opts[name] and not ms then complain("--%s %s: %s", name, opts[name], why); return 2 end
     window[name] = ms
   end
-  local limits, settings, budgets = config.defaults, nil, nil
+  local cfg, budgets
   if opts.config then
-    local ok, cfg = pcall(config.load, opts.config)
+    local ok
+    ok, cfg = pcall(config.load, opts.config)
     if not ok then complain("%s", cfg); return 1 end
-    limits, settings, budgets = cfg.limits, cfg.pack_settings, cfg.budgets
+    budgets = cfg.budgets
   end
-  local okp, p = pcall(pack.load, opts.pack, limits, settings)
+  local okp, p = pcall(M.load_pack, opts.pack, cfg)
   if not okp then complain("%s", p); return 1 end
   local ok, err = store.open_readonly(opts.data)
   if not ok then complain("%s", err); return 1 end

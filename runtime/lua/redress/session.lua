@@ -21,6 +21,14 @@ local store = require "redress.store"
 local M = {}
 
 M.COOKIE = "redress_session"
+-- Behind TLS (config console.secure_cookie): the cookie is Secure and named
+-- with the __Host- prefix, which a browser takes only from a secure origin,
+-- with Path=/ and no Domain — so no other host (a sibling subdomain, a
+-- plain-HTTP page) can set or overwrite it. The plain name is then ignored.
+M.SECURE_COOKIE = "__Host-redress_session"
+
+--- The cookie's name: secure, the __Host- one.
+function M.cookie_name(secure) return secure and M.SECURE_COOKIE or M.COOKIE end
 --- How long a session lasts after sign-in.
 M.TTL_MS = 12 * 3600 * 1000
 
@@ -81,20 +89,20 @@ function M.issue(tok, now_ms)
   return cookie, M.hmac(k, "csrf." .. cookie):sub(1, 32), exp
 end
 
--- The session cookie's value among the Cookie header's pairs.
-local function cookie_value(header)
+-- The session cookie's value (the cookie called name) among the Cookie header's pairs.
+local function cookie_value(header, name)
   if not header then return nil end
-  for name, value in header:gmatch("([^=;%s]+)=([^;]*)") do
-    if name == M.COOKIE then return value end
+  for n, value in header:gmatch("([^=;%s]+)=([^;]*)") do
+    if n == name then return value end
   end
   return nil
 end
 
 --- The session a request carries: token, cookie, CSRF value, expiry; nil
 -- when there is none, or it is forged, expired or of a token no longer
--- configured.
-function M.current(tokens, req)
-  local cookie = cookie_value(req.cookie)
+-- configured. secure: only the __Host- cookie counts.
+function M.current(tokens, req, secure)
+  local cookie = cookie_value(req.cookie, M.cookie_name(secure))
   if not cookie then return nil end
   local fp, exp, mac = cookie:match("^v1%.(%x+)%.(%d+)%.(%x+)$")
   local k = fp and key()
@@ -113,10 +121,10 @@ local SAFE = { GET = true, HEAD = true }
 --- The token a request authenticates with: the bearer header when there is
 -- one, else the console's session cookie. The second value is a refusal
 -- reason when a cookie-authenticated write lacks its CSRF header.
-function M.credentials(tokens, req)
+function M.credentials(tokens, req, secure)
   local h = req.authorization
   if h then return h:match("^[Bb]earer%s+(%S+)%s*$") end
-  local s = M.current(tokens, req)
+  local s = M.current(tokens, req, secure)
   if not s then return nil end
   if not SAFE[req.method] and not same(req.csrf or "", s.csrf) then
     return nil, "a write from the console needs its X-Redress-CSRF header (the value from GET /v1/session)"
@@ -124,13 +132,12 @@ function M.credentials(tokens, req)
   return s.token
 end
 
---- The Set-Cookie value for a session (nil cookie: the one that ends it).
-function M.set_cookie(cookie, exp_ms, now_ms)
-  if not cookie then
-    return M.COOKIE .. "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
-  end
-  return string.format("%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d",
-    M.COOKIE, cookie, (exp_ms - now_ms) // 1000)
+--- The Set-Cookie value for a session (nil cookie: the one that ends it);
+-- secure: the __Host- cookie, Secure.
+function M.set_cookie(cookie, exp_ms, now_ms, secure)
+  local attrs = "; Path=/; HttpOnly; SameSite=Strict" .. (secure and "; Secure" or "")
+  if not cookie then return M.cookie_name(secure) .. "=" .. attrs .. "; Max-Age=0" end
+  return string.format("%s=%s%s; Max-Age=%d", M.cookie_name(secure), cookie, attrs, (exp_ms - now_ms) // 1000)
 end
 
 return M

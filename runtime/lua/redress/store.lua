@@ -440,6 +440,13 @@ end
 -- true, or nil and a message.
 M.open_readonly = db.open_readonly
 
+--- Ends this state's lazily opened read transaction, if one is open; the
+-- next store call opens a new one (a newer snapshot). A long read (the
+-- daemon's what-if replay) calls it between cases so that it never holds a
+-- transaction for long: the writer grows the map only when no reader holds
+-- one, and readers wait behind a writer that waits.
+M.end_read = db.end_read
+
 --- Backup and restore of a whole store (runtime/store.h): backup(dir, file)
 -- and restore(file, dir, force) → what the backup covers (JSON), or nil
 -- and a message.
