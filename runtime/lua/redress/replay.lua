@@ -182,8 +182,12 @@ local function event_data(e, p)
 end
 
 -- Replays one case; returns its changed events (a list) and the events count.
-local function replay_case(stored, p, budgets, totals)
+-- release(): ends the read transaction once the case's rows are read, so no
+-- snapshot stays open while the candidate runs (a daemon's writer must be
+-- free to grow the map meanwhile).
+local function replay_case(stored, p, budgets, totals, release)
   local ek, ev, dk, dv = store.case_rows(stored.id)
+  if release then release() end
   local decisions = {}
   for i, k in ipairs(dk) do decisions[k] = dv[i] end
   local changed, history, case = {}, {}, nil
@@ -280,7 +284,8 @@ end
 -- the report), pack (its source), and for a daemon's replay max_cases,
 -- last_case (no case past this id), on_change(entry) (each changed case,
 -- then not kept in report.changes), after_case(cases done) (false: stop),
--- pause() (between pages of cases).
+-- pause() (ends the read transaction: between pages of cases, and as soon
+-- as a case's rows are read, before its policy calls).
 function M.run(opts, p, budgets, since, until_ms)
   local totals = { before = new_tally(), after = new_tally(), before_by = {} }
   local report = { pack = { name = p.name, version = p.version, hash = p.hash, source = opts.pack },
@@ -293,7 +298,7 @@ function M.run(opts, p, budgets, since, until_ms)
     report.cases = report.cases + 1
     report.first_opened = report.first_opened or c.opened_at
     report.last_opened = c.opened_at
-    local ok, events, n = pcall(replay_case, c, p, budgets, totals)
+    local ok, events, n = pcall(replay_case, c, p, budgets, totals, opts.pause)
     local entry = { case_id = c.id, category = c.category, channel = c.channel, language = c.language,
       opened_at = c.opened_at }
     if not ok then
