@@ -506,7 +506,8 @@ struct op {
 	size_t klen, vlen;
 };
 
-/* Reads the op at *at and moves past it; 0 at the end. */
+/* Reads the op at *at and moves past it; 0 at the end, and at an op whose
+ * lengths run past the set (rd_store_apply refuses such a set first). */
 static int next_op(const rd_writes *w, size_t *at, struct op *o)
 {
 	if (*at + OP_HEADER > w->len)
@@ -515,6 +516,9 @@ static int next_op(const rd_writes *w, size_t *at, struct op *o)
 	uint32_t kl, vl;
 	memcpy(&kl, p + 2, 4);
 	memcpy(&vl, p + 6, 4);
+	size_t room = w->len - *at - OP_HEADER;
+	if (kl > room || vl > room - kl)
+		return 0;
 	o->op = (unsigned char)p[0];
 	o->db = (unsigned char)p[1];
 	o->k = p + OP_HEADER;
@@ -679,11 +683,26 @@ static int apply_add(rd_store *s, MDB_txn *txn, const struct op *o)
 	return rc;
 }
 
+/* Whether w is a sequence of whole ops of known kinds on known databases,
+ * ending exactly at its end: a set that came from elsewhere (a cluster's
+ * log) is checked before anything of it is read as an op. */
+static int well_formed(const rd_writes *w)
+{
+	size_t at = 0;
+	struct op o;
+	while (next_op(w, &at, &o))
+		if (o.op < RD_OP_CHECK || o.op > RD_OP_ADD || o.db >= RD_DB_COUNT)
+			return 0;
+	return at == w->len;
+}
+
 int rd_store_apply(rd_store *s, rd_txn *t, const rd_writes *w, uint64_t *next_outbox)
 {
 	MDB_txn *txn = TX(t);
 	size_t at = 0;
 	struct op o;
+	if (!well_formed(w))
+		return RD_ECORRUPT;
 	/* every check first: a set is applied whole or not at all */
 	while (next_op(w, &at, &o)) {
 		if (o.op != RD_OP_CHECK && o.op != RD_OP_CHECK_ABSENT)

@@ -181,6 +181,50 @@ static void test_add(void)
 	rd_store_close(&s);
 }
 
+/* A write set that came from elsewhere (a cluster's log) is checked whole
+ * before any op of it is read: lengths past its end, a trailing partial op,
+ * an unknown op or database are refused, and nothing is written. */
+static void test_malformed_sets(void)
+{
+	char sub[512], err[256];
+	rd_store s;
+	snprintf(sub, sizeof sub, "%s/malformed", dir);
+	CHECK(rd_store_open(&s, sub, 1 << 20, err, sizeof err) == RD_OK);
+	rd_writes good = { 0 };
+	CHECK(rd_writes_add(&good, RD_OP_PUT, RD_DB_CASES, "C1", 2, "{}", 2) == RD_OK);
+	CHECK(rd_writes_add(&good, RD_OP_PUT, RD_DB_CASES, "C2", 2, "{}", 2) == RD_OK);
+	rd_txn *txn;
+	uint64_t outbox = 0;
+	const void *v;
+	size_t vlen;
+	CHECK(rd_store_write_begin(&s, &txn) == RD_OK);
+	for (int kind = 0; kind < 5; kind++) {
+		rd_writes bad = { 0 };
+		CHECK(rd_writes_add(&bad, RD_OP_PUT, RD_DB_CASES, "C1", 2, "{}", 2) == RD_OK);
+		CHECK(rd_writes_add(&bad, RD_OP_PUT, RD_DB_CASES, "C2", 2, "{}", 2) == RD_OK);
+		char *second = bad.buf + bad.len / 2; /* the second op's header */
+		uint32_t huge = 0xfffffff0u;
+		if (kind == 0)
+			memcpy(second + 2, &huge, 4); /* key length past the end */
+		else if (kind == 1)
+			memcpy(second + 6, &huge, 4); /* value length past the end */
+		else if (kind == 2)
+			bad.len -= 1; /* the last op cut short */
+		else if (kind == 3)
+			second[0] = 99; /* no such op */
+		else
+			second[1] = (char)RD_DB_COUNT; /* no such database */
+		CHECK(rd_store_apply(&s, txn, &bad, &outbox) == RD_ECORRUPT);
+		CHECK(rd_store_get(&s, txn, RD_DB_CASES, "C1", 2, &v, &vlen) == RD_ENOTFOUND);
+		rd_writes_free(&bad);
+	}
+	CHECK(rd_store_apply(&s, txn, &good, &outbox) == RD_OK);
+	CHECK(rd_store_get(&s, txn, RD_DB_CASES, "C2", 2, &v, &vlen) == RD_OK);
+	rd_store_abort(txn);
+	rd_writes_free(&good);
+	rd_store_close(&s);
+}
+
 static void test_errors(void)
 {
 	CHECK(strcmp(rd_store_strerror(RD_ELOCKED), "data directory in use by another process") == 0);
@@ -199,6 +243,7 @@ int main(void)
 	test_ranges();
 	test_write_sets();
 	test_add();
+	test_malformed_sets();
 	test_errors();
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
