@@ -34,6 +34,7 @@ struct rd_cluster {
 	int held;             /* the lease is ours at lease_rev */
 	uint64_t lease_rev;
 	int64_t renewed_ms;   /* monotonic time of the last successful create/renew */
+	int64_t reported_ms;  /* monotonic time of the writer's last report */
 	char leader[64];      /* the lease's holder as last read ("" : none) */
 	char leader_url[256];
 	char *nodes_json;     /* the nodes' statuses as last read: a JSON array */
@@ -132,6 +133,7 @@ void rd_cluster_report(rd_cluster *c, int role, int caught_up, uint64_t applied,
 	c->caught_up = caught_up;
 	c->applied = applied;
 	c->reported = 1;
+	c->reported_ms = mono_ms();
 	snprintf(c->hash, sizeof c->hash, "%s", hash_hex);
 	if (caught_up && !was)
 		pthread_cond_broadcast(&c->cv); /* try for the lease at once */
@@ -189,6 +191,12 @@ static void lease_step(rd_cluster *c)
 {
 	pthread_mutex_lock(&c->mu);
 	int held = c->held, caught_up = c->caught_up && c->role != RD_ROLE_DIVERGED;
+	/* a holder renews only while it can lead: not diverged, leading or
+	 * caught up, and its writer reporting (a writer stuck in a failing
+	 * store, or gone, lets the lease expire so that another node leads) */
+	int able = c->role != RD_ROLE_DIVERGED && (c->role == RD_ROLE_LEADER || c->caught_up) &&
+		   mono_ms() - c->reported_ms < c->cfg.lease_ms * 2 / 3;
+	const char *role = role_name(c->role);
 	uint64_t rev = c->lease_rev;
 	pthread_mutex_unlock(&c->mu);
 	const char *me = c->cfg.name;
@@ -196,7 +204,14 @@ static void lease_step(rd_cluster *c)
 	/* the lease runs from before the request was sent: the server's copy
 	 * can only expire later than this node believes */
 	int64_t sent = mono_ms();
-	if (held) {
+	if (held && !able) {
+		static int64_t said;
+		if (sent - said > c->cfg.lease_ms) {
+			said = sent;
+			rd_log(RD_LOG_WARN, "cluster: not renewing the lease: this node cannot lead now", "role", role,
+			       NULL);
+		}
+	} else if (held) {
 		natsStatus s = kvStore_UpdateString(&nrev, c->lease, LEASE_KEY, me, rev);
 		pthread_mutex_lock(&c->mu);
 		if (s == NATS_OK) {
@@ -333,7 +348,9 @@ static void every(rd_cluster *c, void (*step)(rd_cluster *), int64_t period_ms)
 		pthread_mutex_lock(&c->mu);
 		if (c->quit)
 			break;
-		int64_t until = wall_ms() + period_ms;
+		/* the condition variable waits on the monotonic clock: a step of
+		 * the wall clock must not delay a renewal */
+		int64_t until = mono_ms() + period_ms;
 		struct timespec ts = { .tv_sec = until / 1000, .tv_nsec = (until % 1000) * 1000000 };
 		pthread_cond_timedwait(&c->cv, &c->mu, &ts);
 	}
@@ -407,7 +424,11 @@ int rd_cluster_open(rd_cluster **out, const rd_cluster_config *cfg, char *err, s
 	snprintf(c->subject, sizeof c->subject, "%s.log", cfg->stream);
 	snprintf(c->hash, sizeof c->hash, "%s", "");
 	pthread_mutex_init(&c->mu, NULL);
-	pthread_cond_init(&c->cv, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	natsOptions *o = NULL;
 	natsStatus s = natsOptions_Create(&o);
 	if (s == NATS_OK)
@@ -487,8 +508,10 @@ void rd_cluster_close(rd_cluster *c)
 		if (c->status_running)
 			pthread_join(c->status_thread, NULL);
 	}
-	if (c->held && c->lease)
-		kvStore_Delete(c->lease, LEASE_KEY); /* the next leader need not wait for the expiry */
+	/* the next leader need not wait for the expiry; a lease that lapsed
+	 * may be another node's by now, and is left alone */
+	if (c->lease && held_locked(c))
+		kvStore_Delete(c->lease, LEASE_KEY);
 	kvStore_Destroy(c->lease);
 	kvStore_Destroy(c->nodes);
 	jsCtx_Destroy(c->js);
