@@ -215,6 +215,17 @@ int rd__replica_publish(rd_engine *e, rd_txn *txn, rd_job *batch, uint64_t outbo
 		free(b.p);
 		return RD_ENOMEM;
 	}
+	/* the position goes into the transaction before the publish: the fence
+	 * makes the message's sequence applied + 1, and a full map found here
+	 * (grow, retry) must not come after the message is in the log */
+	unsigned char h[32];
+	next_hash(e->hash, b.p, b.len, h);
+	uint64_t want = e->applied_seq + 1;
+	int prc = put_position(e, txn, want, h);
+	if (prc != RD_OK) {
+		free(b.p);
+		return prc;
+	}
 	uint64_t seq = 0;
 	size_t zlen = 0;
 	char *z = deflated(&b, &zlen);
@@ -235,18 +246,23 @@ int rd__replica_publish(rd_engine *e, rd_txn *txn, rd_job *batch, uint64_t outbo
 		}
 		return RD__EPUBLISH;
 	}
-	unsigned char h[32];
-	next_hash(e->hash, b.p, b.len, h);
 	free(b.p);
-	rc = put_position(e, txn, seq, h);
-	if (rc == RD_OK) {
-		/* taken as applied now: if the commit fails, the writer stops
-		 * deciding and the stream's copy is applied again (apply_run
-		 * skips nothing: the position comes from the store) */
-		e->pending_seq = seq;
-		memcpy(e->pending_hash, h, 32);
+	if (seq != want) { /* the fence promised want: the log is not what this node believes */
+		char s1[24], s2[24];
+		snprintf(s1, sizeof s1, "#%llu", (unsigned long long)want);
+		snprintf(s2, sizeof s2, "#%llu", (unsigned long long)seq);
+		rd_log(RD_LOG_ERROR, "cluster: the log placed a batch at an unexpected sequence", "expected", s1, "got", s2,
+		       NULL);
+		rd__set_role(e, RD_ROLE_FOLLOWER);
+		report(e, 0);
+		return RD__EPUBLISH;
 	}
-	return rc;
+	/* taken as applied now: if the commit fails, the writer stops deciding
+	 * and the stream's copy is applied again (apply_run skips nothing: the
+	 * position comes from the store) */
+	e->pending_seq = seq;
+	memcpy(e->pending_hash, h, 32);
+	return RD_OK;
 }
 
 void rd__replica_committed(rd_engine *e, int ok)
