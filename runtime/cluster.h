@@ -32,6 +32,11 @@
 #include <stdint.h>
 
 #define RD_CLUSTER_MAX_SERVERS 16
+/* The most a batch of the log carries (requests and write sets, before
+ * deflating): a message must fit NATS's max_payload, 1 MB by default.
+ * The writer stops a batch short of it; one request alone is bounded by
+ * limits.max_body_bytes (at most 256 KiB in cluster mode, config.lua). */
+#define RD_CLUSTER_BATCH_BYTES (512 * 1024)
 
 typedef struct rd_cluster_config {
 	char name[64];      /* this node: unique in the cluster */

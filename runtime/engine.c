@@ -429,8 +429,16 @@ static void writer_loop(rd_engine *e)
 			rd__dispatch(e);
 		} else if (e->results_head) {
 			rd_job *batch = e->results_head, *last = batch;
-			for (int i = 1; i < e->max_batch && last->next; i++)
+			/* in cluster mode a batch is one message of the log: it stops
+			 * short of RD_CLUSTER_BATCH_BYTES of requests and writes */
+			size_t bytes = batch->ws.len + batch->body_len;
+			for (int i = 1; i < e->max_batch && last->next; i++) {
+				size_t more = last->next->ws.len + last->next->body_len;
+				if (e->cluster && bytes + more > RD_CLUSTER_BATCH_BYTES)
+					break;
+				bytes += more;
 				last = last->next;
+			}
 			e->results_head = last->next;
 			if (!e->results_head)
 				e->results_tail = NULL;

@@ -156,6 +156,9 @@ function M.cluster(t, path, src)
     replicas = int("replicas", 1, 5, 3), lease_ms = int("lease_ms", 1000, 60000, 3000) }
 end
 
+--- The largest request body in cluster mode (limits.max_body_bytes' bound).
+M.CLUSTER_MAX_BODY = 256 * 1024
+
 function M.cluster_known(k)
   for _, c in ipairs(CLUSTER_KEYS) do if c == k then return true end end
   return false
@@ -373,6 +376,18 @@ function M.normalize(raw, path, src)
 
   c.webhooks = M.webhooks(raw.webhooks, path)
   c.cluster = M.cluster(raw.cluster, path, src)
+  if c.cluster then
+    -- a batch of the replicated log is one NATS message (max_payload, 1 MB
+    -- by default), and a body travels in it twice (the request and the
+    -- writes it made); the writer keeps a batch under 512 KiB, and one
+    -- request alone must fit too
+    if limits.max_body_bytes == nil then
+      c.limits.max_body_bytes = M.CLUSTER_MAX_BODY
+    elseif c.limits.max_body_bytes > M.CLUSTER_MAX_BODY then
+      fail(path, "limits.max_body_bytes", string.format("must be at most %d in cluster mode (a batch of the " ..
+        "replicated log must fit one NATS message; max_payload is 1 MB by default)", M.CLUSTER_MAX_BODY))
+    end
+  end
 
   -- replay: the what-if replays (redress.whatif); candidates = a folder
   -- whose sub-folders are candidate packs (new versions to try)
