@@ -309,8 +309,20 @@ static void run_reload(rd_engine *e, rd_job *j)
 		return;
 	rd__run_on(e, &e->workers[0], j, "reload_commit", NULL, 0);
 	int conflicts;
-	if (j->wrote)
-		commit_batch(e, j, &conflicts);
+	if (!j->wrote)
+		return;
+	commit_batch(e, j, &conflicts);
+	if (j->status == 200)
+		return;
+	/* not committed (in a cluster: not published): the answer says nothing
+	 * changed, so every worker goes back to the packs it ran before */
+	for (int i = 0; i < e->n_workers; i++) {
+		rd_job back = { 0 };
+		rd__run_on(e, &e->workers[i], &back, "reload_revert", NULL, 0);
+		free(back.resp);
+		rd_writes_free(&back.ws);
+	}
+	rd_log(RD_LOG_WARN, "reload not committed: the packs that ran before run on", NULL);
 }
 
 static void finish(rd_engine *e, rd_job *j, int *answered)

@@ -344,6 +344,22 @@ describe("redress.engine", function()
       assert.are.equal("2.0.0", json.decode(complain(complaint { brand = "vip" }).body).case.pack.version)
     end)
 
+    it("goes back to the packs it ran before when the reload's writes were not committed", function()
+      local old = reg()
+      F.pack(dir .. "/vip", "vip", "2.0.0")
+      run { kind = "reload_prepare", body = "" }
+      run { kind = "reload_commit", body = "" }
+      F.pack(dir .. "/vip", "vip", "1.0.0")
+      assert.are.equal("2.0.0", reg().current.vip.version)
+      local r, set = run { kind = "reload_revert", body = "" }
+      assert.are.same({ 200, false }, { r.status, r.wrote })
+      assert.are.same({}, set)
+      assert.are.equal(old, reg())
+      assert.are.equal("1.0.0", json.decode(complain(complaint { brand = "vip" }).body).case.pack.version)
+      run { kind = "reload_revert", body = "" } -- twice: nothing more to undo
+      assert.are.equal(old, reg())
+    end)
+
     it("drops what it prepared on abort", function()
       local old = reg()
       F.pack(dir .. "/vip", "vip", "2.0.0")

@@ -316,7 +316,7 @@ function M.new(config_path)
   -- together: prepare loads the config and packs into `pending` (a failure
   -- keeps what runs now) and returns a signature of what it loaded (the
   -- workers' must agree); commit makes it current; abort drops it.
-  local pending
+  local pending, previous
   local function reload_prepare()
     local ok, new = pcall(function() return registry.load(config.load(config_path), config_path) end)
     if not ok then
@@ -337,9 +337,17 @@ function M.new(config_path)
     return { status = 200, body = "{}", wrote = false, signature = table.concat(sig, " ") }
   end
   local function reload_commit(write)
+    previous = pending and reg or nil
     reg, pending = pending or reg, nil
     limits = reg.cfg.limits
     if write then return sync_answer(reg.sync()) end
+    return { status = 200, body = "{}", wrote = false }
+  end
+  -- The reload's writes were not committed (in a cluster: not published):
+  -- every worker goes back to the packs it ran before, as the answer says.
+  local function reload_revert()
+    if previous then reg, previous = previous, nil end
+    limits = reg.cfg.limits
     return { status = 200, body = "{}", wrote = false }
   end
 
@@ -365,6 +373,7 @@ function M.new(config_path)
     if job.kind == "reload_commit" then return reload_commit(true) end
     if job.kind == "reload_adopt" then return reload_commit(false) end
     if job.kind == "reload_abort" then pending = nil; return { status = 200, body = "{}", wrote = false } end
+    if job.kind == "reload_revert" then return reload_revert() end
     if job.kind == "sync" then
       breaker_mod.reset() -- a new daemon: no pack is quarantined
       store.put_pack_health("{}")
