@@ -159,6 +159,17 @@ def check(cond, what):
     print("ok -", what)
 
 
+def each_width(drv, screen):
+    """Shows the screen at each of SIZES' widths and checks it fits without
+    scrolling sideways; yields (name, width) for checks of the screen's own."""
+    for name, (w, _) in SIZES.items():
+        drv.set_window_size(w, 900)
+        time.sleep(0.3)
+        over = drv.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        check(over <= 0, f"{screen} fits the {name} width ({w}px) without scrolling sideways")
+        yield name, w
+
+
 # ---- learn: the Recurring causes screen (console/learn.js) -------------------
 
 def learn_screen(daemon, drv, wait, ready, shoot, fetch):
@@ -283,11 +294,7 @@ def dashboard_screen(daemon, drv, wait, ready, shoot, ids):
     check(drv.find_elements(By.CSS_SELECTOR, '[data-chart="compensation-EUR"] rect[data-value]'),
           "the compensation chart of the euro is drawn")
     shoot("dashboard")
-    for name, (w, _) in SIZES.items():
-        drv.set_window_size(w, 900)
-        time.sleep(0.3)
-        over = drv.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
-        check(over <= 0, f"the dashboard fits the {name} width ({w}px) without scrolling sideways")
+    for name, _ in each_width(drv, "the dashboard"):
         widths = drv.execute_script("return [...document.querySelectorAll('.dash-plot svg')].map((s) => s.getBoundingClientRect().right <= window.innerWidth)")
         check(all(widths), f"every chart is drawn inside the {name} width")
     # a window of 7 days for the pack
@@ -527,11 +534,8 @@ def whatif_screen(daemon, drv, wait, ready, shoot):
     usd = [a for a in links if "offer" in a.find_element(By.XPATH, "../..").text and "USD" in a.find_element(By.XPATH, "../..").text]
     check(usd, "a changed case says how its USD offer changes")
     shoot("whatif")
-    for name, (w, _) in SIZES.items():
-        drv.set_window_size(w, 900)
-        time.sleep(0.3)
-        over = drv.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
-        check(over <= 0, f"the What-if screen fits the {name} width ({w}px) without scrolling sideways")
+    for _ in each_width(drv, "the What-if screen"):
+        pass
     drv.set_window_size(*SIZES["desktop"])
     target = usd[0].text
     usd[0].click()
