@@ -445,10 +445,12 @@ static void writer_loop(rd_engine *e)
 			 * short of RD_CLUSTER_BATCH_BYTES of requests and writes */
 			size_t bytes = batch->ws.len + batch->body_len;
 			for (int i = 1; i < e->max_batch && last->next; i++) {
-				size_t more = last->next->ws.len + last->next->body_len;
-				if (e->cluster && bytes + more > RD_CLUSTER_BATCH_BYTES)
-					break;
-				bytes += more;
+				if (e->cluster) {
+					size_t more = last->next->ws.len + last->next->body_len;
+					if (bytes + more > RD_CLUSTER_BATCH_BYTES)
+						break;
+					bytes += more;
+				}
 				last = last->next;
 			}
 			e->results_head = last->next;
