@@ -571,6 +571,29 @@ void rd_writes_free(rd_writes *w)
 	memset(w, 0, sizeof *w);
 }
 
+/* Writes v in decimal at p; returns the digits written (at most 20). The
+ * writer formats a number per outbox row and per running-count line, where
+ * snprintf cost more than the rest of the line's work. */
+static size_t put_u64(char *p, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while (v /= 10);
+	for (size_t i = 0; i < n; i++)
+		p[i] = tmp[n - 1 - i];
+	return n;
+}
+
+static size_t put_i64(char *p, long long v)
+{
+	if (v >= 0)
+		return put_u64(p, (uint64_t)v);
+	p[0] = '-';
+	return 1 + put_u64(p + 1, 0 - (uint64_t)v);
+}
+
 static void put_be64(unsigned char *b, uint64_t v)
 {
 	for (int i = 7; i >= 0; i--, v >>= 8)
@@ -583,8 +606,9 @@ static int apply_outbox(rd_store *s, MDB_txn *txn, const struct op *o, uint64_t 
 	uint64_t seq = ++*next_outbox;
 	unsigned char key[8];
 	put_be64(key, seq);
-	char head[40];
-	int hl = snprintf(head, sizeof head, "{\"seq\":%llu,", (unsigned long long)seq);
+	char head[40] = "{\"seq\":";
+	size_t hl = 7 + put_u64(head + 7, seq);
+	head[hl++] = ',';
 	MDB_val k = { sizeof key, key }, v = { (size_t)hl + o->vlen, NULL };
 	int rc = mdb_put(txn, s->dbi[RD_DB_OUTBOX], &k, &v, MDB_RESERVE);
 	if (rc)
@@ -670,7 +694,9 @@ static int apply_add(rd_store *s, MDB_txn *txn, const struct op *o)
 			continue;
 		memcpy(buf + len, lines[i].name, lines[i].len);
 		len += lines[i].len;
-		len += (size_t)snprintf(buf + len, bytes - len, "\t%lld\n", lines[i].n);
+		buf[len++] = '\t';
+		len += put_i64(buf + len, lines[i].n);
+		buf[len++] = '\n';
 	}
 	free(lines); /* the names point into the map: copied into buf first */
 	if (len == 0)

@@ -63,72 +63,102 @@ local function responds(deliver)
   return false
 end
 
+-- The strings of one pack's lines, made once per pack name: "|pack\t"
+-- (pack names are few; the table is dropped when it grows).
+local suffixes, n_suffixes = {}, 0
+local function suffix_of(pack)
+  local s = suffixes[pack]
+  if s then return s end
+  if n_suffixes >= 256 then suffixes, n_suffixes = {}, 0 end
+  s = "|" .. pack .. "\t"
+  suffixes[pack], n_suffixes = s, n_suffixes + 1
+  return s
+end
+
+-- The UTC day of an RFC 3339 time ("2026-11-23"), kept for the last one.
+local last_iso, last_day
+local function day_of_iso(iso)
+  if iso ~= last_iso then last_iso, last_day = iso, iso:sub(1, 10) end
+  return last_day
+end
+
 --- One decision's part of the figures, recorded into its write set (the
 -- day row and the open row) and returned for /metrics (redress.metrics):
 -- { pack, first_response, resolution (seconds), score, offers = {{currency,
 -- kind, amount}}, open_from, open_to ({status, tier}) }. Marks the case
 -- (first_response_at, resolved_at) before it is stored.
+-- A decision runs this once: it builds each row's lines in one table, with
+-- no closures, since every line costs a string or two.
 function M.record(before, case, etype, data, deliver, observed, promises, now_ms)
   local pack = word(case.pack and case.pack.name or "?")
   local opened = math.tointeger(case.opened_ms) or time.parse(case.opened_at) or now_ms
   local f = { pack = pack }
-  local lines = {}
-  local suffix = "|" .. pack .. "\t"
-  local function add(field, n) if n ~= 0 then lines[#lines + 1] = field .. suffix .. math.tointeger(n) end end
-  local function measure(prefix, seconds)
-    add(prefix .. "_n", 1)
-    add(prefix .. "_ms", now_ms - opened)
-    add(prefix .. "_b" .. bucket_of(seconds), 1)
-  end
-  if etype == "complaint.received" then add("complaints", 1) end
+  local lines, n = {}, 0
+  local suffix = suffix_of(pack)
+  if etype == "complaint.received" then n = n + 1; lines[n] = "complaints" .. suffix .. "1" end
   local now_iso = time.format(now_ms)
-  if before and not case.first_response_at and responds(deliver) then
-    case.first_response_at = now_iso
-    f.first_response = (now_ms - opened) / 1000
-    measure("frt", f.first_response)
-  end
-  if M.CLOSED[case.status] and case.status ~= "rejected" and not case.resolved_at then
-    case.resolved_at = now_iso
-    f.resolution = (now_ms - opened) / 1000
-    measure("ttr", f.resolution)
+  for round = 1, 2 do
+    local prefix, seconds
+    if round == 1 and before and not case.first_response_at and responds(deliver) then
+      case.first_response_at = now_iso
+      seconds = (now_ms - opened) / 1000
+      f.first_response, prefix = seconds, "frt"
+    elseif round == 2 and M.CLOSED[case.status] and case.status ~= "rejected" and not case.resolved_at then
+      case.resolved_at = now_iso
+      seconds = (now_ms - opened) / 1000
+      f.resolution, prefix = seconds, "ttr"
+    end
+    if prefix then
+      n = n + 1; lines[n] = prefix .. "_n" .. suffix .. "1"
+      if now_ms ~= opened then n = n + 1; lines[n] = prefix .. "_ms" .. suffix .. math.tointeger(now_ms - opened) end
+      n = n + 1; lines[n] = prefix .. "_b" .. bucket_of(seconds) .. suffix .. "1"
+    end
   end
   if etype == "satisfaction.reported" and math.tointeger(data.score) then
     f.score = math.tointeger(data.score)
-    add("csat_" .. f.score, 1)
+    n = n + 1; lines[n] = "csat_" .. f.score .. suffix .. "1"
   end
   local breaches = 0
-  for _, o in ipairs(observed or {}) do if o.kind == "breach" then breaches = breaches + 1 end end
-  add("breaches", breaches)
-  add("kept", promises and promises.kept or 0)
-  add("broken", promises and promises.broken or 0)
-  f.offers = {}
-  for i = (before and before.offers or 0) + 1, #case.offers do
-    local o = case.offers[i]
+  if observed then for _, o in ipairs(observed) do if o.kind == "breach" then breaches = breaches + 1 end end end
+  if breaches ~= 0 then n = n + 1; lines[n] = "breaches" .. suffix .. breaches end
+  local kept, broken = promises and promises.kept or 0, promises and promises.broken or 0
+  if kept ~= 0 then n = n + 1; lines[n] = "kept" .. suffix .. math.tointeger(kept) end
+  if broken ~= 0 then n = n + 1; lines[n] = "broken" .. suffix .. math.tointeger(broken) end
+  local offers = {}
+  f.offers = offers
+  local all = case.offers
+  for i = (before and before.offers or 0) + 1, #all do
+    local o = all[i]
     if (o.amount or 0) > 0 then
       local cur, kind = word(o.currency or "XXX"), word(o.kind)
-      f.offers[#f.offers + 1] = { currency = cur, kind = kind, amount = o.amount }
-      add("comp:" .. cur .. ":" .. kind, o.amount)
+      offers[#offers + 1] = { currency = cur, kind = kind, amount = o.amount }
+      n = n + 1; lines[n] = "comp:" .. cur .. ":" .. kind .. suffix .. math.tointeger(o.amount)
     end
   end
-  if #lines > 0 then store.rollup_add(now_iso:sub(1, 10), table.concat(lines, "\n")) end
+  if n > 0 then store.rollup_add(day_of_iso(now_iso), table.concat(lines, "\n")) end
   -- open cases: leave the old (status, tier), join the new
-  local from = before and not M.CLOSED[before.status] and { status = word(before.status), tier = before.tier } or nil
-  local to = not M.CLOSED[case.status] and { status = word(case.status), tier = case.tier } or nil
+  local was_open, is_open = before and not M.CLOSED[before.status], not M.CLOSED[case.status]
+  local from = was_open and { status = word(before.status), tier = before.tier } or nil
+  local to = is_open and { status = word(case.status), tier = case.tier } or nil
   if from and to and from.status == to.status and from.tier == to.tier then from, to = nil, nil end
   f.open_from, f.open_to = from, to
-  local open = {}
-  if from then open[#open + 1] = from.status .. ":" .. math.tointeger(from.tier) .. suffix .. "-1" end
-  if to then open[#open + 1] = to.status .. ":" .. math.tointeger(to.tier) .. suffix .. "1" end
-  if #open > 0 then store.open_add(table.concat(open, "\n")) end
+  if from and to then
+    store.open_add(from.status .. ":" .. math.tointeger(from.tier) .. suffix .. "-1\n" ..
+      to.status .. ":" .. math.tointeger(to.tier) .. suffix .. "1")
+  elseif from then
+    store.open_add(from.status .. ":" .. math.tointeger(from.tier) .. suffix .. "-1")
+  elseif to then
+    store.open_add(to.status .. ":" .. math.tointeger(to.tier) .. suffix .. "1")
+  end
   -- the cases pinned to the version that opened them (a case never changes
   -- version: with migrate_cases only the deciding pack does), for GET /v1/packs
   local pin = "|" .. M.pin_key(case.pack) .. "\t"
-  local pins = {}
-  if not before then pins[1] = "cases" .. pin .. "1" end
-  local was_open, is_open = before and not M.CLOSED[before.status], not M.CLOSED[case.status]
-  if was_open and not is_open then pins[#pins + 1] = "open" .. pin .. "-1" end
-  if is_open and not was_open then pins[#pins + 1] = "open" .. pin .. "1" end
-  if #pins > 0 then store.pinned_add(table.concat(pins, "\n")) end
+  local change = was_open and not is_open and "open" .. pin .. "-1" or is_open and not was_open and "open" .. pin .. "1"
+  if not before then
+    store.pinned_add(change and ("cases" .. pin .. "1\n" .. change) or ("cases" .. pin .. "1"))
+  elseif change then
+    store.pinned_add(change)
+  end
   return f
 end
 
