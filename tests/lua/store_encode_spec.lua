@@ -45,11 +45,28 @@ describe("the store's encoding of decisions and outbox rows", function()
     local d = decision(acts)
     store.encode_decision(d)
     S:begin()
-    for _, a in ipairs(acts) do store.outbox_add(case, a, "2026-12-01T10:00:00.000Z") end
+    store.outbox_add_all(case, acts, "2026-12-01T10:00:00.000Z")
     local _, rows = S:commit(false)
+    assert.are.equal(#acts, #rows)
     for i, a in ipairs(acts) do
       local item = { case_id = case.id, type = a.type, action = a, created_at = "2026-12-01T10:00:00.000Z",
         recipient = { id = "cust-1", name = "Ayşe", email = "a@example.com" }, channel = "email", language = "tr" }
+      assert.are.equal(json.encode(item):sub(2), rows[i])
+    end
+  end)
+
+  it("writes the same bytes when the case lacks a channel, a language or a customer's name", function()
+    local acts = actions()
+    local case = { id = "C0000000002", customer = { id = "cust-2" } }
+    store.encode_decision(decision(acts))
+    S:begin()
+    store.outbox_add_all(case, acts, "2026-12-01T10:00:00.000Z")
+    store.outbox_add_all(case, {}, "2026-12-01T10:00:00.000Z")
+    local _, rows = S:commit(false)
+    assert.are.equal(#acts, #rows)
+    for i, a in ipairs(acts) do
+      local item = { case_id = case.id, type = a.type, action = a, created_at = "2026-12-01T10:00:00.000Z",
+        recipient = { id = "cust-2" } }
       assert.are.equal(json.encode(item):sub(2), rows[i])
     end
   end)

@@ -265,15 +265,22 @@ function M.customer_case_ids(customer_id, after, limit)
   return ids
 end
 
---- Appends an outbox row; the writer gives it its sequence number when the
--- decision is applied (rows are numbered in commit order). The row says
--- whom to contact and how: the customer (id, name, email), the channel
--- and the language of the case, so an integrator needs no second read.
-function M.outbox_add(case, action, now_iso)
+--- Appends the outbox rows of a decision's actions (deliver); the writer
+-- gives each its sequence number when the decision is applied (rows are
+-- numbered in commit order). A row says whom to contact and how: the
+-- customer (id, name, email), the channel and the language of the case, so
+-- an integrator needs no second read. Those fields are the same for every
+-- row of a decision: they are encoded once, and each row is its action's
+-- bytes (the decision's own), those fields and its type, in canonical order.
+function M.outbox_add_all(case, deliver, now_iso)
+  if #deliver == 0 then return end
   local c = case.customer or {}
-  local item = { case_id = case.id, type = action.type, action = action, created_at = now_iso,
+  local common = json.encode { case_id = case.id, created_at = now_iso,
     recipient = { id = c.id, name = c.name, email = c.email }, channel = case.channel, language = case.language }
-  db.outbox_append(encode_with_first(item, "action", encode_action(action)):sub(2))
+  common = "," .. common:sub(2, -2) .. ',"type":'
+  for _, action in ipairs(deliver) do
+    db.outbox_append('"action":' .. encode_action(action) .. common .. json.encode(action.type) .. "}")
+  end
 end
 
 function M.outbox_after(after, limit)
