@@ -26,7 +26,7 @@ local RTL = { fa = true, ar = true, he = true, ur = true, ps = true, yi = true }
 local FSI, PDI = "\u{2068}", "\u{2069}"
 
 --- wording.is_rtl(lang) → true for right-to-left languages
-function M.is_rtl(lang) return RTL[(lang or ""):match("^(%a+)") or ""] == true end
+function M.is_rtl(lang) return RTL[phrases.base(lang)] == true end
 
 local TYPES = { text = true, money = true, number = true, date = true, datetime = true, time = true,
   plural = true, select = true }

@@ -103,11 +103,26 @@ local P = {
 --- The languages the composer speaks.
 M.languages = { "en", "th", "fa", "zh", "ru" }
 
+-- The language of a tag, kept per tag (tags are few; dropped when they grow).
+local bases, n_bases = {}, 0
+
+--- phrases.base(tag) → the language subtag of a BCP 47 tag ("fa-IR" → "fa"),
+-- "" when it has none.
+function M.base(tag)
+  tag = tag or ""
+  local b = bases[tag]
+  if b then return b end
+  b = tag:match("^(%a+)") or ""
+  if n_bases >= 256 then bases, n_bases = {}, 0 end
+  bases[tag], n_bases = b, n_bases + 1
+  return b
+end
+
 --- phrases.lang(tag) → the table for a BCP 47 tag ("fa-IR" → fa), English
 -- when the language has none.
 function M.lang(tag)
-  local base = (tag or "en"):match("^(%a+)") or "en"
-  return P[base] or P.en
+  local base = M.base(tag or "en")
+  return P[base ~= "" and base or "en"] or P.en
 end
 
 return M

@@ -4,6 +4,7 @@
 local duration = require "redress.duration"
 local time = require "redress.time"
 local wording = require "redress.wording"
+local phrases = require "redress.wording_phrases"
 local money = require "redress.money"
 local json = require "redress.json"
 local currencies = require "redress.currencies"
@@ -107,8 +108,8 @@ function M.new(p, case, now_ms)
   local function language()
     local want = case.language or "en"
     if p.templates[want] then return want end
-    local base = want:match("^(%a+)")
-    if base and p.templates[base] then return base end
+    local base = phrases.base(want)
+    if base ~= "" and p.templates[base] then return base end
     return p.languages[1]
   end
 

@@ -105,12 +105,26 @@ function M.config(spec, override, details, fail)
   return out
 end
 
+-- A cause key split at its dot ("order.sku" → "order", "sku"), kept per
+-- key (a pack's keys are few; dropped when they grow).
+local splits, n_splits = {}, 0
+local function split(key)
+  local s = splits[key]
+  if not s then
+    local a, b = key:match("^(%a+)%.(.+)$")
+    s = { a or false, b }
+    if n_splits >= 256 then splits, n_splits = {}, 0 end
+    splits[key], n_splits = s, n_splits + 1
+  end
+  return s[1], s[2]
+end
+
 local function value_of(case, key)
   if key == "team" then
     local e = case.escalations and case.escalations[#case.escalations]
     return e and e.team
   end
-  local a, b = key:match("^(%a+)%.(.+)$")
+  local a, b = split(key)
   if a == "order" then return case.order and case.order[b] end
   if a == "details" then return case.details and case.details[b] end
   return case[key]

@@ -45,17 +45,25 @@ function M.declare()
 end
 
 -- A label value as Prometheus text can carry it (a pack names SLA targets).
-local function label(v) return (tostring(v):gsub("[^%w_.:%-]", "_")) end
+-- Values are few (outcomes, statuses, targets): kept, dropped when they grow.
+local labels, n_labels = {}, 0
+local function label(v)
+  local l = labels[v]
+  if l then return l end
+  l = (tostring(v):gsub("[^%w_.:%-]", "_"))
+  if n_labels >= 256 then labels, n_labels = {}, 0 end
+  labels[v], n_labels = l, n_labels + 1
+  return l
+end
 
 --- The observations of one committed decision: outcome (quarantined calls
 -- apart), the promises it kept and broke, the SLA clocks it stopped or
 -- breached, and whether a timer fired it. Lines "NAME\tLABEL\tVALUE".
 function M.decision(outcome, inputs, timer)
   if not outcome then return nil end
-  local out = {}
-  local function add(name, lab, v) out[#out + 1] = name .. "\t" .. lab .. "\t" .. v end
   if inputs and inputs.limit == "quarantined" then outcome = "quarantined" end
-  add("redress_decisions_total", label(outcome), 1)
+  local out = { "redress_decisions_total\t" .. label(outcome) .. "\t1" }
+  local function add(name, lab, v) out[#out + 1] = name .. "\t" .. lab .. "\t" .. v end
   if outcome == "policy_error" then add("redress_policy_errors_total", "", 1) end
   if timer then add("redress_timers_fired_total", "", 1) end
   local p = inputs and inputs.promises
