@@ -45,6 +45,8 @@ function M.parse(s)
 end
 
 local byte = string.byte
+local DIGIT = {}
+for c = 48, 57 do DIGIT[c] = c - 48 end
 
 -- The canonical form format writes, "2026-11-23T10:00:00.000Z" (24 bytes),
 -- read from its bytes without a pattern; nil when s is not exactly that
@@ -53,24 +55,28 @@ local function canonical(s)
   if #s ~= 24 then return nil end
   local y1, y2, y3, y4, h1, mo1, mo2, h2, d1, d2, t, hh1, hh2, c1, mi1, mi2, c2, s1, s2, dot, f1, f2, f3, z = byte(s, 1, 24)
   if h1 ~= 45 or h2 ~= 45 or t ~= 84 or c1 ~= 58 or c2 ~= 58 or dot ~= 46 or z ~= 90 then return nil end
-  local digits = { y1, y2, y3, y4, mo1, mo2, d1, d2, hh1, hh2, mi1, mi2, s1, s2, f1, f2, f3 }
-  for i = 1, 17 do
-    local c = digits[i]
-    if c < 48 or c > 57 then return nil end
+  -- each byte a digit (DIGIT: byte → its value; no table per call: this runs a few times per decision)
+  y1, y2, y3, y4, mo1, mo2, d1, d2 = DIGIT[y1], DIGIT[y2], DIGIT[y3], DIGIT[y4], DIGIT[mo1], DIGIT[mo2], DIGIT[d1], DIGIT[d2]
+  hh1, hh2, mi1, mi2, s1, s2 = DIGIT[hh1], DIGIT[hh2], DIGIT[mi1], DIGIT[mi2], DIGIT[s1], DIGIT[s2]
+  f1, f2, f3 = DIGIT[f1], DIGIT[f2], DIGIT[f3]
+  if not (y1 and y2 and y3 and y4 and mo1 and mo2 and d1 and d2 and hh1 and hh2 and mi1 and mi2 and s1 and s2 and
+      f1 and f2 and f3) then
+    return nil
   end
-  local y = (y1 - 48) * 1000 + (y2 - 48) * 100 + (y3 - 48) * 10 + (y4 - 48)
-  local mo, d = (mo1 - 48) * 10 + (mo2 - 48), (d1 - 48) * 10 + (d2 - 48)
-  local h, mi, sec = (hh1 - 48) * 10 + (hh2 - 48), (mi1 - 48) * 10 + (mi2 - 48), (s1 - 48) * 10 + (s2 - 48)
+  local y = y1 * 1000 + y2 * 100 + y3 * 10 + y4
+  local mo, d = mo1 * 10 + mo2, d1 * 10 + d2
+  local h, mi, sec = hh1 * 10 + hh2, mi1 * 10 + mi2, s1 * 10 + s2
   if mo < 1 or mo > 12 or d < 1 or d > mdays[mo] or h > 23 or mi > 59 or sec > 60 then return nil end
   if mo == 2 and d == 29 and not (y % 4 == 0 and (y % 100 ~= 0 or y % 400 == 0)) then return nil end
-  return (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) * 1000 +
-    (f1 - 48) * 100 + (f2 - 48) * 10 + (f3 - 48)
+  return (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) * 1000 + f1 * 100 + f2 * 10 + f3
 end
 
 parse = function(s)
   if type(s) ~= "string" then return nil, "not a string" end
   local fast = canonical(s)
   if fast then return fast end
+  -- not a date at all (a policy's "2 business days" is tried here first)
+  if byte(s, 5) ~= 45 then return nil, "not an RFC 3339 date-time" end
   local y, mo, d, rest = s:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)(.*)$")
   if not y then return nil, "not an RFC 3339 date-time" end
   y, mo, d = tonumber(y), tonumber(mo), tonumber(d)
