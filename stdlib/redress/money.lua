@@ -30,10 +30,16 @@ local function digits(cur)
   return currencies.minor_units(cur)
 end
 
+-- Currencies already found valid: every decision names the same few, and
+-- the check is a pattern and an ICU lookup (a code never stops being one).
+local known = {}
+
 local function check(cur)
+  if known[cur] then return end
   if type(cur) ~= "string" or not cur:match("^%u%u%u$") or not icu.is_currency(cur) then
     error("money: " .. string.format("%q", tostring(cur)) .. " is not an ISO 4217 currency", 3)
   end
+  known[cur] = true -- at most 26^3 entries, and only codes ICU knows
 end
 
 --- money.new(minor_units, currency) → money
@@ -185,16 +191,19 @@ end
 --- m:is_zero() → true for 0
 function Money:is_zero() return self.amount == 0 end
 
+local POW10 = { [0] = 1, 10, 100, 1000, 10000 }
+local ZEROS = { [0] = "", "0", "00", "000" }
+
 --- m:major() → the amount as a plain decimal string ("49.99", "500", "1.250")
 function Money:major()
   local d = digits(self.currency)
-  local a = math.abs(self.amount)
-  local s = tostring(a)
-  if d > 0 then
-    s = string.rep("0", d + 1 - #s) .. s
-    s = s:sub(1, -d - 1) .. "." .. s:sub(-d)
-  end
-  return (self.amount < 0 and "-" or "") .. s
+  local a = self.amount
+  local sign = ""
+  if a < 0 then sign, a = "-", -a end
+  if d == 0 then return sign .. a end
+  local p = POW10[d]
+  local frac = tostring(a % p)
+  return sign .. (a // p) .. "." .. ZEROS[d - #frac] .. frac
 end
 
 --- m:format(locale) → the amount for people, by ICU: "€49.99", "49,99 €", "‎€۴۹٫۹۹"
