@@ -131,7 +131,7 @@ static int commit_batch(rd_engine *e, rd_job *batch, int *conflicts)
 			j->conflict = 0;
 			if (!j->wrote)
 				continue;
-			int arc = rd_store_apply(e->store, txn, &j->ws, &outbox);
+			int arc = rd_store_apply_held(e->store, txn, &j->ws, &outbox, &e->adds);
 			if (arc == RD_ECONFLICT) {
 				j->conflict = 1;
 				(*conflicts)++;
@@ -145,6 +145,9 @@ static int commit_batch(rd_engine *e, rd_job *batch, int *conflicts)
 			if (j->case_number > high)
 				high = j->case_number;
 		}
+		if (rc == RD_OK && kept)
+			rc = rd_store_apply_adds(e->store, txn, &e->adds);
+		rd_held_clear(&e->adds); /* a retry applies the sets again */
 		if (rc == RD_OK && kept && outbox != e->next_outbox)
 			rc = rd_store_put_meta_counter(e->store, txn, "next_outbox", outbox);
 		if (rc == RD_OK && kept && high != e->case_high)
@@ -653,6 +656,7 @@ int rd_engine_start(rd_engine *e, uv_loop_t *loop, rd_store *store, const char *
 		pthread_join(e->writer, NULL);
 		snprintf(err, errlen, "%s", e->init_err);
 		free(e->held);
+		rd_held_free(&e->adds);
 		uv_close((uv_handle_t *)&e->done_async, NULL);
 		return -1;
 	}
@@ -693,6 +697,7 @@ void rd_engine_stop(rd_engine *e)
 	uv_close((uv_handle_t *)&e->done_async, NULL);
 	free(e->held);
 	e->held = NULL;
+	rd_held_free(&e->adds);
 	e->started = 0;
 }
 

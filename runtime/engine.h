@@ -123,6 +123,7 @@ typedef struct rd_engine {
 	/* writer thread only */
 	uint64_t next_outbox; /* the last outbox sequence given */
 	uint64_t case_high;   /* the highest case number stored */
+	rd_held adds;         /* a batch's running-count ADDs, applied once per row */
 	int64_t next_due_ms;  /* INT64_MAX: no timer pending */
 	int max_fire;         /* due timers fired per round */
 	int timers_in_flight;

@@ -722,7 +722,47 @@ static int well_formed(const rd_writes *w)
 	return at == w->len;
 }
 
-int rd_store_apply(rd_store *s, rd_txn *t, const rd_writes *w, uint64_t *next_outbox)
+/* An op of a held set already applied (flush_held); never in a set. */
+#define OP_DONE 0
+
+/* Applies every ADD held for (db, key) as one: their deltas joined, added
+ * to the row once. An LMDB code. */
+static int flush_held(rd_store *s, MDB_txn *txn, rd_held *held, int db, const char *k, size_t klen)
+{
+	if (!held || !(held->dbs & (1u << db)))
+		return 0;
+	size_t at = 0, before, total = 0;
+	struct op o;
+	for (before = at; next_op(&held->adds, &at, &o); before = at)
+		if (o.op == RD_OP_ADD && same_key(&o, db, k, klen))
+			total += o.vlen + 1;
+	if (total == 0)
+		return 0;
+	char *deltas = malloc(total);
+	char *key = malloc(klen ? klen : 1); /* k may point into held's buffer */
+	if (!deltas || !key) {
+		free(deltas);
+		free(key);
+		return ENOMEM;
+	}
+	memcpy(key, k, klen);
+	size_t len = 0;
+	for (at = 0, before = 0; next_op(&held->adds, &at, &o); before = at) {
+		if (o.op != RD_OP_ADD || !same_key(&o, db, key, klen))
+			continue;
+		memcpy(deltas + len, o.v, o.vlen);
+		len += o.vlen;
+		deltas[len++] = '\n';
+		held->adds.buf[before] = OP_DONE;
+	}
+	struct op sum = { RD_OP_ADD, db, key, deltas, klen, len };
+	int rc = apply_add(s, txn, &sum);
+	free(deltas);
+	free(key);
+	return rc;
+}
+
+int rd_store_apply_held(rd_store *s, rd_txn *t, const rd_writes *w, uint64_t *next_outbox, rd_held *held)
 {
 	MDB_txn *txn = TX(t);
 	size_t at = 0;
@@ -735,8 +775,11 @@ int rd_store_apply(rd_store *s, rd_txn *t, const rd_writes *w, uint64_t *next_ou
 			continue;
 		if (o.db >= RD_DB_COUNT)
 			return RD_EINVAL;
+		int rc = flush_held(s, txn, held, o.db, o.k, o.klen);
+		if (rc)
+			return rd__lmdb_error(rc);
 		MDB_val k = { o.klen, (void *)o.k }, v;
-		int rc = mdb_get(txn, s->dbi[o.db], &k, &v);
+		rc = mdb_get(txn, s->dbi[o.db], &k, &v);
 		if (rc && rc != MDB_NOTFOUND)
 			return rd__lmdb_error(rc);
 		int absent = rc == MDB_NOTFOUND;
@@ -751,19 +794,56 @@ int rd_store_apply(rd_store *s, rd_txn *t, const rd_writes *w, uint64_t *next_ou
 			return RD_EINVAL;
 		MDB_val k = { o.klen, (void *)o.k }, v = { o.vlen, (void *)o.v };
 		int rc = 0;
-		if (o.op == RD_OP_PUT)
+		if (o.op == RD_OP_PUT || o.op == RD_OP_DEL)
+			rc = flush_held(s, txn, held, o.db, o.k, o.klen);
+		if (rc)
+			;
+		else if (o.op == RD_OP_PUT)
 			rc = mdb_put(txn, s->dbi[o.db], &k, &v, 0);
 		else if (o.op == RD_OP_DEL)
 			rc = mdb_del(txn, s->dbi[o.db], &k, NULL);
 		else if (o.op == RD_OP_OUTBOX)
 			rc = apply_outbox(s, txn, &o, &seq);
-		else if (o.op == RD_OP_ADD)
+		else if (o.op == RD_OP_ADD && held) {
+			if (rd_writes_add(&held->adds, RD_OP_ADD, o.db, o.k, o.klen, o.v, o.vlen) != RD_OK)
+				return RD_ENOMEM;
+			held->dbs |= 1u << o.db;
+		} else if (o.op == RD_OP_ADD)
 			rc = apply_add(s, txn, &o);
 		if (rc && rc != MDB_NOTFOUND)
 			return rd__lmdb_error(rc);
 	}
 	*next_outbox = seq;
 	return RD_OK;
+}
+
+int rd_store_apply(rd_store *s, rd_txn *t, const rd_writes *w, uint64_t *next_outbox)
+{
+	return rd_store_apply_held(s, t, w, next_outbox, NULL);
+}
+
+int rd_store_apply_adds(rd_store *s, rd_txn *t, rd_held *held)
+{
+	size_t at = 0;
+	struct op o;
+	int rc = 0;
+	while (rc == 0 && next_op(&held->adds, &at, &o))
+		if (o.op == RD_OP_ADD)
+			rc = flush_held(s, TX(t), held, o.db, o.k, o.klen);
+	rd_held_clear(held);
+	return rd__lmdb_error(rc);
+}
+
+void rd_held_clear(rd_held *held)
+{
+	rd_writes_clear(&held->adds);
+	held->dbs = 0;
+}
+
+void rd_held_free(rd_held *held)
+{
+	rd_writes_free(&held->adds);
+	held->dbs = 0;
 }
 
 uint64_t rd_store_meta_counter(rd_store *s, rd_txn *txn, const char *name)

@@ -164,6 +164,24 @@ void rd_writes_free(rd_writes *w);
  * *next_outbox is the last outbox sequence given; it moves on. */
 int rd_store_apply(rd_store *s, rd_txn *txn, const rd_writes *w, uint64_t *next_outbox);
 
+/* The ADD ops the writer holds back while it applies the sets of one batch,
+ * so that each running-count row is read, summed and rewritten once per
+ * batch rather than once per decision. Sums do not depend on their order,
+ * and a CHECK, PUT or DEL of a row first applies what is held for it, so
+ * the rows come out exactly as rd_store_apply set by set would leave them
+ * (a follower of a cluster does that). Zeroed to start; rd_held_free. */
+typedef struct rd_held {
+	rd_writes adds;
+	unsigned dbs; /* a bit per database with ADDs held */
+} rd_held;
+
+/* rd_store_apply, holding w's ADD ops in held. */
+int rd_store_apply_held(rd_store *s, rd_txn *txn, const rd_writes *w, uint64_t *next_outbox, rd_held *held);
+/* Applies what held holds, in txn, and empties it; an RD code. */
+int rd_store_apply_adds(rd_store *s, rd_txn *txn, rd_held *held);
+void rd_held_clear(rd_held *held);
+void rd_held_free(rd_held *held);
+
 /* A counter in meta (a decimal string; 0 when absent), read in txn. */
 uint64_t rd_store_meta_counter(rd_store *s, rd_txn *txn, const char *name);
 int rd_store_put_meta_counter(rd_store *s, rd_txn *txn, const char *name, uint64_t v);

@@ -181,6 +181,66 @@ static void test_add(void)
 	rd_store_close(&s);
 }
 
+/* The writer's held ADDs: a batch applied with rd_store_apply_held leaves
+ * every row as applying its sets one by one does, also when a set of the
+ * batch reads (CHECK) or writes (PUT, DEL) a row that ADDs are held for. */
+static void test_held_adds(void)
+{
+	char err[512], sub[600];
+	const char *row_b = "x\t5\n";
+	rd_writes sets[5] = { { 0 } };
+	CHECK(rd_writes_add(&sets[0], RD_OP_ADD, RD_DB_META, "day", 3, "b\t2\na\t1", 8) == RD_OK);
+	CHECK(rd_writes_add(&sets[0], RD_OP_ADD, RD_DB_META, "open", 4, "s\t1\n", 4) == RD_OK);
+	CHECK(rd_writes_add(&sets[1], RD_OP_ADD, RD_DB_META, "day", 3, "a\t-1\nc\t3\n", 10) == RD_OK);
+	CHECK(rd_writes_add(&sets[1], RD_OP_PUT, RD_DB_META, "other", 5, "v", 1) == RD_OK);
+	/* a row put whole after ADDs to it: the ADDs come first */
+	CHECK(rd_writes_add(&sets[2], RD_OP_PUT, RD_DB_META, "open", 4, row_b, 4) == RD_OK);
+	CHECK(rd_writes_add(&sets[2], RD_OP_ADD, RD_DB_META, "open", 4, "x\t1", 3) == RD_OK);
+	/* a check of a row with ADDs held sees them applied */
+	CHECK(rd_writes_add(&sets[3], RD_OP_CHECK, RD_DB_META, "open", 4, "x\t6\n", 4) == RD_OK);
+	CHECK(rd_writes_add(&sets[3], RD_OP_ADD, RD_DB_META, "day", 3, "c\t-3\nd\t1\n", 10) == RD_OK);
+	CHECK(rd_writes_add(&sets[4], RD_OP_DEL, RD_DB_META, "day", 3, NULL, 0) == RD_OK);
+	CHECK(rd_writes_add(&sets[4], RD_OP_ADD, RD_DB_META, "day", 3, "z\t1\n", 4) == RD_OK);
+	const char *keys[] = { "day", "open", "other" };
+	char rows[2][3][64];
+	size_t lens[2][3];
+	for (int held_back = 0; held_back < 2; held_back++) {
+		rd_store s;
+		snprintf(sub, sizeof sub, "%s/held%d", dir, held_back);
+		CHECK(rd_store_open(&s, sub, 1 << 20, err, sizeof err) == RD_OK);
+		rd_held held;
+		memset(&held, 0, sizeof held);
+		rd_txn *txn;
+		uint64_t outbox = 0;
+		CHECK(rd_store_write_begin(&s, &txn) == RD_OK);
+		for (int i = 0; i < 5; i++) {
+			/* the last set only after the others are in: its DEL empties the row */
+			int rc = held_back ? rd_store_apply_held(&s, txn, &sets[i], &outbox, &held)
+					   : rd_store_apply(&s, txn, &sets[i], &outbox);
+			CHECK(rc == RD_OK);
+		}
+		CHECK(rd_store_apply_adds(&s, txn, &held) == RD_OK);
+		CHECK(held.adds.len == 0 && held.dbs == 0);
+		for (int k = 0; k < 3; k++) {
+			const void *v;
+			size_t vlen = 0;
+			int rc = rd_store_get(&s, txn, RD_DB_META, keys[k], strlen(keys[k]), &v, &vlen);
+			CHECK(rc == RD_OK && vlen < sizeof rows[0][0]);
+			memcpy(rows[held_back][k], v, vlen);
+			lens[held_back][k] = vlen;
+		}
+		CHECK(rd_store_commit(txn) == RD_OK);
+		rd_held_free(&held);
+		rd_store_close(&s);
+	}
+	for (int k = 0; k < 3; k++)
+		CHECK(lens[0][k] == lens[1][k] && memcmp(rows[0][k], rows[1][k], lens[0][k]) == 0);
+	CHECK(lens[0][0] == 4 && memcmp(rows[0][0], "z\t1\n", 4) == 0);
+	CHECK(lens[0][1] == 4 && memcmp(rows[0][1], "x\t6\n", 4) == 0);
+	for (int i = 0; i < 5; i++)
+		rd_writes_free(&sets[i]);
+}
+
 /* A write set that came from elsewhere (a cluster's log) is checked whole
  * before any op of it is read: lengths past its end, a trailing partial op,
  * an unknown op or database are refused, and nothing is written. */
@@ -243,6 +303,7 @@ int main(void)
 	test_ranges();
 	test_write_sets();
 	test_add();
+	test_held_adds();
 	test_malformed_sets();
 	test_errors();
 	char cmd[128];
