@@ -166,7 +166,7 @@ end
 function M.render_parts(parts, vars, opts)
   local rtl = M.is_rtl(opts.lang)
   local out = {}
-  for _, p in ipairs(parts) do
+  for i = 1, #parts do local p = parts[i]
     if type(p) == "string" then
       out[#out + 1] = p
     else

@@ -9,7 +9,7 @@ M.ARRAYS = { "tags", "offers", "escalations", "approvals", "corrective_actions",
 --- Makes sure a case has its array and object fields (a decoded case has
 -- {} where it had []). Returns c.
 function M.shape(c)
-  for _, k in ipairs(M.ARRAYS) do
+  for i = 1, #M.ARRAYS do local k = M.ARRAYS[i]
     if type(c[k]) ~= "table" then c[k] = {} end
   end
   if type(c.facts) ~= "table" then c.facts = {} end

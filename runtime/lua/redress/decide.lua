@@ -21,7 +21,7 @@ local money = act_mod.money_text
 -- Engine rules a policy's actions must meet, whatever the script says.
 -- Raises (a policy error) before anything is applied.
 local function check(case, actions)
-  for _, a in ipairs(actions) do
+  for i = 1, #actions do local a = actions[i]
     local o = a.type == "offer" and a or (a.type == "request_approval" and a.offer)
     if o and (o.kind == "refund" or o.kind == "partial_refund") and case.order and
         case.order.amount and case.order.currency ~= o.currency then
@@ -41,7 +41,7 @@ local function refund_room(case)
   local paid = case.order and case.order.amount
   if not paid then return nil end
   local room = paid
-  for _, o in ipairs(case.offers) do
+  for i = 1, #case.offers do local o = case.offers[i]
     if REFUNDS[o.kind] and LIVE_OFFER[o.status] then room = room - o.amount end
   end
   return room > 0 and room or 0
@@ -55,7 +55,7 @@ local function over_budget(case, budgets, spent, this_decision, amount, currency
   local cap = budgets.per_case and budgets.per_case[currency]
   if cap then
     local total = amount + (this_decision[currency] or 0)
-    for _, o in ipairs(case.offers) do
+    for i = 1, #case.offers do local o = case.offers[i]
       if o.currency == currency and LIVE_OFFER[o.status] then total = total + o.amount end
     end
     if total > cap then
@@ -65,7 +65,7 @@ local function over_budget(case, budgets, spent, this_decision, amount, currency
   cap = budgets.per_customer_365d and budgets.per_customer_365d[currency]
   if cap then
     local total = amount + (this_decision[currency] or 0) + (spent.customer[currency] or 0)
-    for _, o in ipairs(case.offers) do
+    for i = 1, #case.offers do local o = case.offers[i]
       if o.currency == currency and LIVE_OFFER[o.status] then total = total + o.amount end
     end
     if total > cap then
@@ -117,7 +117,7 @@ local function apply(case, actions, explanation, now_iso, inputs)
     end
     return id
   end
-  for _, a in ipairs(actions) do
+  for i = 1, #actions do local a = actions[i]
     if a.type == "acknowledge" or a.type == "message" then
       if a.type == "acknowledge" and (case.status == "received" or case.status == "reopened") then
         case.status = "acknowledged"
@@ -233,14 +233,14 @@ local function check_legal_minimum(case, actions, explanation, trace, deliver, n
     local o = a.type == "offer" and a or (a.type == "request_approval" and a.offer)
     return o and (o.kind == wanted or o.kind == "refund")
   end
-  for _, a in ipairs(actions) do if offers(a) then return end end
-  for _, o in ipairs(case.offers) do if o.kind == wanted or o.kind == "refund" then return end end
+  for i = 1, #actions do local a = actions[i]; if offers(a) then return end end
+  for i = 1, #case.offers do local o = case.offers[i]; if o.kind == wanted or o.kind == "refund" then return end end
   local text = string.format("The customer asked for a %s, which the law owes until %s (%s); the policy did not offer it.",
     wanted, owing.until_at:sub(1, 10), owing.citation)
   explanation[#explanation + 1] = { code = "legal.withheld", text = text }
   trace[#trace + 1] = "Legal check: " .. text
   local have = false
-  for _, t in ipairs(case.tags) do if t == "legal-risk" then have = true end end
+  for i = 1, #case.tags do local t = case.tags[i]; if t == "legal-risk" then have = true end end
   if not have then case.tags[#case.tags + 1] = "legal-risk" end
   deliver[#deliver + 1] = { type = "legal_review", remedy = wanted, rule = owing.id, citation = owing.citation,
     until_at = owing.until_at, reason = text }
@@ -264,7 +264,7 @@ M.PROMISE_TIMER = "redress.promise"
 
 local function open_promises(case)
   local out = {}
-  for _, pr in ipairs(case.promises) do if pr.status == "open" then out[#out + 1] = pr end end
+  for i = 1, #case.promises do local pr = case.promises[i]; if pr.status == "open" then out[#out + 1] = pr end end
   return out
 end
 
@@ -287,9 +287,9 @@ end
 local function ledger(case, deliver, now_ms, now_iso, trace)
   local kept = 0
   local earlier = open_promises(case) -- a decision keeps the promises made before it, not its own
-  for _, a in ipairs(deliver) do
+  for i = 1, #deliver do local a = deliver[i]
     if a.type == "acknowledge" or a.type == "message" then
-      for _, pr in ipairs(earlier) do
+      for i = 1, #earlier do local pr = earlier[i]
         if pr.status == "open" and now_ms <= pr.due_ms then
           pr.status, pr.kept_at = "kept", now_iso
           kept = kept + 1
@@ -515,16 +515,19 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
     actions, explanation, kind = pack.call(p, handler, case, { type = etype, data = data, at = now_iso }, view)
   end
   local deliver, trace = {}, {}
-  for _, d in ipairs(inputs.pre and inputs.pre.deliver or {}) do deliver[#deliver + 1] = d end
-  for _, t in ipairs(inputs.pre and inputs.pre.trace or {}) do trace[#trace + 1] = t end
+  local pre = inputs.pre
+  if pre then
+    for i = 1, #(pre.deliver or {}) do deliver[i] = pre.deliver[i] end
+    for i = 1, #(pre.trace or {}) do trace[i] = pre.trace[i] end
+  end
   if actions then
     -- The policy's own result may still break an engine rule (e.g. a
     -- refund in another currency): that too is a policy error.
     local ok, cerr = pcall(check, case, actions)
     if ok then
       local d, t = apply(case, actions, explanation, now_iso, inputs)
-      for _, x in ipairs(d) do deliver[#deliver + 1] = x end
-      for _, x in ipairs(t) do trace[#trace + 1] = x end
+      for i = 1, #d do local x = d[i]; deliver[#deliver + 1] = x end
+      for i = 1, #t do local x = t[i]; trace[#trace + 1] = x end
       decision.outcome = "decided"
       if handler == "on_complaint" then
         check_legal_minimum(case, actions, explanation, trace, deliver, now_ms, p.calendar and p.calendar:zone() or "UTC", p.legal)

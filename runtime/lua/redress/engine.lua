@@ -133,7 +133,8 @@ function M.new(config_path)
     store.put_event(case.id, event)
     local decision_json = store.put_decision(case.id, decision)
     store.outbox_add_all(case, deliver, event.at)
-    for _, a in ipairs(deliver) do
+    for i = 1, #deliver do
+      local a = deliver[i]
       if a.type == "offer" and a.amount > 0 and reg.cfg.budgets.per_day[a.currency] then
         store.add_spent_day(inputs.day, a.currency, a.amount)
       end

@@ -186,7 +186,9 @@ end
 function M.after_decision(case, p, decision, deliver, now_ms, opened)
   local made = {} -- the actions this decision made ({source, status}), for /metrics
   local asked = false
-  for _, a in ipairs(deliver) do asked = asked or a.type == "open_corrective_action" end
+  for i = 1, #deliver do
+    if deliver[i].type == "open_corrective_action" then asked = true; break end
+  end
   if not (opened or asked) then return made end
   local now_iso = time.format(now_ms)
   local cfg = p and p.recurring

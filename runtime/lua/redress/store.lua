@@ -51,9 +51,9 @@ local CASE_ARRAYS = case_mod.ARRAYS
 -- Encodes a case with its (possibly empty) arrays as JSON arrays.
 local function encode_case(c)
   local saved = {}
-  for _, k in ipairs(CASE_ARRAYS) do saved[k] = c[k]; c[k] = json.array(c[k]) end
+  for i = 1, #CASE_ARRAYS do local k = CASE_ARRAYS[i]; saved[k] = c[k]; c[k] = json.array(c[k]) end
   local s = json.encode(c)
-  for _, k in ipairs(CASE_ARRAYS) do c[k] = saved[k] end
+  for i = 1, #CASE_ARRAYS do local k = CASE_ARRAYS[i]; c[k] = saved[k] end
   return s
 end
 M.encode_case = encode_case
@@ -89,7 +89,7 @@ function M.encode_decision(d)
   local x, t = d.explanation, d.trace
   d.explanation, d.trace = json.array(x), json.array(t)
   local parts = {}
-  for i, act in ipairs(d.actions) do parts[i] = encode_action(act) end
+  for i = 1, #d.actions do local act = d.actions[i]; parts[i] = encode_action(act) end
   local s = encode_with_first(d, "actions", "[" .. table.concat(parts, ",") .. "]")
   d.explanation, d.trace = x, t
   return s
@@ -239,17 +239,12 @@ function M.customer_rekey(old, new, case_ids)
   end
 end
 
-local function integers(v)
-  if type(v) == "number" then return math.tointeger(v) or v end
-  if type(v) == "table" then for k, x in pairs(v) do v[k] = integers(x) end end
-  return v
-end
-
 --- The customer's running summary row (redress.summary), or nil when the
--- store has none yet.
+-- store has none yet. Its counts and amounts are integers as written (the
+-- reader keeps "5" an integer).
 function M.get_summary(customer_id)
   local s = db.get("customers", summary_key(customer_id))
-  return s and integers(json.decode(s))
+  return s and json.decode(s)
 end
 
 function M.put_summary(customer_id, row)
@@ -278,7 +273,7 @@ function M.outbox_add_all(case, deliver, now_iso)
   local common = json.encode { case_id = case.id, created_at = now_iso,
     recipient = { id = c.id, name = c.name, email = c.email }, channel = case.channel, language = case.language }
   common = "," .. common:sub(2, -2) .. ',"type":'
-  for _, action in ipairs(deliver) do
+  for i = 1, #deliver do local action = deliver[i]
     db.outbox_append('"action":' .. encode_action(action) .. common .. json.encode(action.type) .. "}")
   end
 end

@@ -85,7 +85,7 @@ local ORDER_STRINGS = { { "id", "order.id", 200 }, { "currency", "order.currency
 function M.complaint(c)
   local ok, err = object(c.customer, "customer", true)
   if not ok then return nil, err end
-  for _, f in ipairs(COMPLAINT_STRINGS) do
+  for i = 1, #COMPLAINT_STRINGS do local f = COMPLAINT_STRINGS[i]
     ok, err = str(f[1] and c.customer or c, f[2], f[3], f[4], f[5], f[6])
     if not ok then return nil, err end
   end
@@ -98,7 +98,7 @@ function M.complaint(c)
   end
   local order = c.order
   if order then
-    for _, f in ipairs(ORDER_STRINGS) do
+    for i = 1, #ORDER_STRINGS do local f = ORDER_STRINGS[i]
       ok, err = str(order, f[1], f[2], false, f[3])
       if not ok then return nil, err end
     end
