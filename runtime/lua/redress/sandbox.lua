@@ -145,7 +145,10 @@ local proxies = setmetatable({}, { __mode = "k" })
 
 --- A deep read-only view of t (a stdlib module, settings): fields that are
 -- plain tables come back as views too, pairs iterates without handing out
--- t, and nothing can be written.
+-- t, and nothing can be written. What t holds does not change once the pack
+-- is loaded (modules and settings are built then), so each field read is
+-- kept in a hidden table the view reads first: a policy's `money.new` or
+-- `settings.coupon_min` is then a table lookup, not a call.
 function M.readonly(t, what)
   local p = proxies[t]
   if p then return p end
@@ -153,8 +156,13 @@ function M.readonly(t, what)
     if type(v) == "table" and getmetatable_raw(v) == nil then return M.readonly(v, what) end
     return v
   end
+  local read = setmetatable({}, { __index = function(read, k)
+    local v = view(t[k])
+    if v ~= nil and k == k then rawset(read, k, v) end
+    return v
+  end })
   p = setmetatable({}, {
-    __index = function(_, k) return view(t[k]) end,
+    __index = read,
     __newindex = function(_, k) error(what .. " is read-only (" .. tostring(k) .. ")", 2) end,
     __pairs = function(self)
       return function(_, k)
