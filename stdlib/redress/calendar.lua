@@ -28,6 +28,7 @@
 -- morning, which is how pandas writes the same point in business time).
 local icu = require "rd.icu"
 local duration = require "redress.duration"
+local time = require "redress.time"
 
 local M = {}
 
@@ -35,26 +36,7 @@ local DAY_MS = 86400000
 local WEEKDAYS = { mon = 1, tue = 2, wed = 3, thu = 4, fri = 5, sat = 6, sun = 7 }
 
 -- Civil dates as days since 1970-01-01 (proleptic Gregorian).
-local function days_from_civil(y, m, d)
-  y = m <= 2 and y - 1 or y
-  local era = (y >= 0 and y or y - 399) // 400
-  local yoe = y - era * 400
-  local doy = (153 * (m + (m > 2 and -3 or 9)) + 2) // 5 + d - 1
-  return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
-end
-
-local function civil_from_days(z)
-  z = z + 719468
-  local era = (z >= 0 and z or z - 146096) // 146097
-  local doe = z - era * 146097
-  local yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-  local y = yoe + era * 400
-  local doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-  local mp = (5 * doy + 2) // 153
-  local d = doy - (153 * mp + 2) // 5 + 1
-  local m = mp + (mp < 10 and 3 or -9)
-  return m <= 2 and y + 1 or y, m, d
-end
+local days_from_civil, civil_from_days = time.days_from_civil, time.civil_from_days
 
 local function weekday(days) return (days + 3) % 7 + 1 end -- 1970-01-01 was a Thursday (4)
 

@@ -14,6 +14,22 @@ describe("redress.time", function()
     assert.are.equal(0, time.parse("1970-01-01T00:00:00.000Z"))
   end)
 
+  it("writes what os.date writes, for every instant from 1970 to 9999", function()
+    local function by_os(ms) return os.date("!%Y-%m-%dT%H:%M:%S", ms // 1000) .. string.format(".%03dZ", ms % 1000) end
+    math.randomseed(20261202)
+    local samples = { 0, 1, 999, 1000, 86399999, 86400000, 951782400000, 951868799999, 4107542399999,
+      4107542400000, 253402300799999, 253402300800000, 1796122851591 }
+    for _ = 1, 20000 do samples[#samples + 1] = math.random(0, 253402300799999) end
+    for _ = 1, 2000 do -- the last millisecond of a day, and the first of the next
+      local day = math.random(0, 2932896) * 86400000
+      samples[#samples + 1] = day
+      if day > 0 then samples[#samples + 1] = day - 1 end
+    end
+    for _, ms in ipairs(samples) do assert.are.equal(by_os(ms), time.format(ms), ms) end
+    assert.are.equal(by_os(5000), time.format(5000.0)) -- an integral float is the same instant
+    assert.are.equal("1969-12-31T23:59:59.000Z", time.format(-1000)) -- before 1970: os.date writes it
+  end)
+
   it("reads the canonical form and the other RFC 3339 forms alike", function()
     local base = time.parse("2026-11-23T10:00:00.000Z")
     assert.are.equal(1795428000000, base)

@@ -1,18 +1,8 @@
 --- Time as integer milliseconds since the Unix epoch, UTC; RFC 3339 text.
 local M = {}
 
--- The last time formatted: a decision formats its own `now` again and again.
-local last_ms, last_text
-
---- Formats ms as "2026-11-23T10:00:00.000Z".
-function M.format(ms)
-  if ms == last_ms then return last_text end
-  local s = ms // 1000
-  local text = os.date("!%Y-%m-%dT%H:%M:%S", s) .. string.format(".%03dZ", ms % 1000)
-  if math.type(ms) == "integer" then last_ms, last_text = ms, text end
-  return text
-end
-
+-- Civil dates as days since 1970-01-01 (proleptic Gregorian), both ways;
+-- redress.calendar and redress.legal count days with these too.
 local function days_from_civil(y, m, d)
   y = m <= 2 and y - 1 or y
   local era = (y >= 0 and y or y - 399) // 400
@@ -20,6 +10,52 @@ local function days_from_civil(y, m, d)
   local doy = (153 * (m + (m > 2 and -3 or 9)) + 2) // 5 + d - 1
   local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
   return era * 146097 + doe - 719468
+end
+M.days_from_civil = days_from_civil
+
+local function civil_from_days(z)
+  z = z + 719468
+  local era = (z >= 0 and z or z - 146096) // 146097
+  local doe = z - era * 146097
+  local yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+  local y = yoe + era * 400
+  local doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+  local mp = (5 * doy + 2) // 153
+  local d = doy - (153 * mp + 2) // 5 + 1
+  local m = mp + (mp < 10 and 3 or -9)
+  return m <= 2 and y + 1 or y, m, d
+end
+M.civil_from_days = civil_from_days
+
+-- Two-digit and one-digit texts, and the years met so far: format builds
+-- its text from these in one concatenation (os.date and string.format cost
+-- several times more, and a decision formats a few times).
+local D2, D1, YEARS = {}, {}, {}
+for i = 0, 99 do D2[i] = (i < 10 and "0" or "") .. i end
+for i = 0, 9 do D1[i] = tostring(i) end
+
+local MAX_FAST = 253402300800000 -- 10000-01-01: four-digit years only
+
+-- The last time formatted: a decision formats its own `now` again and again.
+local last_ms, last_text
+
+--- Formats ms as "2026-11-23T10:00:00.000Z".
+function M.format(ms)
+  if ms == last_ms then return last_text end
+  local i = math.tointeger(ms)
+  if not i or i < 0 or i >= MAX_FAST then
+    local s = ms // 1000
+    return os.date("!%Y-%m-%dT%H:%M:%S", s) .. string.format(".%03dZ", ms % 1000)
+  end
+  local secs, f = i // 1000, i % 1000
+  local sod = secs % 86400
+  local y, mo, d = civil_from_days(secs // 86400)
+  local yt = YEARS[y]
+  if not yt then yt = tostring(y); YEARS[y] = yt end -- at most 8030 years
+  local text = yt .. "-" .. D2[mo] .. "-" .. D2[d] .. "T" .. D2[sod // 3600] .. ":" .. D2[sod // 60 % 60] .. ":" ..
+    D2[sod % 60] .. "." .. D2[f // 10] .. D1[f % 10] .. "Z"
+  last_ms, last_text = i, text
+  return text
 end
 
 local mdays = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
