@@ -191,19 +191,9 @@ end
 --- m:is_zero() → true for 0
 function Money:is_zero() return self.amount == 0 end
 
-local POW10 = { [0] = 1, 10, 100, 1000, 10000 }
-local ZEROS = { [0] = "", "0", "00", "000" }
-
 --- m:major() → the amount as a plain decimal string ("49.99", "500", "1.250")
 function Money:major()
-  local d = digits(self.currency)
-  local a = self.amount
-  local sign = ""
-  if a < 0 then sign, a = "-", -a end
-  if d == 0 then return sign .. a end
-  local p = POW10[d]
-  local frac = tostring(a % p)
-  return sign .. (a // p) .. "." .. ZEROS[d - #frac] .. frac
+  return currencies.decimal(self.amount, self.currency)
 end
 
 --- m:format(locale) → the amount for people, by ICU: "€49.99", "49,99 €", "‎€۴۹٫۹۹"

@@ -38,10 +38,7 @@ M.OFFER_KINDS = {
 M.OFFER_KIND_LIST = "coupon, free_delivery, gift, free_service, upgrade, repair, replacement, partial_refund, refund, compensation, credit"
 --- "12.50 EUR" from minor units (plain digits; wording formats money per locale).
 function M.money_text(amount, currency)
-  local d = currencies.minor_units(currency)
-  if d == 0 then return string.format("%d %s", amount, currency) end
-  local unit = 10 ^ d // 1
-  return string.format("%d.%0" .. d .. "d %s", amount // unit, amount % unit, currency)
+  return currencies.decimal(amount, currency) .. " " .. currency
 end
 
 M.STATUSES = {

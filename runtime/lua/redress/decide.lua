@@ -123,9 +123,8 @@ local function apply(case, actions, explanation, now_iso, inputs)
         case.status = "acknowledged"
       end
       deliver[#deliver + 1] = a
-      trace[#trace + 1] = string.format("%s in %s with the template '%s'%s.",
-        a.type == "acknowledge" and "Acknowledged" or "Sent a message", a.language, a.template,
-        a.next_contact and ("; next contact: " .. a.next_contact) or "")
+      trace[#trace + 1] = (a.type == "acknowledge" and "Acknowledged" or "Sent a message") .. " in " .. a.language ..
+        " with the template '" .. a.template .. "'" .. (a.next_contact and ("; next contact: " .. a.next_contact) or "") .. "."
     elseif a.type == "offer" then
       local room = refund_room(case)
       if REFUNDS[a.kind] and room and a.amount > room then
@@ -161,8 +160,8 @@ local function apply(case, actions, explanation, now_iso, inputs)
       local esc = case.escalations
       esc[#esc + 1] = { tier = a.tier, team = a.team, reason = a.reason, at = now_iso }
       deliver[#deliver + 1] = a
-      trace[#trace + 1] = string.format("Escalated to tier %d%s%s.", a.tier,
-        a.team and (" (" .. a.team .. ")") or "", a.reason and (": " .. a.reason) or "")
+      trace[#trace + 1] = "Escalated to tier " .. a.tier .. (a.team and (" (" .. a.team .. ")") or "") ..
+        (a.reason and (": " .. a.reason) or "") .. "."
     elseif a.type == "open_corrective_action" then
       local ca = case.corrective_actions
       a.id = "K" .. (#ca + 1)
@@ -172,7 +171,7 @@ local function apply(case, actions, explanation, now_iso, inputs)
     elseif a.type == "timer" then
       local existed = case.timers[a.name] ~= nil
       case.timers[a.name] = { due_ms = a.due_ms, due_at = a.due_at, data = a.data, set_at = now_iso }
-      trace[#trace + 1] = string.format("%s the timer '%s' for %s.", existed and "Moved" or "Set", a.name, a.due_at)
+      trace[#trace + 1] = (existed and "Moved" or "Set") .. " the timer '" .. a.name .. "' for " .. a.due_at .. "."
     elseif a.type == "cancel_timer" then
       if case.timers[a.name] then
         case.timers[a.name] = nil
@@ -293,7 +292,7 @@ local function ledger(case, deliver, now_ms, now_iso, trace)
         if pr.status == "open" and now_ms <= pr.due_ms then
           pr.status, pr.kept_at = "kept", now_iso
           kept = kept + 1
-          trace[#trace + 1] = string.format("Kept the promise %s (next contact by %s).", pr.id, pr.due_at)
+          trace[#trace + 1] = "Kept the promise " .. pr.id .. " (next contact by " .. pr.due_at .. ")."
         end
       end
       if a.next_contact then
@@ -301,7 +300,7 @@ local function ledger(case, deliver, now_ms, now_iso, trace)
         local id = "P" .. (#case.promises + 1)
         case.promises[#case.promises + 1] = { id = id, kind = "next_contact", due_ms = due, due_at = a.next_contact,
           made_at = now_iso, made_in = a.template, status = "open" }
-        trace[#trace + 1] = string.format("Promised the customer the next contact by %s (%s).", a.next_contact, id)
+        trace[#trace + 1] = "Promised the customer the next contact by " .. a.next_contact .. " (" .. id .. ")."
       end
     end
   end
@@ -317,7 +316,7 @@ break_promises = function(case, data, deliver, trace)
     if pr.due_ms <= now_ms then
       pr.status, pr.broken_at = "broken", data.fired_at
       broken = broken + 1
-      trace[#trace + 1] = string.format("Broke the promise %s: the next contact was due by %s.", pr.id, pr.due_at)
+      trace[#trace + 1] = "Broke the promise " .. pr.id .. ": the next contact was due by " .. pr.due_at .. "."
     end
   end
   if broken > 0 then
@@ -326,7 +325,7 @@ break_promises = function(case, data, deliver, trace)
     local reason = "a promised contact was missed"
     case.escalations[#case.escalations + 1] = { tier = tier, team = "promises", reason = reason, at = data.fired_at }
     deliver[#deliver + 1] = { type = "escalate", tier = tier, team = "promises", reason = reason, by = "engine" }
-    trace[#trace + 1] = string.format("Escalated to tier %d (promises): %s.", tier, reason)
+    trace[#trace + 1] = "Escalated to tier " .. tier .. " (promises): " .. reason .. "."
   end
   case._broken = (case._broken or 0) + broken
 end
@@ -419,7 +418,7 @@ function M.on_event_builtin(case, etype, data, now_iso, p, actor)
     case.status = "reopened"
   elseif etype == "timer.fired" then
     case.timers[data.name] = nil  -- consumed
-    trace[#trace + 1] = string.format("The timer '%s' came due at %s (fired at %s).", data.name, data.due_at, data.fired_at)
+    trace[#trace + 1] = "The timer '" .. data.name .. "' came due at " .. data.due_at .. " (fired at " .. data.fired_at .. ")."
     if data.name == M.PROMISE_TIMER then break_promises(case, data, deliver, trace) end
   end
   return true, deliver, trace
