@@ -32,7 +32,7 @@ local function decide(body, c)
   local _, fn = rd.sandbox_call(chunk, { policy_instructions = 1e6, policy_memory = 1e7 })
   local ok, err = rd.sandbox_call(fn, { policy_instructions = 1e6, policy_memory = 1e7 }, c, col.act)
   if not ok then return nil, err end
-  return col.result()
+  return col:result()
 end
 
 describe("act", function()

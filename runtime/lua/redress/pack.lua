@@ -379,8 +379,8 @@ function M.call(p, name, case, event, view)
   view = view or deep_copy(case)
   local collector = act_mod.new(p, case, view.now)
   if not fn then
-    collector.explain_auto("no_handler", "The pack has no " .. name .. " handler; nothing was decided.")
-    return collector.result()
+    collector:explain_auto("no_handler", "The pack has no " .. name .. " handler; nothing was decided.")
+    return collector:result()
   end
   local ok, err, kind
   if event then
@@ -390,7 +390,7 @@ function M.call(p, name, case, event, view)
   end
   p.restore()
   if not ok then return nil, err, kind end
-  return collector.result()
+  return collector:result()
 end
 
 return M
