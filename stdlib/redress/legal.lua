@@ -360,6 +360,20 @@ function M.new(spec)
   return law
 end
 
+-- When a rule is in force, as milliseconds (valid_from and valid_until
+-- read once per rule and kept: remedies runs on every decision).
+local bounds = setmetatable({}, { __mode = "k" })
+local function in_force(r)
+  local b = bounds[r]
+  if not b or b.vf ~= r.valid_from or b.vu ~= r.valid_until then
+    b = { vf = r.valid_from, vu = r.valid_until,
+      from = r.valid_from and time.parse(r.valid_from) or 0,
+      ["until"] = r.valid_until and time.parse(r.valid_until) or math.maxinteger }
+    bounds[r] = b
+  end
+  return b.from, b["until"]
+end
+
 --- law:remedies(case [, {now, zone}]) → { jurisdiction, zone, owed = {…}, expired = {…} }.
 -- zone: the zone to count in when the consumer's own is unknown (the
 -- pack's). Each entry: id, right, remedies, then_remedies, from_at,
@@ -379,10 +393,11 @@ function Law:remedies(case, opts)
   local country = lc.country(case)
   local c = setmetatable({ now = now }, { __index = case })
   local today = day_of(zone, now)
-  for _, r in ipairs(private_rules[self]) do
-    local from_ok = not r.valid_from or now >= (time.parse(r.valid_from) or 0)
-    local until_ok = not r.valid_until or now <= (time.parse(r.valid_until) or math.maxinteger)
-    if from_ok and until_ok and r.where(j) and r.applies(c) then
+  local rules = private_rules[self]
+  for i = 1, #rules do
+    local r = rules[i]
+    local from_ms, until_ms = in_force(r)
+    if now >= from_ms and now <= until_ms and r.where(j) and r.applies(c) then
       local first, last = r.window(c, zone, r)
       if first then
         local moved, notes
