@@ -210,12 +210,26 @@ describe("redress.api", function()
       return call("POST", "/v1/complaints", { token = "intake", body = body, key = key })
     end
 
-    it("refuses a body that is not a valid complaint before it becomes a job", function()
-      local r = post("[1]")
-      assert.are.same({ 400, "invalid_json" }, { r.status, error_of(r).code })
-      r = post('{"customer":{"id":"c-1"},"channel":"fax","category":"x","description":"x"}')
-      assert.are.same({ 422, "validation_failed", "channel" }, { r.status, error_of(r).code, error_of(r).field })
-      assert.is_nil(r.job)
+    it("refuses a body that is not a JSON object before it becomes a job", function()
+      for _, body in ipairs { "[1]", "{", "", '{"a":"\255"}' } do
+        local r = post(body)
+        assert.are.equal(400, r.status, body)
+        assert.is_nil(r.job)
+      end
+    end)
+
+    it("leaves the fields to the worker, which refuses a bad one with 422 and writes nothing", function()
+      local body = '{"customer":{"id":"c-1"},"channel":"fax","category":"x","description":"x"}'
+      local r = post(body, "k-fax")
+      assert.are.same({ "complaint", "c-1", "k-fax" }, { r.job.kind, r.job.customer_id, r.job.idem_key })
+      local answer, writes = S:decide(eng.handle_fn, { kind = "complaint", body = body, idem_key = "k-fax",
+        new_case_id = "C0000000099", now_ms = NOW })
+      assert.are.same({ 422, "validation_failed", "channel" }, { answer.status, error_of(answer).code, error_of(answer).field })
+      assert.is_false(answer.wrote)
+      -- a body whose customer is not an object still becomes a job, without a customer to order by
+      r = post('{"customer":"c-1","channel":"email","category":"x","description":"x"}')
+      assert.are.same({ "complaint" }, { r.job.kind })
+      assert.is_nil(r.job.customer_id)
     end)
 
     it("refuses an Idempotency-Key that is empty, too long or not printable ASCII", function()
