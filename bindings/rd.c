@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <time.h>
 
@@ -38,6 +39,101 @@ static int l_sha256(lua_State *L)
 		hex[2 * i + 1] = digits[md[i] & 15];
 	}
 	lua_pushlstring(L, hex, 2 * mdlen);
+	return 1;
+}
+
+/* Civil dates as days since 1970-01-01, proleptic Gregorian. */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp + (mp < 10 ? 3 : -9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+#define UTC_TEXT_END 253402300800000LL /* 10000-01-01: four-digit years */
+
+static void put_digits(char *p, int64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+}
+
+/** rd.utc_text(ms) → "2026-11-23T10:00:00.000Z" (RFC 3339, UTC, milliseconds)
+ * for an integer ms from 1970 up to the year 9999, else nil (redress.time
+ * formats the rest). A decision writes a few of these. */
+static int l_utc_text(lua_State *L)
+{
+	int ok = 0;
+	lua_Integer ms = lua_type(L, 1) == LUA_TNUMBER ? lua_tointegerx(L, 1, &ok) : 0;
+	if (!ok || ms < 0 || ms >= UTC_TEXT_END) {
+		lua_pushnil(L);
+		return 1;
+	}
+	int64_t secs = ms / 1000, days = secs / 86400, sod = secs % 86400, y, mo, d;
+	civil_from_days(days, &y, &mo, &d);
+	char t[24] = "0000-00-00T00:00:00.000Z";
+	put_digits(t, y, 4);
+	put_digits(t + 5, mo, 2);
+	put_digits(t + 8, d, 2);
+	put_digits(t + 11, sod / 3600, 2);
+	put_digits(t + 14, sod / 60 % 60, 2);
+	put_digits(t + 17, sod % 60, 2);
+	put_digits(t + 20, ms % 1000, 3);
+	lua_pushlstring(L, t, sizeof t);
+	return 1;
+}
+
+/** rd.utc_ms(s) → the instant of s when s is exactly the form utc_text
+ * writes and a real date and time (second 60 counts on into the next
+ * minute), else nil (redress.time's general parser then decides). */
+static int l_utc_ms(lua_State *L)
+{
+	size_t n = 0;
+	const char *s = lua_type(L, 1) == LUA_TSTRING ? lua_tolstring(L, 1, &n) : NULL;
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+	if (!s || n != 24) {
+		lua_pushnil(L);
+		return 1;
+	}
+	int64_t v[7] = { 0 }; /* year, month, day, hour, minute, second, millisecond */
+	for (int i = 0, f = 0; i < 24; i++) {
+		if (shape[i] == 'd') {
+			if (s[i] < '0' || s[i] > '9') {
+				lua_pushnil(L);
+				return 1;
+			}
+			v[f] = v[f] * 10 + (s[i] - '0');
+		} else if (s[i] != shape[i]) {
+			lua_pushnil(L);
+			return 1;
+		} else if (i < 23) {
+			f++;
+		}
+	}
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int64_t y = v[0], mo = v[1], d = v[2];
+	int leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) || v[3] > 23 || v[4] > 59 ||
+	    v[5] > 60) {
+		lua_pushnil(L);
+		return 1;
+	}
+	lua_pushinteger(L, ((days_from_civil(y, mo, d) * 86400 + v[3] * 3600 + v[4] * 60 + v[5]) * 1000) + v[6]);
 	return 1;
 }
 
@@ -280,6 +376,8 @@ int luaopen_rd(lua_State *L)
 	static const luaL_Reg fns[] = {
 		{ "sha256", l_sha256 },
 		{ "now_ms", l_now_ms },
+		{ "utc_text", l_utc_text },
+		{ "utc_ms", l_utc_ms },
 		{ "sandbox_call", l_sandbox_call },
 		{ "tripped", l_tripped },
 		{ "copy", l_copy },

@@ -1,4 +1,6 @@
 --- Time as integer milliseconds since the Unix epoch, UTC; RFC 3339 text.
+local rd = require "rd"
+
 local M = {}
 
 -- Civil dates as days since 1970-01-01 (proleptic Gregorian), both ways;
@@ -27,14 +29,9 @@ local function civil_from_days(z)
 end
 M.civil_from_days = civil_from_days
 
--- Two-digit and one-digit texts, and the years met so far: format builds
--- its text from these in one concatenation (os.date and string.format cost
--- several times more, and a decision formats a few times).
-local D2, D1, YEARS = {}, {}, {}
-for i = 0, 99 do D2[i] = (i < 10 and "0" or "") .. i end
-for i = 0, 9 do D1[i] = tostring(i) end
-
-local MAX_FAST = 253402300800000 -- 10000-01-01: four-digit years only
+-- The common cases in C (rd.utc_text, rd.utc_ms: 1970 to 9999 in the
+-- canonical form); os.date and the patterns below do the rest.
+local utc_text, utc_ms = rd.utc_text, rd.utc_ms
 
 -- The last time formatted: a decision formats its own `now` again and again.
 local last_ms, last_text
@@ -42,19 +39,11 @@ local last_ms, last_text
 --- Formats ms as "2026-11-23T10:00:00.000Z".
 function M.format(ms)
   if ms == last_ms then return last_text end
-  local i = math.tointeger(ms)
-  if not i or i < 0 or i >= MAX_FAST then
-    local s = ms // 1000
-    return os.date("!%Y-%m-%dT%H:%M:%S", s) .. string.format(".%03dZ", ms % 1000)
+  local text = utc_text(ms)
+  if not text then
+    return os.date("!%Y-%m-%dT%H:%M:%S", ms // 1000) .. string.format(".%03dZ", ms % 1000)
   end
-  local secs, f = i // 1000, i % 1000
-  local sod = secs % 86400
-  local y, mo, d = civil_from_days(secs // 86400)
-  local yt = YEARS[y]
-  if not yt then yt = tostring(y); YEARS[y] = yt end -- at most 8030 years
-  local text = yt .. "-" .. D2[mo] .. "-" .. D2[d] .. "T" .. D2[sod // 3600] .. ":" .. D2[sod // 60 % 60] .. ":" ..
-    D2[sod % 60] .. "." .. D2[f // 10] .. D1[f % 10] .. "Z"
-  last_ms, last_text = i, text
+  last_ms, last_text = ms, text
   return text
 end
 
@@ -81,35 +70,10 @@ function M.parse(s)
 end
 
 local byte = string.byte
-local DIGIT = {}
-for c = 48, 57 do DIGIT[c] = c - 48 end
-
--- The canonical form format writes, "2026-11-23T10:00:00.000Z" (24 bytes),
--- read from its bytes without a pattern; nil when s is not exactly that
--- (the general parser below then decides).
-local function canonical(s)
-  if #s ~= 24 then return nil end
-  local y1, y2, y3, y4, h1, mo1, mo2, h2, d1, d2, t, hh1, hh2, c1, mi1, mi2, c2, s1, s2, dot, f1, f2, f3, z = byte(s, 1, 24)
-  if h1 ~= 45 or h2 ~= 45 or t ~= 84 or c1 ~= 58 or c2 ~= 58 or dot ~= 46 or z ~= 90 then return nil end
-  -- each byte a digit (DIGIT: byte → its value; no table per call: this runs a few times per decision)
-  y1, y2, y3, y4, mo1, mo2, d1, d2 = DIGIT[y1], DIGIT[y2], DIGIT[y3], DIGIT[y4], DIGIT[mo1], DIGIT[mo2], DIGIT[d1], DIGIT[d2]
-  hh1, hh2, mi1, mi2, s1, s2 = DIGIT[hh1], DIGIT[hh2], DIGIT[mi1], DIGIT[mi2], DIGIT[s1], DIGIT[s2]
-  f1, f2, f3 = DIGIT[f1], DIGIT[f2], DIGIT[f3]
-  if not (y1 and y2 and y3 and y4 and mo1 and mo2 and d1 and d2 and hh1 and hh2 and mi1 and mi2 and s1 and s2 and
-      f1 and f2 and f3) then
-    return nil
-  end
-  local y = y1 * 1000 + y2 * 100 + y3 * 10 + y4
-  local mo, d = mo1 * 10 + mo2, d1 * 10 + d2
-  local h, mi, sec = hh1 * 10 + hh2, mi1 * 10 + mi2, s1 * 10 + s2
-  if mo < 1 or mo > 12 or d < 1 or d > mdays[mo] or h > 23 or mi > 59 or sec > 60 then return nil end
-  if mo == 2 and d == 29 and not (y % 4 == 0 and (y % 100 ~= 0 or y % 400 == 0)) then return nil end
-  return (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) * 1000 + f1 * 100 + f2 * 10 + f3
-end
 
 parse = function(s)
   if type(s) ~= "string" then return nil, "not a string" end
-  local fast = canonical(s)
+  local fast = utc_ms(s)
   if fast then return fast end
   -- not a date at all (a policy's "2 business days" is tried here first)
   if byte(s, 5) ~= 45 then return nil, "not an RFC 3339 date-time" end
