@@ -92,27 +92,94 @@ static int keep(lua_State *L, const char *key, size_t klen, int kind, void *p)
 	return 1;
 }
 
+/* A zone's calendar, and the span of instants around the last one asked
+ * about in which the zone's UTC offset does not change (between two of its
+ * transitions). Inside the span, fields and instants are plain arithmetic
+ * on (ms + offset): the same answers ICU gives, without its calendar
+ * machinery, which cost more than the rest of a business-day count. */
+struct zone_cal {
+	UCalendar *c;
+	int has_span;
+	double from, until; /* [from, until): the offset holds */
+	int64_t offset;     /* ms east of UTC, DST included */
+};
+
 static int cal_gc(lua_State *L)
 {
-	UCalendar **c = luaL_checkudata(L, 1, CALMT);
-	if (*c) {
-		ucal_close(*c);
-		*c = NULL;
+	struct zone_cal *z = luaL_checkudata(L, 1, CALMT);
+	if (z->c) {
+		ucal_close(z->c);
+		z->c = NULL;
 	}
 	return 0;
 }
 
-/* The cached Gregorian calendar for zone, or a Lua error naming the zone. */
-static UCalendar *calendar_for(lua_State *L, int arg)
+#define DAY_MS 86400000LL
+/* Far enough from a transition that no other offset can give the same wall
+ * time (offsets have changed by a whole day: Samoa, 2011). */
+#define SPAN_MARGIN (2 * DAY_MS)
+
+/* Notes the span around the calendar's current instant (set by the caller). */
+static void learn_span(struct zone_cal *z)
+{
+	UErrorCode st = U_ZERO_ERROR;
+	UDate at = ucal_getMillis(z->c, &st), prev, next;
+	int32_t off = ucal_get(z->c, UCAL_ZONE_OFFSET, &st) + ucal_get(z->c, UCAL_DST_OFFSET, &st);
+	UErrorCode st2 = U_ZERO_ERROR;
+	UBool has_prev = ucal_getTimeZoneTransitionDate(z->c, UCAL_TZ_TRANSITION_PREVIOUS_INCLUSIVE, &prev, &st2);
+	UBool has_next = ucal_getTimeZoneTransitionDate(z->c, UCAL_TZ_TRANSITION_NEXT, &next, &st2);
+	z->has_span = 0;
+	if (U_FAILURE(st) || U_FAILURE(st2))
+		return;
+	z->from = has_prev ? prev : -8.64e15;
+	z->until = has_next ? next : 8.64e15;
+	z->offset = off;
+	z->has_span = at >= z->from && at < z->until;
+	ucal_setMillis(z->c, at, &st); /* the transition queries leave the calendar where it was */
+}
+
+/* Civil dates as days since 1970-01-01, proleptic Gregorian (the calendars
+ * here have no Julian switch), both ways. */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp + (mp < 10 ? 3 : -9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* The zone's calendar and span, made once per zone, or a Lua error naming it. */
+static struct zone_cal *zone_for(lua_State *L, int arg)
 {
 	size_t len;
 	const char *zone = luaL_checklstring(L, arg, &len);
 	lua_getfield(L, LUA_REGISTRYINDEX, CACHE);
 	lua_getfield(L, -1, zone);
 	if (!lua_isnil(L, -1)) {
-		UCalendar *c = *(UCalendar **)lua_touserdata(L, -1);
+		struct zone_cal *z = lua_touserdata(L, -1);
 		lua_pop(L, 2);
-		return c;
+		return z;
 	}
 	lua_pop(L, 1);
 	UChar uzone[128], canon[128];
@@ -124,20 +191,25 @@ static UCalendar *calendar_for(lua_State *L, int arg)
 	ucal_getCanonicalTimeZoneID(uzone, -1, canon, 128, &is_system, &st);
 	if (U_FAILURE(st) || !is_system)
 		luaL_error(L, "unknown time zone '%s' (use an IANA name such as Europe/London)", zone);
-	UCalendar **slot = lua_newuserdatauv(L, sizeof *slot, 0);
-	*slot = NULL;
+	struct zone_cal *slot = lua_newuserdatauv(L, sizeof *slot, 0);
+	memset(slot, 0, sizeof *slot);
 	luaL_setmetatable(L, CALMT);
 	st = U_ZERO_ERROR;
-	*slot = ucal_open(uzone, -1, "en_US@calendar=gregorian", UCAL_GREGORIAN, &st);
+	slot->c = ucal_open(uzone, -1, "en_US@calendar=gregorian", UCAL_GREGORIAN, &st);
 	if (U_FAILURE(st))
 		luaL_error(L, "ICU could not open a calendar for '%s': %s", zone, u_errorName(st));
 	/* proleptic Gregorian: no Julian switch in the past */
-	ucal_setGregorianChange(*slot, -8.64e15, &st);
-	ucal_setAttribute(*slot, UCAL_REPEATED_WALL_TIME, UCAL_WALLTIME_FIRST);
-	ucal_setAttribute(*slot, UCAL_SKIPPED_WALL_TIME, UCAL_WALLTIME_NEXT_VALID);
+	ucal_setGregorianChange(slot->c, -8.64e15, &st);
+	ucal_setAttribute(slot->c, UCAL_REPEATED_WALL_TIME, UCAL_WALLTIME_FIRST);
+	ucal_setAttribute(slot->c, UCAL_SKIPPED_WALL_TIME, UCAL_WALLTIME_NEXT_VALID);
 	lua_setfield(L, -2, zone);
 	lua_pop(L, 1);
-	return *slot;
+	return slot;
+}
+
+static UCalendar *calendar_for(lua_State *L, int arg)
+{
+	return zone_for(L, arg)->c;
 }
 
 /** icu.zone(name) → true if ICU knows the IANA zone, else nil, message */
@@ -153,8 +225,24 @@ static int l_zone(lua_State *L)
  * millisecond, weekday (1 = Monday … 7 = Sunday, ISO), utc offset ms */
 static int l_fields(lua_State *L)
 {
-	UCalendar *c = calendar_for(L, 1);
+	struct zone_cal *z = zone_for(L, 1);
+	UCalendar *c = z->c;
 	lua_Integer ms = luaL_checkinteger(L, 2);
+	if (z->has_span && (double)ms >= z->from && (double)ms < z->until) {
+		int64_t local = (int64_t)ms + z->offset, day = floor_div(local, DAY_MS), sod = local - day * DAY_MS;
+		int64_t y, mo, d;
+		civil_from_days(day, &y, &mo, &d);
+		lua_pushinteger(L, y);
+		lua_pushinteger(L, mo);
+		lua_pushinteger(L, d);
+		lua_pushinteger(L, sod / 3600000);
+		lua_pushinteger(L, sod / 60000 % 60);
+		lua_pushinteger(L, sod / 1000 % 60);
+		lua_pushinteger(L, sod % 1000);
+		lua_pushinteger(L, day + 3 - floor_div(day + 3, 7) * 7 + 1); /* 1970-01-01 was a Thursday (4) */
+		lua_pushinteger(L, z->offset);
+		return 9;
+	}
 	UErrorCode st = U_ZERO_ERROR;
 	ucal_setMillis(c, (UDate)ms, &st);
 	int f[] = { UCAL_YEAR, UCAL_MONTH, UCAL_DATE, UCAL_HOUR_OF_DAY, UCAL_MINUTE, UCAL_SECOND, UCAL_MILLISECOND };
@@ -166,6 +254,7 @@ static int l_fields(lua_State *L)
 	int off = ucal_get(c, UCAL_ZONE_OFFSET, &st) + ucal_get(c, UCAL_DST_OFFSET, &st);
 	if (U_FAILURE(st))
 		return luaL_error(L, "ICU: %s", u_errorName(st));
+	learn_span(z);
 	lua_pushinteger(L, era == 0 ? 1 - v[0] : v[0]);
 	lua_pushinteger(L, v[1] + 1);
 	for (int i = 2; i < 7; i++)
@@ -175,15 +264,53 @@ static int l_fields(lua_State *L)
 	return 9;
 }
 
+/** icu.day(zone, ms) → the local date of instant ms in the zone, as days
+ * since 1970-01-01 (what a business calendar counts in) */
+static int l_day(lua_State *L)
+{
+	struct zone_cal *z = zone_for(L, 1);
+	lua_Integer ms = luaL_checkinteger(L, 2);
+	if (!(z->has_span && (double)ms >= z->from && (double)ms < z->until)) {
+		UErrorCode st = U_ZERO_ERROR;
+		ucal_setMillis(z->c, (UDate)ms, &st);
+		if (U_FAILURE(st))
+			return luaL_error(L, "ICU: %s", u_errorName(st));
+		learn_span(z);
+		if (!z->has_span) { /* no span to count in: ICU's own fields */
+			int y = ucal_get(z->c, UCAL_EXTENDED_YEAR, &st), mo = ucal_get(z->c, UCAL_MONTH, &st) + 1,
+			    d = ucal_get(z->c, UCAL_DATE, &st);
+			if (U_FAILURE(st))
+				return luaL_error(L, "ICU: %s", u_errorName(st));
+			lua_pushinteger(L, days_from_civil(y, mo, d));
+			return 1;
+		}
+	}
+	lua_pushinteger(L, floor_div((int64_t)ms + z->offset, DAY_MS));
+	return 1;
+}
+
 /** icu.to_ms(zone, year, month, day [, hour, minute, second, ms]) → ms:
  * the instant of that wall time in the zone. A wall time skipped by a DST
  * change moves to the next valid one; a repeated one takes the first. */
 static int l_to_ms(lua_State *L)
 {
-	UCalendar *c = calendar_for(L, 1);
+	struct zone_cal *z = zone_for(L, 1);
+	UCalendar *c = z->c;
 	int y = (int)luaL_checkinteger(L, 2), mo = (int)luaL_checkinteger(L, 3), d = (int)luaL_checkinteger(L, 4);
 	int h = (int)luaL_optinteger(L, 5, 0), mi = (int)luaL_optinteger(L, 6, 0), s = (int)luaL_optinteger(L, 7, 0);
 	int msec = (int)luaL_optinteger(L, 8, 0);
+	/* fields in their usual ranges (day 31 of a short month counts on, as
+	 * ICU's lenient calendar does), mapped by the span's offset when the
+	 * instant lies well inside the span: no other offset can give it */
+	if (z->has_span && y > -200000 && y < 200000 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h < 24 &&
+	    mi >= 0 && mi < 60 && s >= 0 && s < 60 && msec >= 0 && msec < 1000) {
+		int64_t local = days_from_civil(y, mo, d) * DAY_MS + h * 3600000LL + mi * 60000LL + s * 1000LL + msec;
+		int64_t at = local - z->offset;
+		if ((double)at >= z->from + SPAN_MARGIN && (double)at < z->until - SPAN_MARGIN) {
+			lua_pushinteger(L, at);
+			return 1;
+		}
+	}
 	UErrorCode st = U_ZERO_ERROR;
 	ucal_clear(c);
 	ucal_setDateTime(c, y, mo - 1, d, h, mi, s, &st);
@@ -191,6 +318,7 @@ static int l_to_ms(lua_State *L)
 	UDate when = ucal_getMillis(c, &st);
 	if (U_FAILURE(st))
 		return luaL_error(L, "ICU: %s", u_errorName(st));
+	learn_span(z);
 	lua_pushinteger(L, (lua_Integer)when);
 	return 1;
 }
@@ -380,6 +508,7 @@ int luaopen_rd_icu(lua_State *L)
 	static const luaL_Reg fns[] = {
 		{ "zone", l_zone },
 		{ "fields", l_fields },
+		{ "day", l_day },
 		{ "to_ms", l_to_ms },
 		{ "is_currency", l_is_currency },
 		{ "format_money", l_format_money },

@@ -327,14 +327,14 @@ function M.new(spec)
   for wd = 1, 7 do if #week[wd] > 0 then open = true end end
   if not open then error("calendar.new: hours: the calendar is never open", 2) end
   local self = setmetatable({}, Cal)
-  private[self] = { zone = zone, week = week, is_holiday = holiday_set(spec.holidays), intervals = {}, n_intervals = 0 }
+  private[self] = { zone = zone, week = week, is_holiday = holiday_set(spec.holidays), intervals = {}, n_intervals = 0,
+    open = {}, n_open = 0 }
   return self
 end
 
 --- cal:day_of(t) → the local calendar day of instant t (days since 1970-01-01)
 function Cal:day_of(t)
-  local y, m, d = icu.fields(private[self].zone, t)
-  return days_from_civil(y, m, d)
+  return icu.day(private[self].zone, t)
 end
 
 --- cal:zone() → the calendar's IANA time zone.
@@ -345,8 +345,17 @@ function Cal:is_business_day(t)
   return self:_open_day(self:day_of(t))
 end
 
+-- Whether a local date has business hours, kept per date (the same few
+-- dates every decision; the table dropped whole past 4096).
 function Cal:_open_day(days)
-  return #private[self].week[weekday(days)] > 0 and not private[self].is_holiday(days)
+  local priv = private[self]
+  local open = priv.open[days]
+  if open == nil then
+    open = #priv.week[weekday(days)] > 0 and not priv.is_holiday(days)
+    if priv.n_open >= 4096 then priv.open, priv.n_open = {}, 0 end
+    priv.open[days], priv.n_open = open, priv.n_open + 1
+  end
+  return open
 end
 
 -- The open intervals {open_ms, close_ms} of a local date. A calendar never
@@ -387,7 +396,9 @@ local MAX_DAYS = 3700 -- ten years: a bound on every walk
 
 --- cal:is_open(t) → true inside business hours.
 function Cal:is_open(t)
-  for _, iv in ipairs(intervals(self, self:day_of(t))) do
+  local ivs = intervals(self, self:day_of(t))
+  for i = 1, #ivs do
+    local iv = ivs[i]
     if t >= iv[1] and t < iv[2] then return true end
   end
   return false
@@ -397,8 +408,10 @@ end
 function Cal:next_open(t)
   local day = self:day_of(t)
   for i = 0, MAX_DAYS do
-    for _, iv in ipairs(intervals(self, day + i)) do
-      if t < iv[2] then return math.max(t, iv[1]) end
+    local ivs = intervals(self, day + i)
+    for k = 1, #ivs do
+      local iv = ivs[k]
+      if t < iv[2] then return t > iv[1] and t or iv[1] end
     end
   end
   error("calendar: no opening time within ten years", 2)
@@ -408,9 +421,11 @@ local function add_business_ms(self, t, ms)
   if ms == 0 then return self:next_open(t) end
   local day = self:day_of(t)
   for i = 0, MAX_DAYS do
-    for _, iv in ipairs(intervals(self, day + i)) do
+    local ivs = intervals(self, day + i)
+    for k = 1, #ivs do
+      local iv = ivs[k]
       if iv[2] > t then
-        local start = math.max(iv[1], t)
+        local start = iv[1] > t and iv[1] or t
         local avail = iv[2] - start
         if ms <= avail then return start + ms end
         ms = ms - avail
@@ -456,8 +471,10 @@ function Cal:between(t1, t2)
   local first, last = self:day_of(t1), self:day_of(t2)
   if last - first > MAX_DAYS then error("calendar:between: more than ten years apart", 2) end
   for day = first, last do
-    for _, iv in ipairs(intervals(self, day)) do
-      local a, b = math.max(iv[1], t1), math.min(iv[2], t2)
+    local ivs = intervals(self, day)
+    for k = 1, #ivs do
+      local iv = ivs[k]
+      local a, b = iv[1] > t1 and iv[1] or t1, iv[2] < t2 and iv[2] or t2
       if b > a then total = total + (b - a) end
     end
   end

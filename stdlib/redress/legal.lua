@@ -53,8 +53,7 @@ local DISTANCE = { distance = true, off_premises = true, door_to_door = true, te
 
 -- Local calendar day of ms in zone; and the last ms of day d.
 local function day_of(zone, ms)
-  local y, m, d = icu.fields(zone, ms)
-  return calendar.days_from_civil(y, m, d)
+  return icu.day(zone, ms)
 end
 local function end_of(zone, d)
   local y, m, dd = calendar.civil_from_days(d + 1)

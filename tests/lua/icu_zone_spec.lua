@@ -1,0 +1,65 @@
+-- rd.icu's fields, day and to_ms keep the span of instants around the last
+-- one asked about in which a zone's offset holds, and answer inside it by
+-- arithmetic instead of asking ICU's calendar. Every answer must be ICU's:
+-- here each instant and wall time is asked twice, once right after a
+-- neighbour (the span's arithmetic, when it applies) and once after an
+-- instant two centuries away (ICU itself), across DST changes, half-hour
+-- and 45-minute offsets, Samoa's skipped day and zones without DST.
+local icu = require "rd.icu"
+
+local ZONES = { "UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Pacific/Apia",
+  "Asia/Tehran", "America/Sao_Paulo", "Asia/Kolkata", "Pacific/Chatham", "Asia/Bangkok" }
+local FAR = -5364662400000 -- 1800-01-01: a span far from every sample
+local HOUR = 3600000
+
+local function by_icu(zone, fn, ...)
+  icu.fields(zone, FAR)
+  return { fn(zone, ...) }
+end
+
+-- days since 1970-01-01 of a civil date, as redress.time counts them
+local days_from_civil = require("redress.time").days_from_civil
+
+describe("rd.icu fields, day and to_ms inside an offset's span", function()
+  it("give ICU's fields and day for every instant, hour by hour across a year, and near the day Samoa skipped", function()
+    for _, zone in ipairs(ZONES) do
+      local samples = {}
+      local start = 1767225600000 -- 2026-01-01
+      for i = 0, 365 * 24 - 1 do samples[#samples + 1] = start + i * HOUR + (i * 7919) % HOUR end
+      for i = -72, 72 do samples[#samples + 1] = 1325329200000 + i * HOUR - 1 end -- 2011-12-30 in Apia
+      for _, ms in ipairs(samples) do
+        local near = { icu.fields(zone, ms) } -- after the previous sample: the span's arithmetic
+        local exact = by_icu(zone, icu.fields, ms)
+        assert.are.same(exact, near, zone .. " " .. ms)
+        local day = icu.day(zone, ms)
+        assert.are.equal(days_from_civil(exact[1], exact[2], exact[3]), day, zone .. " " .. ms)
+        assert.are.equal(day, by_icu(zone, icu.day, ms)[1], zone .. " " .. ms)
+        icu.fields(zone, ms) -- the span around ms again, for the next sample
+      end
+    end
+  end)
+
+  it("give ICU's instant for every wall time, skipped and repeated ones included", function()
+    for _, zone in ipairs(ZONES) do
+      icu.fields(zone, 1767225600000)
+      for day = 0, 364 do
+        local date = os.date("!*t", 1767225600 + day * 86400) -- 2026, day by day
+        for half = 0, 47 do
+          local y, m, d = date.year, date.month, date.day
+          local h, mi = half // 2, (half % 2) * 30
+          local near = icu.to_ms(zone, y, m, d, h, mi, 15, 250)
+          assert.are.equal(by_icu(zone, icu.to_ms, y, m, d, h, mi, 15, 250)[1], near,
+            string.format("%s %d-%02d-%02d %02d:%02d", zone, y, m, d, h, mi))
+          icu.to_ms(zone, y, m, d, h, mi, 15, 250)
+        end
+      end
+    end
+  end)
+
+  it("counts days before 1970 and across the Gregorian change alike", function()
+    for _, ms in ipairs { -1, -86400000, -12219292800000, -12219292800001, -62135596800000, FAR } do
+      local y, m, d = icu.fields("Europe/Berlin", ms)
+      assert.are.equal(days_from_civil(y, m, d), icu.day("Europe/Berlin", ms), ms)
+    end
+  end)
+end)
