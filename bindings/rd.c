@@ -363,6 +363,28 @@ static int l_copy(lua_State *L)
 	return 1;
 }
 
+/** rd.set_upvalues(list): list is { f1, i1, v1, f2, i2, v2, … }; sets
+ * upvalue i of function f to v for each triple (the sandbox puts a pack's
+ * upvalues back after every call: one C loop instead of a debug call each). */
+static int l_set_upvalues(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
+	for (lua_Integer k = 1; k + 2 <= n; k += 3) {
+		lua_rawgeti(L, 1, k);
+		if (lua_type(L, -1) != LUA_TFUNCTION)
+			return luaL_error(L, "rd.set_upvalues: entry %d is not a function", (int)k);
+		lua_rawgeti(L, 1, k + 1);
+		int i = (int)lua_tointeger(L, -1);
+		lua_pop(L, 1);
+		lua_rawgeti(L, 1, k + 2);
+		if (!lua_setupvalue(L, -2, i))
+			lua_pop(L, 1);
+		lua_pop(L, 1);
+	}
+	return 0;
+}
+
 /** rd.tripped() → true while a sandbox call has spent its budget */
 static int l_tripped(lua_State *L)
 {
@@ -380,6 +402,7 @@ int luaopen_rd(lua_State *L)
 		{ "utc_ms", l_utc_ms },
 		{ "sandbox_call", l_sandbox_call },
 		{ "tripped", l_tripped },
+		{ "set_upvalues", l_set_upvalues },
 		{ "copy", l_copy },
 		{ "coverage", l_coverage },
 		{ NULL, NULL },

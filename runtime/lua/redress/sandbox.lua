@@ -19,7 +19,7 @@ local M = {}
 
 local rawget, rawset, next, pairs, setmetatable = rawget, rawset, next, pairs, setmetatable
 local getmetatable_raw, setmetatable_raw = debug.getmetatable, debug.setmetatable
-local getinfo, getupvalue, setupvalue, upvalueid = debug.getinfo, debug.getupvalue, debug.setupvalue, debug.upvalueid
+local getinfo, getupvalue, upvalueid = debug.getinfo, debug.getupvalue, debug.upvalueid
 
 local function copy(t, drop)
   local c = {}
@@ -126,19 +126,16 @@ function M.freeze(roots, own)
         local id = upvalueid(v, i)
         if not ids[id] then
           ids[id] = true
-          ups[#ups + 1] = { v, i, x }
+          ups[#ups + 1] = v; ups[#ups + 1] = i; ups[#ups + 1] = x
         end
         walk(x)
       end
     end
   end
   for _, r in ipairs(roots) do walk(r) end
-  return function()
-    for i = 1, #ups do
-      local u = ups[i]
-      setupvalue(u[1], u[2], u[3])
-    end
-  end
+  -- { f, i, value, … }: put back in one C loop (rd.set_upvalues)
+  local set_upvalues = rd.set_upvalues
+  return function() set_upvalues(ups) end
 end
 
 local proxies = setmetatable({}, { __mode = "k" })
