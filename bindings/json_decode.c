@@ -38,6 +38,8 @@ struct frame {
 struct reader {
 	lua_State *L;
 	int checked;
+	int peek;  /* customer_of: read everything, build nothing */
+	int found; /* peek: the stack slot holding customer.id, or 0 */
 	int depth; /* open containers */
 	struct frame frames[MAX_DEPTH + 1];
 	const char *fatal; /* stops the parse: the message */
@@ -87,11 +89,19 @@ static void note_path(struct reader *r, const char *why)
 	}
 }
 
-/* Puts the value on top into its container (or leaves it: the document). */
+/* Puts the value on top into its container (or leaves it: the document).
+ * Peeking, no value was pushed: a map's key is dropped instead. */
 static int attach(struct reader *r)
 {
 	if (r->depth == 0)
 		return 1;
+	if (r->peek) {
+		if (r->frames[r->depth - 1].is_map)
+			lua_pop(r->L, 1);
+		else
+			r->frames[r->depth - 1].n++;
+		return 1;
+	}
 	struct frame *f = &r->frames[r->depth - 1];
 	if (f->is_map)
 		lua_rawset(r->L, -3);
@@ -103,14 +113,16 @@ static int attach(struct reader *r)
 static int on_null(void *ud)
 {
 	struct reader *r = ud;
-	lua_pushlightuserdata(r->L, NULL);
+	if (!r->peek)
+		lua_pushlightuserdata(r->L, NULL);
 	return attach(r);
 }
 
 static int on_boolean(void *ud, int b)
 {
 	struct reader *r = ud;
-	lua_pushboolean(r->L, b);
+	if (!r->peek)
+		lua_pushboolean(r->L, b);
 	return attach(r);
 }
 
@@ -133,7 +145,8 @@ static int on_number(void *ud, const char *s, size_t len)
 		}
 		if (r->checked && (v > MAX_SAFE_INTEGER || v < -MAX_SAFE_INTEGER))
 			note_path(r, "out_of_range");
-		lua_pushinteger(r->L, (lua_Integer)v);
+		if (!r->peek)
+			lua_pushinteger(r->L, (lua_Integer)v);
 	} else {
 		double d = strtod(buf, NULL);
 		if (!isfinite(d)) {
@@ -142,9 +155,18 @@ static int on_number(void *ud, const char *s, size_t len)
 		}
 		if (r->checked && (d > (double)MAX_SAFE_INTEGER || d < -(double)MAX_SAFE_INTEGER))
 			note_path(r, "out_of_range");
-		lua_pushnumber(r->L, d);
+		if (!r->peek)
+			lua_pushnumber(r->L, d);
 	}
 	return attach(r);
+}
+
+/* Whether the map key at slot is the string want. */
+static int key_is(lua_State *L, int slot, const char *want)
+{
+	size_t n;
+	const char *k = lua_tolstring(L, slot, &n);
+	return n == strlen(want) && memcmp(k, want, n) == 0;
 }
 
 static int on_string(void *ud, const unsigned char *s, size_t len)
@@ -152,7 +174,13 @@ static int on_string(void *ud, const unsigned char *s, size_t len)
 	struct reader *r = ud;
 	if (r->checked && memchr(s, 0, len))
 		note_path(r, "nul");
-	lua_pushlstring(r->L, (const char *)s, len);
+	if (!r->peek) {
+		lua_pushlstring(r->L, (const char *)s, len);
+	} else if (r->depth == 2 && r->frames[0].is_map && r->frames[1].is_map &&
+		   key_is(r->L, r->frames[0].key, "customer") && key_is(r->L, r->frames[1].key, "id")) {
+		lua_pushlstring(r->L, (const char *)s, len); /* customer.id: kept in the reserved slot */
+		lua_replace(r->L, r->found);
+	}
 	return attach(r);
 }
 
@@ -162,7 +190,8 @@ static int open_container(struct reader *r, int is_map)
 		r->fatal = "nested deeper than 64";
 		return 0;
 	}
-	lua_createtable(r->L, 0, 0);
+	if (!r->peek)
+		lua_createtable(r->L, 0, 0);
 	r->frames[r->depth].is_map = is_map;
 	r->frames[r->depth].n = 0;
 	r->depth++;
@@ -197,7 +226,7 @@ static int on_start_array(void *ud)
 static int on_end_array(void *ud)
 {
 	struct reader *r = ud;
-	if (r->frames[r->depth - 1].n == 0)
+	if (r->frames[r->depth - 1].n == 0 && !r->peek)
 		luaL_setmetatable(r->L, RD_JSON_ARRAY_MT);
 	r->depth--;
 	return attach(r);
@@ -277,11 +306,13 @@ static int raise_at(lua_State *L, const char *what, const char *s, size_t off)
 	return luaL_error(L, "json.decode: %s at line %d, column %d", what, line, col);
 }
 
-static int decode(lua_State *L, int checked)
+static int decode(lua_State *L, int checked, int peek)
 {
 	size_t len;
 	const char *s = luaL_checklstring(L, 1, &len);
 	lua_settop(L, 1);
+	if (peek)
+		lua_pushnil(L); /* slot 2: customer.id when the text has one */
 	struct slot *slot = lua_touserdata(L, lua_upvalueindex(1));
 	if (slot->h) { /* left by a call a Lua error unwound */
 		yajl_free(slot->h);
@@ -291,7 +322,7 @@ static int decode(lua_State *L, int checked)
 	if (bad >= 0)
 		return raise_at(L, "invalid Unicode escape (half of a surrogate pair)", s, (size_t)bad);
 	luaL_checkstack(L, 2 * MAX_DEPTH + 8, "json.decode");
-	struct reader r = { .L = L, .checked = checked };
+	struct reader r = { .L = L, .checked = checked, .peek = peek, .found = peek ? 2 : 0 };
 	slot->h = yajl_alloc(&callbacks, NULL, &r);
 	if (!slot->h)
 		return luaL_error(L, "json.decode: out of memory");
@@ -324,20 +355,35 @@ static int decode(lua_State *L, int checked)
 		lua_pushstring(L, r.path);
 		return 3;
 	}
+	if (peek) {
+		lua_settop(L, 2);
+		lua_pushboolean(L, 1);
+		lua_insert(L, 2);
+		return 2; /* true, customer.id or nil */
+	}
 	return 1; /* the document, above the text */
 }
 
 /** json.decode(text) → value (raises "json.decode: … at line L, column C") */
 static int l_decode(lua_State *L)
 {
-	return decode(L, 0);
+	return decode(L, 0, 0);
 }
 
 /** json.decode_checked(text) → value | nil, why ("nul" | "out_of_range"),
  * path: json.decode for untrusted input, with its values checked. */
 static int l_decode_checked(lua_State *L)
 {
-	return decode(L, 1);
+	return decode(L, 1, 0);
+}
+
+/** json.customer_of(text) → true, customer.id (a string, or nil when the
+ * text has none) | nil, why, path: decode_checked's reading and checks of
+ * untrusted text, building no table (the API reads a complaint's customer
+ * for its dispatch key; a worker reads the whole of it). */
+static int l_customer_of(lua_State *L)
+{
+	return decode(L, 1, 1);
 }
 
 void rd__json_readers(lua_State *L)
@@ -351,6 +397,9 @@ void rd__json_readers(lua_State *L)
 	lua_pushvalue(L, -1);
 	lua_pushcclosure(L, l_decode, 1);
 	lua_setfield(L, -3, "decode");
+	lua_pushvalue(L, -1);
+	lua_pushcclosure(L, l_customer_of, 1);
+	lua_setfield(L, -3, "customer_of");
 	lua_pushcclosure(L, l_decode_checked, 1);
 	lua_setfield(L, -2, "decode_checked");
 }

@@ -38,6 +38,30 @@ describe("redress.json", function()
     assert.matches("9007199254740991", msg)
   end)
 
+  it("reads a body's customer.id with decode_object's checks and answers, building nothing", function()
+    -- every refusal is decode_object's, word for word
+    for _, body in ipairs { "", "[1]", "{", '{"a":"\255"}', '{"a":"x\\u0000y"}', '{"n":{"m":[1,2,9007199254740992]}}',
+      '{"a":"\\ud800"}', '{"a":1e400}', '  {"a":1} x', "nul\0" } do
+      local want = { json.decode_object(body) }
+      assert.is_nil(want[1], body)
+      local got = { json.customer_of(body) }
+      assert.is_nil(got[1], body)
+      assert.are.same({ table.unpack(want, 2, 5) }, { table.unpack(got, 2, 5) }, body)
+    end
+    -- the top-level customer object's id only, and only a string
+    local cases = {
+      { '{"customer":{"id":"c-1","name":"Anna"},"id":"top"}', "c-1" },
+      { '{"order":{"customer":{"id":"deep"}},"customer":{"name":"x","id":"ünï-2"}}', "ünï-2" },
+      { '{"customer":{"id":5}}', nil }, { '{"customer":"c-1"}', nil }, { '{"customer":[{"id":"c"}]}', nil },
+      { '{"customer":{"x":{"id":"no"}}}', nil }, { '{}', nil }, { '{"customer":{"id":"x\\ny\\""}}', 'x\ny"' },
+    }
+    for _, c in ipairs(cases) do
+      local ok, id = json.customer_of(c[1])
+      assert.is_true(ok, c[1])
+      assert.are.equal(c[2], id, c[1])
+    end
+  end)
+
   -- The string writer skips plain ASCII eight bytes at a time and checks
   -- UTF-8 itself: every position around a word's edge, every kind of
   -- sequence, and what must be refused.

@@ -485,16 +485,15 @@ function M.new(config_path)
       elseif route == "complaints" then
         local bad = check_idem_key(req) or idem_precheck("c\0", req)
         if bad then return bad end
-        -- Only the body's JSON is read here, for its customer: the worker
-        -- checks the complaint itself (validate.complaint) before deciding
-        -- and refuses it with the same answer, so the loop thread does not
-        -- check every field twice.
-        local t, code, msg, field, status = json.decode_object(req.body)
-        if not t then return err(status or 400, code, msg, field) end
-        local customer = type(t.customer) == "table" and t.customer.id
+        -- Only the body's JSON is read here (json.customer_of: the reader's
+        -- checks, no tables built), for its customer: the worker checks the
+        -- complaint itself (validate.complaint) before deciding and refuses
+        -- it with the same answer, so the loop thread does not check every
+        -- field twice.
+        local ok, customer, msg, field, status = json.customer_of(req.body)
+        if not ok then return err(status or 400, customer, msg, field) end
         -- the customer orders this complaint after the customer's others
-        return { job = { kind = "complaint", idem_key = req.idempotency_key,
-          customer_id = type(customer) == "string" and customer or nil, actor = actor } }
+        return { job = { kind = "complaint", idem_key = req.idempotency_key, customer_id = customer, actor = actor } }
       elseif route == "events" then
         local bad = check_idem_key(req)
         if bad then return bad end

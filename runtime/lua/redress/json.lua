@@ -42,9 +42,10 @@ M.decode = codec.decode
 -- reader can hold exactly too (a JavaScript number, a double).
 M.MAX_INTEGER = 9007199254740991
 
---- Decodes an untrusted request body that must be a JSON object.
--- Returns the table, or nil, code, message, field, HTTP status.
-function M.decode_object(body)
+-- The checks and answers of an untrusted body that must be a JSON object,
+-- around reader (codec.decode_checked or codec.customer_of): its results,
+-- or nil, code, message, field, HTTP status.
+local function read_object(body, reader)
   if body == nil or body == "" then
     return nil, "invalid_json", "the request body is empty; a JSON object is required"
   end
@@ -54,22 +55,37 @@ function M.decode_object(body)
   if not body:find("^%s*{") then
     return nil, "invalid_json", "the request body must be a JSON object"
   end
-  -- the values are checked in C as the tree is read (json.c check_tree):
-  -- no NUL inside a string, no number past ±MAX_INTEGER; the parser itself
+  -- the values are checked in C as the text is read (json_decode.c): no
+  -- NUL inside a string, no number past ±MAX_INTEGER; the parser itself
   -- takes only valid UTF-8
-  local ok, v, why, path = pcall(codec.decode_checked, body)
+  local ok, v, why, path = pcall(reader, body)
   if not ok then
     local msg = tostring(v):gsub("^.-json%.decode: ", "")
     return nil, "invalid_json", "the request body is not valid JSON: " .. msg
   end
-  if why then
+  if v == nil then
     if why == "out_of_range" then
       return nil, "out_of_range", string.format("numbers must lie between -%d and %d: redress stores integers " ..
         "exactly only in that range", M.MAX_INTEGER, M.MAX_INTEGER), path ~= "" and path or nil, 422
     end
     return nil, "validation_failed", "strings may not contain NUL characters", path ~= "" and path or nil
   end
+  return v, why
+end
+
+--- Decodes an untrusted request body that must be a JSON object.
+-- Returns the table, or nil, code, message, field, HTTP status.
+function M.decode_object(body)
+  local v, code, msg, field, status = read_object(body, codec.decode_checked)
+  if v == nil then return nil, code, msg, field, status end
   return v
+end
+
+--- The checks of decode_object without building the object: returns
+-- true and the body's customer.id (a string, or nil when it has none), or
+-- nil, code, message, field, HTTP status as decode_object would.
+function M.customer_of(body)
+  return read_object(body, codec.customer_of)
 end
 
 return M
