@@ -93,8 +93,12 @@ local function deliver_offer(deliver, o)
   if o.message then deliver[#deliver + 1] = o.message end
 end
 
+-- Offer kinds as words ("free_delivery" → "free delivery"), made once.
+local KIND_WORDS = {}
+for kind in pairs(act_mod.OFFER_KINDS) do KIND_WORDS[kind] = kind:gsub("_", " ") end
+
 local function describe_offer(o)
-  local s = o.kind:gsub("_", " ")
+  local s = KIND_WORDS[o.kind] or o.kind:gsub("_", " ")
   if o.amount > 0 then s = s .. " of " .. money(o.amount, o.currency) end
   return s .. " (" .. o.id .. ")"
 end

@@ -85,9 +85,18 @@ local ORDER_STRINGS = { { "id", "order.id", 200 }, { "currency", "order.currency
 function M.complaint(c)
   local ok, err = object(c.customer, "customer", true)
   if not ok then return nil, err end
-  for i = 1, #COMPLAINT_STRINGS do local f = COMPLAINT_STRINGS[i]
-    ok, err = str(f[1] and c.customer or c, f[2], f[3], f[4], f[5], f[6])
-    if not ok then return nil, err end
+  local customer = c.customer
+  for i = 1, #COMPLAINT_STRINGS do
+    local f = COMPLAINT_STRINGS[i]
+    local t = f[1] and customer or c
+    local v = t[f[2]]
+    -- the usual case inline (a string in bounds, or an optional field left
+    -- out); str says what is wrong otherwise
+    if not (v == nil and not f[4] or type(v) == "string" and (v ~= "" or not f[4]) and
+        (not f[5] or #v <= f[5]) and (not f[6] or f[6][v])) then
+      ok, err = str(t, f[2], f[3], f[4], f[5], f[6])
+      if not ok then return nil, err end
+    end
   end
   ok, err = object(c.order, "order", false)
   if ok then ok, err = object(c.details, "details", false) end
