@@ -4,25 +4,38 @@
 set -eu
 cd "$(dirname "$0")/.."
 out=$(mktemp /tmp/redress-bench.XXXXXX)
-trap 'rm -f "$out"' EXIT
+failed=$(mktemp /tmp/redress-bench-failed.XXXXXX)
+trap 'rm -f "$out" "$failed"' EXIT
+# One benchmark: a failure is a row of its own (and make bench fails at the
+# end), never a table cut short.
+row() {
+	if ! "$@"; then
+		echo "| $* | FAILED (its output is above) | | | |"
+		echo "$*" >> "$failed"
+	fi
+}
 {
-	bench/intake.sh "${BENCH_SECONDS:-5}" 50
-	bench/cluster.sh "${BENCH_SECONDS:-5}" 50
-	bench/timers.sh "${BENCH_TIMERS:-1000000}"
-	bench/memory.sh "${BENCH_CASES:-1000000}"
-	bench/peer_redis.sh "${BENCH_REDIS_REQUESTS:-50000}"
-	bench/listing.sh "${BENCH_SECONDS:-5}" 20000
-	bench/whatif.sh "${BENCH_SECONDS:-5}" 5
-	build/engine_bench policies/retail "${BENCH_ENGINE_COMPLAINTS:-20000}" 50
+	row bench/intake.sh "${BENCH_SECONDS:-5}" 50
+	row bench/cluster.sh "${BENCH_SECONDS:-5}" 50
+	row bench/timers.sh "${BENCH_TIMERS:-1000000}"
+	row bench/memory.sh "${BENCH_CASES:-1000000}"
+	row bench/peer_redis.sh "${BENCH_REDIS_REQUESTS:-50000}"
+	row bench/listing.sh "${BENCH_SECONDS:-5}" 20000
+	row bench/whatif.sh "${BENCH_SECONDS:-5}" 5
+	row build/engine_bench policies/retail "${BENCH_ENGINE_COMPLAINTS:-20000}" 50
 	for p in retail-eu ecommerce-cn airline-eu261 hospitality telecom; do
-		build/engine_bench "policies/$p" "${BENCH_ENGINE_PACK_COMPLAINTS:-3000}" 50
+		row build/engine_bench "policies/$p" "${BENCH_ENGINE_PACK_COMPLAINTS:-3000}" 50
 	done
-	ENGINE_BENCH_RETURNING=1000 build/engine_bench policies/retail "${BENCH_RETURNING_COMPLAINTS:-4000}" 20
-	bench/ipc_cost.sh
-	bench/instructions.sh "${BENCH_INSTRUCTIONS_N:-100}"
-	bench/threads.sh "${BENCH_THREADS_SECONDS:-15}"
+	row env ENGINE_BENCH_RETURNING=1000 build/engine_bench policies/retail "${BENCH_RETURNING_COMPLAINTS:-4000}" 20
+	row bench/ipc_cost.sh
+	row bench/instructions.sh "${BENCH_INSTRUCTIONS_N:-100}"
+	row bench/threads.sh "${BENCH_THREADS_SECONDS:-15}"
 } | tee "$out" | grep -v '^|'
 echo
 echo "| benchmark | figure | baseline (same run) | ratio | target |"
 echo "|---|---|---|---|---|"
 grep '^|' "$out"
+if [ -s "$failed" ]; then
+	echo "make bench: failed: $(tr '\n' ';' < "$failed")" >&2
+	exit 1
+fi

@@ -20,7 +20,9 @@ return {
   },
 
   limits = {
-    max_body_bytes = 1024 * 1024,         -- larger bodies get 413 before they are read
+    -- max_body_bytes: larger bodies get 413 before they are read; 1 MiB by
+    -- default, 256 KiB (and at most that) in cluster mode, so this file
+    -- serves one node and a cluster's nodes alike
     max_batch = 256,                      -- requests per durable write transaction, at most
     map_size = 64 * 1024 * 1024,          -- initial LMDB map; it grows when full
     policy_instructions = 10000000,       -- per policy call
