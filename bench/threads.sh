@@ -10,7 +10,10 @@ set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-20}
 dir=$(mktemp -d /tmp/redress-threads.XXXXXX)
-trap 'pkill -INT -f "callgrind-out-file=$dir/" 2>/dev/null; rm -rf "$dir"' EXIT
+pid=""
+# on the way out (also after a failure): the daemon under callgrind, if one
+# still runs, then the files (pkill -f would match this shell's own trap)
+trap '[ -z "$pid" ] || kill -INT "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
 
 run() { # name port idle|load
 	d=$dir/$1
@@ -26,6 +29,7 @@ run() { # name port idle|load
 	fi
 	kill -INT "$pid"
 	wait "$pid" || true
+	pid=""
 }
 port=$((20000 + $$ % 20000))
 run idle "$port" idle
