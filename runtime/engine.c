@@ -701,6 +701,14 @@ void rd_engine_stop(rd_engine *e)
 	e->started = 0;
 }
 
+int rd_engine_busy(rd_engine *e)
+{
+	pthread_mutex_lock(&e->mu);
+	int busy = e->pending_head || e->ready_head || e->in_flight > 0 || e->results_head;
+	pthread_mutex_unlock(&e->mu);
+	return busy;
+}
+
 int rd_engine_leads(rd_engine *e)
 {
 	return !e->cluster || __atomic_load_n(&e->role, __ATOMIC_ACQUIRE) == RD_ROLE_LEADER;

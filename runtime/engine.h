@@ -163,6 +163,9 @@ void rd_engine_on_outbox(rd_engine *e, void (*fn)(void *), void *ud);
 void rd_engine_stop(rd_engine *e);
 /* 1 when this node decides: always without a cluster, else while it leads. */
 int rd_engine_leads(rd_engine *e);
+/* 1 while a job waits for its keys, is being decided or waits for the
+ * writer (background work, a what-if replay, gives way then); any thread. */
+int rd_engine_busy(rd_engine *e);
 void rd_job_free(rd_job *job);
 
 #endif

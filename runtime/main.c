@@ -74,6 +74,12 @@ static void read_cluster(lua_State *L, struct settings *st)
 	lua_pop(L, 2);
 }
 
+/* The replay thread's question: has intake work in hand? */
+static int engine_busy(void *engine)
+{
+	return rd_engine_busy(engine);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: redressd -c CONFIG.lua\n"
@@ -322,7 +328,7 @@ int main(int argc, char **argv)
 		rd_store_close(&d.store);
 		return 1;
 	}
-	if (rd_replays_start(&d.store, config_path, err, sizeof err) != 0 ||
+	if (rd_replays_start(&d.store, config_path, engine_busy, &d.engine, err, sizeof err) != 0 ||
 	    rd_webhooks_start(&d.webhooks, &d.store, &d.engine, err, sizeof err) != 0 ||
 	    rd_server_start(&d.server, d.loop, d.api, &d.engine, st.host, st.port, st.max_body, st.access_log, err, sizeof err) != 0) {
 		fprintf(stderr, "redressd: %s\n", err);

@@ -49,6 +49,8 @@ static struct {
 	long long boot_s;       /* in ids: a restart's R…-1 is not the last one's */
 	lua_State *L;
 	rd_lua_ctx ctx;
+	int (*busy)(void *); /* intake has work in hand (rd_replays_start) */
+	void *busy_ud;
 } R = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
 static int64_t wall_ms(void)
@@ -161,8 +163,11 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
-int rd_replays_start(rd_store *store, const char *config_path, char *err, size_t errlen)
+int rd_replays_start(rd_store *store, const char *config_path, int (*busy)(void *ud), void *busy_ud, char *err,
+		     size_t errlen)
 {
+	R.busy = busy;
+	R.busy_ud = busy_ud;
 	R.L = rd_lua_new(&R.ctx);
 	if (R.L && !rd_store_lua_attach(R.L, store, 1)) {
 		rd_lua_close(R.L);
@@ -413,6 +418,17 @@ static int l_progress(lua_State *L)
 	}
 	int go_on = !R.stopping && !(R.current && R.current->cancel);
 	pthread_mutex_unlock(&R.mu);
+	/* Between two cases the replay gives way to intake: while the engine
+	 * has jobs in hand it waits, a millisecond at a time, up to
+	 * RD_REPLAYS_GIVE_WAY_MS (so it still moves under constant load), and
+	 * stops waiting at once when it is cancelled or the daemon stops. */
+	for (int ms = 0; go_on && R.busy && ms < RD_REPLAYS_GIVE_WAY_MS && R.busy(R.busy_ud); ms++) {
+		struct timespec pause = { 0, 1000000 };
+		nanosleep(&pause, NULL);
+		pthread_mutex_lock(&R.mu);
+		go_on = !R.stopping && !(R.current && R.current->cancel);
+		pthread_mutex_unlock(&R.mu);
+	}
 	lua_pushboolean(L, go_on);
 	return 1;
 }

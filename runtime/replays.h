@@ -29,10 +29,16 @@
 
 #define RD_REPLAYS_KEPT 8
 #define RD_REPLAYS_MAX_CHANGES 1000
+/* The longest a replay waits between two cases for intake's work to end:
+ * under constant load it still does about 1000 / this cases a second. */
+#define RD_REPLAYS_GIVE_WAY_MS 20
 
 /* Starts the replay thread (its Lua state loads redress.whatif); 0, or -1
- * with err filled. config_path must outlive the thread. */
-int rd_replays_start(rd_store *store, const char *config_path, char *err, size_t errlen);
+ * with err filled. config_path must outlive the thread. busy(ud) (any
+ * thread; may be NULL) says whether intake has work in hand: between two
+ * cases the replay waits while it has, up to RD_REPLAYS_GIVE_WAY_MS. */
+int rd_replays_start(rd_store *store, const char *config_path, int (*busy)(void *ud), void *busy_ud, char *err,
+		     size_t errlen);
 /* Stops a running replay at its next case and joins the thread. */
 void rd_replays_stop(void);
 
