@@ -9,6 +9,8 @@
 #ifndef RD_BINDINGS_H
 #define RD_BINDINGS_H
 
+#include <stdint.h>
+
 #include <lua.h>
 #include <stddef.h>
 
@@ -72,6 +74,11 @@ int luaopen_rd_icu(lua_State *L);
 
 /* Registers the `rd` module (luaopen style). */
 int luaopen_rd(lua_State *L);
+
+/* Civil dates as days since 1970-01-01, proleptic Gregorian, both ways
+ * (rd.c: rd.utc_text and rd.utc_ms; icu.c: a zone's local dates). */
+int64_t rd__days_from_civil(int64_t y, int64_t m, int64_t d);
+void rd__civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d);
 
 /* Where runtime/lua, stdlib and the built-in packs live, the first of:
  * $REDRESS_HOME; the installed tree beside the executable

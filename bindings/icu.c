@@ -138,31 +138,6 @@ static void learn_span(struct zone_cal *z)
 	ucal_setMillis(z->c, at, &st); /* the transition queries leave the calendar where it was */
 }
 
-/* Civil dates as days since 1970-01-01, proleptic Gregorian (the calendars
- * here have no Julian switch), both ways. */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp + (mp < 10 ? 3 : -9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
 static int64_t floor_div(int64_t a, int64_t b)
 {
 	int64_t q = a / b;
@@ -231,7 +206,7 @@ static int l_fields(lua_State *L)
 	if (z->has_span && (double)ms >= z->from && (double)ms < z->until) {
 		int64_t local = (int64_t)ms + z->offset, day = floor_div(local, DAY_MS), sod = local - day * DAY_MS;
 		int64_t y, mo, d;
-		civil_from_days(day, &y, &mo, &d);
+		rd__civil_from_days(day, &y, &mo, &d);
 		lua_pushinteger(L, y);
 		lua_pushinteger(L, mo);
 		lua_pushinteger(L, d);
@@ -281,7 +256,7 @@ static int l_day(lua_State *L)
 			    d = ucal_get(z->c, UCAL_DATE, &st);
 			if (U_FAILURE(st))
 				return luaL_error(L, "ICU: %s", u_errorName(st));
-			lua_pushinteger(L, days_from_civil(y, mo, d));
+			lua_pushinteger(L, rd__days_from_civil(y, mo, d));
 			return 1;
 		}
 	}
@@ -304,7 +279,7 @@ static int l_to_ms(lua_State *L)
 	 * instant lies well inside the span: no other offset can give it */
 	if (z->has_span && y > -200000 && y < 200000 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h < 24 &&
 	    mi >= 0 && mi < 60 && s >= 0 && s < 60 && msec >= 0 && msec < 1000) {
-		int64_t local = days_from_civil(y, mo, d) * DAY_MS + h * 3600000LL + mi * 60000LL + s * 1000LL + msec;
+		int64_t local = rd__days_from_civil(y, mo, d) * DAY_MS + h * 3600000LL + mi * 60000LL + s * 1000LL + msec;
 		int64_t at = local - z->offset;
 		if ((double)at >= z->from + SPAN_MARGIN && (double)at < z->until - SPAN_MARGIN) {
 			lua_pushinteger(L, at);

@@ -42,8 +42,7 @@ static int l_sha256(lua_State *L)
 	return 1;
 }
 
-/* Civil dates as days since 1970-01-01, proleptic Gregorian. */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+int64_t rd__days_from_civil(int64_t y, int64_t m, int64_t d)
 {
 	y -= m <= 2;
 	int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -52,7 +51,7 @@ static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
 	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
 }
 
-static void civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
+void rd__civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
 {
 	z += 719468;
 	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -85,7 +84,7 @@ static int l_utc_text(lua_State *L)
 		return 1;
 	}
 	int64_t secs = ms / 1000, days = secs / 86400, sod = secs % 86400, y, mo, d;
-	civil_from_days(days, &y, &mo, &d);
+	rd__civil_from_days(days, &y, &mo, &d);
 	char t[24] = "0000-00-00T00:00:00.000Z";
 	put_digits(t, y, 4);
 	put_digits(t + 5, mo, 2);
@@ -133,7 +132,7 @@ static int l_utc_ms(lua_State *L)
 		lua_pushnil(L);
 		return 1;
 	}
-	lua_pushinteger(L, ((days_from_civil(y, mo, d) * 86400 + v[3] * 3600 + v[4] * 60 + v[5]) * 1000) + v[6]);
+	lua_pushinteger(L, ((rd__days_from_civil(y, mo, d) * 86400 + v[3] * 3600 + v[4] * 60 + v[5]) * 1000) + v[6]);
 	return 1;
 }
 

@@ -103,19 +103,13 @@ local P = {
 --- The languages the composer speaks.
 M.languages = { "en", "th", "fa", "zh", "ru" }
 
--- The language of a tag, kept per tag (tags are few; dropped when they grow).
-local bases, n_bases = {}, 0
+-- The language of a tag, made once per tag (tags are few).
+local base_of = require("redress.memo").of(function(tag) return tag:match("^(%a+)") or "" end)
 
 --- phrases.base(tag) → the language subtag of a BCP 47 tag ("fa-IR" → "fa"),
 -- "" when it has none.
 function M.base(tag)
-  tag = tag or ""
-  local b = bases[tag]
-  if b then return b end
-  b = tag:match("^(%a+)") or ""
-  if n_bases >= 256 then bases, n_bases = {}, 0 end
-  bases[tag], n_bases = b, n_bases + 1
-  return b
+  return base_of(tag or "")
 end
 
 --- phrases.lang(tag) → the table for a BCP 47 tag ("fa-IR" → fa), English

@@ -32,17 +32,11 @@ M.CLOSED = { resolved = true, closed = true, rejected = true }
 M.BOUNDS = { 60, 300, 900, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 3600, 86400, 2 * 86400, 3 * 86400,
   5 * 86400, 7 * 86400, 14 * 86400, 30 * 86400 }
 
+local memo = require "redress.memo"
+
 -- A name as a rollup field or a label value can carry it. Names are few
--- (packs, statuses, currencies, kinds): memoized, the table dropped when it grows.
-local words, n_words = {}, 0
-local function word(v)
-  local w = words[v]
-  if w then return w end
-  w = (tostring(v):gsub("[^%w_.%-]", "_"))
-  if n_words >= 256 then words, n_words = {}, 0 end
-  words[v], n_words = w, n_words + 1
-  return w
-end
+-- (packs, statuses, currencies, kinds), so each is made once.
+local word = memo.of(function(v) return (tostring(v):gsub("[^%w_.%-]", "_")) end)
 
 local function bucket_of(seconds)
   for i, b in ipairs(M.BOUNDS) do if seconds <= b then return i end end
@@ -63,17 +57,8 @@ local function responds(deliver)
   return false
 end
 
--- The strings of one pack's lines, made once per pack name: "|pack\t"
--- (pack names are few; the table is dropped when it grows).
-local suffixes, n_suffixes = {}, 0
-local function suffix_of(pack)
-  local s = suffixes[pack]
-  if s then return s end
-  if n_suffixes >= 256 then suffixes, n_suffixes = {}, 0 end
-  s = "|" .. pack .. "\t"
-  suffixes[pack], n_suffixes = s, n_suffixes + 1
-  return s
-end
+-- The strings of one pack's lines, made once per pack name: "|pack\t".
+local suffix_of = memo.of(function(pack) return "|" .. pack .. "\t" end)
 
 -- The UTC day of an RFC 3339 time ("2026-11-23"), kept for the last one.
 local last_iso, last_day

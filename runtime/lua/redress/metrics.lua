@@ -44,17 +44,9 @@ function M.declare()
   for _, f in ipairs(FAMILIES) do rdm.declare(f) end
 end
 
--- A label value as Prometheus text can carry it (a pack names SLA targets).
--- Values are few (outcomes, statuses, targets): kept, dropped when they grow.
-local labels, n_labels = {}, 0
-local function label(v)
-  local l = labels[v]
-  if l then return l end
-  l = (tostring(v):gsub("[^%w_.:%-]", "_"))
-  if n_labels >= 256 then labels, n_labels = {}, 0 end
-  labels[v], n_labels = l, n_labels + 1
-  return l
-end
+-- A label value as Prometheus text can carry it (a pack names SLA targets);
+-- values are few (outcomes, statuses, targets), so each is made once.
+local label = require("redress.memo").of(function(v) return (tostring(v):gsub("[^%w_.:%-]", "_")) end)
 
 --- The observations of one committed decision: outcome (quarantined calls
 -- apart), the promises it kept and broke, the SLA clocks it stopped or
