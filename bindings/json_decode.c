@@ -29,10 +29,16 @@
 #define MAX_DEPTH 64
 #define MAX_SAFE_INTEGER 9007199254740991LL /* 2^53 − 1: every JSON reader holds it exactly */
 
+/* What is built of a value: all of it, none of it (only read and checked),
+ * or the parts a projection names (decode_only). */
+enum { BUILD_ALL, BUILD_NONE, BUILD_SOME };
+
 struct frame {
 	int is_map;
 	int key;        /* maps: the stack slot of the current key */
 	lua_Integer n;  /* arrays: elements so far */
+	int mode;       /* how this container is built (its table is on the stack unless BUILD_NONE) */
+	int child;      /* how its next value is built */
 };
 
 struct reader {
@@ -40,6 +46,8 @@ struct reader {
 	int checked;
 	int peek;  /* customer_of: read everything, build nothing */
 	int found; /* peek: the stack slot holding customer.id, or 0 */
+	int root;  /* how the document is built */
+	int specs; /* decode_only: the stack slot of a table, depth → the projection there */
 	int depth; /* open containers */
 	struct frame frames[MAX_DEPTH + 1];
 	const char *fatal; /* stops the parse: the message */
@@ -89,20 +97,26 @@ static void note_path(struct reader *r, const char *why)
 	}
 }
 
+/* How the value being read is built. */
+static int mode_now(const struct reader *r)
+{
+	return r->depth == 0 ? r->root : r->frames[r->depth - 1].child;
+}
+
 /* Puts the value on top into its container (or leaves it: the document).
- * Peeking, no value was pushed: a map's key is dropped instead. */
-static int attach(struct reader *r)
+ * A value not built was not pushed: a map's key is dropped instead. */
+static int attach(struct reader *r, int built)
 {
 	if (r->depth == 0)
 		return 1;
-	if (r->peek) {
-		if (r->frames[r->depth - 1].is_map)
+	struct frame *f = &r->frames[r->depth - 1];
+	if (!built) {
+		if (f->is_map)
 			lua_pop(r->L, 1);
 		else
-			r->frames[r->depth - 1].n++;
+			f->n++;
 		return 1;
 	}
-	struct frame *f = &r->frames[r->depth - 1];
 	if (f->is_map)
 		lua_rawset(r->L, -3);
 	else
@@ -110,25 +124,49 @@ static int attach(struct reader *r)
 	return 1;
 }
 
+/* The projection named for child (a string key, or "*" for an array's
+ * elements) of the container at depth d, as a mode; a table projection is
+ * kept for depth d + 1. */
+static int projected(struct reader *r, int d, const char *k, size_t len)
+{
+	lua_State *L = r->L;
+	lua_rawgeti(L, r->specs, d);
+	lua_pushlstring(L, k, len);
+	lua_rawget(L, -2);
+	int mode = BUILD_NONE;
+	if (lua_istable(L, -1)) {
+		mode = BUILD_SOME;
+		lua_pushvalue(L, -1);
+		lua_rawseti(L, r->specs, d + 1);
+	} else if (lua_toboolean(L, -1)) {
+		mode = BUILD_ALL;
+	}
+	lua_pop(L, 2);
+	return mode;
+}
+
 static int on_null(void *ud)
 {
 	struct reader *r = ud;
-	if (!r->peek)
+	int build = mode_now(r) != BUILD_NONE;
+	if (build)
 		lua_pushlightuserdata(r->L, NULL);
-	return attach(r);
+	return attach(r, build);
 }
 
 static int on_boolean(void *ud, int b)
 {
 	struct reader *r = ud;
-	if (!r->peek)
+	int build = mode_now(r) != BUILD_NONE;
+	if (build)
 		lua_pushboolean(r->L, b);
-	return attach(r);
+	return attach(r, build);
 }
 
 static int on_number(void *ud, const char *s, size_t len)
 {
 	struct reader *r = ud;
+	int build = mode_now(r) != BUILD_NONE;
 	char buf[128];
 	if (len >= sizeof buf) {
 		r->fatal = "number too long";
@@ -145,7 +183,7 @@ static int on_number(void *ud, const char *s, size_t len)
 		}
 		if (r->checked && (v > MAX_SAFE_INTEGER || v < -MAX_SAFE_INTEGER))
 			note_path(r, "out_of_range");
-		if (!r->peek)
+		if (build)
 			lua_pushinteger(r->L, (lua_Integer)v);
 	} else {
 		double d = strtod(buf, NULL);
@@ -155,10 +193,10 @@ static int on_number(void *ud, const char *s, size_t len)
 		}
 		if (r->checked && (d > (double)MAX_SAFE_INTEGER || d < -(double)MAX_SAFE_INTEGER))
 			note_path(r, "out_of_range");
-		if (!r->peek)
+		if (build)
 			lua_pushnumber(r->L, d);
 	}
-	return attach(r);
+	return attach(r, build);
 }
 
 /* Whether the map key at slot is the string want. */
@@ -174,14 +212,15 @@ static int on_string(void *ud, const unsigned char *s, size_t len)
 	struct reader *r = ud;
 	if (r->checked && memchr(s, 0, len))
 		note_path(r, "nul");
-	if (!r->peek) {
+	int build = mode_now(r) != BUILD_NONE;
+	if (build) {
 		lua_pushlstring(r->L, (const char *)s, len);
-	} else if (r->depth == 2 && r->frames[0].is_map && r->frames[1].is_map &&
+	} else if (r->peek && r->depth == 2 && r->frames[0].is_map && r->frames[1].is_map &&
 		   key_is(r->L, r->frames[0].key, "customer") && key_is(r->L, r->frames[1].key, "id")) {
 		lua_pushlstring(r->L, (const char *)s, len); /* customer.id: kept in the reserved slot */
 		lua_replace(r->L, r->found);
 	}
-	return attach(r);
+	return attach(r, build);
 }
 
 static int open_container(struct reader *r, int is_map)
@@ -190,10 +229,16 @@ static int open_container(struct reader *r, int is_map)
 		r->fatal = "nested deeper than 64";
 		return 0;
 	}
-	if (!r->peek)
+	int mode = mode_now(r);
+	if (mode != BUILD_NONE)
 		lua_createtable(r->L, 0, 0);
-	r->frames[r->depth].is_map = is_map;
-	r->frames[r->depth].n = 0;
+	struct frame *f = &r->frames[r->depth];
+	f->is_map = is_map;
+	f->n = 0;
+	f->mode = mode;
+	/* a map's projection is looked up per key (on_map_key); an array's
+	 * elements all follow its "*" */
+	f->child = mode == BUILD_SOME && !is_map ? projected(r, r->depth + 1, "*", 1) : mode;
 	r->depth++;
 	return 1;
 }
@@ -206,6 +251,9 @@ static int on_start_map(void *ud)
 static int on_map_key(void *ud, const unsigned char *k, size_t len)
 {
 	struct reader *r = ud;
+	struct frame *f = &r->frames[r->depth - 1];
+	if (f->mode == BUILD_SOME)
+		f->child = projected(r, r->depth, (const char *)k, len);
 	lua_pushlstring(r->L, (const char *)k, len);
 	r->frames[r->depth - 1].key = lua_gettop(r->L);
 	return 1;
@@ -215,7 +263,7 @@ static int on_end_map(void *ud)
 {
 	struct reader *r = ud;
 	r->depth--;
-	return attach(r);
+	return attach(r, r->frames[r->depth].mode != BUILD_NONE);
 }
 
 static int on_start_array(void *ud)
@@ -226,10 +274,11 @@ static int on_start_array(void *ud)
 static int on_end_array(void *ud)
 {
 	struct reader *r = ud;
-	if (r->frames[r->depth - 1].n == 0 && !r->peek)
+	struct frame *f = &r->frames[r->depth - 1];
+	if (f->n == 0 && f->mode != BUILD_NONE)
 		luaL_setmetatable(r->L, RD_JSON_ARRAY_MT);
 	r->depth--;
-	return attach(r);
+	return attach(r, f->mode != BUILD_NONE);
 }
 
 static const yajl_callbacks callbacks = {
@@ -306,11 +355,21 @@ static int raise_at(lua_State *L, const char *what, const char *s, size_t off)
 	return luaL_error(L, "json.decode: %s at line %d, column %d", what, line, col);
 }
 
-static int decode(lua_State *L, int checked, int peek)
+/* root: BUILD_ALL (decode, decode_checked), BUILD_NONE with peek
+ * (customer_of), BUILD_SOME (decode_only: the projection at index 2). */
+static int decode(lua_State *L, int checked, int peek, int root)
 {
 	size_t len;
 	const char *s = luaL_checklstring(L, 1, &len);
-	lua_settop(L, 1);
+	if (root == BUILD_SOME) {
+		luaL_checktype(L, 2, LUA_TTABLE);
+		lua_settop(L, 2);
+		lua_createtable(L, 8, 0); /* slot 3: depth → projection */
+		lua_pushvalue(L, 2);
+		lua_rawseti(L, 3, 1);
+	} else {
+		lua_settop(L, 1);
+	}
 	if (peek)
 		lua_pushnil(L); /* slot 2: customer.id when the text has one */
 	struct slot *slot = lua_touserdata(L, lua_upvalueindex(1));
@@ -322,7 +381,8 @@ static int decode(lua_State *L, int checked, int peek)
 	if (bad >= 0)
 		return raise_at(L, "invalid Unicode escape (half of a surrogate pair)", s, (size_t)bad);
 	luaL_checkstack(L, 2 * MAX_DEPTH + 8, "json.decode");
-	struct reader r = { .L = L, .checked = checked, .peek = peek, .found = peek ? 2 : 0 };
+	struct reader r = { .L = L, .checked = checked, .peek = peek, .found = peek ? 2 : 0, .root = root,
+			    .specs = root == BUILD_SOME ? 3 : 0 };
 	slot->h = yajl_alloc(&callbacks, NULL, &r);
 	if (!slot->h)
 		return luaL_error(L, "json.decode: out of memory");
@@ -367,14 +427,25 @@ static int decode(lua_State *L, int checked, int peek)
 /** json.decode(text) → value (raises "json.decode: … at line L, column C") */
 static int l_decode(lua_State *L)
 {
-	return decode(L, 0, 0);
+	return decode(L, 0, 0, BUILD_ALL);
+}
+
+/** json.decode_only(text, projection) → the parts of trusted JSON text a
+ * projection names, building nothing else: projection is a table whose keys
+ * are the object keys to keep (true: the whole value; a table: that value
+ * projected the same way; "*" in a projection: every element of an array).
+ * decode_only(s, { seq = true, pack = { version = true }, actions = { ["*"] =
+ * { type = true } } }) reads a decision's fields and its actions' types. */
+static int l_decode_only(lua_State *L)
+{
+	return decode(L, 0, 0, BUILD_SOME);
 }
 
 /** json.decode_checked(text) → value | nil, why ("nul" | "out_of_range"),
  * path: json.decode for untrusted input, with its values checked. */
 static int l_decode_checked(lua_State *L)
 {
-	return decode(L, 1, 0);
+	return decode(L, 1, 0, BUILD_ALL);
 }
 
 /** json.customer_of(text) → true, customer.id (a string, or nil when the
@@ -383,7 +454,7 @@ static int l_decode_checked(lua_State *L)
  * for its dispatch key; a worker reads the whole of it). */
 static int l_customer_of(lua_State *L)
 {
-	return decode(L, 1, 1);
+	return decode(L, 1, 1, BUILD_NONE);
 }
 
 void rd__json_readers(lua_State *L)
@@ -400,6 +471,9 @@ void rd__json_readers(lua_State *L)
 	lua_pushvalue(L, -1);
 	lua_pushcclosure(L, l_customer_of, 1);
 	lua_setfield(L, -3, "customer_of");
+	lua_pushvalue(L, -1);
+	lua_pushcclosure(L, l_decode_only, 1);
+	lua_setfield(L, -3, "decode_only");
 	lua_pushcclosure(L, l_decode_checked, 1);
 	lua_setfield(L, -2, "decode_checked");
 }

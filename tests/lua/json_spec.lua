@@ -62,6 +62,23 @@ describe("redress.json", function()
     end
   end)
 
+  it("builds only what a projection names (decode_only)", function()
+    local text = json.encode { kind = "decision", seq = 3, at = "t", pack = { name = "retail", version = "0.1.0" },
+      actions = { { type = "acknowledge", text = "Thanks" }, { type = "offer", amount = 5, tags = json.array {} } },
+      trace = { "a", "b" }, empty = json.array {}, nested = { deep = { deeper = { 1, 2 } } } }
+    local d = json.decode_only(text, { seq = true, pack = { version = true }, actions = { ["*"] = { type = true } },
+      empty = true, nested = true, missing = true })
+    assert.are.equal('{"actions":[{"type":"acknowledge"},{"type":"offer"}],"empty":[],' ..
+      '"nested":{"deep":{"deeper":[1,2]}},"pack":{"version":"0.1.0"},"seq":3}', json.encode(d))
+    assert.is_true(json.is_array(d.empty))
+    -- every element, whole; and nothing at all
+    assert.are.equal('[1,[2,3],{"a":1}]', json.encode(json.decode_only('[1,[2,3],{"a":1}]', { ["*"] = true })))
+    assert.are.equal("{}", json.encode(json.decode_only(text, {})))
+    -- what is not built is still read: bad JSON anywhere is an error
+    assert.has_error(function() json.decode_only('{"a":1,"b":[1,}', { a = true }) end)
+    assert.has_error(function() json.decode_only(text, "seq") end)
+  end)
+
   -- The string writer skips plain ASCII eight bytes at a time and checks
   -- UTF-8 itself: every position around a word's edge, every kind of
   -- sequence, and what must be refused.

@@ -61,20 +61,50 @@ local function inputs_for(reg, case, now_ms, before)
     view_extra = { customer_summary = view } }
 end
 
+-- What the view's history takes of an event, and of a decision when its
+-- event does not say (a record stored before events kept `decided`): a
+-- decision record is read for these fields and its actions' types only.
+local EVENT_FIELDS = { seq = true, type = true, at = true, data = true, decided = true }
+local DECISION_FIELDS = { event_seq = true, event = true, outcome = true, at = true, pack = { version = true },
+  actions = { ["*"] = { type = true } } }
+
+-- What the view's history shows of a decision, kept in its event's record
+-- (`decided`), so that an event on a long case reads its last fifty events
+-- and not fifty decision records too (their texts, traces and explanations
+-- made an event on a 50-event case cost three times a complaint).
+local function decided(decision)
+  local types, acts = {}, decision.actions
+  for i = 1, #acts do types[i] = acts[i].type end
+  return { outcome = decision.outcome, pack_version = decision.pack.version, actions = json.array(types) }
+end
+
 -- The case view's history: the last 50 events, and the decisions made on
 -- them (outcome and the types of the actions taken).
 local function history(case)
   local hist, decisions = {}, {}
-  -- read only the last 50 of each, newest first, then put them in order
-  local ev, dv = store.recent_json(case.id, 50)
+  -- the last 50 events, newest first, put in order
+  local ev = store.recent_events_json(case.id, 50)
+  local complete = true
   for i = #ev, 1, -1 do
-    local e = json.decode(ev[i])
+    local e = json.decode_only(ev[i], EVENT_FIELDS)
     hist[#hist + 1] = { seq = e.seq, type = e.type, at = e.at, data = e.data }
+    local d = e.decided
+    if d then
+      decisions[#decisions + 1] = { event_seq = e.seq, event = e.type, outcome = d.outcome, at = e.at,
+        pack_version = d.pack_version, actions = d.actions }
+    else
+      complete = false
+    end
   end
+  if complete then return hist, decisions end
+  -- an older record, or an event without a decision (an erasure): the
+  -- decisions' own records, as before events kept them
+  decisions = {}
+  local dv = store.recent_decisions_json(case.id, 50)
   for i = #dv, 1, -1 do
-    local d = json.decode(dv[i])
-    local types = {}
-    for _, a in ipairs(d.actions or {}) do types[#types + 1] = a.type end
+    local d = json.decode_only(dv[i], DECISION_FIELDS)
+    local types, acts = {}, d.actions
+    if acts then for k = 1, #acts do types[k] = acts[k].type end end
     decisions[#decisions + 1] = { event_seq = d.event_seq, event = d.event, outcome = d.outcome,
       at = d.at, pack_version = d.pack and d.pack.version, actions = types }
   end
@@ -130,6 +160,7 @@ function M.new(config_path)
     -- recurring causes and corrective actions (redress.learn), in this write set
     inputs.corrective = learn.after_decision(case, p, decision, deliver, now_ms, inputs.opened)
     store.sync_timers(case, timers_before)
+    event.decided = decided(decision)
     store.put_event(case.id, event)
     local decision_json = store.put_decision(case.id, decision)
     store.outbox_add_all(case, deliver, event.at)

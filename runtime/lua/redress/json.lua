@@ -37,6 +37,10 @@ end
 --- Decodes trusted JSON (what the store holds).
 M.decode = codec.decode
 
+--- json.decode_only(text, projection) → only the parts of trusted JSON the
+-- projection names (bindings/json_decode.c): the rest is read, not built.
+M.decode_only = codec.decode_only
+
 --- The largest integer redress accepts and keeps: every integer is stored
 -- and printed exactly, and this bound (2^53 − 1) is the one every JSON
 -- reader can hold exactly too (a JavaScript number, a double).

@@ -153,10 +153,16 @@ end
 
 --- The last n events and the last n decisions of a case as JSON texts,
 -- newest first.
-function M.recent_json(case_id, n)
+--- The case's last n events (JSON), newest first.
+function M.recent_events_json(case_id, n)
   local _, ev = db.range_rev("events", case_hi(case_id), case_id, n)
+  return ev
+end
+
+--- The case's last n decisions (JSON), newest first.
+function M.recent_decisions_json(case_id, n)
   local _, dv = db.range_rev("decisions", case_hi(case_id), case_id, n)
-  return ev, dv
+  return dv
 end
 
 --- Rewrites a case's events and decisions through fn(json) → new json or
