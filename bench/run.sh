@@ -30,6 +30,7 @@ row() {
 	row bench/ipc_cost.sh
 	row bench/instructions.sh "${BENCH_INSTRUCTIONS_N:-100}"
 	row bench/threads.sh "${BENCH_THREADS_SECONDS:-15}"
+	row bench/events.sh
 } | tee "$out" | grep -v '^|'
 echo
 echo "| benchmark | figure | baseline (same run) | ratio | target |"
