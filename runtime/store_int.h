@@ -1,5 +1,5 @@
-/* store_int.h — what the store's own files share (store.c, store_backup.c);
- * nothing else includes it. */
+/* store_int.h — what the store's own files share (store.c, store_writes.c,
+ * store_backup.c); nothing else includes it. */
 #ifndef RD_STORE_INT_H
 #define RD_STORE_INT_H
 
