@@ -62,21 +62,15 @@ end
 local parse_text -- below
 
 -- Policies say the same few durations on every decision ("2 business
--- days"): what a text parses to is kept (the table dropped whole when it
--- grows), and each caller gets its own copy.
-local memo, memo_n = {}, 0
+-- days"): what a text parses to is made once (redress.memo), and each
+-- caller gets its own copy.
+local parsed = require("redress.memo").of(function(s) return { parse_text(s) } end)
 
 --- Parses a duration. Returns a table ({ms = n} or {business = true, days
 -- = n} or {business = true, ms = n}), or nil and a reason.
 function M.parse(s)
   if type(s) == "string" then
-    local r = memo[s]
-    if not r then
-      local d, why = parse_text(s)
-      r = { d, why }
-      if memo_n >= 256 then memo, memo_n = {}, 0 end
-      memo[s], memo_n = r, memo_n + 1
-    end
+    local r = parsed(s)
     local d = r[1]
     if not d then return nil, r[2] end
     return { ms = d.ms, days = d.days, business = d.business }

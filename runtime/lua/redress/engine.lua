@@ -72,10 +72,16 @@ local DECISION_FIELDS = { event_seq = true, event = true, outcome = true, at = t
 -- (`decided`), so that an event on a long case reads its last fifty events
 -- and not fifty decision records too (their texts, traces and explanations
 -- made an event on a 50-event case cost three times a complaint).
+-- The types of a list of actions (a decision's, or none).
+local function types_of(actions)
+  local types = {}
+  for i = 1, #(actions or {}) do types[i] = actions[i].type end
+  return types
+end
+
 local function decided(decision)
-  local types, acts = {}, decision.actions
-  for i = 1, #acts do types[i] = acts[i].type end
-  return { outcome = decision.outcome, pack_version = decision.pack.version, actions = json.array(types) }
+  return { outcome = decision.outcome, pack_version = decision.pack.version,
+    actions = json.array(types_of(decision.actions)) }
 end
 
 -- The case view's history: the last 50 events, and the decisions made on
@@ -103,10 +109,8 @@ local function history(case)
   local dv = store.recent_decisions_json(case.id, 50)
   for i = #dv, 1, -1 do
     local d = json.decode_only(dv[i], DECISION_FIELDS)
-    local types, acts = {}, d.actions
-    if acts then for k = 1, #acts do types[k] = acts[k].type end end
     decisions[#decisions + 1] = { event_seq = d.event_seq, event = d.event, outcome = d.outcome,
-      at = d.at, pack_version = d.pack and d.pack.version, actions = types }
+      at = d.at, pack_version = d.pack and d.pack.version, actions = types_of(d.actions) }
   end
   return hist, decisions
 end

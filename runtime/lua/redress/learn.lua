@@ -105,17 +105,14 @@ function M.config(spec, override, details, fail)
   return out
 end
 
--- A cause key split at its dot ("order.sku" → "order", "sku"), kept per
--- key (a pack's keys are few; dropped when they grow).
-local splits, n_splits = {}, 0
+-- A cause key split at its dot ("order.sku" → "order", "sku"), made once
+-- per key (a pack's keys are few).
+local split_of = require("redress.memo").of(function(key)
+  local a, b = key:match("^(%a+)%.(.+)$")
+  return { a or false, b }
+end)
 local function split(key)
-  local s = splits[key]
-  if not s then
-    local a, b = key:match("^(%a+)%.(.+)$")
-    s = { a or false, b }
-    if n_splits >= 256 then splits, n_splits = {}, 0 end
-    splits[key], n_splits = s, n_splits + 1
-  end
+  local s = split_of(key)
   return s[1], s[2]
 end
 
