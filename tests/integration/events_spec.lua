@@ -132,6 +132,11 @@ describe("case events", function()
         assert.are.equal(ev.type, dec.event)
         assert.is_table(ev.data)
         assert.is_string(ev.at)
+        -- what the case view's history shows of the decision, kept with its event
+        local dec_types = {}
+        for k, a in ipairs(dec.actions) do dec_types[k] = a.type end
+        assert.are.same({ outcome = dec.outcome, pack_version = dec.pack.version, actions = dec_types },
+          { outcome = ev.decided.outcome, pack_version = ev.decided.pack_version, actions = ev.decided.actions })
         if ev.type ~= "timer.fired" then types[#types + 1] = ev.type end
       end
       local want = { "complaint.received" }
