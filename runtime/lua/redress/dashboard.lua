@@ -67,6 +67,15 @@ local function day_of_iso(iso)
   return last_day
 end
 
+-- A measure's lines (count, total ms, the bucket of its seconds) after
+-- lines[n]; returns the new count.
+local function measure(lines, n, prefix, suffix, elapsed_ms)
+  n = n + 1; lines[n] = prefix .. "_n" .. suffix .. "1"
+  if elapsed_ms ~= 0 then n = n + 1; lines[n] = prefix .. "_ms" .. suffix .. math.tointeger(elapsed_ms) end
+  n = n + 1; lines[n] = prefix .. "_b" .. bucket_of(elapsed_ms / 1000) .. suffix .. "1"
+  return n
+end
+
 --- One decision's part of the figures, recorded into its write set (the
 -- day row and the open row) and returned for /metrics (redress.metrics):
 -- { pack, first_response, resolution (seconds), score, offers = {{currency,
@@ -82,22 +91,16 @@ function M.record(before, case, etype, data, deliver, observed, promises, now_ms
   local suffix = suffix_of(pack)
   if etype == "complaint.received" then n = n + 1; lines[n] = "complaints" .. suffix .. "1" end
   local now_iso = time.format(now_ms)
-  for round = 1, 2 do
-    local prefix, seconds
-    if round == 1 and before and not case.first_response_at and responds(deliver) then
-      case.first_response_at = now_iso
-      seconds = (now_ms - opened) / 1000
-      f.first_response, prefix = seconds, "frt"
-    elseif round == 2 and M.CLOSED[case.status] and case.status ~= "rejected" and not case.resolved_at then
-      case.resolved_at = now_iso
-      seconds = (now_ms - opened) / 1000
-      f.resolution, prefix = seconds, "ttr"
-    end
-    if prefix then
-      n = n + 1; lines[n] = prefix .. "_n" .. suffix .. "1"
-      if now_ms ~= opened then n = n + 1; lines[n] = prefix .. "_ms" .. suffix .. math.tointeger(now_ms - opened) end
-      n = n + 1; lines[n] = prefix .. "_b" .. bucket_of(seconds) .. suffix .. "1"
-    end
+  local elapsed = now_ms - opened
+  if before and not case.first_response_at and responds(deliver) then
+    case.first_response_at = now_iso
+    f.first_response = elapsed / 1000
+    n = measure(lines, n, "frt", suffix, elapsed)
+  end
+  if M.CLOSED[case.status] and case.status ~= "rejected" and not case.resolved_at then
+    case.resolved_at = now_iso
+    f.resolution = elapsed / 1000
+    n = measure(lines, n, "ttr", suffix, elapsed)
   end
   if etype == "satisfaction.reported" and math.tointeger(data.score) then
     f.score = math.tointeger(data.score)
