@@ -144,9 +144,8 @@ end
 -- texts only, dropped whole when full, so no pack can grow it.
 local parsed, n_parsed = {}, 0
 
---- wording.render(text, vars, {lang, zone}) → the text with every
--- placeholder formatted; a missing value is an error naming it.
-function M.render(text, vars, opts)
+-- The parts of a text, parsed once (see `parsed`); a syntax error raises.
+local function parts_of(text)
   local parts = parsed[text]
   if not parts then
     local err
@@ -157,28 +156,40 @@ function M.render(text, vars, opts)
       parsed[text], n_parsed = parts, n_parsed + 1
     end
   end
-  return M.render_parts(parts, vars, opts)
+  return parts
 end
 
---- wording.render_parts(parts, vars, {lang, zone}) → as render, for a
--- template already parsed by wording.parse (packs parse theirs once, when
--- they load).
-function M.render_parts(parts, vars, opts)
-  local rtl = M.is_rtl(opts.lang)
+-- Renders parsed parts; rtl: wrap each value in isolates.
+local function render(parts, vars, opts, rtl)
+  local n = #parts
+  if n == 1 and type(parts[1]) == "string" then return parts[1] end -- no placeholder
   local out = {}
-  for i = 1, #parts do local p = parts[i]
+  for i = 1, n do local p = parts[i]
     if type(p) == "string" then
-      out[#out + 1] = p
+      out[i] = p
     else
       local v = vars[p.name]
       if v == nil then error("uses {" .. p.name .. "} but no value was given for it", 0) end
       local s = format(p, v, opts)
       -- plural and select branches are the language's own words
       if rtl and p.type ~= "plural" and p.type ~= "select" then s = FSI .. s .. PDI end
-      out[#out + 1] = s
+      out[i] = s
     end
   end
   return table.concat(out)
+end
+
+--- wording.render(text, vars, {lang, zone}) → the text with every
+-- placeholder formatted; a missing value is an error naming it.
+function M.render(text, vars, opts)
+  return render(parts_of(text), vars, opts, M.is_rtl(opts.lang))
+end
+
+--- wording.render_parts(parts, vars, {lang, zone}) → as render, for a
+-- template already parsed by wording.parse (packs parse theirs once, when
+-- they load).
+function M.render_parts(parts, vars, opts)
+  return render(parts, vars, opts, M.is_rtl(opts.lang))
 end
 
 local function join(list, lang)
@@ -203,9 +214,10 @@ function M.compose(case, spec, opts)
   local name = case.customer and case.customer.name
   local vars = { name = name, case_id = case.id, next_contact = spec.next_contact }
   local lines = {}
+  local rtl = M.is_rtl(lang)
   local function add(key, v)
     local t = P[key]
-    if t then lines[#lines + 1] = M.render(t, v or vars, opts) end
+    if t then lines[#lines + 1] = render(parts_of(t), v or vars, opts, rtl) end
   end
   add(name and (short and "greet_short" or "greet") or (short and "greet_short_anon" or "greet_anon"))
   add("thank")
@@ -226,12 +238,12 @@ function M.compose(case, spec, opts)
         if not item then error("compose: unknown thing to ask for '" .. tostring(k) .. "' (order_number, photo, receipt, contact)", 0) end
         items[#items + 1] = item
       end
-      lines[#lines + 1] = M.render(P.ask, { items = join(items, lang) }, { lang = lang, zone = opts.zone })
-        :gsub(FSI, ""):gsub(PDI, "")  -- the list is the language's own words
+      -- the list is the language's own words: no isolates around it
+      lines[#lines + 1] = render(parts_of(P.ask), { items = join(items, lang) }, opts, false)
     end
   end
   if spec.next_contact then add("next_contact") end
-  if not short and spec.signature then lines[#lines + 1] = M.render(P.sign, { signature = spec.signature }, opts) end
+  if not short and spec.signature then lines[#lines + 1] = render(parts_of(P.sign), { signature = spec.signature }, opts, rtl) end
   return table.concat(lines, P.sentence_sep)
 end
 
