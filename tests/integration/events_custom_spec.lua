@@ -12,7 +12,10 @@ local P = {}
 function P.on_complaint(case, act) act:acknowledge { template = "ack" } end
 function P.on_event(case, event, act)
   if event.type == "loyalty.points_credited" then
-    act:set { facts = { points = event.data.points }, tags = { "points:" .. event.data.reason } }
+    -- what the case view's history held (read when first used)
+    local last = case.history[#case.history]
+    act:set { facts = { points = event.data.points, seen = #case.history .. " " .. last.type .. " " ..
+      #case.decisions .. " " .. case.decisions[#case.decisions].outcome }, tags = { "points:" .. event.data.reason } }
     act:explain("points_credited", string.format("%d points credited (%s).", event.data.points, event.data.reason))
   end
 end
@@ -66,6 +69,8 @@ describe("a pack's own event types", function()
       data = { points = 250, reason = "late parcel" } })
     assert.are.equal(200, s, raw)
     assert.are.equal(250, res.case.facts.points)
+    -- the view's history through the daemon: the complaint before this event
+    assert.are.equal("1 complaint.received 1 decided", res.case.facts.seen)
     assert.are.same({ "points:late parcel" }, res.case.tags)
     assert.are.equal("loyalty.points_credited", res.decision.event)
     assert.are.equal("on_event", res.decision.handler)

@@ -28,6 +28,10 @@ function P.on_complaint(case, act)
   act:escalate { tier = 1, team = "care" }
 end
 function P.on_event(case, event, act)
+  if event.data.note == "quiet" then return act:set { facts = { quiet = true } } end
+  if event.data.note == "meta" then
+    return act:set { facts = { meta = tostring(getmetatable(case)), set = tostring((pcall(setmetatable, case, {}))) } }
+  end
   act:set { facts = { seen = seen(case) } }
   if event.data.note == "boom" then error("boom") end
 end
@@ -79,5 +83,31 @@ describe("the case view's history", function()
       S.rows.events[row[1]] = json.encode(e)
     end
     assert.are.equal(expected(4), event(4, "fourth"))
+  end)
+
+  -- The history is read when the policy first uses it: fifty records on a
+  -- long case, which most handlers never look at.
+  it("is read only by a decision whose policy uses it", function()
+    local range_rev, reads = S.module.range_rev, 0
+    S.module.range_rev = function(db, ...)
+      if db == "events" then reads = reads + 1 end
+      return range_rev(db, ...)
+    end
+    local ok, err = pcall(function()
+      event(5, "quiet")
+      assert.are.equal(0, reads)
+      event(6, "sixth")
+      assert.are.equal(1, reads) -- once, for both lists
+    end)
+    S.module.range_rev = range_rev
+    assert(ok, err)
+  end)
+
+  it("keeps its loader out of the policy's reach", function()
+    local r = S:decide(eng.handle_fn, { kind = "event", case_id = "C0000000001", now_ms = NOW + 7 * 60000,
+      body = json.encode { type = "agent.note", data = { note = "meta" } } })
+    local facts = json.decode(r.body).case.facts
+    assert.are.equal("false", facts.meta)
+    assert.are.equal("false", facts.set)
   end)
 end)

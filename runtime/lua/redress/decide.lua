@@ -470,9 +470,27 @@ function M.empty_summary()
   return { complaints_30d = 0, complaints_90d = 0, complaints_365d = 0, open_cases = 0, compensation_365d = {} }
 end
 
+-- The view's history and decisions, read when the policy first uses either
+-- (inputs.history() → history, decisions): on a long case they are fifty
+-- records to read and build, which most handlers never look at. The read
+-- runs inside the policy's call, on its budgets, against the same snapshot
+-- the decision reads, so the view holds the same whenever it is read. The
+-- metatable is protected: a policy cannot take the loader away or reach it.
+local function lazy_history(view, load)
+  setmetatable(view, { __metatable = false, __index = function(t, k)
+    if k ~= "history" and k ~= "decisions" then return nil end
+    local history, decisions = load()
+    -- (a list the policy set itself stays its own)
+    if rawget(t, "history") == nil then rawset(t, "history", history) end
+    if rawget(t, "decisions") == nil then rawset(t, "decisions", decisions) end
+    return rawget(t, k)
+  end })
+end
+
 --- Runs handler of pack p (nil: the case's pack is not loaded) on event
--- etype with data at now_ms. inputs: { budgets, spent, view_extra, pre,
--- skip } (pre: deliver/trace from on_event_builtin; skip: { kind, message }
+-- etype with data at now_ms. inputs: { budgets, spent, view_extra, history,
+-- pre, skip } (history: loads the view's history and decisions on first
+-- use; pre: deliver/trace from on_event_builtin; skip: { kind, message }
 -- records a failure without running the policy; handler nil: the engine's
 -- own event, no policy runs). Returns event, decision, deliver, observed
 -- SLA changes, and the promises kept and broken ({ kept, broken }).
@@ -496,8 +514,12 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
   for k, v in pairs(inputs.view_extra or {}) do view[k] = v end
   -- the same view shape everywhere (daemon, redress decide, replay, specs)
   view.customer_summary = view.customer_summary or M.empty_summary()
-  view.history = view.history or {}
-  view.decisions = view.decisions or {}
+  if inputs.history then
+    lazy_history(view, inputs.history)
+  else
+    view.history = view.history or {}
+    view.decisions = view.decisions or {}
+  end
 
   local actions, explanation, kind
   if not p then

@@ -247,7 +247,7 @@ function M.new(config_path)
     local inputs = inputs_for(reg, case, job.now_ms, before)
     inputs.clock_ms = job.now_ms
     inputs.actor = actor_of(job)
-    inputs.view_extra.history, inputs.view_extra.decisions = history(case)
+    inputs.history = function() return history(case) end
     inputs.pre = { deliver = pre_deliver, trace = pre_trace }
     inputs.dash_before = dash_before
     local case_json, decision_json, outcome = decide(case, reg.for_case(case), etype, data, job.now_ms, "on_event", inputs)
@@ -324,7 +324,7 @@ function M.new(config_path)
     local _, pre_d, pre_t = decider.on_event_builtin(case, "timer.fired", data, data.fired_at, reg.for_case(case))
     local inputs = inputs_for(reg, case, row.due_ms, before)
     inputs.clock_ms = job.now_ms
-    inputs.view_extra.history, inputs.view_extra.decisions = history(case)
+    inputs.history = function() return history(case) end
     inputs.pre = { deliver = pre_d, trace = pre_t }
     inputs.dash_before = dash_before
     -- the engine's own timers (redress.*) run no policy
