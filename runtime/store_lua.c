@@ -1,6 +1,7 @@
 /* store_lua.c — the `rd.store` and `rd.metrics` modules for the daemon's
  * trusted Lua (see store_lua.h). Keys and values are built in
  * runtime/lua/redress/store.lua, the only Lua that requires `rd.store`. */
+#define _GNU_SOURCE /* memmem */
 #include "store_lua.h"
 
 #include <lauxlib.h>
@@ -245,27 +246,51 @@ struct rows {
 };
 
 /* Appends one row to the keys and values tables at the top of the stack. */
-static int push_row(void *ud, const void *k, size_t klen, const void *v, size_t vlen)
+static void append_row(struct rows *r, const void *k, size_t klen, const void *v, size_t vlen)
 {
-	struct rows *r = ud;
-	if (r->n >= r->limit)
-		return 1;
 	r->n++;
 	lua_pushlstring(r->L, k, klen);
 	lua_rawseti(r->L, -3, r->n);
 	lua_pushlstring(r->L, v, vlen);
 	lua_rawseti(r->L, -2, r->n);
+}
+
+static int push_row(void *ud, const void *k, size_t klen, const void *v, size_t vlen)
+{
+	struct rows *r = ud;
+	if (r->n >= r->limit)
+		return 1;
+	append_row(r, k, klen, v, vlen);
 	return r->n >= r->limit;
+}
+
+/* What range and scan are asked: (db, a, b, …), a and b optional keys. */
+struct span {
+	rd_store_lua *h;
+	rd_txn *txn;
+	int db;
+	const char *a, *b;
+	size_t alen, blen;
+};
+
+static struct span span_args(lua_State *L)
+{
+	struct span sp = { .h = host_of(L) };
+	sp.txn = current_txn(L, sp.h);
+	sp.db = check_db(L, 1);
+	sp.a = luaL_optlstring(L, 2, NULL, &sp.alen);
+	sp.b = luaL_optlstring(L, 3, NULL, &sp.blen);
+	return sp;
 }
 
 static int range(lua_State *L, int reverse)
 {
-	rd_store_lua *h = host_of(L);
-	rd_txn *txn = current_txn(L, h);
-	int db = check_db(L, 1);
-	size_t alen = 0, blen = 0;
-	const char *a = luaL_optlstring(L, 2, NULL, &alen);
-	const char *b = luaL_optlstring(L, 3, NULL, &blen);
+	struct span sp = span_args(L);
+	rd_store_lua *h = sp.h;
+	rd_txn *txn = sp.txn;
+	int db = sp.db;
+	const char *a = sp.a, *b = sp.b;
+	size_t alen = sp.alen, blen = sp.blen;
 	struct rows r = { L, luaL_optinteger(L, 4, 1000), 0 };
 	lua_createtable(L, (int)(r.limit < 64 ? r.limit : 64), 0);
 	lua_createtable(L, (int)(r.limit < 64 ? r.limit : 64), 0);
@@ -282,6 +307,81 @@ static int range(lua_State *L, int reverse)
 static int l_range(lua_State *L)
 {
 	return range(L, 0);
+}
+
+/* A scan's state: the rows looked at, the needles every kept value holds,
+ * and the last key looked at (copied: the next page starts after it). */
+struct scan {
+	struct rows rows;
+	lua_Integer looked, limit;
+	int needles; /* stack index of the needles' list */
+	size_t nneedles;
+	char *last;
+	size_t last_len, last_cap;
+	int oom;
+};
+
+static int scan_row(void *ud, const void *k, size_t klen, const void *v, size_t vlen)
+{
+	struct scan *sc = ud;
+	lua_State *L = sc->rows.L;
+	sc->looked++;
+	if (klen > sc->last_cap) {
+		char *b = realloc(sc->last, klen);
+		if (!b) {
+			sc->oom = 1;
+			return 1;
+		}
+		sc->last = b;
+		sc->last_cap = klen;
+	}
+	memcpy(sc->last, k, klen);
+	sc->last_len = klen;
+	int keep = 1;
+	for (size_t i = 1; keep && i <= sc->nneedles; i++) {
+		size_t nlen;
+		lua_rawgeti(L, sc->needles, (lua_Integer)i);
+		const char *needle = lua_tolstring(L, -1, &nlen);
+		keep = needle && memmem(v, vlen, needle, nlen) != NULL;
+		lua_pop(L, 1);
+	}
+	if (keep)
+		append_row(&sc->rows, k, klen, v, vlen);
+	return sc->looked >= sc->limit;
+}
+
+/** store.scan(db, from, to, limit, needles) → keys, values, last, looked:
+ * looks at up to limit rows with from <= key < to in key order (from or to
+ * nil: unbounded) and keeps those whose value holds every string of the
+ * list needles, found by a plain byte search on the stored bytes, so the
+ * rows skipped are never copied into Lua; last: the key of the last row
+ * looked at (nil when none), looked: how many. */
+static int l_scan(lua_State *L)
+{
+	struct span sp = span_args(L);
+	lua_Integer limit = luaL_checkinteger(L, 4);
+	luaL_checktype(L, 5, LUA_TTABLE);
+	struct scan sc = { .rows = { L, limit, 0 }, .limit = limit, .needles = 5 };
+	sc.nneedles = lua_rawlen(L, 5);
+	for (size_t i = 1; i <= sc.nneedles; i++) {
+		if (lua_rawgeti(L, 5, (lua_Integer)i) != LUA_TSTRING)
+			return luaL_error(L, "store.scan: needles must be strings");
+		lua_pop(L, 1);
+	}
+	lua_createtable(L, 0, 0);
+	lua_createtable(L, 0, 0);
+	int rc = limit <= 0 ? RD_OK : rd_store_range(sp.h->store, sp.txn, sp.db, sp.a, sp.alen, sp.b, sp.blen, 0, scan_row, &sc);
+	if (sc.looked > 0 && !sc.oom)
+		lua_pushlstring(L, sc.last, sc.last_len);
+	else
+		lua_pushnil(L);
+	free(sc.last);
+	if (sc.oom)
+		return luaL_error(L, "store.scan: out of memory");
+	if (rc)
+		return store_fail(L, rc, "scan");
+	lua_pushinteger(L, sc.looked);
+	return 4;
 }
 
 /** store.range_rev(db, below, from, limit) → keys, values: rows with
@@ -359,6 +459,7 @@ int luaopen_rd_store(lua_State *L)
 		{ "del", l_del },
 		{ "range", l_range },
 		{ "range_rev", l_range_rev },
+		{ "scan", l_scan },
 		{ "outbox_append", l_outbox_append },
 		{ "add", l_add },
 		{ "open_readonly", l_open_readonly },

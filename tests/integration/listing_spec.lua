@@ -165,6 +165,28 @@ describe("GET /v1/cases", function()
     assert.are.same(want, got)
   end)
 
+  -- a status filter is looked for in the stored bytes (store.scan): pages
+  -- end on a match or on the last case looked at, with nothing lost
+  it("pages through a status filter", function()
+    local statuses = {}
+    for _, c in ipairs(all) do if not statuses[c.status] then statuses[#statuses + 1], statuses[c.status] = c.status, true end end
+    assert.is_true(#statuses >= 2, "the cases have more than one status")
+    for _, st in ipairs(statuses) do
+      local want = expect(function(c) return c.status == st end)
+      for _, limit in ipairs { 1, 2, 7 } do
+        local got, cursor, pages = {}, nil, 0
+        repeat
+          local b = list{ status = st, limit = limit, cursor = cursor }
+          for _, c in ipairs(b.cases) do got[#got + 1] = c.id end
+          cursor = b.next_cursor ~= cjson.null and b.next_cursor or nil
+          pages = pages + 1
+          assert.is_true(pages <= #all + 1, "paging does not end")
+        until cursor == nil
+        assert.are.same(want, got, st .. ", limit " .. limit)
+      end
+    end
+  end)
+
   it("a case opened while paging appears once, at the end", function()
     local first = list{ limit = 10 }
     local s, res = d:post("/v1/complaints", H.complaint{ customer = { id = "cust-late" } })

@@ -68,6 +68,17 @@ function M.store()
       return existed
     end,
     range = function(db, from, to, limit) return rows(db, keys(db, from, to), limit) end,
+    scan = function(db, from, to, limit, needles)
+      local list, ks, vs, last, looked = keys(db, from, to), {}, {}, nil, 0
+      for i = 1, math.min(limit, #list) do
+        local v = committed(db)[list[i]]
+        last, looked = list[i], i
+        local keep = true
+        for _, n in ipairs(needles) do keep = keep and v:find(n, 1, true) ~= nil end
+        if keep then ks[#ks + 1], vs[#vs + 1] = list[i], v end
+      end
+      return ks, vs, last, looked
+    end,
     range_rev = function(db, below, from, limit)
       local list = keys(db, from, below)
       for i = 1, #list // 2 do list[i], list[#list + 1 - i] = list[#list + 1 - i], list[i] end

@@ -224,26 +224,31 @@ local function cases_list(q)
   -- Bounded work per call: the scan runs on the loop thread, beside intake.
   local budget = M.SCAN_BUDGET
   while #out < limit do
-    local ids, vals
+    local ids, vals, looked, seen
     if q.customer then
       ids = store.customer_case_ids(q.customer, last, 256)
       vals = {}
       for i, id in ipairs(ids) do vals[i] = store.get_case_json(id) end
+      looked, seen = #ids, ids[#ids]
     else
-      ids, vals = store.cases_after(last, 256)
+      -- the needles are looked for in the stored bytes: a case without
+      -- them is never copied out of the store
+      ids, vals, seen, looked = store.cases_scan(last, 256, needles)
     end
-    if #ids == 0 then more = false; break end
+    if looked == 0 then more = false; break end
     more = true
+    local full = false
     for i, id in ipairs(ids) do
-      last = id
-      scanned = scanned + 1
       local s = vals[i]
       if s and maybe(s) and match(json.decode(s)) then
         out[#out + 1] = s
-        if #out == limit then break end
+        if #out == limit then last, full = id, true; break end
       end
     end
-    if #ids < 256 and #out < limit then more = false; break end
+    if full then break end
+    last = seen
+    scanned = scanned + looked
+    if looked < 256 then more = false; break end
     if scanned >= budget then break end
   end
   local next_cursor = more and last or nil

@@ -444,6 +444,14 @@ function M.cases_after(after, limit)
   return db.range("cases", after and (after .. "\0") or nil, nil, limit)
 end
 
+--- Looks at up to limit cases after the id after, in id order, and returns
+-- those whose JSON holds every string of needles (a byte search on the
+-- stored bytes: the others are never copied out): ids, JSON, the last id
+-- looked at (nil: none was), how many were looked at.
+function M.cases_scan(after, limit, needles)
+  return db.scan("cases", after and (after .. "\0") or nil, nil, limit, needles)
+end
+
 --- Opens the store in dir read-only for this state (the CLI's commands):
 -- true, or nil and a message.
 M.open_readonly = db.open_readonly
