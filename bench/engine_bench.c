@@ -170,6 +170,27 @@ static char *complaint_body(const char *customer)
 	return b;
 }
 
+/* One engine, one store: the first `fill` complaints of b (keys c) to fill
+ * it, then the next n, then the n after those, `inflight` at a time; the
+ * rates of the two measured phases, the bodies freed. */
+static void fill_then_compare(const char *pack_dir, char **b, char **c, long fill, long n, long inflight,
+			      double *fill_s, double *first, double *second)
+{
+	start_engine(pack_dir);
+	double t0 = now_s();
+	run_phase(b, c, fill, inflight);
+	*fill_s = now_s() - t0;
+	*first = run_phase(b + fill, c + fill, n, inflight);
+	*second = run_phase(b + fill + n, c + fill + n, n, inflight);
+	stop_engine();
+	for (long i = 0; i < fill + 2 * n; i++) {
+		free(b[i]);
+		free(c[i]);
+	}
+	free(b);
+	free(c);
+}
+
 /* K customers with `past` earlier cases each, then n complaints from them
  * (round robin) against n complaints from K customers with none: the
  * decision must not slow down with a customer's history. One engine, one
@@ -187,25 +208,45 @@ static void run_returning(const char *pack_dir, long past, long n)
 			die("bodies", "out of memory");
 		b[i] = complaint_body(c[i]);
 	}
-	start_engine(pack_dir);
-	double t0 = now_s();
-	run_phase(b, c, fill, K);
-	double fill_s = now_s() - t0;
-	double returning = run_phase(b + fill, c + fill, n, K);
-	double fresh = run_phase(b + fill + n, c + fill + n, n, K);
-	stop_engine();
+	double fill_s, returning, fresh;
+	fill_then_compare(pack_dir, b, c, fill, n, K, &fill_s, &returning, &fresh);
 	printf("returning customers: %.0f complaints/s from %d customers with %ld earlier cases each (filled in %.1f s) "
 	       "/ %.0f/s from %d new customers = ratio %.2f\n",
 	       returning, K, past, fill_s, fresh, K, returning / fresh);
 	printf("| a returning customer with %ld earlier cases vs a new customer (engine, %d customers) | %.0f decisions/s | "
 	       "%.0f/s | %.2f | ≥ 0.8 |\n",
 	       past, K, returning, fresh, returning / fresh);
+}
+
+/* A recurring cause (redress.learn): `past` complaints of one cause (the
+ * same category and order.sku; past the pack's threshold they join one
+ * corrective action), then n more of it, against n complaints each of a
+ * cause of its own: a complaint must not cost more as its cause grows.
+ * One engine, one store, in the same run; `inflight` at a time. */
+static void run_cause(const char *pack_dir, long past, long n, long inflight)
+{
+	long total = past + 2 * n;
+	char **b = calloc((size_t)total, sizeof *b), **c = calloc((size_t)total, sizeof *c);
+	if (!b || !c)
+		die("bodies", "out of memory");
 	for (long i = 0; i < total; i++) {
-		free(b[i]);
-		free(c[i]);
+		int fresh = i >= past + n;
+		if (asprintf(&c[i], "cause-%ld", i) < 0 ||
+		    asprintf(&b[i],
+			     "{\"customer\":{\"id\":\"%s\"},\"channel\":\"email\",\"category\":\"late_delivery\","
+			     "\"description\":\"late parcel\",\"order\":{\"amount\":4999,\"currency\":\"EUR\","
+			     "\"sku\":\"%s%ld\"}}",
+			     c[i], fresh ? "SKU-NEW-" : "SKU-HOT", fresh ? i : 0L) < 0)
+			die("bodies", "out of memory");
 	}
-	free(b);
-	free(c);
+	double fill_s, hot, fresh;
+	fill_then_compare(pack_dir, b, c, past, n, inflight, &fill_s, &hot, &fresh);
+	printf("recurring cause: %.0f complaints/s of a cause with %ld earlier complaints (filled in %.1f s) "
+	       "/ %.0f/s each of a new cause = ratio %.2f\n",
+	       hot, past, fill_s, fresh, hot / fresh);
+	printf("| a complaint of a cause with %ld earlier complaints vs one of a new cause (engine, %ld in flight) | "
+	       "%.0f decisions/s | %.0f/s | %.2f | ≥ 0.8 |\n",
+	       past, inflight, hot, fresh, hot / fresh);
 }
 
 static double run_baseline(const char *pack_dir, long batch)
@@ -275,6 +316,10 @@ int main(int argc, char **argv)
 	}
 	if (getenv("ENGINE_BENCH_RETURNING")) {
 		run_returning(pack_dir, atol(getenv("ENGINE_BENCH_RETURNING")), n_total);
+		return 0;
+	}
+	if (getenv("ENGINE_BENCH_CAUSE")) {
+		run_cause(pack_dir, atol(getenv("ENGINE_BENCH_CAUSE")), n_total, inflight);
 		return 0;
 	}
 	bodies = calloc((size_t)n_total, sizeof *bodies);

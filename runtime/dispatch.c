@@ -52,6 +52,23 @@ void rd__set_keys(rd_job *j)
 	}
 }
 
+/* A job that conflicted is decided again after, never beside, the others
+ * that conflicted on the same row: many complaints of one recurring cause
+ * (redress.learn) all read and write the cause's row, and decided side by
+ * side all but one of each batch conflicted again, until some ran out of
+ * attempts. Jobs not yet decided do not know which rows they will change;
+ * each joins the order at its first conflict. */
+void rd__order_by_row(rd_job *j)
+{
+	if (!j->conflict_row)
+		return;
+	for (int i = 0; i < j->n_keys; i++)
+		if (j->keys[i] == j->conflict_row)
+			return;
+	if (j->n_keys < RD_JOB_MAX_KEYS)
+		j->keys[j->n_keys++] = j->conflict_row;
+}
+
 void rd__push(rd_job **head, rd_job **tail, rd_job *j)
 {
 	j->next = NULL;

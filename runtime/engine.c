@@ -131,7 +131,7 @@ static int commit_batch(rd_engine *e, rd_job *batch, int *conflicts)
 			j->conflict = 0;
 			if (!j->wrote)
 				continue;
-			int arc = rd_store_apply_held(e->store, txn, &j->ws, &outbox, &e->adds);
+			int arc = rd_store_apply_held(e->store, txn, &j->ws, &outbox, &e->adds, &j->conflict_row);
 			if (arc == RD_ECONFLICT) {
 				j->conflict = 1;
 				(*conflicts)++;
@@ -364,6 +364,7 @@ static int settle(rd_engine *e, rd_job *batch)
 		if (j->conflict && j->attempts < 100) {
 			j->attempts++;
 			j->conflict = 0;
+			rd__order_by_row(j);
 			if (again_tail)
 				again_tail->next = j;
 			else

@@ -54,7 +54,7 @@ typedef enum rd_job_kind {
 const char *rd_job_kind_name(rd_job_kind kind);
 int rd_job_kind_from_name(const char *name);
 
-#define RD_JOB_MAX_KEYS 3
+#define RD_JOB_MAX_KEYS 4 /* its own (case, customer, Idempotency-Key) and a row it conflicted on */
 
 typedef struct rd_job {
 	struct rd_job *next;
@@ -89,6 +89,7 @@ typedef struct rd_job {
 	char new_case_id[16];
 	int attempts;         /* decided again after a conflict */
 	int conflict;         /* what it read changed before it was applied */
+	uint64_t conflict_row; /* which row (rd_row_hash): its next attempt is ordered by it */
 	int internal;         /* made by the engine (timers, sync): freed by it */
 	uint64_t term;        /* cluster mode: the leadership it was taken in */
 } rd_job;

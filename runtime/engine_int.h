@@ -50,6 +50,7 @@ void rd__replica_tick(rd_engine *e);
 /* dispatch.c (under e->mu) */
 void rd__set_keys(rd_job *j);
 void rd__push(rd_job **head, rd_job **tail, rd_job *j);
+void rd__order_by_row(rd_job *j);
 void rd__release(rd_engine *e, const rd_job *j);
 void rd__dispatch(rd_engine *e);
 int rd__barrier_ready(const rd_engine *e);

@@ -175,8 +175,14 @@ typedef struct rd_held {
 	unsigned dbs; /* a bit per database with ADDs held */
 } rd_held;
 
-/* rd_store_apply, holding w's ADD ops in held. */
-int rd_store_apply_held(rd_store *s, rd_txn *txn, const rd_writes *w, uint64_t *next_outbox, rd_held *held);
+/* rd_store_apply, holding w's ADD ops in held; on RD_ECONFLICT, the row
+ * whose check failed in *conflict_row (when not NULL). */
+int rd_store_apply_held(rd_store *s, rd_txn *txn, const rd_writes *w, uint64_t *next_outbox, rd_held *held,
+			uint64_t *conflict_row);
+/* A row's identity as a 64-bit hash of its database and key: what a
+ * conflicted set's conflict_row names (rd_store_apply_held), so the engine
+ * can order the set's next attempt after the others that change that row. */
+uint64_t rd_row_hash(int db, const void *k, size_t klen);
 /* Applies what held holds, in txn, and empties it; an RD code. */
 int rd_store_apply_adds(rd_store *s, rd_txn *txn, rd_held *held);
 void rd_held_clear(rd_held *held);

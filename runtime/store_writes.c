@@ -308,7 +308,17 @@ static int flush_held(rd_store *s, MDB_txn *txn, rd_held *held, int db, const ch
 	return rc;
 }
 
-int rd_store_apply_held(rd_store *s, rd_txn *t, const rd_writes *w, uint64_t *next_outbox, rd_held *held)
+uint64_t rd_row_hash(int db, const void *k, size_t klen)
+{
+	uint64_t h = 1469598103934665603ULL;
+	h = (h ^ (unsigned char)db) * 1099511628211ULL;
+	for (size_t i = 0; i < klen; i++)
+		h = (h ^ ((const unsigned char *)k)[i]) * 1099511628211ULL;
+	return h;
+}
+
+int rd_store_apply_held(rd_store *s, rd_txn *t, const rd_writes *w, uint64_t *next_outbox, rd_held *held,
+			uint64_t *conflict_row)
 {
 	MDB_txn *txn = TX(t);
 	size_t at = 0;
@@ -330,8 +340,11 @@ int rd_store_apply_held(rd_store *s, rd_txn *t, const rd_writes *w, uint64_t *ne
 			return rd__lmdb_error(rc);
 		int absent = rc == MDB_NOTFOUND;
 		if (o.op == RD_OP_CHECK_ABSENT ? !absent
-					       : absent || v.mv_size != o.vlen || memcmp(v.mv_data, o.v, o.vlen) != 0)
+					       : absent || v.mv_size != o.vlen || memcmp(v.mv_data, o.v, o.vlen) != 0) {
+			if (conflict_row)
+				*conflict_row = rd_row_hash(o.db, o.k, o.klen);
 			return RD_ECONFLICT;
+		}
 	}
 	uint64_t seq = *next_outbox;
 	at = 0;
@@ -365,7 +378,7 @@ int rd_store_apply_held(rd_store *s, rd_txn *t, const rd_writes *w, uint64_t *ne
 
 int rd_store_apply(rd_store *s, rd_txn *t, const rd_writes *w, uint64_t *next_outbox)
 {
-	return rd_store_apply_held(s, t, w, next_outbox, NULL);
+	return rd_store_apply_held(s, t, w, next_outbox, NULL, NULL);
 }
 
 int rd_store_apply_adds(rd_store *s, rd_txn *t, rd_held *held)

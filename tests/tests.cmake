@@ -53,6 +53,16 @@ add_test(NAME bench.engine_smoke
 set_tests_properties(bench.engine_smoke PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV}" TIMEOUT 300
   PASS_REGULAR_EXPRESSION "engine without HTTP vs plain Lua")
 
+# Complaints of one recurring cause decided side by side (50 in flight on
+# the real engine: workers, writer, LMDB) all conflict on the cause's row;
+# each must be decided again and answered, never refused for running out of
+# attempts (engine_bench stops at the first answer that is not a 201).
+add_test(NAME engine.hot_cause
+  COMMAND ${CMAKE_BINARY_DIR}/engine_bench ${CMAKE_SOURCE_DIR}/policies/retail 1000 50
+  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(engine.hot_cause PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV};ENGINE_BENCH_CAUSE=100" TIMEOUT 300
+  PASS_REGULAR_EXPRESSION "recurring cause: ")
+
 # The crash test, short form: SIGKILL under load, restart, verify.
 add_test(NAME crash.short
   COMMAND lua5.4 ${CMAKE_SOURCE_DIR}/tests/integration/crash_test.lua 3 4

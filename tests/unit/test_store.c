@@ -146,6 +146,11 @@ static void test_write_sets(void)
 	/* the same set again: C1 is there now, so its check fails and nothing moves */
 	CHECK(rd_store_apply(&s, txn, &w, &outbox) == RD_ECONFLICT);
 	CHECK(outbox == 42);
+	/* and the conflict names the row whose check failed */
+	uint64_t row = 0;
+	CHECK(rd_store_apply_held(&s, txn, &w, &outbox, NULL, &row) == RD_ECONFLICT);
+	CHECK(row == rd_row_hash(RD_DB_CASES, "C1", 2) && row != rd_row_hash(RD_DB_CASES, "C2", 2) &&
+	      row != rd_row_hash(RD_DB_EVENTS, "C1", 2));
 	CHECK(rd_store_commit(txn) == RD_OK);
 	rd_writes_free(&w);
 	rd_store_close(&s);
@@ -215,7 +220,7 @@ static void test_held_adds(void)
 		CHECK(rd_store_write_begin(&s, &txn) == RD_OK);
 		for (int i = 0; i < 5; i++) {
 			/* the last set only after the others are in: its DEL empties the row */
-			int rc = held_back ? rd_store_apply_held(&s, txn, &sets[i], &outbox, &held)
+			int rc = held_back ? rd_store_apply_held(&s, txn, &sets[i], &outbox, &held, NULL)
 					   : rd_store_apply(&s, txn, &sets[i], &outbox);
 			CHECK(rc == RD_OK);
 		}
