@@ -141,6 +141,14 @@ int rd_store_timers_due(rd_store *s, rd_txn *txn, int64_t now_ms, rd_store_timer
  *                               the deltas to the row as it is then (no check,
  *                               so no conflict), keeps the lines sorted by name
  *                               and drops those at 0 (the row too, when empty)
+ *   AT_MOST db key "name\tinteger" — a check on a running count: the row's
+ *                               line name (0 when absent), with every ADD
+ *                               applied before this set's, is at most the
+ *                               integer; else nothing of the set is applied,
+ *                               as for a failed CHECK. A cap that concurrent
+ *                               decisions share (a day's budget) is enforced
+ *                               where they meet, without each checking the
+ *                               whole row and conflicting with every other.
  * Serialized in one buffer: [op u8][db u8][klen u32][vlen u32][key][value]. */
 typedef struct rd_writes {
 	char *buf;
@@ -148,7 +156,7 @@ typedef struct rd_writes {
 	int n_ops;
 } rd_writes;
 
-enum { RD_OP_CHECK = 1, RD_OP_CHECK_ABSENT, RD_OP_PUT, RD_OP_DEL, RD_OP_OUTBOX, RD_OP_ADD };
+enum { RD_OP_CHECK = 1, RD_OP_CHECK_ABSENT, RD_OP_PUT, RD_OP_DEL, RD_OP_OUTBOX, RD_OP_ADD, RD_OP_AT_MOST };
 
 int rd_writes_add(rd_writes *w, int op, int db, const void *k, size_t klen, const void *v, size_t vlen);
 /* The last PUT or DEL of (db, key) in the set: 1 and its value (v, vlen) for a PUT,

@@ -227,16 +227,47 @@ static int l_outbox_append(lua_State *L)
 /** store.add(db, key, deltas): a decision worker adds deltas ("name\tinteger"
  * lines) to a running-count row when the writer applies the set (RD_OP_ADD in
  * store.h): decisions that touch the same row never conflict over it. */
-static int l_add(lua_State *L)
+/* The worker's host, the database (1) and key (2) of an op only a decision
+ * worker's write set takes; raises "store.<fn>: …" elsewhere. */
+static rd_store_lua *worker_row(lua_State *L, const char *fn, int *db, const char **k, size_t *klen)
 {
 	rd_store_lua *h = host_of(L);
-	int db = check_db(L, 1);
-	size_t klen, vlen;
-	const char *k = luaL_checklstring(L, 2, &klen);
-	const char *v = luaL_checklstring(L, 3, &vlen);
+	*db = check_db(L, 1);
+	*k = luaL_checklstring(L, 2, klen);
 	if (!h->ws)
-		return luaL_error(L, "store.add: only a decision worker adds to a row");
+		luaL_error(L, "store.%s: only a decision worker's write set takes it", fn);
+	return h;
+}
+
+static int l_add(lua_State *L)
+{
+	int db;
+	size_t klen, vlen;
+	const char *k;
+	rd_store_lua *h = worker_row(L, "add", &db, &k, &klen);
+	const char *v = luaL_checklstring(L, 3, &vlen);
 	add_to_writes(L, h, RD_OP_ADD, db, k, klen, v, vlen);
+	return 0;
+}
+
+/** store.at_most(db, key, name, limit): the set applies only if the
+ * running-count row's line name is then at most limit (RD_OP_AT_MOST in
+ * store.h: a cap decisions share, checked by the writer where they meet). */
+static int l_at_most(lua_State *L)
+{
+	int db;
+	size_t klen, nlen;
+	const char *k;
+	rd_store_lua *h = worker_row(L, "at_most", &db, &k, &klen);
+	const char *name = luaL_checklstring(L, 3, &nlen);
+	lua_Integer limit = luaL_checkinteger(L, 4);
+	if (nlen == 0 || memchr(name, '\t', nlen) || memchr(name, '\n', nlen))
+		return luaL_error(L, "store.at_most: a line's name is a non-empty word without tabs or newlines");
+	lua_pushfstring(L, "%s\t%I", name, limit);
+	size_t vlen;
+	const char *v = lua_tolstring(L, -1, &vlen);
+	add_to_writes(L, h, RD_OP_AT_MOST, db, k, klen, v, vlen);
+	lua_pop(L, 1);
 	return 0;
 }
 
@@ -460,6 +491,7 @@ int luaopen_rd_store(lua_State *L)
 		{ "range", l_range },
 		{ "range_rev", l_range_rev },
 		{ "scan", l_scan },
+		{ "at_most", l_at_most },
 		{ "outbox_append", l_outbox_append },
 		{ "add", l_add },
 		{ "open_readonly", l_open_readonly },

@@ -255,6 +255,27 @@ static int apply_add(rd_store *s, MDB_txn *txn, const struct op *o)
 	return rc;
 }
 
+/* Whether an AT_MOST op holds against the row as it is (v, or none). */
+static int at_most_holds(const struct op *o, const MDB_val *v)
+{
+	struct count_line want;
+	if (count_lines(o->v, o->vlen, &want, 1) != 1)
+		return 0;
+	long long now = 0;
+	if (v) {
+		size_t max = v->mv_size / 3 + 1;
+		struct count_line *lines = malloc(max * sizeof *lines);
+		if (!lines)
+			return 0;
+		size_t n = count_lines(v->mv_data, v->mv_size, lines, max);
+		for (size_t i = 0; i < n; i++)
+			if (cmp_count_line(&lines[i], &want) == 0)
+				now += lines[i].n;
+		free(lines);
+	}
+	return now <= want.n;
+}
+
 /* Whether w is a sequence of whole ops of known kinds on known databases,
  * ending exactly at its end: a set that came from elsewhere (a cluster's
  * log) is checked before anything of it is read as an op. */
@@ -263,7 +284,7 @@ static int well_formed(const rd_writes *w)
 	size_t at = 0;
 	struct op o;
 	while (next_op(w, &at, &o))
-		if (o.op < RD_OP_CHECK || o.op > RD_OP_ADD || o.db >= RD_DB_COUNT)
+		if (o.op < RD_OP_CHECK || o.op > RD_OP_AT_MOST || o.db >= RD_DB_COUNT)
 			return 0;
 	return at == w->len;
 }
@@ -327,7 +348,7 @@ int rd_store_apply_held(rd_store *s, rd_txn *t, const rd_writes *w, uint64_t *ne
 		return RD_ECORRUPT;
 	/* every check first: a set is applied whole or not at all */
 	while (next_op(w, &at, &o)) {
-		if (o.op != RD_OP_CHECK && o.op != RD_OP_CHECK_ABSENT)
+		if (o.op != RD_OP_CHECK && o.op != RD_OP_CHECK_ABSENT && o.op != RD_OP_AT_MOST)
 			continue;
 		if (o.db >= RD_DB_COUNT)
 			return RD_EINVAL;
@@ -339,8 +360,10 @@ int rd_store_apply_held(rd_store *s, rd_txn *t, const rd_writes *w, uint64_t *ne
 		if (rc && rc != MDB_NOTFOUND)
 			return rd__lmdb_error(rc);
 		int absent = rc == MDB_NOTFOUND;
-		if (o.op == RD_OP_CHECK_ABSENT ? !absent
-					       : absent || v.mv_size != o.vlen || memcmp(v.mv_data, o.v, o.vlen) != 0) {
+		int holds = o.op == RD_OP_AT_MOST	  ? at_most_holds(&o, absent ? NULL : &v)
+			    : o.op == RD_OP_CHECK_ABSENT ? absent
+							  : !absent && v.mv_size == o.vlen && memcmp(v.mv_data, o.v, o.vlen) == 0;
+		if (!holds) {
 			if (conflict_row)
 				*conflict_row = rd_row_hash(o.db, o.k, o.klen);
 			return RD_ECONFLICT;

@@ -117,3 +117,38 @@ describe("budgets and the case view", function()
     assert.are.equal("acknowledge", ev.case.facts.first_action)
   end)
 end)
+
+-- The day's budget is a running count that granting decisions add to
+-- without checking it; the writer holds the cap where they meet
+-- (store.at_most). Decided side by side, they must still grant exactly what
+-- fits, and hold the rest for approval.
+describe("the daily budget under concurrent complaints", function()
+  local d
+  setup(function()
+    d = H.new()
+    d:use_pack("budget", POLICY, 'currency = "EUR"')
+    d.config.budgets = { per_day = { EUR = 10000 } } -- room for ten offers of 10.00
+    d:write_config()
+    d:start()
+  end)
+  teardown(function() if d then d:cleanup() end end)
+
+  it("grants exactly what fits, however many are decided at once", function()
+    local N, bodies = 80, {}
+    for i = 1, N do -- an offer of 10.00 each
+      bodies[i] = H.complaint { customer = { id = "day-" .. i }, order = { id = "D-" .. i, amount = 2000, currency = "EUR" } }
+    end
+    -- 40 at a time, on the daemon's 2 decision workers
+    local codes = d:complain_at_once(bodies, 40)
+    assert.are.same({ ["201"] = N }, codes)
+    local granted, held = 0, 0
+    for _, c in ipairs(d:all_cases()) do
+      for _, o in ipairs(c.offers) do granted = granted + o.amount end
+      for _, a in ipairs(c.approvals) do
+        held = held + 1
+        assert.matches("today's budget of 100.00 EUR", a.reason)
+      end
+    end
+    assert.are.same({ 10000, N - 10 }, { granted, held })
+  end)
+end)

@@ -379,6 +379,24 @@ function D:complain(over)
   return res
 end
 
+-- POST /v1/complaints with each body of the list (tables, encoded here),
+-- `parallel` at a time by as many curl processes (run without the
+-- sanitizer build's preload). Returns the count of each HTTP status.
+function D:complain_at_once(bodies, parallel)
+  local tag = tostring(bodies):match("0x(%x+)") or "x"
+  for i, body in ipairs(bodies) do
+    write_file(self.dir .. "/at-once-" .. tag .. "-" .. i .. ".json", H.json.encode(body))
+  end
+  local codes_file = self.dir .. "/at-once-" .. tag .. ".codes"
+  os.execute(string.format("seq 1 %d | env -u LD_PRELOAD -u ASAN_OPTIONS xargs -P %d -I{} curl -s -o /dev/null " ..
+    "-w '%%{http_code}\\n' -H 'authorization: Bearer test-intake' -H 'content-type: application/json' " ..
+    "--data @%s/at-once-%s-{}.json http://127.0.0.1:%d/v1/complaints > %s",
+    #bodies, parallel, self.dir, tag, self.port, codes_file))
+  local codes = {}
+  for code in read_file(codes_file):gmatch("%d+") do codes[code] = (codes[code] or 0) + 1 end
+  return codes
+end
+
 -- All cases matching a filter, walking every page. Returns the list, or raises.
 function D:all_cases(q, limit)
   local out, seen_cursors = {}, {}

@@ -17,6 +17,9 @@
 --   * add (a running-count row, RD_OP_ADD in store.h): its "name\tn" lines
 --     are summed into the row when the set is applied; the set's own get
 --     does not see them, and the returned set does not list them;
+--   * at_most (RD_OP_AT_MOST): listed in the returned set under at_most
+--     (key → "name\tlimit") and checked, before the set's own adds, when
+--     the set is applied;
 --   * outside a write set (the API's read), put and del raise.
 local M = {}
 
@@ -92,6 +95,10 @@ function M.store()
       local ws = writing("add")
       ws.ops[#ws.ops + 1] = { "add", db, k, deltas }
     end,
+    at_most = function(db, k, name, limit)
+      local ws = writing("at_most")
+      ws.ops[#ws.ops + 1] = { "at_most", db, k, name .. "\t" .. string.format("%d", limit) }
+    end,
     open_readonly = function() error("fixture store: already open", 2) end,
   }
   package.loaded["rd.store"] = S.module
@@ -114,13 +121,22 @@ function Store:commit(apply)
     if kind == "outbox" then
       outbox[#outbox + 1] = v
     elseif kind == "add" then -- summed when applied, below
+    elseif kind == "at_most" then -- listed under set.at_most; checked when applied, below
+      set.at_most = set.at_most or {}
+      set.at_most[k] = v
     else
       set[db] = set[db] or {}
       set[db][k] = kind == "put" and v or false
     end
     if apply ~= false then
       self.rows[db] = self.rows[db] or {}
-      if kind == "outbox" then
+      if kind == "at_most" then
+        -- decisions here run one at a time on what is committed: a cap the
+        -- writer would refuse means the decision ignored what it read
+        local name, limit = v:match("^(.-)\t(%-?%d+)$")
+        local now = tonumber(((self.rows[db][k] or "") .. "\n"):match("\n?" .. name .. "\t(%-?%d+)\n") or "0")
+        if now > tonumber(limit) then error("fixture store: " .. k .. " holds " .. name .. " " .. now .. " > " .. limit, 0) end
+      elseif kind == "outbox" then
         self.next_outbox = self.next_outbox + 1
         self.rows.outbox[string.pack(">I8", self.next_outbox)] = string.format('{"seq":%d,', self.next_outbox) .. v
       elseif kind == "add" then

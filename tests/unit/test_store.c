@@ -246,6 +246,49 @@ static void test_held_adds(void)
 		rd_writes_free(&sets[i]);
 }
 
+/* AT_MOST: a cap on a running count, checked by the writer against the
+ * row as every set before it left it (held ADDs of the same batch too); a
+ * set whose cap does not hold is applied not at all. */
+static void test_at_most(void)
+{
+	char err[512], sub[600];
+	for (int held_back = 0; held_back < 2; held_back++) {
+		rd_store s;
+		snprintf(sub, sizeof sub, "%s/atmost%d", dir, held_back);
+		CHECK(rd_store_open(&s, sub, 1 << 20, err, sizeof err) == RD_OK);
+		/* three grants of 600 against a cap of 1500, one of 300 */
+		rd_writes grant = { 0 }, small = { 0 };
+		CHECK(rd_writes_add(&grant, RD_OP_ADD, RD_DB_META, "spent", 5, "amount\t600\n", 11) == RD_OK);
+		CHECK(rd_writes_add(&grant, RD_OP_AT_MOST, RD_DB_META, "spent", 5, "amount\t900", 10) == RD_OK);
+		CHECK(rd_writes_add(&grant, RD_OP_PUT, RD_DB_META, "granted", 7, "yes", 3) == RD_OK);
+		CHECK(rd_writes_add(&small, RD_OP_ADD, RD_DB_META, "spent", 5, "amount\t300\n", 11) == RD_OK);
+		CHECK(rd_writes_add(&small, RD_OP_AT_MOST, RD_DB_META, "spent", 5, "amount\t1200", 11) == RD_OK);
+		rd_held held;
+		memset(&held, 0, sizeof held);
+		rd_txn *txn;
+		uint64_t outbox = 0, row = 0;
+		CHECK(rd_store_write_begin(&s, &txn) == RD_OK);
+#define APPLY(set) (held_back ? rd_store_apply_held(&s, txn, &(set), &outbox, &held, &row) : rd_store_apply(&s, txn, &(set), &outbox))
+		CHECK(APPLY(grant) == RD_OK);  /* 0 <= 900: 600 */
+		CHECK(APPLY(grant) == RD_OK);  /* 600 <= 900: 1200 */
+		CHECK(APPLY(grant) == RD_ECONFLICT); /* 1200 > 900: nothing of it */
+		CHECK(!held_back || row == rd_row_hash(RD_DB_META, "spent", 5));
+		CHECK(APPLY(small) == RD_OK);  /* 1200 <= 1200: 1500 */
+		CHECK(APPLY(small) == RD_ECONFLICT);
+#undef APPLY
+		CHECK(rd_store_apply_adds(&s, txn, &held) == RD_OK);
+		const void *v;
+		size_t vlen;
+		CHECK(rd_store_get(&s, txn, RD_DB_META, "spent", 5, &v, &vlen) == RD_OK);
+		CHECK(vlen == 12 && memcmp(v, "amount\t1500\n", 12) == 0);
+		CHECK(rd_store_commit(txn) == RD_OK);
+		rd_held_free(&held);
+		rd_writes_free(&grant);
+		rd_writes_free(&small);
+		rd_store_close(&s);
+	}
+}
+
 /* A write set that came from elsewhere (a cluster's log) is checked whole
  * before any op of it is read: lengths past its end, a trailing partial op,
  * an unknown op or database are refused, and nothing is written. */
@@ -309,6 +352,7 @@ int main(void)
 	test_write_sets();
 	test_add();
 	test_held_adds();
+	test_at_most();
 	test_malformed_sets();
 	test_errors();
 	char cmd[128];

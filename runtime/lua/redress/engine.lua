@@ -170,8 +170,11 @@ function M.new(config_path)
     store.outbox_add_all(case, deliver, event.at)
     for i = 1, #deliver do
       local a = deliver[i]
-      if a.type == "offer" and a.amount > 0 and reg.cfg.budgets.per_day[a.currency] then
-        store.add_spent_day(inputs.day, a.currency, a.amount)
+      local cap = a.type == "offer" and a.amount > 0 and reg.cfg.budgets.per_day[a.currency]
+      if cap then
+        -- the writer holds the cap for what the engine granted under it; a
+        -- manager's approval of an offer over it stands
+        store.add_spent_day(inputs.day, a.currency, a.amount, not a.approval and cap or nil)
       end
     end
     -- the dashboard's day and open-cases rows, and what /metrics adds (it marks the case)

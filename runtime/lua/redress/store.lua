@@ -352,13 +352,28 @@ end
 
 -- An idempotency record is "<sha256 hex> <status>\n<response bytes>": the
 -- response is kept byte for byte, not re-encoded.
---- Amount granted on a UTC day per currency (for the per-day budget).
+-- The amount granted on a UTC day per currency (the per-day budget) is a
+-- running-count row, "amount\t<n>", that every granting decision adds to
+-- and none checks: the cap is the writer's to hold (store.at_most), so
+-- decisions granting on the same day do not conflict over it. A day
+-- written before (the plain number under "spent:") still counts.
+local function spent_key(day, currency) return "spentd:" .. day .. ":" .. currency end
+local function spent_before(day, currency) return tonumber(db.get("meta", "spent:" .. day .. ":" .. currency, true) or "0") end
+
+--- Amount granted on a UTC day per currency (for the per-day budget), as
+-- the snapshot has it; read without a check (see above).
 function M.spent_day(day, currency)
-  return tonumber(db.get("meta", "spent:" .. day .. ":" .. currency) or "0")
+  local row = db.get("meta", spent_key(day, currency), true)
+  return spent_before(day, currency) + (row and tonumber(row:match("amount\t(%-?%d+)")) or 0)
 end
 
-function M.add_spent_day(day, currency, amount)
-  db.put("meta", "spent:" .. day .. ":" .. currency, tostring(M.spent_day(day, currency) + amount))
+--- Adds amount to the day's spending; with cap, the decision's writes apply
+-- only if the day then stays within it (else it is decided again, on a
+-- snapshot that holds what was granted meanwhile).
+function M.add_spent_day(day, currency, amount, cap)
+  local key = spent_key(day, currency)
+  db.add("meta", key, "amount\t" .. amount .. "\n")
+  if cap then db.at_most("meta", key, "amount", cap - amount - spent_before(day, currency)) end
 end
 
 --- The stored copy of a pack version, or nil.
