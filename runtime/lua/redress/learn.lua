@@ -4,12 +4,16 @@
 -- A pack names what makes two complaints "the same cause" (pack.lua
 -- `recurring`, overridable per installation in pack_settings[pack].recurring).
 -- When a complaint is decided (engine.lua, on a decision worker, inside the
--- decision's write set) its cause's row is read and written: counts by UTC
--- day, and the cases not yet covered by an action. When those reach the
--- threshold inside the window, a corrective action is made (proposed, or open
--- when the pack says so), and later cases of the cause join it until it is
--- done or dismissed. A decision touches the cause's row and at most one
--- action (plus the action counter when it makes one): O(1) in the history.
+-- decision's write set) its cause is counted beside the cause's row (a
+-- running count by UTC day and a row for the case: no check, so complaints
+-- of one cause decided at once do not conflict) and the row is read. While
+-- the cause has no live action the row is written too: the cases not yet
+-- covered by one. When those reach the threshold inside the window, a
+-- corrective action is made (proposed, or open when the pack says so), and
+-- later cases of the cause join it, each in a row of its own, until it is
+-- done or dismissed. A decision reads the cause's row and at most one action
+-- and writes a few small rows: O(1) in the history, and a cause with a live
+-- action takes its complaints side by side.
 -- Everything is a function of what the decision read and its time, so it is
 -- replayed and replicated like every other write.
 --
@@ -191,11 +195,12 @@ function M.after_decision(case, p, decision, deliver, now_ms, opened)
   local cfg = p and p.recurring
   local cause, values
   if cfg then cause, values = M.cause_of(case, cfg) end
-  local row
+  local row, new_row
   if cause then
     row = store.get_cause(p.name, cause)
     if not row and opened then
-      row = { pack = p.name, cause = cause, values = values, days = {}, total = 0, waiting = {}, actions = {}, first_at = now_iso }
+      row = { pack = p.name, cause = cause, values = values, waiting = {}, actions = {}, first_at = now_iso }
+      new_row = true
     end
   end
 
@@ -225,10 +230,10 @@ function M.after_decision(case, p, decision, deliver, now_ms, opened)
   end
   case.cause = cause
   local today = day_of(now_ms)
-  row.days[tostring(today)] = (row.days[tostring(today)] or 0) + 1
-  for d in pairs(row.days) do if tonumber(d) < today - KEEP_DAYS then row.days[d] = nil end end
-  row.total = row.total + 1
-  row.last_at = now_iso
+  -- counted beside the row, without a check: complaints of one cause
+  -- decided side by side do not conflict (the row itself changes only when
+  -- the cause has no live action, or an action is made)
+  store.count_cause(p.name, cause, case.id, today, now_iso)
   local trace = decision.trace
   local current = not adopted and row.action and store.get_action(row.action)
   if adopted then
@@ -236,13 +241,17 @@ function M.after_decision(case, p, decision, deliver, now_ms, opened)
     trace[#trace + 1] = string.format("Recurring cause %s: corrective action %s, opened by the policy, takes its later cases.",
       cause, adopted.id)
   elseif live(current) then
-    join(current, case.id)
-    current.updated_at = now_iso
-    store.put_action(current)
+    -- the case joins the action in a row of its own: the action's record
+    -- is not rewritten (it listed every case: a thousand ids, each time)
+    store.join_action(current.id, case.id, now_iso)
     note_on_case(case, current, now_iso)
-    trace[#trace + 1] = string.format("Recurring cause %s: the case joins corrective action %s (%s, %d cases).",
-      cause, current.id, current.status, current.case_count)
+    trace[#trace + 1] = string.format("Recurring cause %s: the case joins corrective action %s (%s).",
+      cause, current.id, current.status)
+    if not new_row then return made end
   else
+    -- the row is written (with its check): the day counts past what an
+    -- action's effect looks at go, in this set only
+    store.drop_cause_days(p.name, cause, today - KEEP_DAYS)
     row.action = nil
     local keep = {}
     for _, w in ipairs(row.waiting) do
@@ -307,6 +316,8 @@ function M.check(t)
   return t.type, data, t.version
 end
 
+local shown -- an action as the API shows it (below)
+
 --- A transition, on a worker: the action id, the body, the actor ({token,
 -- roles}) and the time. Returns the answer { status, body, wrote }.
 function M.transition(id, body, actor, now_ms)
@@ -361,19 +372,19 @@ function M.transition(id, body, actor, now_ms)
       store.put_cause(rec.pack, rec.cause, row)
     end
   end
-  return { status = 200, wrote = true, body = '{"corrective_action":' .. store.put_action(rec) .. "}",
+  return { status = 200, wrote = true, body = '{"corrective_action":' .. shown(store.put_action(rec), now_ms) .. "}",
     change = { type = ty, from = entry.from, to = rec.status } }
 end
 
 --- Whether complaints of the cause fell after the action was done: the
 -- cause's complaints in the window_days before done_at (its day included)
 -- and in as many days after it (so far). nil when not done.
-function M.effect(rec, row, now_ms)
-  if not (rec.done_ms and row) then return nil end
+function M.effect(rec, days, now_ms)
+  if not (rec.done_ms and days) then return nil end
   local w = rec.window_days or M.DEFAULT.window_days
   local d = day_of(rec.done_ms)
   local before, after = 0, 0
-  for k, n in pairs(row.days or {}) do
+  for k, n in pairs(days) do
     local day = tonumber(k)
     if day > d - w and day <= d then before = before + n end
     if day > d and day <= d + w then after = after + n end
@@ -381,20 +392,33 @@ function M.effect(rec, row, now_ms)
   return { window_days = w, before = before, after = after, days_after = math.max(0, math.min(w, day_of(now_ms) - d)) }
 end
 
--- An action as the API shows it: the record, with its cause's counts
--- (`cause_total`, `cause_last_at`) and, once done, its `effect`.
-local function shown(s, now_ms)
+-- A cause's counts: its row's own (rows stored before the counts moved
+-- beside it) and what complaints added beside it since.
+local function cause_counts(row)
+  local total, days, last_at = store.cause_counts(row.pack, row.cause)
+  for k, n in pairs(row.days or {}) do days[k] = (days[k] or 0) + n end
+  return (row.total or 0) + total, days, last_at or row.last_at
+end
+
+-- An action as the API shows it: the record with the cases that joined it
+-- since it was made (`cases`, at most MAX_CASES, and `case_count`), its
+-- cause's counts (`cause_total`, `cause_last_at`) and, once done, its
+-- `effect`.
+function shown(s, now_ms)
   local rec = json.decode(s)
-  local row = rec.cause and rec.pack and store.get_cause(rec.pack, rec.cause)
-  local extra = {}
-  if row then
-    extra.cause_total = row.total
-    extra.cause_last_at = row.last_at
+  local joined, n = store.action_joined(rec.id, MAX_CASES - #rec.cases)
+  if n > 0 then
+    for i = 1, #joined do rec.cases[#rec.cases + 1] = joined[i] end
+    rec.case_count = (rec.case_count or 0) + n
   end
-  local e = M.effect(rec, row, now_ms)
-  if e then extra.effect = e end
-  if next(extra) == nil then return s end
-  return s:sub(1, -2) .. "," .. json.encode(extra):sub(2)
+  local row = rec.cause and rec.pack and store.get_cause(rec.pack, rec.cause)
+  local days
+  if row then
+    rec.cause_total, days, rec.cause_last_at = cause_counts(row)
+  end
+  rec.effect = M.effect(rec, days, now_ms)
+  if n == 0 and not row then return s end
+  return store.action_json(rec)
 end
 
 M.STATUSES = { proposed = true, open = true, assigned = true, done = true, dismissed = true }

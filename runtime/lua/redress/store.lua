@@ -12,7 +12,8 @@
 --   timers       u64be(due ms) .. case id .. "\0" .. name → {case_id, name, due_ms, due_at, data, set_at}
 --   timer_index  case id .. "\0" .. name                → the timers key (to move or cancel)
 --   meta         "schema_version", "next_case", "next_outbox", "packs" (what is loaded),
---                "spent:" .. YYYY-MM-DD .. ":" .. currency (offers granted that day),
+--                "spentd:" .. YYYY-MM-DD .. ":" .. currency → offers granted that day
+--                                                      ("amount\t<n>"; before: "spent:", a number),
 --                "webhook:" .. name                  → the subscription's cursor (decimal;
 --                                                      runtime/webhooks.c reads it at start)
 --                "webhook_dead:" .. name .. "\0" .. u64be(seq) → a dead letter
@@ -21,8 +22,13 @@
 --                "ca_next"                           → the last corrective action's number
 --                "ca:" .. action id ("CA" + 10 digits) → a corrective action (redress.learn)
 --                "cause:" .. pack .. "\0" .. cause   → a recurring cause's running row
---                                                      (redress.learn): counts by day, the
---                                                      cases waiting for a proposal, its action
+--                                                      (redress.learn): the cases waiting for
+--                                                      a proposal, its action (counts by day
+--                                                      in rows stored before the next ones)
+--                "causen:" .. pack .. "\0" .. cause  → its counts (running-count lines)
+--                "cmb:" .. pack .. "\0" .. cause .. "\0" .. case id → when the case was counted
+--                "cam:" .. action id .. "\0" .. case id → when the case joined the action
+--                "can:" .. action id                → how many joined (running-count line)
 --                "session_key"                       → the console's session key (64 hex
 --                                                      digits, redress.session): sessions
 --                                                      signed with it survive a restart
@@ -505,12 +511,18 @@ function M.get_action(id)
   return s and json.decode(s)
 end
 
---- Stores a corrective action; returns its JSON.
-function M.put_action(rec)
+--- A corrective action's JSON (its lists written as arrays, empty or not).
+function M.action_json(rec)
   local saved = {}
   for _, k in ipairs { "cases", "notes", "history" } do saved[k] = rec[k]; rec[k] = json.array(rec[k]) end
   local s = json.encode(rec)
   for k, v in pairs(saved) do rec[k] = v end
+  return s
+end
+
+--- Stores a corrective action; returns its JSON.
+function M.put_action(rec)
+  local s = M.action_json(rec)
   db.put("meta", CA_PREFIX .. rec.id, s)
   return s
 end
@@ -546,6 +558,62 @@ function M.put_cause(pack, cause, row)
   row.actions = json.array(a)
   db.put("meta", cause_key(pack, cause), json.encode(row))
   row.waiting, row.actions = w, a
+end
+
+-- What every complaint of a cause adds, beside the cause's row, so that
+-- complaints of one cause decided side by side never conflict: its counts
+-- (a running-count row of lines "total\t<n>" and "d<UTC day>\t<n>") and
+-- a row of its own per case ("cmb:" … case id → the time it was counted).
+local function counts_key(pack, cause) return "causen:" .. cause_key(pack, cause):sub(7) end
+local function member_prefix(pack, cause) return "cmb:" .. cause_key(pack, cause):sub(7) .. "\0" end
+
+--- Counts case_id as a complaint of the cause on day (a UTC day number) at
+-- the time at; no check, so concurrent complaints commute.
+function M.count_cause(pack, cause, case_id, day, at)
+  db.add("meta", counts_key(pack, cause), "d" .. day .. "\t1\ntotal\t1\n")
+  db.put("meta", member_prefix(pack, cause) .. case_id, at)
+end
+
+--- The counts added by count_cause: total, { [day] = n }, and the time
+-- the latest case was counted (nil: none). Read without a check.
+function M.cause_counts(pack, cause)
+  local total, days = 0, {}
+  for name, n in (db.get("meta", counts_key(pack, cause), true) or ""):gmatch("([^\t\n]+)\t(%-?%d+)") do
+    if name == "total" then total = tonumber(n) else days[name:sub(2)] = tonumber(n) end
+  end
+  local p = member_prefix(pack, cause)
+  local _, last = db.range_rev("meta", p .. "\255", p, 1)
+  return total, days, last[1]
+end
+
+--- Drops the cause's day counts before the UTC day number `before` (in
+-- this write set; old days no longer change, so what is read is what goes).
+function M.drop_cause_days(pack, cause, before)
+  local minus = {}
+  for name, n in (db.get("meta", counts_key(pack, cause), true) or ""):gmatch("d(%d+)\t(%-?%d+)") do
+    if tonumber(name) < before then minus[#minus + 1] = "d" .. name .. "\t" .. -tonumber(n) .. "\n" end
+  end
+  if #minus > 0 then db.add("meta", counts_key(pack, cause), table.concat(minus)) end
+end
+
+-- The cases that join an action after it was made, likewise: a row each
+-- ("cam:" action id, case id → when) and a running count ("can:" id).
+--- Adds case_id to corrective action id at the time at (no check).
+function M.join_action(id, case_id, at)
+  db.put("meta", "cam:" .. id .. "\0" .. case_id, at)
+  db.add("meta", "can:" .. id, "cases\t1\n")
+end
+
+--- The cases that joined action id after it was made (at most limit, in
+-- order) and how many joined in all. Read without a check.
+function M.action_joined(id, limit)
+  local n = tonumber((db.get("meta", "can:" .. id, true) or ""):match("cases\t(%d+)") or "0")
+  local ids = {}
+  if limit > 0 then
+    local keys = db.range("meta", "cam:" .. id .. "\0", "cam:" .. id .. "\1", limit)
+    for i, k in ipairs(keys) do ids[i] = k:sub(#id + 6) end
+  end
+  return ids, n
 end
 
 local function timer_key(due_ms, case_id, name)
