@@ -254,6 +254,9 @@ struct key {
 
 static int key_cmp(const struct key *x, const struct key *y)
 {
+	/* most keys of an object differ in their first byte: no call then */
+	if (x->len && y->len && x->s[0] != y->s[0])
+		return (unsigned char)x->s[0] < (unsigned char)y->s[0] ? -1 : 1;
 	size_t n = x->len < y->len ? x->len : y->len;
 	int c = memcmp(x->s, y->s, n);
 	return c ? c : (x->len > y->len) - (x->len < y->len);
@@ -272,11 +275,12 @@ static int put_table(struct enc *e, int i, int depth)
 	lua_pushnil(L);
 	while (lua_next(L, i)) {
 		n++;
-		if (lua_isinteger(L, -2) && lua_tointeger(L, -2) >= 1) {
-			if (lua_tointeger(L, -2) > max)
-				max = lua_tointeger(L, -2);
-		} else {
-			sequence = 0;
+		if (sequence) { /* an object's first key settles it: no more looks */
+			lua_Integer k = lua_isinteger(L, -2) ? lua_tointeger(L, -2) : 0;
+			if (k >= 1)
+				max = k > max ? k : max;
+			else
+				sequence = 0;
 		}
 		if ((n & 15) == 1)
 			luaL_checkstack(L, 40, "json");
