@@ -28,8 +28,15 @@ field() { sed -n "s/.*\"$1\":\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p"; }
 p99() { awk '/ 99%/ {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.2f", v}'; }
 wrk -t1 -c20 -d"${fill}s" -s bench/intake_wrk.lua "http://127.0.0.1:$port/" > /dev/null
 wrk -t1 -c20 -d"${secs}s" --latency -s bench/intake_wrk.lua "http://127.0.0.1:$port/" > "$dir/alone"
-id=$(api -d '{"candidate":"retail-next","max_cases":100000}' "http://127.0.0.1:$port/v1/replays" | field id)
-sleep 0.3
+# The replay counts its cases first (reading each for its pack and time,
+# giving way to intake as it goes), then replays them: intake is measured
+# beside the replay proper, once the count is done (progress has a total).
+id=$(api -d "{\"candidate\":\"retail-next\",\"max_cases\":${WHATIF_MAX_CASES:-5000}}" "http://127.0.0.1:$port/v1/replays" | field id)
+for _ in $(seq 100); do
+	t=$(api "http://127.0.0.1:$port/v1/replays/$id?limit=1" | field total)
+	[ -n "$t" ] && [ "$t" != 0 ] && break
+	sleep 0.1
+done
 wrk -t1 -c20 -d"${secs}s" --latency -s bench/intake_wrk.lua "http://127.0.0.1:$port/" > "$dir/beside"
 state=$(api "http://127.0.0.1:$port/v1/replays/$id?limit=1" > "$dir/replay"; field state < "$dir/replay")
 done_n=$(field done < "$dir/replay"); total=$(field total < "$dir/replay")

@@ -406,8 +406,28 @@ static int l_dirs(lua_State *L)
 
 /* ---- rd.replays: the replay thread's side (on its current replay) ---- */
 
+/* Whether the replay goes on (not cancelled, the daemon not stopping),
+ * after giving way to intake: while the engine has jobs in hand it waits, a
+ * millisecond at a time, up to RD_REPLAYS_GIVE_WAY_MS (so it still moves
+ * under constant load), and stops waiting at once when it is cancelled or
+ * the daemon stops. */
+static int give_way(void)
+{
+	pthread_mutex_lock(&R.mu);
+	int go_on = !R.stopping && !(R.current && R.current->cancel);
+	pthread_mutex_unlock(&R.mu);
+	for (int ms = 0; go_on && R.busy && ms < RD_REPLAYS_GIVE_WAY_MS && R.busy(R.busy_ud); ms++) {
+		struct timespec pause = { 0, 1000000 };
+		nanosleep(&pause, NULL);
+		pthread_mutex_lock(&R.mu);
+		go_on = !R.stopping && !(R.current && R.current->cancel);
+		pthread_mutex_unlock(&R.mu);
+	}
+	return go_on;
+}
+
 /** replays.progress(done, total) → false when the daemon is stopping or the
- * replay was cancelled */
+ * replay was cancelled; between two cases the replay gives way to intake */
 static int l_progress(lua_State *L)
 {
 	lua_Integer done = luaL_checkinteger(L, 1), total = luaL_checkinteger(L, 2);
@@ -416,20 +436,16 @@ static int l_progress(lua_State *L)
 		R.current->done = done;
 		R.current->total = total;
 	}
-	int go_on = !R.stopping && !(R.current && R.current->cancel);
 	pthread_mutex_unlock(&R.mu);
-	/* Between two cases the replay gives way to intake: while the engine
-	 * has jobs in hand it waits, a millisecond at a time, up to
-	 * RD_REPLAYS_GIVE_WAY_MS (so it still moves under constant load), and
-	 * stops waiting at once when it is cancelled or the daemon stops. */
-	for (int ms = 0; go_on && R.busy && ms < RD_REPLAYS_GIVE_WAY_MS && R.busy(R.busy_ud); ms++) {
-		struct timespec pause = { 0, 1000000 };
-		nanosleep(&pause, NULL);
-		pthread_mutex_lock(&R.mu);
-		go_on = !R.stopping && !(R.current && R.current->cancel);
-		pthread_mutex_unlock(&R.mu);
-	}
-	lua_pushboolean(L, go_on);
+	lua_pushboolean(L, give_way());
+	return 1;
+}
+
+/** replays.give_way() → as progress, without a figure: for the count of
+ * cases before a replay starts, which reads every case too */
+static int l_give_way(lua_State *L)
+{
+	lua_pushboolean(L, give_way());
 	return 1;
 }
 
@@ -469,7 +485,7 @@ int luaopen_rd_replays(lua_State *L)
 {
 	static const luaL_Reg fns[] = {
 		{ "submit", l_submit }, { "get", l_get },	    { "list", l_list },	 { "cancel", l_cancel },
-		{ "dirs", l_dirs },	{ "progress", l_progress }, { "change", l_change },
+		{ "dirs", l_dirs },	{ "progress", l_progress }, { "give_way", l_give_way }, { "change", l_change },
 		{ "finish", l_finish }, { NULL, NULL },
 	};
 	luaL_newlib(L, fns);

@@ -258,7 +258,9 @@ local function each_case(name, since, until_ms, fn, sel)
     if sel.pause then sel.pause() end
     for i, s in ipairs(vals) do
       if sel.last and keys[i] > sel.last then return end
-      local c = store.case_shape(json.decode(s))
+      if sel.every and i % 100 == 0 and sel.every() == false then return end
+      -- only what the selection needs, when fn needs no more (the count)
+      local c = sel.only and json.decode_only(s, sel.only) or store.case_shape(json.decode(s))
       local opened = int(c.opened_ms) or time.parse(c.opened_at)
       if c.pack and c.pack.name == name and (not since or opened >= since) and (not until_ms or opened < until_ms) then
         if sel.max and n >= sel.max then return end
@@ -273,9 +275,14 @@ end
 --- How many cases a replay of pack name over [since, until) would take (at
 -- most max) and the id of the last: a daemon's replay counts first, for its
 -- progress, and stops at that id, so cases opened meanwhile are left out.
-function M.count(name, since, until_ms, max, pause)
+-- Each case is read for its id, pack and time only; pause() ends the read
+-- transaction between pages, and every() is called every hundred cases
+-- looked at (false: stop counting).
+local COUNTED = { id = true, pack = { name = true }, opened_ms = true, opened_at = true }
+function M.count(name, since, until_ms, max, pause, every)
   local n, last = 0, nil
-  each_case(name, since, until_ms, function(c) n, last = n + 1, c.id end, { max = max, pause = pause })
+  each_case(name, since, until_ms, function(c) n, last = n + 1, c.id end,
+    { max = max, pause = pause, every = every, only = COUNTED })
   return n, last
 end
 

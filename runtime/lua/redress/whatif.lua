@@ -191,7 +191,9 @@ function M.run(config_path, request_json)
   local until_ms = req["until"] and time.parse(req["until"])
   -- counted first: the progress has a total, and the cases opened while
   -- the replay runs are left out (it stops at the last case counted)
-  local total, last = replay.count(p.name, since, until_ms, math.tointeger(req.max_cases), store.end_read)
+  -- (reading every case: it gives way to intake too, every hundred cases)
+  local total, last = replay.count(p.name, since, until_ms, math.tointeger(req.max_cases), store.end_read,
+    replays.give_way)
   local function go_on(n)
     store.end_read() -- one short read transaction per case, never one for the whole replay
     if not replays.progress(n, total) then error("stopped: cancelled, or the daemon is shutting down", 0) end
