@@ -65,7 +65,7 @@ const char *rd_home(void)
  * about a tenth of a decision's instructions less than glibc's; see
  * docs/PERFORMANCE.md); a state adopted from stock lua5.4 already holds
  * glibc blocks, so it keeps realloc and free. */
-#define CAPPED_ALLOC(name, REALLOC, FREE)                                                                  \
+#define CAPPED_ALLOC(name, MALLOC, REALLOC, FREE)                                                          \
 	static void *name(void *ud, void *ptr, size_t osize, size_t nsize)                                 \
 	{                                                                                                  \
 		rd_lua_ctx *ctx = ud;                                                                      \
@@ -80,15 +80,16 @@ const char *rd_home(void)
 			ctx->mem_tripped = 1;                                                              \
 			return NULL;                                                                       \
 		}                                                                                          \
-		void *p = REALLOC(ptr, nsize);                                                             \
+		/* most calls make a new block: straight to the allocator */                               \
+		void *p = ptr ? REALLOC(ptr, nsize) : MALLOC(nsize);                                       \
 		if (p)                                                                                     \
 			ctx->mem_used = ctx->mem_used - old + (long long)nsize;                            \
 		return p;                                                                                  \
 	}
 
-CAPPED_ALLOC(capped_alloc, realloc, free)
+CAPPED_ALLOC(capped_alloc, malloc, realloc, free)
 #ifdef REDRESS_MIMALLOC
-CAPPED_ALLOC(capped_mi_alloc, mi_realloc, mi_free)
+CAPPED_ALLOC(capped_mi_alloc, mi_malloc, mi_realloc, mi_free)
 #else
 #define capped_mi_alloc capped_alloc
 #endif
