@@ -135,8 +135,12 @@ end
 -- order.sku=SKU-1") and its values, or nil when the case lacks one of the keys.
 function M.cause_of(case, cfg)
   if not cfg then return nil end
+  local keys = cfg.keys
+  for i = 1, #keys do -- most complaints lack a key: no tables made for them
+    if value_of(case, keys[i]) == nil then return nil end
+  end
   local parts, values = {}, {}
-  for _, k in ipairs(cfg.keys) do
+  for _, k in ipairs(keys) do
     local v = value_of(case, k)
     local t = type(v)
     if t == "number" or t == "boolean" then v = tostring(v) elseif t ~= "string" then return nil end
@@ -191,10 +195,11 @@ function M.after_decision(case, p, decision, deliver, now_ms, opened)
     if deliver[i].type == "open_corrective_action" then asked = true; break end
   end
   if not (opened or asked) then return made end
-  local now_iso = time.format(now_ms)
   local cfg = p and p.recurring
   local cause, values
   if cfg then cause, values = M.cause_of(case, cfg) end
+  if not (cause or asked) then return made end -- no cause, nothing asked: the common complaint
+  local now_iso = time.format(now_ms)
   local row, new_row
   if cause then
     row = store.get_cause(p.name, cause)
