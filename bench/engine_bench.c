@@ -102,6 +102,19 @@ static double mean_batch(void)
 	return count > 0 ? sum / count : 1;
 }
 
+/* A counter of the metrics' text (0 when absent). */
+static double metric(const char *name)
+{
+	size_t len;
+	char *text = rd_metrics_render(&len);
+	char want[128];
+	snprintf(want, sizeof want, "\n%s ", name);
+	const char *at = text ? strstr(text, want) : NULL;
+	double v = at ? strtod(at + strlen(want), NULL) : 0;
+	free(text);
+	return v;
+}
+
 static rd_store store;
 static char engine_dir[256];
 
@@ -114,7 +127,10 @@ static void start_engine(const char *pack_dir)
 	FILE *f = fopen(path, "w");
 	if (!f)
 		die(path, "cannot write");
-	fprintf(f, "return { data_dir = \"%s\", packs = { \"%s\" }, limits = { map_size = 1 << 30 } }\n", data, pack_dir);
+	/* ENGINE_BENCH_CONFIG: more fields of the config table, as Lua text */
+	const char *more = getenv("ENGINE_BENCH_CONFIG");
+	fprintf(f, "return { data_dir = \"%s\", packs = { \"%s\" }, limits = { map_size = 1 << 30 }, %s }\n", data,
+		pack_dir, more ? more : "");
 	fclose(f);
 	if (rd_store_open(&store, data, (size_t)1 << 30, err, sizeof err) != RD_OK)
 		die("store", err);
@@ -239,11 +255,12 @@ static void run_cause(const char *pack_dir, long past, long n, long inflight)
 			     c[i], fresh ? "SKU-NEW-" : "SKU-HOT", fresh ? i : 0L) < 0)
 			die("bodies", "out of memory");
 	}
-	double fill_s, hot, fresh;
+	double fill_s, hot, fresh, again0 = metric("redress_decided_again_total");
 	fill_then_compare(pack_dir, b, c, past, n, inflight, &fill_s, &hot, &fresh);
+	double again = metric("redress_decided_again_total") - again0;
 	printf("recurring cause: %.0f complaints/s of a cause with %ld earlier complaints (filled in %.1f s) "
-	       "/ %.0f/s each of a new cause = ratio %.2f\n",
-	       hot, past, fill_s, fresh, hot / fresh);
+	       "/ %.0f/s each of a new cause = ratio %.2f; decided again %.2f times per complaint\n",
+	       hot, past, fill_s, fresh, hot / fresh, again / (double)(past + 2 * n));
 	printf("| a complaint of a cause with %ld earlier complaints vs one of a new cause (engine, %ld in flight) | "
 	       "%.0f decisions/s | %.0f/s | %.2f | ≥ 0.8 |\n",
 	       past, inflight, hot, fresh, hot / fresh);

@@ -365,6 +365,7 @@ static int settle(rd_engine *e, rd_job *batch)
 			j->attempts++;
 			j->conflict = 0;
 			rd__order_by_row(j);
+			rd_metrics_decided_again();
 			if (again_tail)
 				again_tail->next = j;
 			else

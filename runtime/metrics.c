@@ -47,6 +47,7 @@ static struct {
 	struct histogram batch, latency;
 	size_t map_used, map_size;
 	size_t timers_pending;
+	unsigned long long again; /* decisions made again after a conflict */
 	int cluster; /* cluster mode: the series below are rendered */
 	int cluster_role, cluster_diverged;
 	unsigned long long cluster_applied;
@@ -98,6 +99,13 @@ void rd_metrics_commit(size_t batch, double seconds)
 	pthread_mutex_lock(&m.mu);
 	observe(&m.batch, batch_bounds, NB, (double)batch);
 	observe(&m.latency, latency_bounds, NL, seconds);
+	pthread_mutex_unlock(&m.mu);
+}
+
+void rd_metrics_decided_again(void)
+{
+	pthread_mutex_lock(&m.mu);
+	m.again++;
 	pthread_mutex_unlock(&m.mu);
 }
 
@@ -329,6 +337,10 @@ char *rd_metrics_render(size_t *len)
 		 "# TYPE redress_store_map_bytes gauge\n"
 		 "redress_store_map_bytes{kind=\"used\"} %zu\nredress_store_map_bytes{kind=\"size\"} %zu\n",
 	     m.map_used, m.map_size);
+	outf(&o, "# HELP redress_decided_again_total Decisions made again because what they read changed "
+		 "before their writes were applied (a row many decisions write).\n"
+		 "# TYPE redress_decided_again_total counter\nredress_decided_again_total %llu\n",
+	     m.again);
 	outf(&o, "# HELP redress_timers_pending Durable timers waiting to come due.\n"
 		 "# TYPE redress_timers_pending gauge\nredress_timers_pending %zu\n",
 	     m.timers_pending);

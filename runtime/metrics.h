@@ -8,6 +8,8 @@
 void rd_metrics_init(void);
 void rd_metrics_request(const char *route, int status);
 void rd_metrics_commit(size_t batch, double seconds);
+/* A job decided again after a conflict (redress_decided_again_total). */
+void rd_metrics_decided_again(void);
 void rd_metrics_set_map(size_t used, size_t size);
 void rd_metrics_set_timers(size_t pending);
 /* Cluster mode (cluster.h's RD_ROLE_*): the node's role, the log sequence
