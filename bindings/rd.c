@@ -384,6 +384,35 @@ static int l_set_upvalues(lua_State *L)
 	return 0;
 }
 
+/** rd.unbudgeted(fn, ...) → fn(...)'s results: trusted engine code that a
+ * sandboxed call reaches on its way (the case view's history, loaded when
+ * the policy first reads it) runs outside that call's budgets — no count
+ * hook, no charges, no memory cap — and the memory it leaves is added to
+ * the call's cap, so the policy pays for neither: the same as when the
+ * engine built it before the call (replay, redress.testing). Its work must
+ * be bounded by the engine, never by the policy; an error is raised again. */
+static int l_unbudgeted(lua_State *L)
+{
+	rd_lua_ctx *ctx = rd_lua_context(L);
+	luaL_checktype(L, 1, LUA_TFUNCTION);
+	int nargs = lua_gettop(L) - 1;
+	int in_sandbox = ctx->in_sandbox;
+	long long limit = ctx->mem_limit, used = ctx->mem_used;
+	lua_Hook hook = lua_gethook(L);
+	int mask = lua_gethookmask(L), count = lua_gethookcount(L);
+	ctx->in_sandbox = 0;
+	ctx->mem_limit = 0;
+	lua_sethook(L, NULL, 0, 0);
+	int rc = lua_pcall(L, nargs, LUA_MULTRET, 0);
+	lua_sethook(L, hook, mask, count);
+	long long grew = ctx->mem_used - used;
+	ctx->in_sandbox = in_sandbox;
+	ctx->mem_limit = limit && grew > 0 ? limit + grew : limit;
+	if (rc != LUA_OK)
+		return lua_error(L);
+	return lua_gettop(L);
+}
+
 /** rd.tripped() → true while a sandbox call has spent its budget */
 static int l_tripped(lua_State *L)
 {
@@ -402,6 +431,7 @@ int luaopen_rd(lua_State *L)
 		{ "sandbox_call", l_sandbox_call },
 		{ "tripped", l_tripped },
 		{ "set_upvalues", l_set_upvalues },
+		{ "unbudgeted", l_unbudgeted },
 		{ "copy", l_copy },
 		{ "coverage", l_coverage },
 		{ NULL, NULL },

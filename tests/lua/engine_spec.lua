@@ -20,6 +20,10 @@ function P.on_complaint(case, act)
   act:acknowledge { template = "ack" }
   if case.category == "timer" then act:timer { name = "remind", after = "1h", data = { n = 1 } } end
   if case.category == "offer" then act:offer { kind = "coupon", amount = 500, currency = "EUR" } end
+  if case.category == "two offers" then
+    act:offer { kind = "coupon", amount = 500, currency = "EUR" }
+    act:offer { kind = "gift", amount = 700, currency = "EUR" }
+  end
 end
 function P.on_event(case, event, act)
   act:set { tags = { event.type } }
@@ -128,6 +132,15 @@ describe("redress.engine", function()
       local types = {}
       for i, row in ipairs(outbox) do types[i] = json.decode("{" .. row).type end
       assert.are.same({ "acknowledge", "offer" }, types)
+    end)
+
+    it("holds the day's cap for all of a decision's grants together", function()
+      local r, set = complain(complaint { category = "two offers" })
+      local offers = json.decode(r.body).case.offers
+      assert.are.same({ "coupon", "gift" }, { offers[1].kind, offers[2].kind })
+      assert.are.equal("amount\t1200\n", S.rows.meta["spentd:2026-12-01:EUR"])
+      -- the second grant's cap counts the first: 100000 - 500 - 700 before them
+      assert.are.equal("amount\t98800", set.at_most["spentd:2026-12-01:EUR"])
     end)
 
     it("stores a timer the policy set, under its due time", function()

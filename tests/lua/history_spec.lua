@@ -32,6 +32,17 @@ function P.on_event(case, event, act)
   if event.data.note == "meta" then
     return act:set { facts = { meta = tostring(getmetatable(case)), set = tostring((pcall(setmetatable, case, {}))) } }
   end
+  if event.data.note == "pairs" then -- the view's keys, as a policy walks them
+    local keys = {}
+    for k in pairs(case) do keys[#keys + 1] = k end
+    table.sort(keys)
+    return act:set { facts = { keys = table.concat(keys, " ") } }
+  end
+  if event.data.note == "again" then -- the lists dropped and read again
+    local n = #case.history
+    case.history, case.decisions = nil, nil
+    return act:set { facts = { again = n .. " " .. #case.history .. " " .. #case.decisions } }
+  end
   act:set { facts = { seen = seen(case) } }
   if event.data.note == "boom" then error("boom") end
 end
@@ -52,6 +63,19 @@ describe("the case view's history", function()
       body = json.encode { type = "agent.note", data = { note = note } } })
     assert.are.equal(200, r.status, r.body)
     return json.decode(r.body).case.facts.seen
+  end
+
+  -- How many times fn's decisions read the case's events from the store.
+  local function event_reads(fn)
+    local range_rev, reads = S.module.range_rev, 0
+    S.module.range_rev = function(db, ...)
+      if db == "events" then reads = reads + 1 end
+      return range_rev(db, ...)
+    end
+    local ok, err = pcall(fn)
+    S.module.range_rev = range_rev
+    assert(ok, err)
+    return reads
   end
 
   it("lists the events so far and their decisions, from the events alone", function()
@@ -88,26 +112,36 @@ describe("the case view's history", function()
   -- The history is read when the policy first uses it: fifty records on a
   -- long case, which most handlers never look at.
   it("is read only by a decision whose policy uses it", function()
-    local range_rev, reads = S.module.range_rev, 0
-    S.module.range_rev = function(db, ...)
-      if db == "events" then reads = reads + 1 end
-      return range_rev(db, ...)
-    end
-    local ok, err = pcall(function()
-      event(5, "quiet")
-      assert.are.equal(0, reads)
-      event(6, "sixth")
-      assert.are.equal(1, reads) -- once, for both lists
-    end)
-    S.module.range_rev = range_rev
-    assert(ok, err)
+    assert.are.equal(0, event_reads(function() event(5, "quiet") end))
+    assert.are.equal(1, event_reads(function() event(6, "sixth") end)) -- once, for both lists
   end)
 
   it("keeps its loader out of the policy's reach", function()
     local r = S:decide(eng.handle_fn, { kind = "event", case_id = "C0000000001", now_ms = NOW + 7 * 60000,
       body = json.encode { type = "agent.note", data = { note = "meta" } } })
     local facts = json.decode(r.body).case.facts
-    assert.are.equal("false", facts.meta)
+    assert.are.equal("the case view", facts.meta)
     assert.are.equal("false", facts.set)
+  end)
+
+  local function note(i, text)
+    local r = S:decide(eng.handle_fn, { kind = "event", case_id = "C0000000001", now_ms = NOW + i * 60000,
+      body = json.encode { type = "agent.note", data = { note = text } } })
+    assert.are.equal(200, r.status, r.body)
+    return json.decode(r.body).case.facts
+  end
+
+  it("is walked by pairs like any field of the view", function()
+    local keys = " " .. note(8, "pairs").keys .. " "
+    assert.matches(" history ", keys, 1, true)
+    assert.matches(" decisions ", keys, 1, true)
+    assert.matches(" customer_summary ", keys, 1, true)
+  end)
+
+  it("is read once per decision, however often the policy drops it", function()
+    local facts
+    assert.are.equal(1, event_reads(function() facts = note(9, "again") end))
+    local n = facts.again:match("^(%d+)")
+    assert.are.equal(n .. " " .. n .. " " .. n, facts.again)
   end)
 end)

@@ -4,6 +4,7 @@
 -- it, so a decision is the same wherever it is made. What it needs from the
 -- store (amounts already spent against budgets, the case view's history)
 -- comes in `inputs`.
+local rd = require "rd"
 local json = require "redress.json"
 local time = require "redress.time"
 local pack = require "redress.pack"
@@ -473,18 +474,30 @@ end
 -- The view's history and decisions, read when the policy first uses either
 -- (inputs.history() → history, decisions): on a long case they are fifty
 -- records to read and build, which most handlers never look at. The read
--- runs inside the policy's call, on its budgets, against the same snapshot
--- the decision reads, so the view holds the same whenever it is read. The
--- metatable is protected: a policy cannot take the loader away or reach it.
+-- is the engine's, against the same snapshot the decision reads, once per
+-- decision, outside the policy's budgets (rd.unbudgeted: what replay and
+-- redress.testing build before the call costs the policy nothing either),
+-- so the view and the decision are the same whenever it is read. The
+-- metatable is protected (a policy can neither reach the loader nor take it
+-- away), and pairs(case) lists the two lists as the eager view did.
 local function lazy_history(view, load)
-  setmetatable(view, { __metatable = false, __index = function(t, k)
-    if k ~= "history" and k ~= "decisions" then return nil end
-    local history, decisions = load()
+  local history, decisions
+  local function fill(t)
+    if not history then history, decisions = rd.unbudgeted(load) end
     -- (a list the policy set itself stays its own)
     if rawget(t, "history") == nil then rawset(t, "history", history) end
     if rawget(t, "decisions") == nil then rawset(t, "decisions", decisions) end
-    return rawget(t, k)
-  end })
+  end
+  setmetatable(view, { __metatable = "the case view",
+    __index = function(t, k)
+      if k ~= "history" and k ~= "decisions" then return nil end
+      fill(t)
+      return rawget(t, k)
+    end,
+    __pairs = function(t)
+      fill(t)
+      return next, t, nil
+    end })
 end
 
 --- Runs handler of pack p (nil: the case's pack is not loaded) on event

@@ -168,13 +168,17 @@ function M.new(config_path)
     store.put_event(case.id, event)
     local decision_json = store.put_decision(case.id, decision)
     store.outbox_add_all(case, deliver, event.at)
+    local granted = {} -- per currency, what this decision has granted so far
     for i = 1, #deliver do
       local a = deliver[i]
       local cap = a.type == "offer" and a.amount > 0 and reg.cfg.budgets.per_day[a.currency]
       if cap then
-        -- the writer holds the cap for what the engine granted under it; a
-        -- manager's approval of an offer over it stands
-        store.add_spent_day(inputs.day, a.currency, a.amount, not a.approval and cap or nil)
+        -- the writer holds the cap for what the engine granted under it,
+        -- all of this decision's grants together; a manager's approval of an
+        -- offer over it stands
+        local before = granted[a.currency] or 0
+        granted[a.currency] = before + a.amount
+        store.add_spent_day(inputs.day, a.currency, a.amount, not a.approval and (cap - before) or nil)
       end
     end
     -- the dashboard's day and open-cases rows, and what /metrics adds (it marks the case)

@@ -238,7 +238,7 @@ function M.after_decision(case, p, decision, deliver, now_ms, opened)
   -- counted beside the row, without a check: complaints of one cause
   -- decided side by side do not conflict (the row itself changes only when
   -- the cause has no live action, or an action is made)
-  store.count_cause(p.name, cause, case.id, today, now_iso)
+  store.count_cause(p.name, cause, today, now_iso)
   local trace = decision.trace
   local current = not adopted and row.action and store.get_action(row.action)
   if adopted then
@@ -248,7 +248,8 @@ function M.after_decision(case, p, decision, deliver, now_ms, opened)
   elseif live(current) then
     -- the case joins the action in a row of its own: the action's record
     -- is not rewritten (it listed every case: a thousand ids, each time)
-    store.join_action(current.id, case.id, now_iso)
+    local _, joined = store.action_joined(current.id, 0)
+    store.join_action(current.id, case.id, now_iso, #current.cases + joined < MAX_CASES)
     note_on_case(case, current, now_iso)
     trace[#trace + 1] = string.format("Recurring cause %s: the case joins corrective action %s (%s).",
       cause, current.id, current.status)

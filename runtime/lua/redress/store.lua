@@ -26,7 +26,7 @@
 --                                                      a proposal, its action (counts by day
 --                                                      in rows stored before the next ones)
 --                "causen:" .. pack .. "\0" .. cause  → its counts (running-count lines)
---                "cmb:" .. pack .. "\0" .. cause .. "\0" .. case id → when the case was counted
+--                "causel:" .. pack .. "\0" .. cause  → when its latest complaint was counted
 --                "cam:" .. action id .. "\0" .. case id → when the case joined the action
 --                "can:" .. action id                → how many joined (running-count line)
 --                "session_key"                       → the console's session key (64 hex
@@ -373,9 +373,10 @@ function M.spent_day(day, currency)
   return spent_before(day, currency) + (row and tonumber(row:match("amount\t(%-?%d+)")) or 0)
 end
 
---- Adds amount to the day's spending; with cap, the decision's writes apply
--- only if the day then stays within it (else it is decided again, on a
--- snapshot that holds what was granted meanwhile).
+--- Adds amount to the day's spending; with cap (what is left of the day's
+-- cap for this grant, after the decision's earlier ones), the decision's
+-- writes apply only if the day then stays within it (else it is decided
+-- again, on a snapshot that holds what was granted meanwhile).
 function M.add_spent_day(day, currency, amount, cap)
   local key = spent_key(day, currency)
   db.add("meta", key, "amount\t" .. amount .. "\n")
@@ -560,30 +561,28 @@ function M.put_cause(pack, cause, row)
   row.waiting, row.actions = w, a
 end
 
--- What every complaint of a cause adds, beside the cause's row, so that
+-- What every complaint of a cause writes beside the cause's row, so that
 -- complaints of one cause decided side by side never conflict: its counts
 -- (a running-count row of lines "total\t<n>" and "d<UTC day>\t<n>") and
--- a row of its own per case ("cmb:" … case id → the time it was counted).
+-- the time of the latest ("causel:", put without a read: the last commit's).
 local function counts_key(pack, cause) return "causen:" .. cause_key(pack, cause):sub(7) end
-local function member_prefix(pack, cause) return "cmb:" .. cause_key(pack, cause):sub(7) .. "\0" end
+local function last_key(pack, cause) return "causel:" .. cause_key(pack, cause):sub(7) end
 
---- Counts case_id as a complaint of the cause on day (a UTC day number) at
--- the time at; no check, so concurrent complaints commute.
-function M.count_cause(pack, cause, case_id, day, at)
+--- Counts a complaint of the cause on day (a UTC day number) at the time
+-- at; no check, so concurrent complaints commute.
+function M.count_cause(pack, cause, day, at)
   db.add("meta", counts_key(pack, cause), "d" .. day .. "\t1\ntotal\t1\n")
-  db.put("meta", member_prefix(pack, cause) .. case_id, at)
+  db.put("meta", last_key(pack, cause), at)
 end
 
 --- The counts added by count_cause: total, { [day] = n }, and the time
--- the latest case was counted (nil: none). Read without a check.
+-- the latest complaint was counted (nil: none). Read without a check.
 function M.cause_counts(pack, cause)
   local total, days = 0, {}
   for name, n in (db.get("meta", counts_key(pack, cause), true) or ""):gmatch("([^\t\n]+)\t(%-?%d+)") do
     if name == "total" then total = tonumber(n) else days[name:sub(2)] = tonumber(n) end
   end
-  local p = member_prefix(pack, cause)
-  local _, last = db.range_rev("meta", p .. "\255", p, 1)
-  return total, days, last[1]
+  return total, days, db.get("meta", last_key(pack, cause), true)
 end
 
 --- Drops the cause's day counts before the UTC day number `before` (in
@@ -598,9 +597,10 @@ end
 
 -- The cases that join an action after it was made, likewise: a row each
 -- ("cam:" action id, case id → when) and a running count ("can:" id).
---- Adds case_id to corrective action id at the time at (no check).
-function M.join_action(id, case_id, at)
-  db.put("meta", "cam:" .. id .. "\0" .. case_id, at)
+--- Adds case_id to corrective action id at the time at (no check); listed:
+-- whether the case gets a row of its own (the API lists the first 1,000).
+function M.join_action(id, case_id, at, listed)
+  if listed then db.put("meta", "cam:" .. id .. "\0" .. case_id, at) end
   db.add("meta", "can:" .. id, "cases\t1\n")
 end
 
