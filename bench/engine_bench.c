@@ -86,21 +86,7 @@ static char *make_dir(char *buf, size_t len, const char *tag)
 	return buf;
 }
 
-/* The mean batch size the engine committed, from its metrics. */
-static double mean_batch(void)
-{
-	size_t len;
-	char *text = rd_metrics_render(&len);
-	double sum = 0, count = 0;
-	const char *s = strstr(text, "redress_commit_batch_size_sum ");
-	const char *c = strstr(text, "redress_commit_batch_size_count ");
-	if (s)
-		sum = strtod(s + strlen("redress_commit_batch_size_sum "), NULL);
-	if (c)
-		count = strtod(c + strlen("redress_commit_batch_size_count "), NULL);
-	free(text);
-	return count > 0 ? sum / count : 1;
-}
+
 
 /* A counter of the metrics' text (0 when absent). */
 static double metric(const char *name)
@@ -113,6 +99,13 @@ static double metric(const char *name)
 	double v = at ? strtod(at + strlen(want), NULL) : 0;
 	free(text);
 	return v;
+}
+
+/* The mean batch size the engine committed, from its metrics. */
+static double mean_batch(void)
+{
+	double sum = metric("redress_commit_batch_size_sum"), count = metric("redress_commit_batch_size_count");
+	return count > 0 ? sum / count : 1;
 }
 
 static rd_store store;

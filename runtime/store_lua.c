@@ -317,17 +317,13 @@ static struct span span_args(lua_State *L)
 static int range(lua_State *L, int reverse)
 {
 	struct span sp = span_args(L);
-	rd_store_lua *h = sp.h;
-	rd_txn *txn = sp.txn;
-	int db = sp.db;
-	const char *a = sp.a, *b = sp.b;
-	size_t alen = sp.alen, blen = sp.blen;
 	struct rows r = { L, luaL_optinteger(L, 4, 1000), 0 };
 	lua_createtable(L, (int)(r.limit < 64 ? r.limit : 64), 0);
 	lua_createtable(L, (int)(r.limit < 64 ? r.limit : 64), 0);
+	rd_store *st = sp.h->store;
 	int rc = r.limit <= 0 ? RD_OK
-			      : reverse ? rd_store_range(h->store, txn, db, b, blen, a, alen, 1, push_row, &r)
-					: rd_store_range(h->store, txn, db, a, alen, b, blen, 0, push_row, &r);
+			      : reverse ? rd_store_range(st, sp.txn, sp.db, sp.b, sp.blen, sp.a, sp.alen, 1, push_row, &r)
+					: rd_store_range(st, sp.txn, sp.db, sp.a, sp.alen, sp.b, sp.blen, 0, push_row, &r);
 	if (rc)
 		return store_fail(L, rc, reverse ? "range_rev" : "range");
 	return 2;
