@@ -12,9 +12,14 @@ local P = {}
 function P.on_complaint(case, act) act:acknowledge { template = "ack" } end
 function P.on_event(case, event, act)
   if event.type == "loyalty.points_credited" then
+    -- the view walked as a policy may walk it (before anything reads the
+    -- history): pairs lists the history too; rawget and next work on it
+    local walked = false
+    for k in pairs(case) do if k == "history" then walked = true end end
+    walked = walked and rawget(case, "id") == case.id and next(case) ~= nil
     -- what the case view's history held (read when first used)
     local last = case.history[#case.history]
-    act:set { facts = { points = event.data.points, seen = #case.history .. " " .. last.type .. " " ..
+    act:set { facts = { points = event.data.points, walked = walked, seen = #case.history .. " " .. last.type .. " " ..
       #case.decisions .. " " .. case.decisions[#case.decisions].outcome }, tags = { "points:" .. event.data.reason } }
     act:explain("points_credited", string.format("%d points credited (%s).", event.data.points, event.data.reason))
   end
@@ -71,6 +76,7 @@ describe("a pack's own event types", function()
     assert.are.equal(250, res.case.facts.points)
     -- the view's history through the daemon: the complaint before this event
     assert.are.equal("1 complaint.received 1 decided", res.case.facts.seen)
+    assert.is_true(res.case.facts.walked)
     assert.are.same({ "points:late parcel" }, res.case.tags)
     assert.are.equal("loyalty.points_credited", res.decision.event)
     assert.are.equal("on_event", res.decision.handler)
