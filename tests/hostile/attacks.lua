@@ -6,6 +6,7 @@
 -- Fields: name; body (Lua run inside on_complaint(case, act), or at the top
 -- of policy.lua when at = "load"; at = "module" puts it at the top of a
 -- pack module, "manifest" in pack.lua, "template" in templates/en.lua);
+-- template: the whole of templates/en.lua, for a pack that loads;
 -- expect: a pattern the policy error (or the load error) must match;
 -- or outcome = "decided" with check(decision, case) for attacks the engine
 -- answers with a guardrail instead of an error. issue: the item of issue 11.
@@ -147,5 +148,15 @@ add { name = "amount-1e14-kept-exactly", issue = 10, outcome = "decided",
   end }
 add { name = "timer-at-end-of-time", issue = 10, expect = "timer: at",
   body = "act:timer { name = 'x', at = math.maxinteger }" }
+
+-- 11. The act methods run outside the count hook (act.lua): only on raw
+-- copies of what the policy passed, charged by size, and on the pack's data
+-- as copied at load, never calling the policy's code
+add { name = "spec-copies-charged", issue = 6, expect = "%[instructions%]",
+  body = "local t = {} for i = 1, 10000 do t[i] = 'x' end; for i = 1, 450 do pcall(act.set, act, { tags = t }) end" }
+add { name = "template-table-proxy", issue = 3, outcome = "decided",
+  template = "return setmetatable({ ack = 'Thanks' }, { __index = " .. LOOP .. " })\n",
+  body = "act:acknowledge { template = 'ack' }",
+  check = function(decision) return decision.actions[1].text == "Thanks", "text " .. tostring(decision.actions[1].text) end }
 
 return A

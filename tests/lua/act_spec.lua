@@ -126,3 +126,36 @@ describe("act", function()
     end)
   end
 end)
+
+-- The methods run outside the count hook (act.lua): on raw copies of what
+-- the policy passed, so a policy's code never runs inside them unbudgeted.
+describe("act outside the count hook", function()
+  local LOOP = "function() while true do end end"
+
+  it("takes a money value whose amount the policy swapped for a proxy through the budgeted path", function()
+    local money = require "redress.money"
+    local m = money.new(500, "EUR")
+    local evil = "setmetatable({}, { __index = " .. LOOP .. ", __tostring = " .. LOOP .. ", __lt = " .. LOOP ..
+      ", __le = " .. LOOP .. ", __concat = " .. LOOP .. ", __eq = " .. LOOP .. " })"
+    local c = case()
+    c.total = m
+    local actions, err = decide("case.total.amount = " .. evil .. "\nact:message{ template = 'amt', vars = { amount = case.total } }", c)
+    assert.is_nil(actions)
+    assert.matches("instruction budget exhausted", err)
+  end)
+
+  it("formats a money value the policy passed as it is", function()
+    local c = case()
+    c.total = require("redress.money").new(1250, "EUR")
+    local actions = assert(decide("act:message{ template = 'amt', vars = { amount = case.total } }", c))
+    assert.matches("12[.,]50", actions[1].text)
+  end)
+
+  it("reads a pack's data files as data: what they return keeps no metatable", function()
+    local p = require "redress.pack"
+    local t = p.load_data("return setmetatable({ ack = 'Thanks' }, { __index = " .. LOOP .. " })", "templates/en.lua",
+      { policy_instructions = 1e6, policy_memory = 1e7 })
+    assert.is_nil(debug.getmetatable(t))
+    assert.are.same({ ack = "Thanks" }, t)
+  end)
+end)

@@ -8,6 +8,7 @@ local phrases = require "redress.wording_phrases"
 local money = require "redress.money"
 local json = require "redress.json"
 local currencies = require "redress.currencies"
+local rd = require "rd"
 
 local M = {}
 
@@ -362,16 +363,38 @@ function impl.explain(st, code, text)
   st.explanation[#st.explanation + 1] = { code = code, text = text }
 end
 
+-- The metatables whose values a policy may pass in a spec and the methods
+-- may keep: the stdlib's money values (their metamethods are engine code).
+local TRUSTED = { [debug.getmetatable(money.zero("EUR"))] = true }
+
 -- Every method checks it is called on a collector (act:name, not
 -- act.name), counts the call, and re-raises an error at the policy's line.
+--
+-- The methods are engine code, and most of a decision's steps inside the
+-- sandbox (wording, dates, checks): they run without the count hook, which
+-- stock Lua 5.4 calls on every VM instruction while it is set. That is safe
+-- only while no policy code can run inside them, so they get raw copies of
+-- their arguments (rd.plain: data only, no policy metatables, charged to
+-- the policy by size) and otherwise read the engine's own case and pack. An
+-- argument that is not plain data (a proxy, a function, a frozen table)
+-- takes the hooked path, as before.
+local plain, unhooked_pcall = rd.plain, rd.unhooked_pcall
 local methods = {}
 for name, fn in pairs(impl) do
-  methods[name] = function(self, ...)
+  methods[name] = function(self, a, b, ...)
     local st = states[self]
     if not st then error(name .. ": call it as act:" .. name .. "(…)", 2) end
     st.calls = st.calls + 1
     if st.calls > M.MAX_ACTIONS then error("too many actions in one decision (at most " .. M.MAX_ACTIONS .. ")", 2) end
-    local ok, res = pcall(fn, st, ...)
+    local ok, res
+    if select("#", ...) == 0 then
+      local oka, pa = plain(a, TRUSTED)
+      if oka then
+        local okb, pb = plain(b, TRUSTED)
+        if okb then ok, res = unhooked_pcall(fn, st, pa, pb) end
+      end
+    end
+    if ok == nil then ok, res = pcall(fn, st, a, b, ...) end
     if not ok then error(res, 2) end
     return res
   end

@@ -50,7 +50,10 @@ local function read_file(path)
 end
 
 --- pack.load_data(src, chunkname, limits) → what a data chunk (pack.lua, a
--- template file) returns, run in an empty sandbox; raises its error.
+-- template file) returns, run in an empty sandbox; raises its error. What
+-- it returns is kept as data: a raw copy, without metatables, so no code of
+-- the pack runs when the engine reads it later (the act methods read the
+-- templates outside the count hook).
 function M.load_data(src, chunkname, limits)
   local ok, v = rd.sandbox_call(function()
     local chunk, err = sandbox.load(src, chunkname, sandbox.env())
@@ -58,7 +61,7 @@ function M.load_data(src, chunkname, limits)
     return chunk()
   end, limits)
   if not ok then error(v, 0) end
-  return v
+  return rd.copy(v)
 end
 local load_data = M.load_data
 
