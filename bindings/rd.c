@@ -413,32 +413,32 @@ static int l_unbudgeted(lua_State *L)
 	return lua_gettop(L);
 }
 
-/* rd.plain: what it copies before giving up (deeper nesting is a cycle or
- * a trick, not data), and what each copied entry costs the running call's
- * instruction budget — the engine code that reads the copy runs without the
- * count hook, so the policy pays for the size of what it passed here. */
+/* rd.is_plain: how deep it looks before giving up (deeper nesting is a
+ * cycle or a trick, not data), and what each entry it looks at costs the
+ * running call's instruction budget — the engine code that then reads the
+ * value runs without the count hook, so the policy pays for the size of
+ * what it passed. */
 #define PLAIN_MAX_DEPTH 32
 #define PLAIN_ENTRY_COST 4
 #define PLAIN_CHARGE_EVERY 256
 
 struct plain {
 	int trusted;  /* stack index of the set of trusted metatables; 0: none */
-	long entries; /* copied since the last charge */
+	long entries; /* looked at since the last charge */
 };
 
-/* Pushes a raw copy of the value at index i and returns 1; returns 0 with
- * the stack as it was when the value is not data: a function, userdata or
- * thread; a table whose metatable is not in the trusted set; a key that is
- * not a string, number or boolean; nesting past PLAIN_MAX_DEPTH. Reads with
- * lua_next and raw access only, so no code of the value's owner runs. */
-static int plain_copy(lua_State *L, int i, int depth, struct plain *pl)
+/* Whether the value at index i is data: nil, a boolean, number or string,
+ * or a table of them keyed by strings, numbers or booleans, whose
+ * metatable (if any) is in the trusted set. Reads with lua_next and raw
+ * access only, so no code of the value's owner runs; leaves the stack as
+ * it was. */
+static int plain_check(lua_State *L, int i, int depth, struct plain *pl)
 {
 	switch (lua_type(L, i)) {
 	case LUA_TNIL:
 	case LUA_TBOOLEAN:
 	case LUA_TNUMBER:
 	case LUA_TSTRING:
-		lua_pushvalue(L, i);
 		return 1;
 	case LUA_TTABLE:
 		break;
@@ -447,75 +447,53 @@ static int plain_copy(lua_State *L, int i, int depth, struct plain *pl)
 	}
 	if (depth >= PLAIN_MAX_DEPTH)
 		return 0;
-	luaL_checkstack(L, 8, "rd.plain");
-	int base = lua_gettop(L);
-	int mt = 0;
+	luaL_checkstack(L, 4, "rd.is_plain");
+	int base = lua_gettop(L), ok = 1;
 	if (lua_getmetatable(L, i)) { /* raw: __metatable does not hide it */
-		mt = lua_gettop(L);
-		lua_pushvalue(L, mt);
-		int trusted = pl->trusted && lua_rawget(L, pl->trusted) != LUA_TNIL;
-		lua_pop(L, 1);
-		if (!trusted)
-			goto fail;
+		ok = pl->trusted && lua_rawget(L, pl->trusted) != LUA_TNIL;
+		lua_settop(L, base);
+		if (!ok)
+			return 0;
 	}
-	lua_createtable(L, (int)lua_rawlen(L, i), 0);
-	int c = lua_gettop(L);
 	lua_pushnil(L);
-	while (lua_next(L, i)) {
+	while (ok && lua_next(L, i)) {
 		int kt = lua_type(L, -2);
-		if (kt != LUA_TSTRING && kt != LUA_TNUMBER && kt != LUA_TBOOLEAN)
-			goto fail;
-		if (!plain_copy(L, lua_gettop(L), depth + 1, pl))
-			goto fail;
-		lua_pushvalue(L, -3); /* key, value, copy, key */
-		lua_insert(L, -2);
-		lua_rawset(L, c);
+		ok = (kt == LUA_TSTRING || kt == LUA_TNUMBER || kt == LUA_TBOOLEAN) &&
+		     plain_check(L, lua_gettop(L), depth + 1, pl);
 		lua_pop(L, 1);
 		if (++pl->entries >= PLAIN_CHARGE_EVERY) {
 			rd_budget_charge(L, pl->entries * PLAIN_ENTRY_COST);
 			pl->entries = 0;
 		}
 	}
-	if (mt) {
-		lua_pushvalue(L, mt);
-		lua_setmetatable(L, c);
-		lua_remove(L, mt);
-	}
-	return 1;
-fail:
 	lua_settop(L, base);
-	return 0;
+	return ok;
 }
 
-/** rd.plain(v [, trusted]) → true, a copy of v | false
- * v copied as data (strings, numbers, booleans, tables of them), with raw
- * reads only; false when v holds anything else: a function, userdata, a
- * table with a metatable that is not a key of `trusted` (the stdlib's own,
- * whose metamethods are engine code; the copy keeps them). Each entry
- * copied is charged to the running sandbox call. */
-static int l_plain(lua_State *L)
+/** rd.is_plain(v [, trusted]) → whether v is data: strings, numbers,
+ * booleans and tables of them, looked at with raw reads only; false when
+ * it holds anything else: a function, userdata, a table with a metatable
+ * that is not a key of `trusted` (the stdlib's own, whose metamethods are
+ * engine code), nesting past 32 (a cycle). Each entry looked at is charged
+ * to the running sandbox call. */
+static int l_is_plain(lua_State *L)
 {
 	lua_settop(L, 2);
 	struct plain pl = { .trusted = lua_istable(L, 2) ? 2 : 0, .entries = 0 };
-	int ok = plain_copy(L, 1, 0, &pl);
+	int ok = plain_check(L, 1, 0, &pl);
 	if (pl.entries)
 		rd_budget_charge(L, pl.entries * PLAIN_ENTRY_COST);
-	if (!ok) {
-		lua_pushboolean(L, 0);
-		return 1;
-	}
-	lua_pushboolean(L, 1);
-	lua_insert(L, -2);
-	return 2;
+	lua_pushboolean(L, ok);
+	return 1;
 }
 
 /** rd.unhooked_pcall(fn, ...) → the results of pcall(fn, ...), run without
  * the count hook: for engine code inside a sandbox call that works on
- * plain data only (rd.plain copies of what the policy passed, the engine's
- * own tables, stdlib objects), so no policy code can run in it. Everything
- * else of the call's budgets holds: the memory cap, the wall clock and the
- * charges of the bindings (patterns, ICU) it calls. Its work is bounded by
- * the size of its input, which rd.plain charged. */
+ * plain data only (what the policy passed, once rd.is_plain said it is
+ * data; the engine's own tables; stdlib objects), so no policy code can
+ * run in it. Everything else of the call's budgets holds: the memory cap,
+ * the wall clock and the charges of the bindings (patterns, ICU) it calls.
+ * Its work is bounded by the size of its input, which rd.is_plain charged. */
 static int l_unhooked_pcall(lua_State *L)
 {
 	luaL_checktype(L, 1, LUA_TFUNCTION);
@@ -548,7 +526,7 @@ int luaopen_rd(lua_State *L)
 		{ "tripped", l_tripped },
 		{ "set_upvalues", l_set_upvalues },
 		{ "unbudgeted", l_unbudgeted },
-		{ "plain", l_plain },
+		{ "is_plain", l_is_plain },
 		{ "unhooked_pcall", l_unhooked_pcall },
 		{ "copy", l_copy },
 		{ "coverage", l_coverage },

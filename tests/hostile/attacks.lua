@@ -149,10 +149,10 @@ add { name = "amount-1e14-kept-exactly", issue = 10, outcome = "decided",
 add { name = "timer-at-end-of-time", issue = 10, expect = "timer: at",
   body = "act:timer { name = 'x', at = math.maxinteger }" }
 
--- 11. The act methods run outside the count hook (act.lua): only on raw
--- copies of what the policy passed, charged by size, and on the pack's data
--- as copied at load, never calling the policy's code
-add { name = "spec-copies-charged", issue = 6, expect = "%[instructions%]",
+-- 11. The act methods run outside the count hook (act.lua): only on plain
+-- data the policy passed (looked at and charged by size), and on the pack's
+-- data as copied at load, never calling the policy's code
+add { name = "big-specs-charged", issue = 6, expect = "%[instructions%]",
   body = "local t = {} for i = 1, 10000 do t[i] = 'x' end; for i = 1, 450 do pcall(act.set, act, { tags = t }) end" }
 add { name = "template-table-proxy", issue = 3, outcome = "decided",
   template = "return setmetatable({ ack = 'Thanks' }, { __index = " .. LOOP .. " })\n",

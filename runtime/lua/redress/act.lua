@@ -363,8 +363,8 @@ function impl.explain(st, code, text)
   st.explanation[#st.explanation + 1] = { code = code, text = text }
 end
 
--- The metatables whose values a policy may pass in a spec and the methods
--- may keep: the stdlib's money values (their metamethods are engine code).
+-- The metatables whose values a policy may pass in a spec: the stdlib's
+-- money values (their metamethods are engine code).
 local TRUSTED = { [debug.getmetatable(money.zero("EUR"))] = true }
 
 -- Every method checks it is called on a collector (act:name, not
@@ -373,12 +373,14 @@ local TRUSTED = { [debug.getmetatable(money.zero("EUR"))] = true }
 -- The methods are engine code, and most of a decision's steps inside the
 -- sandbox (wording, dates, checks): they run without the count hook, which
 -- stock Lua 5.4 calls on every VM instruction while it is set. That is safe
--- only while no policy code can run inside them, so they get raw copies of
--- their arguments (rd.plain: data only, no policy metatables, charged to
--- the policy by size) and otherwise read the engine's own case and pack. An
--- argument that is not plain data (a proxy, a function, a frozen table)
--- takes the hooked path, as before.
-local plain, unhooked_pcall = rd.plain, rd.unhooked_pcall
+-- only while no policy code can run inside them: their arguments must be
+-- plain data (rd.is_plain: no functions, no metatables but money's, looked
+-- at with raw reads and charged to the policy by size), they read nothing
+-- else of the policy's (the engine's own case, the pack's data as copied at
+-- load), and what they keep of an argument they copy, so the policy cannot
+-- change it afterwards. An argument that is not plain data (a proxy, a
+-- function, a frozen table) takes the hooked path, as before.
+local is_plain, unhooked_pcall = rd.is_plain, rd.unhooked_pcall
 local methods = {}
 for name, fn in pairs(impl) do
   methods[name] = function(self, a, b, ...)
@@ -387,14 +389,11 @@ for name, fn in pairs(impl) do
     st.calls = st.calls + 1
     if st.calls > M.MAX_ACTIONS then error("too many actions in one decision (at most " .. M.MAX_ACTIONS .. ")", 2) end
     local ok, res
-    if select("#", ...) == 0 then
-      local oka, pa = plain(a, TRUSTED)
-      if oka then
-        local okb, pb = plain(b, TRUSTED)
-        if okb then ok, res = unhooked_pcall(fn, st, pa, pb) end
-      end
+    if select("#", ...) == 0 and is_plain(a, TRUSTED) and is_plain(b, TRUSTED) then
+      ok, res = unhooked_pcall(fn, st, a, b)
+    else
+      ok, res = pcall(fn, st, a, b, ...)
     end
-    if ok == nil then ok, res = pcall(fn, st, a, b, ...) end
     if not ok then error(res, 2) end
     return res
   end
