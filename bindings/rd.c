@@ -384,6 +384,79 @@ static int l_set_upvalues(lua_State *L)
 	return 0;
 }
 
+/* Whether key k (at index k) is one of the keys of snapshot list s: { k1,
+ * v1, k2, v2, … } (a rare path: only after a policy added a field). */
+static int snapshot_has(lua_State *L, int s, int k, lua_Integer n)
+{
+	for (lua_Integer j = 1; j <= n; j += 2) {
+		lua_rawgeti(L, s, j);
+		int same = lua_rawequal(L, -1, k);
+		lua_pop(L, 1);
+		if (same)
+			return 1;
+	}
+	return 0;
+}
+
+/** rd.restore_fields(list): list is { t1, s1, t2, s2, … }, each s a
+ * snapshot { k1, v1, k2, v2, …, open = bool } of t's raw fields; puts every
+ * t back to its snapshot (fields changed or removed since, and added ones
+ * where s.open says t's metatable lets a plain assignment add a field),
+ * with raw access.
+ * The sandbox keeps what a pack can reach that it cannot freeze — its
+ * environment, the stdlib objects it built — the same from one decision to
+ * the next this way (sandbox.freeze). */
+static int l_restore_fields(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
+	luaL_checkstack(L, 8, "rd.restore_fields");
+	for (lua_Integer i = 1; i + 1 <= n; i += 2) {
+		int top = lua_gettop(L);
+		if (lua_rawgeti(L, 1, i) != LUA_TTABLE || lua_rawgeti(L, 1, i + 1) != LUA_TTABLE)
+			return luaL_error(L, "rd.restore_fields: entry %d is not a table and its snapshot", (int)i);
+		int t = top + 1, s = top + 2;
+		lua_Integer m = (lua_Integer)lua_rawlen(L, s);
+		for (lua_Integer j = 1; j + 1 <= m; j += 2) {
+			lua_rawgeti(L, s, j);     /* key */
+			lua_rawgeti(L, s, j + 1); /* value */
+			lua_pushvalue(L, -2);
+			lua_rawget(L, t);
+			if (!lua_rawequal(L, -1, -2)) {
+				lua_pop(L, 1);
+				lua_rawset(L, t);
+			} else {
+				lua_pop(L, 3);
+			}
+		}
+		int open = lua_getfield(L, s, "open") == LUA_TBOOLEAN && lua_toboolean(L, -1);
+		lua_pop(L, 1);
+		if (!open) { /* no field can have been added */
+			lua_settop(L, top);
+			continue;
+		}
+		lua_Integer count = 0;
+		lua_pushnil(L);
+		while (lua_next(L, t)) {
+			lua_pop(L, 1);
+			count++;
+		}
+		if (count * 2 != m) { /* a field was added: clear what the snapshot lacks */
+			lua_pushnil(L);
+			while (lua_next(L, t)) {
+				lua_pop(L, 1);
+				if (!snapshot_has(L, s, lua_gettop(L), m)) {
+					lua_pushvalue(L, -1);
+					lua_pushnil(L);
+					lua_rawset(L, t); /* clearing a field while traversing is allowed */
+				}
+			}
+		}
+		lua_settop(L, top);
+	}
+	return 0;
+}
+
 /** rd.unbudgeted(fn, ...) → fn(...)'s results: trusted engine code that a
  * sandboxed call reaches on its way (the case view's history, loaded when
  * the policy first reads it) runs outside that call's budgets — no count
@@ -525,6 +598,7 @@ int luaopen_rd(lua_State *L)
 		{ "sandbox_call", l_sandbox_call },
 		{ "tripped", l_tripped },
 		{ "set_upvalues", l_set_upvalues },
+		{ "restore_fields", l_restore_fields },
 		{ "unbudgeted", l_unbudgeted },
 		{ "is_plain", l_is_plain },
 		{ "unhooked_pcall", l_unhooked_pcall },

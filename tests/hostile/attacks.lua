@@ -116,6 +116,20 @@ add { name = "upvalue-counter", issue = 8, outcome = "decided", twice = true, at
 add { name = "env-reassigned", issue = 8, outcome = "decided", twice = true,
   body = "act:set { facts = { seen = rawequal(_ENV.tostring, tostring) } }; act:acknowledge { template = 'ack' }; _ENV = setmetatable({}, { __index = function() return function() return 'PWNED' end end })",
   check = function(decision, case) return case.facts.seen == true, "seen = " .. tostring(case.facts.seen) end }
+add { name = "global-reassigned", issue = 8, expect = "'type' is a read%-only global",
+  body = "act:set { facts = { seen = type(1) } }; type = function() return 'PWNED' end" }
+add { name = "money-constant-changed", issue = 8, outcome = "decided", twice = true,
+  at_top = "local FEE = require('redress.money').new(500, 'EUR')",
+  body = "act:set { facts = { fee = FEE.amount, extra = tostring(rawequal(FEE.extra, nil)) } }; FEE.amount = 1; FEE.extra = 'kept'",
+  check = function(decision, case)
+    return case.facts.fee == 500 and case.facts.extra == "true", "fee = " .. tostring(case.facts.fee) .. ", extra nil: " .. tostring(case.facts.extra)
+  end }
+add { name = "stdlib-object-changed", issue = 8, outcome = "decided", twice = true,
+  at_top = "local L = require('redress.escalation').new { teams = { 'care' }, triggers = {} }",
+  body = "act:set { facts = { team = L.teams[1], chronic = tostring(L.chronic) } }; L.chronic = 'kept'; pcall(function() L.teams[1] = 'PWNED' end)",
+  check = function(decision, case)
+    return case.facts.team == "care" and case.facts.chronic == "nil", "team = " .. tostring(case.facts.team) .. ", chronic = " .. tostring(case.facts.chronic)
+  end }
 add { name = "memory-bomb", issue = 7, expect = "%[memory%]",
   body = "local t = {} for i = 1, 1e9 do t[i] = string.rep('x', 1024) .. i end" }
 

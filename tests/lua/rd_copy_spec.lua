@@ -83,3 +83,22 @@ describe("rd.is_plain", function()
     assert.is_true((rd.sandbox_call(function() return rd.is_plain(big) end, { policy_instructions = 200000 })))
   end)
 end)
+
+-- rd.restore_fields: what sandbox.freeze puts back after every call in the
+-- tables a pack reaches but cannot freeze (its environment, stdlib objects).
+describe("rd.restore_fields", function()
+  it("puts changed, removed and added fields back to the snapshot, with raw access", function()
+    local calls = 0
+    local mt = { __index = function() calls = calls + 1 end, __newindex = function() calls = calls + 1 end }
+    local a = setmetatable({ x = 1, y = "two", z = true }, mt)
+    local b = { 1, 2 }
+    local list = { a, { "x", 1, "y", "two", "z", true, open = true }, b, { 1, 1, 2, 2, open = true } }
+    rd.restore_fields(list) -- nothing changed
+    rawset(a, "x", 9); rawset(a, "y", nil); rawset(a, "added", {}); rawset(a, "more", 1)
+    b[3] = 3; b[1] = "one"
+    rd.restore_fields(list)
+    assert.are.same({ x = 1, y = "two", z = true }, setmetatable(a, nil))
+    assert.are.same({ 1, 2 }, b)
+    assert.are.equal(0, calls)
+  end)
+end)

@@ -11,8 +11,9 @@
 --   a message handler is not called once the budget is spent, and engine
 --   code never calls a value a policy returned;
 -- * keep state from one decision to the next: after a pack loads, every
---   table its code can reach is frozen and every upvalue is restored after
---   each call (M.freeze), so a decision is a function of (pack, case, event).
+--   table its code can reach is frozen, and every upvalue and every field of
+--   its environment and stdlib objects is restored after each call
+--   (M.freeze), so a decision is a function of (pack, case, event).
 local rd = require "rd"
 
 local M = {}
@@ -99,19 +100,31 @@ end
 
 --- Freezes what a loaded pack's code can reach from roots (its policy table,
 -- its modules, its library copies): every plain table becomes read-only and
--- every upvalue of the pack's own functions is recorded. Returns a function
--- that puts those upvalues back; pack.call runs it after every call, so no
+-- every upvalue of the pack's own functions is recorded. What it reaches
+-- and cannot freeze — its environment, the stdlib objects it built (money
+-- values, ladders, clocks: they keep their metatables, which the stdlib
+-- checks) — is recorded field by field. Returns a function that puts those
+-- upvalues and fields back; pack.call runs it after every call, so no
 -- decision can leave anything behind for the next one. own(source): whether
 -- a function's chunk is the pack's (stdlib functions are not walked).
 function M.freeze(roots, own)
-  local seen, ups, ids = {}, {}, {}
+  local seen, ups, ids, objects = {}, {}, {}, {}
   local function walk(v)
     local tv = type(v)
     if tv == "table" then
       if seen[v] or frozen[v] then return end
       seen[v] = true
       local mt = getmetatable_raw(v)
-      if mt and rawget(mt, "__metatable") ~= nil then return end -- stdlib objects guard themselves
+      if mt and rawget(mt, "__metatable") ~= nil then
+        -- guarded (the environment, a stdlib object, a read-only view): a
+        -- plain assignment still changes a field it has, or adds one where
+        -- its metatable has no __newindex; its fields are put back instead
+        local fields = { open = rawget(mt, "__newindex") == nil }
+        for k, x in next, v do fields[#fields + 1] = k; fields[#fields + 1] = x end
+        objects[#objects + 1] = v; objects[#objects + 1] = fields
+        for i = 1, #fields do walk(fields[i]) end
+        return
+      end
       for k, x in next, v do walk(k); walk(x) end
       if mt then walk(mt) end
       freeze_table(v, mt)
@@ -133,9 +146,9 @@ function M.freeze(roots, own)
     end
   end
   for _, r in ipairs(roots) do walk(r) end
-  -- { f, i, value, … }: put back in one C loop (rd.set_upvalues)
-  local set_upvalues = rd.set_upvalues
-  return function() set_upvalues(ups) end
+  -- { f, i, value, … } and { t, fields, … }: put back in C loops
+  local set_upvalues, restore_fields = rd.set_upvalues, rd.restore_fields
+  return function() set_upvalues(ups); restore_fields(objects) end
 end
 
 local proxies = setmetatable({}, { __mode = "k" })
@@ -249,17 +262,25 @@ function M.env(modules)
     if m == nil then error("module '" .. tostring(name) .. "' is not available to policies", 2) end
     return m
   end
-  env._G = env
-  return setmetatable(env, {
-    __index = function(_, k) error("undeclared global '" .. tostring(k) .. "'", 2) end,
-    __newindex = function(_, k) error("assignment to undeclared global '" .. tostring(k) .. "' (use local)", 2) end,
+  -- The globals live behind the environment, not in it: reading one is a
+  -- table lookup, and assigning one (`type = f`) reaches __newindex, so a
+  -- decision can neither replace a global for the next one nor add one.
+  local proxy = setmetatable({}, {
+    __index = env,
+    __newindex = function(_, k)
+      if rawget(env, k) ~= nil then error("'" .. tostring(k) .. "' is a read-only global (use a local)", 2) end
+      error("assignment to undeclared global '" .. tostring(k) .. "' (use local)", 2)
+    end,
     __metatable = false,
   })
+  env._G = proxy
+  setmetatable(env, { __index = function(_, k) error("undeclared global '" .. tostring(k) .. "'", 2) end })
+  return proxy
 end
 
 --- The library tables of env (a pack's own copies), for M.freeze.
 function M.libraries(env)
-  return { rawget(env, "string"), rawget(env, "table"), rawget(env, "utf8"), rawget(env, "math") }
+  return { env.string, env.table, env.utf8, env.math }
 end
 
 --- Loads text (never bytecode) as a chunk in env.
