@@ -8,6 +8,7 @@
  * what costs (a date format: ~0.5 ms to open, ~2 µs to use). No
  * hand-written zone tables. */
 #include <lauxlib.h>
+#include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
 #include <unicode/ucal.h>
@@ -34,6 +35,12 @@ enum { OBJ_NUMBER, OBJ_DATE, OBJ_PLURAL };
 struct icu_object {
 	int kind;
 	void *p;
+	/* a date format whose pattern shows no time of day gives the same text
+	 * for every instant of a local day: the last one, kept with its day */
+	int date_only;
+	double day_from, day_until; /* [from, until) of the kept text's day */
+	char *text;
+	size_t text_len;
 };
 
 static void close_object(int kind, void *p)
@@ -53,17 +60,26 @@ static int object_gc(lua_State *L)
 	struct icu_object *o = luaL_checkudata(L, 1, OBJMT);
 	close_object(o->kind, o->p);
 	o->p = NULL;
+	free(o->text);
+	o->text = NULL;
 	return 0;
 }
 
-/* The cached formatter under key, or NULL. */
-static void *cached(lua_State *L, const char *key, size_t klen)
+/* The cached object under key, or NULL. */
+static struct icu_object *cached_object(lua_State *L, const char *key, size_t klen)
 {
 	lua_getfield(L, LUA_REGISTRYINDEX, OBJECTS);
 	lua_pushlstring(L, key, klen);
 	lua_rawget(L, -2);
 	struct icu_object *o = lua_touserdata(L, -1);
 	lua_pop(L, 2);
+	return o && o->p ? o : NULL;
+}
+
+/* The cached formatter under key, or NULL. */
+static void *cached(lua_State *L, const char *key, size_t klen)
+{
+	struct icu_object *o = cached_object(L, key, klen);
 	return o ? o->p : NULL;
 }
 
@@ -80,6 +96,7 @@ static int keep(lua_State *L, const char *key, size_t klen, int kind, void *p)
 		return 0;
 	}
 	struct icu_object *o = lua_newuserdatauv(L, sizeof *o, 0);
+	memset(o, 0, sizeof *o);
 	o->kind = kind;
 	o->p = p;
 	luaL_setmetatable(L, OBJMT);
@@ -411,9 +428,45 @@ static int l_format_number(lua_State *L)
 	return format_decimal(L, check_locale(L, 1), UNUM_DECIMAL, luaL_checkstring(L, 2), NULL);
 }
 
+/* Whether a date pattern shows no time of day (letters inside quotes are
+ * text, not fields). */
+static int pattern_date_only(const UChar *pattern, int32_t len)
+{
+	int quoted = 0;
+	for (int32_t i = 0; i < len; i++) {
+		UChar c = pattern[i];
+		if (c == '\'')
+			quoted = !quoted;
+		else if (!quoted && c < 128 && strchr("hHkKmsSAabBzZOvVXx", (char)c))
+			return 0;
+	}
+	return 1;
+}
+
+/* The local day of instant ms in zone z as [from, until), when the zone's
+ * offset holds for the whole of it; 0 otherwise (a day with a transition). */
+static int local_day(struct zone_cal *z, int64_t ms, double *from, double *until)
+{
+	if (!(z->has_span && (double)ms >= z->from && (double)ms < z->until)) {
+		UErrorCode st = U_ZERO_ERROR;
+		ucal_setMillis(z->c, (UDate)ms, &st);
+		if (U_FAILURE(st))
+			return 0;
+		learn_span(z);
+		if (!z->has_span)
+			return 0;
+	}
+	int64_t start = floor_div(ms + z->offset, DAY_MS) * DAY_MS - z->offset;
+	*from = (double)start;
+	*until = (double)(start + DAY_MS);
+	return *from >= z->from && *until <= z->until;
+}
+
 /** icu.format_date(locale, zone, ms, skeleton) → the date in the locale's own
  * calendar (th-TH: Buddhist era; fa-IR: Solar Hijri) and the zone; skeleton
- * is an ICU skeleton such as "yMMMMd" or "yMMMMdjmm". */
+ * is an ICU skeleton such as "yMMMMd" or "yMMMMdjmm". A date without a time of
+ * day is formatted once per local day (the last day's text is kept with the
+ * formatter). */
 static int l_format_date(lua_State *L)
 {
 	const char *loc = check_locale(L, 1);
@@ -424,8 +477,13 @@ static int l_format_date(lua_State *L)
 		return luaL_error(L, "ICU: date skeleton too long (at most 63 letters)");
 	char key[256];
 	int klen = snprintf(key, sizeof key, "d:%s:%s:%s", loc, zone, skel);
-	UDateFormat *df = klen < (int)sizeof key ? cached(L, key, (size_t)klen) : NULL;
-	int kept = df != NULL;
+	struct icu_object *o = klen < (int)sizeof key ? cached_object(L, key, (size_t)klen) : NULL;
+	if (o && o->text && (double)ms >= o->day_from && (double)ms < o->day_until) {
+		lua_pushlstring(L, o->text, o->text_len); /* the same day's text */
+		return 1;
+	}
+	UDateFormat *df = o ? o->p : NULL;
+	int kept = df != NULL, date_only = 0;
 	UErrorCode st = U_ZERO_ERROR;
 	if (!df) {
 		calendar_for(L, 2); /* validates the zone with a clear message */
@@ -437,10 +495,15 @@ static int l_format_date(lua_State *L)
 		udatpg_close(g);
 		if (U_FAILURE(st))
 			return luaL_error(L, "ICU: no date pattern for '%s' in '%s': %s", skel, loc, u_errorName(st));
+		date_only = pattern_date_only(pattern, plen);
 		df = udat_open(UDAT_PATTERN, UDAT_PATTERN, loc, uzone, -1, pattern, plen, &st);
 		if (U_FAILURE(st))
 			return luaL_error(L, "ICU: no date format for '%s': %s", loc, u_errorName(st));
 		kept = klen < (int)sizeof key && keep(L, key, (size_t)klen, OBJ_DATE, df);
+		if (kept) {
+			o = cached_object(L, key, (size_t)klen);
+			o->date_only = date_only;
+		}
 	}
 	UChar out[256];
 	int32_t n = udat_format(df, (UDate)ms, out, 256, NULL, &st);
@@ -449,6 +512,20 @@ static int l_format_date(lua_State *L)
 	if (U_FAILURE(st))
 		return luaL_error(L, "ICU: cannot format the date: %s", u_errorName(st));
 	push_utf16(L, out, n);
+	double from, until;
+	if (kept && o->date_only && local_day(zone_for(L, 2), ms, &from, &until)) {
+		size_t len;
+		const char *text = lua_tolstring(L, -1, &len);
+		char *copy = malloc(len ? len : 1);
+		if (copy) {
+			memcpy(copy, text, len);
+			free(o->text);
+			o->text = copy;
+			o->text_len = len;
+			o->day_from = from;
+			o->day_until = until;
+		}
+	}
 	return 1;
 }
 

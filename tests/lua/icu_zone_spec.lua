@@ -63,3 +63,41 @@ describe("rd.icu fields, day and to_ms inside an offset's span", function()
     end
   end)
 end)
+
+-- icu.format_date keeps the last text of a date-only format with its local
+-- day, and answers from it for every instant of that day: each answer must
+-- be ICU's, across midnights, DST changes (a day with a transition is never
+-- kept) and the locales' own calendars.
+describe("icu.format_date's kept day", function()
+  local LOCALES = { "en", "th-TH", "fa-IR", "zh", "ru" }
+  -- 2026-03-29T01:00Z (Berlin springs forward), 2026-11-01T06:00Z (New
+  -- York falls back), 2011-12-29T10:00Z (Samoa skips a day)
+  local BASES = { 1774746000000, 1793512800000, 1325152800000 }
+
+  it("gives ICU's own text for every instant, kept or not", function()
+    for _, zone in ipairs(ZONES) do
+      for _, loc in ipairs(LOCALES) do
+        for _, base in ipairs(BASES) do
+          for h = -30, 30 do
+            local ms = base + h * HOUR + 1234
+            icu.format_date(loc, zone, FAR)
+            local fresh = icu.format_date(loc, zone, ms)
+            -- kept from an instant before it, or after it across a transition
+            for _, from in ipairs { -HOUR // 2, HOUR // 2, -3 * HOUR, 3 * HOUR } do
+              icu.format_date(loc, zone, ms + from)
+              assert.are.equal(fresh, icu.format_date(loc, zone, ms), string.format("%s %s %d from %d", loc, zone, ms, from))
+            end
+          end
+        end
+      end
+    end
+  end)
+
+  it("keeps nothing for a format that shows the time of day", function()
+    local at = 1774746000000 + 8 * HOUR
+    local a = icu.format_date("en", "UTC", at, "yMMMMdjmm")
+    local b = icu.format_date("en", "UTC", at + 5 * 60000, "yMMMMdjmm")
+    assert.are_not.equal(a, b)
+    assert.matches("9:05", b)
+  end)
+end)
