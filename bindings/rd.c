@@ -333,19 +333,31 @@ static void copy_table(lua_State *L, int i, int depth)
 {
 	if (depth > 200)
 		luaL_error(L, "rd.copy: nested deeper than 200 (a cycle?)");
-	luaL_checkstack(L, 6, "rd.copy");
-	lua_createtable(L, (int)lua_rawlen(L, i), 0);
-	int c = lua_gettop(L);
+	/* one pass puts every key and its (copied) value on the stack; the copy
+	 * is then made at its final size, with no rehash as it fills */
+	int base = lua_gettop(L), n = 0;
 	lua_pushnil(L);
 	while (lua_next(L, i)) {
+		if ((n & 15) == 0)
+			luaL_checkstack(L, 40, "rd.copy");
 		if (lua_type(L, -1) == LUA_TTABLE) {
 			copy_table(L, lua_gettop(L), depth + 1);
 			lua_replace(L, -2);
 		}
-		lua_pushvalue(L, -2);
-		lua_insert(L, -2);
+		lua_pushvalue(L, -2); /* key, value, key: lua_next goes on from the copy */
+		n++;
+	}
+	int narr = (int)lua_rawlen(L, i);
+	lua_createtable(L, narr, n > narr ? n - narr : 0);
+	int c = lua_gettop(L);
+	for (int k = 0; k < n; k++) {
+		lua_pushvalue(L, base + 1 + 2 * k);
+		lua_pushvalue(L, base + 2 + 2 * k);
 		lua_rawset(L, c);
 	}
+	if (c != base + 1)
+		lua_replace(L, base + 1);
+	lua_settop(L, base + 1);
 }
 
 /** rd.copy(v) → a deep copy of v (tables copied all the way down, without

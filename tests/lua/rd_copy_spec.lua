@@ -3,7 +3,8 @@ local rd = require "rd"
 
 describe("rd.copy", function()
   it("copies tables all the way down, so changing the copy leaves the original", function()
-    local case = { id = "C1", customer = { id = "c", tags = { "a", "b" } }, offers = { { amount = 5 } }, n = 3, ok = true }
+    local case = { id = "C1", customer = { id = "c", tags = { "a", "b" } }, offers = { { amount = 5 } }, n = 3, ok = true,
+      details = {}, facts = { nested = {}, [1] = "one", [3] = "three" }, timers = { {}, {} } }
     local c = rd.copy(case)
     assert.are.same(case, c)
     c.customer.tags[1] = "x"
