@@ -411,6 +411,37 @@ static int format_decimal(lua_State *L, const char *loc, UNumberFormatStyle styl
 	return 1;
 }
 
+/** icu.decimal(minor_units, digits) → the amount as plain digits with a
+ * point before the last `digits` (0–4): "12.50", "-0.05", "500". Not ICU's
+ * (no locale: the engine's texts and money's major()), but kept with the
+ * money code; every decision makes a few, and in Lua each took two
+ * integer-to-text conversions through snprintf. */
+static int l_decimal(lua_State *L)
+{
+	lua_Integer amount = luaL_checkinteger(L, 1);
+	lua_Integer digits = luaL_checkinteger(L, 2);
+	luaL_argcheck(L, digits >= 0 && digits <= 4, 2, "digits must be 0 to 4");
+	unsigned long long u = amount < 0 ? 0ULL - (unsigned long long)amount : (unsigned long long)amount;
+	char tmp[32], out[40];
+	int n = 0;
+	do { /* the digits, last first, with at least digits + 1 of them */
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u || n <= digits);
+	size_t len = 0;
+	if (amount < 0)
+		out[len++] = '-';
+	while (n > digits)
+		out[len++] = tmp[--n];
+	if (digits > 0) {
+		out[len++] = '.';
+		while (n > 0)
+			out[len++] = tmp[--n];
+	}
+	lua_pushlstring(L, out, len);
+	return 1;
+}
+
 /** icu.format_money(locale, decimal_string, currency) → "€12.50", "฿1,250.00", "۱۲٫۵۰ €"… */
 static int l_format_money(lua_State *L)
 {
@@ -564,6 +595,7 @@ int luaopen_rd_icu(lua_State *L)
 		{ "to_ms", l_to_ms },
 		{ "is_currency", l_is_currency },
 		{ "format_money", l_format_money },
+		{ "decimal", l_decimal },
 		{ "format_number", l_format_number },
 		{ "format_date", l_format_date },
 		{ "plural", l_plural },

@@ -24,21 +24,14 @@ function M.minor_units(code)
   return M.MINOR_UNITS[code] or 2
 end
 
-local POW10 = { [0] = 1, 10, 100, 1000, 10000 }
-local ZEROS = { [0] = "", "0", "00", "000" }
+local decimal = require("rd.icu").decimal
 
 --- currencies.decimal(amount, code) → the amount in minor units as plain
 -- digits with the currency's point ("12.50", "-0.05", "500"); code must be
--- one the caller checked. By arithmetic: money texts are made on every
--- decision.
+-- one the caller checked. Made in C (rd.icu): money texts are made on
+-- every decision.
 function M.decimal(amount, code)
-  local d = M.MINOR_UNITS[code] or 2
-  local sign = ""
-  if amount < 0 then sign, amount = "-", -amount end
-  if d == 0 then return sign .. amount end
-  local unit = POW10[d]
-  local frac = amount % unit .. ""
-  return sign .. amount // unit .. "." .. ZEROS[d - #frac] .. frac
+  return decimal(amount, M.MINOR_UNITS[code] or 2)
 end
 
 return M
