@@ -582,11 +582,18 @@ static int l_is_plain(lua_State *L)
 static int l_unhooked_pcall(lua_State *L)
 {
 	luaL_checktype(L, 1, LUA_TFUNCTION);
+	rd_lua_ctx *ctx = rd_lua_context(L);
 	lua_Hook hook = lua_gethook(L);
 	int mask = lua_gethookmask(L), count = lua_gethookcount(L);
 	lua_sethook(L, NULL, 0, 0);
 	int rc = rd_lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0); /* engine code: the one helper */
 	lua_sethook(L, hook, mask, count);
+	/* Setting the hook again starts its count afresh: the instructions the
+	 * caller ran since the hook last fired (fewer than HOOK_EVERY) are never
+	 * charged. Each call is charged HOOK_EVERY instead, so no policy runs
+	 * uncounted between calls, and the wall clock is looked at. */
+	if (ctx->in_sandbox && hook == sandbox_hook)
+		charge(L, ctx, HOOK_EVERY);
 	lua_pushboolean(L, rc == LUA_OK);
 	lua_insert(L, 1);
 	return lua_gettop(L);

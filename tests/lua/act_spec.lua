@@ -160,3 +160,18 @@ describe("act outside the count hook", function()
     assert.are.same({ ack = "Thanks" }, t)
   end)
 end)
+
+describe("act calls and the instruction budget", function()
+  it("charges a policy's work between act calls, though each call restarts the hook's count", function()
+    -- 450 rounds of about 800 VM instructions each, an act call after each:
+    -- the count hook (every 1,000) would never fire between two calls
+    local body = "for i = 1, 450 do local x = 0; for j = 1, 200 do x = x + j end; act:explain('round', 'x') end"
+    local c = case()
+    local col = act_mod.new(pack, c)
+    local chunk = assert(sandbox.load("return function(case, act)\n" .. body .. "\nend", "t/policy.lua", sandbox.env()))
+    local _, fn = rd.sandbox_call(chunk, { policy_instructions = 1e6 })
+    local ok, err, kind = rd.sandbox_call(fn, { policy_instructions = 300000 }, c, col.act)
+    assert.is_false(ok)
+    assert.are.equal("instructions", kind, err)
+  end)
+end)

@@ -18,6 +18,14 @@ local function show(amount, currency) return tostring(money.new(amount, currency
 local goodwill_plan = comp.new { percent = settings.goodwill_percent,
   min = eur(settings.goodwill_min), max = eur(settings.goodwill_max) }
 
+-- The late-delivery coupon's two plans (a delay up to late_long_days, and
+-- longer), made once when the pack loads rather than on every complaint.
+local LATE_MIN, LATE_MAX = eur(settings.late_coupon_min), eur(settings.late_coupon_max)
+local late_plans = {}
+for _, pct in ipairs { settings.late_percent, settings.late_percent_long } do
+  late_plans[pct] = comp.new { percent = pct, min = LATE_MIN, max = LATE_MAX }
+end
+
 local REFUND_WANTS = { refund = true, money_back = true, ["return"] = true }
 local GOODWILL = { coupon = true, gift = true, free_delivery = true, free_service = true }
 
@@ -240,14 +248,14 @@ function remedies.late_delivery(case, act)
     return "answered"
   end
   local pct = days and days >= settings.late_long_days and settings.late_percent_long or settings.late_percent
-  local o = comp.new { percent = pct, min = eur(settings.late_coupon_min), max = eur(settings.late_coupon_max) }:goodwill(case)
+  local o = late_plans[pct]:goodwill(case)
   if not o then
     act:explain("late_free_delivery", "The delivery was late and no order value is known: the next delivery is free.")
     return give(case, act, { kind = "free_delivery", amount = 0, currency = "EUR", reason = "late delivery" }, "late_free_delivery")
   end
   o.reason = "late delivery: " .. pct .. "% of the order"
   act:explain("late_coupon", string.format("The delivery was %s late: a coupon of %d%% of the order, between %s and %s: %s.",
-    days and (days .. " day(s)") or "reported", pct, eur(settings.late_coupon_min), eur(settings.late_coupon_max), show(o.amount, o.currency)))
+    days and (days .. " day(s)") or "reported", pct, LATE_MIN, LATE_MAX, show(o.amount, o.currency)))
   return give(case, act, o, days and "late_coupon_days" or "late_coupon", { amount = money.new(o.amount, o.currency), days = days })
 end
 
