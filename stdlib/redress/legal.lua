@@ -373,6 +373,38 @@ local function in_force(r)
   return b.from, b["until"]
 end
 
+-- The base rules' `where`: pure functions of the jurisdiction, so which of
+-- a law's rules they let through is worked out once per jurisdiction. A
+-- rule whose `where` is a pack's own (a rule of its own, or an override of
+-- `where`) is asked on every call, in its place in the order.
+local base_where = {}
+for _, r in ipairs(RULES) do base_where[r.where] = true end
+local by_jurisdiction = setmetatable({}, { __mode = "k" }) -- law → { [j] = rules to look at }
+
+local function candidates(law, j)
+  if type(j) ~= "string" then -- not a jurisdiction code: nothing to remember it by
+    local list = {}
+    for _, r in ipairs(private_rules[law]) do
+      if not base_where[r.where] or r.where(j) then list[#list + 1] = r end
+    end
+    return list
+  end
+  local seen = by_jurisdiction[law]
+  if not seen or seen.n >= 64 then -- jurisdictions come from complaints: a bounded memo
+    seen = { n = 0, lists = {} }
+    by_jurisdiction[law] = seen
+  end
+  local list = seen.lists[j]
+  if not list then
+    list = {}
+    for _, r in ipairs(private_rules[law]) do
+      if not base_where[r.where] or r.where(j) then list[#list + 1] = r end
+    end
+    seen.lists[j], seen.n = list, seen.n + 1
+  end
+  return list
+end
+
 --- law:remedies(case [, {now, zone}]) → { jurisdiction, zone, owed = {…}, expired = {…} }.
 -- zone: the zone to count in when the consumer's own is unknown (the
 -- pack's). Each entry: id, right, remedies, then_remedies, from_at,
@@ -392,11 +424,11 @@ function Law:remedies(case, opts)
   local country = lc.country(case)
   local c = setmetatable({ now = now }, { __index = case })
   local today = day_of(zone, now)
-  local rules = private_rules[self]
+  local rules = candidates(self, j)
   for i = 1, #rules do
     local r = rules[i]
     local from_ms, until_ms = in_force(r)
-    if now >= from_ms and now <= until_ms and r.where(j) and r.applies(c) then
+    if now >= from_ms and now <= until_ms and (base_where[r.where] or r.where(j)) and r.applies(c) then
       local first, last = r.window(c, zone, r)
       if first then
         local moved, notes

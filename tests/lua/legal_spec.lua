@@ -126,6 +126,30 @@ describe("redress.legal windows", function()
     assert.equal("TH.direct_sales", mine:remedies(case("TH", {}), { now = at("2026-11-20") }).owed[1].id)
   end)
 
+  it("asks a rule's own where on every call, in its place, though it remembers the base rules' per jurisdiction", function()
+    local asked = 0
+    local mine = legal.new {
+      rules = { { id = "XX.own", where = function(j) asked = asked + 1; return j == "DE" and asked % 2 == 0 end,
+        right = "cancel", remedies = { "refund" }, applies = function() return true end,
+        window = function() return 0, 1e9 end, why = "x", citation = "own" } },
+      overrides = { ["EU.guarantee"] = { where = function(j) return j == "SE" end } },
+    }
+    local c = case("DE", { sale = "distance", kind = "goods", delivered_at = "2024-11-20T10:00:00Z" }, { category = "defective" })
+    local function ids(r) local t = {} for _, e in ipairs(r.owed) do t[#t + 1] = e.id end return table.concat(t, " ") end
+    local now = { now = at("2024-11-25") }
+    assert.equal("EU.withdrawal", ids(mine:remedies(c, now)))          -- own rule asked: no
+    assert.equal("EU.withdrawal XX.own", ids(mine:remedies(c, now)))   -- asked again: yes
+    assert.equal(2, asked)
+    c.jurisdiction = "SE" -- the overridden where lets the guarantee through in SE only
+    assert.equal("EU.withdrawal EU.guarantee", ids(mine:remedies(c, now)))
+    for i = 1, 100 do -- more jurisdictions than it remembers
+      c.jurisdiction = "Z" .. i
+      assert.equal("", ids(mine:remedies(c, now)))
+    end
+    c.jurisdiction = "DE"
+    assert.equal("EU.withdrawal EU.guarantee", ids(legal.remedies(c, now)))
+  end)
+
   it("keeps its rules from being changed by a policy", function()
     local r = legal.rule("EU.withdrawal")
     r.why = "changed"
