@@ -572,31 +572,85 @@ static int l_is_plain(lua_State *L)
 	return 1;
 }
 
-/** rd.unhooked_pcall(fn, ...) → the results of pcall(fn, ...), run without
- * the count hook: for engine code inside a sandbox call that works on
- * plain data only (what the policy passed, once rd.is_plain said it is
- * data; the engine's own tables; stdlib objects), so no policy code can
- * run in it. Everything else of the call's budgets holds: the memory cap,
- * the wall clock and the charges of the bindings (patterns, ICU) it calls.
- * Its work is bounded by the size of its input, which rd.is_plain charged. */
-static int l_unhooked_pcall(lua_State *L)
+/* An act method (act.lua): upvalues 1 the implementation, 2 its name, 3 the
+ * collectors' states (act object → state), 4 the trusted metatables, 5 the
+ * most act calls one decision may make. Called as act:name(a, b): finds the
+ * decision's state, counts the call, and runs impl(state, a, b) — outside
+ * the count hook when a and b are plain data (see rd.is_plain, and act.lua
+ * for why that is safe), under it otherwise. An error is raised again at
+ * the policy's line. In C, because the methods are called a dozen times a
+ * decision and the same steps in Lua, run under the hook, cost more than
+ * most of the methods themselves. */
+static int act_method_call(lua_State *L)
+{
+	rd_lua_ctx *ctx = rd_lua_context(L);
+	lua_settop(L, 3); /* self, a, b: no method takes more */
+	const char *name = lua_tostring(L, lua_upvalueindex(2));
+	lua_pushvalue(L, 1);
+	if (lua_rawget(L, lua_upvalueindex(3)) != LUA_TTABLE)
+		return luaL_error(L, "%s: call it as act:%s(…)", name, name);
+	int st = lua_gettop(L);
+	lua_pushliteral(L, "calls");
+	lua_rawget(L, st);
+	lua_Integer calls = lua_tointeger(L, -1) + 1;
+	lua_pop(L, 1);
+	lua_pushliteral(L, "calls");
+	lua_pushinteger(L, calls);
+	lua_rawset(L, st);
+	if (calls > lua_tointeger(L, lua_upvalueindex(5)))
+		return luaL_error(L, "too many actions in one decision (at most %d)", (int)lua_tointeger(L, lua_upvalueindex(5)));
+	lua_Hook hook = lua_gethook(L);
+	int unhook = 0;
+	if (ctx->in_sandbox && hook == sandbox_hook) {
+		struct plain pl = { .trusted = lua_upvalueindex(4), .entries = 0 };
+		unhook = plain_check(L, 2, 0, &pl) && plain_check(L, 3, 0, &pl);
+		if (pl.entries)
+			charge(L, ctx, pl.entries * PLAIN_ENTRY_COST);
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_pushvalue(L, st);
+	lua_pushvalue(L, 2);
+	lua_pushvalue(L, 3);
+	int rc;
+	if (unhook) {
+		int mask = lua_gethookmask(L), count = lua_gethookcount(L);
+		lua_sethook(L, NULL, 0, 0);
+		rc = rd_lua_pcall(L, 3, 1, 0); /* engine code: the one helper */
+		lua_sethook(L, hook, mask, count);
+		/* Setting the hook again starts its count afresh: the instructions
+		 * the policy ran since the hook last fired (fewer than HOOK_EVERY)
+		 * would never be charged. Each call is charged HOOK_EVERY instead,
+		 * which also looks at the wall clock. Everything else of the call's
+		 * budgets held meanwhile: the memory cap, and the charges of the
+		 * bindings (patterns, ICU) the method called. */
+		if (rc == LUA_OK)
+			charge(L, ctx, HOOK_EVERY);
+	} else {
+		rc = rd_lua_pcall(L, 3, 1, 0);
+	}
+	if (rc != LUA_OK) {
+		if (lua_type(L, -1) == LUA_TSTRING) { /* at the policy's line */
+			luaL_where(L, 1);
+			lua_insert(L, -2);
+			lua_concat(L, 2);
+		}
+		return lua_error(L);
+	}
+	return 1;
+}
+
+/** rd.act_method(impl, name, states, trusted, max_calls) → the method
+ * act:name(a, b) of act.lua's collectors (see act_method_call). */
+static int l_act_method(lua_State *L)
 {
 	luaL_checktype(L, 1, LUA_TFUNCTION);
-	rd_lua_ctx *ctx = rd_lua_context(L);
-	lua_Hook hook = lua_gethook(L);
-	int mask = lua_gethookmask(L), count = lua_gethookcount(L);
-	lua_sethook(L, NULL, 0, 0);
-	int rc = rd_lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0); /* engine code: the one helper */
-	lua_sethook(L, hook, mask, count);
-	/* Setting the hook again starts its count afresh: the instructions the
-	 * caller ran since the hook last fired (fewer than HOOK_EVERY) are never
-	 * charged. Each call is charged HOOK_EVERY instead, so no policy runs
-	 * uncounted between calls, and the wall clock is looked at. */
-	if (ctx->in_sandbox && hook == sandbox_hook)
-		charge(L, ctx, HOOK_EVERY);
-	lua_pushboolean(L, rc == LUA_OK);
-	lua_insert(L, 1);
-	return lua_gettop(L);
+	luaL_checkstring(L, 2);
+	luaL_checktype(L, 3, LUA_TTABLE);
+	luaL_checktype(L, 4, LUA_TTABLE);
+	luaL_checkinteger(L, 5);
+	lua_settop(L, 5);
+	lua_pushcclosure(L, act_method_call, 5);
+	return 1;
 }
 
 /** rd.tripped() → true while a sandbox call has spent its budget */
@@ -620,7 +674,7 @@ int luaopen_rd(lua_State *L)
 		{ "restore_fields", l_restore_fields },
 		{ "unbudgeted", l_unbudgeted },
 		{ "is_plain", l_is_plain },
-		{ "unhooked_pcall", l_unhooked_pcall },
+		{ "act_method", l_act_method },
 		{ "copy", l_copy },
 		{ "coverage", l_coverage },
 		{ NULL, NULL },

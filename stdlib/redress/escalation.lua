@@ -22,7 +22,12 @@ local M = {}
 
 local Ladder = {}
 Ladder.__index = Ladder
+Ladder.__newindex = function() error("a ladder is read-only", 2) end
 Ladder.__metatable = false
+
+-- A ladder's teams, triggers and chronic rule, out of its policy's reach
+-- (the object itself holds nothing a decision could change).
+local private = setmetatable({}, { __mode = "k" })
 
 local LEGAL_RISK = { fraud = true, injury = true, data_breach = true, discrimination = true, legal = true }
 
@@ -30,7 +35,10 @@ local LEGAL_RISK = { fraud = true, injury = true, data_breach = true, discrimina
 function M.new(spec)
   spec = spec or {}
   if type(spec.triggers) ~= "table" then error("escalation.new: triggers must be a list", 2) end
-  local ladder = { teams = spec.teams or {}, triggers = {}, chronic = spec.chronic }
+  local teams = {}
+  for i, team in ipairs(spec.teams or {}) do teams[i] = team end
+  local chronic = spec.chronic and { complaints_365d = spec.chronic.complaints_365d } or nil
+  local state = { teams = teams, triggers = {}, chronic = chronic }
   for i, t in ipairs(spec.triggers) do
     local c = {}
     for k, v in pairs(t) do c[k] = v end
@@ -39,15 +47,18 @@ function M.new(spec)
       if not m then error("escalation.new: triggers[" .. i .. "].amount_over: " .. err, 2) end
       c.amount_over = m
     end
-    ladder.triggers[i] = c
+    state.triggers[i] = c
   end
-  return setmetatable(ladder, Ladder)
+  local ladder = setmetatable({}, Ladder)
+  private[ladder] = state
+  return ladder
 end
 
 --- ladder:evaluate(case [, ctx]) → { tier, team, reasons = {…}, chronic }
 -- ctx: { sla_breach = bool, amount = offer spec or money, legal_risk = bool }
 function Ladder:evaluate(case, ctx)
   ctx = ctx or {}
+  local state = private[self]
   local tier, reasons = 0, {}
   local function hit(t, why)
     if type(t) ~= "number" then return end
@@ -55,7 +66,7 @@ function Ladder:evaluate(case, ctx)
     if t > tier then tier = t end
   end
   local summary = case.customer_summary or {}
-  for _, t in ipairs(self.triggers) do
+  for _, t in ipairs(state.triggers) do
     if t.severity and t.severity[case.severity] then
       hit(t.severity[case.severity], "severity " .. case.severity)
     end
@@ -83,10 +94,10 @@ function Ladder:evaluate(case, ctx)
     end
   end
   local chronic = false
-  if self.chronic and (summary.complaints_365d or 0) + 1 >= (self.chronic.complaints_365d or 6) then
+  if state.chronic and (summary.complaints_365d or 0) + 1 >= (state.chronic.complaints_365d or 6) then
     chronic = true
   end
-  return { tier = tier, team = self.teams[tier], reasons = reasons, chronic = chronic }
+  return { tier = tier, team = state.teams[tier], reasons = reasons, chronic = chronic }
 end
 
 --- ladder:apply(case, act [, ctx]) → the evaluation; escalates when a

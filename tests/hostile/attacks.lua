@@ -124,12 +124,9 @@ add { name = "money-constant-changed", issue = 8, outcome = "decided", twice = t
   check = function(decision, case)
     return case.facts.fee == 500 and case.facts.extra == "true", "fee = " .. tostring(case.facts.fee) .. ", extra nil: " .. tostring(case.facts.extra)
   end }
-add { name = "stdlib-object-changed", issue = 8, outcome = "decided", twice = true,
+add { name = "stdlib-object-changed", issue = 8, expect = "a ladder is read%-only",
   at_top = "local L = require('redress.escalation').new { teams = { 'care' }, triggers = {} }",
-  body = "act:set { facts = { team = L.teams[1], chronic = tostring(L.chronic) } }; L.chronic = 'kept'; pcall(function() L.teams[1] = 'PWNED' end)",
-  check = function(decision, case)
-    return case.facts.team == "care" and case.facts.chronic == "nil", "team = " .. tostring(case.facts.team) .. ", chronic = " .. tostring(case.facts.chronic)
-  end }
+  body = "L.chronic = { complaints_365d = 1 }" }
 add { name = "memory-bomb", issue = 7, expect = "%[memory%]",
   body = "local t = {} for i = 1, 1e9 do t[i] = string.rep('x', 1024) .. i end" }
 

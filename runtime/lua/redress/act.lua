@@ -379,24 +379,12 @@ local TRUSTED = { [debug.getmetatable(money.zero("EUR"))] = true }
 -- else of the policy's (the engine's own case, the pack's data as copied at
 -- load), and what they keep of an argument they copy, so the policy cannot
 -- change it afterwards. An argument that is not plain data (a proxy, a
--- function, a frozen table) takes the hooked path, as before.
-local is_plain, unhooked_pcall = rd.is_plain, rd.unhooked_pcall
+-- function, a frozen table) takes the hooked path, as before. The wrapper
+-- that does all this is C (rd.act_method): a dozen calls a decision, and
+-- its steps in Lua, under the hook, cost more than most methods do.
 local methods = {}
 for name, fn in pairs(impl) do
-  methods[name] = function(self, a, b, ...)
-    local st = states[self]
-    if not st then error(name .. ": call it as act:" .. name .. "(…)", 2) end
-    st.calls = st.calls + 1
-    if st.calls > M.MAX_ACTIONS then error("too many actions in one decision (at most " .. M.MAX_ACTIONS .. ")", 2) end
-    local ok, res
-    if select("#", ...) == 0 and is_plain(a, TRUSTED) and is_plain(b, TRUSTED) then
-      ok, res = unhooked_pcall(fn, st, a, b)
-    else
-      ok, res = pcall(fn, st, a, b, ...)
-    end
-    if not ok then error(res, 2) end
-    return res
-  end
+  methods[name] = rd.act_method(fn, name, states, TRUSTED, M.MAX_ACTIONS)
 end
 setmetatable(methods, { __index = function(_, k) error("act has no method '" .. tostring(k) .. "'", 2) end })
 
