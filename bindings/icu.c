@@ -31,16 +31,21 @@
 #define MAX_OBJECTS 256
 
 enum { OBJ_NUMBER, OBJ_DATE, OBJ_PLURAL };
+#define DAYS_KEPT 4
 
 struct icu_object {
 	int kind;
 	void *p;
 	/* a date format whose pattern shows no time of day gives the same text
-	 * for every instant of a local day: the last one, kept with its day */
+	 * for every instant of a local day: the last few, kept with their days
+	 * (a decision prints a next contact and a deadline, say) */
 	int date_only;
-	double day_from, day_until; /* [from, until) of the kept text's day */
-	char *text;
-	size_t text_len;
+	int next_day; /* the slot the next text goes to */
+	struct {
+		double from, until; /* [from, until) of the kept text's day */
+		char *text;
+		size_t len;
+	} days[DAYS_KEPT];
 };
 
 static void close_object(int kind, void *p)
@@ -60,9 +65,32 @@ static int object_gc(lua_State *L)
 	struct icu_object *o = luaL_checkudata(L, 1, OBJMT);
 	close_object(o->kind, o->p);
 	o->p = NULL;
-	free(o->text);
-	o->text = NULL;
+	for (int i = 0; i < DAYS_KEPT; i++) {
+		free(o->days[i].text);
+		o->days[i].text = NULL;
+	}
 	return 0;
+}
+
+/* Writes the cache key prefix:a:b:c (b, c may be NULL) into key; returns its
+ * length, or cap when it does not fit (then nothing is kept). Formatters
+ * are looked up on every call: snprintf's format parsing cost more than
+ * the lookup. */
+static int object_key(char *key, size_t cap, const char *prefix, const char *a, const char *b, const char *c)
+{
+	const char *parts[4] = { prefix, a, b, c };
+	size_t len = 0;
+	for (int i = 0; i < 4 && parts[i]; i++) {
+		size_t n = strlen(parts[i]);
+		if (len + n + 2 > cap)
+			return (int)cap;
+		if (i > 0)
+			key[len++] = ':';
+		memcpy(key + len, parts[i], n);
+		len += n;
+	}
+	key[len] = '\0';
+	return (int)len;
 }
 
 /* The cached object under key, or NULL. */
@@ -386,7 +414,8 @@ static int format_decimal(lua_State *L, const char *loc, UNumberFormatStyle styl
 			  const char *currency)
 {
 	char key[160];
-	int klen = snprintf(key, sizeof key, "n%d:%s:%s", (int)style, loc, currency ? currency : "");
+	char prefix[3] = { 'n', (char)('0' + ((unsigned)style & 63)), '\0' }; /* one byte per style (all < 64) */
+	int klen = object_key(key, sizeof key, prefix, loc, currency ? currency : "", NULL);
 	UErrorCode st = U_ZERO_ERROR;
 	UNumberFormat *f = klen < (int)sizeof key ? cached(L, key, (size_t)klen) : NULL;
 	int kept = f != NULL;
@@ -507,11 +536,13 @@ static int l_format_date(lua_State *L)
 	if (strlen(skel) >= 64)
 		return luaL_error(L, "ICU: date skeleton too long (at most 63 letters)");
 	char key[256];
-	int klen = snprintf(key, sizeof key, "d:%s:%s:%s", loc, zone, skel);
+	int klen = object_key(key, sizeof key, "d", loc, zone, skel);
 	struct icu_object *o = klen < (int)sizeof key ? cached_object(L, key, (size_t)klen) : NULL;
-	if (o && o->text && (double)ms >= o->day_from && (double)ms < o->day_until) {
-		lua_pushlstring(L, o->text, o->text_len); /* the same day's text */
-		return 1;
+	for (int i = 0; o && o->date_only && i < DAYS_KEPT; i++) {
+		if (o->days[i].text && (double)ms >= o->days[i].from && (double)ms < o->days[i].until) {
+			lua_pushlstring(L, o->days[i].text, o->days[i].len); /* a kept day's text */
+			return 1;
+		}
 	}
 	UDateFormat *df = o ? o->p : NULL;
 	int kept = df != NULL, date_only = 0;
@@ -550,11 +581,13 @@ static int l_format_date(lua_State *L)
 		char *copy = malloc(len ? len : 1);
 		if (copy) {
 			memcpy(copy, text, len);
-			free(o->text);
-			o->text = copy;
-			o->text_len = len;
-			o->day_from = from;
-			o->day_until = until;
+			int k = o->next_day;
+			o->next_day = (k + 1) % DAYS_KEPT;
+			free(o->days[k].text);
+			o->days[k].text = copy;
+			o->days[k].len = len;
+			o->days[k].from = from;
+			o->days[k].until = until;
 		}
 	}
 	return 1;
@@ -566,7 +599,7 @@ static int l_plural(lua_State *L)
 	const char *loc = check_locale(L, 1);
 	double n = luaL_checknumber(L, 2);
 	char key[160];
-	int klen = snprintf(key, sizeof key, "p:%s", loc);
+	int klen = object_key(key, sizeof key, "p", loc, NULL, NULL);
 	UPluralRules *pr = klen < (int)sizeof key ? cached(L, key, (size_t)klen) : NULL;
 	int kept = pr != NULL;
 	UErrorCode st = U_ZERO_ERROR;

@@ -93,6 +93,21 @@ describe("icu.format_date's kept day", function()
     end
   end)
 
+  it("keeps a few days at once, and each one's own text", function()
+    local days = {}
+    for d = 0, 5 do days[#days + 1] = 1774746000000 + d * 86400000 + 3600000 end
+    local want = {}
+    for i, ms in ipairs(days) do
+      icu.format_date("th-TH", "Asia/Bangkok", FAR)
+      want[i] = icu.format_date("th-TH", "Asia/Bangkok", ms)
+    end
+    for round = 1, 3 do
+      for i = 1, round + 2 do -- three, four, then five days in turn
+        assert.are.equal(want[i], icu.format_date("th-TH", "Asia/Bangkok", days[i] + round * 60000))
+      end
+    end
+  end)
+
   it("keeps nothing for a format that shows the time of day", function()
     local at = 1774746000000 + 8 * HOUR
     local a = icu.format_date("en", "UTC", at, "yMMMMdjmm")
