@@ -329,34 +329,60 @@ static int l_sandbox_call(lua_State *L)
 
 /* Copies the table at index i (a new table on top); tables nested deeper
  * than 200 (a cycle) raise. Metatables are not copied. */
+/* How many keys and values copy_table keeps on the stack before it makes
+ * the copy and goes on setting into it: big tables are not worth the stack. */
+#define COPY_STACK_PAIRS 1024
+
 static void copy_table(lua_State *L, int i, int depth)
 {
 	if (depth > 200)
 		luaL_error(L, "rd.copy: nested deeper than 200 (a cycle?)");
-	/* one pass puts every key and its (copied) value on the stack; the copy
-	 * is then made at its final size, with no rehash as it fills */
-	int base = lua_gettop(L), n = 0;
+	/* the keys and (copied) values of a small table go on the stack first,
+	 * so the copy is made at its final size, with no rehash as it fills */
+	luaL_checkstack(L, 8, "rd.copy"); /* for this level's nil, key, value and copies */
+	int base = lua_gettop(L), n = 0, c = 0;
 	lua_pushnil(L);
 	while (lua_next(L, i)) {
-		if ((n & 15) == 0)
-			luaL_checkstack(L, 40, "rd.copy");
 		if (lua_type(L, -1) == LUA_TTABLE) {
 			copy_table(L, lua_gettop(L), depth + 1);
 			lua_replace(L, -2);
 		}
+		if (c) { /* the copy exists: set into it */
+			lua_pushvalue(L, -2);
+			lua_insert(L, -2);
+			lua_rawset(L, c);
+			continue;
+		}
+		if ((n & 15) == 0)
+			luaL_checkstack(L, 40, "rd.copy");
 		lua_pushvalue(L, -2); /* key, value, key: lua_next goes on from the copy */
-		n++;
+		if (++n == COPY_STACK_PAIRS) { /* a big table: make the copy now */
+			int narr = (int)lua_rawlen(L, i);
+			lua_createtable(L, narr, 2 * n > narr ? 2 * n - narr : 0);
+			lua_insert(L, base + 1);
+			c = base + 1;
+			for (int k = 0; k < n; k++) {
+				lua_pushvalue(L, c + 1 + 2 * k);
+				lua_pushvalue(L, c + 2 + 2 * k);
+				lua_rawset(L, c);
+			}
+			lua_pushvalue(L, -1); /* the last key, to go on from */
+			lua_replace(L, c + 1);
+			lua_settop(L, c + 1);
+		}
 	}
-	int narr = (int)lua_rawlen(L, i);
-	lua_createtable(L, narr, n > narr ? n - narr : 0);
-	int c = lua_gettop(L);
-	for (int k = 0; k < n; k++) {
-		lua_pushvalue(L, base + 1 + 2 * k);
-		lua_pushvalue(L, base + 2 + 2 * k);
-		lua_rawset(L, c);
+	if (!c) {
+		int narr = (int)lua_rawlen(L, i);
+		lua_createtable(L, narr, n > narr ? n - narr : 0);
+		c = lua_gettop(L);
+		for (int k = 0; k < n; k++) {
+			lua_pushvalue(L, base + 1 + 2 * k);
+			lua_pushvalue(L, base + 2 + 2 * k);
+			lua_rawset(L, c);
+		}
+		if (c != base + 1)
+			lua_replace(L, base + 1);
 	}
-	if (c != base + 1)
-		lua_replace(L, base + 1);
 	lua_settop(L, base + 1);
 }
 
@@ -622,13 +648,14 @@ static int act_method_call(lua_State *L)
 		 * would never be charged. Each call is charged HOOK_EVERY instead,
 		 * which also looks at the wall clock. Everything else of the call's
 		 * budgets held meanwhile: the memory cap, and the charges of the
-		 * bindings (patterns, ICU) the method called. */
-		if (rc == LUA_OK)
-			charge(L, ctx, HOOK_EVERY);
+		 * bindings (patterns, ICU) the method called. A call that failed is
+		 * charged too, before its error is raised again. */
+		charge(L, ctx, HOOK_EVERY);
 	} else {
 		rc = rd_lua_pcall(L, 3, 1, 0);
 	}
 	if (rc != LUA_OK) {
+		lua_settop(L, st + 1); /* the error value */
 		if (lua_type(L, -1) == LUA_TSTRING) { /* at the policy's line */
 			luaL_where(L, 1);
 			lua_insert(L, -2);
@@ -653,6 +680,18 @@ static int l_act_method(lua_State *L)
 	return 1;
 }
 
+/** rd.charge(n): charges n instructions to the running sandbox call (none
+ * outside one). For engine and stdlib code whose work grows with data (a
+ * calendar walked day by day, a long template) and may run without the
+ * count hook inside an act method: it pays by size, as the hook would. */
+static int l_charge(lua_State *L)
+{
+	lua_Integer n = luaL_checkinteger(L, 1);
+	if (n > 0)
+		rd_budget_charge(L, (long)(n > LONG_MAX / 2 ? LONG_MAX / 2 : n));
+	return 0;
+}
+
 /** rd.tripped() → true while a sandbox call has spent its budget */
 static int l_tripped(lua_State *L)
 {
@@ -675,6 +714,7 @@ int luaopen_rd(lua_State *L)
 		{ "unbudgeted", l_unbudgeted },
 		{ "is_plain", l_is_plain },
 		{ "act_method", l_act_method },
+		{ "charge", l_charge },
 		{ "copy", l_copy },
 		{ "coverage", l_coverage },
 		{ NULL, NULL },

@@ -27,6 +27,11 @@
 -- "8 business hours" from 09:00 is 17:00 the same day, not 09:00 the next
 -- morning, which is how pandas writes the same point in business time).
 local icu = require "rd.icu"
+-- A walk of many days charges the running policy call for them (it may run
+-- inside an act method, without the count hook): DAY_COST per day past a week.
+local charge = require("rd").charge
+local DAY_COST = 50
+local function walked(days) if days > 7 then charge(days * DAY_COST) end end
 local duration = require "redress.duration"
 local time = require "redress.time"
 
@@ -411,7 +416,7 @@ function Cal:next_open(t)
     local ivs = intervals(self, day + i)
     for k = 1, #ivs do
       local iv = ivs[k]
-      if t < iv[2] then return t > iv[1] and t or iv[1] end
+      if t < iv[2] then walked(i); return t > iv[1] and t or iv[1] end
     end
   end
   error("calendar: no opening time within ten years", 2)
@@ -427,7 +432,7 @@ local function add_business_ms(self, t, ms)
       if iv[2] > t then
         local start = iv[1] > t and iv[1] or t
         local avail = iv[2] - start
-        if ms <= avail then return start + ms end
+        if ms <= avail then walked(i); return start + ms end
         ms = ms - avail
       end
     end
@@ -449,6 +454,7 @@ local function add_business_days(self, t, n)
     steps = steps + 1
     if steps > MAX_DAYS then error("calendar: the duration runs past ten years", 3) end
   end
+  walked(steps)
   local yy, mm, dd = civil_from_days(day)
   return icu.to_ms(private[self].zone, yy, mm, dd, h, mi, s, msec)
 end
@@ -470,6 +476,7 @@ function Cal:between(t1, t2)
   local total = 0
   local first, last = self:day_of(t1), self:day_of(t2)
   if last - first > MAX_DAYS then error("calendar:between: more than ten years apart", 2) end
+  walked(last - first)
   for day = first, last do
     local ivs = intervals(self, day)
     for k = 1, #ivs do

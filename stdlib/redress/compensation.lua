@@ -18,7 +18,13 @@ local M = {}
 
 local Plan = {}
 Plan.__index = Plan
+Plan.__newindex = function() error("a compensation plan is read-only", 2) end
 Plan.__metatable = false
+
+-- A plan's percentages, caps, kind and law, out of the policy's reach (the
+-- object holds nothing a decision could change); the pack's own values
+-- among them are held for sandbox.freeze.
+local private = setmetatable({}, { __mode = "k" })
 
 local STRENGTH = { "refund", "replacement", "repair", "partial_refund" }
 
@@ -47,8 +53,11 @@ function M.new(spec)
   spec = spec or {}
   local percent = spec.percent or { default = 10 }
   if type(percent) == "number" then percent = { default = percent } end
-  return setmetatable({ percent = percent, min = caps(spec.min, "min"), max = caps(spec.max, "max"),
-    kind = spec.kind or "coupon", law = spec.law or legal }, Plan)
+  local plan = setmetatable({}, Plan)
+  private[plan] = { percent = percent, min = caps(spec.min, "min"), max = caps(spec.max, "max"),
+    kind = spec.kind or "coupon", law = spec.law or legal }
+  require("redress.sandbox").hold(plan, spec.percent, spec.law)
+  return plan
 end
 
 --- plan:goodwill(case [, kind]) → an offer spec in proportion to the order
@@ -56,12 +65,12 @@ end
 function Plan:goodwill(case, kind)
   local o = case.order
   if not (o and o.amount and o.currency) then return nil end
-  local pct = self.percent[case.severity] or self.percent.default or 10
+  local pct = private[self].percent[case.severity] or private[self].percent.default or 10
   local amount = money.new(o.amount, o.currency):percent(pct)
-  local lo, hi = self.min[o.currency], self.max[o.currency]
+  local lo, hi = private[self].min[o.currency], private[self].max[o.currency]
   if lo then amount = money.max(amount, lo) end
   if hi then amount = money.min(amount, hi) end
-  return { kind = kind or self.kind, amount = amount.amount, currency = o.currency,
+  return { kind = kind or private[self].kind, amount = amount.amount, currency = o.currency,
     reason = string.format("goodwill: %s%% of the order for a %s complaint", tostring(pct), case.severity or "medium") }
 end
 
@@ -88,7 +97,7 @@ end
 --- plan:offer(case) → the legal remedy when one is owed, else goodwill
 -- (never below the legal floor).
 function Plan:offer(case)
-  return M.legal(case, self.law) or self:goodwill(case)
+  return M.legal(case, private[self].law) or self:goodwill(case)
 end
 
 -- FNV-1a, 32 bits: a short deterministic hash (no randomness in policies).

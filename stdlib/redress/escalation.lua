@@ -36,7 +36,7 @@ function M.new(spec)
   spec = spec or {}
   if type(spec.triggers) ~= "table" then error("escalation.new: triggers must be a list", 2) end
   local teams = {}
-  for i, team in ipairs(spec.teams or {}) do teams[i] = team end
+  for i, team in pairs(spec.teams or {}) do teams[i] = team end
   local chronic = spec.chronic and { complaints_365d = spec.chronic.complaints_365d } or nil
   local state = { teams = teams, triggers = {}, chronic = chronic }
   for i, t in ipairs(spec.triggers) do
@@ -51,6 +51,7 @@ function M.new(spec)
   end
   local ladder = setmetatable({}, Ladder)
   private[ladder] = state
+  require("redress.sandbox").hold(ladder, spec.teams, spec.triggers, spec.chronic)
   return ladder
 end
 

@@ -305,8 +305,17 @@ local RULES = {
 
 local private_rules = setmetatable({}, { __mode = "k" })
 
+-- A rule's lists go out as copies: the rules are shared by every pack.
+local function copy_list(t)
+  if t == nil then return nil end
+  local c = {}
+  for i = 1, #t do c[i] = t[i] end
+  return c
+end
+
 local Law = {}
 Law.__index = Law
+Law.__newindex = function() error("a law is read-only", 2) end
 Law.__metatable = false
 
 --- legal.rule_ids() → the ids of the base rules, in order
@@ -356,6 +365,7 @@ function M.new(spec)
   end
   local law = setmetatable({}, Law)
   private_rules[law] = rules
+  require("redress.sandbox").hold(law, spec.rules, spec.overrides)
   return law
 end
 
@@ -435,7 +445,7 @@ function Law:remedies(case, opts)
         if r.period_end then last, moved, notes = lc.period_end(r.period_end, country, last) end
         notes = notes or {}
         if zone_note then table.insert(notes, 1, zone_note) end
-        local entry = { id = r.id, right = r.right, remedies = r.remedies, then_remedies = r.then_remedies,
+        local entry = { id = r.id, right = r.right, remedies = copy_list(r.remedies), then_remedies = copy_list(r.then_remedies),
           from_at = time.format(end_of(zone, first - 1) + 1), until_at = time.format(end_of(zone, last)),
           days_left = last - today, why = r.why, citation = r.citation, source = r.source, confidence = r.confidence,
           amount = r.amount and r.amount(c) or nil, zone = zone, notes = #notes > 0 and notes or nil,

@@ -25,7 +25,13 @@ local M = {}
 
 local Clocks = {}
 Clocks.__index = Clocks
+Clocks.__newindex = function() error("SLA clocks are read-only", 2) end
 Clocks.__metatable = false
+
+-- The clocks' calendar, targets and priority, out of the policy's reach
+-- (the object itself holds nothing a decision could change); the pack's own
+-- values among them are held for sandbox.freeze.
+local private = setmetatable({}, { __mode = "k" })
 
 local function key(t, f) return "sla." .. t .. "." .. f end
 
@@ -40,15 +46,18 @@ function M.new(spec)
     if type(name) ~= "string" or not name:match("^[%w_]+$") then error("sla.new: target names are words such as first_response", 2) end
     if type(d) ~= "string" and type(d) ~= "table" then error("sla.new: targets." .. name .. ": a duration or { priority = duration }", 2) end
   end
-  return setmetatable({ cal = spec.calendar, targets = spec.targets, warn_at = warn_at,
-    priority = spec.priority or "severity" }, Clocks)
+  local clocks = setmetatable({}, Clocks)
+  private[clocks] = { cal = spec.calendar, targets = spec.targets, warn_at = warn_at,
+    priority = spec.priority or "severity" }
+  require("redress.sandbox").hold(clocks, spec.targets, spec.priority)
+  return clocks
 end
 
 function Clocks:_duration(case, t)
-  local d = self.targets[t]
+  local d = private[self].targets[t]
   if d == nil then error("sla: no target named '" .. tostring(t) .. "'", 3) end
   if type(d) == "table" then
-    local pr = type(self.priority) == "function" and self.priority(case) or case[self.priority]
+    local pr = type(private[self].priority) == "function" and private[self].priority(case) or case[private[self].priority]
     d = d[pr] or d.default
     if d == nil then error("sla: target '" .. t .. "' has no duration for priority '" .. tostring(pr) .. "' (add default = …)", 3) end
   end
@@ -57,7 +66,7 @@ end
 
 -- A business duration needs the calendar; wall time does not.
 function Clocks:_add(t0, d)
-  if self.cal then return self.cal:add(t0, d) end
+  if private[self].cal then return private[self].cal:add(t0, d) end
   local dur = require("redress.duration").parse(d)
   if dur and dur.business then error("sla: business durations need a calendar (sla.new{ calendar = … })", 3) end
   return t0 + require("redress.duration").ms(d)
@@ -65,7 +74,7 @@ end
 
 function Clocks:_between(a, b)
   if b <= a then return 0 end
-  return self.cal and self.cal:between(a, b) or b - a
+  return private[self].cal and private[self].cal:between(a, b) or b - a
 end
 
 local function set_timers(act, t, warn, due)
@@ -86,10 +95,10 @@ function Clocks:start(case, act, t)
   local now = case.now
   local due = self:_add(now, self:_duration(case, t))
   local total = self:_between(now, due)
-  local warn = self:_add(now, { business = self.cal ~= nil or nil, ms = math.floor(total * self.warn_at) })
+  local warn = self:_add(now, { business = private[self].cal ~= nil or nil, ms = math.floor(total * private[self].warn_at) })
   -- wall: a clock without a calendar counts wall time; the case view must too
   act:set { facts = { [key(t, "state")] = "running", [key(t, "started")] = now, [key(t, "due")] = due,
-    [key(t, "total")] = total, [key(t, "remaining")] = total, [key(t, "wall")] = self.cal == nil or nil } }
+    [key(t, "total")] = total, [key(t, "remaining")] = total, [key(t, "wall")] = private[self].cal == nil or nil } }
   set_timers(act, t, warn, due)
   return true
 end
@@ -111,11 +120,11 @@ function Clocks:resume(case, act, t)
   local f = case.facts
   if f[key(t, "state")] ~= "paused" then return false end
   local remaining, total = f[key(t, "remaining")], f[key(t, "total")]
-  local business = self.cal ~= nil or nil
+  local business = private[self].cal ~= nil or nil
   local due = self:_add(case.now, { business = business, ms = remaining })
   -- the warning comes when warn_at of the total is used (integers: no
   -- floating-point drift between start and resume)
-  local warn_left = remaining - (total - math.floor(total * self.warn_at))
+  local warn_left = remaining - (total - math.floor(total * private[self].warn_at))
   local warn = warn_left > 0 and self:_add(case.now, { business = business, ms = warn_left }) or nil
   act:set { facts = { [key(t, "state")] = "running", [key(t, "due")] = due } }
   if case.timers and case.timers["sla." .. t .. ".warn"] and not warn then act:cancel_timer { name = "sla." .. t .. ".warn" } end
@@ -150,7 +159,7 @@ end
 -- clock breached; what to do about it — escalate — is the policy's call).
 function Clocks:on_timer(case, timer, act)
   local d = timer.data
-  if type(d) ~= "table" or not d.sla or not self.targets[d.sla] then return nil end
+  if type(d) ~= "table" or not d.sla or not private[self].targets[d.sla] then return nil end
   if d.kind == "breach" then
     act:set { facts = { [key(d.sla, "state")] = "breached", [key(d.sla, "breached_at")] = case.now } }
   end

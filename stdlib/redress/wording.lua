@@ -35,6 +35,7 @@ local TYPES = { text = true, money = true, number = true, date = true, datetime 
 -- or nil and what is wrong. Packs are checked with it when they load.
 function M.parse(text)
   local parts, i, buf = {}, 1, {}
+  local types = {} -- placeholder name → the type it was used as (not text)
   while i <= #text do
     local c = text:sub(i, i)
     if c == "{" and text:sub(i + 1, i + 1) == "{" then
@@ -65,11 +66,12 @@ function M.parse(text)
         end
         ph.arg = arg
       end
-      for _, other in ipairs(parts) do
-        if type(other) == "table" and other.name == name and other.type ~= ty and
-            not (other.type == "text" or ty == "text") then
-          return nil, "{" .. name .. "} is used as " .. other.type .. " and as " .. ty .. "; one value cannot be both"
+      if ty ~= "text" then
+        local other = types[name]
+        if other and other ~= ty then
+          return nil, "{" .. name .. "} is used as " .. other .. " and as " .. ty .. "; one value cannot be both"
         end
+        types[name] = ty
       end
       if #buf > 0 then parts[#parts + 1] = table.concat(buf); buf = {} end
       parts[#parts + 1] = ph

@@ -6,7 +6,6 @@
 -- Fields: name; body (Lua run inside on_complaint(case, act), or at the top
 -- of policy.lua when at = "load"; at = "module" puts it at the top of a
 -- pack module, "manifest" in pack.lua, "template" in templates/en.lua);
--- template: the whole of templates/en.lua, for a pack that loads;
 -- expect: a pattern the policy error (or the load error) must match;
 -- or outcome = "decided" with check(decision, case) for attacks the engine
 -- answers with a guardrail instead of an error. issue: the item of issue 11.
@@ -127,6 +126,22 @@ add { name = "money-constant-changed", issue = 8, outcome = "decided", twice = t
 add { name = "stdlib-object-changed", issue = 8, expect = "a ladder is read%-only",
   at_top = "local L = require('redress.escalation').new { teams = { 'care' }, triggers = {} }",
   body = "L.chronic = { complaints_365d = 1 }" }
+add { name = "guarded-table-counter", issue = 8, outcome = "decided", twice = true,
+  at_top = "local counter = setmetatable({}, { __metatable = false, __index = (function() local n = 0; return function() n = n + 1; return n end end)() })",
+  body = "act:set { facts = { n = counter.next } }",
+  check = function(decision, case) return case.facts.n == 1, "n = " .. tostring(case.facts.n) end }
+add { name = "law-rule-counter", issue = 8, outcome = "decided", twice = true,
+  at_top = "local n = 0; local money = require('redress.money'); local law = require('redress.legal').new { rules = { { id = 'XX.count', " ..
+    "where = function() return true end, right = 'x', remedies = { 'refund' }, applies = function() return true end, why = 'x', " ..
+    "citation = 'x', window = function() return 0, 999999 end, amount = function() n = n + 1; return money.new(n, 'EUR') end } } }",
+  body = "local r = law:remedies({ jurisdiction = 'XX', order = {}, now = case.now }, { now = case.now }); " ..
+    "act:set { facts = { n = r.owed[1] and r.owed[1].amount.amount or -1 } }",
+  check = function(decision, case) return case.facts.n == 1, "n = " .. tostring(case.facts.n) end }
+add { name = "shared-legal-lists", issue = 4, outcome = "decided", twice = true,
+  body = "local c = { jurisdiction = 'EU', category = 'other', order = { sale = 'distance', kind = 'goods', delivered_at = case.now_iso }, now = case.now }; " ..
+    "local r = require('redress.legal').remedies(c, { now = case.now }); act:set { facts = { owed = #r.owed > 0 and #r.owed[1].remedies or -1 } }; " ..
+    "for _, e in ipairs(r.owed) do for i = #e.remedies, 1, -1 do e.remedies[i] = nil end end",
+  check = function(decision, case) return case.facts.owed == 1, "owed remedies " .. tostring(case.facts.owed) end }
 add { name = "memory-bomb", issue = 7, expect = "%[memory%]",
   body = "local t = {} for i = 1, 1e9 do t[i] = string.rep('x', 1024) .. i end" }
 
@@ -165,9 +180,9 @@ add { name = "timer-at-end-of-time", issue = 10, expect = "timer: at",
 -- data as copied at load, never calling the policy's code
 add { name = "big-specs-charged", issue = 6, expect = "%[instructions%]",
   body = "local t = {} for i = 1, 10000 do t[i] = 'x' end; for i = 1, 450 do pcall(act.set, act, { tags = t }) end" }
-add { name = "template-table-proxy", issue = 3, outcome = "decided",
-  template = "return setmetatable({ ack = 'Thanks' }, { __index = " .. LOOP .. " })\n",
-  body = "act:acknowledge { template = 'ack' }",
-  check = function(decision) return decision.actions[1].text == "Thanks", "text " .. tostring(decision.actions[1].text) end }
+add { name = "template-table-proxy", issue = 3, at = "template", expect = "templates/en.lua must return data",
+  body = "do return setmetatable({ ack = 'Thanks' }, { __index = " .. LOOP .. " }) end" }
+add { name = "manifest-key-tostring", issue = 3, at = "manifest", expect = "pack.lua must return data",
+  body = "do return { name = 'x', version = '1.0.0', languages = { 'en' }, [setmetatable({}, { __tostring = " .. LOOP .. " })] = true } end" }
 
 return A

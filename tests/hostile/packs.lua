@@ -26,8 +26,7 @@ function M.write(root)
     local manifest = string.format('return { name = %q, version = "1.0.0", languages = { "en" }, currency = "EUR"%s }\n',
       name, a.at == "module" and ', modules = { "m" }' or "")
     write(dir .. "/pack.lua", (a.at == "manifest" and (a.body .. "\n") or "") .. manifest)
-    write(dir .. "/templates/en.lua", a.template or
-      ((a.at == "template" and (a.body .. "\n") or "") .. 'return { ack = "Thanks" }\n'))
+    write(dir .. "/templates/en.lua", (a.at == "template" and (a.body .. "\n") or "") .. 'return { ack = "Thanks" }\n')
     if a.at == "module" then write(dir .. "/modules/m.lua", a.body .. "\nreturn {}\n") end
     write(dir .. "/policy.lua", table.concat {
       a.at == "load" and (a.body .. "\n") or "",

@@ -107,6 +107,9 @@ describe("act", function()
     { 'act:offer{ kind = "coupon", amount = 100, currency = "euro" }', "offer: currency must be an ISO 4217 code" },
     { 'act:offer("coupon")', "offer: expects a table of fields, got string" },
     { 'act:escalate{ tier = 0 }', "escalate: tier must be an integer from 1 to 9" },
+    { 'act:offer{ kind = "refund", amount = 0, currency = {} }', "offer: currency must be an ISO 4217 code" },
+    { 'act:acknowledge{ compose = { signature = {} } }', "acknowledge: compose.signature must be a string" },
+    { 'act:acknowledge{ compose = { ask = { {} } } }', "acknowledge: compose.ask must be a list of strings" },
     { 'act:escalate{ tier = 1, team = 5 }', "escalate: team must be a string" },
     { 'act:set{ status = "done" }', "set: status must be a case status" },
     { 'act:set{ tags = { 1 } }', "set: tags must be a list of strings" },
@@ -152,12 +155,14 @@ describe("act outside the count hook", function()
     assert.matches("12[.,]50", actions[1].text)
   end)
 
-  it("reads a pack's data files as data: what they return keeps no metatable", function()
+  it("reads a pack's data files as data: a table with a metatable is refused", function()
     local p = require "redress.pack"
-    local t = p.load_data("return setmetatable({ ack = 'Thanks' }, { __index = " .. LOOP .. " })", "templates/en.lua",
-      { policy_instructions = 1e6, policy_memory = 1e7 })
-    assert.is_nil(debug.getmetatable(t))
-    assert.are.same({ ack = "Thanks" }, t)
+    assert.has_error(function()
+      p.load_data("return setmetatable({ ack = 'Thanks' }, { __index = " .. LOOP .. " })", "templates/en.lua",
+        { policy_instructions = 1e6, policy_memory = 1e7 })
+    end, "templates/en.lua must return data: strings, numbers, booleans and tables of them (no functions, no metatables)")
+    assert.are.same({ ack = "Thanks" }, p.load_data("return { ack = 'Thanks' }", "templates/en.lua",
+      { policy_instructions = 1e6, policy_memory = 1e7 }))
   end)
 end)
 
@@ -165,12 +170,42 @@ describe("act calls and the instruction budget", function()
   it("charges a policy's work between act calls, though each call restarts the hook's count", function()
     -- 450 rounds of about 800 VM instructions each, an act call after each:
     -- the count hook (every 1,000) would never fire between two calls
-    local body = "for i = 1, 450 do local x = 0; for j = 1, 200 do x = x + j end; act:explain('round', 'x') end"
+    for _, call in ipairs { "act:explain('round', 'x')", "pcall(act.set, act, 1)" } do -- one that succeeds, one that fails
+      local body = "for i = 1, 450 do local x = 0; for j = 1, 200 do x = x + j end; " .. call .. " end"
+      local c = case()
+      local col = act_mod.new(pack, c)
+      local chunk = assert(sandbox.load("return function(case, act)\n" .. body .. "\nend", "t/policy.lua", sandbox.env()))
+      local _, fn = rd.sandbox_call(chunk, { policy_instructions = 1e6 })
+      local ok, err, kind = rd.sandbox_call(fn, { policy_instructions = 300000 }, c, col.act)
+      assert.is_false(ok, call)
+      assert.are.equal("instructions", kind, err)
+    end
+  end)
+end)
+
+describe("act methods and the pack's data", function()
+  local LOOP_BUDGET = { policy_instructions = 2000000 }
+  local function run(p, body)
     local c = case()
-    local col = act_mod.new(pack, c)
+    local col = act_mod.new(p, c, 1790000000000)
     local chunk = assert(sandbox.load("return function(case, act)\n" .. body .. "\nend", "t/policy.lua", sandbox.env()))
     local _, fn = rd.sandbox_call(chunk, { policy_instructions = 1e6 })
-    local ok, err, kind = rd.sandbox_call(fn, { policy_instructions = 300000 }, c, col.act)
+    return rd.sandbox_call(fn, LOOP_BUDGET, c, col.act)
+  end
+
+  it("charges a promise walked day by day through the calendar by its days", function()
+    local p = setmetatable({ calendar = require("redress.calendar").new { zone = "UTC" } }, { __index = pack })
+    assert.is_true((run(p, "act:acknowledge{ template = 'ack', next_contact = '2 business days' }")))
+    local ok, err, kind = run(p, "for i = 1, 400 do act:acknowledge{ template = 'ack', next_contact = '2000 business days' } end")
+    assert.is_false(ok)
+    assert.are.equal("instructions", kind, err)
+  end)
+
+  it("charges a long template of the pack's by its length", function()
+    local parts = assert(require("redress.wording").parse(string.rep("{name} ", 3000)))
+    local p = setmetatable({ compiled = { en = { ack = pack.compiled.en.ack, long = parts }, fa = pack.compiled.fa } },
+      { __index = pack })
+    local ok, err, kind = run(p, "for i = 1, 400 do act:message{ template = 'long' } end")
     assert.is_false(ok)
     assert.are.equal("instructions", kind, err)
   end)

@@ -112,4 +112,11 @@ describe("redress.escalation", function()
       assert.is_true(not (a[1] == "set" and a[2].status == "rejected"))
     end
   end)
+
+  it("keeps a ladder's teams as given, gaps included, and its state out of reach", function()
+    local l = escalation.new { teams = { [1] = "agents", [3] = "legal" }, triggers = { { legal_risk = 3 } } }
+    local e = l:evaluate({ category = "fraud", facts = {} })
+    assert.are.same({ 3, "legal" }, { e.tier, e.team })
+    assert.has_error(function() l.teams = {} end, "a ladder is read-only")
+  end)
 end)

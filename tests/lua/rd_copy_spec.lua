@@ -103,3 +103,15 @@ describe("rd.restore_fields", function()
     assert.are.equal(0, calls)
   end)
 end)
+
+describe("rd.copy of a big table", function()
+  it("copies more entries than it keeps on the stack at once", function()
+    local t = { nested = {} }
+    for i = 1, 3000 do t["k" .. i] = i; t.nested[i] = { i } end
+    local c = rd.copy(t)
+    assert.are.same(t, c)
+    local big = {}
+    for i = 1, 600000 do big[i] = i end
+    assert.are.equal(600000, #rd.copy(big))
+  end)
+end)

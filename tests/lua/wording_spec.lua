@@ -100,3 +100,19 @@ describe("wording.render", function()
       "uses {who} but no value was given for it")
   end)
 end)
+
+describe("wording.parse", function()
+  it("refuses one placeholder used as two types, whatever lies between", function()
+    local wording = require "redress.wording"
+    assert.is_truthy(wording.parse("{a} {a:date} {a} {a:date}"))
+    local parts, err = wording.parse("{a:date} {b} {a} {a:money}")
+    assert.is_nil(parts)
+    assert.are.equal("{a} is used as date and as money; one value cannot be both", err)
+  end)
+
+  it("reads a template of many placeholders in linear time", function()
+    local wording = require "redress.wording"
+    local parts = assert(wording.parse(string.rep("{v} ", 20000)))
+    assert.are.equal(40000, #parts)
+  end)
+end)

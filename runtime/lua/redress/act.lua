@@ -73,7 +73,11 @@ M.STANDARD_VARS = { name = true, case_id = true, category = true, order_id = tru
 
 -- Formats a template through redress.wording (ICU: money, numbers, dates in
 -- the locale's calendar, plurals; isolates in right-to-left text).
+local charge = rd.charge
 local function render(action, parts, vars, lang, zone)
+  -- a long template is the pack's: its rendering is paid for by size, as
+  -- under the count hook (the method may run without it)
+  if #parts > 16 then charge(#parts * 10) end
   local ok, out = pcall(wording.render_parts, parts, vars, { lang = lang, zone = zone })
   if not ok then fail(action, "template", tostring(out)) end
   return out
@@ -145,6 +149,13 @@ local function compose(st, action, spec)
   local c = spec.compose
   if c == true then c = {} end
   if type(c) ~= "table" then fail(action, "compose", "must be true or a table { ask, next_contact, signature }") end
+  if c.signature ~= nil and type(c.signature) ~= "string" then fail(action, "compose.signature", "must be a string") end
+  if c.ask ~= nil then
+    if type(c.ask) ~= "table" then fail(action, "compose.ask", "must be a list of strings") end
+    for _, k in ipairs(c.ask) do
+      if type(k) ~= "string" then fail(action, "compose.ask", "must be a list of strings") end
+    end
+  end
   local lang = case.language or "en"
   local next_contact = c.next_contact ~= nil and promised(st, action, "compose.next_contact", c.next_contact) or nil
   local ok, text = pcall(wording.compose, case, { ask = c.ask, next_contact = next_contact, signature = c.signature },
@@ -211,7 +222,8 @@ local function make_offer(st, action, prefix, spec)
   end
   local case = st.case
   local currency = spec.currency or (case.order and case.order.currency) or st.p.currency
-  if amount > 0 and (type(currency) ~= "string" or not currency:match("^%u%u%u$")) then
+  -- kept and printed after the call: never anything but text
+  if (currency ~= nil and type(currency) ~= "string") or (amount > 0 and (currency == nil or not currency:match("^%u%u%u$"))) then
     fail(action, prefix .. "currency", "must be an ISO 4217 code such as EUR")
   end
   -- its announcement to the customer, rendered now: it goes out with the

@@ -51,9 +51,10 @@ end
 
 --- pack.load_data(src, chunkname, limits) → what a data chunk (pack.lua, a
 -- template file) returns, run in an empty sandbox; raises its error. What
--- it returns is kept as data: a raw copy, without metatables, so no code of
--- the pack runs when the engine reads it later (the act methods read the
--- templates outside the count hook).
+-- it returns must be plain data (rd.is_plain: no functions, no metatables,
+-- keys that are strings, numbers or booleans), so no code of the pack runs
+-- when the engine reads it later, outside the load's budget or inside an
+-- act method without the count hook.
 function M.load_data(src, chunkname, limits)
   local ok, v = rd.sandbox_call(function()
     local chunk, err = sandbox.load(src, chunkname, sandbox.env())
@@ -61,7 +62,10 @@ function M.load_data(src, chunkname, limits)
     return chunk()
   end, limits)
   if not ok then error(v, 0) end
-  return rd.copy(v)
+  if not rd.is_plain(v) then
+    error(chunkname .. " must return data: strings, numbers, booleans and tables of them (no functions, no metatables)", 0)
+  end
+  return v
 end
 local load_data = M.load_data
 

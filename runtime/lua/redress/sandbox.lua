@@ -40,6 +40,20 @@ end
 
 -- frozen table → the table holding its contents (see freeze_table)
 local frozen = setmetatable({}, { __mode = "k" })
+-- metatables a pack's code set (safe.setmetatable): a table that has one is
+-- the pack's own, even when it says __metatable, and is frozen like any other
+local pack_made = setmetatable({}, { __mode = "k" })
+-- stdlib object → the pack's own values it keeps out of the pack's sight (a
+-- law's rules and their functions, SLA clocks' targets): M.freeze walks
+-- them as the pack's (see M.hold)
+local held = setmetatable({}, { __mode = "k" })
+
+--- sandbox.hold(obj, ...): a stdlib constructor says which of the pack's
+-- values its object keeps privately, so that freezing the pack reaches them
+-- (their tables frozen, their functions' upvalues put back after each call).
+function M.hold(obj, ...)
+  held[obj] = table.pack(...)
+end
 -- frozen table → a raw copy of its contents, to serve as a metatable
 local as_meta = setmetatable({}, { __mode = "k" })
 
@@ -115,14 +129,17 @@ function M.freeze(roots, own)
       if seen[v] or frozen[v] then return end
       seen[v] = true
       local mt = getmetatable_raw(v)
-      if mt and rawget(mt, "__metatable") ~= nil then
+      if mt and rawget(mt, "__metatable") ~= nil and not pack_made[mt] then
         -- guarded (the environment, a stdlib object, a read-only view): a
         -- plain assignment still changes a field it has, or adds one where
-        -- its metatable has no __newindex; its fields are put back instead
+        -- its metatable has no __newindex; its fields are put back instead.
+        -- What the fields hold is the stdlib's (a module, a class): not
+        -- walked; the pack's own values an object keeps are (held).
         local fields = { open = rawget(mt, "__newindex") == nil }
         for k, x in next, v do fields[#fields + 1] = k; fields[#fields + 1] = x end
         objects[#objects + 1] = v; objects[#objects + 1] = fields
-        for i = 1, #fields do walk(fields[i]) end
+        local h = held[v]
+        if h then for i = 1, h.n do walk(h[i]) end end
         return
       end
       for k, x in next, v do walk(k); walk(x) end
@@ -223,6 +240,7 @@ function safe.setmetatable(t, mt)
       error("setmetatable: __gc is not allowed in policies (a finalizer would run outside the policy's budget)", 2)
     end
     if frozen[mt] then mt = as_meta[mt] end
+    pack_made[mt] = true
   end
   return setmetatable(t, mt)
 end
