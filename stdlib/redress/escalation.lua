@@ -57,40 +57,63 @@ end
 
 --- ladder:evaluate(case [, ctx]) → { tier, team, reasons = {…}, chronic }
 -- ctx: { sla_breach = bool, amount = offer spec or money, legal_risk = bool }
+local NO_SUMMARY = {}
+
 function Ladder:evaluate(case, ctx)
-  ctx = ctx or {}
   local state = private[self]
   local tier, reasons = 0, {}
-  local function hit(t, why)
-    if type(t) ~= "number" then return end
-    reasons[#reasons + 1] = why
-    if t > tier then tier = t end
-  end
-  local summary = case.customer_summary or {}
-  for _, t in ipairs(state.triggers) do
-    if t.severity and t.severity[case.severity] then
-      hit(t.severity[case.severity], "severity " .. case.severity)
-    end
-    if t.public_channel and case.channel == "social" then
-      hit(t.public_channel, "public channel: a complaint in public can grow into a crisis")
-    end
-    if t.repeat_complaints then
-      local w = t.repeat_complaints.within_days or 365
-      local field = w <= 30 and "complaints_30d" or w <= 90 and "complaints_90d" or "complaints_365d"
-      local n = summary[field] or 0
-      if n + 1 >= (t.repeat_complaints.count or 3) then
-        hit(t.tier or 1, string.format("repeat complaints: %d in %d days", n + 1, w))
+  -- what the triggers ask about, read once (this runs under the policy's
+  -- count hook, on every complaint)
+  local summary = case.customer_summary or NO_SUMMARY
+  local severity, social = case.severity, case.channel == "social"
+  local sla_breach = ctx and ctx.sla_breach
+  local legal = (ctx and ctx.legal_risk) or LEGAL_RISK[case.category] or (case.facts and case.facts.fraud == true)
+  local amount = ctx and ctx.amount
+  local triggers = state.triggers
+  for i = 1, #triggers do
+    local t = triggers[i]
+    local x = t.severity
+    if x then
+      x = x[severity]
+      if type(x) == "number" then
+        reasons[#reasons + 1] = "severity " .. severity
+        if x > tier then tier = x end
       end
     end
-    if t.sla_breach and ctx.sla_breach then hit(t.sla_breach, "a service-level deadline passed") end
-    if t.legal_risk and (ctx.legal_risk or LEGAL_RISK[case.category] or (case.facts and case.facts.fraud == true)) then
-      hit(t.legal_risk, "legal risk")
+    x = t.public_channel
+    if x and social and type(x) == "number" then
+      reasons[#reasons + 1] = "public channel: a complaint in public can grow into a crisis"
+      if x > tier then tier = x end
     end
-    if t.amount_over and ctx.amount then
-      local a = ctx.amount
+    local rc = t.repeat_complaints
+    if rc then
+      local w = rc.within_days or 365
+      local field = w <= 30 and "complaints_30d" or w <= 90 and "complaints_90d" or "complaints_365d"
+      local n = summary[field] or 0
+      x = t.tier or 1
+      if n + 1 >= (rc.count or 3) and type(x) == "number" then
+        reasons[#reasons + 1] = string.format("repeat complaints: %d in %d days", n + 1, w)
+        if x > tier then tier = x end
+      end
+    end
+    x = t.sla_breach
+    if x and sla_breach and type(x) == "number" then
+      reasons[#reasons + 1] = "a service-level deadline passed"
+      if x > tier then tier = x end
+    end
+    x = t.legal_risk
+    if x and legal and type(x) == "number" then
+      reasons[#reasons + 1] = "legal risk"
+      if x > tier then tier = x end
+    end
+    local over = t.amount_over
+    if over and amount then
+      local a = amount
       if not money.is(a) and type(a) == "table" and a.amount and a.currency then a = money.new(a.amount, a.currency) end
-      if money.is(a) and a.currency == t.amount_over.currency and a.amount > t.amount_over.amount then
-        hit(t.tier or 2, "amount over " .. tostring(t.amount_over) .. ": a manager signs it off")
+      x = t.tier or 2
+      if money.is(a) and a.currency == over.currency and a.amount > over.amount and type(x) == "number" then
+        reasons[#reasons + 1] = "amount over " .. tostring(over) .. ": a manager signs it off"
+        if x > tier then tier = x end
       end
     end
   end
