@@ -55,10 +55,10 @@ function M.new(spec)
   return ladder
 end
 
---- ladder:evaluate(case [, ctx]) → { tier, team, reasons = {…}, chronic }
--- ctx: { sla_breach = bool, amount = offer spec or money, legal_risk = bool }
 local NO_SUMMARY = {}
 
+--- ladder:evaluate(case [, ctx]) → { tier, team, reasons = {…}, chronic }
+-- ctx: { sla_breach = bool, amount = offer spec or money, legal_risk = bool }
 function Ladder:evaluate(case, ctx)
   local state = private[self]
   local tier, reasons = 0, {}
