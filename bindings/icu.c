@@ -183,6 +183,20 @@ static void learn_span(struct zone_cal *z)
 	ucal_setMillis(z->c, at, &st); /* the transition queries leave the calendar where it was */
 }
 
+/* Whether instant ms lies in the zone's span, learning the span around ms
+ * first when it does not (the calendar is then set to ms); 0 with st set on
+ * an ICU failure, or when ms has no span to count in. */
+static int span_holds(struct zone_cal *z, int64_t ms, UErrorCode *st)
+{
+	if (z->has_span && (double)ms >= z->from && (double)ms < z->until)
+		return 1;
+	ucal_setMillis(z->c, (UDate)ms, st);
+	if (U_FAILURE(*st))
+		return 0;
+	learn_span(z);
+	return z->has_span;
+}
+
 static int64_t floor_div(int64_t a, int64_t b)
 {
 	int64_t q = a / b;
@@ -290,20 +304,17 @@ static int l_day(lua_State *L)
 {
 	struct zone_cal *z = zone_for(L, 1);
 	lua_Integer ms = luaL_checkinteger(L, 2);
-	if (!(z->has_span && (double)ms >= z->from && (double)ms < z->until)) {
-		UErrorCode st = U_ZERO_ERROR;
-		ucal_setMillis(z->c, (UDate)ms, &st);
+	UErrorCode st = U_ZERO_ERROR;
+	if (!span_holds(z, ms, &st)) {
 		if (U_FAILURE(st))
 			return luaL_error(L, "ICU: %s", u_errorName(st));
-		learn_span(z);
-		if (!z->has_span) { /* no span to count in: ICU's own fields */
-			int y = ucal_get(z->c, UCAL_EXTENDED_YEAR, &st), mo = ucal_get(z->c, UCAL_MONTH, &st) + 1,
-			    d = ucal_get(z->c, UCAL_DATE, &st);
-			if (U_FAILURE(st))
-				return luaL_error(L, "ICU: %s", u_errorName(st));
-			lua_pushinteger(L, rd__days_from_civil(y, mo, d));
-			return 1;
-		}
+		/* no span to count in: ICU's own fields */
+		int y = ucal_get(z->c, UCAL_EXTENDED_YEAR, &st), mo = ucal_get(z->c, UCAL_MONTH, &st) + 1,
+		    d = ucal_get(z->c, UCAL_DATE, &st);
+		if (U_FAILURE(st))
+			return luaL_error(L, "ICU: %s", u_errorName(st));
+		lua_pushinteger(L, rd__days_from_civil(y, mo, d));
+		return 1;
 	}
 	lua_pushinteger(L, floor_div((int64_t)ms + z->offset, DAY_MS));
 	return 1;
@@ -507,15 +518,9 @@ static int pattern_date_only(const UChar *pattern, int32_t len)
  * offset holds for the whole of it; 0 otherwise (a day with a transition). */
 static int local_day(struct zone_cal *z, int64_t ms, double *from, double *until)
 {
-	if (!(z->has_span && (double)ms >= z->from && (double)ms < z->until)) {
-		UErrorCode st = U_ZERO_ERROR;
-		ucal_setMillis(z->c, (UDate)ms, &st);
-		if (U_FAILURE(st))
-			return 0;
-		learn_span(z);
-		if (!z->has_span)
-			return 0;
-	}
+	UErrorCode st = U_ZERO_ERROR;
+	if (!span_holds(z, ms, &st))
+		return 0;
 	int64_t start = floor_div(ms + z->offset, DAY_MS) * DAY_MS - z->offset;
 	*from = (double)start;
 	*until = (double)(start + DAY_MS);

@@ -327,18 +327,33 @@ static int l_sandbox_call(lua_State *L)
 	return 3;
 }
 
-/* Copies the table at index i (a new table on top); tables nested deeper
- * than 200 (a cycle) raise. Metatables are not copied. */
 /* How many keys and values copy_table keeps on the stack before it makes
  * the copy and goes on setting into it: big tables are not worth the stack. */
 #define COPY_STACK_PAIRS 1024
 
+/* Makes the copy of table i at index base + 1, sized for the n key/value
+ * pairs above it and `more` entries besides, and sets those pairs into it;
+ * leaves the stack as it was, with the copy inserted at base + 1. */
+static void make_copy(lua_State *L, int i, int base, int n, int more)
+{
+	int narr = (int)lua_rawlen(L, i), size = n + more;
+	lua_createtable(L, narr, size > narr ? size - narr : 0);
+	lua_insert(L, base + 1);
+	for (int k = 0; k < n; k++) {
+		lua_pushvalue(L, base + 2 + 2 * k);
+		lua_pushvalue(L, base + 3 + 2 * k);
+		lua_rawset(L, base + 1);
+	}
+}
+
+/* Copies the table at index i (a new table on top); tables nested deeper
+ * than 200 (a cycle) raise. Metatables are not copied. The keys and
+ * (copied) values of a small table go on the stack first, so the copy is
+ * made at its final size, with no rehash as it fills. */
 static void copy_table(lua_State *L, int i, int depth)
 {
 	if (depth > 200)
 		luaL_error(L, "rd.copy: nested deeper than 200 (a cycle?)");
-	/* the keys and (copied) values of a small table go on the stack first,
-	 * so the copy is made at its final size, with no rehash as it fills */
 	luaL_checkstack(L, 8, "rd.copy"); /* for this level's nil, key, value and copies */
 	int base = lua_gettop(L), n = 0, c = 0;
 	lua_pushnil(L);
@@ -357,32 +372,14 @@ static void copy_table(lua_State *L, int i, int depth)
 			luaL_checkstack(L, 40, "rd.copy");
 		lua_pushvalue(L, -2); /* key, value, key: lua_next goes on from the copy */
 		if (++n == COPY_STACK_PAIRS) { /* a big table: make the copy now */
-			int narr = (int)lua_rawlen(L, i);
-			lua_createtable(L, narr, 2 * n > narr ? 2 * n - narr : 0);
-			lua_insert(L, base + 1);
+			make_copy(L, i, base, n, n);
 			c = base + 1;
-			for (int k = 0; k < n; k++) {
-				lua_pushvalue(L, c + 1 + 2 * k);
-				lua_pushvalue(L, c + 2 + 2 * k);
-				lua_rawset(L, c);
-			}
-			lua_pushvalue(L, -1); /* the last key, to go on from */
-			lua_replace(L, c + 1);
+			lua_replace(L, c + 1); /* the last key, to go on from */
 			lua_settop(L, c + 1);
 		}
 	}
-	if (!c) {
-		int narr = (int)lua_rawlen(L, i);
-		lua_createtable(L, narr, n > narr ? n - narr : 0);
-		c = lua_gettop(L);
-		for (int k = 0; k < n; k++) {
-			lua_pushvalue(L, base + 1 + 2 * k);
-			lua_pushvalue(L, base + 2 + 2 * k);
-			lua_rawset(L, c);
-		}
-		if (c != base + 1)
-			lua_replace(L, base + 1);
-	}
+	if (!c)
+		make_copy(L, i, base, n, 0);
 	lua_settop(L, base + 1);
 }
 

@@ -391,14 +391,17 @@ local base_where = {}
 for _, r in ipairs(RULES) do base_where[r.where] = true end
 local by_jurisdiction = setmetatable({}, { __mode = "k" }) -- law → { [j] = rules to look at }
 
-local function candidates(law, j)
-  if type(j) ~= "string" then -- not a jurisdiction code: nothing to remember it by
-    local list = {}
-    for _, r in ipairs(private_rules[law]) do
-      if not base_where[r.where] or r.where(j) then list[#list + 1] = r end
-    end
-    return list
+-- The law's rules that a base `where` does not rule out in j.
+local function let_through(law, j)
+  local list = {}
+  for _, r in ipairs(private_rules[law]) do
+    if not base_where[r.where] or r.where(j) then list[#list + 1] = r end
   end
+  return list
+end
+
+local function candidates(law, j)
+  if type(j) ~= "string" then return let_through(law, j) end -- not a code: nothing to remember it by
   local seen = by_jurisdiction[law]
   if not seen or seen.n >= 64 then -- jurisdictions come from complaints: a bounded memo
     seen = { n = 0, lists = {} }
@@ -406,10 +409,7 @@ local function candidates(law, j)
   end
   local list = seen.lists[j]
   if not list then
-    list = {}
-    for _, r in ipairs(private_rules[law]) do
-      if not base_where[r.where] or r.where(j) then list[#list + 1] = r end
-    end
+    list = let_through(law, j)
     seen.lists[j], seen.n = list, seen.n + 1
   end
   return list

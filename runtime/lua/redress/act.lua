@@ -388,10 +388,12 @@ local TRUSTED = { [debug.getmetatable(money.zero("EUR"))] = true }
 -- only while no policy code can run inside them: their arguments must be
 -- plain data (rd.is_plain: no functions, no metatables but money's, looked
 -- at with raw reads and charged to the policy by size), they read nothing
--- else of the policy's (the engine's own case, the pack's data as copied at
--- load), and what they keep of an argument they copy, so the policy cannot
--- change it afterwards. An argument that is not plain data (a proxy, a
--- function, a frozen table) takes the hooked path, as before. The wrapper
+-- else of the policy's (the engine's own case; the pack's data, which must
+-- be plain data to load), and what they keep of an argument they copy, so
+-- the policy cannot change it afterwards. An argument that is not plain
+-- data (a proxy, a function, a frozen table) takes the hooked path, as
+-- before. Work that grows with the pack's data charges by size (rd.charge:
+-- a long template, a calendar walked for years). The wrapper
 -- that does all this is C (rd.act_method): a dozen calls a decision, and
 -- its steps in Lua, under the hook, cost more than most methods do.
 local methods = {}

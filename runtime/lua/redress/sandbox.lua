@@ -115,9 +115,9 @@ end
 --- Freezes what a loaded pack's code can reach from roots (its policy table,
 -- its modules, its library copies): every plain table becomes read-only and
 -- every upvalue of the pack's own functions is recorded. What it reaches
--- and cannot freeze — its environment, the stdlib objects it built (money
--- values, ladders, clocks: they keep their metatables, which the stdlib
--- checks) — is recorded field by field. Returns a function that puts those
+-- and cannot freeze — its environment, the stdlib objects it built (a money
+-- value keeps its metatable, which the stdlib checks) — is recorded field
+-- by field. Returns a function that puts those
 -- upvalues and fields back; pack.call runs it after every call, so no
 -- decision can leave anything behind for the next one. own(source): whether
 -- a function's chunk is the pack's (stdlib functions are not walked).
