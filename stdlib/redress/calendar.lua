@@ -32,6 +32,13 @@ local icu = require "rd.icu"
 local charge = require("rd").charge
 local DAY_COST = 50
 local function walked(days) if days > 7 then charge(days * DAY_COST) end end
+-- Work over the pack's own calendar data (its holiday rules when a year is
+-- resolved, its shifts when a day's hours are) is charged by its size too:
+-- a year or a day is worked out once, but a pack of many thousand rules
+-- asked about many years would otherwise do unhooked work for free. Small
+-- calendars (every real one) pay nothing.
+local RULE_COST, DATE_COST, SHIFT_COST = 30, 5, 20
+local function sized(work) if work > 1024 then charge(work) end end
 local duration = require "redress.duration"
 local time = require "redress.time"
 
@@ -108,6 +115,7 @@ local function holiday_set(rules)
   end
   local function year(y)
     if cache[y] then return cache[y] end
+    sized(#yearly * RULE_COST + #fixed * DATE_COST)
     local set, subs = {}, {}
     for _, r in ipairs(yearly) do
       local day
@@ -376,6 +384,7 @@ local function intervals(self, days)
   out = {}
   if self:_open_day(days) then
     local y, m, d = civil_from_days(days)
+    sized(#priv.week[weekday(days)] * SHIFT_COST)
     for _, iv in ipairs(priv.week[weekday(days)]) do
       local a = icu.to_ms(priv.zone, y, m, d, iv[1] // 60, iv[1] % 60)
       local b = iv[2] == 1440 and icu.to_ms(priv.zone, civil_from_days(days + 1)) or

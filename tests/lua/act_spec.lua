@@ -201,6 +201,33 @@ describe("act methods and the pack's data", function()
     assert.are.equal("instructions", kind, err)
   end)
 
+  it("charges the pack's holiday rules by their number when a year is resolved", function()
+    local dates = {}
+    for i = 1, 20000 do dates[i] = string.format("%04d-01-%02d", 1900 + i % 200, 1 + i % 28) end
+    local cal = require("redress.calendar").new { zone = "UTC", holidays = dates }
+    local p = setmetatable({ calendar = cal }, { __index = pack })
+    assert.is_true((run(p, "act:acknowledge{ template = 'ack', next_contact = '2 business days' }")))
+    -- each promise in another year: 20,000 dates to resolve each time
+    local ok, err, kind = run(p, "for i = 1, 300 do act:acknowledge{ template = 'ack', next_contact = " ..
+      "string.format('%04d-06-10T10:00:00Z', 2100 + i) } end")
+    assert.is_false(ok)
+    assert.are.equal("instructions", kind, err)
+  end)
+
+  it("charges the pack's shifts by their number when a day's hours are worked out", function()
+    local shifts = {}
+    for m = 0, 1436, 4 do shifts[#shifts + 1] = { string.format("%02d:%02d", m // 60, m % 60),
+      string.format("%02d:%02d", (m + 2) // 60, (m + 2) % 60) } end
+    local cal = require("redress.calendar").new { zone = "UTC", hours = { weekdays = shifts } }
+    local p = setmetatable({ calendar = cal }, { __index = pack })
+    -- each promise on a Saturday of another week, moved to the Monday's
+    -- opening: 360 shifts to work out each time (2026-01-03 was a Saturday)
+    local ok, err, kind = run(p, "for i = 1, 400 do act:acknowledge{ template = 'ack', next_contact = " ..
+      "1767434400000 + i * 86400000 * 7 } end")
+    assert.is_false(ok)
+    assert.are.equal("instructions", kind, err)
+  end)
+
   it("charges a long template of the pack's by its length", function()
     local parts = assert(require("redress.wording").parse(string.rep("{name} ", 3000)))
     local p = setmetatable({ compiled = { en = { ack = pack.compiled.en.ack, long = parts }, fa = pack.compiled.fa } },
