@@ -62,6 +62,9 @@ void rd_charged_install(lua_State *L);
 /* Adds the quarantine's functions (breaker.c) to the `rd` table on top. */
 void rd_breaker_register(lua_State *L);
 
+/* Adds rd.complaint_checker (complaint.c) to the `rd` table on top. */
+void rd_complaint_register(lua_State *L);
+
 /* The `rd.json` module: canonical JSON (json.c writes, json_decode.c reads). */
 int luaopen_rd_json(lua_State *L);
 /* The metatable that marks a decoded empty array. */

@@ -727,5 +727,6 @@ int luaopen_rd(lua_State *L)
 	lua_pop(L, 1);
 	luaL_newlib(L, fns);
 	rd_breaker_register(L);
+	rd_complaint_register(L);
 	return 1;
 }

@@ -74,6 +74,53 @@ describe("validate.complaint", function()
     local v = assert(validate.complaint(c))
     assert.equal("Asia/Vladivostok", v.order.delivery_zone)
   end)
+  -- the exact words of each check (bindings/complaint.c runs them)
+  local words = {
+    { function(c) c.customer = nil end, "customer is required" },
+    { function(c) c.customer = { "c1" } end, "customer must be an object" },
+    { function(c) c.customer.id = "" end, "customer.id must not be empty" },
+    { function(c) c.customer.name = string.rep("ก", 201) end, "customer.name is longer than 200 characters" },
+    { function(c) c.customer.email = "\255" .. string.rep("x", 400) end, "customer.email is longer than 320 characters" },
+    { function(c) c.channel = "pigeon" end, "channel must be one of: chat, email, in_person, letter, phone, social, web" },
+    { function(c) c.category = nil end, "category is required" },
+    { function(c) c.description = 5 end, "description must be a string" },
+    { function(c) c.customer_state = "angry" end, "customer_state must be one of: aggressive, calm, frustrated" },
+    { function(c) c.language = "en-" end, "language must be a BCP 47 tag such as en, th, fa-IR" },
+    { function(c) c.language = "en--US" end, "language must be a BCP 47 tag such as en, th, fa-IR" },
+    { function(c) c.language = "abcd-x" end, "language must be a BCP 47 tag such as en, th, fa-IR" },
+    { function(c) c.language = "de-abcdefghi" end, "language must be a BCP 47 tag such as en, th, fa-IR" },
+    { function(c) c.details = { 1 } end, "details must be an object" },
+    { function(c) c.order = { id = 7 } end, "order.id must be a string" },
+    { function(c) c.order = { amount = "10", currency = "EUR" } end,
+      "order.amount must be a non-negative integer in minor units (cents)" },
+    { function(c) c.order = { amount = 10 } end, "order.currency is required with order.amount" },
+    { function(c) c.order = { currency = "EURO" } end, "order.currency must be an ISO 4217 code such as EUR" },
+    { function(c) c.order = { delivery_country = "de" } end,
+      "order.delivery_country must be an ISO 3166-1 alpha-2 code such as DE" },
+  }
+  for i, w in ipairs(words) do
+    it("says what is wrong in its own words (" .. i .. ")", function()
+      local c = base()
+      w[1](c)
+      local v, err = validate.complaint(c)
+      assert.is_nil(v)
+      assert.equal(w[2], err.message)
+    end)
+  end
+  it("takes language tags with subtags, and only the complaint's known fields", function()
+    for _, tag in ipairs { "en", "fa-IR", "zh-Hant-TW", "sr-Latn-RS", "abc-12345678" } do
+      local c = base()
+      c.language = tag
+      assert.equal(tag, assert(validate.complaint(c)).language)
+    end
+    local c = base()
+    c.extra, c.customer.phone = "dropped", "dropped"
+    c.order = { amount = 1250.0, currency = "EUR", sku = "S1" }
+    local v = assert(validate.complaint(c))
+    assert.same({ customer = { id = "c1" }, channel = "email", category = "late_delivery", description = "late",
+      language = "en", severity = "medium", customer_state = "calm", order = c.order }, v)
+    assert.equal("integer", math.type(v.order.amount)) -- a float with an integer value is kept as the integer
+  end)
   for i, b in ipairs(bad) do
     it("names the field " .. b[2] .. " (" .. i .. ")", function()
       local c = base()

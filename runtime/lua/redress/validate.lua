@@ -33,28 +33,6 @@ local function bad(field, msg)
   return nil, { status = 422, code = "validation_failed", message = msg, field = field }
 end
 
-local function str(t, key, field, required, maxlen, set)
-  local v = t[key]
-  if v == nil then
-    if required then return bad(field, field .. " is required") end
-    return true
-  end
-  if type(v) ~= "string" then return bad(field, field .. " must be a string") end
-  if required and v == "" then return bad(field, field .. " must not be empty") end
-  -- bytes bound characters: only a string longer in bytes is counted (the
-  -- body was checked as UTF-8 when it was read)
-  if maxlen and #v > maxlen and utf8.len(v) > maxlen then
-    return bad(field, field .. " is longer than " .. maxlen .. " characters")
-  end
-  if set and not set[v] then
-    local names = {}
-    for k in pairs(set) do names[#names + 1] = k end
-    table.sort(names)
-    return bad(field, field .. " must be one of: " .. table.concat(names, ", "))
-  end
-  return true
-end
-
 local function object(v, field, required)
   if v == nil then
     if required then return bad(field, field .. " is required") end
@@ -80,69 +58,34 @@ local COMPLAINT_STRINGS = {
 -- The order's string fields: { key, field name, max characters }.
 local ORDER_STRINGS = { { "id", "order.id", 200 }, { "currency", "order.currency" }, { "sku", "order.sku", 200 },
   { "product", "order.product", 200 } }
+-- The order's times (RFC 3339).
+local ORDER_TIMES = { "purchased_at", "delivered_at" }
+
+-- The rules above, the objects' shapes, the language tag and the order's
+-- codes and amount are checked in C (bindings/complaint.c: in Lua they were
+-- a tenth of the engine's own work around a decision); what needs ICU or
+-- the time parser follows here.
+local check = require("rd").complaint_checker(COMPLAINT_STRINGS, ORDER_STRINGS)
 
 --- Checks a decoded complaint; returns the normalized complaint or nil, err.
 function M.complaint(c)
-  local ok, err = object(c.customer, "customer", true)
-  if not ok then return nil, err end
-  local customer = c.customer
-  for i = 1, #COMPLAINT_STRINGS do
-    local f = COMPLAINT_STRINGS[i]
-    local t = f[1] and customer or c
-    local v = t[f[2]]
-    -- the usual case inline (a string in bounds, or an optional field left
-    -- out); str says what is wrong otherwise
-    if not (v == nil and not f[4] or type(v) == "string" and (v ~= "" or not f[4]) and
-        (not f[5] or #v <= f[5]) and (not f[6] or f[6][v])) then
-      ok, err = str(t, f[2], f[3], f[4], f[5], f[6])
-      if not ok then return nil, err end
-    end
-  end
-  ok, err = object(c.order, "order", false)
-  if ok then ok, err = object(c.details, "details", false) end
-  if not ok then return nil, err end
-  if c.language and not (c.language:match("^%a%a%a?$") or (c.language:match("^%a%a%a?%-[%w%-]+$") and
-      not c.language:find("%-%-") and not c.language:find("%-$") and not c.language:find("[%w]" .. ("[%w]"):rep(8)))) then
-    return bad("language", "language must be a BCP 47 tag such as en, th, fa-IR")
-  end
-  local order = c.order
+  local v, field, msg = check(c)
+  if not v then return bad(field, msg) end
+  local order = v.order
   if order then
-    for i = 1, #ORDER_STRINGS do local f = ORDER_STRINGS[i]
-      ok, err = str(order, f[1], f[2], false, f[3])
-      if not ok then return nil, err end
-    end
-    if order.amount ~= nil then
-      -- cjson 2.1 decodes every number as a float; integral ones become integers.
-      order.amount = type(order.amount) == "number" and math.tointeger(order.amount) or order.amount
-      if math.type(order.amount) ~= "integer" or order.amount < 0 then
-        return bad("order.amount", "order.amount must be a non-negative integer in minor units (cents)")
-      end
-      if order.currency == nil then return bad("order.currency", "order.currency is required with order.amount") end
-    end
-    if order.currency ~= nil and not order.currency:match("^%u%u%u$") then
-      return bad("order.currency", "order.currency must be an ISO 4217 code such as EUR")
-    end
-    if order.delivery_country ~= nil and not (type(order.delivery_country) == "string" and order.delivery_country:match("^%u%u$")) then
-      return bad("order.delivery_country", "order.delivery_country must be an ISO 3166-1 alpha-2 code such as DE")
-    end
-    if order.delivery_zone ~= nil and not (type(order.delivery_zone) == "string" and #order.delivery_zone <= 64
-        and order.delivery_zone:match("^%a[%w_+%-]*/[%w_+%-/]+$") and pcall(icu.zone, order.delivery_zone)) then
+    local zone = order.delivery_zone
+    if zone ~= nil and not (type(zone) == "string" and #zone <= 64
+        and zone:match("^%a[%w_+%-]*/[%w_+%-/]+$") and pcall(icu.zone, zone)) then
       return bad("order.delivery_zone", "order.delivery_zone must be an IANA time zone such as Europe/Berlin")
     end
-    for _, k in ipairs { "purchased_at", "delivered_at" } do
+    for _, k in ipairs(ORDER_TIMES) do
       if order[k] ~= nil then
         local _, why = time.parse(order[k])
         if why then return bad("order." .. k, "order." .. k .. ": " .. why) end
       end
     end
   end
-  return {
-    customer = { id = c.customer.id, name = c.customer.name, email = c.customer.email },
-    channel = c.channel, category = c.category, description = c.description,
-    language = c.language or "en", severity = c.severity or "medium",
-    customer_state = c.customer_state or "calm", wants = c.wants,
-    jurisdiction = c.jurisdiction, brand = c.brand, order = order, details = c.details,
-  }
+  return v
 end
 
 --- The types a pack's details schema may use (pack.lua `details`), and
