@@ -54,6 +54,10 @@ struct enc {
 	char *buf; /* malloc'd, kept between calls */
 	size_t len, cap;
 	const char *why;
+	/* json.encode_spliced: the top table's member written from raw texts */
+	const char *splice_key;
+	size_t splice_len;
+	int splice_raws; /* stack index of the list of raw texts; 0: none */
 };
 
 #define ENC_KEEP (256 * 1024) /* a larger buffer is given back after the call */
@@ -262,6 +266,24 @@ static int key_cmp(const struct key *x, const struct key *y)
 	return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
+/* '[' raw texts joined by ',' ']': JSON this encoder wrote before. */
+static void put_raws(struct enc *e, int list)
+{
+	lua_State *L = e->L;
+	lua_Integer n = (lua_Integer)lua_rawlen(L, list);
+	add_char(e, '[');
+	for (lua_Integer k = 1; k <= n; k++) {
+		size_t len;
+		lua_rawgeti(L, list, k);
+		const char *raw = lua_tolstring(L, -1, &len);
+		if (k > 1)
+			add_char(e, ',');
+		add(e, raw ? raw : "null", raw ? len : 4);
+		lua_pop(L, 1);
+	}
+	add_char(e, ']');
+}
+
 static int put_table(struct enc *e, int i, int depth)
 {
 	lua_State *L = e->L;
@@ -338,6 +360,11 @@ static int put_table(struct enc *e, int i, int depth)
 		if (put_string(e, keys[k].s, keys[k].len))
 			return -1;
 		add_char(e, ':');
+		if (depth == 0 && e->splice_raws && keys[k].len == e->splice_len &&
+		    memcmp(keys[k].s, e->splice_key, e->splice_len) == 0) {
+			put_raws(e, e->splice_raws);
+			continue;
+		}
 		int rc = put_value(e, keys[k].slot + 1, depth + 1);
 		if (rc)
 			return rc;
@@ -397,16 +424,14 @@ static int put_value(struct enc *e, int i, int depth)
 	return fail(e, "a function, thread or userdata cannot be written as JSON");
 }
 
-/** json.encode(value) → canonical JSON text (raises on a value JSON cannot hold) */
-static int l_encode(lua_State *L)
+static int encode(lua_State *L, struct enc *e)
 {
-	luaL_checkany(L, 1);
-	lua_settop(L, 1);
-	struct enc *e = lua_touserdata(L, lua_upvalueindex(1));
 	e->L = L;
 	e->len = 0;
 	e->why = NULL;
-	if (put_value(e, 1, 0)) {
+	int rc = put_value(e, 1, 0);
+	e->splice_raws = 0;
+	if (rc) {
 		const char *why = e->why ? e->why : "cannot encode";
 		return luaL_error(L, "json.encode: %s", why);
 	}
@@ -417,6 +442,35 @@ static int l_encode(lua_State *L)
 		e->cap = 0;
 	}
 	return 1;
+}
+
+/** json.encode(value) → canonical JSON text (raises on a value JSON cannot hold) */
+static int l_encode(lua_State *L)
+{
+	luaL_checkany(L, 1);
+	lua_settop(L, 1);
+	struct enc *e = lua_touserdata(L, lua_upvalueindex(1));
+	e->splice_raws = 0;
+	return encode(L, e);
+}
+
+/** json.encode_spliced(t, key, raws) → the canonical JSON of table t with
+ * its member key (which t must have) written as the array of the JSON
+ * texts in raws, as they are: a decision's actions, each encoded once and
+ * its bytes shared with its outbox row, go into the decision's record
+ * without a second encode or an intermediate string. */
+static int l_encode_spliced(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	size_t len;
+	const char *key = luaL_checklstring(L, 2, &len);
+	luaL_checktype(L, 3, LUA_TTABLE);
+	lua_settop(L, 3);
+	struct enc *e = lua_touserdata(L, lua_upvalueindex(1));
+	e->splice_key = key;
+	e->splice_len = len;
+	e->splice_raws = 3;
+	return encode(L, e);
 }
 
 /** json.is_array(t) → true for a decoded empty array */
@@ -447,8 +501,11 @@ int luaopen_rd_json(lua_State *L)
 	lua_pushcfunction(L, enc_gc);
 	lua_setfield(L, -2, "__gc");
 	lua_setmetatable(L, -2);
+	lua_pushvalue(L, -1);
 	lua_pushcclosure(L, l_encode, 1);
-	lua_setfield(L, -2, "encode");
+	lua_setfield(L, -3, "encode");
+	lua_pushcclosure(L, l_encode_spliced, 1);
+	lua_setfield(L, -2, "encode_spliced");
 	rd__json_readers(L);
 	lua_pushlightuserdata(L, NULL);
 	lua_setfield(L, -2, "null");

@@ -24,6 +24,11 @@ end
 --- Canonical JSON text of v.
 M.encode = codec.encode
 
+--- json.encode_spliced(t, key, raws) → the canonical JSON of table t with
+-- its member key written as the array of the JSON texts in raws, as they
+-- are (texts this encoder wrote).
+M.encode_spliced = codec.encode_spliced
+
 --- json.is_array(t) → true for an empty array that came from JSON.
 M.is_array = codec.is_array
 

@@ -78,25 +78,17 @@ local function encode_action(act)
   return s
 end
 
--- Canonical JSON of t with key first (which must sort before every other
--- key of t) written as first_json: the rest is encoded without it.
-local function encode_with_first(t, key, first_json)
-  for k in pairs(t) do
-    if k < key then error("store: " .. k .. " would sort before " .. key .. "; encode the whole record", 2) end
-  end
-  local v = t[key]
-  t[key] = nil
-  local rest = json.encode(t)
-  t[key] = v
-  return '{"' .. key .. '":' .. first_json .. (rest == "{}" and "}" or "," .. rest:sub(2))
-end
+-- A decision's record: its actions are written from their bytes (the same
+-- bytes their outbox rows carry), the rest encoded around them.
+local encode_spliced = json.encode_spliced
 
 function M.encode_decision(d)
   local x, t = d.explanation, d.trace
   d.explanation, d.trace = json.array(x), json.array(t)
+  local actions = d.actions
   local parts = {}
-  for i = 1, #d.actions do local act = d.actions[i]; parts[i] = encode_action(act) end
-  local s = encode_with_first(d, "actions", "[" .. table.concat(parts, ",") .. "]")
+  for i = 1, #actions do parts[i] = encode_action(actions[i]) end
+  local s = encode_spliced(d, "actions", parts)
   d.explanation, d.trace = x, t
   return s
 end
@@ -279,6 +271,9 @@ end
 -- an integrator needs no second read. Those fields are the same for every
 -- row of a decision: they are encoded once, and each row is its action's
 -- bytes (the decision's own), those fields and its type, in canonical order.
+-- An action type's JSON text (the types are a few engine words).
+local type_json = require("redress.memo").of(json.encode)
+
 function M.outbox_add_all(case, deliver, now_iso)
   if #deliver == 0 then return end
   local c = case.customer or {}
@@ -286,7 +281,7 @@ function M.outbox_add_all(case, deliver, now_iso)
     recipient = { id = c.id, name = c.name, email = c.email }, channel = case.channel, language = case.language }
   common = "," .. common:sub(2, -2) .. ',"type":'
   for i = 1, #deliver do local action = deliver[i]
-    db.outbox_append('"action":' .. encode_action(action) .. common .. json.encode(action.type) .. "}")
+    db.outbox_append('"action":' .. encode_action(action) .. common .. type_json(action.type) .. "}")
   end
 end
 
