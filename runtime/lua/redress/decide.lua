@@ -564,8 +564,9 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
     local ok, cerr = pcall(check, case, actions)
     if ok then
       local d, t = apply(case, actions, explanation, now_iso, inputs)
-      for i = 1, #d do local x = d[i]; deliver[#deliver + 1] = x end
-      for i = 1, #t do local x = t[i]; trace[#trace + 1] = x end
+      -- (apply's lists are its own: taken as they are when nothing came before)
+      if #deliver == 0 then deliver = d else for i = 1, #d do local x = d[i]; deliver[#deliver + 1] = x end end
+      if #trace == 0 then trace = t else for i = 1, #t do local x = t[i]; trace[#trace + 1] = x end end
       decision.outcome = "decided"
       if handler == "on_complaint" then
         check_legal_minimum(case, actions, explanation, trace, deliver, now_ms, p.calendar and p.calendar:zone() or "UTC", p.legal)

@@ -54,12 +54,15 @@ M.case_shape = case_mod.shape
 
 local CASE_ARRAYS = case_mod.ARRAYS
 
--- Encodes a case with its (possibly empty) arrays as JSON arrays.
+-- Encodes a case with its (possibly empty) arrays as JSON arrays. The
+-- arrays wait in `saved` meanwhile: one table for every call (an encode
+-- runs no Lua code, so no other call comes in between; one that raises
+-- leaves a case its job drops, and the next call overwrites the slots).
+local saved = {}
 local function encode_case(c)
-  local saved = {}
-  for i = 1, #CASE_ARRAYS do local k = CASE_ARRAYS[i]; saved[k] = c[k]; c[k] = json.array(c[k]) end
+  for i = 1, #CASE_ARRAYS do local k = CASE_ARRAYS[i]; saved[i] = c[k]; c[k] = json.array(c[k]) end
   local s = json.encode(c)
-  for i = 1, #CASE_ARRAYS do local k = CASE_ARRAYS[i]; c[k] = saved[k] end
+  for i = 1, #CASE_ARRAYS do c[CASE_ARRAYS[i]] = saved[i]; saved[i] = nil end
   return s
 end
 M.encode_case = encode_case
