@@ -33,12 +33,21 @@
  * or the parts a projection names (decode_only). */
 enum { BUILD_ALL, BUILD_NONE, BUILD_SOME };
 
+/* A container's table is made when it closes, at its size: its entries
+ * wait on the stack above base until then (pending), so a table is not
+ * grown entry by entry (each growth rehashes what it holds). Past
+ * FLUSH_AT entries the table is made and the rest go straight into it. */
+#define FLUSH_AT 256
+
 struct frame {
 	int is_map;
 	int key;        /* maps: the stack slot of the current key */
 	lua_Integer n;  /* arrays: elements so far */
-	int mode;       /* how this container is built (its table is on the stack unless BUILD_NONE) */
+	int mode;       /* how this container is built (nothing on the stack when BUILD_NONE) */
 	int child;      /* how its next value is built */
+	int base;       /* the stack top when it opened: its table goes to base + 1 */
+	int made;       /* its table is made (at base + 1) */
+	int pending;    /* entries on the stack above base, not yet in the table */
 };
 
 struct reader {
@@ -103,6 +112,31 @@ static int mode_now(const struct reader *r)
 	return r->depth == 0 ? r->root : r->frames[r->depth - 1].child;
 }
 
+/* Makes f's table, at its size so far, below the entries that wait on
+ * the stack, and moves them into it: a map's in order (the last of a
+ * repeated key wins), an array's last first (each set pops the top). */
+static void make_table(lua_State *L, struct frame *f)
+{
+	int t = f->base + 1;
+	if (f->is_map) {
+		lua_createtable(L, 0, f->pending);
+		lua_insert(L, t);
+		for (int k = t + 1; k < t + 1 + 2 * f->pending; k += 2) {
+			lua_pushvalue(L, k);
+			lua_pushvalue(L, k + 1);
+			lua_rawset(L, t);
+		}
+		lua_settop(L, t);
+	} else {
+		lua_createtable(L, f->pending, 0);
+		lua_insert(L, t);
+		for (lua_Integer i = f->n; f->pending > 0; f->pending--)
+			lua_rawseti(L, t, i--);
+	}
+	f->pending = 0;
+	f->made = 1;
+}
+
 /* Puts the value on top into its container (or leaves it: the document).
  * A value not built was not pushed: a map's key is dropped instead. */
 static int attach(struct reader *r, int built)
@@ -117,10 +151,19 @@ static int attach(struct reader *r, int built)
 			f->n++;
 		return 1;
 	}
-	if (f->is_map)
-		lua_rawset(r->L, -3);
-	else
-		lua_rawseti(r->L, -2, ++f->n);
+	if (!f->is_map)
+		f->n++;
+	if (f->made) {
+		if (f->is_map)
+			lua_rawset(r->L, f->base + 1);
+		else
+			lua_rawseti(r->L, f->base + 1, f->n);
+		return 1;
+	}
+	if (++f->pending == FLUSH_AT)
+		make_table(r->L, f);
+	else if ((f->pending & 15) == 0)
+		luaL_checkstack(r->L, 40, "json.decode");
 	return 1;
 }
 
@@ -230,12 +273,13 @@ static int open_container(struct reader *r, int is_map)
 		return 0;
 	}
 	int mode = mode_now(r);
-	if (mode != BUILD_NONE)
-		lua_createtable(r->L, 0, 0);
 	struct frame *f = &r->frames[r->depth];
 	f->is_map = is_map;
 	f->n = 0;
 	f->mode = mode;
+	f->base = lua_gettop(r->L);
+	f->made = 0;
+	f->pending = 0;
 	/* a map's projection is looked up per key (on_map_key); an array's
 	 * elements all follow its "*" */
 	f->child = mode == BUILD_SOME && !is_map ? projected(r, r->depth + 1, "*", 1) : mode;
@@ -262,8 +306,11 @@ static int on_map_key(void *ud, const unsigned char *k, size_t len)
 static int on_end_map(void *ud)
 {
 	struct reader *r = ud;
+	struct frame *f = &r->frames[r->depth - 1];
+	if (f->mode != BUILD_NONE && !f->made)
+		make_table(r->L, f);
 	r->depth--;
-	return attach(r, r->frames[r->depth].mode != BUILD_NONE);
+	return attach(r, f->mode != BUILD_NONE);
 }
 
 static int on_start_array(void *ud)
@@ -275,6 +322,8 @@ static int on_end_array(void *ud)
 {
 	struct reader *r = ud;
 	struct frame *f = &r->frames[r->depth - 1];
+	if (f->mode != BUILD_NONE && !f->made)
+		make_table(r->L, f);
 	if (f->n == 0 && f->mode != BUILD_NONE)
 		luaL_setmetatable(r->L, RD_JSON_ARRAY_MT);
 	r->depth--;

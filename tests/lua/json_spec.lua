@@ -146,6 +146,31 @@ describe("redress.json", function()
     assert.are.equal('{"a":null,"b":true,"c":false,"d":[[],{}],"k":2,"s":"é\\\\u0041"}', json.encode(v))
   end)
 
+  it("reads containers of any size whole, in order, the last of a repeated key winning", function()
+    -- a table is made when its container closes, or once 256 entries wait
+    -- (bindings/json_decode.c): sizes on both sides of that, nested
+    for _, n in ipairs { 0, 1, 255, 256, 257, 600 } do
+      local obj, arr = {}, {}
+      for i = 1, n do obj["k" .. i] = { i, { v = "x" .. i } }; arr[i] = { k = i } end
+      local doc = { obj = obj, arr = json.array(arr), mixed = { arr = json.array(arr), n = n } }
+      local text = json.encode(doc)
+      local back = json.decode(text)
+      assert.equal(text, json.encode(back))
+      if n > 0 then
+        assert.equal("x" .. n, back.obj["k" .. n][2].v)
+        assert.equal(n, back.arr[n].k)
+      end
+    end
+    -- a key repeated before and after the 256th entry, and inside the first 256
+    local parts = { '"dup":1', '"twice":"a"', '"twice":"b"' }
+    for i = 1, 300 do parts[#parts + 1] = '"f' .. i .. '":' .. i end
+    parts[#parts + 1] = '"dup":2'
+    local t = json.decode("{" .. table.concat(parts, ",") .. "}")
+    assert.equal(2, t.dup)
+    assert.equal("b", t.twice)
+    assert.equal(300, t.f300)
+  end)
+
   it("reads surrogate pairs and refuses half of one", function()
     assert.are.equal("😀", json.decode('"\\ud83d\\ude00"'))
     for _, bad in ipairs { '"\\ud83d"', '"\\ude00"', '"x\\ud83dx"', '"\\ud83d\\u0041"', '["ok", "\\udbff"]' } do
