@@ -24,6 +24,7 @@ local M = {}
 
 local RTL = { fa = true, ar = true, he = true, ur = true, ps = true, yi = true }
 local FSI, PDI = "\u{2068}", "\u{2069}"
+local unpack = table.unpack
 
 --- wording.is_rtl(lang) → true for right-to-left languages
 function M.is_rtl(lang) return RTL[phrases.base(lang)] == true end
@@ -165,11 +166,12 @@ end
 local function render(parts, vars, opts, rtl)
   local n = #parts
   if n == 1 and type(parts[1]) == "string" then return parts[1] end -- no placeholder
-  local out = {}
+  -- the parts themselves, in a table made at their count (a template of
+  -- thousands of parts, past what the stack takes at once, grows one);
+  -- each placeholder is then replaced by its text
+  local out = n <= 4096 and { unpack(parts, 1, n) } or table.move(parts, 1, n, 1, {})
   for i = 1, n do local p = parts[i]
-    if type(p) == "string" then
-      out[i] = p
-    else
+    if type(p) ~= "string" then
       local v = vars[p.name]
       if v == nil then error("uses {" .. p.name .. "} but no value was given for it", 0) end
       local s = format(p, v, opts)

@@ -95,6 +95,13 @@ describe("wording.render", function()
     end)
   end
 
+  it("renders templates of any number of parts", function()
+    for _, n in ipairs { 1, 3, 4096, 5000 } do
+      local text = string.rep("{a}-", n)
+      assert.equal(string.rep("x-", n), wording.render(text, { a = "x" }, { lang = "en" }))
+    end
+  end)
+
   it("names a missing value", function()
     assert.has_error(function() wording.render("{who}", {}, { lang = "en" }) end,
       "uses {who} but no value was given for it")

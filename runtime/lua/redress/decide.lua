@@ -87,9 +87,10 @@ end
 -- An offer to deliver, then its message (the offer's outbox item does not
 -- carry the message: it is an item of its own, sent once).
 local function deliver_offer(deliver, o)
-  local item = {}
-  for k, v in pairs(o) do if k ~= "message" then item[k] = v end end
-  item.type = "offer"
+  -- an offer's fields named (the table made at their count), then any other
+  local item = { type = "offer", id = o.id, kind = o.kind, amount = o.amount, currency = o.currency, reason = o.reason,
+    code = o.code, approval = o.approval }
+  for k, v in pairs(o) do if item[k] == nil and k ~= "message" then item[k] = v end end
   deliver[#deliver + 1] = item
   if o.message then deliver[#deliver + 1] = o.message end
 end
