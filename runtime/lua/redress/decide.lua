@@ -129,8 +129,9 @@ local function apply(case, actions, explanation, now_iso, inputs)
         case.status = "acknowledged"
       end
       deliver[#deliver + 1] = a
+      local nc = a.next_contact
       trace[#trace + 1] = (a.type == "acknowledge" and "Acknowledged" or "Sent a message") .. " in " .. a.language ..
-        " with the template '" .. a.template .. "'" .. (a.next_contact and ("; next contact: " .. a.next_contact) or "") .. "."
+        " with the template '" .. a.template .. (nc and "'; next contact: " or "'") .. (nc or "") .. "."
     elseif a.type == "offer" then
       local room = refund_room(case)
       if REFUNDS[a.kind] and room and a.amount > room then
@@ -267,6 +268,8 @@ end
 -- counted (redress_promises_total).
 M.PROMISE_TIMER = "redress.promise"
 
+local NONE = setmetatable({}, { __newindex = function() error("decide: NONE is empty", 2) end })
+
 local function open_promises(case)
   local out = {}
   for i = 1, #case.promises do local pr = case.promises[i]; if pr.status == "open" then out[#out + 1] = pr end end
@@ -276,8 +279,9 @@ end
 -- Sets or clears the engine's timer for the earliest open promise.
 local function schedule_promises(case, now_iso)
   local first
-  for _, pr in ipairs(open_promises(case)) do
-    if not first or pr.due_ms < first.due_ms then first = pr end
+  local promises = case.promises
+  for i = 1, #promises do local pr = promises[i]
+    if pr.status == "open" and (not first or pr.due_ms < first.due_ms) then first = pr end
   end
   if first then
     case.timers[M.PROMISE_TIMER] = { due_ms = first.due_ms, due_at = first.due_at, data = { promise = first.id },
@@ -291,7 +295,8 @@ end
 -- and makes new ones. Returns how many were kept.
 local function ledger(case, deliver, now_ms, now_iso, trace)
   local kept = 0
-  local earlier = open_promises(case) -- a decision keeps the promises made before it, not its own
+  -- a decision keeps the promises made before it, not its own (a new case has none)
+  local earlier = #case.promises > 0 and open_promises(case) or NONE
   for i = 1, #deliver do local a = deliver[i]
     if a.type == "acknowledge" or a.type == "message" then
       for i = 1, #earlier do local pr = earlier[i]

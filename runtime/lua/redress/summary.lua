@@ -20,20 +20,22 @@ local LIVE = { offered = true, accepted = true }
 local function day_of(ms) return ms // DAY_MS end
 
 --- What one case adds to its customer's summary.
+local function bucket(days, d)
+  local b = days[d]
+  if not b then b = { n = 0, c = {} }; days[d] = b end
+  return b
+end
+
 function M.contribution(case)
   local days = {}
-  local function bucket(d)
-    local b = days[d]
-    if not b then b = { n = 0, c = {} }; days[d] = b end
-    return b
-  end
   local opened = math.tointeger(case.opened_ms) or (case.opened_at and time.parse(case.opened_at)) or 0
-  local b = bucket(day_of(opened))
+  local b = bucket(days, day_of(opened))
   b.n = b.n + 1
-  for _, o in ipairs(case.offers or {}) do
+  local offers = case.offers
+  for i = 1, offers and #offers or 0 do local o = offers[i]
     if LIVE[o.status] and (o.amount or 0) > 0 and o.currency then
       local at = o.at and time.parse(o.at) or opened
-      local ob = bucket(day_of(at))
+      local ob = bucket(days, day_of(at))
       ob.c[o.currency] = (ob.c[o.currency] or 0) + o.amount
     end
   end

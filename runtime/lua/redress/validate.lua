@@ -248,7 +248,9 @@ end
 -- names it in errors ("details", "data"). undeclared(k, known) and
 -- required(k) word those two refusals. Returns the checked values (a JSON
 -- null counts as absent) or nil, err.
-local function check_fields(d, schema, where, undeclared, required)
+local function check_fields(d, schema, where, undeclared, required, ctx)
+  -- no details against no schema, as most complaints come: nothing to look at
+  if (d == nil or next(d) == nil) and (schema == nil or next(schema) == nil) then return {} end
   d = d or {}
   schema = schema or {}
   local out = {}
@@ -256,7 +258,7 @@ local function check_fields(d, schema, where, undeclared, required)
     if not schema[k] then
       -- the first undeclared name in sorted order, so the answer is the same every time
       for _, u in ipairs(sorted_keys(d)) do
-        if not schema[u] then return bad(where .. "." .. tostring(u), undeclared(u, sorted_keys(schema))) end
+        if not schema[u] then return bad(where .. "." .. tostring(u), undeclared(u, sorted_keys(schema), ctx)) end
       end
     end
   end
@@ -268,7 +270,7 @@ local function check_fields(d, schema, where, undeclared, required)
   for _, k in ipairs(order) do
     local f, v = schema[k], d[k]
     if v == nil or v == json_null then
-      if f.required then return bad(where .. "." .. k, required(k)) end
+      if f.required then return bad(where .. "." .. k, required(k, ctx)) end
     else
       local nv, err = detail_value(f, v, where .. "." .. k)
       if nv == nil then return nil, err end
@@ -281,11 +283,14 @@ end
 --- Checks a complaint's details against the deciding pack's schema (nil:
 -- the pack takes none). Returns the details (a table, maybe empty) or
 -- nil, err; a JSON null counts as absent.
+local function detail_undeclared(k, known, pack_name)
+  return string.format("details.%s is not a detail the pack %s takes%s", k, pack_name or "",
+    #known > 0 and ("; it takes: " .. table.concat(known, ", ")) or " (it takes no details)")
+end
+local function detail_required(k, pack_name) return "details." .. k .. " is required by the pack " .. (pack_name or "") end
+
 function M.details(d, schema, pack_name)
-  return check_fields(d, schema, "details", function(k, known)
-    return string.format("details.%s is not a detail the pack %s takes%s", k, pack_name or "",
-      #known > 0 and ("; it takes: " .. table.concat(known, ", ")) or " (it takes no details)")
-  end, function(k) return "details." .. k .. " is required by the pack " .. (pack_name or "") end)
+  return check_fields(d, schema, "details", detail_undeclared, detail_required, pack_name)
 end
 
 -- The refusal of a type neither built in nor declared by the case's pack.
