@@ -9,6 +9,14 @@ describe("redress.json", function()
     for _, k in ipairs { "9", "beta", "Ωmega", "10", "alpha", "zeta" } do b[k] = #k end
     assert.are.equal(json.encode(a), json.encode(b))
     assert.are.equal('{"10":2,"9":1,"alpha":5,"beta":4,"zeta":4,"Ωmega":6}', json.encode(a))
+    -- keys alike in their first 8 bytes (the sort compares those first), a
+    -- key that is a prefix of another, and a NUL inside one
+    local c = {}
+    for i, k in ipairs { "abcdefgh", "", "abcdefghi", "abcdefg", "abcdefgh\0", "abcdefghh", "abcdefgg", "a\0b", "a" } do
+      c[k] = i
+    end
+    assert.are.equal('{"":2,"a":9,"a\\u0000b":8,"abcdefg":4,"abcdefgg":7,"abcdefgh":1,"abcdefgh\\u0000":5,' ..
+      '"abcdefghh":6,"abcdefghi":3}', json.encode(c))
   end)
 
   it("keeps integers and floats apart through a round trip", function()
