@@ -1,5 +1,5 @@
-/* store_lua.c — the `rd.store` and `rd.metrics` modules for the daemon's
- * trusted Lua (see store_lua.h). Keys and values are built in
+/* store_lua.c — the `rd.store` module for the daemon's trusted Lua (see
+ * store_lua.h; `rd.metrics` is metrics_lua.c). Keys and values are built in
  * runtime/lua/redress/store.lua, the only Lua that requires `rd.store`. */
 #define _GNU_SOURCE /* memmem */
 #include "store_lua.h"
@@ -501,72 +501,3 @@ int luaopen_rd_store(lua_State *L)
 	return 1;
 }
 
-/** metrics.text() → the Prometheus text of the process's metrics */
-static int l_metrics_text(lua_State *L)
-{
-	size_t len = 0;
-	char *text = rd_metrics_render(&len);
-	if (!text)
-		return luaL_error(L, "out of memory");
-	lua_pushlstring(L, text, len);
-	free(text);
-	return 1;
-}
-
-/** metrics.declare{ name, help, kind = "counter" | "histogram" | "gauge",
- * label = "outcome" or "currency,kind" (optional), buckets = { … } (a
- * histogram's bounds), series = { "kept", … } (label values shown at 0
- * before their first event) } —
- * declares a family the trusted Lua reports (see rd_metrics_declare). */
-static int l_metrics_declare(lua_State *L)
-{
-	luaL_checktype(L, 1, LUA_TTABLE);
-	lua_getfield(L, 1, "name");
-	lua_getfield(L, 1, "help");
-	lua_getfield(L, 1, "kind");
-	lua_getfield(L, 1, "label");
-	const char *name = luaL_checkstring(L, -4), *help = luaL_optstring(L, -3, ""), *label = luaL_optstring(L, -1, NULL);
-	const char *kind = luaL_optstring(L, -2, "counter");
-	double bounds[16];
-	int nb = 0;
-	if (lua_getfield(L, 1, "buckets") == LUA_TTABLE) {
-		nb = (int)luaL_len(L, -1);
-		if (nb > 16)
-			return luaL_error(L, "metrics.declare: at most 16 buckets");
-		for (int i = 0; i < nb; i++) {
-			lua_rawgeti(L, -1, i + 1);
-			bounds[i] = luaL_checknumber(L, -1);
-			lua_pop(L, 1);
-		}
-	}
-	const char *series[32];
-	int ns = 0;
-	if (lua_getfield(L, 1, "series") == LUA_TTABLE) {
-		int t = lua_gettop(L);
-		ns = (int)luaL_len(L, t);
-		if (ns > 32)
-			return luaL_error(L, "metrics.declare: at most 32 series");
-		luaL_checkstack(L, ns, "metrics.declare");
-		for (int i = 0; i < ns; i++) {
-			lua_rawgeti(L, t, i + 1);
-			series[i] = luaL_checkstring(L, -1); /* stays on the stack until we return */
-		}
-	}
-	int k = strcmp(kind, "histogram") == 0 ? RD_METRIC_HISTOGRAM
-		: strcmp(kind, "gauge") == 0   ? RD_METRIC_GAUGE
-					       : RD_METRIC_COUNTER;
-	if (rd_metrics_declare(name, help, k, label, bounds, nb, series, ns) != 0)
-		return luaL_error(L, "metrics.declare: cannot declare %s (taken by a different family, or no room)", name);
-	return 0;
-}
-
-int luaopen_rd_metrics(lua_State *L)
-{
-	static const luaL_Reg fns[] = {
-		{ "text", l_metrics_text },
-		{ "declare", l_metrics_declare },
-		{ NULL, NULL },
-	};
-	luaL_newlib(L, fns);
-	return 1;
-}
