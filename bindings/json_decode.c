@@ -162,8 +162,10 @@ static int attach(struct reader *r, int built)
 	}
 	if (++f->pending == FLUSH_AT)
 		make_table(r->L, f);
-	else if ((f->pending & 15) == 0)
-		luaL_checkstack(r->L, 40, "json.decode");
+	/* until the next entry is attached, the text may push a key for every
+	 * container it opens (64 at most) and one value: the room the parse
+	 * began with, again above what waits */
+	luaL_checkstack(r->L, 2 * MAX_DEPTH + 8, "json.decode");
 	return 1;
 }
 

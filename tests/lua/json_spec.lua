@@ -177,6 +177,22 @@ describe("redress.json", function()
     assert.equal(2, t.dup)
     assert.equal("b", t.twice)
     assert.equal(300, t.f300)
+    -- entries waiting at every level of a document nested 63 deep (the
+    -- stack must hold them all, whatever the depth)
+    local function nested(depth, open, close, entry, inner)
+      if depth == 0 then return "1" end
+      local parts = {}
+      for i = 1, 15 do parts[i] = entry(i) end
+      parts[16] = inner .. nested(depth - 1, open, close, entry, inner)
+      return open .. table.concat(parts, ",") .. close
+    end
+    local obj = json.decode(nested(63, "{", "}", function(i) return '"k' .. i .. '":' .. i end, '"n":'))
+    local arr = json.decode(nested(63, "[", "]", tostring, ""))
+    for _ = 1, 62 do obj, arr = obj.n, arr[16] end
+    assert.equal(15, obj.k15)
+    assert.equal(1, obj.n)
+    assert.equal(15, arr[15])
+    assert.equal(1, arr[16])
   end)
 
   it("reads surrogate pairs and refuses half of one", function()
