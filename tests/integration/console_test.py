@@ -28,7 +28,7 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -318,7 +318,7 @@ def language_selector(daemon, drv, ready):
     drv.get(daemon.base + "/console/#/queue")
     ready("/queue")
     Select(drv.find_element(By.ID, "lang")).select_by_value("ru")
-    WebDriverWait(drv, 15).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ru"
+    WebDriverWait(drv, 15, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ru"
                                  and d.find_elements(By.ID, "view") and d.find_element(By.ID, "view").get_attribute("data-ready") == "/queue")
     check(drv.find_element(By.ID, "nav-queue").text == "Очередь" and drv.find_element(By.ID, "signout").text == "Выйти",
           "choosing Русский in the selector turns the menu Russian")
@@ -326,7 +326,7 @@ def language_selector(daemon, drv, ready):
     ready("/dashboard")
     check(drv.find_element(By.CSS_SELECTOR, "#view h1").text == "Сводка", "and it is kept on the next page")
     Select(drv.find_element(By.ID, "lang")).select_by_value("en")
-    WebDriverWait(drv, 15).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+    WebDriverWait(drv, 15, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
                                  and d.find_elements(By.ID, "view") and d.find_element(By.ID, "view").get_attribute("data-ready"))
     check(drv.find_element(By.ID, "nav-dashboard").text == "Dashboard", "English comes back")
 
@@ -349,7 +349,7 @@ def dashboard_locales(daemon):
             check(button.text == words["signin"], f"in {lang}, the sign-in button reads {words['signin']!r} ({button.text!r})")
             drv.find_element(By.ID, "token").send_keys("test-read")
             button.click()
-            WebDriverWait(drv, 15).until(lambda d: d.find_elements(By.ID, "view") and d.find_element(By.ID, "view").get_attribute("data-ready"))
+            WebDriverWait(drv, 15, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: d.find_elements(By.ID, "view") and d.find_element(By.ID, "view").get_attribute("data-ready"))
             root = drv.find_element(By.TAG_NAME, "html")
             check(drv.find_element(By.ID, "nav-queue").text == words["queue"] and drv.find_element(By.CSS_SELECTOR, "#view h1").text == words["queue"],
                   f"in {lang}, the menu and the work queue's title read {words['queue']!r}")
@@ -372,7 +372,7 @@ def dashboard_locales(daemon):
                 drv.save_screenshot(os.path.join(SHOTS, "queue-fa-desktop.png"))
                 drv.set_window_size(390 + (390 - vw), 844 + (844 - vh))
             drv.get(daemon.base + "/console/#/dashboard")
-            WebDriverWait(drv, 15).until(lambda d: d.find_element(By.ID, "view").get_attribute("data-ready") == "/dashboard")
+            WebDriverWait(drv, 15, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: d.find_element(By.ID, "view").get_attribute("data-ready") == "/dashboard")
             check(drv.execute_script("return navigator.language").startswith(lang.split("-")[0]), f"the browser speaks {lang}")
             value = drv.find_element(By.CSS_SELECTOR, '[data-kpi="complaints"] .dash-value').text
             check(value and all(c in digit for c in value), f"in {lang}, the figures are written with the locale's digits ({value})")
@@ -508,7 +508,7 @@ def whatif_screen(daemon, drv, wait, ready, shoot):
     check(pick.get_attribute("value") == "retail-generous" and "retail 0.2.0" in pick.text,
           "the candidate folder's pack is offered: retail-generous, retail 0.2.0")
     drv.find_element(By.ID, "whatif-run").click()
-    wait_long = WebDriverWait(drv, 60)
+    wait_long = WebDriverWait(drv, 60, ignored_exceptions=(StaleElementReferenceException,))
     wait_long.until(lambda d: d.find_elements(By.CSS_SELECTOR, '#whatif-result[data-state="done"]')
                     and d.find_element(By.ID, "view").get_attribute("data-ready") == "/whatif")
     rid = re.search(r"id=([^&]+)", drv.current_url).group(1)
@@ -573,7 +573,9 @@ def main():
                   f"the {lang} case's coupon waits for approval")
 
         drv = browser()
-        wait = WebDriverWait(drv, 15)
+        # the page renders again as data comes: an element read in a
+        # condition may be replaced meanwhile, and the condition is asked again
+        wait = WebDriverWait(drv, 15, ignored_exceptions=(StaleElementReferenceException,))
 
         def size(name):
             w, h = SIZES[name]
