@@ -332,7 +332,8 @@ static int read_rules(lua_State *L, int list, struct rule *rules, int sets, int 
 	for (int i = 0; i < n; i++) {
 		struct rule *r = &rules[i];
 		memset(r, 0, sizeof *r);
-		lua_rawgeti(L, list, i + 1);
+		if (lua_rawgeti(L, list, i + 1) != LUA_TTABLE)
+			return luaL_error(L, "complaint_checker: rule %d is not a table", i + 1);
 		int e = lua_gettop(L);
 		int k = 1;
 		if (!order) {

@@ -132,7 +132,7 @@ static void add_text(struct out *o, int idx)
 
 static void add_fixed3(struct out *o, int idx)
 {
-	char num[64];
+	char num[400]; /* %.3f of the largest double: 309 digits and the fraction */
 	int n = snprintf(num, sizeof num, "%.3f", lua_tonumber(o->L, idx));
 	out_add(o, num, (size_t)(n < (int)sizeof num ? n : (int)sizeof num - 1));
 }
@@ -144,6 +144,14 @@ static void start(struct out *o, int *lines, const char *name)
 		out_add(o, "\n", 1);
 	out_str(o, name);
 	out_add(o, "\t", 1);
+}
+
+/* Whether the value at idx is exactly the string want (no NUL tricks). */
+static int is_word(lua_State *L, int idx, const char *want)
+{
+	size_t len;
+	const char *v = lua_type(L, idx) == LUA_TSTRING ? lua_tolstring(L, idx, &len) : NULL;
+	return v && len == strlen(want) && memcmp(v, want, len) == 0;
 }
 
 /* t[k] pushed (nil when there is no t); its type. */
@@ -176,7 +184,7 @@ static void add_field(struct out *o, int t, const char *k, int label)
  * a decision. */
 static int l_metrics_decision(lua_State *L)
 {
-	if (lua_isnoneornil(L, 1))
+	if (!lua_toboolean(L, 1))
 		return 0;
 	lua_settop(L, 3);
 	int in = lua_istable(L, 2) ? 2 : 0, timer = lua_toboolean(L, 3);
@@ -185,7 +193,7 @@ static int l_metrics_decision(lua_State *L)
 	o.slot = lua_gettop(L);
 	int lines = 0;
 	field(L, in, "limit");
-	int quarantined = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "quarantined") == 0;
+	int quarantined = is_word(L, -1, "quarantined");
 	lua_pop(L, 1);
 	start(&o, &lines, "redress_decisions_total");
 	if (quarantined) {
@@ -194,7 +202,7 @@ static int l_metrics_decision(lua_State *L)
 		add_label(&o, 1);
 	}
 	out_str(&o, "\t1");
-	int outcome_error = !quarantined && lua_type(L, 1) == LUA_TSTRING && strcmp(lua_tostring(L, 1), "policy_error") == 0;
+	int outcome_error = !quarantined && is_word(L, 1, "policy_error");
 	if (outcome_error) {
 		start(&o, &lines, "redress_policy_errors_total");
 		out_str(&o, "\t1");
@@ -241,8 +249,7 @@ static int l_metrics_decision(lua_State *L)
 		lua_pop(L, 1);
 		if (field(L, f, "offers") == LUA_TTABLE) {
 			int offers = lua_gettop(L);
-			for (lua_Integer i = 1, n = (lua_Integer)luaL_len(L, offers); i <= n; i++) {
-				lua_geti(L, offers, i);
+			for (lua_Integer i = 1; lua_geti(L, offers, i) != LUA_TNIL; i++) { /* as ipairs: to the first hole */
 				int item = lua_gettop(L);
 				start(&o, &lines, "redress_compensation_granted_minor_total");
 				add_field(&o, item, "currency", 0);
@@ -250,11 +257,16 @@ static int l_metrics_decision(lua_State *L)
 				add_field(&o, item, "kind", 0);
 				out_add(&o, "\t", 1);
 				field(L, item, "amount");
+				int exact = 0;
+				lua_Integer amount = lua_tointegerx(L, -1, &exact);
+				if (!exact)
+					return luaL_error(L, "metrics.decision: an offer's amount has no integer representation");
 				char num[32];
-				snprintf(num, sizeof num, "%lld", (long long)lua_tointeger(L, -1));
+				snprintf(num, sizeof num, "%lld", (long long)amount);
 				out_str(&o, num);
 				lua_pop(L, 2);
 			}
+			lua_pop(L, 1); /* the hole that ended the list */
 		}
 		lua_pop(L, 1);
 		static const char *const open[][2] = { { "open_from", "-1" }, { "open_to", "1" } };
@@ -275,8 +287,7 @@ static int l_metrics_decision(lua_State *L)
 	lua_pop(L, 1);
 	if (field(L, in, "corrective") == LUA_TTABLE) {
 		int list = lua_gettop(L);
-		for (lua_Integer i = 1, n = (lua_Integer)luaL_len(L, list); i <= n; i++) {
-			lua_geti(L, list, i);
+		for (lua_Integer i = 1; lua_geti(L, list, i) != LUA_TNIL; i++) { /* as ipairs: to the first hole */
 			int a = lua_gettop(L);
 			start(&o, &lines, "redress_corrective_actions_created_total");
 			add_field(&o, a, "source", 0);
@@ -286,18 +297,18 @@ static int l_metrics_decision(lua_State *L)
 			out_str(&o, "\t1");
 			lua_pop(L, 1);
 		}
+		lua_pop(L, 1); /* the hole */
 	}
 	lua_pop(L, 1);
 	if (field(L, in, "observed") == LUA_TTABLE) {
 		int list = lua_gettop(L);
-		for (lua_Integer i = 1, n = (lua_Integer)luaL_len(L, list); i <= n; i++) {
-			lua_geti(L, list, i);
+		for (lua_Integer i = 1; lua_geti(L, list, i) != LUA_TNIL; i++) { /* as ipairs: to the first hole */
 			int item = lua_gettop(L);
 			field(L, item, "kind");
-			int breach = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "breach") == 0;
+			int breach = is_word(L, -1, "breach");
 			lua_pop(L, 1);
 			start(&o, &lines, breach ? "redress_sla_breaches_total" : "redress_sla_seconds");
-			if (field(L, item, "target") == LUA_TNIL) {
+			if (field(L, item, "target") == LUA_TNIL || !lua_toboolean(L, -1)) {
 				lua_pop(L, 1);
 				lua_pushliteral(L, "?");
 			}
@@ -313,6 +324,7 @@ static int l_metrics_decision(lua_State *L)
 			}
 			lua_pop(L, 1);
 		}
+		lua_pop(L, 1); /* the hole */
 	}
 	lua_pop(L, 1);
 	lua_pushlstring(L, o.p, o.len);

@@ -45,6 +45,14 @@ describe("metrics.decision", function()
     assert.equal("redress_decisions_total\tpolicy_error\t1\nredress_policy_errors_total\t\t1",
       metrics.decision("policy_error", { limit = "wall" }))
     assert.is_nil(metrics.decision(nil, {}))
+    assert.is_nil(metrics.decision(false, {}))
+    -- a list ends at its first hole, as ipairs ends it
+    assert.equal("redress_decisions_total\tdecided\t1\nredress_compensation_granted_minor_total\tEUR,refund\t1",
+      metrics.decision("decided", { dash = { pack = "p", offers = { { currency = "EUR", kind = "refund", amount = 1 }, nil,
+        { currency = "EUR", kind = "gift", amount = 2 } } } }))
+    assert.has_error(function()
+      metrics.decision("decided", { dash = { pack = "p", offers = { { currency = "EUR", kind = "gift", amount = 1.5 } } } })
+    end)
     assert.equal("redress_decisions_total\tdecided\t1", metrics.decision("decided"))
   end)
 end)
