@@ -110,7 +110,7 @@ endif()
 # Its throughput and latency gates hold in the plain build only (in the
 # sanitizer build it checks that every call is stopped and recorded).
 add_test(NAME fault.containment
-  COMMAND lua5.4 ${CMAKE_SOURCE_DIR}/tests/integration/fault_containment.lua 3
+  COMMAND lua5.4 ${CMAKE_SOURCE_DIR}/tests/integration/fault_containment.lua 20
   WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(fault.containment PROPERTIES ENVIRONMENT "${REDRESS_TEST_ENV};REDRESS_SANITIZE=${REDRESS_SANITIZE}" TIMEOUT 300)
 
