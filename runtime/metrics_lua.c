@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "textout.h"
 
 /** metrics.text() → the Prometheus text of the process's metrics */
 static int l_metrics_text(lua_State *L)
@@ -69,50 +70,13 @@ static int l_metrics_declare(lua_State *L)
 	return 0;
 }
 
-/* The lines being written: a growable buffer in a userdata at a fixed
- * stack slot (luaL_Buffer wants the top of the stack to itself, and the
- * reads below push and pop around it). */
-struct out {
-	lua_State *L;
-	char *p;
-	size_t len, cap;
-	int slot;
-};
-
-static void out_add(struct out *o, const char *s, size_t n)
-{
-	if (o->len + n > o->cap) {
-		size_t cap = o->cap * 2;
-		while (cap < o->len + n)
-			cap *= 2;
-		char *p = lua_newuserdatauv(o->L, cap, 0);
-		memcpy(p, o->p, o->len);
-		lua_replace(o->L, o->slot);
-		o->p = p;
-		o->cap = cap;
-	}
-	memcpy(o->p + o->len, s, n);
-	o->len += n;
-}
-
-static void out_str(struct out *o, const char *s)
-{
-	out_add(o, s, strlen(s));
-}
-
 /* A label value as Prometheus text carries it: bytes other than letters,
  * digits and _ . : - become _ (as redress.metrics' label() did). */
 static void add_label(struct out *o, int idx)
 {
 	size_t len;
 	const char *s = luaL_tolstring(o->L, idx, &len);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		int keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-			   c == '.' || c == ':' || c == '-';
-		char k = keep ? (char)c : '_';
-		out_add(o, &k, 1);
-	}
+	out_word(o, s, len, 1);
 	lua_pop(o->L, 1);
 }
 
@@ -188,9 +152,8 @@ static int l_metrics_decision(lua_State *L)
 		return 0;
 	lua_settop(L, 3);
 	int in = lua_istable(L, 2) ? 2 : 0, timer = lua_toboolean(L, 3);
-	struct out o = { .L = L, .cap = 256 };
-	o.p = lua_newuserdatauv(L, o.cap, 0);
-	o.slot = lua_gettop(L);
+	struct out o;
+	out_init(&o, L, 256);
 	int lines = 0;
 	field(L, in, "limit");
 	int quarantined = is_word(L, -1, "quarantined");

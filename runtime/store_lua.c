@@ -78,6 +78,10 @@ rd_store_lua *rd_store_lua_attach(lua_State *L, rd_store *store, int lazy_read)
 	lua_setfield(L, -2, "rd.store");
 	lua_pushcfunction(L, luaopen_rd_metrics);
 	lua_setfield(L, -2, "rd.metrics");
+	lua_pushcfunction(L, luaopen_rd_dashboard);
+	lua_setfield(L, -2, "rd.dashboard");
+	lua_pushcfunction(L, luaopen_rd_summary);
+	lua_setfield(L, -2, "rd.summary");
 	lua_pop(L, 1);
 	return h;
 }

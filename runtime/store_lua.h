@@ -1,5 +1,8 @@
 /* store_lua.h — what the daemon gives its own trusted Lua beyond the
- * bindings: the store (`rd.store`) and the metrics text (`rd.metrics`).
+ * bindings: the store (`rd.store`), the metrics text (`rd.metrics`,
+ * metrics_lua.c), a decision's part of the dashboard's rows
+ * (`rd.dashboard`, dashboard_lua.c) and the customer summary's row
+ * (`rd.summary`, summary_lua.c).
  *
  * bindings/ knows nothing of the store: it makes sandboxed Lua states.
  * This file is the daemon's side of the boundary, so every import arrow
@@ -27,7 +30,7 @@ typedef struct rd_store_lua {
 } rd_store_lua;
 
 /* Gives state L the store (NULL: none yet; the CLI opens one later with
- * store.open_readonly) and preloads `rd.store` and `rd.metrics`. With
+ * store.open_readonly) and preloads `rd.store`, `rd.metrics`, `rd.dashboard` and `rd.summary`. With
  * lazy_read, store calls open a read transaction on first use, ended by
  * rd_store_lua_end_read. Returns the state's host data, or NULL when out of
  * memory. */
@@ -42,5 +45,7 @@ void rd_store_lua_end_read(lua_State *L);
 /* Lua module openers (also exported from rd.so for stock lua5.4). */
 int luaopen_rd_store(lua_State *L);
 int luaopen_rd_metrics(lua_State *L);
+int luaopen_rd_dashboard(lua_State *L);
+int luaopen_rd_summary(lua_State *L);
 
 #endif

@@ -320,6 +320,29 @@ describe("redress.engine", function()
     assert.are.same({}, answer.warnings)
   end)
 
+  it("marks a store with no case as keeping every summary, and then reads no other case for a new customer", function()
+    local _, set = run { kind = "sync", body = "" }
+    assert.are.equal("complete", set.meta.summaries)
+    -- a case stored behind the summaries' back is not looked for: the
+    -- customer has no row, so they are new
+    S.rows.customers = { ["c-1\0C0000000009"] = "" }
+    S.rows.cases = { C0000000009 = json.encode { id = "C0000000009", status = "received", opened_ms = NOW,
+      customer = { id = "c-1" }, offers = {} } }
+    local r
+    r, set = complain(complaint())
+    assert.are.equal(201, r.status)
+    assert.are.equal(1, json.decode(set.customers["c-1\1"]).open) -- this case alone
+  end)
+
+  it("leaves a store that predates summaries building a missing row from the customer's cases", function()
+    complain(complaint())
+    S.rows.customers["c-1\1"] = nil -- a store written before summaries
+    local _, set = run { kind = "sync", body = "" }
+    assert.is_nil((set.meta or {}).summaries)
+    _, set = complain(complaint(), { new_case_id = "C0000000002" })
+    assert.are.equal(2, json.decode(set.customers["c-1\1"]).open)
+  end)
+
   it("raises on a job kind it does not know", function()
     assert.has_error(function() run { kind = "compost", body = "" } end, "unknown job kind compost")
   end)

@@ -1,8 +1,8 @@
 --- The dashboard's figures (issue 15): what one decision adds to them, and
 -- GET /v1/dashboard, which reads them back.
 --
--- A decision adds its part to two running-count rows (store.rollup_add and
--- store.open_add: the writer sums the deltas as it applies the write set,
+-- A decision adds its part to two running-count rows (store.ROLLUP_ROWS:
+-- the writer sums the deltas as it applies the write set,
 -- so decisions never conflict over them): the row of its UTC day (time to
 -- first response and to resolution as bucket counts, sum and count;
 -- satisfaction scores; SLA breaches; promises kept and broken; compensation
@@ -23,14 +23,14 @@
 local store = require "redress.store"
 local json = require "redress.json"
 local time = require "redress.time"
+local rd_dashboard = require "rd.dashboard"
 
 local M = {}
 
 M.CLOSED = { resolved = true, closed = true, rejected = true }
 
 --- Bucket bounds in seconds (the same for /metrics' histograms).
-M.BOUNDS = { 60, 300, 900, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 3600, 86400, 2 * 86400, 3 * 86400,
-  5 * 86400, 7 * 86400, 14 * 86400, 30 * 86400 }
+M.BOUNDS = rd_dashboard.BOUNDS
 
 local memo = require "redress.memo"
 
@@ -38,117 +38,30 @@ local memo = require "redress.memo"
 -- (packs, statuses, currencies, kinds), so each is made once.
 local word = memo.of(function(v) return (tostring(v):gsub("[^%w_.%-]", "_")) end)
 
-local function bucket_of(seconds)
-  for i, b in ipairs(M.BOUNDS) do if seconds <= b then return i end end
-  return #M.BOUNDS + 1
-end
-
 --- What a case looks like to the dashboard before a decision changes it
 -- (nil for a new case).
 function M.before(case)
   return { status = case.status, tier = case.tier, offers = #case.offers }
 end
 
--- Whether what the decision delivers includes words to the customer.
-local function responds(deliver)
-  for _, a in ipairs(deliver) do
-    if a.type == "message" or a.type == "acknowledge" then return true end
-  end
-  return false
-end
-
--- The strings of one pack's lines, made once per pack name: "|pack\t".
-local suffix_of = memo.of(function(pack) return "|" .. pack .. "\t" end)
-
--- The UTC day of an RFC 3339 time ("2026-11-23"), kept for the last one.
-local last_iso, last_day
-local function day_of_iso(iso)
-  if iso ~= last_iso then last_iso, last_day = iso, iso:sub(1, 10) end
-  return last_day
-end
-
--- A measure's lines (count, total ms, the bucket of its seconds) after
--- lines[n]; returns the new count.
-local function measure(lines, n, prefix, suffix, elapsed_ms)
-  n = n + 1; lines[n] = prefix .. "_n" .. suffix .. "1"
-  if elapsed_ms ~= 0 then n = n + 1; lines[n] = prefix .. "_ms" .. suffix .. math.tointeger(elapsed_ms) end
-  n = n + 1; lines[n] = prefix .. "_b" .. bucket_of(elapsed_ms / 1000) .. suffix .. "1"
-  return n
-end
-
---- One decision's part of the figures, recorded into its write set (the
--- day row and the open row) and returned for /metrics (redress.metrics):
--- { pack, first_response, resolution (seconds), score, offers = {{currency,
--- kind, amount}}, open_from, open_to ({status, tier}) }. Marks the case
--- (first_response_at, resolved_at) before it is stored.
--- A decision runs this once: it builds each row's lines in one table, with
--- no closures, since every line costs a string or two.
-function M.record(before, case, etype, data, deliver, observed, promises, now_ms)
-  local pack = word(case.pack and case.pack.name or "?")
-  local opened = math.tointeger(case.opened_ms) or time.parse(case.opened_at) or now_ms
-  local f = { pack = pack }
-  local lines, n = {}, 0
-  local suffix = suffix_of(pack)
-  if etype == "complaint.received" then n = n + 1; lines[n] = "complaints" .. suffix .. "1" end
-  local now_iso = time.format(now_ms)
-  local elapsed = now_ms - opened
-  if before and not case.first_response_at and responds(deliver) then
-    case.first_response_at = now_iso
-    f.first_response = elapsed / 1000
-    n = measure(lines, n, "frt", suffix, elapsed)
-  end
-  if M.CLOSED[case.status] and case.status ~= "rejected" and not case.resolved_at then
-    case.resolved_at = now_iso
-    f.resolution = elapsed / 1000
-    n = measure(lines, n, "ttr", suffix, elapsed)
-  end
-  if etype == "satisfaction.reported" and math.tointeger(data.score) then
-    f.score = math.tointeger(data.score)
-    n = n + 1; lines[n] = "csat_" .. f.score .. suffix .. "1"
-  end
-  local breaches = 0
-  if observed then for _, o in ipairs(observed) do if o.kind == "breach" then breaches = breaches + 1 end end end
-  if breaches ~= 0 then n = n + 1; lines[n] = "breaches" .. suffix .. breaches end
-  local kept, broken = promises and promises.kept or 0, promises and promises.broken or 0
-  if kept ~= 0 then n = n + 1; lines[n] = "kept" .. suffix .. math.tointeger(kept) end
-  if broken ~= 0 then n = n + 1; lines[n] = "broken" .. suffix .. math.tointeger(broken) end
-  local offers = {}
-  f.offers = offers
-  local all = case.offers
-  for i = (before and before.offers or 0) + 1, #all do
-    local o = all[i]
-    if (o.amount or 0) > 0 then
-      local cur, kind = word(o.currency or "XXX"), word(o.kind)
-      offers[#offers + 1] = { currency = cur, kind = kind, amount = o.amount }
-      n = n + 1; lines[n] = "comp:" .. cur .. ":" .. kind .. suffix .. math.tointeger(o.amount)
-    end
-  end
-  if n > 0 then store.rollup_add(day_of_iso(now_iso), table.concat(lines, "\n")) end
-  -- open cases: leave the old (status, tier), join the new
-  local was_open, is_open = before and not M.CLOSED[before.status], not M.CLOSED[case.status]
-  local from = was_open and { status = word(before.status), tier = before.tier } or nil
-  local to = is_open and { status = word(case.status), tier = case.tier } or nil
-  if from and to and from.status == to.status and from.tier == to.tier then from, to = nil, nil end
-  f.open_from, f.open_to = from, to
-  if from and to then
-    store.open_add(from.status .. ":" .. math.tointeger(from.tier) .. suffix .. "-1\n" ..
-      to.status .. ":" .. math.tointeger(to.tier) .. suffix .. "1")
-  elseif from then
-    store.open_add(from.status .. ":" .. math.tointeger(from.tier) .. suffix .. "-1")
-  elseif to then
-    store.open_add(to.status .. ":" .. math.tointeger(to.tier) .. suffix .. "1")
-  end
-  -- the cases pinned to the version that opened them (a case never changes
-  -- version: with migrate_cases only the deciding pack does), for GET /v1/packs
-  local pin = "|" .. M.pin_key(case.pack) .. "\t"
-  local change = was_open and not is_open and "open" .. pin .. "-1" or is_open and not was_open and "open" .. pin .. "1"
-  if not before then
-    store.pinned_add(change and ("cases" .. pin .. "1\n" .. change) or ("cases" .. pin .. "1"))
-  elseif change then
-    store.pinned_add(change)
-  end
-  return f
-end
+--- dashboard.record(before, case, etype, data, deliver, observed, promises,
+-- now_ms) → one decision's part of the figures, recorded into its write set
+-- (the day row, the open row and the pinned row) and returned for /metrics
+-- (redress.metrics): { pack, first_response, resolution (seconds), score,
+-- offers = {{currency, kind, amount}}, open_from, open_to ({status, tier})
+-- }. Marks the case (first_response_at, resolved_at) before it is stored.
+-- The lines of each row, "field|pack\tn":
+--   complaints                      a complaint opened the case
+--   frt_n, frt_ms, frt_b<bucket>    its first response (count, ms, bucket)
+--   ttr_n, ttr_ms, ttr_b<bucket>    its resolution
+--   csat_<score>                    a satisfaction score reported
+--   breaches, kept, broken          SLA breaches; promises kept and broken
+--   comp:<currency>:<kind>          compensation granted (amount)
+--   <status>:<tier>                 the open row: -1 left, 1 joined
+--   cases|name@version, open|name@version   the pinned row
+-- In C (runtime/dashboard_lua.c): fixed engine work on every decision.
+local rows = store.ROLLUP_ROWS
+M.record = rd_dashboard.recorder(time.parse, time.format, rows.add, rows.db, rows.day, rows.open, rows.pinned)
 
 --- A case's pack version as the pinned row names it: "name@version".
 function M.pin_key(p)

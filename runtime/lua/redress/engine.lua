@@ -35,24 +35,28 @@ local function refuse(e)
 end
 
 -- The customer's summary row: one read. A store written before summaries
--- has none: it is built once from the customer's cases.
-local function summary_row(customer_id)
+-- has none: it is built once from the customer's cases. In a store made
+-- with them (store.summaries_complete, which once true stays true: known
+-- is the engine's own { complete }), a customer without a row is a new one.
+local function summary_row(customer_id, known)
   local row = store.get_summary(customer_id)
   if row then return row end
   row = summary.empty()
+  known.complete = known.complete or store.summaries_complete()
+  if known.complete then return row end
   for _, id in ipairs(store.customer_case_ids(customer_id, nil, 1000000)) do
     local c = store.get_case(id, true)
-    if c then summary.add(row, summary.contribution(c), 1) end
+    if c then summary.add_case(row, c, 1) end
   end
   return row
 end
 
 -- What a decision needs to know from the store, beyond the case: amounts
 -- spent against budgets and the customer's other cases (for the case view).
--- before: this case's contribution to the summary as stored (nil: a new case).
-local function inputs_for(reg, case, now_ms, before)
+-- row: the customer's summary row without this case (its other cases;
+-- for an event, the case was taken out before the event changed it).
+local function inputs_for(reg, case, now_ms, row)
   local cfg = reg.cfg
-  local row = summary.add(summary_row(case.customer.id), before, -1) -- the customer's other cases
   local view, spent_customer = summary.view(row, now_ms)
   local spent = { customer = spent_customer, day = {} }
   local day = time.format(now_ms):sub(1, 10)
@@ -122,6 +126,7 @@ function M.new(config_path)
   metrics.declare()
   local limits = reg.cfg.limits
   local breaker = breaker_mod.new { after = limits.quarantine_after, seconds = limits.quarantine_seconds }
+  local summaries = { complete = false } -- see summary_row
 
   -- The quarantine's view of one decision: admit the call or record it as
   -- quarantined; afterwards count its outcome, and on a change of state
@@ -185,8 +190,8 @@ function M.new(config_path)
     inputs.dash = dashboard.record(dash_before, case, etype, data, deliver, observed, promises, now_ms)
     local case_json = store.put_case(case)
     -- the customer's summary, with this case as it is now
-    store.put_summary(case.customer.id, summary.prune(summary.add(inputs.summary_row,
-      summary.contribution(case), 1), inputs.clock_ms or now_ms))
+    store.put_summary(case.customer.id, summary.prune(summary.add_case(inputs.summary_row, case, 1),
+      inputs.clock_ms or now_ms))
     return case_json, decision_json, decision.outcome
   end
 
@@ -223,7 +228,7 @@ function M.new(config_path)
     local case = decider.new_case(c, job.new_case_id or store.next_case_id(), p, job.now_ms)
     if rule then case.route = rule end
     store.index_customer(c.customer.id, case.id)
-    local inputs = inputs_for(reg, case, job.now_ms)
+    local inputs = inputs_for(reg, case, job.now_ms, summary_row(c.customer.id, summaries))
     inputs.clock_ms = job.now_ms
     inputs.actor = actor_of(job)
     inputs.opened = true -- a new case: its recurring cause is counted
@@ -246,12 +251,12 @@ function M.new(config_path)
     local p = reg.for_case(case)
     local etype, data = validate.event(raw, p and p.events, p and p.name .. " " .. p.version)
     if not etype then return refuse(data) end
-    local before = summary.contribution(case)
+    local others = summary.add_case(summary_row(case.customer.id, summaries), case, -1) -- as it was, taken out
     local dash_before = dashboard.before(case)
     local ok, pre_deliver, pre_trace = decider.on_event_builtin(case, etype, data, time.format(job.now_ms),
       reg.for_case(case), actor_of(job))
     if not ok then return refuse(pre_deliver) end
-    local inputs = inputs_for(reg, case, job.now_ms, before)
+    local inputs = inputs_for(reg, case, job.now_ms, others)
     inputs.clock_ms = job.now_ms
     inputs.actor = actor_of(job)
     inputs.history = function() return history(case) end
@@ -323,13 +328,13 @@ function M.new(config_path)
     store.timer_del(job.body, row)
     if not case then return { status = 200, body = "{}", wrote = true } end
     local data = { name = row.name, data = row.data, due_at = row.due_at, fired_at = time.format(job.now_ms) }
-    local before = summary.contribution(case)
+    local others = summary.add_case(summary_row(case.customer.id, summaries), case, -1) -- as it was, taken out
     local dash_before = dashboard.before(case)
     -- the built-in step consumes the timer from case.timers, so decide()'s
     -- snapshot no longer holds it: the row deleted above stays deleted, and
     -- a timer on_timer sets again under the same name is written anew
     local _, pre_d, pre_t = decider.on_event_builtin(case, "timer.fired", data, data.fired_at, reg.for_case(case))
-    local inputs = inputs_for(reg, case, row.due_ms, before)
+    local inputs = inputs_for(reg, case, row.due_ms, others)
     inputs.clock_ms = job.now_ms
     inputs.history = function() return history(case) end
     inputs.pre = { deliver = pre_d, trace = pre_t }
@@ -427,6 +432,8 @@ function M.new(config_path)
       a.metrics = (open ~= "" and (open .. "\n") or "") ..
         metrics.corrective_gauge_lines(learn.count_by_status(1000000)) -- learn: actions by status
       dashboard.ensure_pinned(1000000) -- the cases pinned to each pack version (GET /v1/packs)
+      -- a store with no case yet keeps every customer's summary from the first
+      if not store.summaries_complete() and not store.has_cases() then store.mark_summaries_complete() end
       return a
     end
     if job.kind == "corrective" then

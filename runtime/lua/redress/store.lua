@@ -12,6 +12,7 @@
 --   timers       u64be(due ms) .. case id .. "\0" .. name → {case_id, name, due_ms, due_at, data, set_at}
 --   timer_index  case id .. "\0" .. name                → the timers key (to move or cancel)
 --   meta         "schema_version", "next_case", "next_outbox", "packs" (what is loaded),
+--                "summaries" ("complete": every customer's summary row was kept from the first case),
 --                "spentd:" .. YYYY-MM-DD .. ":" .. currency → offers granted that day
 --                                                      ("amount\t<n>"; before: "spent:", a number),
 --                "webhook:" .. name                  → the subscription's cursor (decimal;
@@ -246,6 +247,23 @@ function M.customer_rekey(old, new, case_ids)
   end
 end
 
+--- Whether every customer's summary row is kept from their first case on
+-- (a store made with summaries): then a customer without a row has no case.
+-- A store that predates them builds a row from the cases when it is missing.
+function M.summaries_complete()
+  return db.get("meta", "summaries") == "complete"
+end
+
+--- Marks the summaries complete: done once, on a store with no case yet.
+function M.mark_summaries_complete()
+  db.put("meta", "summaries", "complete")
+end
+
+--- Whether the store holds any case.
+function M.has_cases()
+  return #db.range("cases", nil, nil, 1) > 0
+end
+
 --- The customer's running summary row (redress.summary), or nil when the
 -- store has none yet. Its counts and amounts are integers as written (the
 -- reader keeps "5" an integer).
@@ -400,33 +418,32 @@ function M.get_packs_list()
   return db.get("meta", "packs")
 end
 
---- Adds a decision's deltas ("field|pack\tn" lines) to the dashboard's row
--- of a UTC day (YYYY-MM-DD); the writer sums them (RD_OP_ADD in store.h).
-function M.rollup_add(day, lines)
-  db.add("meta", "rollup:" .. day, lines)
-end
+--- The dashboard's running-count rows in meta: the day row's key is
+-- `day` and the UTC day (YYYY-MM-DD); `add` adds "field|pack\tn" lines of
+-- deltas to a row (the writer sums them: RD_OP_ADD in store.h).
+-- redress.dashboard writes through these (its record is in C).
+M.ROLLUP_ROWS = { add = db.add, db = "meta", day = "rollup:", open = "rollup_open", pinned = "rollup_pinned" }
 
 --- The day rows from..to (inclusive, at most 366): { {day, text} } in day
 -- order; days without a row are left out.
 function M.rollup_days(from, to)
-  local keys, vals = db.range("meta", "rollup:" .. from, "rollup:" .. to .. "\255", 366)
+  local keys, vals = db.range(M.ROLLUP_ROWS.db, M.ROLLUP_ROWS.day .. from, M.ROLLUP_ROWS.day .. to .. "\255", 366)
   local out = {}
-  for i, k in ipairs(keys) do out[i] = { day = k:sub(8), text = vals[i] } end
+  for i, k in ipairs(keys) do out[i] = { day = k:sub(#M.ROLLUP_ROWS.day + 1), text = vals[i] } end
   return out
 end
 
--- A running-count row of meta besides the days': add(lines) adds deltas
--- (see rollup_add), counts() is its text or nil when the store has none yet,
--- put(text) writes it whole (built by a scan when the store predates it).
+-- A running-count row of meta besides the days' (ROLLUP_ROWS): counts() is
+-- its text or nil when the store has none yet, put(text) writes it whole
+-- (built by a scan when the store predates it).
 local function count_row(key)
-  return function(lines) db.add("meta", key, lines) end, function() return db.get("meta", key) end,
-    function(text) db.put("meta", key, text) end
+  return function() return db.get("meta", key) end, function(text) db.put("meta", key, text) end
 end
 
 --- The open-cases row.
-M.open_add, M.open_counts, M.put_open_counts = count_row("rollup_open")
+M.open_counts, M.put_open_counts = count_row(M.ROLLUP_ROWS.open)
 --- The cases pinned to each pack version (packs: GET /v1/packs' "pinned").
-M.pinned_add, M.pinned_counts, M.put_pinned_counts = count_row("rollup_pinned")
+M.pinned_counts, M.put_pinned_counts = count_row(M.ROLLUP_ROWS.pinned)
 
 --- The console's session key (hex), or nil before the first start made it.
 function M.session_key()

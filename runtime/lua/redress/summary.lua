@@ -9,90 +9,27 @@
 -- a year are dropped when the row is written. Windows count whole UTC days:
 -- "in 30 days" is opened on or after the day 30 days before today.
 local time = require "redress.time"
+local fns = require("rd.summary").functions(time.parse)
 
 local M = {}
-
-local DAY_MS = 86400000
-local KEEP_DAYS = 366
-local CLOSED = { closed = true, rejected = true, resolved = true }
-local LIVE = { offered = true, accepted = true }
-
-local function day_of(ms) return ms // DAY_MS end
-
---- What one case adds to its customer's summary.
-local function bucket(days, d)
-  local b = days[d]
-  if not b then b = { n = 0, c = {} }; days[d] = b end
-  return b
-end
-
-function M.contribution(case)
-  local days = {}
-  local opened = math.tointeger(case.opened_ms) or (case.opened_at and time.parse(case.opened_at)) or 0
-  local b = bucket(days, day_of(opened))
-  b.n = b.n + 1
-  local offers = case.offers
-  for i = 1, offers and #offers or 0 do local o = offers[i]
-    if LIVE[o.status] and (o.amount or 0) > 0 and o.currency then
-      local at = o.at and time.parse(o.at) or opened
-      local ob = bucket(days, day_of(at))
-      ob.c[o.currency] = (ob.c[o.currency] or 0) + o.amount
-    end
-  end
-  return { open = CLOSED[case.status] and 0 or 1, days = days }
-end
 
 --- An empty summary row.
 function M.empty() return { open = 0, days = {} } end
 
---- Adds sign × contribution to the summary row s (in place); returns s.
-function M.add(s, contribution, sign)
-  if not contribution then return s end
-  s.open = (s.open or 0) + sign * contribution.open
-  s.days = s.days or {}
-  for d, b in pairs(contribution.days) do
-    local key = tostring(d)
-    local sb = s.days[key] or { n = 0, c = {} }
-    sb.n = (sb.n or 0) + sign * b.n
-    sb.c = sb.c or {}
-    for cur, amount in pairs(b.c) do
-      local v = (sb.c[cur] or 0) + sign * amount
-      sb.c[cur] = v ~= 0 and v or nil
-    end
-    if sb.n == 0 and next(sb.c) == nil then s.days[key] = nil else s.days[key] = sb end
-  end
-  return s
-end
+--- summary.add_case(row, case, sign) → row: adds sign × what the case
+-- contributes (1 open unless it is resolved, closed or rejected; 1
+-- complaint on the day it was opened; the amounts of its live offers,
+-- offered or accepted and above 0, on the days they were made), in place;
+-- a day left with nothing is dropped. A decision takes its case out as it
+-- was (-1) and puts it back as it is (1). In C (runtime/summary_lua.c).
+M.add_case = fns.add_case
 
---- Drops the days that no window reaches any more (before now_ms − a year).
-function M.prune(s, now_ms)
-  local oldest = day_of(now_ms) - KEEP_DAYS
-  for key in pairs(s.days or {}) do
-    if tonumber(key) < oldest then s.days[key] = nil end
-  end
-  return s
-end
+--- summary.prune(row, now_ms) → row, without the days no window reaches
+-- any more (before now_ms − a year).
+M.prune = fns.prune
 
---- The case view's customer_summary and the amounts spent against the
--- customer's 365-day budget, at now_ms, from a summary row.
-function M.view(s, now_ms)
-  local today = day_of(now_ms)
-  local v = { complaints_30d = 0, complaints_90d = 0, complaints_365d = 0, open_cases = math.max(0, s.open or 0),
-    compensation_365d = {} }
-  local spent = {}
-  for key, b in pairs(s.days or {}) do
-    local age = today - tonumber(key)
-    if age <= 365 then
-      v.complaints_365d = v.complaints_365d + b.n
-      if age <= 90 then v.complaints_90d = v.complaints_90d + b.n end
-      if age <= 30 then v.complaints_30d = v.complaints_30d + b.n end
-      for cur, amount in pairs(b.c or {}) do
-        v.compensation_365d[cur] = (v.compensation_365d[cur] or 0) + amount
-        spent[cur] = (spent[cur] or 0) + amount
-      end
-    end
-  end
-  return v, spent
-end
+--- summary.view(row, now_ms) → the case view's customer_summary and the
+-- amounts spent against the customer's 365-day budget, at now_ms.
+M.view = fns.view
 
 return M

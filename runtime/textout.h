@@ -1,0 +1,81 @@
+/* textout.h — a growable text buffer for C functions of the daemon's
+ * trusted Lua that write lines (metrics_lua.c, dashboard_lua.c).
+ *
+ * The bytes live in a userdata at a fixed stack slot, not in a
+ * luaL_Buffer: a luaL_Buffer wants the top of the stack to itself, and the
+ * writers read fields (push, pop) between their additions. On an error the
+ * userdata goes with the stack: nothing leaks.
+ */
+#ifndef RD_TEXTOUT_H
+#define RD_TEXTOUT_H
+
+#include <lua.h>
+#include <string.h>
+
+struct out {
+	lua_State *L;
+	char *p;
+	size_t len, cap;
+	int slot;
+};
+
+/* A buffer of cap bytes to start with, its userdata pushed on L. */
+static inline void out_init(struct out *o, lua_State *L, size_t cap)
+{
+	o->L = L;
+	o->len = 0;
+	o->cap = cap;
+	o->p = lua_newuserdatauv(L, cap, 0);
+	o->slot = lua_gettop(L);
+}
+
+static inline void out_add(struct out *o, const char *s, size_t n)
+{
+	if (o->len + n > o->cap) {
+		size_t cap = o->cap * 2;
+		while (cap < o->len + n)
+			cap *= 2;
+		char *p = lua_newuserdatauv(o->L, cap, 0);
+		memcpy(p, o->p, o->len);
+		lua_replace(o->L, o->slot);
+		o->p = p;
+		o->cap = cap;
+	}
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+}
+
+static inline void out_str(struct out *o, const char *s)
+{
+	out_add(o, s, strlen(s));
+}
+
+/* An integer in decimal, as Lua writes it. */
+static inline void out_int(struct out *o, lua_Integer v)
+{
+	char num[32];
+	size_t n = 0;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do {
+		num[sizeof num - 1 - n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		num[sizeof num - 1 - n++] = '-';
+	out_add(o, num + sizeof num - n, n);
+}
+
+/* s with every byte other than letters, digits and _ . - (and : when
+ * colon) written as _: a name as a label value or a rollup field carries it. */
+static inline void out_word(struct out *o, const char *s, size_t len, int colon)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+			   c == '.' || c == '-' || (colon && c == ':');
+		char k = keep ? (char)c : '_';
+		out_add(o, &k, 1);
+	}
+}
+
+#endif
