@@ -353,7 +353,7 @@ static int l_record(lua_State *L)
 			from = integer(L, -1, "the offers before");
 		lua_pop(L, 1);
 	}
-	lua_Integer count = luaL_len(L, all), made = 0;
+	lua_Integer count = lua_istable(L, all) ? (lua_Integer)lua_rawlen(L, all) : luaL_len(L, all), made = 0;
 	for (lua_Integer i = from + 1; i <= count; i++) {
 		lua_geti(L, all, i);
 		int off = lua_gettop(L);

@@ -150,7 +150,7 @@ static int l_add_case(lua_State *L)
 	/* the parts, in day order */
 	lua_getfield(L, CASE, "offers");
 	int offers = lua_gettop(L);
-	lua_Integer n_offers = lua_istable(L, offers) ? luaL_len(L, offers) : 0;
+	lua_Integer n_offers = lua_istable(L, offers) ? (lua_Integer)lua_rawlen(L, offers) : 0;
 	struct part one, *parts = &one;
 	if (n_offers > 0)
 		parts = lua_newuserdatauv(L, (size_t)(n_offers + 1) * sizeof *parts, 0);
