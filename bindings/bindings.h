@@ -65,6 +65,10 @@ void rd_breaker_register(lua_State *L);
 /* Adds rd.complaint_checker (complaint.c) to the `rd` table on top. */
 void rd_complaint_register(lua_State *L);
 
+/* Adds rd.render (render.c: a parsed template's parts joined) to the `rd`
+ * table on top. */
+void rd_render_register(lua_State *L);
+
 /* The `rd.json` module: canonical JSON (json.c writes, json_decode.c reads). */
 int luaopen_rd_json(lua_State *L);
 /* The metatable that marks a decoded empty array. */

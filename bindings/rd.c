@@ -728,5 +728,6 @@ int luaopen_rd(lua_State *L)
 	luaL_newlib(L, fns);
 	rd_breaker_register(L);
 	rd_complaint_register(L);
+	rd_render_register(L);
 	return 1;
 }

@@ -18,13 +18,12 @@
 --     wording.render("Refund of {amount:money} by {due:date}", { amount = m, due = t }, { lang = "th", zone = "Asia/Bangkok" })
 --     wording.compose(case, { ask = { "order_number" }, next_contact = t }, { lang = "fa", zone = "Asia/Tehran" })
 local icu = require "rd.icu"
+local rd_render = require("rd").render
 local phrases = require "redress.wording_phrases"
 
 local M = {}
 
 local RTL = { fa = true, ar = true, he = true, ur = true, ps = true, yi = true }
-local FSI, PDI = "\u{2068}", "\u{2069}"
-local unpack = table.unpack
 
 --- wording.is_rtl(lang) → true for right-to-left languages
 function M.is_rtl(lang) return RTL[phrases.base(lang)] == true end
@@ -162,25 +161,11 @@ local function parts_of(text)
   return parts
 end
 
--- Renders parsed parts; rtl: wrap each value in isolates.
+-- Renders parsed parts; rtl: wrap each value in isolates (plural and
+-- select branches are the language's own words). The loop is rd.render's
+-- (C); a placeholder it does not show as it is comes back to format, above.
 local function render(parts, vars, opts, rtl)
-  local n = #parts
-  if n == 1 and type(parts[1]) == "string" then return parts[1] end -- no placeholder
-  -- the parts themselves, in a table made at their count (a template of
-  -- thousands of parts, past what the stack takes at once, grows one);
-  -- each placeholder is then replaced by its text
-  local out = n <= 4096 and { unpack(parts, 1, n) } or table.move(parts, 1, n, 1, {})
-  for i = 1, n do local p = parts[i]
-    if type(p) ~= "string" then
-      local v = vars[p.name]
-      if v == nil then error("uses {" .. p.name .. "} but no value was given for it", 0) end
-      local s = format(p, v, opts)
-      -- plural and select branches are the language's own words
-      if rtl and p.type ~= "plural" and p.type ~= "select" then s = FSI .. s .. PDI end
-      out[i] = s
-    end
-  end
-  return table.concat(out)
+  return rd_render(parts, vars, rtl, format, opts)
 end
 
 --- wording.render(text, vars, {lang, zone}) → the text with every

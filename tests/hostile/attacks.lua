@@ -62,6 +62,13 @@ add { name = "table-insert-shifts", issue = 2, expect = "%[instructions%]",
   body = "local t = {} for i = 1, 200000 do t[i] = i end while true do table.insert(t, 1, 0); table.remove(t, 1) end" }
 add { name = "table-concat-range", issue = 2, expect = "%[instructions%]",
   body = "table.concat(setmetatable({}, { __index = function() return '' end }), '', 1, 1e12)" }
+add { name = "render-parts-huge", issue = 2, expect = "%[instructions%]",
+  body = "local w = require 'redress.wording'; local p = setmetatable({}, { __len = function() return 1e12 end, " ..
+    "__index = function() return 'x' end }); while true do w.render_parts(p, {}, { lang = 'en' }) end" }
+-- few VM instructions, much C work: rd.render charges by parts and bytes
+add { name = "render-parts-many", issue = 2, expect = "%[instructions%]",
+  body = "local w = require 'redress.wording'; local p = {} for i = 1, 100000 do p[i] = 'x' end; " ..
+    "for r = 1, 100 do w.render_parts(p, {}, { lang = 'en' }) end" }
 add { name = "string-rep-bomb", issue = 2, expect = "%[instructions%]", body = "string.rep('x', 1e12)" }
 add { name = "utf8-len-loop", issue = 2, expect = "%[instructions%]",
   body = "local s = ('é'):rep(1000000) while true do utf8.len(s) end" }

@@ -1,0 +1,112 @@
+/* render.c — `rd.render`: a parsed template's parts joined into its text,
+ * for redress.wording (which parses templates and formats placeholders;
+ * this is the loop between).
+ *
+ * In C because every acknowledgement and message renders a template or
+ * several (the eight-rule acknowledgement eight): in Lua each render made a
+ * table of its parts, looped over them in the VM and joined them. Values a
+ * template shows as they are (text placeholders given a string or a
+ * number) go in here; every other placeholder is formatted by wording's
+ * own Lua function, which ICU does the work for.
+ */
+#include "bindings.h"
+
+#include <lauxlib.h>
+#include <string.h>
+
+#define FSI "\xE2\x81\xA8" /* U+2068 FIRST STRONG ISOLATE */
+#define PDI "\xE2\x81\xA9" /* U+2069 POP DIRECTIONAL ISOLATE */
+
+/* How many pieces wait on the stack before they are joined into one. */
+#define PIECES 64
+
+/* Whether the value at idx is the string want. */
+static int is(lua_State *L, int idx, const char *want)
+{
+	size_t len;
+	if (lua_type(L, idx) != LUA_TSTRING)
+		return 0;
+	const char *s = lua_tolstring(L, idx, &len);
+	return len == strlen(want) && memcmp(s, want, len) == 0;
+}
+
+/** rd.render(parts, vars, rtl, format, opts) → the text: the parts in
+ * order, each placeholder { name, type, … } replaced by vars[name] —
+ * as it is for a text placeholder given a string or a number, else
+ * format(placeholder, value, opts) — and, when rtl, wrapped in isolates
+ * (plural and select excepted: their branches are the language's own
+ * words). A placeholder without a value is an error naming it. Charged to a
+ * sandbox call by its parts and bytes, as the Lua loop it replaces was by
+ * its instructions. */
+static int l_render(lua_State *L)
+{
+	enum { PARTS = 1, VARS, RTL, FORMAT, OPTS };
+	lua_settop(L, OPTS);
+	lua_Integer n = luaL_len(L, PARTS);
+	int rtl = lua_toboolean(L, RTL);
+	if (n > 0)
+		rd_budget_charge(L, (long)(n > 1000000000 ? 1000000000 : n) * 4);
+	if (n == 1 && lua_geti(L, PARTS, 1) == LUA_TSTRING)
+		return 1; /* no placeholder: the text itself */
+	lua_settop(L, OPTS);
+	luaL_checkstack(L, PIECES + 8, "rd.render");
+	int waiting = 0;
+	size_t bytes = 0;
+	for (lua_Integer i = 1; i <= n; i++) {
+		int t = lua_geti(L, PARTS, i);
+		if (t != LUA_TSTRING) {
+			int p = lua_gettop(L);
+			lua_getfield(L, p, "name");
+			lua_pushvalue(L, -1);
+			lua_gettable(L, VARS); /* p, name, value */
+			if (lua_isnil(L, -1)) {
+				lua_pop(L, 1);
+				lua_pushliteral(L, "uses {");
+				lua_insert(L, -2);
+				lua_pushliteral(L, "} but no value was given for it");
+				lua_concat(L, 3);
+				return lua_error(L);
+			}
+			lua_getfield(L, p, "type"); /* p, name, value, type */
+			int plain = is(L, -1, "text") && (lua_type(L, -2) == LUA_TSTRING || lua_type(L, -2) == LUA_TNUMBER);
+			int isolate = rtl && !is(L, -1, "plural") && !is(L, -1, "select");
+			lua_pop(L, 1);
+			if (plain) {
+				luaL_tolstring(L, -1, NULL); /* as tostring writes it */
+			} else {
+				lua_pushvalue(L, FORMAT);
+				lua_pushvalue(L, p);
+				lua_pushvalue(L, -3);
+				lua_pushvalue(L, OPTS);
+				lua_call(L, 3, 1);
+			}
+			/* p, name, value, text → text */
+			lua_replace(L, p);
+			lua_settop(L, p);
+			if (isolate) {
+				lua_pushliteral(L, FSI);
+				lua_insert(L, p);
+				lua_pushliteral(L, PDI);
+				lua_concat(L, 3);
+			}
+			if (!lua_isstring(L, -1))
+				return luaL_error(L, "a placeholder's text must be a string");
+		}
+		bytes += lua_rawlen(L, -1);
+		if (++waiting == PIECES) {
+			lua_concat(L, waiting);
+			waiting = 1;
+		}
+	}
+	lua_concat(L, waiting);
+	lua_tolstring(L, -1, NULL); /* a lone number piece, as text (table.concat's) */
+	if (bytes > 0)
+		rd_budget_charge(L, (long)(bytes / 16));
+	return 1;
+}
+
+void rd_render_register(lua_State *L)
+{
+	lua_pushcfunction(L, l_render);
+	lua_setfield(L, -2, "render");
+}
