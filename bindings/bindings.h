@@ -34,6 +34,10 @@ lua_State *rd_lua_new(rd_lua_ctx *ctx);
 void rd_lua_close(lua_State *L);
 rd_lua_ctx *rd_lua_context(lua_State *L);
 
+/* Whether the value at idx is a string equal to want (a NUL inside it
+ * makes it another string): the engine's C reads its words with it. */
+int rd_lua_is(lua_State *L, int idx, const char *want);
+
 /* The one protected-call helper for trusted code (policies go through
  * rd.sandbox_call): calls the function below its nargs arguments; on error
  * returns non-zero and leaves the message on the stack. With

@@ -20,16 +20,6 @@
 /* How many pieces wait on the stack before they are joined into one. */
 #define PIECES 64
 
-/* Whether the value at idx is the string want. */
-static int is(lua_State *L, int idx, const char *want)
-{
-	size_t len;
-	if (lua_type(L, idx) != LUA_TSTRING)
-		return 0;
-	const char *s = lua_tolstring(L, idx, &len);
-	return len == strlen(want) && memcmp(s, want, len) == 0;
-}
-
 /** rd.render(parts, vars, rtl, format, opts) → the text: the parts in
  * order, each placeholder { name, type, … } replaced by vars[name] —
  * as it is for a text placeholder given a string or a number, else
@@ -68,8 +58,8 @@ static int l_render(lua_State *L)
 				return lua_error(L);
 			}
 			lua_getfield(L, p, "type"); /* p, name, value, type */
-			int plain = is(L, -1, "text") && (lua_type(L, -2) == LUA_TSTRING || lua_type(L, -2) == LUA_TNUMBER);
-			int isolate = rtl && !is(L, -1, "plural") && !is(L, -1, "select");
+			int plain = rd_lua_is(L, -1, "text") && (lua_type(L, -2) == LUA_TSTRING || lua_type(L, -2) == LUA_TNUMBER);
+			int isolate = rtl && !rd_lua_is(L, -1, "plural") && !rd_lua_is(L, -1, "select");
 			lua_pop(L, 1);
 			if (plain) {
 				luaL_tolstring(L, -1, NULL); /* as tostring writes it */

@@ -125,6 +125,15 @@ rd_lua_ctx *rd_lua_context(lua_State *L)
 	return ud;
 }
 
+int rd_lua_is(lua_State *L, int idx, const char *want)
+{
+	size_t len;
+	if (lua_type(L, idx) != LUA_TSTRING)
+		return 0;
+	const char *s = lua_tolstring(L, idx, &len);
+	return len == strlen(want) && memcmp(s, want, len) == 0;
+}
+
 void rd_lua_adopt(lua_State *L)
 {
 	void *ud;

@@ -10,6 +10,8 @@
  */
 #include "store_lua.h"
 
+#include "../bindings/bindings.h"
+
 #include <lauxlib.h>
 #include <string.h>
 
@@ -29,20 +31,10 @@ static int bucket_of(double seconds)
 	return N_BOUNDS + 1;
 }
 
-/* Whether the value at idx is the string want. */
-static int is(lua_State *L, int idx, const char *want)
-{
-	size_t len;
-	if (lua_type(L, idx) != LUA_TSTRING)
-		return 0;
-	const char *s = lua_tolstring(L, idx, &len);
-	return len == strlen(want) && memcmp(s, want, len) == 0;
-}
-
 /* Whether the status at idx closes a case (resolved, closed, rejected). */
 static int closed(lua_State *L, int idx)
 {
-	return is(L, idx, "resolved") || is(L, idx, "closed") || is(L, idx, "rejected");
+	return rd_lua_is(L, idx, "resolved") || rd_lua_is(L, idx, "closed") || rd_lua_is(L, idx, "rejected");
 }
 
 /* t[k] pushed, t being a table at idx or nothing (nil then); its type. */
@@ -135,7 +127,7 @@ static int responds(lua_State *L, int deliver)
 			return 0;
 		}
 		get(L, lua_gettop(L), "type");
-		int yes = is(L, -1, "message") || is(L, -1, "acknowledge");
+		int yes = rd_lua_is(L, -1, "message") || rd_lua_is(L, -1, "acknowledge");
 		lua_pop(L, 2);
 		if (yes)
 			return 1;
@@ -287,7 +279,7 @@ static int l_record(lua_State *L)
 
 	/* the day row */
 	int n = 0;
-	if (is(L, ETYPE, "complaint.received")) {
+	if (rd_lua_is(L, ETYPE, "complaint.received")) {
 		line(&o, &n, "complaints");
 		suffix(&o, pack, plen);
 		out_str(&o, "1");
@@ -300,7 +292,7 @@ static int l_record(lua_State *L)
 		measure(&o, &n, "frt", pack, plen, elapsed);
 	}
 	get(L, CASE, "status");
-	int resolves = is(L, -1, "resolved") || is(L, -1, "closed");
+	int resolves = rd_lua_is(L, -1, "resolved") || rd_lua_is(L, -1, "closed");
 	lua_pop(L, 1);
 	if (resolves && !set(L, CASE, "resolved_at")) {
 		lua_pushvalue(L, now_iso);
@@ -309,7 +301,7 @@ static int l_record(lua_State *L)
 		lua_setfield(L, f, "resolution");
 		measure(&o, &n, "ttr", pack, plen, elapsed);
 	}
-	if (is(L, ETYPE, "satisfaction.reported")) {
+	if (rd_lua_is(L, ETYPE, "satisfaction.reported")) {
 		get(L, DATA, "score");
 		lua_Integer score = lua_tointegerx(L, -1, &ok);
 		lua_pop(L, 1);
@@ -326,7 +318,7 @@ static int l_record(lua_State *L)
 	if (lua_toboolean(L, OBSERVED)) {
 		for (lua_Integer i = 1; lua_geti(L, OBSERVED, i) != LUA_TNIL; i++) {
 			get(L, lua_gettop(L), "kind");
-			breaches += is(L, -1, "breach");
+			breaches += rd_lua_is(L, -1, "breach");
 			lua_pop(L, 2);
 		}
 		lua_pop(L, 1);

@@ -3,6 +3,8 @@
  * observations as the lines rd_metrics_apply takes (metrics.h). */
 #include "store_lua.h"
 
+#include "../bindings/bindings.h"
+
 #include <lauxlib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,14 +112,6 @@ static void start(struct out *o, int *lines, const char *name)
 	out_add(o, "\t", 1);
 }
 
-/* Whether the value at idx is exactly the string want (no NUL tricks). */
-static int is_word(lua_State *L, int idx, const char *want)
-{
-	size_t len;
-	const char *v = lua_type(L, idx) == LUA_TSTRING ? lua_tolstring(L, idx, &len) : NULL;
-	return v && len == strlen(want) && memcmp(v, want, len) == 0;
-}
-
 /* t[k] pushed (nil when there is no t); its type. */
 static int field(lua_State *L, int t, const char *k)
 {
@@ -156,7 +150,7 @@ static int l_metrics_decision(lua_State *L)
 	out_init(&o, L, 256);
 	int lines = 0;
 	field(L, in, "limit");
-	int quarantined = is_word(L, -1, "quarantined");
+	int quarantined = rd_lua_is(L, -1, "quarantined");
 	lua_pop(L, 1);
 	start(&o, &lines, "redress_decisions_total");
 	if (quarantined) {
@@ -165,7 +159,7 @@ static int l_metrics_decision(lua_State *L)
 		add_label(&o, 1);
 	}
 	out_str(&o, "\t1");
-	int outcome_error = !quarantined && is_word(L, 1, "policy_error");
+	int outcome_error = !quarantined && rd_lua_is(L, 1, "policy_error");
 	if (outcome_error) {
 		start(&o, &lines, "redress_policy_errors_total");
 		out_str(&o, "\t1");
@@ -268,7 +262,7 @@ static int l_metrics_decision(lua_State *L)
 		for (lua_Integer i = 1; lua_geti(L, list, i) != LUA_TNIL; i++) { /* as ipairs: to the first hole */
 			int item = lua_gettop(L);
 			field(L, item, "kind");
-			int breach = is_word(L, -1, "breach");
+			int breach = rd_lua_is(L, -1, "breach");
 			lua_pop(L, 1);
 			start(&o, &lines, breach ? "redress_sla_breaches_total" : "redress_sla_seconds");
 			if (field(L, item, "target") == LUA_TNIL || !lua_toboolean(L, -1)) {
