@@ -188,6 +188,15 @@ local function join(list, lang)
   return table.concat(list, P.list_sep, 1, #list - 1) .. P.list_and .. list[#list]
 end
 
+-- The composed acknowledgements' templates, parsed, by what shapes them
+-- (language, channel, the customer's state, which lines, the asked-for
+-- list): a handful per language, dropped whole when full. A composition is
+-- then one render, its lines rendered as one template would be.
+local composed, n_composed = {}, 0
+
+-- A text as a template shows it: braces doubled.
+local function literal(text) return (text:gsub("[{}]", "%0%0")) end
+
 --- wording.compose(case, spec, {lang, zone}) → the acknowledgement that
 -- follows the eight rules: thank; say why; apologise; promise action; ask
 -- for exactly what is missing; give the next contact date. It adapts to the
@@ -201,39 +210,48 @@ function M.compose(case, spec, opts)
   local P = phrases.lang(lang)
   local short = case.channel == "social"
   local name = case.customer and case.customer.name
-  local vars = { name = name, case_id = case.id, next_contact = spec.next_contact }
-  local lines = {}
-  local rtl = M.is_rtl(lang)
-  local function add(key, v)
-    local t = P[key]
-    if t then lines[#lines + 1] = render(parts_of(t), v or vars, opts, rtl) end
-  end
-  add(name and (short and "greet_short" or "greet") or (short and "greet_short_anon" or "greet_anon"))
-  add("thank")
-  if not short then add("why") end
-  add("apologise")
-  if case.customer_state == "frustrated" then add("empathy") end
-  if case.customer_state == "aggressive" then add("senior") end
-  add("promise")
+  local state = case.customer_state
+  if state ~= "frustrated" and state ~= "aggressive" then state = "" end
   local ask = spec.ask
   if ask == nil then ask = (case.order and case.order.id) and {} or { "order_number" } end
-  if #ask > 0 then
-    if short then
-      add("ask_private")
-    else
-      local items = {}
-      for _, k in ipairs(ask) do
-        local item = P.items[k]
-        if not item then error("compose: unknown thing to ask for '" .. tostring(k) .. "' (order_number, photo, receipt, contact)", 0) end
-        items[#items + 1] = item
-      end
-      -- the list is the language's own words: no isolates around it
-      lines[#lines + 1] = render(parts_of(P.ask), { items = join(items, lang) }, opts, false)
+  local asked = ""
+  if #ask > 0 and not short then
+    local items = {}
+    for _, k in ipairs(ask) do
+      local item = P.items[k]
+      if not item then error("compose: unknown thing to ask for '" .. tostring(k) .. "' (order_number, photo, receipt, contact)", 0) end
+      items[#items + 1] = item
     end
+    -- the list is the language's own words: no isolates around it
+    asked = render(parts_of(P.ask), { items = join(items, lang) }, opts, false)
   end
-  if spec.next_contact then add("next_contact") end
-  if not short and spec.signature then lines[#lines + 1] = render(parts_of(P.sign), { signature = spec.signature }, opts, rtl) end
-  return table.concat(lines, P.sentence_sep)
+  local signature = not short and spec.signature or nil
+  local key = lang .. (short and "|s" or "|l") .. (name and "n" or "-") .. state .. (#ask > 0 and "a" or "-") ..
+    (spec.next_contact and "c" or "-") .. (signature and "g|" or "-|") .. asked
+  local parts = composed[key]
+  if not parts then
+    local lines = {}
+    local function add(k) lines[#lines + 1] = P[k] end
+    add(name and (short and "greet_short" or "greet") or (short and "greet_short_anon" or "greet_anon"))
+    add("thank")
+    if not short then add("why") end
+    add("apologise")
+    if state == "frustrated" then add("empathy") end
+    if state == "aggressive" then add("senior") end
+    add("promise")
+    if #ask > 0 then
+      if short then add("ask_private") else lines[#lines + 1] = literal(asked) end
+    end
+    if spec.next_contact then add("next_contact") end
+    if signature then add("sign") end
+    local err
+    parts, err = M.parse(table.concat(lines, P.sentence_sep))
+    if not parts then error(err, 0) end
+    if n_composed >= 256 then composed, n_composed = {}, 0 end
+    composed[key], n_composed = parts, n_composed + 1
+  end
+  return render(parts, { name = name, case_id = case.id, next_contact = spec.next_contact, signature = signature },
+    opts, M.is_rtl(lang))
 end
 
 return M
