@@ -17,8 +17,9 @@
 #define FSI "\xE2\x81\xA8" /* U+2068 FIRST STRONG ISOLATE */
 #define PDI "\xE2\x81\xA9" /* U+2069 POP DIRECTIONAL ISOLATE */
 
-/* How many pieces wait on the stack before they are joined into one. */
-#define PIECES 64
+/* How many parts go by between two charges: the budget, and with it the
+ * wall clock, is looked at while a long template renders. */
+#define CHARGE_EVERY 64
 
 /** rd.render(parts, vars, rtl, format, opts) → the text: the parts in
  * order, each placeholder { name, type, … } replaced by vars[name] —
@@ -26,23 +27,30 @@
  * format(placeholder, value, opts) — and, when rtl, wrapped in isolates
  * (plural and select excepted: their branches are the language's own
  * words). A placeholder without a value is an error naming it. Charged to a
- * sandbox call by its parts and bytes, as the Lua loop it replaces was by
- * its instructions. */
+ * sandbox call by its parts and bytes as it goes, as the Lua loop it
+ * replaces was by its instructions; the text grows in one buffer, so the
+ * work is linear in the bytes. */
 static int l_render(lua_State *L)
 {
 	enum { PARTS = 1, VARS, RTL, FORMAT, OPTS };
 	lua_settop(L, OPTS);
 	lua_Integer n = luaL_len(L, PARTS);
 	int rtl = lua_toboolean(L, RTL);
-	if (n > 0)
-		rd_budget_charge(L, (long)(n > 1000000000 ? 1000000000 : n) * 4);
-	if (n == 1 && lua_geti(L, PARTS, 1) == LUA_TSTRING)
+	if (n == 1 && lua_geti(L, PARTS, 1) == LUA_TSTRING) {
+		rd_budget_charge(L, 4);
 		return 1; /* no placeholder: the text itself */
+	}
 	lua_settop(L, OPTS);
-	luaL_checkstack(L, PIECES + 8, "rd.render");
-	int waiting = 0;
-	size_t bytes = 0;
+	luaL_checkstack(L, 16, "rd.render");
+	luaL_Buffer b;
+	luaL_buffinit(L, &b);
+	size_t charged = 0; /* bytes added since the last charge */
 	for (lua_Integer i = 1; i <= n; i++) {
+		if (i % CHARGE_EVERY == 0) {
+			rd_budget_charge(L, CHARGE_EVERY * 4 + (long)(charged / 16));
+			charged = 0;
+		}
+		/* one value above the buffer's level, its piece, then luaL_addvalue */
 		int t = lua_geti(L, PARTS, i);
 		if (t != LUA_TSTRING) {
 			int p = lua_gettop(L);
@@ -58,7 +66,8 @@ static int l_render(lua_State *L)
 				return lua_error(L);
 			}
 			lua_getfield(L, p, "type"); /* p, name, value, type */
-			int plain = rd_lua_is(L, -1, "text") && (lua_type(L, -2) == LUA_TSTRING || lua_type(L, -2) == LUA_TNUMBER);
+			int plain = rd_lua_is(L, -1, "text") &&
+				    (lua_type(L, -2) == LUA_TSTRING || lua_type(L, -2) == LUA_TNUMBER);
 			int isolate = rtl && !rd_lua_is(L, -1, "plural") && !rd_lua_is(L, -1, "select");
 			lua_pop(L, 1);
 			if (plain) {
@@ -82,16 +91,13 @@ static int l_render(lua_State *L)
 			if (!lua_isstring(L, -1))
 				return luaL_error(L, "a placeholder's text must be a string");
 		}
-		bytes += lua_rawlen(L, -1);
-		if (++waiting == PIECES) {
-			lua_concat(L, waiting);
-			waiting = 1;
-		}
+		size_t len;
+		lua_tolstring(L, -1, &len); /* (a number, as text) */
+		charged += len;
+		luaL_addvalue(&b);
 	}
-	lua_concat(L, waiting);
-	lua_tolstring(L, -1, NULL); /* a lone number piece, as text (table.concat's) */
-	if (bytes > 0)
-		rd_budget_charge(L, (long)(bytes / 16));
+	rd_budget_charge(L, (long)(n % CHARGE_EVERY) * 4 + (long)(charged / 16));
+	luaL_pushresult(&b);
 	return 1;
 }
 

@@ -58,14 +58,15 @@ static lua_Integer integer(lua_State *L, int idx, const char *what)
 }
 
 /* The word of the value at idx (tostring, then bytes other than letters,
- * digits and _ . - as _), or of dflt when the value is nil or false,
+ * digits and _ . - as _), or of dflt when the value is nil or false (and
+ * dflt is given: without one, "nil" or "false" as tostring writes them),
  * pushed as a string. It is made at the end of o, which is left as it was. */
 static const char *push_word(struct out *o, int idx, const char *dflt, size_t *len)
 {
 	lua_State *L = o->L;
 	size_t at = o->len, n;
 	idx = lua_absindex(L, idx);
-	if (lua_toboolean(L, idx)) {
+	if (lua_toboolean(L, idx) || !dflt) {
 		const char *s = luaL_tolstring(L, idx, &n);
 		out_word(o, s, n, 0);
 		lua_pop(L, 1);
@@ -178,7 +179,7 @@ static void push_open(struct out *o, int t)
 	lua_State *L = o->L;
 	lua_createtable(L, 0, 2);
 	get(L, t, "status");
-	push_word(o, -1, "nil", NULL);
+	push_word(o, -1, NULL, NULL);
 	lua_setfield(L, -3, "status");
 	lua_pop(L, 1);
 	get(L, t, "tier");
@@ -271,7 +272,7 @@ static int l_record(lua_State *L)
 			opened = now_ms;
 		lua_pop(L, 1);
 	}
-	lua_Integer elapsed = now_ms - opened;
+	lua_Integer elapsed = (lua_Integer)((lua_Unsigned)now_ms - (lua_Unsigned)opened); /* as Lua wraps */
 	lua_pushvalue(L, TIME_FORMAT);
 	lua_pushinteger(L, now_ms);
 	lua_call(L, 1, 1);
@@ -357,7 +358,7 @@ static int l_record(lua_State *L)
 			const char *cur = push_word(&o, -1, "XXX", &clen);
 			lua_setfield(L, entry, "currency");
 			get(L, off, "kind");
-			const char *kind = push_word(&o, -1, "nil", &klen);
+			const char *kind = push_word(&o, -1, NULL, &klen);
 			lua_setfield(L, entry, "kind");
 			lua_getfield(L, off, "amount");
 			lua_Integer amount = integer(L, -1, "an offer's amount");

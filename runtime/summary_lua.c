@@ -24,6 +24,17 @@
  * RFC 3339 time and no milliseconds). */
 #define TIME_PARSE lua_upvalueindex(1)
 
+/* a + b and a × b as Lua computes them: wrapping, never undefined. */
+static lua_Integer add(lua_Integer a, lua_Integer b)
+{
+	return (lua_Integer)((lua_Unsigned)a + (lua_Unsigned)b);
+}
+
+static lua_Integer mul(lua_Integer a, lua_Integer b)
+{
+	return (lua_Integer)((lua_Unsigned)a * (lua_Unsigned)b);
+}
+
 /* Floor division, as Lua's // of integers. */
 static lua_Integer day_of(lua_Integer ms)
 {
@@ -136,16 +147,6 @@ static int l_add_case(lua_State *L)
 	lua_getfield(L, CASE, "status");
 	lua_Integer open = one_of(L, -1, CLOSED) ? 0 : 1;
 	lua_pop(L, 1);
-	lua_Integer row_open = int_field(L, ROW, "open");
-	lua_pushinteger(L, row_open + sign * open);
-	lua_setfield(L, ROW, "open");
-	if (lua_getfield(L, ROW, "days") != LUA_TTABLE) {
-		lua_pop(L, 1);
-		lua_newtable(L);
-		lua_pushvalue(L, -1);
-		lua_setfield(L, ROW, "days");
-	}
-	int days = lua_gettop(L);
 
 	/* the parts, in day order */
 	lua_getfield(L, CASE, "offers");
@@ -164,7 +165,7 @@ static int l_add_case(lua_State *L)
 		lua_getfield(L, o, "amount");
 		int ok;
 		lua_Integer amount = lua_tointegerx(L, -1, &ok);
-		if (!ok && lua_toboolean(L, -1))
+		if (live && !ok && lua_toboolean(L, -1))
 			luaL_error(L, "summary: an offer's amount must be an integer");
 		lua_getfield(L, o, "currency");
 		int has_currency = lua_toboolean(L, -1);
@@ -175,6 +176,18 @@ static int l_add_case(lua_State *L)
 		lua_settop(L, o - 1);
 	}
 	qsort(parts, n, sizeof *parts, by_day);
+
+	/* the offers read and checked: now the row changes */
+	lua_Integer row_open = int_field(L, ROW, "open");
+	lua_pushinteger(L, add(row_open, mul(sign, open)));
+	lua_setfield(L, ROW, "open");
+	if (lua_getfield(L, ROW, "days") != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_setfield(L, ROW, "days");
+	}
+	int days = lua_gettop(L);
 
 	/* each day: its bucket, changed, then kept or dropped */
 	for (size_t i = 0; i < n;) {
@@ -187,7 +200,7 @@ static int l_add_case(lua_State *L)
 		lua_Integer count = int_field(L, bucket, "n");
 		for (; i < n && parts[i].day == day; i++) {
 			if (parts[i].offer == 0) {
-				count += sign;
+				count = add(count, sign);
 				continue;
 			}
 			lua_geti(L, offers, parts[i].offer);
@@ -199,7 +212,7 @@ static int l_add_case(lua_State *L)
 			if (!ok && !lua_isnil(L, -1))
 				luaL_error(L, "summary: a stored amount must be an integer");
 			lua_pop(L, 1);
-			v += sign * parts[i].amount;
+			v = add(v, mul(sign, parts[i].amount));
 			if (v != 0)
 				lua_pushinteger(L, v);
 			else
@@ -238,7 +251,7 @@ static lua_Integer key_day(lua_State *L, int idx)
 static int l_prune(lua_State *L)
 {
 	luaL_checktype(L, 1, LUA_TTABLE);
-	lua_Integer oldest = day_of(luaL_checkinteger(L, 2)) - KEEP_DAYS;
+	lua_Integer oldest = add(day_of(luaL_checkinteger(L, 2)), -KEEP_DAYS);
 	lua_settop(L, 1);
 	if (lua_getfield(L, 1, "days") == LUA_TTABLE) {
 		lua_pushnil(L);
@@ -265,7 +278,7 @@ static void add_to(lua_State *L, int t, int key, lua_Integer v)
 	lua_Integer was = lua_tointeger(L, -1);
 	lua_pop(L, 1);
 	lua_pushvalue(L, key);
-	lua_pushinteger(L, was + v);
+	lua_pushinteger(L, add(was, v));
 	lua_settable(L, t);
 }
 
@@ -289,14 +302,14 @@ static int l_view(lua_State *L)
 		lua_pushnil(L);
 		while (lua_next(L, 5)) {
 			int bucket = lua_gettop(L);
-			lua_Integer age = today - key_day(L, bucket - 1);
+			lua_Integer age = add(today, mul(-1, key_day(L, bucket - 1)));
 			if (age <= 365 && lua_istable(L, bucket)) {
 				lua_Integer bn = int_field(L, bucket, "n");
-				n365 += bn;
+				n365 = add(n365, bn);
 				if (age <= 90)
-					n90 += bn;
+					n90 = add(n90, bn);
 				if (age <= 30)
-					n30 += bn;
+					n30 = add(n30, bn);
 				if (lua_getfield(L, bucket, "c") == LUA_TTABLE) {
 					int c = lua_gettop(L);
 					lua_pushnil(L);

@@ -188,11 +188,14 @@ local function join(list, lang)
   return table.concat(list, P.list_sep, 1, #list - 1) .. P.list_and .. list[#list]
 end
 
--- The composed acknowledgements' templates, parsed, by what shapes them
--- (language, channel, the customer's state, which lines, the asked-for
--- list): a handful per language, dropped whole when full. A composition is
--- then one render, its lines rendered as one template would be.
-local composed, n_composed = {}, 0
+-- The composed acknowledgements' templates, parsed: per language's phrase
+-- table, by what else shapes them (channel, the customer's state, which
+-- lines, the asked-for list's text). Every input is read once, so the key
+-- and the template come from the same values whatever a caller's tables
+-- do; the phrases are the stdlib's own. A handful per language, dropped
+-- whole when full; an asked-for text past 2,000 bytes is not kept. A
+-- composition is then one render, its lines rendered as one template would be.
+local composed, n_composed = setmetatable({}, { __mode = "k" }), 0
 
 -- A text as a template shows it: braces doubled.
 local function literal(text) return (text:gsub("[{}]", "%0%0")) end
@@ -209,13 +212,19 @@ function M.compose(case, spec, opts)
   local lang = opts.lang
   local P = phrases.lang(lang)
   local short = case.channel == "social"
-  local name = case.customer and case.customer.name
+  local customer = case.customer
+  local name = customer and customer.name
   local state = case.customer_state
   if state ~= "frustrated" and state ~= "aggressive" then state = "" end
+  local next_contact, signature = spec.next_contact, not short and spec.signature or nil
   local ask = spec.ask
-  if ask == nil then ask = (case.order and case.order.id) and {} or { "order_number" } end
+  if ask == nil then
+    local order = case.order
+    ask = (order and order.id) and {} or { "order_number" }
+  end
+  local asking = #ask > 0
   local asked = ""
-  if #ask > 0 and not short then
+  if asking and not short then
     local items = {}
     for _, k in ipairs(ask) do
       local item = P.items[k]
@@ -225,10 +234,10 @@ function M.compose(case, spec, opts)
     -- the list is the language's own words: no isolates around it
     asked = render(parts_of(P.ask), { items = join(items, lang) }, opts, false)
   end
-  local signature = not short and spec.signature or nil
-  local key = lang .. (short and "|s" or "|l") .. (name and "n" or "-") .. state .. (#ask > 0 and "a" or "-") ..
-    (spec.next_contact and "c" or "-") .. (signature and "g|" or "-|") .. asked
-  local parts = composed[key]
+  local key = (short and "s" or "l") .. (name and "n" or "-") .. state .. (asking and "a" or "-") ..
+    (next_contact and "c" or "-") .. (signature and "g|" or "-|") .. asked
+  local mine = composed[P]
+  local parts = mine and mine[key]
   if not parts then
     local lines = {}
     local function add(k) lines[#lines + 1] = P[k] end
@@ -239,18 +248,21 @@ function M.compose(case, spec, opts)
     if state == "frustrated" then add("empathy") end
     if state == "aggressive" then add("senior") end
     add("promise")
-    if #ask > 0 then
+    if asking then
       if short then add("ask_private") else lines[#lines + 1] = literal(asked) end
     end
-    if spec.next_contact then add("next_contact") end
+    if next_contact then add("next_contact") end
     if signature then add("sign") end
     local err
     parts, err = M.parse(table.concat(lines, P.sentence_sep))
     if not parts then error(err, 0) end
-    if n_composed >= 256 then composed, n_composed = {}, 0 end
-    composed[key], n_composed = parts, n_composed + 1
+    if #asked <= 2000 then
+      if n_composed >= 256 then composed, n_composed = setmetatable({}, { __mode = "k" }), 0 end
+      if not mine then mine = {}; composed[P] = mine end
+      mine[key], n_composed = parts, n_composed + 1
+    end
   end
-  return render(parts, { name = name, case_id = case.id, next_contact = spec.next_contact, signature = signature },
+  return render(parts, { name = name, case_id = case.id, next_contact = next_contact, signature = signature },
     opts, M.is_rtl(lang))
 end
 
