@@ -65,6 +65,12 @@ add { name = "table-concat-range", issue = 2, expect = "%[instructions%]",
 add { name = "render-parts-huge", issue = 2, expect = "%[instructions%]",
   body = "local w = require 'redress.wording'; local p = setmetatable({}, { __len = function() return 1e12 end, " ..
     "__index = function() return 'x' end }); while true do w.render_parts(p, {}, { lang = 'en' }) end" }
+-- a long template renders in time linear in its bytes (joined in one
+-- buffer: joining the text so far again every few parts took seconds here)
+add { name = "render-parts-long", issue = 2, outcome = "decided",
+  body = "local w = require 'redress.wording'; local p = {} for i = 1, 200000 do p[i] = 'xxxxxxxxxx' end; " ..
+    "act:set { facts = { n = #w.render_parts(p, {}, { lang = 'en' }) } }; act:acknowledge { template = 'ack' }",
+  check = function(decision, case) return case.facts.n == 2000000, "rendered " .. tostring(case.facts.n) end }
 -- few VM instructions, much C work: rd.render charges by parts and bytes
 add { name = "render-parts-many", issue = 2, expect = "%[instructions%]",
   body = "local w = require 'redress.wording'; local p = {} for i = 1, 100000 do p[i] = 'x' end; " ..

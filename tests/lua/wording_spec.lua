@@ -43,6 +43,25 @@ describe("the eight-rule acknowledgement", function()
     end
   end)
 
+  it("reads each input once: a caller's metamethods cannot change another composition", function()
+    local case = { id = "C7", channel = "email", customer = { id = "c", name = "Ann" }, order = { id = "o1" } }
+    local plain = wording.compose(case, {}, { lang = "en" })
+    -- a spec whose next_contact is nil when first read and a time after
+    local reads = 0
+    local spec = setmetatable({}, { __index = function(_, k)
+      if k == "next_contact" then reads = reads + 1; return reads == 2 and 0 or nil end
+    end })
+    pcall(wording.compose, case, spec, { lang = "en" })
+    -- a list whose length changes between reads
+    local n = 0
+    local ask = setmetatable({}, { __len = function() n = n + 1; return n == 3 and 1 or 0 end })
+    pcall(wording.compose, { id = "C8", channel = "social", order = { id = "o" } }, { ask = ask }, { lang = "en" })
+    assert.equal(plain, wording.compose(case, {}, { lang = "en" }))
+    assert.not_matches("order number", wording.compose({ id = "C9", channel = "social", order = { id = "o" } }, {},
+      { lang = "en" }))
+    assert.equal(plain, wording.compose(case, {}, {})) -- no language: English
+  end)
+
   it("meets an aggressive customer calmly, with a senior colleague", function()
     local t = wording.compose({ id = "C1", channel = "phone", customer_state = "aggressive", customer = { id = "c" },
       order = { id = "X" } }, {}, { lang = "en" })
