@@ -31,12 +31,6 @@ static int bucket_of(double seconds)
 	return N_BOUNDS + 1;
 }
 
-/* Whether the status at idx closes a case (resolved, closed, rejected). */
-static int closed(lua_State *L, int idx)
-{
-	return rd_lua_is(L, idx, "resolved") || rd_lua_is(L, idx, "closed") || rd_lua_is(L, idx, "rejected");
-}
-
 /* t[k] pushed, t being a table at idx or nothing (nil then); its type. */
 static int get(lua_State *L, int t, const char *k)
 {
@@ -385,11 +379,11 @@ static int l_record(lua_State *L)
 	int was_open = 0, is_open;
 	if (before) {
 		get(L, BEFORE, "status");
-		was_open = !closed(L, -1);
+		was_open = !rd_status_closes(L, -1);
 		lua_pop(L, 1);
 	}
 	get(L, CASE, "status");
-	is_open = !closed(L, -1);
+	is_open = !rd_status_closes(L, -1);
 	lua_pop(L, 1);
 	int from_e = 0, to_e = 0;
 	if (was_open) {

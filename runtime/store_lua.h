@@ -42,6 +42,10 @@ rd_store_lua *rd_store_lua_of(lua_State *L);
 /* Ends the lazily opened read transaction of an API call, if any. */
 void rd_store_lua_end_read(lua_State *L);
 
+/* Whether the value at idx is a status that closes a case: resolved,
+ * closed or rejected (summary_lua.c; the dashboard's C asks it too). */
+int rd_status_closes(lua_State *L, int idx);
+
 /* Lua module openers (also exported from rd.so for stock lua5.4). */
 int luaopen_rd_store(lua_State *L);
 int luaopen_rd_metrics(lua_State *L);

@@ -60,6 +60,11 @@ static int one_of(lua_State *L, int idx, const char *const *words)
 static const char *const CLOSED[] = { "closed", "rejected", "resolved", NULL };
 static const char *const LIVE[] = { "offered", "accepted", NULL };
 
+int rd_status_closes(lua_State *L, int idx)
+{
+	return one_of(L, idx, CLOSED);
+}
+
 /* The time of t[ms_field] (an integer) or else of t[iso_field] parsed, or
  * dflt. */
 static lua_Integer time_of(lua_State *L, int t, const char *ms_field, const char *iso_field, lua_Integer dflt)
@@ -145,7 +150,7 @@ static int l_add_case(lua_State *L)
 
 	lua_Integer opened = time_of(L, CASE, "opened_ms", "opened_at", 0);
 	lua_getfield(L, CASE, "status");
-	lua_Integer open = one_of(L, -1, CLOSED) ? 0 : 1;
+	lua_Integer open = rd_status_closes(L, -1) ? 0 : 1;
 	lua_pop(L, 1);
 
 	/* the parts, in day order */
