@@ -136,6 +136,60 @@ static void pending_dispose(void *p)
 		pd->job->owner = NULL;
 }
 
+/* The same for a read on the readers thread. */
+struct pending_read {
+	rd_read *read;
+	h2o_req_t *req;
+};
+
+static void pending_read_dispose(void *p)
+{
+	struct pending_read *pd = p;
+	if (pd->read)
+		pd->read->owner = NULL;
+}
+
+void rd_server_read_done(rd_read *read)
+{
+	struct pending_read *pd = read->owner;
+	if (the_server)
+		the_server->inflight--;
+	if (pd) {
+		pd->read = NULL;
+		respond(pd->req, read->route, read->actor, read->status, JSON, read->body ? read->body : "",
+			read->body ? read->body_len : 0, 0);
+	}
+	rd_read_free(read);
+}
+
+/* Hands the API's { fn, args } (table t) to the readers thread; -1 when out
+ * of memory (nothing was queued). */
+static int submit_read(rd_server *srv, h2o_req_t *req, lua_State *L, int t, const char *route, const char *actor)
+{
+	lua_getfield(L, t, "fn");
+	lua_getfield(L, t, "args");
+	const char *name = lua_tostring(L, -2), *query = lua_tostring(L, -1);
+	rd_read *r = calloc(1, sizeof *r);
+	if (r) {
+		r->name = name ? strdup(name) : NULL;
+		r->query = query ? strdup(query) : NULL;
+		r->actor = actor ? strdup(actor) : NULL;
+	}
+	lua_pop(L, 2);
+	if (!r || !r->name || !r->query || (actor && !r->actor)) {
+		rd_read_free(r);
+		return -1;
+	}
+	r->route = route; /* interned: lives as long as the API state */
+	struct pending_read *pd = h2o_mem_alloc_shared(&req->pool, sizeof *pd, pending_read_dispose);
+	pd->read = r;
+	pd->req = req;
+	r->owner = pd;
+	srv->inflight++;
+	rd_readers_submit(r);
+	return 0;
+}
+
 /* After a successful reload the API state re-reads the config too (tokens
  * may have changed); the engine has validated the same file already. */
 static void api_reload(rd_server *srv)
@@ -368,6 +422,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	lua_setfield(L, -2, "draining");
 	lua_pushinteger(L, now);
 	lua_setfield(L, -2, "now_ms");
+	lua_pushboolean(L, rd_readers_running()); /* reads that scan go to the readers thread */
+	lua_setfield(L, -2, "reads");
 	if (srv->engine->cluster) {
 		lua_pushcfunction(L, l_cluster_status);
 		lua_setfield(L, -2, "cluster_status");
@@ -406,6 +462,15 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 			return 0;
 		}
 		lua_settop(L, top);
+		return 0;
+	}
+	lua_pop(L, 1);
+	if (lua_getfield(L, -1, "read") == LUA_TTABLE) {
+		lua_getfield(L, -2, "actor");
+		int rc = submit_read(srv, req, L, lua_gettop(L) - 1, route, lua_tostring(L, -1));
+		lua_settop(L, top);
+		if (rc != 0)
+			respond_error(req, route, 500, "internal", "out of memory");
 		return 0;
 	}
 	lua_pop(L, 1);

@@ -1,6 +1,7 @@
 /* http.h — the HTTP/1.1 front door (h2o on libuv). Routing, validation and
  * reads are done by the API Lua state (runtime/lua/redress/api.lua) on the
- * loop thread; writes become engine jobs answered after their commit. */
+ * loop thread, but for the reads that scan, which the readers thread runs
+ * (readers.h); writes become engine jobs answered after their commit. */
 #ifndef RD_HTTP_H
 #define RD_HTTP_H
 
@@ -9,6 +10,7 @@
 
 #include "../bindings/bindings.h"
 #include "engine.h"
+#include "readers.h"
 
 typedef struct rd_server {
 	uv_loop_t *loop;
@@ -20,7 +22,7 @@ typedef struct rd_server {
 	lua_State *api;          /* the API state: loop thread only */
 	rd_engine *engine;
 	int draining;
-	long inflight;           /* jobs submitted and not yet answered */
+	long inflight;           /* jobs and reads submitted and not yet answered */
 	int port;                /* the bound port */
 	int access_log;          /* a log line per answered request */
 } rd_server;
@@ -34,6 +36,8 @@ void rd_server_stop_accepting(rd_server *srv);
 int rd_server_submit_internal(rd_server *srv, const char *kind);
 /* Engine callback: answers a finished job (loop thread). */
 void rd_server_job_done(rd_job *job);
+/* Readers callback: answers a finished read (loop thread; readers.h). */
+void rd_server_read_done(rd_read *read);
 /* At exit: closes the connections still open (idle keep-alive ones);
  * 0 when none is left, -1 when some would not close. */
 int rd_server_close_connections(rd_server *srv);

@@ -193,7 +193,8 @@ static int n_h2o_handles;
 static void note_h2o_handle(uv_handle_t *h, void *arg)
 {
 	struct daemon *d = arg;
-	if (h == (uv_handle_t *)&d->server.listener || h == (uv_handle_t *)&d->engine.done_async)
+	if (h == (uv_handle_t *)&d->server.listener || h == (uv_handle_t *)&d->engine.done_async ||
+	    rd_readers_owns(h))
 		return;
 	if (n_h2o_handles < MAX_H2O_HANDLES)
 		h2o_handles[n_h2o_handles++] = h;
@@ -330,9 +331,11 @@ int main(int argc, char **argv)
 	}
 	if (rd_replays_start(&d.store, config_path, engine_busy, &d.engine, err, sizeof err) != 0 ||
 	    rd_webhooks_start(&d.webhooks, &d.store, &d.engine, err, sizeof err) != 0 ||
+	    rd_readers_start(d.loop, &d.store, rd_server_read_done, err, sizeof err) != 0 ||
 	    rd_server_start(&d.server, d.loop, d.api, &d.engine, st.host, st.port, st.max_body, st.access_log, err, sizeof err) != 0) {
 		fprintf(stderr, "redressd: %s\n", err);
 		rd_log(RD_LOG_ERROR, "cannot start", "error", err, NULL);
+		rd_readers_stop();
 		rd_webhooks_stop(&d.webhooks);
 		rd_replays_stop();
 		rd_engine_stop(&d.engine);
@@ -356,6 +359,7 @@ int main(int argc, char **argv)
 
 	uv_run(d.loop, UV_RUN_DEFAULT);
 
+	rd_readers_stop(); /* a read that runs finishes; queued ones get a 503 */
 	rd_replays_stop(); /* a running replay stops at its next case */
 	rd_webhooks_stop(&d.webhooks); /* its last cursors go to the writer first */
 	rd_engine_stop(&d.engine);  /* commits and answers anything left */

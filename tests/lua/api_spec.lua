@@ -8,6 +8,7 @@ local S = F.store()
 local rd = require "rd"
 local json = require "redress.json"
 local api_mod = require "redress.api"
+local listing_mod = require "redress.listing"
 local engine = require "redress.engine"
 
 local NOW = 1796122851591 -- 2026-12-01T11:00:51.591Z
@@ -351,16 +352,16 @@ describe("redress.api", function()
     end)
 
     it("answers a filtered list that reached its scan budget short, with a cursor to go on", function()
-      local saved, budget = S.rows, api_mod.SCAN_BUDGET
+      local saved, budget = S.rows, listing_mod.SCAN_BUDGET
       S.rows = { cases = {} }
       for i = 1, 300 do
         local id = string.format("C%010d", i)
         S.rows.cases[id] = json.encode { id = id, status = i == 300 and "closed" or "acknowledged",
           customer = { id = "c-1" }, opened_ms = NOW }
       end
-      api_mod.SCAN_BUDGET = 256
+      listing_mod.SCAN_BUDGET = 256
       local ok, r = pcall(get, "/v1/cases?status=closed")
-      S.rows, api_mod.SCAN_BUDGET = saved, budget
+      S.rows, listing_mod.SCAN_BUDGET = saved, budget
       assert(ok, r)
       local t = json.decode(r.body)
       assert.are.same({ 0, "C0000000256" }, { #t.cases, t.next_cursor })

@@ -7,19 +7,18 @@ local time = require "redress.time"
 local config = require "redress.config"
 local validate = require "redress.validate"
 local store = require "redress.store"
-local act = require "redress.act"
 local learn = require "redress.learn"
 local console = require "redress.console"
 local session = require "redress.session"
 local dashboard = require "redress.dashboard"
 local whatif = require "redress.whatif"
+local params = require "redress.params"
+local listing = require "redress.listing"
 
 local M = {}
 
 
-local function err(status, code, message, field)
-  return { status = status, body = json.error_body(code, message, field) }
-end
+local err = params.err
 
 local function unescape(s)
   s = s:gsub("+", " ")
@@ -156,115 +155,7 @@ local function check_idem_key(req)
   return nil
 end
 
--- An integer query parameter in [lo, hi] (hi nil: no upper bound), or its
--- default when absent. Returns the value, or nil and the 422 answer.
-local function int_param(q, name, default, lo, hi)
-  if q[name] == nil then return default end
-  local v = math.tointeger(tonumber(q[name]))
-  if not v or v < lo or (hi and v > hi) then
-    local range = hi and string.format("from %d to %d", lo, hi) or ("≥ " .. lo)
-    return nil, err(422, "validation_failed", name .. " must be an integer " .. range, name)
-  end
-  return v
-end
-
--- A page's start (the parameter start, ≥ 0, default 0) and its limit (1 to
--- max, default dflt): start, limit, or nil, nil and the 422.
-local function page_params(q, start, dflt, max)
-  local first, bad = int_param(q, start, 0, 0)
-  if not first then return nil, nil, bad end
-  local limit
-  limit, bad = int_param(q, "limit", dflt, 1, max)
-  if not limit then return nil, nil, bad end
-  return first, limit
-end
-
-local function cases_list(q)
-  local limit, bad = int_param(q, "limit", 50, 1, 500)
-  if not limit then return bad end
-  if q.status and not act.STATUSES[q.status] then
-    return err(422, "validation_failed", "status must be a case status", "status")
-  end
-  local tier
-  tier, bad = int_param(q, "tier", nil, 0)
-  if bad then return bad end
-  local after_ms, before_ms
-  for _, k in ipairs { "opened_after", "opened_before" } do
-    if q[k] then
-      local ms, why = time.parse(q[k])
-      if not ms then return err(422, "validation_failed", k .. ": " .. why, k) end
-      if k == "opened_after" then after_ms = ms else before_ms = ms end
-    end
-  end
-  if q.cursor and not store.valid_case_id(q.cursor) then
-    return err(422, "validation_failed", "cursor is not one this API gave out", "cursor")
-  end
-
-  local function match(c)
-    return (not q.status or c.status == q.status) and (not tier or c.tier == tier) and
-      (not q.customer or c.customer.id == q.customer) and
-      (not after_ms or c.opened_ms > after_ms) and (not before_ms or c.opened_ms < before_ms)
-  end
-  -- A stored case that lacks the filter's text cannot match: skip it without
-  -- decoding (a plain search costs a fraction of a decode). Cases are stored
-  -- by cjson, which writes strings as JSON escapes them: "/" as "\/".
-  local needles = {}
-  if q.status then needles[#needles + 1] = json.encode(q.status) end
-  if q.customer then needles[#needles + 1] = json.encode(q.customer) end
-  local function maybe(s)
-    for i = 1, #needles do
-      if not s:find(needles[i], 1, true) then return false end
-    end
-    return true
-  end
-
-  -- Scan in key order from the cursor; stop after limit matches or a scan
-  -- budget, handing back the last id looked at as the next cursor.
-  local out, last, scanned, more = {}, q.cursor, 0, false
-  -- Bounded work per call: the scan runs on the loop thread, beside intake.
-  local budget = M.SCAN_BUDGET
-  while #out < limit do
-    local ids, vals, looked, seen
-    if q.customer then
-      ids = store.customer_case_ids(q.customer, last, 256)
-      vals = {}
-      for i, id in ipairs(ids) do vals[i] = store.get_case_json(id) end
-      looked, seen = #ids, ids[#ids]
-    else
-      -- the needles are looked for in the stored bytes: a case without
-      -- them is never copied out of the store
-      ids, vals, seen, looked = store.cases_scan(last, 256, needles)
-    end
-    if looked == 0 then more = false; break end
-    more = true
-    local full = false
-    for i, id in ipairs(ids) do
-      local s = vals[i]
-      -- (store.scan looked for the needles already; the customer's index did not)
-      if s and (not q.customer or maybe(s)) and match(json.decode(s)) then
-        out[#out + 1] = s
-        if #out == limit then last, full = id, true; break end
-      end
-    end
-    if full then break end
-    last = seen
-    scanned = scanned + looked
-    if looked < 256 then more = false; break end
-    if scanned >= budget then break end
-  end
-  local next_cursor = more and last or nil
-  -- A full page may be followed by nothing; one more probe tells.
-  if next_cursor and #out == limit then
-    local ids = q.customer and store.customer_case_ids(q.customer, last, 1) or store.cases_after(last, 1)
-    if #ids == 0 then next_cursor = nil end
-  end
-  return { status = 200, body = '{"cases":[' .. table.concat(out, ",") .. '],"next_cursor":' ..
-    (next_cursor and ('"' .. next_cursor .. '"') or "null") .. "}" }
-end
-
---- Cases one GET /v1/cases looks at, at most (a filtered page may come back
--- short, with a next_cursor to go on from).
-M.SCAN_BUDGET = 1000
+local int_param, page_params = params.int_param, params.page_params
 
 local function case_get(id)
   local s = store.get_case_json(id)
@@ -550,12 +441,11 @@ function M.new(config_path)
         return { status = 200, body = body }
       elseif route == "case" then
         return case_get(id)
-      elseif route == "cases" then
-        return cases_list(q)
-      elseif route == "queue" then -- console
-        return console.queue(q)
-      elseif route == "approvals" then -- console
-        return console.approvals(q)
+      elseif listing.READS[route] then -- cases; the console's queue and approvals
+        -- the scan runs on the readers thread when the daemon has one
+        -- (runtime/readers.c): the loop thread only routes it
+        if req.reads then return { read = { fn = route, args = json.encode(q) } } end
+        return listing.READS[route](q)
       elseif route == "dashboard" then -- dashboard
         return dashboard.get(q, req.now_ms)
       elseif route == "outbox" then

@@ -1,9 +1,9 @@
---- The operator console's side of the API, on the loop thread: the static
+--- The operator console's side of the API: the static
 -- page (console/ in the tree, read once at start), sign-in and sign-out
 -- (redress.session), and the two lists its screens need that the rest of
 -- the API lacks: the work queue (GET /v1/queue) and the approvals waiting
 -- for a decision (GET /v1/approvals). Both do bounded work per call, like
--- GET /v1/cases: they run beside intake.
+-- GET /v1/cases, and run where it does: on the readers thread (redress.listing).
 local json = require "redress.json"
 local store = require "redress.store"
 local session = require "redress.session"
@@ -14,9 +14,7 @@ local M = {}
 --- Stored rows (timers or cases) one list call looks at, at most.
 M.SCAN_BUDGET = 1000
 
-local function err(status, code, message, field)
-  return { status = status, body = json.error_body(code, message, field) }
-end
+local err = require("redress.params").err
 
 -- The console's files: name → content type. No build step: what is in
 -- console/ is what the browser gets.

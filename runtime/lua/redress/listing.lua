@@ -1,0 +1,120 @@
+--- The reads that scan the store: GET /v1/cases's page, and the console's
+-- work queue and held approvals (redress.console). The API checks who asks
+-- and parses the query on the loop thread; the scan runs here, on the
+-- readers thread when the daemon runs one (runtime/readers.c: a scan of a
+-- thousand rows no longer takes the loop from intake), or in place (the
+-- API's specs, a state without the thread).
+local json = require "redress.json"
+local time = require "redress.time"
+local store = require "redress.store"
+local act = require "redress.act"
+local params = require "redress.params"
+local console = require "redress.console"
+
+local M = {}
+
+local err, int_param = params.err, params.int_param
+
+--- Cases one GET /v1/cases looks at, at most (a filtered page may come back
+-- short, with a next_cursor to go on from).
+M.SCAN_BUDGET = 1000
+
+--- GET /v1/cases: q is the route's query (strings, as parsed by the API);
+-- returns the answer { status, body }.
+function M.cases(q)
+  local limit, bad = int_param(q, "limit", 50, 1, 500)
+  if not limit then return bad end
+  if q.status and not act.STATUSES[q.status] then
+    return err(422, "validation_failed", "status must be a case status", "status")
+  end
+  local tier
+  tier, bad = int_param(q, "tier", nil, 0)
+  if bad then return bad end
+  local after_ms, before_ms
+  for _, k in ipairs { "opened_after", "opened_before" } do
+    if q[k] then
+      local ms, why = time.parse(q[k])
+      if not ms then return err(422, "validation_failed", k .. ": " .. why, k) end
+      if k == "opened_after" then after_ms = ms else before_ms = ms end
+    end
+  end
+  if q.cursor and not store.valid_case_id(q.cursor) then
+    return err(422, "validation_failed", "cursor is not one this API gave out", "cursor")
+  end
+
+  local function match(c)
+    return (not q.status or c.status == q.status) and (not tier or c.tier == tier) and
+      (not q.customer or c.customer.id == q.customer) and
+      (not after_ms or c.opened_ms > after_ms) and (not before_ms or c.opened_ms < before_ms)
+  end
+  -- A stored case that lacks the filter's text cannot match: skip it without
+  -- decoding (a plain search costs a fraction of a decode). Cases are stored
+  -- by cjson, which writes strings as JSON escapes them: "/" as "\/".
+  local needles = {}
+  if q.status then needles[#needles + 1] = json.encode(q.status) end
+  if q.customer then needles[#needles + 1] = json.encode(q.customer) end
+  local function maybe(s)
+    for i = 1, #needles do
+      if not s:find(needles[i], 1, true) then return false end
+    end
+    return true
+  end
+
+  -- Scan in key order from the cursor; stop after limit matches or a scan
+  -- budget, handing back the last id looked at as the next cursor.
+  local out, last, scanned, more = {}, q.cursor, 0, false
+  -- Bounded work per call, wherever it runs
+  local budget = M.SCAN_BUDGET
+  while #out < limit do
+    local ids, vals, looked, seen
+    if q.customer then
+      ids = store.customer_case_ids(q.customer, last, 256)
+      vals = {}
+      for i, id in ipairs(ids) do vals[i] = store.get_case_json(id) end
+      looked, seen = #ids, ids[#ids]
+    else
+      -- the needles are looked for in the stored bytes: a case without
+      -- them is never copied out of the store
+      ids, vals, seen, looked = store.cases_scan(last, 256, needles)
+    end
+    if looked == 0 then more = false; break end
+    more = true
+    local full = false
+    for i, id in ipairs(ids) do
+      local s = vals[i]
+      -- (store.scan looked for the needles already; the customer's index did not)
+      if s and (not q.customer or maybe(s)) and match(json.decode(s)) then
+        out[#out + 1] = s
+        if #out == limit then last, full = id, true; break end
+      end
+    end
+    if full then break end
+    last = seen
+    scanned = scanned + looked
+    if looked < 256 then more = false; break end
+    if scanned >= budget then break end
+  end
+  local next_cursor = more and last or nil
+  -- A full page may be followed by nothing; one more probe tells.
+  if next_cursor and #out == limit then
+    local ids = q.customer and store.customer_case_ids(q.customer, last, 1) or store.cases_after(last, 1)
+    if #ids == 0 then next_cursor = nil end
+  end
+  return { status = 200, body = '{"cases":[' .. table.concat(out, ",") .. '],"next_cursor":' ..
+    (next_cursor and ('"' .. next_cursor .. '"') or "null") .. "}" }
+end
+
+--- The reads that scan, by route: what the readers thread runs (the
+-- console's work queue and held approvals scan up to 1,000 rows a call too).
+M.READS = { cases = M.cases, queue = console.queue, approvals = console.approvals }
+
+--- listing.read(name, query_json) → status, body: the read the API handed
+-- to the readers thread (runtime/readers.c calls it there).
+function M.read(name, query_json)
+  local f = M.READS[name]
+  if not f then error("listing.read: no read named " .. tostring(name)) end
+  local r = f(json.decode(query_json))
+  return r.status, r.body
+end
+
+return M

@@ -1,0 +1,245 @@
+/* readers.c — the reads that scan the store, on a thread of their own (see readers.h). */
+#define _GNU_SOURCE
+#include "readers.h"
+
+#include <lauxlib.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../bindings/bindings.h"
+#include "errors.h"
+#include "log.h"
+#include "store_lua.h"
+
+/* A list is background work next to intake: on cores that intake keeps
+ * busy, the scheduler gives this thread less than the loop, the decision
+ * workers and the writer (Linux keeps a nice value per thread), so a
+ * complaint no longer waits behind a scan. Not as low as the what-if
+ * thread's 10: a person at the console waits for a list. Measured with
+ * bench/listing.sh on 2 cores (docs/PERFORMANCE.md). */
+#define RD_READERS_NICE 10
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int running, stopping;
+	pthread_t thread;
+	uv_async_t async;
+	rd_read_done_cb done;
+	/* under mu */
+	rd_read *queue_head, *queue_tail;
+	int queued;
+	rd_read *done_head, *done_tail;
+	/* the thread's */
+	lua_State *L;
+	rd_lua_ctx ctx;
+} R = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+void rd_read_free(rd_read *read)
+{
+	if (!read)
+		return;
+	free(read->name);
+	free(read->query);
+	free(read->body);
+	free(read->actor);
+	free(read);
+}
+
+/* The answer of a read that did not run: status and an error body. */
+static void set_error(rd_read *r, int status, const char *code, const char *message)
+{
+	char buf[512];
+	size_t n = rd_error_json(buf, sizeof buf, code, message);
+	free(r->body);
+	r->body = malloc(n + 1);
+	r->status = r->body ? status : 500;
+	r->body_len = r->body ? n : 0;
+	if (r->body)
+		memcpy(r->body, buf, n + 1);
+}
+
+/* listing.read(name, query) in the thread's state: its status and body, or
+ * a 500 (logged) when it raised — a bug, never the client's input, which
+ * the read answers itself (a 422). Ends the read transaction it opened. */
+static void run_read(rd_read *r)
+{
+	lua_State *L = R.L;
+	lua_settop(L, 0);
+	lua_getglobal(L, "require");
+	lua_pushliteral(L, "redress.listing");
+	int rc = rd_lua_pcall(L, 1, 1, RD_PCALL_TRACEBACK);
+	if (rc == LUA_OK) {
+		lua_getfield(L, -1, "read");
+		lua_pushstring(L, r->name);
+		lua_pushstring(L, r->query);
+		rc = rd_lua_pcall(L, 2, 2, RD_PCALL_TRACEBACK);
+	}
+	rd_store_lua_end_read(L);
+	size_t len = 0;
+	const char *body = rc == LUA_OK ? lua_tolstring(L, -1, &len) : NULL;
+	if (rc == LUA_OK && lua_isinteger(L, -2) && body) {
+		r->body = malloc(len + 1);
+		if (r->body) {
+			memcpy(r->body, body, len + 1);
+			r->body_len = len;
+			r->status = (int)lua_tointeger(L, -2);
+		} else {
+			set_error(r, 500, "internal", "out of memory");
+		}
+	} else {
+		rd_log(RD_LOG_ERROR, "read failed", "read", r->name, "error",
+		       rc == LUA_OK ? "no status and body" : lua_tostring(L, -1), NULL);
+		set_error(r, 500, "internal", "internal error; nothing was written");
+	}
+	lua_settop(L, 0);
+}
+
+static void *thread_main(void *arg)
+{
+	(void)arg;
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), RD_READERS_NICE) != 0)
+		rd_log(RD_LOG_WARN, "readers: could not lower the readers thread's priority", NULL);
+	pthread_mutex_lock(&R.mu);
+	for (;;) {
+		while (!R.stopping && !R.queue_head)
+			pthread_cond_wait(&R.cv, &R.mu);
+		if (R.stopping)
+			break;
+		rd_read *r = R.queue_head;
+		R.queue_head = r->next;
+		if (!R.queue_head)
+			R.queue_tail = NULL;
+		R.queued--;
+		r->next = NULL;
+		pthread_mutex_unlock(&R.mu);
+		run_read(r);
+		pthread_mutex_lock(&R.mu);
+		if (R.done_tail)
+			R.done_tail->next = r;
+		else
+			R.done_head = r;
+		R.done_tail = r;
+		uv_async_send(&R.async);
+	}
+	pthread_mutex_unlock(&R.mu);
+	return NULL;
+}
+
+/* The loop thread: answers what the thread finished. */
+static void on_async(uv_async_t *h)
+{
+	(void)h;
+	pthread_mutex_lock(&R.mu);
+	rd_read *r = R.done_head;
+	R.done_head = R.done_tail = NULL;
+	pthread_mutex_unlock(&R.mu);
+	while (r) {
+		rd_read *next = r->next;
+		r->next = NULL;
+		R.done(r);
+		r = next;
+	}
+}
+
+int rd_readers_start(uv_loop_t *loop, rd_store *store, rd_read_done_cb done, char *err, size_t errlen)
+{
+	R.done = done;
+	R.L = rd_lua_new(&R.ctx);
+	if (R.L && !rd_store_lua_attach(R.L, store, 1)) {
+		rd_lua_close(R.L);
+		R.L = NULL;
+	}
+	if (!R.L) {
+		snprintf(err, errlen, "readers: cannot create a Lua state");
+		return -1;
+	}
+	/* the reads' module now, so the first list does not pay for it and a
+	 * tree that cannot load it stops the start */
+	lua_getglobal(R.L, "require");
+	lua_pushliteral(R.L, "redress.listing");
+	if (rd_lua_pcall(R.L, 1, 0, RD_PCALL_TRACEBACK) != LUA_OK) {
+		snprintf(err, errlen, "readers: %s", lua_tostring(R.L, -1));
+		rd_lua_close(R.L);
+		R.L = NULL;
+		return -1;
+	}
+	if (uv_async_init(loop, &R.async, on_async) != 0) {
+		rd_lua_close(R.L);
+		R.L = NULL;
+		snprintf(err, errlen, "readers: cannot make the async handle");
+		return -1;
+	}
+	R.stopping = 0;
+	if (pthread_create(&R.thread, NULL, thread_main, NULL) != 0) {
+		uv_close((uv_handle_t *)&R.async, NULL);
+		rd_lua_close(R.L);
+		R.L = NULL;
+		snprintf(err, errlen, "readers: cannot start the readers thread");
+		return -1;
+	}
+	R.running = 1;
+	return 0;
+}
+
+int rd_readers_running(void)
+{
+	return R.running;
+}
+
+int rd_readers_owns(const uv_handle_t *h)
+{
+	return h == (const uv_handle_t *)&R.async;
+}
+
+void rd_readers_submit(rd_read *read)
+{
+	read->next = NULL;
+	pthread_mutex_lock(&R.mu);
+	int full = !R.running || R.stopping || R.queued >= RD_READERS_MAX_QUEUED;
+	if (!full) {
+		if (R.queue_tail)
+			R.queue_tail->next = read;
+		else
+			R.queue_head = read;
+		R.queue_tail = read;
+		R.queued++;
+		pthread_cond_signal(&R.cv);
+	}
+	pthread_mutex_unlock(&R.mu);
+	if (full) {
+		set_error(read, 503, "busy", "too many reads are waiting; retry shortly");
+		R.done(read);
+	}
+}
+
+void rd_readers_stop(void)
+{
+	if (!R.running)
+		return;
+	pthread_mutex_lock(&R.mu);
+	R.stopping = 1;
+	pthread_cond_broadcast(&R.cv);
+	pthread_mutex_unlock(&R.mu);
+	pthread_join(R.thread, NULL);
+	R.running = 0;
+	on_async(&R.async); /* what the thread finished */
+	rd_read *r = R.queue_head; /* and what it did not start */
+	R.queue_head = R.queue_tail = NULL;
+	R.queued = 0;
+	while (r) {
+		rd_read *next = r->next;
+		r->next = NULL;
+		set_error(r, 503, "draining", "the daemon is shutting down; retry shortly");
+		R.done(r);
+		r = next;
+	}
+	uv_close((uv_handle_t *)&R.async, NULL);
+	rd_lua_close(R.L);
+	R.L = NULL;
+}

@@ -1,0 +1,104 @@
+-- The readers thread (runtime/readers.c): GET /v1/cases's scan runs off the
+-- loop thread. Intake beside a queue of lists, clients that leave before
+-- their list is answered, lists queued when the daemon is told to stop:
+-- every answer still comes, nothing crashes, the loop closes clean (under
+-- the sanitizers too: make test SANITIZE=1 runs this spec).
+local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
+package.path = here .. "/?.lua;" .. package.path
+local H = require "harness"
+local socket = require "socket"
+
+-- A list that scans its whole budget: nothing stored is "rejected".
+local LIST = "GET /v1/cases?status=rejected&limit=500 HTTP/1.1\r\nHost: t\r\n" ..
+  "Authorization: Bearer test-read\r\n\r\n"
+
+local function connect(d)
+  local c = assert(socket.tcp())
+  c:settimeout(10)
+  assert(c:connect("127.0.0.1", d.port))
+  return c
+end
+
+-- The status of the one answer on c (reading through its body).
+local function answer_status(c)
+  local line = c:receive("*l")
+  if not line then return nil end
+  local status = tonumber(line:match("^HTTP/1%.1 (%d%d%d)"))
+  local len = 0
+  repeat
+    local h = c:receive("*l")
+    len = tonumber(h and h:lower():match("^content%-length:%s*(%d+)")) or len
+  until not h or h == ""
+  if len > 0 then c:receive(len) end
+  return status
+end
+
+describe("lists on the readers thread", function()
+  local d
+
+  setup(function()
+    d = H.new()
+    -- 5,000 stored cases: each list scans a thousand of them
+    local fill = H.bin:gsub("redressd$", "cases_fill")
+    assert(os.execute(string.format("%s %s 5000 >/dev/null", fill, d.config.data_dir)))
+    d:start()
+  end)
+
+  teardown(function()
+    if d then d:cleanup() end
+  end)
+
+  it("answers lists and complaints together, in the order of nothing but their own work", function()
+    local conns = {}
+    for i = 1, 8 do
+      conns[i] = connect(d)
+      for _ = 1, 4 do conns[i]:send(LIST) end -- pipelined: 32 lists queued at once
+    end
+    local s, b, _, raw = d:post("/v1/complaints", H.complaint{ customer = { id = "beside-lists" } })
+    assert.are.equal(201, s, raw)
+    for i = 1, 8 do
+      for _ = 1, 4 do assert.are.equal(200, answer_status(conns[i])) end
+      conns[i]:close()
+    end
+    local s2, list = d:get("/v1/cases?customer=beside-lists", "test-read")
+    assert.are.equal(200, s2)
+    assert.are.same({ b.case.id }, { list.cases[1].id })
+  end)
+
+  it("lists for clients that left before their answer cost nothing, and intake goes on", function()
+    local conns = {}
+    for i = 1, 64 do
+      conns[i] = connect(d)
+      conns[i]:send(LIST)
+    end
+    -- all gone while most of their lists still wait for the readers thread:
+    -- those reads run for nobody (h2o reads a connection again only after
+    -- its answer, so the answer goes out to a closed socket)
+    for i = 1, 64 do conns[i]:close() end
+    local s = d:post("/v1/complaints", H.complaint{ customer = { id = "after-leavers" } })
+    assert.are.equal(201, s)
+    local s2, list = d:get("/v1/cases?customer=after-leavers", "test-read")
+    assert.are.equal(200, s2)
+    assert.are.equal(1, #list.cases)
+    assert.are.equal(200, (d:get("/healthz")))
+  end)
+
+  it("answers the lists queued when it is told to stop, then stops with its loop closed", function()
+    local conns = {}
+    for i = 1, 16 do
+      conns[i] = connect(d)
+      conns[i]:send(LIST)
+    end
+    H.sleep(0.01) -- the requests are read before the signal
+    local code = d:stop()
+    assert.are.equal(0, code)
+    for i = 1, 16 do
+      local st = answer_status(conns[i])
+      assert.is_true(st == 200 or st == 503, "list " .. i .. " answered " .. tostring(st))
+      conns[i]:close()
+    end
+    local log = d:log()
+    assert.is_truthy(log:find('"msg":"stopped","loop":"closed"', 1, true), log:sub(-2000))
+    assert.is_falsy(log:find('"level":"error"', 1, true), log:sub(-2000))
+  end)
+end)
