@@ -1,6 +1,8 @@
 --- The HTTP API, on the loop thread: routing, authentication, input checks
--- and every read. Writes leave here as a job for the engine thread; reads
--- run in a read-only transaction opened on first use (runtime/http.c).
+-- and the reads. Writes leave here as a job for the decision workers; the
+-- reads that scan (redress.listing) leave for the readers thread; the other
+-- reads run here, in a read-only transaction opened on first use
+-- (runtime/http.c).
 local rd = require "rd"
 local json = require "redress.json"
 local time = require "redress.time"
@@ -264,19 +266,6 @@ function M.timers_list(q)
   return { status = 200, body = '{"timers":[' .. table.concat(store.timers_json(before, limit), ",") .. "]}" }
 end
 
--- GET /v1/corrective-actions (redress.learn): filters checked here. -- learn
-local function corrective_list(q, now_ms)
-  local limit, bad = int_param(q, "limit", 50, 1, 200)
-  if not limit then return bad end
-  if q.status and not learn.STATUSES[q.status] then
-    return err(422, "validation_failed", "status must be one of proposed, open, assigned, done, dismissed", "status")
-  end
-  if q.cursor and not store.valid_action_id(q.cursor) then
-    return err(422, "validation_failed", "cursor is not one this API gave out", "cursor")
-  end
-  return { status = 200, body = learn.list_body(q, limit, now_ms) }
-end
-
 -- path → route name, method → handler
 local function route_of(method, path)
   if path == "/healthz" then return "healthz", method == "GET" end
@@ -405,8 +394,6 @@ function M.new(config_path)
           if bad then return bad end
         end
         return { job = { kind = "event", case_id = id, idem_key = req.idempotency_key, actor = actor } }
-      elseif route == "corrective_actions" then -- learn
-        return corrective_list(q, req.now_ms)
       elseif route == "corrective_action" then -- learn
         local body = learn.get_body(id, req.now_ms)
         if not body then return err(404, "not_found", "no corrective action " .. id) end
@@ -441,11 +428,11 @@ function M.new(config_path)
         return { status = 200, body = body }
       elseif route == "case" then
         return case_get(id)
-      elseif listing.READS[route] then -- cases; the console's queue and approvals
+      elseif listing.READS[route] then -- cases, corrective_actions; the console's queue and approvals
         -- the scan runs on the readers thread when the daemon has one
         -- (runtime/readers.c): the loop thread only routes it
-        if req.reads then return { read = { fn = route, args = json.encode(q) } } end
-        return listing.READS[route](q)
+        if req.reads then return { read = { fn = route, args = json.encode { query = q, now_ms = req.now_ms } } } end
+        return listing.READS[route](q, req.now_ms)
       elseif route == "dashboard" then -- dashboard
         return dashboard.get(q, req.now_ms)
       elseif route == "outbox" then

@@ -1,5 +1,6 @@
---- The reads that scan the store: GET /v1/cases's page, and the console's
--- work queue and held approvals (redress.console). The API checks who asks
+--- The reads that scan the store: GET /v1/cases's page, the corrective
+-- actions (redress.learn), and the console's work queue and held approvals
+-- (redress.console). The API checks who asks
 -- and parses the query on the loop thread; the scan runs here, on the
 -- readers thread when the daemon runs one (runtime/readers.c: a scan of a
 -- thousand rows no longer takes the loop from intake), or in place (the
@@ -10,6 +11,7 @@ local store = require "redress.store"
 local act = require "redress.act"
 local params = require "redress.params"
 local console = require "redress.console"
+local learn = require "redress.learn"
 
 local M = {}
 
@@ -104,16 +106,33 @@ function M.cases(q)
     (next_cursor and ('"' .. next_cursor .. '"') or "null") .. "}" }
 end
 
+--- GET /v1/corrective-actions (redress.learn): the filters checked, then
+-- at most learn.SCAN_BUDGET actions looked at.
+function M.corrective_actions(q, now_ms)
+  local limit, bad = int_param(q, "limit", 50, 1, 200)
+  if not limit then return bad end
+  if q.status and not learn.STATUSES[q.status] then
+    return err(422, "validation_failed", "status must be one of proposed, open, assigned, done, dismissed", "status")
+  end
+  if q.cursor and not store.valid_action_id(q.cursor) then
+    return err(422, "validation_failed", "cursor is not one this API gave out", "cursor")
+  end
+  return { status = 200, body = learn.list_body(q, limit, now_ms) }
+end
+
 --- The reads that scan, by route: what the readers thread runs (the
 -- console's work queue and held approvals scan up to 1,000 rows a call too).
-M.READS = { cases = M.cases, queue = console.queue, approvals = console.approvals }
+M.READS = { cases = M.cases, corrective_actions = M.corrective_actions, queue = console.queue,
+  approvals = console.approvals }
 
---- listing.read(name, query_json) → status, body: the read the API handed
--- to the readers thread (runtime/readers.c calls it there).
-function M.read(name, query_json)
+--- listing.read(name, args_json) → status, body: the read the API handed
+-- to the readers thread (runtime/readers.c calls it there); args: the
+-- route's query and the request's time, { query, now_ms }.
+function M.read(name, args_json)
   local f = M.READS[name]
   if not f then error("listing.read: no read named " .. tostring(name)) end
-  local r = f(json.decode(query_json))
+  local a = json.decode(args_json)
+  local r = f(a.query, a.now_ms)
   return r.status, r.body
 end
 
