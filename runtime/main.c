@@ -331,7 +331,7 @@ int main(int argc, char **argv)
 	}
 	if (rd_replays_start(&d.store, config_path, engine_busy, &d.engine, err, sizeof err) != 0 ||
 	    rd_webhooks_start(&d.webhooks, &d.store, &d.engine, err, sizeof err) != 0 ||
-	    rd_readers_start(d.loop, &d.store, rd_server_read_done, err, sizeof err) != 0 ||
+	    rd_readers_start(d.loop, &d.store, rd_server_read_done, engine_busy, &d.engine, err, sizeof err) != 0 ||
 	    rd_server_start(&d.server, d.loop, d.api, &d.engine, st.host, st.port, st.max_body, st.access_log, err, sizeof err) != 0) {
 		fprintf(stderr, "redressd: %s\n", err);
 		rd_log(RD_LOG_ERROR, "cannot start", "error", err, NULL);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../bindings/bindings.h"
@@ -19,9 +20,13 @@
 /* A list is background work next to intake: on cores that intake keeps
  * busy, the scheduler gives this thread less than the loop, the decision
  * workers and the writer (Linux keeps a nice value per thread), so a
- * complaint no longer waits behind a scan. Not as low as the what-if
- * thread's 10: a person at the console waits for a list. Measured with
- * bench/listing.sh on 2 cores (docs/PERFORMANCE.md). */
+ * complaint no longer waits behind a scan; the what-if thread's value.
+ * Not SCHED_IDLE, though it measured a little better: a read holds the
+ * store's resize lock for reading, and under full load an idle-class
+ * thread may wait long for a core while the writer waits on that lock to
+ * grow the map (listing.cases also ends its read between chunks). With the
+ * give-way below; measured with bench/listing.sh on 2 cores (ARCHITECTURE.md,
+ * "The readers thread"). */
 #define RD_READERS_NICE 10
 
 static struct {
@@ -35,6 +40,8 @@ static struct {
 	rd_read *queue_head, *queue_tail;
 	int queued;
 	rd_read *done_head, *done_tail;
+	int (*busy)(void *); /* intake has work in hand (rd_readers_start) */
+	void *busy_ud;
 	/* the thread's */
 	lua_State *L;
 	rd_lua_ctx ctx;
@@ -100,6 +107,24 @@ static void run_read(rd_read *r)
 	lua_settop(L, 0);
 }
 
+/* Before each read, while intake has work in hand, the thread waits a
+ * quarter millisecond at a time, up to RD_READERS_GIVE_WAY_US: two clients
+ * listing without pause otherwise kept a core busy with scans (4,000 a
+ * second), and intake's threads woke to find it taken. A list waits at most
+ * that much longer; once intake pauses, reads run at full speed. */
+static void give_way(void)
+{
+	for (int us = 0; R.busy && us < RD_READERS_GIVE_WAY_US && R.busy(R.busy_ud); us += 250) {
+		pthread_mutex_lock(&R.mu);
+		int stopping = R.stopping;
+		pthread_mutex_unlock(&R.mu);
+		if (stopping)
+			return;
+		struct timespec pause = { 0, 250000 };
+		nanosleep(&pause, NULL);
+	}
+}
+
 static void *thread_main(void *arg)
 {
 	(void)arg;
@@ -118,6 +143,7 @@ static void *thread_main(void *arg)
 		R.queued--;
 		r->next = NULL;
 		pthread_mutex_unlock(&R.mu);
+		give_way();
 		run_read(r);
 		pthread_mutex_lock(&R.mu);
 		if (R.done_tail)
@@ -147,9 +173,12 @@ static void on_async(uv_async_t *h)
 	}
 }
 
-int rd_readers_start(uv_loop_t *loop, rd_store *store, rd_read_done_cb done, char *err, size_t errlen)
+int rd_readers_start(uv_loop_t *loop, rd_store *store, rd_read_done_cb done, int (*busy)(void *ud), void *busy_ud,
+		      char *err, size_t errlen)
 {
 	R.done = done;
+	R.busy = busy;
+	R.busy_ud = busy_ud;
 	R.L = rd_lua_new(&R.ctx);
 	if (R.L && !rd_store_lua_attach(R.L, store, 1)) {
 		rd_lua_close(R.L);
@@ -201,7 +230,8 @@ void rd_readers_submit(rd_read *read)
 {
 	read->next = NULL;
 	pthread_mutex_lock(&R.mu);
-	int full = !R.running || R.stopping || R.queued >= RD_READERS_MAX_QUEUED;
+	int stopping = !R.running || R.stopping; /* (the API submits only while it runs) */
+	int full = stopping || R.queued >= RD_READERS_MAX_QUEUED;
 	if (!full) {
 		if (R.queue_tail)
 			R.queue_tail->next = read;
@@ -212,10 +242,12 @@ void rd_readers_submit(rd_read *read)
 		pthread_cond_signal(&R.cv);
 	}
 	pthread_mutex_unlock(&R.mu);
-	if (full) {
+	if (stopping)
+		set_error(read, 503, "draining", "the daemon is shutting down; retry shortly");
+	else if (full)
 		set_error(read, 503, "busy", "too many reads are waiting; retry shortly");
+	if (full)
 		R.done(read);
-	}
 }
 
 void rd_readers_stop(void)

@@ -1,17 +1,20 @@
-/* readers.h — the reads that scan the store (GET /v1/cases), off the loop
+/* readers.h — the reads that scan the store (GET /v1/cases, the corrective
+ * actions, the console's work queue and held approvals), off the loop
  * thread.
  *
- * A list call scans up to a thousand stored cases. On the loop thread, two
+ * A list call scans up to a thousand stored rows. On the loop thread, two
  * clients listing without pause kept the loop busy most of the time, and
  * every complaint waited behind their scans (intake p99 about twice its
  * value alone, bench/listing.sh). Here one thread with its own Lua state
- * runs them (redress.listing), at a lower priority than intake's threads,
- * in short read transactions of its own; the loop thread only routes the
- * request and sends the answer.
+ * runs them (redress.listing), at a lower priority than intake's threads
+ * and giving way while intake has work in hand, in short read transactions
+ * of its own; the loop thread only routes the request and sends the answer.
  *
  * A read is queued by the loop thread (rd_readers_submit) and answered there:
  * done(read) runs on the loop thread once the read is done, or with a 503
- * when the queue is full or the readers stop. The caller owns `owner` and
+ * when the queue is full (busy) or the readers stop (draining: reads are
+ * in-flight work, so a drain answers them first; only what is still queued
+ * past the drain's limit gets it). The caller owns `owner` and
  * frees the read (rd_read_free) in done.
  *
  * Threads: start, submit and stop on the loop thread (stop after the loop
@@ -32,8 +35,8 @@
 typedef struct rd_read {
 	struct rd_read *next;
 	/* request (the loop thread's) */
-	char *name;  /* which read of redress.listing: "cases" */
-	char *query; /* the route's query, JSON */
+	char *name;  /* which read of redress.listing (its route): "cases", … */
+	char *query; /* its arguments, JSON: { query, now_ms } */
 	/* answer (the readers thread's, until done) */
 	int status;
 	char *body;
@@ -47,9 +50,15 @@ typedef struct rd_read {
 
 typedef void (*rd_read_done_cb)(rd_read *read);
 
+/* The longest a read waits for intake's work to end before it runs. */
+#define RD_READERS_GIVE_WAY_US 2000
+
 /* Starts the readers thread on loop (its async handle is the module's own);
- * 0, or -1 with err filled. */
-int rd_readers_start(uv_loop_t *loop, rd_store *store, rd_read_done_cb done, char *err, size_t errlen);
+ * 0, or -1 with err filled. busy(ud) (any thread; may be NULL) says whether
+ * intake has work in hand: a read waits while it has, up to
+ * RD_READERS_GIVE_WAY_US. */
+int rd_readers_start(uv_loop_t *loop, rd_store *store, rd_read_done_cb done, int (*busy)(void *ud), void *busy_ud,
+		      char *err, size_t errlen);
 /* Whether the thread runs: the API hands reads to it only then. */
 int rd_readers_running(void);
 /* Queues a read; done(read) follows on the loop thread. */

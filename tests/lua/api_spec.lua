@@ -45,7 +45,7 @@ describe("redress.api", function()
     local p, q = path:match("^([^?]*)%??(.*)$")
     return api.handle_fn { method = method, path = p, query = q ~= "" and q or nil, body = opts.body,
       authorization = opts.auth or (opts.token and ("Bearer " .. opts.token .. "-token")),
-      idempotency_key = opts.key, draining = opts.draining, now_ms = NOW }
+      idempotency_key = opts.key, draining = opts.draining, now_ms = NOW, reads = opts.reads }
   end
   local function get(path, token) return call("GET", path, { token = token or "admin" }) end
 
@@ -288,6 +288,23 @@ describe("redress.api", function()
   end)
 
   describe("reads", function()
+    it("hands the reads that scan to the readers thread, whose run answers as the read in place", function()
+      for _, path in ipairs { "/v1/cases", "/v1/cases?customer=c-1&limit=1", "/v1/cases?status=closed",
+          "/v1/cases?limit=0", "/v1/corrective-actions", "/v1/corrective-actions?status=nope", "/v1/queue",
+          "/v1/queue?limit=1", "/v1/approvals" } do
+        local here = get(path)
+        local handed = call("GET", path, { token = "admin", reads = true })
+        assert.is_nil(handed.status, path)
+        assert.are.equal(handed.route, here.route, path)
+        local fn, args = handed.read.fn, handed.read.args
+        assert.are.equal(NOW, json.decode(args).now_ms, path)
+        local status, body = listing_mod.read(fn, args)
+        assert.are.same({ here.status, here.body }, { status, body }, path)
+      end
+      -- a read that does not scan stays on the loop thread
+      assert.are.equal(200, call("GET", "/v1/cases/C0000000001", { token = "admin", reads = true }).status)
+    end)
+
     it("gives a case with its timeline, as stored", function()
       local r = get("/v1/cases/C0000000001", "read")
       assert.are.equal(200, r.status)
