@@ -634,12 +634,17 @@ static int has_connections(rd_server *srv)
 
 int rd_server_close_connections(rd_server *srv)
 {
-	/* Idle keep-alive connections wait on the request timeout: let it
-	 * expire now, so h2o closes them itself, cleanly; then give closing
-	 * sockets a few turns of the loop. */
+	/* Idle keep-alive connections wait on the request timeout, HTTP/2 ones
+	 * (a client that opened with the HTTP/2 preface) on the idle and the
+	 * graceful-shutdown timeouts: let them expire now, so h2o closes them
+	 * itself, cleanly; then give closing sockets a few turns of the loop. */
+	h2o_timeout_t *waits[] = { &srv->ctx.http1.req_timeout, &srv->ctx.http2.idle_timeout,
+				   &srv->ctx.http2.graceful_shutdown_timeout };
 	for (int round = 0; round < 200 && has_connections(srv); round++) {
-		srv->ctx.http1.req_timeout.timeout = 0;
-		h2o_timeout_run(srv->loop, &srv->ctx.http1.req_timeout, h2o_now(srv->loop) + 1);
+		for (size_t i = 0; i < sizeof waits / sizeof waits[0]; i++) {
+			waits[i]->timeout = 0;
+			h2o_timeout_run(srv->loop, waits[i], h2o_now(srv->loop) + 1);
+		}
 		uv_run(srv->loop, UV_RUN_NOWAIT);
 	}
 	return has_connections(srv) ? -1 : 0;

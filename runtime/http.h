@@ -38,7 +38,8 @@ int rd_server_submit_internal(rd_server *srv, const char *kind);
 void rd_server_job_done(rd_job *job);
 /* Readers callback: answers a finished read (loop thread; readers.h). */
 void rd_server_read_done(rd_read *read);
-/* At exit: closes the connections still open (idle keep-alive ones);
+/* At exit: closes the connections still open (idle keep-alive ones, idle
+ * HTTP/2 ones);
  * 0 when none is left, -1 when some would not close. */
 int rd_server_close_connections(rd_server *srv);
 

@@ -185,3 +185,35 @@ describe("data dir lock", function()
     assert.are.equal(1, d:count_cases())
   end)
 end)
+
+describe("stop with clients still connected", function()
+  local d
+
+  after_each(function()
+    if d then d:cleanup() end
+  end)
+
+  it("closes an idle keep-alive connection and an idle HTTP/2 one, and exits 0 with its loop closed", function()
+    local socket = require "socket"
+    d = H.new()
+    d:start()
+    -- HTTP/1.1, kept alive after its answer
+    local h1 = assert(socket.tcp())
+    h1:settimeout(5)
+    assert(h1:connect("127.0.0.1", d.port))
+    h1:send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+    assert.matches("^HTTP/1%.1 200", h1:receive("*l"))
+    -- HTTP/2 with prior knowledge (h2o takes the preface): the connection
+    -- preface and an empty SETTINGS frame, then nothing
+    local h2 = assert(socket.tcp())
+    h2:settimeout(5)
+    assert(h2:connect("127.0.0.1", d.port))
+    h2:send("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" .. string.char(0, 0, 0, 4, 0, 0, 0, 0, 0))
+    assert.is_truthy(h2:receive(9), "the server's SETTINGS frame")
+    local code = d:stop()
+    assert.are.equal(0, code, d:log_tail(5))
+    assert.matches('"msg":"stopped","loop":"closed"', d:log_tail(3))
+    h1:close()
+    h2:close()
+  end)
+end)
