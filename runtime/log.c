@@ -24,10 +24,26 @@ static size_t put(char *buf, size_t len, size_t cap, const char *s, size_t n)
 	return len + n;
 }
 
+/* 1 for a byte a JSON string takes as it is: not a quote, a backslash or a
+ * control character (UTF-8 passes: log text is UTF-8 or the caller's). */
+static int plain_byte(unsigned char c)
+{
+	return c >= 0x20 && c != '"' && c != '\\';
+}
+
 size_t rd_json_quote(char *buf, size_t len, size_t cap, const char *s)
 {
 	len = put(buf, len, cap, "\"", 1);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		/* a run of bytes that need nothing, copied at once */
+		const unsigned char *run = p;
+		while (*p && plain_byte(*p))
+			p++;
+		if (p > run)
+			len = put(buf, len, cap, (const char *)run, (size_t)(p - run));
+		if (!*p)
+			break;
 		char esc[8];
 		switch (*p) {
 		case '"': len = put(buf, len, cap, "\\\"", 2); break;
@@ -36,15 +52,54 @@ size_t rd_json_quote(char *buf, size_t len, size_t cap, const char *s)
 		case '\r': len = put(buf, len, cap, "\\r", 2); break;
 		case '\t': len = put(buf, len, cap, "\\t", 2); break;
 		default:
-			if (*p < 0x20) {
-				snprintf(esc, sizeof esc, "\\u%04x", *p);
-				len = put(buf, len, cap, esc, 6);
-			} else {
-				len = put(buf, len, cap, (const char *)p, 1);
-			}
+			snprintf(esc, sizeof esc, "\\u%04x", *p);
+			len = put(buf, len, cap, esc, 6);
 		}
+		p++;
 	}
 	return put(buf, len, cap, "\"", 1);
+}
+
+/* Two digits, or three, of v into out. */
+static void digits(char *out, int v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v /= 10)
+		out[i] = (char)('0' + v % 10);
+}
+
+/* The line's head, {"ts":"…","level":"…","msg": — the date and time of the
+ * second kept per thread: a busy daemon logs a line per request, and
+ * formatting the whole time each time cost most of a line. */
+static size_t format_head(char *head, enum rd_log_level lvl)
+{
+	static __thread time_t last_sec = (time_t)-1;
+	static __thread char last_text[64]; /* 2026-12-02T08:57:12 */
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec != last_sec) {
+		struct tm tm;
+		gmtime_r(&ts.tv_sec, &tm);
+		snprintf(last_text, sizeof last_text, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		last_sec = ts.tv_sec;
+	}
+	size_t n = 0;
+	memcpy(head, "{\"ts\":\"", 7);
+	n = 7;
+	size_t tl = strlen(last_text);
+	memcpy(head + n, last_text, tl);
+	n += tl;
+	head[n++] = '.';
+	digits(head + n, (int)(ts.tv_nsec / 1000000), 3);
+	n += 3;
+	memcpy(head + n, "Z\",\"level\":\"", 12);
+	n += 12;
+	size_t ll = strlen(level_names[lvl]);
+	memcpy(head + n, level_names[lvl], ll);
+	n += ll;
+	memcpy(head + n, "\",\"msg\":", 8);
+	n += 8;
+	return n;
 }
 
 /* Writes the line's fields into buf (up to cap) and returns the length the
@@ -72,28 +127,22 @@ void rd_log(enum rd_log_level lvl, const char *msg, ...)
 	if (lvl < min_level)
 		return;
 	char stack[4096];
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
 	char head[96];
-	int n = snprintf(head, sizeof head, "{\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\",\"level\":\"%s\",\"msg\":",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-			 ts.tv_nsec / 1000000, level_names[lvl]);
+	size_t n = format_head(head, lvl);
 	va_list ap, again;
 	va_start(ap, msg);
 	va_copy(again, ap);
 	char *buf = stack;
-	size_t len = format_fields(stack, sizeof stack - 2, head, (size_t)n, msg, ap);
+	size_t len = format_fields(stack, sizeof stack - 2, head, n, msg, ap);
 	if (len >= sizeof stack - 2) {
 		/* a long line (a reload's pack list, a policy error with its
 		 * trace): format it again, whole, on the heap */
 		buf = malloc(len + 3);
 		if (buf) {
-			len = format_fields(buf, len + 1, head, (size_t)n, msg, again);
+			len = format_fields(buf, len + 1, head, n, msg, again);
 		} else {
 			buf = stack;
-			len = put(buf, 0, sizeof stack - 2, head, (size_t)n);
+			len = put(buf, 0, sizeof stack - 2, head, n);
 			len = rd_json_quote(buf, len, sizeof stack - 2, "log line too long for the memory left; fields dropped");
 		}
 	}
