@@ -36,12 +36,12 @@ static struct {
 	pthread_t thread;
 	uv_async_t async;
 	rd_read_done_cb done;
+	int (*busy)(void *); /* intake has work in hand (set at start) */
+	void *busy_ud;
 	/* under mu */
 	rd_read *queue_head, *queue_tail;
 	int queued;
 	rd_read *done_head, *done_tail;
-	int (*busy)(void *); /* intake has work in hand (rd_readers_start) */
-	void *busy_ud;
 	/* the thread's */
 	lua_State *L;
 	rd_lua_ctx ctx;
