@@ -64,11 +64,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	rd_lua_ctx ctx;
-	lua_State *L = rd_lua_new(&ctx);
-	if (L && !rd_store_lua_attach(L, NULL, 1)) { /* store.open_readonly gives it one */
-		rd_lua_close(L);
-		L = NULL;
-	}
+	lua_State *L = rd_store_lua_new(&ctx, NULL); /* store.open_readonly gives it one */
 	if (!L) {
 		fprintf(stderr, "redress: out of memory\n");
 		return 1;

@@ -91,11 +91,7 @@ static void usage(FILE *f)
  * few settings the C side needs. */
 static int load_api(struct daemon *d, const char *config_path, struct settings *st)
 {
-	lua_State *L = rd_lua_new(&d->api_ctx);
-	if (L && !rd_store_lua_attach(L, NULL, 1)) { /* the store: once it is open */
-		rd_lua_close(L);
-		L = NULL;
-	}
+	lua_State *L = rd_store_lua_new(&d->api_ctx, NULL); /* the store: once it is open */
 	if (L)
 		rd_replays_preload(L); /* the what-if replays' queue and reports */
 	if (!L) {

@@ -179,11 +179,7 @@ int rd_readers_start(uv_loop_t *loop, rd_store *store, rd_read_done_cb done, int
 	R.done = done;
 	R.busy = busy;
 	R.busy_ud = busy_ud;
-	R.L = rd_lua_new(&R.ctx);
-	if (R.L && !rd_store_lua_attach(R.L, store, 1)) {
-		rd_lua_close(R.L);
-		R.L = NULL;
-	}
+	R.L = rd_store_lua_new(&R.ctx, store);
 	if (!R.L) {
 		snprintf(err, errlen, "readers: cannot create a Lua state");
 		return -1;

@@ -168,11 +168,7 @@ int rd_replays_start(rd_store *store, const char *config_path, int (*busy)(void 
 {
 	R.busy = busy;
 	R.busy_ud = busy_ud;
-	R.L = rd_lua_new(&R.ctx);
-	if (R.L && !rd_store_lua_attach(R.L, store, 1)) {
-		rd_lua_close(R.L);
-		R.L = NULL;
-	}
+	R.L = rd_store_lua_new(&R.ctx, store);
 	if (!R.L) {
 		snprintf(err, errlen, "replays: cannot create a Lua state");
 		return -1;

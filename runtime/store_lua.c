@@ -63,6 +63,16 @@ static int make_host(lua_State *L)
 	return 0;
 }
 
+lua_State *rd_store_lua_new(rd_lua_ctx *ctx, rd_store *store)
+{
+	lua_State *L = rd_lua_new(ctx);
+	if (L && !rd_store_lua_attach(L, store, 1)) {
+		rd_lua_close(L);
+		L = NULL;
+	}
+	return L;
+}
+
 rd_store_lua *rd_store_lua_attach(lua_State *L, rd_store *store, int lazy_read)
 {
 	lua_pushcfunction(L, make_host);

@@ -16,6 +16,7 @@
 
 #include <lua.h>
 
+#include "../bindings/bindings.h"
 #include "store.h"
 
 /* A state's store access; lives inside the state (a userdata), found
@@ -35,6 +36,10 @@ typedef struct rd_store_lua {
  * rd_store_lua_end_read. Returns the state's host data, or NULL when out of
  * memory. */
 rd_store_lua *rd_store_lua_attach(lua_State *L, rd_store *store, int lazy_read);
+
+/* A new state (rd_lua_new on ctx) given store with lazy reads, as the API,
+ * the CLI and the readers and what-if threads use: NULL when out of memory. */
+lua_State *rd_store_lua_new(rd_lua_ctx *ctx, rd_store *store);
 
 /* The host data of a state given by rd_store_lua_attach (or NULL). */
 rd_store_lua *rd_store_lua_of(lua_State *L);
