@@ -18,10 +18,12 @@
 
 static rd_server *the_server; /* the engine callback has no user pointer */
 
-/* Lives in the request's pool: when h2o frees a request whose client went
- * away, dispose() detaches it from the job so the answer is dropped. */
+/* A request waiting for a job's or a read's answer. Lives in the request's
+ * pool: when h2o frees a request whose client went away, dispose() clears
+ * the owner pointer of what it waits for (`back`: &job->owner or
+ * &read->owner), so the answer is dropped. */
 struct pending {
-	rd_job *job;
+	void **back;
 	h2o_req_t *req;
 };
 
@@ -155,30 +157,26 @@ static void respond_error(h2o_req_t *req, const char *route, int status, const c
 static void pending_dispose(void *p)
 {
 	struct pending *pd = p;
-	if (pd->job)
-		pd->job->owner = NULL;
+	if (pd->back)
+		*pd->back = NULL;
 }
 
-/* The same for a read on the readers thread. */
-struct pending_read {
-	rd_read *read;
-	h2o_req_t *req;
-};
-
-static void pending_read_dispose(void *p)
+/* Makes req wait on *owner (a job's or a read's owner field). */
+static void pending_on(h2o_req_t *req, void **owner)
 {
-	struct pending_read *pd = p;
-	if (pd->read)
-		pd->read->owner = NULL;
+	struct pending *pd = h2o_mem_alloc_shared(&req->pool, sizeof *pd, pending_dispose);
+	pd->back = owner;
+	pd->req = req;
+	*owner = pd;
 }
 
 void rd_server_read_done(rd_read *read)
 {
-	struct pending_read *pd = read->owner;
+	struct pending *pd = read->owner;
 	if (the_server)
 		the_server->inflight--;
 	if (pd) {
-		pd->read = NULL;
+		pd->back = NULL;
 		respond(pd->req, read->route, read->actor, read->status, JSON, read->body ? read->body : "",
 			read->body ? read->body_len : 0, 0);
 	}
@@ -204,10 +202,7 @@ static int submit_read(rd_server *srv, h2o_req_t *req, lua_State *L, int t, cons
 		return -1;
 	}
 	r->route = route; /* interned: lives as long as the API state */
-	struct pending_read *pd = h2o_mem_alloc_shared(&req->pool, sizeof *pd, pending_read_dispose);
-	pd->read = r;
-	pd->req = req;
-	r->owner = pd;
+	pending_on(req, &r->owner);
 	srv->inflight++;
 	rd_readers_submit(r);
 	return 0;
@@ -260,7 +255,7 @@ void rd_server_job_done(rd_job *job)
 		}
 	}
 	if (pd) {
-		pd->job = NULL;
+		pd->back = NULL;
 		respond(pd->req, job->route, job->actor, job->status, JSON, job->resp, job->resp_len, job->replay);
 	}
 	rd_job_free(job);
@@ -325,10 +320,7 @@ static int submit_job(rd_server *srv, h2o_req_t *req, lua_State *L, const char *
 		rd_job_free(job);
 		return -1;
 	}
-	struct pending *pd = h2o_mem_alloc_shared(&req->pool, sizeof *pd, pending_dispose);
-	pd->job = job;
-	pd->req = req;
-	job->owner = pd;
+	pending_on(req, &job->owner);
 	srv->inflight++;
 	rd_engine_submit(srv->engine, job);
 	return 0;
