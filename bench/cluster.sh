@@ -10,6 +10,7 @@
 # [connections] [pairs]
 set -eu
 cd "$(dirname "$0")/.."
+. bench/pairs.sh
 secs=${1:-5}; conns=${2:-50}; pairs=${3:-3}
 phase=$(( (secs + 1) / 2 ))
 [ "$phase" -ge 2 ] || phase=2
@@ -86,9 +87,9 @@ done
 one_b=$(batches $single)
 three_b=$(batches $((http1 + leader - 1)))
 # the median pair by its ratio; its own figures are the ones printed
-set -- $(awk '{ printf "%.4f %s %s\n", $2 / $1, $1, $2 }' "$dir/pairs" | sort -n | awk -v n="$pairs" 'NR == int((n + 1) / 2)')
+set -- $(median_pair "$dir/pairs" "$pairs")
 ratio=$(printf '%.2f' "$1"); one=$2; three=$3
-all=$(awk '{ printf "%s%.2f", (NR > 1 ? " " : ""), $2 / $1 }' "$dir/pairs")
+all=$(pair_ratios "$dir/pairs")
 printf 'cluster: %s durable decisions/s on the leader of 3 nodes (%s) / one node %s/s (%s) = ratio %s, the median of %s alternating pairs (%s) (target >= 0.5)\n' \
 	"$three" "$three_b" "$one" "$one_b" "$ratio" "$pairs" "$all"
 printf '| cluster intake: durable decisions on the leader of 3 nodes (3 nats-servers, R3 file stream), %s connections (median of %s alternating pairs) | %s/s | one node without NATS %s/s | %s | ≥ 0.5 |\n' \

@@ -7,6 +7,7 @@
 # Usage: bench/intake.sh [seconds] [connections] [pairs]
 set -eu
 cd "$(dirname "$0")/.."
+. bench/pairs.sh
 secs=${1:-5}; conns=${2:-50}; pairs=${3:-3}
 phase=$(( (secs + 1) / 2 ))
 [ "$phase" -ge 2 ] || phase=2
@@ -25,11 +26,11 @@ for i in $(seq "$pairs"); do
 	echo "$base $post $i" >> "$dir/pairs"
 done
 # the median pair by its ratio; its own figures (and latencies) are the ones printed
-set -- $(awk '{ printf "%.4f %s %s %s\n", $2 / $1, $1, $2, $3 }' "$dir/pairs" | sort -n | awk -v n="$pairs" 'NR == int((n + 1) / 2)')
+set -- $(median_pair "$dir/pairs" "$pairs")
 ratio=$(printf '%.2f' "$1"); base=$2; post=$3; i=$4
 p50=$(awk '/ 50%/ {print $2}' "$dir/post.$i"); p99=$(awk '/ 99%/ {print $2}' "$dir/post.$i")
 non2xx=$(cat "$dir"/post.* | awk '/Non-2xx/ {n += $5} END { if (n) print n }')
-all=$(awk '{ printf "%s%.2f", (NR > 1 ? " " : ""), $2 / $1 }' "$dir/pairs")
+all=$(pair_ratios "$dir/pairs")
 printf 'intake: %s decisions/s (p50 %s, p99 %s%s) / healthz %s req/s = ratio %s, the median of %s alternating pairs (%s) (target >= 0.6)\n' \
   "$post" "$p50" "$p99" "${non2xx:+, non-2xx $non2xx}" "$base" "$ratio" "$pairs" "$all"
 printf '| HTTP intake: durable decisions, retail pack, %s connections (median of %s alternating pairs) | %s/s (p50 %s, p99 %s) | GET /healthz %s/s | %s | ≥ 0.6 |\n' \

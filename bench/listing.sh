@@ -9,6 +9,7 @@
 # drift was as large as the effect. Usage: bench/listing.sh [seconds] [cases] [pairs]
 set -eu
 cd "$(dirname "$0")/.."
+. bench/pairs.sh
 secs=${1:-5}; cases=${2:-20000}; pairs=${3:-5}
 phase=$(( (secs * 2 + pairs - 1) / pairs )) # the same time in all as two phases of secs
 [ "$phase" -ge 2 ] || phase=2
@@ -34,8 +35,8 @@ for i in $(seq "$pairs"); do
 	echo "$a $b $l" >> "$dir/pairs"
 done
 # the median pair by its ratio; its own figures are the ones printed
-set -- $(awk '{ printf "%.4f %s %s %s\n", $2 / $1, $1, $2, $3 }' "$dir/pairs" | sort -n | awk -v n="$pairs" 'NR == int((n + 1) / 2)')
+set -- $(median_pair "$dir/pairs" "$pairs")
 ratio=$(printf '%.2f' "$1"); a=$2; b=$3; lists=$4
-all=$(awk '{ printf "%s%.2f", (NR > 1 ? " " : ""), $2 / $1 }' "$dir/pairs")
+all=$(pair_ratios "$dir/pairs")
 echo "listing: intake p99 ${b} ms beside two clients listing ${cases} cases (${lists} lists/s) / ${a} ms alone = ratio ${ratio}, the median of ${pairs} pairs (${all}) (target < 2)"
 echo "| intake p99 while GET /v1/cases scans ${cases} cases (2 clients; median of ${pairs} alternating pairs) | ${b} ms | ${a} ms alone | ${ratio} | < 2 |"

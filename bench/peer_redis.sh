@@ -10,6 +10,7 @@
 # (requests: Redis's per run; redress runs as long as Redis's first run took)
 set -eu
 cd "$(dirname "$0")/.."
+. bench/pairs.sh
 n=${1:-20000}; pairs=${2:-3}
 dir=$(mktemp -d /tmp/redress-bench-redis.XXXXXX)
 rport=$((23000 + $$ % 20000))
@@ -47,9 +48,9 @@ for i in $(seq "$pairs"); do
 	x=$(redress_rate "$secs")
 	echo "$r $x" >> "$dir/pairs"
 done
-set -- $(awk '{ printf "%.4f %s %s\n", $2 / $1, $1, $2 }' "$dir/pairs" | sort -n | awk -v n="$pairs" 'NR == int((n + 1) / 2)')
+set -- $(median_pair "$dir/pairs" "$pairs")
 ratio=$(printf '%.2f' "$1"); redis=$2; redress=$3
-all=$(awk '{ printf "%s%.2f", (NR > 1 ? " " : ""), $2 / $1 }' "$dir/pairs")
+all=$(pair_ratios "$dir/pairs")
 printf 'peer: redress %s durable decisions/s / Redis 7 EVAL with appendfsync always %s/s = ratio %s, the median of %s alternating pairs (%s) (target >= 1.3)\n' \
 	"$redress" "$redis" "$ratio" "$pairs" "$all"
 printf '| peer: the same decision and writes in Redis 7 + EVAL, appendfsync always, 50 clients (median of %s alternating pairs) | redress %s/s | Redis %s/s | %s | ≥ 1.3 |\n' \
