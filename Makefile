@@ -26,7 +26,7 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure
-	@grep -hE '^(crash test:|cluster test:|calendar vs pandas:|fuzz [a-z]+:|fault containment:)' $(BUILD)/Testing/Temporary/LastTest.log || true
+	@grep -hE '^(crash test( \(power cut\))?:|cluster test:|calendar vs pandas:|fuzz [a-z]+:|fault containment:)' $(BUILD)/Testing/Temporary/LastTest.log || true
 
 # A relocatable tree under PREFIX (bin, lib/redress, share/redress, the
 # systemd unit); DESTDIR stages it for a package.

@@ -2,6 +2,12 @@
 --
 --   lua5.4 tests/integration/crash_test.lua [cycles=3] [workers=4] [per_worker=100000]
 --
+-- POWERCUT=<path of build/powercut.so>: each SIGKILL is a power cut too. The library
+-- (tests/integration/powercut.c) keeps beside data.mdb the file the disk would hold, with
+-- only the writes an fsync (or a synchronous write) made durable; after each kill it
+-- replaces data.mdb, so whatever was answered but not yet on the disk shows as lost. A
+-- SIGKILL alone keeps the page cache, which hides a missing or late sync.
+--
 -- W shell workers POST distinct complaints with curl (customer.id = Idempotency-Key =
 -- "w<worker>-<i>"), retrying a failed request with the SAME key (and body) after the daemon
 -- comes back. Afterwards: every answered key has exactly one case with a decision, no key has
@@ -52,6 +58,20 @@ echo done > "$dir/w$w.done"
 
 local d = H.new()
 d.port_file = d.dir .. "/port"
+local powercut = os.getenv("POWERCUT")
+local image = d.dir .. "/powercut.mdb"
+if powercut and powercut ~= "" then
+  d.env_vars = string.format("LD_PRELOAD=%s POWERCUT_IMAGE=%s ", H.sh_quote(powercut), H.sh_quote(image))
+else
+  powercut = nil
+end
+
+-- After a kill: with POWERCUT, the disk as a power cut leaves it.
+local function cut_power()
+  if not powercut then return end
+  local data = d.config.data_dir .. "/data.mdb"
+  assert(os.execute(string.format("mv %s %s", H.sh_quote(image), H.sh_quote(data))), "cannot swap in the power-cut image")
+end
 local worker_pids = {}
 local problems = {}
 local function problem(fmt, ...) problems[#problems + 1] = string.format(fmt, ...) end
@@ -90,6 +110,7 @@ local function run()
     H.sleep(0.2 + math.random() * 1.3)
     local code = d:kill9()
     if code ~= 137 then problem("cycle %d: exit code after kill -9 is %s", c, tostring(code)) end
+    cut_power()
     local ok, err = pcall(d.start, d)
     if not ok then
       stop_wrk()
@@ -266,7 +287,7 @@ local function run()
   local code = d:stop()
   if code ~= 0 then problem("exit code after the final SIGTERM is %s", tostring(code)) end
 
-  print(string.format("crash test: cycles=%d workers=%d requests=%d keys=%d answered=%d replayed=%d wrk_answered=%d wrk_cases=%d cases=%d lost=%d duplicated=%d (%.1f s of load)",
+  print(string.format((powercut and "crash test (power cut)" or "crash test") .. ": cycles=%d workers=%d requests=%d keys=%d answered=%d replayed=%d wrk_answered=%d wrk_cases=%d cases=%d lost=%d duplicated=%d (%.1f s of load)",
     cycles, workers, n_requests, #order, n_answered, replays, n_wrk, wrk_cases, #all, lost + wrk_lost, duplicated, load_seconds))
 end
 

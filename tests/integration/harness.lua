@@ -210,8 +210,8 @@ function D:spawn()
   -- A background command of a non-interactive sh ignores SIGINT/SIGQUIT; undo that so that
   -- the daemon sees the dispositions it would get from a terminal or a service manager.
   local cmd = string.format(
-    "(%s%s -c %s 2>>%s & echo $! > %s; wait $!; echo $? > %s.tmp; mv %s.tmp %s) </dev/null >/dev/null 2>&1 &",
-    H.env_prefix(), sh_quote(H.bin), sh_quote(self.config_file), sh_quote(self.log_file), sh_quote(self.pid_file),
+    "(%s%s%s -c %s 2>>%s & echo $! > %s; wait $!; echo $? > %s.tmp; mv %s.tmp %s) </dev/null >/dev/null 2>&1 &",
+    H.env_prefix(), self.env_vars or "", sh_quote(H.bin), sh_quote(self.config_file), sh_quote(self.log_file), sh_quote(self.pid_file),
     sh_quote(self.exit_file), sh_quote(self.exit_file), sh_quote(self.exit_file))
   os.execute(cmd)
   local deadline = H.now() + 5
