@@ -141,6 +141,11 @@ static void respond(h2o_req_t *req, const char *route, const char *actor, int st
 	if (replay)
 		h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("idempotent-replay"), 0, NULL,
 				      H2O_STRLIT("true"));
+	/* every 503 is a short condition (a drain, a full queue, an election,
+	 * the first start): a client told when to retry backs off instead of
+	 * hammering */
+	if (status == 503)
+		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("1"));
 	rd_metrics_request(route, status);
 	h2o_send_inline(req, body, len);
 }

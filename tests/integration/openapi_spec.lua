@@ -536,6 +536,8 @@ return P
     for _, w in ipairs(waiting) do
       local s, headers, raw = receive(w.c)
       if drains(w.o.op) then assert.are.equal(503, s, w.o.method .. " " .. w.o.path .. ": " .. raw) end
+      -- every 503 says when to retry (RFC 9110 §10.2.3)
+      if s == 503 then assert.are.equal("1", headers["retry-after"], w.o.method .. " " .. w.o.path) end
       record(answers, "draining", w.o.method, concrete(w.o.path), s, headers, raw)
     end
     local s, headers, raw = receive(slow)
