@@ -29,6 +29,8 @@
  * "The readers thread"). */
 #define RD_READERS_NICE 10
 
+#define WAITING_KEY 64 /* the bytes of an actor that tell it from another, and a NUL */
+
 static struct {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -41,6 +43,8 @@ static struct {
 	/* under mu */
 	rd_read *queue_head, *queue_tail;
 	int queued;
+	struct waiting { char actor[WAITING_KEY]; int n; } waiting[RD_READERS_MAX_QUEUED]; /* per actor with reads queued */
+	int n_waiting;
 	rd_read *done_head, *done_tail;
 	/* the thread's */
 	lua_State *L;
@@ -56,6 +60,33 @@ void rd_read_free(rd_read *read)
 	free(read->body);
 	free(read->actor);
 	free(read);
+}
+
+/* The queue's count of actor's reads (an actor with none has no entry;
+ * a few tokens list at a time, so a look through them is short). An actor
+ * is kept by its first WAITING_KEY bytes: the token's fingerprint leads
+ * it (api.lua actor_of), so two tokens never share an entry. Under mu. */
+static struct waiting *waiting_of(const char *actor)
+{
+	for (int i = 0; i < R.n_waiting; i++)
+		if (strncmp(R.waiting[i].actor, actor, WAITING_KEY - 1) == 0)
+			return &R.waiting[i];
+	return NULL;
+}
+
+/* One read of r's actor more (+1) or less (-1) in the queue. Under mu. */
+static void count_waiting(const rd_read *r, int delta)
+{
+	const char *actor = r->actor ? r->actor : "";
+	struct waiting *w = waiting_of(actor);
+	if (!w) {
+		w = &R.waiting[R.n_waiting++];
+		snprintf(w->actor, sizeof w->actor, "%s", actor);
+		w->n = 0;
+	}
+	w->n += delta;
+	if (w->n == 0)
+		*w = R.waiting[--R.n_waiting];
 }
 
 /* The answer of a read that did not run: status and an error body. */
@@ -141,6 +172,7 @@ static void *thread_main(void *arg)
 		if (!R.queue_head)
 			R.queue_tail = NULL;
 		R.queued--;
+		count_waiting(r, -1);
 		r->next = NULL;
 		pthread_mutex_unlock(&R.mu);
 		give_way();
@@ -228,7 +260,11 @@ void rd_readers_submit(rd_read *read)
 	pthread_mutex_lock(&R.mu);
 	int stopping = !R.running || R.stopping; /* (the API submits only while it runs) */
 	int full = stopping || R.queued >= RD_READERS_MAX_QUEUED;
+	const struct waiting *mine = full ? NULL : waiting_of(read->actor ? read->actor : "");
+	int share_full = mine && mine->n >= RD_READERS_MAX_PER_ACTOR;
+	full = full || share_full;
 	if (!full) {
+		count_waiting(read, +1);
 		if (R.queue_tail)
 			R.queue_tail->next = read;
 		else
@@ -240,6 +276,8 @@ void rd_readers_submit(rd_read *read)
 	pthread_mutex_unlock(&R.mu);
 	if (stopping)
 		set_error(read, 503, "draining", "the daemon is shutting down; retry shortly");
+	else if (share_full)
+		set_error(read, 503, "busy", "this token has too many lists waiting already; retry shortly");
 	else if (full)
 		set_error(read, 503, "busy", "too many reads are waiting; retry shortly");
 	if (full)
@@ -260,6 +298,7 @@ void rd_readers_stop(void)
 	rd_read *r = R.queue_head; /* and what it did not start */
 	R.queue_head = R.queue_tail = NULL;
 	R.queued = 0;
+	R.n_waiting = 0;
 	while (r) {
 		rd_read *next = r->next;
 		r->next = NULL;

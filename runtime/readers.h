@@ -12,7 +12,8 @@
  *
  * A read is queued by the loop thread (rd_readers_submit) and answered there:
  * done(read) runs on the loop thread once the read is done, or with a 503
- * when the queue is full (busy) or the readers stop (draining: reads are
+ * when the queue, or its token's share of it, is full (busy) or the
+ * readers stop (draining: reads are
  * in-flight work, so a drain answers them first; only what is still queued
  * past the drain's limit gets it). The caller owns `owner` and
  * frees the read (rd_read_free) in done.
@@ -31,6 +32,10 @@
 /* Reads waiting past this are answered 503 at once: a client that lists
  * without end must not make the daemon's memory grow without end. */
 #define RD_READERS_MAX_QUEUED 256
+/* One token's reads waiting past this are answered 503 at once (the
+ * actor's, in rd_read): one client with many connections cannot take every
+ * place in the queue, and the others' lists still run. */
+#define RD_READERS_MAX_PER_ACTOR 64
 
 typedef struct rd_read {
 	struct rd_read *next;

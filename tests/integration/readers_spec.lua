@@ -19,18 +19,19 @@ local function connect(d)
   return c
 end
 
--- The status of the one answer on c (reading through its body).
+-- The status of the one answer on c, its body and its Retry-After.
 local function answer_status(c)
   local line = c:receive("*l")
   if not line then return nil end
   local status = tonumber(line:match("^HTTP/1%.1 (%d%d%d)"))
-  local len = 0
+  local len, retry = 0, nil
   repeat
     local h = c:receive("*l")
     len = tonumber(h and h:lower():match("^content%-length:%s*(%d+)")) or len
+    retry = h and h:lower():match("^retry%-after:%s*(%d+)") or retry
   until not h or h == ""
-  if len > 0 then c:receive(len) end
-  return status
+  local body = len > 0 and c:receive(len) or ""
+  return status, body, retry
 end
 
 describe("lists on the readers thread", function()
@@ -81,6 +82,35 @@ describe("lists on the readers thread", function()
     assert.are.equal(200, s2)
     assert.are.equal(1, #list.cases)
     assert.are.equal(200, (d:get("/healthz")))
+  end)
+
+  it("keeps one token from taking the whole queue: past its share its lists are refused, another's run", function()
+    local conns, n = {}, 200
+    for i = 1, n do
+      conns[i] = connect(d)
+      conns[i]:send(LIST)
+    end
+    -- another token's list, while the first one's fill their share of the queue
+    local s, b, _, raw = d:request("GET", "/v1/cases?status=rejected&limit=500", { token = "test-admin" })
+    assert.are.equal(200, s, raw)
+    assert.are.same({}, b.cases)
+    local ok, busy = 0, 0
+    for i = 1, n do
+      local st, body, retry = answer_status(conns[i])
+      conns[i]:close()
+      if st == 503 then
+        busy = busy + 1
+        assert.matches('"code":"busy"', body, 1, true)
+        assert.matches("this token has too many lists waiting", body, 1, true)
+        assert.are.equal("1", retry)
+      else
+        assert.are.equal(200, st, body)
+        ok = ok + 1
+      end
+    end
+    -- 64 wait at most; the thread ran some while the others came in
+    assert.is_true(busy > 0, "no list was refused")
+    assert.is_true(ok >= 64, ok .. " lists answered")
   end)
 
   it("answers the lists in flight when it is told to stop, then stops with its loop closed", function()
