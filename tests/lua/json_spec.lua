@@ -240,4 +240,22 @@ describe("redress.json", function()
     assert.is_false(pcall(codec.decode_checked, '{"x":"\\u0000", }'))
     assert.are.same({ a = 9007199254740991 }, codec.decode_checked('{"a":9007199254740991}'))
   end)
+
+  it("judges UTF-8 as utf8.len does, on random mixes of good and bad sequences", function()
+    local codec = require "rd.json"
+    -- overlong forms, surrogates, past U+10FFFF, cut sequences, stray
+    -- continuation bytes, NUL, and long runs of ASCII (the eight-byte path)
+    local pieces = { "a", "plain ascii text!", "é", "中", "😀", "\xC0\x80", "\xED\xA0\x80", "\xF4\x90\x80\x80",
+      "\xE0\x80\x80", "\x80", "\xFF", "\xF0\x9F\x98", "\0", "ขอบคุณ", "سلام", "\xC2", "\xEF\xBF\xBF",
+      "\xF4\x8F\xBF\xBF", "\xF8\x88\x80\x80\x80" }
+    math.randomseed(20261202)
+    for _ = 1, 20000 do
+      local t = {}
+      for j = 1, math.random(0, 10) do t[j] = pieces[math.random(#pieces)] end
+      local s = table.concat(t)
+      assert.are.equal(utf8.len(s) ~= nil, codec.valid_utf8(s), string.format("%q", s))
+    end
+    assert.is_true(codec.valid_utf8(""))
+    assert.is_false(codec.valid_utf8(("x"):rep(15) .. "\xC3"))
+  end)
 end)

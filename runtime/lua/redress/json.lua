@@ -58,7 +58,7 @@ local function read_object(body, reader)
   if body == nil or body == "" then
     return nil, "invalid_json", "the request body is empty; a JSON object is required"
   end
-  if not utf8.len(body) then
+  if not codec.valid_utf8(body) then
     return nil, "invalid_utf8", "the request body is not valid UTF-8"
   end
   if not body:find("^%s*{") then
