@@ -253,6 +253,21 @@ local function check_fields(d, schema, where, undeclared, required, ctx)
   if (d == nil or next(d) == nil) and (schema == nil or next(schema) == nil) then return {} end
   d = d or {}
   schema = schema or {}
+  local order = schema_order[schema]
+  if not order then
+    order = sorted_keys(schema)
+    local req = {}
+    for _, k in ipairs(order) do if schema[k].required then req[#req + 1] = k end end
+    order.required = req
+    schema_order[schema] = order
+  end
+  -- none given (most complaints, against a pack's optional details): only
+  -- the required ones are looked at, the first missing one in sorted order
+  if next(d) == nil then
+    local req = order.required
+    if req[1] then return bad(where .. "." .. req[1], required(req[1], ctx)) end
+    return {}
+  end
   local out = {}
   for k in pairs(d) do
     if not schema[k] then
@@ -261,11 +276,6 @@ local function check_fields(d, schema, where, undeclared, required, ctx)
         if not schema[u] then return bad(where .. "." .. tostring(u), undeclared(u, sorted_keys(schema), ctx)) end
       end
     end
-  end
-  local order = schema_order[schema]
-  if not order then
-    order = sorted_keys(schema)
-    schema_order[schema] = order
   end
   for _, k in ipairs(order) do
     local f, v = schema[k], d[k]
