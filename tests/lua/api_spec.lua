@@ -291,7 +291,8 @@ describe("redress.api", function()
     it("hands the reads that scan to the readers thread, whose run answers as the read in place", function()
       for _, path in ipairs { "/v1/cases", "/v1/cases?customer=c-1&limit=1", "/v1/cases?status=closed",
           "/v1/cases?limit=0", "/v1/corrective-actions", "/v1/corrective-actions?status=nope", "/v1/queue",
-          "/v1/queue?limit=1", "/v1/approvals" } do
+          "/v1/queue?limit=1", "/v1/approvals", "/v1/dashboard", "/v1/dashboard?from=2026-11-01&to=2026-12-01",
+          "/v1/dashboard?from=2025-01-01" } do
         local here = get(path)
         local handed = call("GET", path, { token = "admin", reads = true })
         assert.is_nil(handed.status, path)

@@ -428,13 +428,11 @@ function M.new(config_path)
         return { status = 200, body = body }
       elseif route == "case" then
         return case_get(id)
-      elseif listing.READS[route] then -- cases, corrective_actions; the console's queue and approvals
+      elseif listing.READS[route] then -- cases, corrective_actions, dashboard; the console's queue and approvals
         -- the scan runs on the readers thread when the daemon has one
         -- (runtime/readers.c): the loop thread only routes it
         if req.reads then return { read = { fn = route, args = json.encode { query = q, now_ms = req.now_ms } } } end
         return listing.READS[route](q, req.now_ms)
-      elseif route == "dashboard" then -- dashboard
-        return dashboard.get(q, req.now_ms)
       elseif route == "outbox" then
         return outbox_get(q)
       elseif route == "packs" then

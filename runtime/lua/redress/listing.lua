@@ -12,6 +12,7 @@ local act = require "redress.act"
 local params = require "redress.params"
 local console = require "redress.console"
 local learn = require "redress.learn"
+local dashboard = require "redress.dashboard"
 
 local M = {}
 
@@ -126,9 +127,10 @@ function M.corrective_actions(q, now_ms)
 end
 
 --- The reads that scan, by route: what the readers thread runs (the
--- console's work queue and held approvals scan up to 1,000 rows a call too).
+-- console's work queue and held approvals scan up to 1,000 rows a call too;
+-- the dashboard parses a day row per day of its window, up to 366).
 M.READS = { cases = M.cases, corrective_actions = M.corrective_actions, queue = console.queue,
-  approvals = console.approvals }
+  approvals = console.approvals, dashboard = dashboard.get }
 
 --- listing.read(name, args_json) → status, body: the read the API handed
 -- to the readers thread (runtime/readers.c calls it there); args: the
