@@ -350,6 +350,27 @@ static int l_range(lua_State *L)
 	return range(L, 0);
 }
 
+static int count_row(void *ud, const void *k, size_t klen, const void *v, size_t vlen)
+{
+	(void)k, (void)klen, (void)v, (void)vlen;
+	struct rows *r = ud;
+	return ++r->n >= r->limit;
+}
+
+/** store.count(db, from, to, limit) → how many rows range would give (from
+ * <= key < to, at most limit), none of them copied out of the store: a
+ * backlog's size, counted to ten thousand, is not ten thousand strings. */
+static int l_count(lua_State *L)
+{
+	struct span sp = span_args(L);
+	struct rows r = { L, luaL_optinteger(L, 4, 1000), 0 };
+	int rc = r.limit <= 0 ? RD_OK : rd_store_range(sp.h->store, sp.txn, sp.db, sp.a, sp.alen, sp.b, sp.blen, 0, count_row, &r);
+	if (rc)
+		return store_fail(L, rc, "count");
+	lua_pushinteger(L, r.n);
+	return 1;
+}
+
 /* A scan's state: the rows looked at, the needles every kept value holds,
  * and the last key looked at (copied: the next page starts after it). */
 struct scan {
@@ -500,6 +521,7 @@ int luaopen_rd_store(lua_State *L)
 		{ "del", l_del },
 		{ "range", l_range },
 		{ "range_rev", l_range_rev },
+		{ "count", l_count },
 		{ "scan", l_scan },
 		{ "at_most", l_at_most },
 		{ "outbox_append", l_outbox_append },

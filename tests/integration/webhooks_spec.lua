@@ -164,6 +164,12 @@ describe("webhooks", function()
     assert.are.equal(200, s)
     assert.are.equal(#mine, ack.acked)
     for _, it in ipairs(outbox(d)) do assert.are_not.equal(res.case.id, it.case_id) end -- gone from the pull list
+    -- still to deliver: counted in the subscription's backlog
+    local ws, wl = d:get("/v1/webhooks", "test-agent")
+    assert.are.equal(200, ws)
+    for _, w in ipairs(wl.webhooks) do
+      if w.name == "crm" then assert.is_true(w.pending >= #mine, "pending " .. w.pending) end
+    end
     os.remove(rdir .. "/pause")
     assert.is_true(eventually(function()
       local got = accepted(rdir, "/crm")

@@ -292,7 +292,8 @@ describe("redress.api", function()
       for _, path in ipairs { "/v1/cases", "/v1/cases?customer=c-1&limit=1", "/v1/cases?status=closed",
           "/v1/cases?limit=0", "/v1/corrective-actions", "/v1/corrective-actions?status=nope", "/v1/queue",
           "/v1/queue?limit=1", "/v1/approvals", "/v1/dashboard", "/v1/dashboard?from=2026-11-01&to=2026-12-01",
-          "/v1/dashboard?from=2025-01-01" } do
+          "/v1/dashboard?from=2025-01-01", "/v1/outbox", "/v1/outbox?after=1&limit=1", "/v1/outbox?after=x",
+          "/v1/timers", "/v1/timers?limit=1", "/v1/timers?due_before=2030-01-01T00:00:00Z", "/v1/timers?due_before=x" } do
         local here = get(path)
         local handed = call("GET", path, { token = "admin", reads = true })
         assert.is_nil(handed.status, path)

@@ -71,6 +71,7 @@ function M.store()
       return existed
     end,
     range = function(db, from, to, limit) return rows(db, keys(db, from, to), limit) end,
+    count = function(db, from, to, limit) return math.min(#keys(db, from, to), limit or 1000) end,
     scan = function(db, from, to, limit, needles)
       local list, ks, vs, last, looked = keys(db, from, to), {}, {}, nil, 0
       for i = 1, math.min(limit, #list) do

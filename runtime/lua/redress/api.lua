@@ -166,19 +166,6 @@ local function case_get(id)
   return { status = 200, body = '{"case":' .. s .. ',"timeline":[' .. table.concat(tl, ",") .. "]}" }
 end
 
-local function outbox_get(q)
-  local after, limit, bad = page_params(q, "after", 100, 1000)
-  if not after then return bad end
-  local rows, items = store.outbox_after(after, limit), {}
-  local next_after = after
-  for _, s in ipairs(rows) do
-    next_after = json.decode(s).seq
-    -- acked rows a webhook still has to deliver are kept, but not listed
-    if not store.outbox_is_acked(next_after) then items[#items + 1] = s end
-  end
-  return { status = 200, body = '{"items":[' .. table.concat(items, ",") .. '],"next_after":' ..
-    string.format("%d", next_after) .. "}" }
-end
 
 -- GET /v1/webhooks: each subscription (its URL without the query, which
 -- may hold a credential) with its cursor, what is left to deliver and how
@@ -188,7 +175,7 @@ local function webhooks_list(subs)
   for i, h in ipairs(subs) do
     local cursor = store.webhook_cursor(h.name)
     local pending = store.outbox_count_after(cursor, 10001)
-    local dead = #store.webhook_dead(h.name, 0, 100001)
+    local dead = store.webhook_dead_count(h.name, 100001)
     out[i] = json.encode { name = h.name, url = h.url:match("^[^?#]*"), events = h.events and json.array(h.events) or json.null,
       cursor = cursor, pending = math.min(pending, 10000), pending_more = pending > 10000, dead = dead }
   end
@@ -205,9 +192,8 @@ local function webhook_dead(subs, q)
   end
   local after, limit, bad = page_params(q, "after", 100, 1000)
   if not after then return bad end
-  local items = store.webhook_dead(name, after, limit)
-  local next_after = after
-  if #items > 0 then next_after = json.decode(items[#items]).seq end
+  local items, last = store.webhook_dead(name, after, limit)
+  local next_after = last or after
   return { status = 200, body = '{"items":[' .. table.concat(items, ",") .. '],"next_after":' ..
     string.format("%d", next_after) .. "}" }
 end
@@ -253,18 +239,7 @@ local function precheck(body, check)
 end
 
 --- GET /v1/timers (and `redress timers`): pending timers in due order.
-function M.timers_list(q)
-  local before, limit
-  if q.due_before then
-    local why
-    before, why = time.parse(q.due_before)
-    if not before then return err(422, "validation_failed", "due_before: " .. why, "due_before") end
-  end
-  local bad
-  limit, bad = int_param(q, "limit", 100, 1, 1000)
-  if not limit then return bad end
-  return { status = 200, body = '{"timers":[' .. table.concat(store.timers_json(before, limit), ",") .. "]}" }
-end
+M.timers_list = listing.timers -- redress timers (cli.lua)
 
 -- path → route name, method → handler
 local function route_of(method, path)
@@ -428,21 +403,17 @@ function M.new(config_path)
         return { status = 200, body = body }
       elseif route == "case" then
         return case_get(id)
-      elseif listing.READS[route] then -- cases, corrective_actions, dashboard; the console's queue and approvals
+      elseif listing.READS[route] then -- cases, corrective_actions, dashboard, outbox, timers; the console's queue and approvals
         -- the scan runs on the readers thread when the daemon has one
         -- (runtime/readers.c): the loop thread only routes it
         if req.reads then return { read = { fn = route, args = json.encode { query = q, now_ms = req.now_ms } } } end
         return listing.READS[route](q, req.now_ms)
-      elseif route == "outbox" then
-        return outbox_get(q)
       elseif route == "packs" then
         local list = store.get_packs_list()
         if not list then return err(503, "starting", "the packs are not stored yet; retry shortly") end
         -- packs that are or were quarantined since the daemon started
         return { status = 200, body = list:sub(1, -2) .. ',"quarantine":' .. (store.get_pack_health() or "{}") ..
           ',"pinned":' .. json.encode(dashboard.pinned()) .. "}" } -- pinned: the Packs screen's counts, one row read
-      elseif route == "timers" then
-        return M.timers_list(q)
       elseif route == "customer_erase" then
         if not utf8.len(id) or #id > 200 then
           return err(422, "validation_failed", "the customer id in the path must be UTF-8, at most 200 bytes", "customer_id")

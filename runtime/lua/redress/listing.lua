@@ -16,7 +16,7 @@ local dashboard = require "redress.dashboard"
 
 local M = {}
 
-local err, int_param = params.err, params.int_param
+local err, int_param, page_params = params.err, params.int_param, params.page_params
 local end_read = store.end_read or function() end -- (the specs' stand-in store has none)
 
 --- Cases one GET /v1/cases looks at, at most (a filtered page may come back
@@ -126,11 +126,41 @@ function M.corrective_actions(q, now_ms)
   return { status = 200, body = learn.list_body(q, limit, now_ms) }
 end
 
+--- GET /v1/outbox: the rows after `after` not acked by a pull consumer
+-- (acked rows a webhook still has to deliver are kept, but not listed).
+function M.outbox(q)
+  local after, limit, bad = page_params(q, "after", 100, 1000)
+  if not after then return bad end
+  local seqs, rows = store.outbox_after(after, limit)
+  local items = {}
+  for i = 1, #rows do
+    if not store.outbox_is_acked(seqs[i]) then items[#items + 1] = rows[i] end
+  end
+  return { status = 200, body = '{"items":[' .. table.concat(items, ",") .. '],"next_after":' ..
+    string.format("%d", seqs[#seqs] or after) .. "}" }
+end
+
+--- GET /v1/timers (and `redress timers`): the pending timers due before
+-- `due_before`, soonest first.
+function M.timers(q)
+  local before, limit
+  if q.due_before then
+    local why
+    before, why = time.parse(q.due_before)
+    if not before then return err(422, "validation_failed", "due_before: " .. why, "due_before") end
+  end
+  local bad
+  limit, bad = int_param(q, "limit", 100, 1, 1000)
+  if not limit then return bad end
+  return { status = 200, body = '{"timers":[' .. table.concat(store.timers_json(before, limit), ",") .. "]}" }
+end
+
 --- The reads that scan, by route: what the readers thread runs (the
 -- console's work queue and held approvals scan up to 1,000 rows a call too;
--- the dashboard parses a day row per day of its window, up to 366).
+-- the dashboard parses a day row per day of its window, up to 366; the
+-- outbox and the timers give up to 1,000 rows).
 M.READS = { cases = M.cases, corrective_actions = M.corrective_actions, queue = console.queue,
-  approvals = console.approvals, dashboard = dashboard.get }
+  approvals = console.approvals, dashboard = dashboard.get, outbox = M.outbox, timers = M.timers }
 
 --- listing.read(name, args_json) → status, body: the read the API handed
 -- to the readers thread (runtime/readers.c calls it there); args: the

@@ -306,9 +306,12 @@ function M.outbox_add_all(case, deliver, now_iso)
   end
 end
 
+--- The outbox rows after seq: their sequence numbers and JSON texts, at most limit.
 function M.outbox_after(after, limit)
-  local _, vals = db.range("outbox", string.pack(">I8", after + 1), nil, limit)
-  return vals
+  local keys, vals = db.range("outbox", string.pack(">I8", after + 1), nil, limit)
+  local seqs = {}
+  for i = 1, #keys do seqs[i] = string.unpack(">I8", keys[i]) end
+  return seqs, vals
 end
 
 function M.outbox_ack(seq)
@@ -322,8 +325,7 @@ end
 
 --- How many outbox rows come after seq, counting at most limit.
 function M.outbox_count_after(seq, limit)
-  local keys = db.range("outbox", string.pack(">I8", seq + 1), nil, limit)
-  return #keys
+  return db.count("outbox", string.pack(">I8", seq + 1), nil, limit)
 end
 
 --- Marks row seq as acked by the pull consumer while a webhook still needs it.
@@ -365,11 +367,18 @@ function M.webhook_dead_put(name, seq, rec)
   db.put("meta", dead_prefix(name) .. string.pack(">I8", seq), json.encode(rec))
 end
 
---- A subscription's dead letters after seq (JSON texts), at most limit.
+--- A subscription's dead letters after seq (JSON texts), at most limit, and
+-- the seq of the last one (nil when none).
 function M.webhook_dead(name, after, limit)
   local p = dead_prefix(name)
-  local _, vals = db.range("meta", p .. string.pack(">I8", after + 1), p .. "\255", limit)
-  return vals
+  local keys, vals = db.range("meta", p .. string.pack(">I8", after + 1), p .. "\255", limit)
+  return vals, #keys > 0 and string.unpack(">I8", keys[#keys], #p + 1) or nil
+end
+
+--- How many dead letters a subscription has, counting at most limit.
+function M.webhook_dead_count(name, limit)
+  local p = dead_prefix(name)
+  return db.count("meta", p, p .. "\255", limit)
 end
 
 -- An idempotency record is "<sha256 hex> <status>\n<response bytes>": the
