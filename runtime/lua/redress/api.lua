@@ -159,12 +159,6 @@ end
 
 local int_param, page_params = params.int_param, params.page_params
 
-local function case_get(id)
-  local s = store.get_case_json(id)
-  if not s then return err(404, "not_found", "no case " .. id) end
-  local tl = store.timeline_json(id)
-  return { status = 200, body = '{"case":' .. s .. ',"timeline":[' .. table.concat(tl, ",") .. "]}" }
-end
 
 
 -- GET /v1/webhooks: each subscription (its URL without the query, which
@@ -401,11 +395,10 @@ function M.new(config_path)
         local body = whatif.get_body(id, offset, limit)
         if not body then return err(404, "not_found", "no replay " .. id .. " (the last few are kept, until a restart)") end
         return { status = 200, body = body }
-      elseif route == "case" then
-        return case_get(id)
-      elseif listing.READS[route] then -- cases, corrective_actions, dashboard, outbox, timers; the console's queue and approvals
+      elseif listing.READS[route] then -- case, cases, corrective_actions, dashboard, outbox, timers; the console's queue and approvals
         -- the scan runs on the readers thread when the daemon has one
         -- (runtime/readers.c): the loop thread only routes it
+        q.id = id -- a case's id, from the path
         if req.reads then return { read = { fn = route, args = json.encode { query = q, now_ms = req.now_ms } } } end
         return listing.READS[route](q, req.now_ms)
       elseif route == "packs" then

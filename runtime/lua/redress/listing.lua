@@ -155,12 +155,23 @@ function M.timers(q)
   return { status = 200, body = '{"timers":[' .. table.concat(store.timers_json(before, limit), ",") .. "]}" }
 end
 
+--- GET /v1/cases/{id}: the case and its timeline, every event of the case
+-- with the decision made on it, as stored.
+function M.case(id)
+  local s = store.get_case_json(id)
+  if not s then return err(404, "not_found", "no case " .. id) end
+  local tl = store.timeline_json(id)
+  return { status = 200, body = '{"case":' .. s .. ',"timeline":[' .. table.concat(tl, ",") .. "]}" }
+end
+
 --- The reads that scan, by route: what the readers thread runs (the
 -- console's work queue and held approvals scan up to 1,000 rows a call too;
 -- the dashboard parses a day row per day of its window, up to 366; the
--- outbox and the timers give up to 1,000 rows).
+-- outbox and the timers give up to 1,000 rows; a case's timeline every
+-- event of the case).
 M.READS = { cases = M.cases, corrective_actions = M.corrective_actions, queue = console.queue,
-  approvals = console.approvals, dashboard = dashboard.get, outbox = M.outbox, timers = M.timers }
+  approvals = console.approvals, dashboard = dashboard.get, outbox = M.outbox, timers = M.timers,
+  case = function(q) return M.case(q.id) end }
 
 --- listing.read(name, args_json) → status, body: the read the API handed
 -- to the readers thread (runtime/readers.c calls it there); args: the
