@@ -177,19 +177,10 @@ local function webhooks_list(subs)
 end
 
 -- GET /v1/webhooks/dead?subscription=…: the items a subscription gave up on.
-local function webhook_dead(subs, q)
-  local name = q.subscription
-  local known = false
-  for _, h in ipairs(subs) do known = known or h.name == name end
-  if not known then
-    return err(422, "validation_failed", "subscription must name a configured webhook", "subscription")
-  end
-  local after, limit, bad = page_params(q, "after", 100, 1000)
-  if not after then return bad end
-  local items, last = store.webhook_dead(name, after, limit)
-  local next_after = last or after
-  return { status = 200, body = '{"items":[' .. table.concat(items, ",") .. '],"next_after":' ..
-    string.format("%d", next_after) .. "}" }
+-- Whether name is a configured webhook subscription.
+local function subscribed(subs, name)
+  for _, h in ipairs(subs) do if h.name == name then return true end end
+  return false
 end
 
 local function check_ack(body)
@@ -395,7 +386,9 @@ function M.new(config_path)
         local body = whatif.get_body(id, offset, limit)
         if not body then return err(404, "not_found", "no replay " .. id .. " (the last few are kept, until a restart)") end
         return { status = 200, body = body }
-      elseif listing.READS[route] then -- case, cases, corrective_actions, dashboard, outbox, timers; the console's queue and approvals
+      elseif route == "webhook_dead" and not subscribed(self.config.webhooks, q.subscription) then
+        return err(422, "validation_failed", "subscription must name a configured webhook", "subscription")
+      elseif listing.READS[route] then -- case, cases, corrective_actions, dashboard, outbox, timers, webhook_dead; the console's queue and approvals
         -- the scan runs on the readers thread when the daemon has one
         -- (runtime/readers.c): the loop thread only routes it
         q.id = id -- a case's id, from the path
@@ -414,8 +407,6 @@ function M.new(config_path)
         return { job = { kind = "erase", customer_id = id, actor = actor } }
       elseif route == "webhooks" then
         return webhooks_list(self.config.webhooks)
-      elseif route == "webhook_dead" then
-        return webhook_dead(self.config.webhooks, q)
       elseif route == "reload" then
         return { job = { kind = "reload" } }
       elseif route == "sessions_revoke" then

@@ -155,6 +155,16 @@ function M.timers(q)
   return { status = 200, body = '{"timers":[' .. table.concat(store.timers_json(before, limit), ",") .. "]}" }
 end
 
+--- GET /v1/webhooks/dead?subscription=…: the items a subscription gave up on
+-- (the loop thread checked the subscription is configured).
+function M.webhook_dead(q)
+  local after, limit, bad = page_params(q, "after", 100, 1000)
+  if not after then return bad end
+  local items, last = store.webhook_dead(q.subscription, after, limit)
+  return { status = 200, body = '{"items":[' .. table.concat(items, ",") .. '],"next_after":' ..
+    string.format("%d", last or after) .. "}" }
+end
+
 --- GET /v1/cases/{id}: the case and its timeline, every event of the case
 -- with the decision made on it, as stored.
 function M.case(id)
@@ -171,7 +181,7 @@ end
 -- event of the case).
 M.READS = { cases = M.cases, corrective_actions = M.corrective_actions, queue = console.queue,
   approvals = console.approvals, dashboard = dashboard.get, outbox = M.outbox, timers = M.timers,
-  case = function(q) return M.case(q.id) end }
+  case = function(q) return M.case(q.id) end, webhook_dead = M.webhook_dead }
 
 --- listing.read(name, args_json) → status, body: the read the API handed
 -- to the readers thread (runtime/readers.c calls it there); args: the
