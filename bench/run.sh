@@ -21,6 +21,7 @@ row() {
 	row bench/memory.sh "${BENCH_CASES:-1000000}"
 	row bench/peer_redis.sh "${BENCH_REDIS_REQUESTS:-20000}" "${BENCH_PAIRS:-3}"
 	row bench/listing.sh "${BENCH_SECONDS:-5}" 20000
+	row bench/listing.sh "${BENCH_SECONDS:-5}" 2000 5 case:2000
 	row bench/whatif.sh "${BENCH_SECONDS:-5}" 5
 	row build/engine_bench policies/retail "${BENCH_ENGINE_COMPLAINTS:-20000}" 50
 	for p in retail-eu ecommerce-cn airline-eu261 hospitality telecom; do
