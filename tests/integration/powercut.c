@@ -15,7 +15,8 @@
  * POWERCUT_IMAGE names the image file. When it does not exist at the first
  * open of data.mdb, it starts as a copy of data.mdb as it is then (what the
  * disk held before this run). Only the calls LMDB makes are covered: open,
- * close, pwrite, write, writev, ftruncate, fsync, fdatasync.
+ * close, pwrite, write, writev, ftruncate, fsync, fdatasync; a rename over
+ * data.mdb (compaction) stops the process.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -211,7 +212,7 @@ static int is_tracked(int fd)
 int open(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
-	if (flags & (O_CREAT | O_TMPFILE)) {
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) {
 		va_list ap;
 		va_start(ap, flags);
 		mode = va_arg(ap, mode_t);
@@ -219,7 +220,11 @@ int open(const char *path, int flags, ...)
 	}
 	init();
 	int fd = real_open ? real_open(path, flags, mode) : (int)syscall(SYS_openat, AT_FDCWD, path, flags, mode);
-	if (fd >= 0 && fd < MAX_FD && (flags & O_ACCMODE) != O_RDONLY && is_data_file(path)) {
+	if (fd >= 0 && (flags & O_ACCMODE) != O_RDONLY && is_data_file(path)) {
+		if (fd >= MAX_FD) { /* untracked, its writes would be missed: say so */
+			fprintf(stderr, "powercut: data.mdb opened as descriptor %d, past the %d this library tracks\n", fd, MAX_FD);
+			abort();
+		}
 		pthread_mutex_lock(&mu);
 		if (image < 0)
 			open_image(path);
@@ -230,6 +235,29 @@ int open(const char *path, int flags, ...)
 }
 
 int open64(const char *path, int flags, ...) __attribute__((alias("open")));
+
+/* A data.mdb replaced by a rename (the store's compaction after an erasure)
+ * is a new file the image does not follow: stop rather than report what the
+ * model cannot know. The crash test erases nothing. */
+static void no_replace(const char *to)
+{
+	if (to && is_data_file(to)) {
+		fprintf(stderr, "powercut: data.mdb replaced by a rename, which this library does not model\n");
+		abort();
+	}
+}
+
+int rename(const char *from, const char *to)
+{
+	no_replace(to);
+	return (int)syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 0);
+}
+
+int renameat(int fromfd, const char *from, int tofd, const char *to)
+{
+	no_replace(to);
+	return (int)syscall(SYS_renameat2, fromfd, from, tofd, to, 0);
+}
 
 int close(int fd)
 {
