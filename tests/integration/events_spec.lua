@@ -278,4 +278,41 @@ describe("case events", function()
       assert.are.equal(2, get_case(b).case.events)
     end)
   end)
+
+  describe("a long case's timeline, a page at a time", function()
+    it("pages back from the newest event, and the pages make the whole timeline", function()
+      local id = new_case("cust-event-pages")
+      for i = 1, 6 do
+        local s, _, _, raw = event(id, cjson.encode{ type = "agent.note", data = { note = "note " .. i } })
+        assert.are.equal(200, s, raw)
+      end
+      local whole = get_case(id).timeline -- 7 events, each with its decision
+      assert.are.equal(14, #whole)
+      local pages, before, got = 0, nil, {}
+      repeat
+        local s, res, _, raw = d:get("/v1/cases/" .. id .. "?limit=3" .. (before and ("&before=" .. before) or ""), "test-read")
+        assert.are.equal(200, s, raw)
+        assert.are.equal(id, res.case.id)
+        pages = pages + 1
+        -- each page is in the order things happened; pages go back in time
+        table.move(got, 1, #got, #res.timeline + 1)
+        for i, e in ipairs(res.timeline) do got[i] = e end
+        before = res.next_before ~= cjson.null and res.next_before or nil
+      until not before
+      assert.are.equal(3, pages) -- 3 + 3 + 1 events
+      assert.are.same(whole, got)
+      -- the newest page's first event, and the last page's end
+      local s, res = d:get("/v1/cases/" .. id .. "?limit=3", "test-read")
+      assert.are.same({ 200, 5, 5 }, { s, res.timeline[1].seq, res.next_before })
+      s, res = d:get("/v1/cases/" .. id .. "?before=2", "test-read")
+      assert.are.same({ 200, 2, cjson.null }, { s, #res.timeline, res.next_before })
+      -- bad pages
+      local es, eb = d:get("/v1/cases/" .. id .. "?limit=0", "test-read")
+      H.assert_error(es, eb, 422, "validation_failed", "limit")
+      es, eb = d:get("/v1/cases/" .. id .. "?before=x", "test-read")
+      H.assert_error(es, eb, 422, "validation_failed", "before")
+      es, eb = d:get("/v1/cases/" .. id .. "?after=1", "test-read")
+      H.assert_error(es, eb, 422, "validation_failed", "after")
+    end)
+  end)
 end)

@@ -31,6 +31,7 @@ end
 -- must hear about (`?categroy=` must not quietly return every case).
 local QUERY_PARAMS = {
   cases = { "status", "tier", "customer", "opened_after", "opened_before", "limit", "cursor" },
+  case = { "limit", "before" }, -- a page of its timeline
   outbox = { "after", "limit" },
   timers = { "due_before", "limit" },
   webhook_dead = { "subscription", "after", "limit" },

@@ -166,12 +166,29 @@ function M.webhook_dead(q)
 end
 
 --- GET /v1/cases/{id}: the case and its timeline, every event of the case
--- with the decision made on it, as stored.
-function M.case(id)
+-- with the decision made on it, as stored. With `limit` (and `before`, an
+-- event's seq) a page of it: the `limit` events before `before` (the newest
+-- without it), oldest first, and `next_before` for the page before (null at
+-- the case's first event) — a long case read a page at a time.
+function M.case(q)
+  local id = q.id
+  local limit, before
+  if q.limit or q.before then
+    local bad
+    limit, bad = int_param(q, "limit", 100, 1, 1000)
+    if not limit then return bad end
+    before, bad = int_param(q, "before", nil, 1, 4294967295)
+    if bad then return bad end
+  end
   local s = store.get_case_json(id)
   if not s then return err(404, "not_found", "no case " .. id) end
-  local tl = store.timeline_json(id)
-  return { status = 200, body = '{"case":' .. s .. ',"timeline":[' .. table.concat(tl, ",") .. "]}" }
+  if not limit then
+    local tl = store.timeline_json(id)
+    return { status = 200, body = '{"case":' .. s .. ',"timeline":[' .. table.concat(tl, ",") .. "]}" }
+  end
+  local tl, oldest = store.timeline_page_json(id, before, limit)
+  return { status = 200, body = '{"case":' .. s .. ',"timeline":[' .. table.concat(tl, ",") .. '],"next_before":' ..
+    (oldest and oldest > 1 and string.format("%d", oldest) or "null") .. "}" }
 end
 
 --- The reads that scan, by route: what the readers thread runs (the
@@ -181,7 +198,7 @@ end
 -- event of the case).
 M.READS = { cases = M.cases, corrective_actions = M.corrective_actions, queue = console.queue,
   approvals = console.approvals, dashboard = dashboard.get, outbox = M.outbox, timers = M.timers,
-  case = function(q) return M.case(q.id) end, webhook_dead = M.webhook_dead }
+  case = M.case, webhook_dead = M.webhook_dead }
 
 --- listing.read(name, args_json) → status, body: the read the API handed
 -- to the readers thread (runtime/readers.c calls it there); args: the

@@ -227,6 +227,25 @@ function M.timeline_json(case_id)
   return out
 end
 
+--- A page of a case's timeline: at most limit events before event seq
+-- `before` (nil: up to the newest), each followed by its decision, oldest
+-- first; and the seq of the page's oldest event when the page is full (an
+-- earlier one may come before it), else nil.
+function M.timeline_page_json(case_id, before, limit)
+  local hi = before and (case_id .. string.pack(">I4", before)) or case_hi(case_id)
+  local ek, ev = db.range_rev("events", hi, case_id, limit)
+  if #ek == 0 then return {}, nil end
+  local dk, dv = db.range("decisions", ek[#ek], hi, limit)
+  local decisions = {}
+  for i, k in ipairs(dk) do decisions[k] = dv[i] end
+  local out = {}
+  for i = #ek, 1, -1 do
+    out[#out + 1] = ev[i]
+    if decisions[ek[i]] then out[#out + 1] = decisions[ek[i]] end
+  end
+  return out, #ek == limit and string.unpack(">I4", ek[#ek], #case_id + 1) or nil
+end
+
 function M.index_customer(customer_id, case_id)
   db.put("customers", customer_id .. "\0" .. case_id, "")
 end
