@@ -79,6 +79,8 @@ int luaopen_rd_json(lua_State *L);
 #define RD_JSON_ARRAY_MT "rd.json.array"
 /* Sets decode and decode_checked in the module table on top (json_decode.c). */
 void rd__json_readers(lua_State *L);
+/* Adds upvalue_writes to the rd table at the top (upvalues.c). */
+void rd__upvalues_open(lua_State *L);
 
 /* The `rd.icu` module: time zones through ICU. */
 int luaopen_rd_icu(lua_State *L);

@@ -729,5 +729,6 @@ int luaopen_rd(lua_State *L)
 	rd_breaker_register(L);
 	rd_complaint_register(L);
 	rd_render_register(L);
+	rd__upvalues_open(L);
 	return 1;
 }

@@ -125,6 +125,13 @@ add { name = "upvalue-carries-customer", issue = 8, outcome = "decided", twice =
 add { name = "upvalue-counter", issue = 8, outcome = "decided", twice = true, at_top = "local n = 0",
   body = "n = n + 1; act:set { facts = { n = n } }; act:acknowledge { template = 'ack' }",
   check = function(decision, case) return case.facts.n == 1, "n = " .. tostring(case.facts.n) end }
+add { name = "upvalue-nested-closure-counter", issue = 8, outcome = "decided", twice = true, at_top = "local n = 0",
+  body = "local bump = function() local deeper = function() n = n + 1 end; deeper() end; bump(); act:set { facts = { n = n } }; act:acknowledge { template = 'ack' }",
+  check = function(decision, case) return case.facts.n == 1, "n = " .. tostring(case.facts.n) end }
+add { name = "upvalue-written-by-a-helper", issue = 8, outcome = "decided", twice = true,
+  at_top = "local seen = 0; local function remember() seen = seen + 1 end; local function read() return seen end",
+  body = "remember(); act:set { facts = { n = read() } }; act:acknowledge { template = 'ack' }",
+  check = function(decision, case) return case.facts.n == 1, "n = " .. tostring(case.facts.n) end }
 add { name = "env-reassigned", issue = 8, outcome = "decided", twice = true,
   body = "act:set { facts = { seen = rawequal(_ENV.tostring, tostring) } }; act:acknowledge { template = 'ack' }; _ENV = setmetatable({}, { __index = function() return function() return 'PWNED' end end })",
   check = function(decision, case) return case.facts.seen == true, "seen = " .. tostring(case.facts.seen) end }

@@ -96,4 +96,27 @@ describe("sandbox", function()
     assert.is_true(ok2)
     assert.equal(7, v)
   end)
+
+  it("knows which upvalues a function's code may assign, nested functions included", function()
+    -- after every call only these are put back (sandbox.freeze)
+    local function written(f)
+      local w, out = rd.upvalue_writes(f), {}
+      if not w then return nil end
+      for i = 1, 255 do
+        local name = debug.getupvalue(f, i)
+        if not name then break end
+        if w[i] then out[#out + 1] = name end
+      end
+      table.sort(out)
+      return table.concat(out, ",")
+    end
+    local a, b, n, m, k = 1, 2, 0, 0, 0
+    assert.equal("", written(function() return a + b end))
+    assert.equal("n", written(function() n = n + 1; return a end))
+    assert.equal("m", written(function() local g = function() m = m + 1 end; g(); return b end))
+    assert.equal("k", written(function() return function() return function() k = k + b end end end))
+    assert.equal("", written(function() local x = 0; local h = function() x = x + 1 end; h(); return a end))
+    assert.equal("k,n", written(function() n, k = k, n end))
+    assert.equal("", written(print))
+  end)
 end)

@@ -21,6 +21,7 @@ local M = {}
 local rawget, rawset, next, pairs, setmetatable = rawget, rawset, next, pairs, setmetatable
 local getmetatable_raw, setmetatable_raw = debug.getmetatable, debug.setmetatable
 local getinfo, getupvalue, upvalueid = debug.getinfo, debug.getupvalue, debug.upvalueid
+local upvalue_writes = rd.upvalue_writes
 
 local function copy(t, drop)
   local c = {}
@@ -150,11 +151,17 @@ function M.freeze(roots, own)
       seen[v] = true
       local info = getinfo(v, "S")
       if info.what == "C" or not own(info.source) then return end
+      -- only an upvalue some code can assign needs putting back: one that
+      -- this function, or a function nested in it, assigns (its bytecode
+      -- says; nil: it cannot tell, so every one). Another function sharing
+      -- an upvalue this one only reads is walked too, and adds it if it
+      -- assigns it.
+      local writes = upvalue_writes(v)
       for i = 1, 255 do
         local name, x = getupvalue(v, i)
         if not name then break end
         local id = upvalueid(v, i)
-        if not ids[id] then
+        if not ids[id] and (writes == nil or writes[i]) then
           ids[id] = true
           ups[#ups + 1] = v; ups[#ups + 1] = i; ups[#ups + 1] = x
         end
