@@ -227,7 +227,7 @@ static int reader_works(lua_State *L)
 	int ok = 0;
 	struct proto *p = malloc(sizeof *p);
 	int top = lua_gettop(L);
-	if (p && luaL_loadstring(L, probe) == LUA_OK && lua_pcall(L, 0, 1, 0) == LUA_OK && lua_isfunction(L, -1)) {
+	if (p && luaL_loadstring(L, probe) == LUA_OK && rd_lua_pcall(L, 0, 1, 0) == LUA_OK && lua_isfunction(L, -1)) {
 		int fi = lua_gettop(L);
 		/* upvalues of the outer closure: a and b read, c assigned by the
 		 * closure nested in it */
