@@ -12,10 +12,9 @@
  *
  * A read is queued by the loop thread (rd_readers_submit) and answered there:
  * done(read) runs on the loop thread once the read is done, or with a 503
- * when the queue, or its token's share of it, is full (busy) or the
- * readers stop (draining: reads are
- * in-flight work, so a drain answers them first; only what is still queued
- * past the drain's limit gets it). The caller owns `owner` and
+ * when the queue, or its token's share of it, is full (busy) or the readers
+ * stop (draining: reads are in-flight work, so a drain answers them first;
+ * only what is still queued past the drain's limit gets it). The caller owns `owner` and
  * frees the read (rd_read_free) in done.
  *
  * Threads: start, submit and stop on the loop thread (stop after the loop

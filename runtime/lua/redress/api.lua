@@ -5,7 +5,6 @@
 -- (runtime/http.c).
 local rd = require "rd"
 local json = require "redress.json"
-local time = require "redress.time"
 local config = require "redress.config"
 local validate = require "redress.validate"
 local store = require "redress.store"
@@ -158,9 +157,7 @@ local function check_idem_key(req)
   return nil
 end
 
-local int_param, page_params = params.int_param, params.page_params
-
-
+local page_params = params.page_params
 
 -- GET /v1/webhooks: each subscription (its URL without the query, which
 -- may hold a credential) with its cursor, what is left to deliver and how
@@ -177,8 +174,8 @@ local function webhooks_list(subs)
   return { status = 200, body = '{"webhooks":[' .. table.concat(out, ",") .. "]}" }
 end
 
--- GET /v1/webhooks/dead?subscription=…: the items a subscription gave up on.
--- Whether name is a configured webhook subscription.
+-- Whether name is a configured webhook subscription (GET /v1/webhooks/dead
+-- checks it here: the readers' state has no config).
 local function subscribed(subs, name)
   for _, h in ipairs(subs) do if h.name == name then return true end end
   return false

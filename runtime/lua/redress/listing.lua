@@ -182,13 +182,15 @@ function M.case(q)
   end
   local s = store.get_case_json(id)
   if not s then return err(404, "not_found", "no case " .. id) end
-  if not limit then
-    local tl = store.timeline_json(id)
-    return { status = 200, body = '{"case":' .. s .. ',"timeline":[' .. table.concat(tl, ",") .. "]}" }
+  local tl, tail = nil, "]}"
+  if limit then
+    local oldest
+    tl, oldest = store.timeline_page_json(id, before, limit)
+    tail = '],"next_before":' .. (oldest and oldest > 1 and string.format("%d", oldest) or "null") .. "}"
+  else
+    tl = store.timeline_json(id)
   end
-  local tl, oldest = store.timeline_page_json(id, before, limit)
-  return { status = 200, body = '{"case":' .. s .. ',"timeline":[' .. table.concat(tl, ",") .. '],"next_before":' ..
-    (oldest and oldest > 1 and string.format("%d", oldest) or "null") .. "}" }
+  return { status = 200, body = '{"case":' .. s .. ',"timeline":[' .. table.concat(tl, ",") .. tail }
 end
 
 --- The reads that scan, by route: what the readers thread runs (the

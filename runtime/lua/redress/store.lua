@@ -214,17 +214,23 @@ function M.rewrite_idempotency(fn)
   end)
 end
 
---- The timeline of a case: event, decision, event, decision … as JSON texts.
-function M.timeline_json(case_id)
-  local ek, ev, dk, dv = M.case_rows(case_id)
+-- Events (keys ek, texts ev, from index first to last by step) each
+-- followed by its decision (keys dk, texts dv, under the event's key).
+local function with_decisions(ek, ev, dk, dv, first, last, step)
   local decisions = {}
   for i, k in ipairs(dk) do decisions[k] = dv[i] end
   local out = {}
-  for i, k in ipairs(ek) do
+  for i = first, last, step do
     out[#out + 1] = ev[i]
-    if decisions[k] then out[#out + 1] = decisions[k] end
+    if decisions[ek[i]] then out[#out + 1] = decisions[ek[i]] end
   end
   return out
+end
+
+--- The timeline of a case: event, decision, event, decision … as JSON texts.
+function M.timeline_json(case_id)
+  local ek, ev, dk, dv = M.case_rows(case_id)
+  return with_decisions(ek, ev, dk, dv, 1, #ek, 1)
 end
 
 --- A page of a case's timeline: at most limit events before event seq
@@ -236,14 +242,8 @@ function M.timeline_page_json(case_id, before, limit)
   local ek, ev = db.range_rev("events", hi, case_id, limit)
   if #ek == 0 then return {}, nil end
   local dk, dv = db.range("decisions", ek[#ek], hi, limit)
-  local decisions = {}
-  for i, k in ipairs(dk) do decisions[k] = dv[i] end
-  local out = {}
-  for i = #ek, 1, -1 do
-    out[#out + 1] = ev[i]
-    if decisions[ek[i]] then out[#out + 1] = decisions[ek[i]] end
-  end
-  return out, #ek == limit and string.unpack(">I4", ek[#ek], #case_id + 1) or nil
+  return with_decisions(ek, ev, dk, dv, #ek, 1, -1),
+    #ek == limit and string.unpack(">I4", ek[#ek], #case_id + 1) or nil
 end
 
 function M.index_customer(customer_id, case_id)
