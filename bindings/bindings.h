@@ -81,6 +81,11 @@ int luaopen_rd_json(lua_State *L);
 void rd__json_readers(lua_State *L);
 /* Adds upvalue_writes to the rd table at the top (upvalues.c). */
 void rd__upvalues_open(lua_State *L);
+/* Adds view and view_whole to the rd table at the top (view.c). */
+void rd__view_register(lua_State *L);
+/* Pushes a deep copy of the table at index i (rd.copy; tables nested deeper
+ * than 200 raise; metatables are not copied). */
+void rd__copy_table(lua_State *L, int i);
 
 /* The `rd.icu` module: time zones through ICU. */
 int luaopen_rd_icu(lua_State *L);

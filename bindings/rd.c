@@ -383,6 +383,11 @@ static void copy_table(lua_State *L, int i, int depth)
 	lua_settop(L, base + 1);
 }
 
+void rd__copy_table(lua_State *L, int i)
+{
+	copy_table(L, lua_absindex(L, i), 0);
+}
+
 /** rd.copy(v) → a deep copy of v (tables copied all the way down, without
  * metatables; other values as they are): the case a policy gets to read
  * and change. */
@@ -730,5 +735,6 @@ int luaopen_rd(lua_State *L)
 	rd_complaint_register(L);
 	rd_render_register(L);
 	rd__upvalues_open(L);
+	rd__view_register(L);
 	return 1;
 }

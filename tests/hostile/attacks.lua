@@ -108,6 +108,27 @@ add { name = "rawget-object-internals", issue = 4, expect = "rawget: not allowed
   body = "local h = rawget(require('redress.calendar').pack, 'holidays')" }
 add { name = "next-object-internals", issue = 4, expect = "next: not allowed on a read%-only",
   body = "local k, v = next(require('redress.calendar').pack)" }
+-- the case view (rd.view) is copied as the policy reads it: what the policy
+-- changes there stays there, and every way of walking it sees all of it
+add { name = "case-view-changed", issue = 4, outcome = "decided",
+  body = "local before = case.category; case.category = 'changed'; case.customer.id = 'someone-else'; " ..
+    "case.offers = { { kind = 'refund', amount = 999999 } }; case.id = nil; " ..
+    "act:set { facts = { seen = case.category .. ' ' .. case.customer.id .. ' ' .. tostring(case.id) .. ' ' .. before } }; " ..
+    "act:acknowledge { template = 'ack' }",
+  check = function(decision, case)
+    return case.category ~= "changed" and case.customer.id ~= "someone-else" and #case.offers == 0 and
+      case.facts.seen == "changed someone-else nil " .. case.category, "case: " .. case.category .. " " .. case.customer.id ..
+      ", " .. #case.offers .. " offers, seen " .. tostring(case.facts.seen)
+  end }
+add { name = "case-view-walked", issue = 4, outcome = "decided",
+  body = "local n, m, k = 0, 0, next(case); while k do m = m + 1; k = next(case, k) end; " ..
+    "for _ in pairs(case) do n = n + 1 end; " ..
+    "act:set { facts = { walked = n .. ' ' .. m .. ' ' .. type(rawget(case, 'customer')) .. ' ' .. type(rawget(case, 'promises')) } }; " ..
+    "act:acknowledge { template = 'ack' }",
+  check = function(decision, case)
+    local n = tonumber(case.facts.walked:match("^(%d+)"))
+    return n and n >= 20 and case.facts.walked == n .. " " .. n .. " table table", "walked: " .. tostring(case.facts.walked)
+  end }
 add { name = "settings-write", issue = 4, expect = "read%-only", body = "require('redress.settings').x = 1" }
 add { name = "string-metatable", issue = 4, expect = "attempt to index a boolean value",
   body = "getmetatable('').__index.upper = " .. LOOP }

@@ -483,27 +483,19 @@ end
 -- is the engine's, against the same snapshot the decision reads, once per
 -- decision, outside the policy's budgets (rd.unbudgeted: what replay and
 -- redress.testing build before the call costs the policy nothing either),
--- so the view and the decision are the same whenever it is read. The
--- metatable is protected (a policy can neither reach the loader nor take it
--- away), and pairs(case) lists the two lists as the eager view did.
-local function lazy_history(view, load)
+-- so the view and the decision are the same whenever it is read. The view
+-- (rd.view, bindings/view.c) calls this whenever either is asked for and
+-- not in the view (a policy that drops them gets them back), or the view is
+-- walked whole: pairs(case) lists the two lists as the eager view did, and
+-- a policy can neither reach the loader nor take it away.
+local function history_filler(load)
   local history, decisions
-  local function fill(t)
+  return function(t)
     if not history then history, decisions = rd.unbudgeted(load) end
     -- (a list the policy set itself stays its own)
     if rawget(t, "history") == nil then rawset(t, "history", history) end
     if rawget(t, "decisions") == nil then rawset(t, "decisions", decisions) end
   end
-  setmetatable(view, { __metatable = "the case view",
-    __index = function(t, k)
-      if k ~= "history" and k ~= "decisions" then return nil end
-      fill(t)
-      return rawget(t, k)
-    end,
-    __pairs = function(t)
-      fill(t)
-      return next, t, nil
-    end })
 end
 
 --- Runs handler of pack p (nil: the case's pack is not loaded) on event
@@ -525,7 +517,13 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
       hash = p and p.hash or nil },
     handler = handler or "engine", error = json.null }
 
-  local view = pack.deep_copy(case)
+  -- the policy's own copy of the case, made as the policy reads it
+  local view
+  if inputs.history then
+    view = rd.view(case, history_filler(inputs.history), "history", "decisions")
+  else
+    view = rd.view(case)
+  end
   view.now, view.now_iso = now_ms, now_iso
   -- the zone legal windows and dates count in, the same the engine's legal
   -- check uses: the pack calendar's
@@ -533,9 +531,7 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
   for k, v in pairs(inputs.view_extra or {}) do view[k] = v end
   -- the same view shape everywhere (daemon, redress decide, replay, specs)
   view.customer_summary = view.customer_summary or M.empty_summary()
-  if inputs.history then
-    lazy_history(view, inputs.history)
-  else
+  if not inputs.history then
     view.history = view.history or {}
     view.decisions = view.decisions or {}
   end

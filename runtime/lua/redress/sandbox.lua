@@ -214,19 +214,23 @@ end
 -- The base functions a policy gets, made safe where the plain ones are not.
 local safe = {}
 
+-- (a case view, rd.view, holds what the policy has read so far: the raw
+-- functions see it whole, as they saw the eager copy)
+local view_whole = rd.view_whole
+
 function safe.rawset(t, k, v)
   if type(t) == "table" and guarded(t) then refuse("rawset", t) end
-  return rawset(t, k, v)
+  return rawset(view_whole(t), k, v)
 end
 
 function safe.rawget(t, k)
   if type(t) == "table" and guarded(t) then refuse("rawget", t) end
-  return rawget(t, k)
+  return rawget(view_whole(t), k)
 end
 
 function safe.next(t, k)
   if type(t) == "table" and guarded(t) then refuse("next", t) end
-  return next(t, k)
+  return next(view_whole(t), k)
 end
 
 function safe.pairs(t)
