@@ -24,6 +24,12 @@ local function seen(case)
   return table.concat(parts, "; ")
 end
 function P.on_complaint(case, act)
+  if case.category == "walk" then -- a complaint's lists are empty, and walked like any field
+    local keys = {}
+    for k in pairs(case) do keys[#keys + 1] = k end
+    table.sort(keys)
+    act:set { facts = { keys = table.concat(keys, " "), lists = #case.history .. " " .. #case.decisions } }
+  end
   act:acknowledge { template = "ack" }
   act:escalate { tier = 1, team = "care" }
 end
@@ -130,6 +136,17 @@ describe("the case view's history", function()
     assert.are.equal(200, r.status, r.body)
     return json.decode(r.body).case.facts
   end
+
+  it("is empty on a complaint, and walked by pairs there too", function()
+    local r = S:decide(eng.handle_fn, { kind = "complaint", new_case_id = "C0000000099", now_ms = NOW,
+      body = json.encode { customer = { id = "c-9" }, channel = "email", category = "walk", description = "x" } })
+    assert.are.equal(201, r.status, r.body)
+    local facts = json.decode(r.body).case.facts
+    assert.are.equal("0 0", facts.lists)
+    assert.matches(" history ", " " .. facts.keys .. " ", 1, true)
+    assert.matches(" decisions ", " " .. facts.keys .. " ", 1, true)
+    assert.matches(" customer_summary ", " " .. facts.keys .. " ", 1, true)
+  end)
 
   it("is walked by pairs like any field of the view", function()
     local keys = " " .. note(8, "pairs").keys .. " "

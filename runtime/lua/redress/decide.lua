@@ -107,22 +107,27 @@ end
 
 -- Applies checked actions to the case; returns the actions to deliver and
 -- the trace: what the engine did, in sentences a business user can read.
+-- Holds offer o for a manager's approval (apply's step for an offer over a
+-- budget, by_engine, or a policy's request_approval); returns its id.
+-- (A function of its own, not a closure apply makes: a closure and its
+-- upvalues were five objects every decision, approvals or not.)
+local function hold(case, deliver, trace, explanation, now_iso, o, reason, by_engine)
+  local id = "A" .. (#case.approvals + 1)
+  case.approvals[#case.approvals + 1] = { id = id, offer = o, reason = reason, status = "pending", at = now_iso }
+  deliver[#deliver + 1] = { type = "request_approval", id = id, offer = o, reason = reason }
+  trace[#trace + 1] = string.format("%s the %s for a manager's approval (%s): %s.%s",
+    by_engine and "Guardrail: held" or "Asked to hold", describe_offer(o), id, reason,
+    o.message and " Its message to the customer waits with it." or "")
+  if by_engine then
+    explanation[#explanation + 1] = { code = "guardrail.budget", text = "The offer " .. o.id .. " waits for approval: " .. reason .. "." }
+  end
+  return id
+end
+
 local function apply(case, actions, explanation, now_iso, inputs)
   local deliver, trace = {}, {}
   local granted = {}
   local have -- the case's tags as a set, made on the first act:set with tags
-  local function hold(o, reason, by_engine)
-    local id = "A" .. (#case.approvals + 1)
-    case.approvals[#case.approvals + 1] = { id = id, offer = o, reason = reason, status = "pending", at = now_iso }
-    deliver[#deliver + 1] = { type = "request_approval", id = id, offer = o, reason = reason }
-    trace[#trace + 1] = string.format("%s the %s for a manager's approval (%s): %s.%s",
-      by_engine and "Guardrail: held" or "Asked to hold", describe_offer(o), id, reason,
-      o.message and " Its message to the customer waits with it." or "")
-    if by_engine then
-      explanation[#explanation + 1] = { code = "guardrail.budget", text = "The offer " .. o.id .. " waits for approval: " .. reason .. "." }
-    end
-    return id
-  end
   for i = 1, #actions do local a = actions[i]
     if a.type == "acknowledge" or a.type == "message" then
       if a.type == "acknowledge" and (case.status == "received" or case.status == "reopened") then
@@ -149,8 +154,8 @@ local function apply(case, actions, explanation, now_iso, inputs)
         a.dropped = true
         trace[#trace + 1] = "Guardrail: dropped the " .. describe_offer(a) .. ": the case has nothing left to refund."
       elseif reason then
-        a.held_for_approval = hold({ id = a.id, kind = a.kind, amount = a.amount, currency = a.currency, reason = a.reason,
-          message = a.message }, reason, true)
+        a.held_for_approval = hold(case, deliver, trace, explanation, now_iso, { id = a.id, kind = a.kind, amount = a.amount,
+          currency = a.currency, reason = a.reason, message = a.message }, reason, true)
       else
         granted[a.currency or ""] = (granted[a.currency or ""] or 0) + a.amount
         local offers = case.offers
@@ -161,7 +166,7 @@ local function apply(case, actions, explanation, now_iso, inputs)
           (a.message and (", with its message in " .. a.message.language) or "") .. "."
       end
     elseif a.type == "request_approval" then
-      a.id = hold(a.offer, a.reason, false)
+      a.id = hold(case, deliver, trace, explanation, now_iso, a.offer, a.reason, false)
     elseif a.type == "escalate" then
       if a.tier > case.tier then case.tier = a.tier end
       local esc = case.escalations
@@ -498,6 +503,13 @@ local function history_filler(load)
   end
 end
 
+-- A view with no history to load (a complaint; replay and redress.testing
+-- give theirs in view_extra): empty lists, made only if the policy looks.
+local function no_history(t)
+  if rawget(t, "history") == nil then rawset(t, "history", {}) end
+  if rawget(t, "decisions") == nil then rawset(t, "decisions", {}) end
+end
+
 --- Runs handler of pack p (nil: the case's pack is not loaded) on event
 -- etype with data at now_ms. inputs: { budgets, spent, view_extra, history,
 -- pre, skip } (history: loads the view's history and decisions on first
@@ -518,12 +530,7 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
     handler = handler or "engine", error = json.null }
 
   -- the policy's own copy of the case, made as the policy reads it
-  local view
-  if inputs.history then
-    view = rd.view(case, history_filler(inputs.history), "history", "decisions")
-  else
-    view = rd.view(case)
-  end
+  local view = rd.view(case, inputs.history and history_filler(inputs.history) or no_history, "history", "decisions")
   view.now, view.now_iso = now_ms, now_iso
   -- the zone legal windows and dates count in, the same the engine's legal
   -- check uses: the pack calendar's
@@ -531,10 +538,6 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
   for k, v in pairs(inputs.view_extra or {}) do view[k] = v end
   -- the same view shape everywhere (daemon, redress decide, replay, specs)
   view.customer_summary = view.customer_summary or M.empty_summary()
-  if not inputs.history then
-    view.history = view.history or {}
-    view.decisions = view.decisions or {}
-  end
 
   local actions, explanation, kind
   if not p then

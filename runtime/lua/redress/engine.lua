@@ -232,7 +232,6 @@ function M.new(config_path)
     inputs.clock_ms = job.now_ms
     inputs.actor = actor_of(job)
     inputs.opened = true -- a new case: its recurring cause is counted
-    inputs.view_extra.history, inputs.view_extra.decisions = {}, {}
     local case_json, decision_json, outcome = decide(case, p, "complaint.received", c, job.now_ms, "on_complaint", inputs)
     return answer(201, case_json, decision_json, outcome, key, job.body, inputs)
   end
