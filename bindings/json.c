@@ -58,6 +58,9 @@ struct enc {
 	const char *splice_key;
 	size_t splice_len;
 	int splice_raws; /* stack index of the list of raw texts; 0: none */
+	/* the top table's members written as [] when they are empty tables:
+	 * stack index of the set of their keys; 0: none */
+	int arrays;
 };
 
 #define ENC_KEEP (256 * 1024) /* a larger buffer is given back after the call */
@@ -323,6 +326,26 @@ static void put_raws(struct enc *e, int list)
 	add_char(e, ']');
 }
 
+/* Whether the member whose key is at slot (its value at slot + 1) is an
+ * empty table named in the encode's set of arrays. */
+static int empty_array_member(struct enc *e, int slot)
+{
+	lua_State *L = e->L;
+	if (lua_type(L, slot + 1) != LUA_TTABLE)
+		return 0;
+	lua_pushvalue(L, slot);
+	int listed = lua_rawget(L, e->arrays) != LUA_TNIL;
+	lua_pop(L, 1);
+	if (!listed)
+		return 0;
+	lua_pushnil(L);
+	if (lua_next(L, slot + 1)) {
+		lua_pop(L, 2);
+		return 0;
+	}
+	return 1;
+}
+
 static int put_table(struct enc *e, int i, int depth)
 {
 	lua_State *L = e->L;
@@ -405,6 +428,10 @@ static int put_table(struct enc *e, int i, int depth)
 			put_raws(e, e->splice_raws);
 			continue;
 		}
+		if (depth == 0 && e->arrays && empty_array_member(e, keys[k].slot)) {
+			add_str(e, "[]");
+			continue;
+		}
 		int rc = put_value(e, keys[k].slot + 1, depth + 1);
 		if (rc)
 			return rc;
@@ -471,6 +498,7 @@ static int encode(lua_State *L, struct enc *e)
 	e->why = NULL;
 	int rc = put_value(e, 1, 0);
 	e->splice_raws = 0;
+	e->arrays = 0;
 	if (rc) {
 		const char *why = e->why ? e->why : "cannot encode";
 		return luaL_error(L, "json.encode: %s", why);
@@ -484,17 +512,31 @@ static int encode(lua_State *L, struct enc *e)
 	return 1;
 }
 
-/** json.encode(value) → canonical JSON text (raises on a value JSON cannot hold) */
+/* The optional set of array keys at index i (json.encode's second
+ * argument, encode_spliced's fourth): its index, or 0. */
+static int arrays_arg(lua_State *L, int i)
+{
+	if (lua_isnoneornil(L, i))
+		return 0;
+	luaL_checktype(L, i, LUA_TTABLE);
+	return i;
+}
+
+/** json.encode(value [, arrays]) → canonical JSON text (raises on a value
+ * JSON cannot hold). arrays: a set of keys ({ tags = true, … }) of the
+ * top table whose values, when empty tables, are written as [] (as
+ * json.array marks one), without the caller swapping them in and out. */
 static int l_encode(lua_State *L)
 {
 	luaL_checkany(L, 1);
-	lua_settop(L, 1);
+	lua_settop(L, 2);
 	struct enc *e = lua_touserdata(L, lua_upvalueindex(1));
 	e->splice_raws = 0;
+	e->arrays = lua_istable(L, 1) ? arrays_arg(L, 2) : 0;
 	return encode(L, e);
 }
 
-/** json.encode_spliced(t, key, raws) → the canonical JSON of table t with
+/** json.encode_spliced(t, key, raws [, arrays]) → the canonical JSON of table t with
  * its member key (which t must have) written as the array of the JSON
  * texts in raws, as they are: a decision's actions, each encoded once and
  * its bytes shared with its outbox row, go into the decision's record
@@ -505,11 +547,12 @@ static int l_encode_spliced(lua_State *L)
 	size_t len;
 	const char *key = luaL_checklstring(L, 2, &len);
 	luaL_checktype(L, 3, LUA_TTABLE);
-	lua_settop(L, 3);
+	lua_settop(L, 4);
 	struct enc *e = lua_touserdata(L, lua_upvalueindex(1));
 	e->splice_key = key;
 	e->splice_len = len;
 	e->splice_raws = 3;
+	e->arrays = arrays_arg(L, 4);
 	return encode(L, e);
 }
 

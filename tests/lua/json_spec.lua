@@ -37,6 +37,17 @@ describe("redress.json", function()
     assert.are.equal('{"a":[],"o":{}}', json.encode(t))
   end)
 
+  it("writes the empty lists a record names as [], at its top level only", function()
+    local lists = { tags = true, trace = true, gone = true }
+    local t = { tags = {}, trace = { "x" }, facts = {}, inner = { tags = {} }, n = 1 }
+    assert.are.equal('{"facts":{},"inner":{"tags":{}},"n":1,"tags":[],"trace":["x"]}', json.encode(t, lists))
+    assert.are.same({}, t.tags) -- the record is left as it was
+    assert.are.equal('{"facts":{},"inner":{"tags":{}},"n":1,"tags":{},"trace":["x"]}', json.encode(t))
+    assert.are.equal('{"a":[{"x":1}],"tags":[]}', json.encode_spliced({ a = true, tags = {} }, "a", { '{"x":1}' }, lists))
+    assert.are.equal('[1,2]', json.encode({ 1, 2 }, lists))
+    assert.has_error(function() json.encode({}, "tags") end)
+  end)
+
   it("refuses numbers it cannot keep exactly, naming the field", function()
     local t, code, msg, field, status = json.decode_object('{"order":{"amount":9007199254740992}}')
     assert.is_nil(t)

@@ -49,6 +49,7 @@ describe("the store's encoding of decisions and outbox rows", function()
     local _, rows = S:commit(false)
     assert.are.equal(#acts, #rows)
     for i, a in ipairs(acts) do
+      if a.tags then a.tags = json.array(a.tags) end -- an action's tags are a list, [] when empty
       local item = { case_id = case.id, type = a.type, action = a, created_at = "2026-12-01T10:00:00.000Z",
         recipient = { id = "cust-1", name = "Ayşe", email = "a@example.com" }, channel = "email", language = "tr" }
       assert.are.equal(json.encode(item):sub(2), rows[i])
@@ -65,6 +66,7 @@ describe("the store's encoding of decisions and outbox rows", function()
     local _, rows = S:commit(false)
     assert.are.equal(#acts, #rows)
     for i, a in ipairs(acts) do
+      if a.tags then a.tags = json.array(a.tags) end
       local item = { case_id = case.id, type = a.type, action = a, created_at = "2026-12-01T10:00:00.000Z",
         recipient = { id = "cust-2" } }
       assert.are.equal(json.encode(item):sub(2), rows[i])

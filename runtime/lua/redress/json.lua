@@ -21,12 +21,14 @@ function M.array(t)
   return t
 end
 
---- Canonical JSON text of v.
+--- json.encode(v [, arrays]) → the canonical JSON text of v; arrays: a
+-- set of v's own keys ({ tags = true }) whose values are lists, written as
+-- [] when empty (the same as passing each through M.array).
 M.encode = codec.encode
 
---- json.encode_spliced(t, key, raws) → the canonical JSON of table t with
--- its member key written as the array of the JSON texts in raws, as they
--- are (texts this encoder wrote).
+--- json.encode_spliced(t, key, raws [, arrays]) → the canonical JSON of
+-- table t with its member key written as the array of the JSON texts in
+-- raws, as they are (texts this encoder wrote); arrays as for encode.
 M.encode_spliced = codec.encode_spliced
 
 --- json.is_array(t) → true for an empty array that came from JSON.

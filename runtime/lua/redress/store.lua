@@ -55,16 +55,20 @@ M.case_shape = case_mod.shape
 
 local CASE_ARRAYS = case_mod.ARRAYS
 
--- Encodes a case with its (possibly empty) arrays as JSON arrays. The
--- arrays wait in `saved` meanwhile: one table for every call (an encode
--- runs no Lua code, so no other call comes in between; one that raises
--- leaves a case its job drops, and the next call overwrites the slots).
-local saved = {}
+-- The members of a record that are lists, written as [] when empty (the
+-- encoder's set of arrays: nothing is swapped in and out of the record).
+local function set_of(list)
+  local set = {}
+  for _, k in ipairs(list) do set[k] = true end
+  return set
+end
+local CASE_LISTS = set_of(CASE_ARRAYS)
+local ACTION_LISTS = set_of { "tags" }
+local DECISION_LISTS = set_of { "explanation", "trace" }
+
+-- Encodes a case with its (possibly empty) arrays as JSON arrays.
 local function encode_case(c)
-  for i = 1, #CASE_ARRAYS do local k = CASE_ARRAYS[i]; saved[i] = c[k]; c[k] = json.array(c[k]) end
-  local s = json.encode(c)
-  for i = 1, #CASE_ARRAYS do c[CASE_ARRAYS[i]] = saved[i]; saved[i] = nil end
-  return s
+  return json.encode(c, CASE_LISTS)
 end
 M.encode_case = encode_case
 
@@ -75,8 +79,7 @@ local action_json = setmetatable({}, { __mode = "k" })
 local function encode_action(act)
   local s = action_json[act]
   if not s then
-    if act.tags then act.tags = json.array(act.tags) end
-    s = json.encode(act)
+    s = json.encode(act, ACTION_LISTS)
     action_json[act] = s
   end
   return s
@@ -87,14 +90,10 @@ end
 local encode_spliced = json.encode_spliced
 
 function M.encode_decision(d)
-  local x, t = d.explanation, d.trace
-  d.explanation, d.trace = json.array(x), json.array(t)
   local actions = d.actions
   local parts = {}
   for i = 1, #actions do parts[i] = encode_action(actions[i]) end
-  local s = encode_spliced(d, "actions", parts)
-  d.explanation, d.trace = x, t
-  return s
+  return encode_spliced(d, "actions", parts, DECISION_LISTS)
 end
 
 local function counter(name)
