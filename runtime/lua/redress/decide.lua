@@ -511,7 +511,7 @@ local function no_history(t)
 end
 
 --- Runs handler of pack p (nil: the case's pack is not loaded) on event
--- etype with data at now_ms. inputs: { budgets, spent, view_extra, history,
+-- etype with data at now_ms. inputs: { budgets, spent, customer_summary, view_extra, history,
 -- pre, skip } (history: loads the view's history and decisions on first
 -- use; pre: deliver/trace from on_event_builtin; skip: { kind, message }
 -- records a failure without running the policy; handler nil: the engine's
@@ -535,9 +535,10 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
   -- the zone legal windows and dates count in, the same the engine's legal
   -- check uses: the pack calendar's
   view.timezone = view.timezone or (p and p.calendar and p.calendar:zone()) or "UTC"
-  for k, v in pairs(inputs.view_extra or {}) do view[k] = v end
+  local extra = inputs.view_extra
+  if extra then for k, v in pairs(extra) do view[k] = v end end
   -- the same view shape everywhere (daemon, redress decide, replay, specs)
-  view.customer_summary = view.customer_summary or M.empty_summary()
+  view.customer_summary = inputs.customer_summary or view.customer_summary or M.empty_summary()
 
   local actions, explanation, kind
   if not p then
@@ -557,9 +558,10 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
   else
     actions, explanation, kind = pack.call(p, handler, case, { type = etype, data = data, at = now_iso }, view)
   end
-  local deliver, trace = {}, {}
+  local deliver, trace -- (nil until something is in them: apply's lists are taken as they are)
   local pre = inputs.pre
   if pre then
+    deliver, trace = {}, {}
     for i = 1, #(pre.deliver or {}) do deliver[i] = pre.deliver[i] end
     for i = 1, #(pre.trace or {}) do trace[i] = pre.trace[i] end
   end
@@ -570,8 +572,8 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
     if ok then
       local d, t = apply(case, actions, explanation, now_iso, inputs)
       -- (apply's lists are its own: taken as they are when nothing came before)
-      if #deliver == 0 then deliver = d else for i = 1, #d do local x = d[i]; deliver[#deliver + 1] = x end end
-      if #trace == 0 then trace = t else for i = 1, #t do local x = t[i]; trace[#trace + 1] = x end end
+      if not deliver or #deliver == 0 then deliver = d else for i = 1, #d do local x = d[i]; deliver[#deliver + 1] = x end end
+      if not trace or #trace == 0 then trace = t else for i = 1, #t do local x = t[i]; trace[#trace + 1] = x end end
       decision.outcome = "decided"
       if handler == "on_complaint" then
         check_legal_minimum(case, actions, explanation, trace, deliver, now_ms, p.calendar and p.calendar:zone() or "UTC", p.legal)
@@ -580,6 +582,7 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
       actions, explanation, kind = nil, cerr, "error"
     end
   end
+  deliver, trace = deliver or {}, trace or {}
   if not actions then
     decision.outcome = "policy_error"
     if M.LIMITS[kind] then decision.limit = kind end

@@ -55,14 +55,19 @@ end
 -- spent against budgets and the customer's other cases (for the case view).
 -- row: the customer's summary row without this case (its other cases;
 -- for an event, the case was taken out before the event changed it).
+local NONE_SPENT = {} -- (read only: the day's spending where no per-day budget is set)
+
 local function inputs_for(reg, case, now_ms, row)
   local cfg = reg.cfg
   local view, spent_customer = summary.view(row, now_ms)
-  local spent = { customer = spent_customer, day = {} }
   local day = time.format(now_ms):sub(1, 10)
-  for cur in pairs(cfg.budgets.per_day) do spent.day[cur] = store.spent_day(day, cur) end
-  return { budgets = cfg.budgets, spent = spent, day = day, summary_row = row,
-    view_extra = { customer_summary = view } }
+  local spent_day = NONE_SPENT
+  for cur in pairs(cfg.budgets.per_day) do
+    if spent_day == NONE_SPENT then spent_day = {} end
+    spent_day[cur] = store.spent_day(day, cur)
+  end
+  return { budgets = cfg.budgets, spent = { customer = spent_customer, day = spent_day }, day = day,
+    summary_row = row, customer_summary = view }
 end
 
 -- What the view's history takes of an event, and of a decision when its
@@ -173,7 +178,7 @@ function M.new(config_path)
     store.put_event(case.id, event)
     local decision_json = store.put_decision(case.id, decision)
     store.outbox_add_all(case, deliver, event.at)
-    local granted = {} -- per currency, what this decision has granted so far
+    local granted -- per currency, what this decision has granted so far
     for i = 1, #deliver do
       local a = deliver[i]
       local cap = a.type == "offer" and a.amount > 0 and reg.cfg.budgets.per_day[a.currency]
@@ -181,6 +186,7 @@ function M.new(config_path)
         -- the writer holds the cap for what the engine granted under it,
         -- all of this decision's grants together; a manager's approval of an
         -- offer over it stands
+        granted = granted or {}
         local before = granted[a.currency] or 0
         granted[a.currency] = before + a.amount
         store.add_spent_day(inputs.day, a.currency, a.amount, not a.approval and (cap - before) or nil)
