@@ -19,7 +19,7 @@ row() {
 	row bench/cluster.sh "${BENCH_SECONDS:-5}" 50
 	row bench/timers.sh "${BENCH_TIMERS:-1000000}"
 	row bench/memory.sh "${BENCH_CASES:-1000000}"
-	row bench/peer_redis.sh "${BENCH_REDIS_REQUESTS:-20000}" "${BENCH_PAIRS:-3}"
+	row bench/peer_redis.sh "${BENCH_REDIS_REQUESTS:-20000}" "${BENCH_PAIRS:-5}"
 	row bench/listing.sh "${BENCH_SECONDS:-5}" 20000
 	row bench/listing.sh "${BENCH_SECONDS:-5}" 2000 5 case:2000
 	row bench/whatif.sh "${BENCH_SECONDS:-5}" 5
