@@ -36,16 +36,27 @@ enum { MT_SRC = 1, MT_OWN = 2, MT_FILL = 3, MT_WHOLE = 4, MT_KEYS = 5 };
 #define VIEW_NAME "the case view"
 #define ENTRY_COST 4 /* per field looked at, as rd.is_plain charges */
 
+static int copy_call(lua_State *L)
+{
+	rd__copy_table(L, 1);
+	return 1;
+}
+
 /* Copies the table at index i (a deep copy on top) outside the running
- * call's memory cap, which grows by what the copy took. */
+ * call's memory cap, which grows by what the copy took. The copy runs
+ * protected, so the cap is back whatever happens to it. */
 static void copy_uncapped(lua_State *L, int i)
 {
 	rd_lua_ctx *ctx = rd_lua_context(L);
 	long long limit = ctx->mem_limit, used = ctx->mem_used;
 	ctx->mem_limit = 0;
-	rd__copy_table(L, i);
+	lua_pushcfunction(L, copy_call);
+	lua_pushvalue(L, i);
+	int rc = rd_lua_pcall(L, 1, 1, RD_PCALL_PLAIN); /* the engine's copy: the one helper */
 	long long grew = ctx->mem_used - used;
 	ctx->mem_limit = limit && grew > 0 ? limit + grew : limit;
+	if (rc != LUA_OK)
+		lua_error(L);
 }
 
 /* Marks key k (at index k) own in the view whose metatable is at mt. */

@@ -146,4 +146,18 @@ describe("rd.view", function()
     assert.is_false(ok2)
     assert.are.equal("memory", kind, err)
   end)
+
+  it("puts the memory cap back when a copy fails", function()
+    local case = a_case()
+    local deep = {}
+    case.deep = deep
+    for _ = 1, 300 do deep.next = {}; deep = deep.next end -- past rd.copy's 200 levels
+    local ok, err, kind = rd.sandbox_call(function(c)
+      assert(not pcall(function() return c.deep end), "the copy should fail")
+      local t = {}
+      for i = 1, 1e6 do t[i] = string.rep("x", 64) .. i end
+    end, { policy_memory = 256 * 1024 }, rd.view(case))
+    assert.is_false(ok)
+    assert.are.equal("memory", kind, err)
+  end)
 end)
