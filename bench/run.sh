@@ -31,6 +31,7 @@ row() {
 	row env ENGINE_BENCH_CAUSE=1000 build/engine_bench policies/retail "${BENCH_CAUSE_COMPLAINTS:-2000}" 50
 	row bench/ipc_cost.sh
 	row bench/instructions.sh "${BENCH_INSTRUCTIONS_N:-100}"
+	row bench/actions.sh "${BENCH_INSTRUCTIONS_N:-100}"
 	row bench/threads.sh "${BENCH_THREADS_SECONDS:-15}"
 	row bench/events.sh
 } | tee "$out" | grep -v '^|'
