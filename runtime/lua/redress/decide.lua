@@ -493,21 +493,25 @@ end
 -- not in the view (a policy that drops them gets them back), or the view is
 -- walked whole: pairs(case) lists the two lists as the eager view did, and
 -- a policy can neither reach the loader nor take it away.
+-- Sets the view's two lists where it holds none (a list the policy set
+-- itself stays its own).
+local function put_lists(t, history, decisions)
+  if rawget(t, "history") == nil then rawset(t, "history", history) end
+  if rawget(t, "decisions") == nil then rawset(t, "decisions", decisions) end
+end
+
 local function history_filler(load)
   local history, decisions
   return function(t)
     if not history then history, decisions = rd.unbudgeted(load) end
-    -- (a list the policy set itself stays its own)
-    if rawget(t, "history") == nil then rawset(t, "history", history) end
-    if rawget(t, "decisions") == nil then rawset(t, "decisions", decisions) end
+    put_lists(t, history, decisions)
   end
 end
 
 -- A view with no history to load (a complaint; replay and redress.testing
 -- give theirs in view_extra): empty lists, made only if the policy looks.
 local function no_history(t)
-  if rawget(t, "history") == nil then rawset(t, "history", {}) end
-  if rawget(t, "decisions") == nil then rawset(t, "decisions", {}) end
+  put_lists(t, {}, {})
 end
 
 --- Runs handler of pack p (nil: the case's pack is not loaded) on event

@@ -61,11 +61,8 @@ local function inputs_for(reg, case, now_ms, row)
   local cfg = reg.cfg
   local view, spent_customer = summary.view(row, now_ms)
   local day = time.format(now_ms):sub(1, 10)
-  local spent_day = NONE_SPENT
-  for cur in pairs(cfg.budgets.per_day) do
-    if spent_day == NONE_SPENT then spent_day = {} end
-    spent_day[cur] = store.spent_day(day, cur)
-  end
+  local spent_day = next(cfg.budgets.per_day) and {} or NONE_SPENT
+  for cur in pairs(cfg.budgets.per_day) do spent_day[cur] = store.spent_day(day, cur) end
   return { budgets = cfg.budgets, spent = { customer = spent_customer, day = spent_day }, day = day,
     summary_row = row, customer_summary = view }
 end
