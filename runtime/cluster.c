@@ -360,12 +360,14 @@ static void every(rd_cluster *c, void (*step)(rd_cluster *), int64_t period_ms)
 static void *lease_main(void *arg)
 {
 	rd_cluster *c = arg;
+	rd_thread_name("rd-lease");
 	every(c, lease_step, c->cfg.lease_ms / 3);
 	return NULL;
 }
 
 static void *status_main(void *arg)
 {
+	rd_thread_name("rd-cluster");
 	every(arg, status_step, 1000);
 	return NULL;
 }

@@ -598,6 +598,7 @@ static int init(rd_engine *e)
 static void *writer_main(void *arg)
 {
 	rd_engine *e = arg;
+	rd_thread_name("rd-writer");
 	int rc = init(e);
 	pthread_mutex_lock(&e->init_mu);
 	e->init_rc = rc;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 static enum rd_log_level min_level = RD_LOG_INFO;
@@ -156,4 +157,9 @@ void rd_log(enum rd_log_level lvl, const char *msg, ...)
 	pthread_mutex_unlock(&log_mutex);
 	if (buf != stack)
 		free(buf);
+}
+
+void rd_thread_name(const char *name)
+{
+	prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0); /* a name is a help, not a need: no error to report */
 }

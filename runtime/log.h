@@ -15,4 +15,9 @@ void rd_log(enum rd_log_level lvl, const char *msg, ...);
  * length, or a length >= cap when it did not fit. */
 size_t rd_json_quote(char *buf, size_t len, size_t cap, const char *s);
 
+/* Names the calling thread, as top -H, ps -L and /proc/<pid>/task/<tid>/comm
+ * show it (at most 15 bytes are kept): an operator sees which of the
+ * daemon's threads uses the CPU. */
+void rd_thread_name(const char *name);
+
 #endif

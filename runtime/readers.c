@@ -159,6 +159,7 @@ static void give_way(void)
 static void *thread_main(void *arg)
 {
 	(void)arg;
+	rd_thread_name("rd-readers");
 	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), RD_READERS_NICE) != 0)
 		rd_log(RD_LOG_WARN, "readers: could not lower the readers thread's priority", NULL);
 	pthread_mutex_lock(&R.mu);

@@ -135,6 +135,7 @@ static void run_one(struct replay *r, const char *request)
 static void *thread_main(void *arg)
 {
 	(void)arg;
+	rd_thread_name("rd-replays");
 	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), RD_REPLAYS_NICE) != 0)
 		rd_log(RD_LOG_WARN, "replays: could not lower the replay thread's priority", NULL);
 	pthread_mutex_lock(&R.mu);

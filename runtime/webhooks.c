@@ -341,6 +341,7 @@ static int deliver(rd_webhooks *w, struct rd_webhook_sub *s)
 static void *delivery_main(void *arg)
 {
 	rd_webhooks *w = arg;
+	rd_thread_name("rd-webhooks");
 	pthread_mutex_lock(&w->mu);
 	while (!w->quit) {
 		w->woken = 0;

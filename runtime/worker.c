@@ -162,6 +162,9 @@ void *rd__worker_main(void *arg)
 {
 	struct rd_worker *w = arg;
 	rd_engine *e = w->e;
+	char name[32]; /* the kernel keeps 15 bytes: rd-worker-1 … rd-worker-9999 */
+	snprintf(name, sizeof name, "rd-worker-%d", w->index + 1);
+	rd_thread_name(name);
 	pthread_mutex_lock(&e->mu);
 	for (;;) {
 		while (!e->ready_head && !e->workers_quit)

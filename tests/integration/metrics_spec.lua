@@ -58,6 +58,19 @@ describe("metrics and health", function()
     assert.are.same({ status = "ok" }, b)
   end)
 
+  it("names its threads, so top -H shows which one uses the CPU", function()
+    local names = {}
+    local p = io.popen("cat /proc/" .. d.pid .. "/task/*/comm")
+    for line in p:lines() do names[line] = (names[line] or 0) + 1 end
+    p:close()
+    assert.are.equal(1, names["redressd"], "the loop thread keeps the process's name")
+    assert.are.equal(1, names["rd-writer"])
+    assert.are.equal(1, names["rd-worker-1"])
+    assert.are.equal(1, names["rd-worker-2"]) -- the default two workers
+    assert.are.equal(1, names["rd-readers"])
+    assert.are.equal(1, names["rd-replays"])
+  end)
+
   it("exposes every documented metric", function()
     local s = d:post("/v1/complaints", H.complaint{ customer = { id = "cust-m-0" } }, { token = "test-intake" })
     assert.are.equal(201, s)
