@@ -146,6 +146,28 @@ static void put_be64(unsigned char *b, uint64_t v)
 		b[i] = (unsigned char)(v & 0xff);
 }
 
+/* The databases whose new rows come last in key order (case numbers
+ * grow): a new case's row and its decisions' rows are put with MDB_APPEND
+ * first, so a full last leaf is split at its end rather than in the middle
+ * and those pages end fuller. Measured under wrk (docs/PERFORMANCE.md):
+ * decisions' pages 15 % fewer, cases' 3 %, the file 5 % smaller, 3.6 % fewer
+ * bytes written per commit. Events, timers and the timers' index were
+ * measured too and took more pages this way (rows of other cases come
+ * between), so they are put the usual way. A row that is not last (an
+ * older case's, or the last again) is refused by LMDB before anything
+ * changes (MDB_KEYEXIST) and put the usual way. */
+static const unsigned APPEND_FIRST = 1u << RD_DB_CASES | 1u << RD_DB_DECISIONS;
+
+static int put_row(MDB_txn *txn, MDB_dbi dbi, int db, MDB_val *k, MDB_val *v)
+{
+	if (APPEND_FIRST >> db & 1u) {
+		int rc = mdb_put(txn, dbi, k, v, MDB_APPEND);
+		if (rc != MDB_KEYEXIST)
+			return rc;
+	}
+	return mdb_put(txn, dbi, k, v, 0);
+}
+
 /* Writes one outbox row; returns an LMDB code. */
 static int apply_outbox(rd_store *s, MDB_txn *txn, const struct op *o, uint64_t *next_outbox)
 {
@@ -156,7 +178,10 @@ static int apply_outbox(rd_store *s, MDB_txn *txn, const struct op *o, uint64_t 
 	size_t hl = 7 + put_u64(head + 7, seq);
 	head[hl++] = ',';
 	MDB_val k = { sizeof key, key }, v = { (size_t)hl + o->vlen, NULL };
-	int rc = mdb_put(txn, s->dbi[RD_DB_OUTBOX], &k, &v, MDB_RESERVE);
+	/* numbered by the writer: always last (MDB_APPEND, as put_row) */
+	int rc = mdb_put(txn, s->dbi[RD_DB_OUTBOX], &k, &v, MDB_RESERVE | MDB_APPEND);
+	if (rc == MDB_KEYEXIST)
+		rc = mdb_put(txn, s->dbi[RD_DB_OUTBOX], &k, &v, MDB_RESERVE);
 	if (rc)
 		return rc;
 	memcpy(v.mv_data, head, (size_t)hl);
@@ -381,7 +406,7 @@ int rd_store_apply_held(rd_store *s, rd_txn *t, const rd_writes *w, uint64_t *ne
 		if (rc)
 			;
 		else if (o.op == RD_OP_PUT)
-			rc = mdb_put(txn, s->dbi[o.db], &k, &v, 0);
+			rc = put_row(txn, s->dbi[o.db], o.db, &k, &v);
 		else if (o.op == RD_OP_DEL)
 			rc = mdb_del(txn, s->dbi[o.db], &k, NULL);
 		else if (o.op == RD_OP_OUTBOX)

@@ -156,6 +156,54 @@ static void test_write_sets(void)
 	rd_store_close(&s);
 }
 
+/* Rows of the databases whose new rows mostly come last (cases,
+ * decisions) are put with MDB_APPEND first; a row that is not last — an
+ * earlier key, the last key again — is put the usual way, in the same
+ * transaction, and the outbox's numbered rows likewise. */
+static void test_rows_put_last_first(void)
+{
+	rd_store s;
+	char err[512], sub[600];
+	snprintf(sub, sizeof sub, "%s/append", dir);
+	CHECK(rd_store_open(&s, sub, 1 << 20, err, sizeof err) == RD_OK);
+	rd_writes w = { 0 };
+	const char *puts[][2] = { { "C3", "three" }, { "C5", "five" }, { "C1", "one" }, { "C5", "FIVE" }, { "C4", "four" } };
+	for (size_t i = 0; i < 5; i++) {
+		CHECK(rd_writes_add(&w, RD_OP_PUT, RD_DB_CASES, puts[i][0], 2, puts[i][1], strlen(puts[i][1])) == RD_OK);
+		CHECK(rd_writes_add(&w, RD_OP_PUT, RD_DB_DECISIONS, puts[i][0], 2, puts[i][1], strlen(puts[i][1])) == RD_OK);
+	}
+	CHECK(rd_writes_add(&w, RD_OP_OUTBOX, RD_DB_OUTBOX, "", 0, "\"a\":1}", 6) == RD_OK);
+	rd_txn *txn;
+	uint64_t outbox = 7;
+	CHECK(rd_store_write_begin(&s, &txn) == RD_OK);
+	CHECK(rd_store_apply(&s, txn, &w, &outbox) == RD_OK);
+	/* a counter behind the rows (a restored store, say): the row is put all the same */
+	outbox = 3;
+	CHECK(rd_store_apply(&s, txn, &w, &outbox) == RD_OK);
+	CHECK(rd_store_commit(txn) == RD_OK);
+	CHECK(rd_store_read_begin(&s, &txn) == RD_OK);
+	const char *want[][2] = { { "C1", "one" }, { "C3", "three" }, { "C4", "four" }, { "C5", "FIVE" } };
+	const int dbs[] = { RD_DB_CASES, RD_DB_DECISIONS };
+	for (int d = 0; d < 2; d++) {
+		int db = dbs[d];
+		struct seen all = { .n = 0 };
+		CHECK(rd_store_range(&s, txn, db, NULL, 0, NULL, 0, 0, collect, &all) == RD_OK);
+		CHECK(all.n == 4);
+		for (int i = 0; i < 4 && i < all.n; i++) {
+			const void *v;
+			size_t vlen;
+			CHECK(strcmp(all.keys[i], want[i][0]) == 0);
+			CHECK(rd_store_get(&s, txn, db, want[i][0], 2, &v, &vlen) == RD_OK);
+			CHECK(vlen == strlen(want[i][1]) && memcmp(v, want[i][1], vlen) == 0);
+		}
+	}
+	size_t n = 0;
+	CHECK(rd_store_count(&s, txn, RD_DB_OUTBOX, &n) == RD_OK && n == 2);
+	rd_store_read_end(&s, txn);
+	rd_writes_free(&w);
+	rd_store_close(&s);
+}
+
 /* ADD: deltas summed into a running-count row whatever the order, lines
  * kept sorted, those at 0 dropped, and the row deleted once empty. */
 static void test_add(void)
@@ -350,6 +398,7 @@ int main(void)
 	test_map_growth();
 	test_ranges();
 	test_write_sets();
+	test_rows_put_last_first();
 	test_add();
 	test_held_adds();
 	test_at_most();
