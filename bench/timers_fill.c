@@ -30,14 +30,12 @@ int main(int argc, char **argv)
 			return 1;
 		for (long i = 0; i < per_txn && done < n; i++, done++) {
 			unsigned long long due = (unsigned long long)(base + done % 86400000);
-			char key[64], id[24], idx[48], val[256];
+			char key[64], id[24], val[256];
 			snprintf(id, sizeof id, "C%010ld", done + 1);
 			int kl = (int)rd_store_timer_key(key, sizeof key, (int64_t)due, id, "follow_up");
-			int il = snprintf(idx, sizeof idx, "%s%cfollow_up", id, 0);
 			int vl = snprintf(val, sizeof val,
 					  "{\"case_id\":\"%s\",\"name\":\"follow_up\",\"due_ms\":%llu,\"data\":{}}", id, due);
-			if (rd_store_put(&s, txn, RD_DB_TIMERS, key, (size_t)kl, val, (size_t)vl) ||
-			    rd_store_put(&s, txn, RD_DB_TIMER_INDEX, idx, (size_t)il, key, (size_t)kl)) {
+			if (rd_store_put(&s, txn, RD_DB_TIMERS, key, (size_t)kl, val, (size_t)vl)) {
 				fprintf(stderr, "timers_fill: put failed\n");
 				return 1;
 			}

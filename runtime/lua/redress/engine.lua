@@ -327,7 +327,7 @@ function M.new(config_path)
     local row = store.timer_get(job.body)
     if not row then return { status = 200, body = "{}", wrote = false } end  -- moved or cancelled
     local case = store.get_case(row.case_id)
-    store.timer_del(job.body, row)
+    store.timer_del(job.body)
     if not case then return { status = 200, body = "{}", wrote = true } end
     local data = { name = row.name, data = row.data, due_at = row.due_at, fired_at = time.format(job.now_ms) }
     local others = summary.add_case(summary_row(case.customer.id, summaries), case, -1) -- as it was, taken out
@@ -352,7 +352,7 @@ function M.new(config_path)
   -- error) is dropped rather than retried for ever.
   local function drop_timer(job)
     local row = store.timer_get(job.body)
-    if row then store.timer_del(job.body, row) end
+    if row then store.timer_del(job.body) end
     return { status = 200, body = "{}", wrote = row ~= nil }
   end
 

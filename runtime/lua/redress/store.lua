@@ -10,7 +10,9 @@
 --   idempotency  scope .. "\0" .. key                  → "<sha256> <status>\n<response>"
 --   packs        name .. "@" .. version                → {name, version, hash, files}
 --   timers       u64be(due ms) .. case id .. "\0" .. name → {case_id, name, due_ms, due_at, data, set_at}
---   timer_index  case id .. "\0" .. name                → the timers key (to move or cancel)
+--   timer_index  no longer written: it mapped case id .. "\0" .. name to the timers key,
+--                and nothing read it (a case's timers carry their due times, from
+--                which sync_timers makes the key); it stays so older stores open
 --   meta         "schema_version", "next_case", "next_outbox", "packs" (what is loaded),
 --                "summaries" ("complete": every customer's summary row was kept from the first case),
 --                "spentd:" .. YYYY-MM-DD .. ":" .. currency → offers granted that day
@@ -669,7 +671,6 @@ function M.sync_timers(case, before)
     local now = case.timers[name]
     if not now or now.due_ms ~= t.due_ms then
       db.del("timers", timer_key(t.due_ms, case.id, name))
-      db.del("timer_index", case.id .. "\0" .. name)
     end
   end
   for name, t in pairs(case.timers) do
@@ -678,7 +679,6 @@ function M.sync_timers(case, before)
       local key = timer_key(t.due_ms, case.id, name)
       db.put("timers", key, json.encode { case_id = case.id, name = name, due_ms = t.due_ms, due_at = t.due_at,
         data = t.data, set_at = t.set_at })
-      db.put("timer_index", case.id .. "\0" .. name, key)
     end
   end
 end
@@ -689,9 +689,8 @@ function M.timer_get(key)
   return s and json.decode(s)
 end
 
-function M.timer_del(key, row)
+function M.timer_del(key)
   db.del("timers", key)
-  if row then db.del("timer_index", row.case_id .. "\0" .. row.name) end
 end
 
 --- Pending timers due before before_ms (nil: all), in due order, as JSON.
