@@ -148,6 +148,18 @@ static int check_schema(rd_store *s, char *err, size_t errlen)
 	rc = mdb_txn_commit(txn);
 	if (rc)
 		goto fail;
+	/* timer_index is no longer written (nothing ever read it: a case's
+	 * timers give their rows' keys); the rows an older redressd left are
+	 * dropped once, so backups and the file stop carrying them. Harmless
+	 * rows: when the drop cannot be done (a full map), they stay. */
+	MDB_stat st;
+	if (mdb_txn_begin(ENV(s), NULL, 0, &txn) == 0) {
+		if (mdb_stat(txn, s->dbi[RD_DB_TIMER_INDEX], &st) == 0 && st.ms_entries > 0 &&
+		    mdb_drop(txn, s->dbi[RD_DB_TIMER_INDEX], 0) == 0)
+			mdb_txn_commit(txn);
+		else
+			mdb_txn_abort(txn);
+	}
 	return RD_OK;
 fail:
 	snprintf(err, errlen, "cannot open store in %s: %s", s->path, mdb_strerror(rc));

@@ -204,6 +204,29 @@ static void test_rows_put_last_first(void)
 	rd_store_close(&s);
 }
 
+/* The rows an older redressd wrote in timer_index (never read) are gone
+ * once the store is opened again; the other databases keep theirs. */
+static void test_timer_index_dropped(void)
+{
+	rd_store s;
+	char err[512], sub[600];
+	snprintf(sub, sizeof sub, "%s/timer_index", dir);
+	CHECK(rd_store_open(&s, sub, 1 << 20, err, sizeof err) == RD_OK);
+	rd_txn *txn;
+	CHECK(rd_store_write_begin(&s, &txn) == RD_OK);
+	CHECK(rd_store_put(&s, txn, RD_DB_TIMER_INDEX, "C1\0remind", 9, "key", 3) == RD_OK);
+	CHECK(rd_store_put(&s, txn, RD_DB_TIMERS, "key", 3, "{}", 2) == RD_OK);
+	CHECK(rd_store_commit(txn) == RD_OK);
+	rd_store_close(&s);
+	CHECK(rd_store_open(&s, sub, 1 << 20, err, sizeof err) == RD_OK);
+	size_t n = 1;
+	CHECK(rd_store_read_begin(&s, &txn) == RD_OK);
+	CHECK(rd_store_count(&s, txn, RD_DB_TIMER_INDEX, &n) == RD_OK && n == 0);
+	CHECK(rd_store_count(&s, txn, RD_DB_TIMERS, &n) == RD_OK && n == 1);
+	rd_store_read_end(&s, txn);
+	rd_store_close(&s);
+}
+
 /* ADD: deltas summed into a running-count row whatever the order, lines
  * kept sorted, those at 0 dropped, and the row deleted once empty. */
 static void test_add(void)
@@ -399,6 +422,7 @@ int main(void)
 	test_ranges();
 	test_write_sets();
 	test_rows_put_last_first();
+	test_timer_index_dropped();
 	test_add();
 	test_held_adds();
 	test_at_most();

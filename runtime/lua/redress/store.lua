@@ -12,7 +12,8 @@
 --   timers       u64be(due ms) .. case id .. "\0" .. name → {case_id, name, due_ms, due_at, data, set_at}
 --   timer_index  no longer written: it mapped case id .. "\0" .. name to the timers key,
 --                and nothing read it (a case's timers carry their due times, from
---                which sync_timers makes the key); it stays so older stores open
+--                which sync_timers makes the key); emptied when the store opens
+--                (store.c), kept so an older binary still opens the store
 --   meta         "schema_version", "next_case", "next_outbox", "packs" (what is loaded),
 --                "summaries" ("complete": every customer's summary row was kept from the first case),
 --                "spentd:" .. YYYY-MM-DD .. ":" .. currency → offers granted that day
