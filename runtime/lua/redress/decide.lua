@@ -105,8 +105,6 @@ local function describe_offer(o)
   return s .. " (" .. o.id .. ")"
 end
 
--- Applies checked actions to the case; returns the actions to deliver and
--- the trace: what the engine did, in sentences a business user can read.
 -- Holds offer o for a manager's approval (apply's step for an offer over a
 -- budget, by_engine, or a policy's request_approval); returns its id.
 -- (A function of its own, not a closure apply makes: a closure and its
@@ -124,6 +122,8 @@ local function hold(case, deliver, trace, explanation, now_iso, o, reason, by_en
   return id
 end
 
+-- Applies checked actions to the case; returns the actions to deliver and
+-- the trace: what the engine did, in sentences a business user can read.
 local function apply(case, actions, explanation, now_iso, inputs)
   local deliver, trace = {}, {}
   local granted = {}
@@ -482,6 +482,13 @@ function M.empty_summary()
   return { complaints_30d = 0, complaints_90d = 0, complaints_365d = 0, open_cases = 0, compensation_365d = {} }
 end
 
+-- Sets the view's two lists where it holds none (a list the policy set
+-- itself stays its own).
+local function put_lists(t, history, decisions)
+  if rawget(t, "history") == nil then rawset(t, "history", history) end
+  if rawget(t, "decisions") == nil then rawset(t, "decisions", decisions) end
+end
+
 -- The view's history and decisions, read when the policy first uses either
 -- (inputs.history() → history, decisions): on a long case they are fifty
 -- records to read and build, which most handlers never look at. The read
@@ -493,13 +500,6 @@ end
 -- not in the view (a policy that drops them gets them back), or the view is
 -- walked whole: pairs(case) lists the two lists as the eager view did, and
 -- a policy can neither reach the loader nor take it away.
--- Sets the view's two lists where it holds none (a list the policy set
--- itself stays its own).
-local function put_lists(t, history, decisions)
-  if rawget(t, "history") == nil then rawset(t, "history", history) end
-  if rawget(t, "decisions") == nil then rawset(t, "decisions", decisions) end
-end
-
 local function history_filler(load)
   local history, decisions
   return function(t)
