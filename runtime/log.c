@@ -1,6 +1,7 @@
 /* log.c — JSON-lines logger. */
 #include "log.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <time.h>
+#include <unistd.h>
 
 static enum rd_log_level min_level = RD_LOG_INFO;
 static pthread_mutex_t log_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -123,6 +125,63 @@ static size_t format_fields(char *buf, size_t cap, const char *head, size_t hn, 
 	return len;
 }
 
+/* The calling thread's held lines (rd_log_hold). */
+#define HOLD_CAP (64 * 1024)
+static __thread char *held;
+static __thread size_t held_len;
+static __thread int holding;
+
+/* Writes len bytes to stderr, under the log's mutex, whole. */
+static void write_out(const char *buf, size_t len)
+{
+	pthread_mutex_lock(&log_mutex);
+	fflush(stderr);
+	int fd = fileno(stderr);
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break; /* stderr is gone: nothing better to do with a log line */
+		buf += w;
+		len -= (size_t)w;
+	}
+	pthread_mutex_unlock(&log_mutex);
+}
+
+void rd_log_flush(void)
+{
+	if (held_len)
+		write_out(held, held_len);
+	held_len = 0;
+}
+
+void rd_log_hold(int on)
+{
+	if (on && !held)
+		held = malloc(HOLD_CAP);
+	holding = on && held;
+	if (!holding) {
+		rd_log_flush();
+		free(held);
+		held = NULL;
+	}
+}
+
+/* A finished line (ending in a newline): held, or written. */
+static void emit(enum rd_log_level lvl, const char *buf, size_t len)
+{
+	if (holding && lvl <= RD_LOG_INFO && len <= HOLD_CAP) {
+		if (held_len + len > HOLD_CAP)
+			rd_log_flush();
+		memcpy(held + held_len, buf, len);
+		held_len += len;
+		return;
+	}
+	rd_log_flush(); /* what was held comes first */
+	write_out(buf, len);
+}
+
 void rd_log(enum rd_log_level lvl, const char *msg, ...)
 {
 	if (lvl < min_level)
@@ -151,10 +210,7 @@ void rd_log(enum rd_log_level lvl, const char *msg, ...)
 	va_end(ap);
 	buf[len++] = '}';
 	buf[len++] = '\n';
-	pthread_mutex_lock(&log_mutex);
-	fwrite(buf, 1, len, stderr);
-	fflush(stderr);
-	pthread_mutex_unlock(&log_mutex);
+	emit(lvl, buf, len);
 	if (buf != stack)
 		free(buf);
 }

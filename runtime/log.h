@@ -11,6 +11,15 @@ void rd_log_set_level(enum rd_log_level lvl);
  * starts with "#" is written as a raw JSON number (the "#" is dropped). */
 void rd_log(enum rd_log_level lvl, const char *msg, ...);
 
+/* Holds the calling thread's info and debug lines in a buffer of its own
+ * (on), written by rd_log_flush in one write, or when the buffer is full;
+ * a warning or an error writes what is held, then itself, at once. The
+ * loop thread holds its lines and flushes them once per turn of the loop
+ * (main.c): a line per request had cost a write per request, a few
+ * percent of intake. Off writes what is held first. */
+void rd_log_hold(int on);
+void rd_log_flush(void);
+
 /* Appends s as a JSON string literal (with quotes) to buf; returns the new
  * length, or a length >= cap when it did not fit. */
 size_t rd_json_quote(char *buf, size_t len, size_t cap, const char *s);

@@ -128,6 +128,61 @@ static void test_long_line(void)
 	free(line);
 }
 
+/* The file's bytes so far. */
+static size_t file_size(FILE *f)
+{
+	fflush(f);
+	long at = ftell(f);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, at, SEEK_SET);
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* Held lines (the loop thread's): an info line waits for the flush, a
+ * warning writes what was held and then itself, a full buffer writes
+ * itself, and turning the hold off writes the rest; every line once, in
+ * the order logged. */
+static void test_held_lines(void)
+{
+	char path[] = "/tmp/redress-test-log-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	FILE *saved = stderr, *f = fdopen(fd, "w+");
+	stderr = f;
+	rd_log_hold(1);
+	rd_log(RD_LOG_INFO, "held", "n", "#1", NULL);
+	CHECK(file_size(f) == 0);
+	rd_log(RD_LOG_WARN, "at once", "n", "#2", NULL);
+	size_t after_warning = file_size(f);
+	CHECK(after_warning > 0);
+	rd_log(RD_LOG_INFO, "held", "n", "#3", NULL);
+	CHECK(file_size(f) == after_warning);
+	rd_log_flush();
+	CHECK(file_size(f) > after_warning);
+	char n[16];
+	for (int i = 4; i < 2004; i++) { /* about 90 KiB: more than the buffer holds */
+		snprintf(n, sizeof n, "#%d", i);
+		rd_log(RD_LOG_INFO, "held", "n", n, NULL);
+	}
+	CHECK(file_size(f) > after_warning + 60000); /* the full buffer went out */
+	rd_log_hold(0);
+	rd_log(RD_LOG_INFO, "not held", "n", "#2004", NULL);
+	stderr = saved;
+	rewind(f);
+	char line[256];
+	int next = 1, bad = 0;
+	while (fgets(line, sizeof line, f)) {
+		const char *at = strstr(line, "\"n\":");
+		if (!at || atoi(at + 4) != next++ || line[strlen(line) - 1] != '\n')
+			bad++;
+	}
+	CHECK(bad == 0);
+	CHECK(next == 2005);
+	fclose(f);
+	unlink(path);
+}
+
 int main(void)
 {
 	test_quote();
@@ -135,6 +190,7 @@ int main(void)
 	test_families();
 	test_gauges_and_labels();
 	test_long_line();
+	test_held_lines();
 	rd_log(RD_LOG_INFO, "unit test log line", "k", "v", "n", "#3", NULL);
 	return CHECK_DONE();
 }
