@@ -67,6 +67,8 @@ static void submit_next(void)
 
 static void on_done(rd_job *job)
 {
+	if (!job)
+		return; /* the end of what one wake-up handed back */
 	if (job->status != 201)
 		die("engine answered", job->resp ? job->resp : "(no body)");
 	rd_job_free(job);

@@ -618,12 +618,15 @@ static void on_async(uv_async_t *h)
 	rd_job *j = e->done_head;
 	e->done_head = e->done_tail = NULL;
 	pthread_mutex_unlock(&e->mu);
+	if (!j)
+		return;
 	while (j) {
 		rd_job *next = j->next;
 		j->next = NULL;
 		e->on_done(j);
 		j = next;
 	}
+	e->on_done(NULL);
 }
 
 int rd_engine_start(rd_engine *e, uv_loop_t *loop, rd_store *store, const char *config_path, int max_batch,

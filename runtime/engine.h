@@ -94,6 +94,9 @@ typedef struct rd_job {
 	uint64_t term;        /* cluster mode: the leadership it was taken in */
 } rd_job;
 
+/* Called with each finished job, then with NULL after the jobs handed back
+ * together (the answers of one commit, as a rule): a server can send them
+ * together. */
 typedef void (*rd_engine_done_cb)(rd_job *job);
 
 struct rd_worker;

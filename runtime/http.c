@@ -123,8 +123,10 @@ static void access_log(h2o_req_t *req, const char *route, const char *actor, int
 		       num[1], "ms", num[2], NULL);
 }
 
-static void respond(h2o_req_t *req, const char *route, const char *actor, int status, const char *ctype,
-		    const char *body, size_t len, int replay)
+/* Everything of an answer but the sending of its body: the access line,
+ * the status and headers, the metrics. */
+static void prepare(h2o_req_t *req, const char *route, const char *actor, int status, const char *ctype, size_t len,
+		    int replay)
 {
 	if (the_server && the_server->access_log)
 		access_log(req, route, actor, status, len);
@@ -147,6 +149,12 @@ static void respond(h2o_req_t *req, const char *route, const char *actor, int st
 	if (status == 503)
 		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("1"));
 	rd_metrics_request(route, status);
+}
+
+static void respond(h2o_req_t *req, const char *route, const char *actor, int status, const char *ctype,
+		    const char *body, size_t len, int replay)
+{
+	prepare(req, route, actor, status, ctype, len, replay);
 	h2o_send_inline(req, body, len);
 }
 
@@ -246,8 +254,51 @@ int rd_server_submit_internal(rd_server *srv, const char *kind)
 	return 0;
 }
 
+/* The answers the engine hands back together (rd_server_job_done until
+ * its NULL), prepared as they come and sent at the end: their access lines
+ * are held meanwhile (rd_log_hold) and written in one write before the
+ * first answer leaves, so a line is never later than its answer. A write
+ * per answer had cost about 4 % of intake at the peer's load. */
+struct held_answer {
+	h2o_req_t *req;
+	rd_job *job;
+};
+static struct held_answer *held;
+static size_t n_held, cap_held;
+
+static void send_held(void)
+{
+	rd_log_hold(0); /* the lines first */
+	for (size_t i = 0; i < n_held; i++) {
+		h2o_send_inline(held[i].req, held[i].job->resp, held[i].job->resp_len);
+		rd_job_free(held[i].job);
+	}
+	n_held = 0;
+}
+
+/* Keeps the answer of job to req for send_held; 0 when there is no room. */
+static int hold_answer(h2o_req_t *req, rd_job *job)
+{
+	if (n_held == cap_held) {
+		size_t cap = cap_held ? cap_held * 2 : 64;
+		struct held_answer *more = realloc(held, cap * sizeof *more);
+		if (!more)
+			return 0;
+		held = more;
+		cap_held = cap;
+	}
+	if (n_held == 0)
+		rd_log_hold(1);
+	held[n_held++] = (struct held_answer){ req, job };
+	return 1;
+}
+
 void rd_server_job_done(rd_job *job)
 {
+	if (!job) {
+		send_held();
+		return;
+	}
 	struct pending *pd = job->owner;
 	if (the_server) {
 		the_server->inflight--;
@@ -261,6 +312,11 @@ void rd_server_job_done(rd_job *job)
 	}
 	if (pd) {
 		pd->back = NULL;
+		if (hold_answer(pd->req, job)) {
+			prepare(pd->req, job->route, job->actor, job->status, JSON, job->resp_len, job->replay);
+			return;
+		}
+		send_held(); /* no room to hold it: what is held goes first */
 		respond(pd->req, job->route, job->actor, job->status, JSON, job->resp, job->resp_len, job->replay);
 	}
 	rd_job_free(job);
@@ -666,6 +722,11 @@ int rd_server_close_connections(rd_server *srv)
 			h2o_timeout_run(srv->loop, waits[i], h2o_now(srv->loop) + 1);
 		}
 		uv_run(srv->loop, UV_RUN_NOWAIT);
+	}
+	if (n_held == 0) { /* the engine has stopped: no answer will be held again */
+		free(held);
+		held = NULL;
+		cap_held = 0;
 	}
 	return has_connections(srv) ? -1 : 0;
 }

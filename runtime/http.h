@@ -34,7 +34,8 @@ int rd_server_start(rd_server *srv, uv_loop_t *loop, lua_State *api, rd_engine *
 void rd_server_stop_accepting(rd_server *srv);
 /* Submits a job of the daemon's own (kind "reload"); its answer is logged. */
 int rd_server_submit_internal(rd_server *srv, const char *kind);
-/* Engine callback: answers a finished job (loop thread). */
+/* Engine callback: answers a finished job (loop thread); with NULL, sends
+ * the answers held since the last NULL (their access lines first). */
 void rd_server_job_done(rd_job *job);
 /* Readers callback: answers a finished read (loop thread; readers.h). */
 void rd_server_read_done(rd_read *read);

@@ -125,9 +125,10 @@ static size_t format_fields(char *buf, size_t cap, const char *head, size_t hn, 
 	return len;
 }
 
-/* The calling thread's held lines (rd_log_hold). */
-#define HOLD_CAP (64 * 1024)
-static __thread char *held;
+/* The calling thread's held lines (rd_log_hold): a thread that never
+ * holds never touches the pages. */
+#define HOLD_CAP (32 * 1024)
+static __thread char held[HOLD_CAP];
 static __thread size_t held_len;
 static __thread int holding;
 
@@ -158,14 +159,9 @@ void rd_log_flush(void)
 
 void rd_log_hold(int on)
 {
-	if (on && !held)
-		held = malloc(HOLD_CAP);
-	holding = on && held;
-	if (!holding) {
+	holding = on;
+	if (!on)
 		rd_log_flush();
-		free(held);
-		held = NULL;
-	}
 }
 
 /* A finished line (ending in a newline): held, or written. */

@@ -13,10 +13,10 @@ void rd_log(enum rd_log_level lvl, const char *msg, ...);
 
 /* Holds the calling thread's info and debug lines in a buffer of its own
  * (on), written by rd_log_flush in one write, or when the buffer is full;
- * a warning or an error writes what is held, then itself, at once. The
- * loop thread holds its lines and flushes them once per turn of the loop
- * (main.c): a line per request had cost a write per request, a few
- * percent of intake. Off writes what is held first. */
+ * a warning or an error writes what is held, then itself, at once; off
+ * writes what is held. The loop thread holds the access lines of the
+ * answers the engine hands back together and writes them before it sends
+ * the first (http.c). */
 void rd_log_hold(int on);
 void rd_log_flush(void);
 

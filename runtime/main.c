@@ -30,7 +30,6 @@ struct daemon {
 	lua_State *api;
 	rd_lua_ctx api_ctx;
 	uv_signal_t sigterm, sigint, sighup;
-	uv_prepare_t log_flush; /* the loop thread's held log lines, written once per turn */
 	uv_timer_t drain_timer;
 	int draining;
 	int drain_ticks;
@@ -230,7 +229,6 @@ static int close_loop(struct daemon *d)
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 	uv_close((uv_handle_t *)&d->sighup, NULL);
-	uv_close((uv_handle_t *)&d->log_flush, NULL);
 	if (d->draining)
 		uv_close((uv_handle_t *)&d->drain_timer, NULL);
 	for (int i = 0; i < 100 && uv_loop_alive(d->loop); i++)
@@ -239,14 +237,6 @@ static int close_loop(struct daemon *d)
 		return 1;
 	uv_walk(d->loop, log_open_handle, NULL);
 	return 0;
-}
-
-/* Before the loop waits for I/O: the lines this turn's callbacks logged
- * (rd_log_hold) go out in one write. */
-static void flush_log(uv_prepare_t *h)
-{
-	(void)h;
-	rd_log_flush();
 }
 
 static void on_sighup(uv_signal_t *h, int signum)
@@ -363,14 +353,8 @@ int main(int argc, char **argv)
 	rd_log(RD_LOG_INFO, "listening", "host", st.host, "port", port, "data_dir", st.data_dir, "version",
 	       RD_VERSION, "home", rd_home(), NULL);
 
-	uv_prepare_init(d.loop, &d.log_flush);
-	uv_prepare_start(&d.log_flush, flush_log);
-	uv_unref((uv_handle_t *)&d.log_flush); /* it never keeps the loop alive */
-	rd_log_hold(1);
-
 	uv_run(d.loop, UV_RUN_DEFAULT);
 
-	rd_log_hold(0); /* what the last turn held, then every line at once */
 	rd_readers_stop(); /* a read that runs finishes; queued ones get a 503 */
 	rd_replays_stop(); /* a running replay stops at its next case */
 	rd_webhooks_stop(&d.webhooks); /* its last cursors go to the writer first */

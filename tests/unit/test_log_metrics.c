@@ -161,7 +161,7 @@ static void test_held_lines(void)
 	rd_log_flush();
 	CHECK(file_size(f) > after_warning);
 	char n[16];
-	for (int i = 4; i < 2004; i++) { /* about 90 KiB: more than the buffer holds */
+	for (int i = 4; i < 2004; i++) { /* about 140 KB: more than four buffers hold */
 		snprintf(n, sizeof n, "#%d", i);
 		rd_log(RD_LOG_INFO, "held", "n", n, NULL);
 	}
