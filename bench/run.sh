@@ -27,8 +27,8 @@ row() {
 	for p in retail-eu ecommerce-cn airline-eu261 hospitality telecom; do
 		row build/engine_bench "policies/$p" "${BENCH_ENGINE_PACK_COMPLAINTS:-3000}" 50
 	done
-	row env ENGINE_BENCH_RETURNING=1000 build/engine_bench policies/retail "${BENCH_RETURNING_COMPLAINTS:-4000}" 20
-	row env ENGINE_BENCH_CAUSE=1000 build/engine_bench policies/retail "${BENCH_CAUSE_COMPLAINTS:-2000}" 50
+	row env ENGINE_BENCH_RETURNING=1000 build/engine_bench policies/retail "${BENCH_RETURNING_COMPLAINTS:-12000}" 20
+	row env ENGINE_BENCH_CAUSE=1000 build/engine_bench policies/retail "${BENCH_CAUSE_COMPLAINTS:-6000}" 50
 	row bench/ipc_cost.sh
 	row bench/instructions.sh "${BENCH_INSTRUCTIONS_N:-100}"
 	row bench/actions.sh "${BENCH_INSTRUCTIONS_N:-100}"
