@@ -259,29 +259,33 @@ int rd_server_submit_internal(rd_server *srv, const char *kind)
  * are held meanwhile (rd_log_hold) and written in one write before the
  * first answer leaves, so a line is never later than its answer. A write
  * per answer had cost the loop thread about 2 µs a complaint. */
-struct held_answer {
-	h2o_req_t *req;
-	rd_job *job;
-};
-static struct held_answer *held;
+static rd_job **held;
 static size_t n_held, cap_held;
 
 static void send_held(void)
 {
 	rd_log_hold(0); /* the lines first */
 	for (size_t i = 0; i < n_held; i++) {
-		h2o_send_inline(held[i].req, held[i].job->resp, held[i].job->resp_len);
-		rd_job_free(held[i].job);
+		rd_job *job = held[i];
+		/* the request is still waiting unless its connection went while
+		 * the others were sent (pending_dispose then cleared the owner) */
+		struct pending *pd = job->owner;
+		if (pd) {
+			pd->back = NULL;
+			h2o_send_inline(pd->req, job->resp, job->resp_len);
+		}
+		rd_job_free(job);
 	}
 	n_held = 0;
 }
 
-/* Keeps the answer of job to req for send_held; 0 when there is no room. */
-static int hold_answer(h2o_req_t *req, rd_job *job)
+/* Keeps job, whose request still waits, for send_held; 0 when there is no
+ * room. */
+static int hold_answer(rd_job *job)
 {
 	if (n_held == cap_held) {
 		size_t cap = cap_held ? cap_held * 2 : 64;
-		struct held_answer *more = realloc(held, cap * sizeof *more);
+		rd_job **more = realloc(held, cap * sizeof *more);
 		if (!more)
 			return 0;
 		held = more;
@@ -289,7 +293,7 @@ static int hold_answer(h2o_req_t *req, rd_job *job)
 	}
 	if (n_held == 0)
 		rd_log_hold(1);
-	held[n_held++] = (struct held_answer){ req, job };
+	held[n_held++] = job;
 	return 1;
 }
 
@@ -310,13 +314,13 @@ void rd_server_job_done(rd_job *job)
 			       "answer", job->resp ? job->resp : "", NULL);
 		}
 	}
+	if (pd && hold_answer(job)) {
+		prepare(pd->req, job->route, job->actor, job->status, JSON, job->resp_len, job->replay);
+		return;
+	}
 	if (pd) {
-		pd->back = NULL;
-		if (hold_answer(pd->req, job)) {
-			prepare(pd->req, job->route, job->actor, job->status, JSON, job->resp_len, job->replay);
-			return;
-		}
 		send_held(); /* no room to hold it: what is held goes first */
+		pd->back = NULL;
 		respond(pd->req, job->route, job->actor, job->status, JSON, job->resp, job->resp_len, job->replay);
 	}
 	rd_job_free(job);

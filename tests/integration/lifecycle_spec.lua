@@ -216,4 +216,37 @@ describe("stop with clients still connected", function()
     h1:close()
     h2:close()
   end)
+
+  -- The answers of one commit are sent together, after their access lines
+  -- (http.c): a client that hangs up before its answer, even while the
+  -- answers around it wait to be sent, loses nothing and breaks nothing.
+  it("commits the complaints of clients that hang up before their answers, and exits 0", function()
+    local socket = require "socket"
+    d = H.new()
+    d:start()
+    local conns = {}
+    for i = 1, 60 do
+      local body = cjson.encode(H.complaint { customer = { id = "hangup-" .. i } })
+      local c = assert(socket.tcp())
+      c:settimeout(5)
+      assert(c:connect("127.0.0.1", d.port))
+      assert(c:send("POST /v1/complaints HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer test-intake\r\n" ..
+        "Content-Type: application/json\r\nContent-Length: " .. #body .. "\r\n\r\n" .. body))
+      conns[#conns + 1] = c
+      if i % 3 == 0 then -- every third one waits for its answer; the others hang up at once
+        assert.matches("^HTTP/1%.1 201", c:receive("*l"))
+      else
+        c:close()
+      end
+    end
+    for _, c in ipairs(conns) do c:close() end
+    -- every complaint was committed once, whoever stayed for the answer
+    local deadline = socket.gettime() + 10
+    while d:count_cases() < 60 and socket.gettime() < deadline do socket.sleep(0.05) end
+    assert.are.equal(60, d:count_cases())
+    local s, _, _, raw = d:get("/healthz")
+    assert.are.equal(200, s, raw)
+    assert.are.equal(0, d:stop(), d:log_tail(5))
+    assert.matches('"msg":"stopped","loop":"closed"', d:log_tail(3))
+  end)
 end)
