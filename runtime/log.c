@@ -150,7 +150,8 @@ static void write_out(const char *buf, size_t len)
 	pthread_mutex_unlock(&log_mutex);
 }
 
-void rd_log_flush(void)
+/* Writes what the calling thread holds. */
+static void flush_held(void)
 {
 	if (held_len)
 		write_out(held, held_len);
@@ -161,7 +162,7 @@ void rd_log_hold(int on)
 {
 	holding = on;
 	if (!on)
-		rd_log_flush();
+		flush_held();
 }
 
 /* A finished line (ending in a newline): held, or written. */
@@ -169,12 +170,12 @@ static void emit(enum rd_log_level lvl, const char *buf, size_t len)
 {
 	if (holding && lvl <= RD_LOG_INFO && len <= HOLD_CAP) {
 		if (held_len + len > HOLD_CAP)
-			rd_log_flush();
+			flush_held();
 		memcpy(held + held_len, buf, len);
 		held_len += len;
 		return;
 	}
-	rd_log_flush(); /* what was held comes first */
+	flush_held(); /* what was held comes first */
 	write_out(buf, len);
 }
 

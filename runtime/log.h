@@ -12,13 +12,11 @@ void rd_log_set_level(enum rd_log_level lvl);
 void rd_log(enum rd_log_level lvl, const char *msg, ...);
 
 /* Holds the calling thread's info and debug lines in a buffer of its own
- * (on), written by rd_log_flush in one write, or when the buffer is full;
- * a warning or an error writes what is held, then itself, at once; off
- * writes what is held. The loop thread holds the access lines of the
+ * (on); off writes what is held, in one write, as does a full buffer; a
+ * warning or an error writes what is held, then itself, at once. The loop thread holds the access lines of the
  * answers the engine hands back together and writes them before it sends
  * the first (http.c). */
 void rd_log_hold(int on);
-void rd_log_flush(void);
 
 /* Appends s as a JSON string literal (with quotes) to buf; returns the new
  * length, or a length >= cap when it did not fit. */
