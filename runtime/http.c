@@ -183,6 +183,29 @@ static void pending_on(h2o_req_t *req, void **owner)
 	*owner = pd;
 }
 
+static void owned_dispose(void *p)
+{
+	free(*(char **)p);
+}
+
+/* Sends body, malloc'd, as req's answer without copying it: the request's
+ * pool takes it and frees it once h2o is done with the answer (sent, or
+ * the connection gone), as h2o_send_inline's copy in the pool would be. A
+ * read's answer can be megabytes (a long case's timeline): the copy and
+ * its fresh pages cost the loop thread about 100 us of user time a read of
+ * 2,000 events, every complaint behind it waiting (17-24 us without). */
+static void respond_owned(h2o_req_t *req, const char *route, const char *actor, int status, char *body,
+			  size_t len)
+{
+	static h2o_generator_t generator = { NULL, NULL };
+	char **owned = h2o_mem_alloc_shared(&req->pool, sizeof *owned, owned_dispose);
+	*owned = body;
+	prepare(req, route, actor, status, JSON, len, 0);
+	h2o_start_response(req, &generator);
+	h2o_iovec_t buf = h2o_iovec_init(body, len); /* reads are GETs: the router refuses HEAD */
+	h2o_send(req, &buf, 1, H2O_SEND_STATE_FINAL);
+}
+
 void rd_server_read_done(rd_read *read)
 {
 	struct pending *pd = read->owner;
@@ -190,8 +213,12 @@ void rd_server_read_done(rd_read *read)
 		the_server->inflight--;
 	if (pd) {
 		pd->back = NULL;
-		respond(pd->req, read->route, read->actor, read->status, JSON, read->body ? read->body : "",
-			read->body ? read->body_len : 0, 0);
+		if (read->body) {
+			respond_owned(pd->req, read->route, read->actor, read->status, read->body, read->body_len);
+			read->body = NULL; /* the request's now */
+		} else {
+			respond(pd->req, read->route, read->actor, read->status, JSON, "", 0, 0);
+		}
 	}
 	rd_read_free(read);
 }
