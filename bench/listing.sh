@@ -12,6 +12,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 . bench/pairs.sh
+. bench/long_case.sh
 secs=${1:-5}; cases=${2:-20000}; pairs=${3:-5}; read=${4:-list}
 phase=$(( (secs * 2 + pairs - 1) / pairs )) # the same time in all as two phases of secs
 [ "$phase" -ge 2 ] || phase=2
@@ -26,15 +27,7 @@ readers=bench/listing_wrk.lua
 case ${read} in
 case:*) # one case, then its events from one agent until it has them all
 	events=${read#case:}
-	id=$(curl -s -X POST -H 'Authorization: Bearer demo-intake-token' -H 'Content-Type: application/json' \
-		--data-binary @examples/complaints/retail/late-delivery-en.json "http://127.0.0.1:$port/v1/complaints" |
-		sed -n 's/^{"case":{.*"id":"\(C[0-9]*\)".*/\1/p')
-	[ -n "$id" ] || { echo "listing: could not make the long case" >&2; exit 1; }
-	CASE_ID=$id wrk -t1 -c1 -d120s -s bench/case_wrk.lua "http://127.0.0.1:$port/" -- note >/dev/null &
-	noter=$!
-	until [ "$(curl -s -H 'Authorization: Bearer demo-read-token' "http://127.0.0.1:$port/v1/cases/$id" |
-		grep -o '"kind":"event"' | wc -l)" -ge "$events" ]; do sleep 0.5; done
-	kill $noter; wait $noter 2>/dev/null || true
+	id=$(long_case "$port" "$events") || exit 1
 	export CASE_ID=$id
 	readers=bench/case_wrk.lua
 	;;
