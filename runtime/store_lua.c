@@ -454,6 +454,85 @@ static int l_range_rev(lua_State *L)
 	return range(L, 1);
 }
 
+/* paired's rows, pointing into the map (valid while the read lasts), in a
+ * userdata so that a Lua error on the way frees them */
+struct pairs_rows {
+	lua_State *L;
+	lua_Integer limit, n, cap;
+	int slot; /* the userdata's stack index, replaced as it grows */
+	struct { const void *k, *v; size_t klen, vlen; } *row;
+};
+
+static int keep_row(void *ud, const void *k, size_t klen, const void *v, size_t vlen)
+{
+	struct pairs_rows *r = ud;
+	if (r->n == r->cap) {
+		lua_Integer cap = r->cap ? r->cap * 2 : 64;
+		void *grown = lua_newuserdatauv(r->L, (size_t)cap * sizeof *r->row, 0);
+		if (r->n)
+			memcpy(grown, r->row, (size_t)r->n * sizeof *r->row);
+		lua_replace(r->L, r->slot);
+		r->row = grown;
+		r->cap = cap;
+	}
+	r->row[r->n].k = k;
+	r->row[r->n].klen = klen;
+	r->row[r->n].v = v;
+	r->row[r->n].vlen = vlen;
+	return ++r->n >= r->limit;
+}
+
+/** store.paired(db, with, from, to, limit, newest) → text, n, oldest: the
+ * values of db's rows with from <= key < to (at most limit: the first ones,
+ * or the last ones when newest), oldest first, each followed by the value
+ * under the same key in db `with` when it has one, joined by "," into one
+ * text; n: how many rows of db; oldest: the first one's key (nil when
+ * none). A case's timeline, its events each with its decision, is one
+ * string built here rather than a Lua string per row joined in Lua. Reads
+ * only: a write set's own rows are not looked at, so inside one it raises. */
+static int l_paired(lua_State *L)
+{
+	rd_store_lua *h = host_of(L);
+	if (h->ws)
+		return luaL_error(L, "store.paired: only outside a write set");
+	rd_txn *txn = current_txn(L, h);
+	int db = check_db(L, 1), with = check_db(L, 2);
+	size_t alen, blen;
+	const char *a = luaL_optlstring(L, 3, NULL, &alen), *b = luaL_optlstring(L, 4, NULL, &blen);
+	lua_Integer limit = luaL_checkinteger(L, 5);
+	int newest = lua_toboolean(L, 6);
+	lua_settop(L, 6);
+	lua_pushnil(L); /* 7: the rows' userdata */
+	struct pairs_rows r = { .L = L, .limit = limit, .slot = 7 };
+	int rc = limit <= 0 ? RD_OK : rd_store_range(h->store, txn, db, a, alen, b, blen, newest, keep_row, &r);
+	if (rc)
+		return store_fail(L, rc, "paired");
+	luaL_Buffer out;
+	luaL_buffinit(L, &out);
+	for (lua_Integer i = 0; i < r.n; i++) {
+		lua_Integer at = newest ? r.n - 1 - i : i;
+		if (i > 0)
+			luaL_addchar(&out, ',');
+		luaL_addlstring(&out, r.row[at].v, r.row[at].vlen);
+		const void *v;
+		size_t vlen;
+		rc = rd_store_get(h->store, txn, with, r.row[at].k, r.row[at].klen, &v, &vlen);
+		if (rc == RD_OK) {
+			luaL_addchar(&out, ',');
+			luaL_addlstring(&out, v, vlen);
+		} else if (rc != RD_ENOTFOUND) {
+			return store_fail(L, rc, "paired");
+		}
+	}
+	luaL_pushresult(&out);
+	lua_pushinteger(L, r.n);
+	if (r.n > 0)
+		lua_pushlstring(L, r.row[newest ? r.n - 1 : 0].k, r.row[newest ? r.n - 1 : 0].klen);
+	else
+		lua_pushnil(L);
+	return 3;
+}
+
 /** store.open_readonly(dir) → true | nil, message: gives this state (the
  * CLI's) a read-only store; store calls then read in one lazily opened read
  * transaction, a consistent snapshot for the whole command. */
@@ -521,6 +600,7 @@ int luaopen_rd_store(lua_State *L)
 		{ "del", l_del },
 		{ "range", l_range },
 		{ "range_rev", l_range_rev },
+		{ "paired", l_paired },
 		{ "count", l_count },
 		{ "scan", l_scan },
 		{ "at_most", l_at_most },

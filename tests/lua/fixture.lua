@@ -88,6 +88,19 @@ function M.store()
       for i = 1, #list // 2 do list[i], list[#list + 1 - i] = list[#list + 1 - i], list[i] end
       return rows(db, list, limit)
     end,
+    paired = function(db, with, from, to, limit, newest)
+      if S.ws then error("store.paired: only outside a write set", 2) end
+      local list = keys(db, from, to)
+      local first = newest and math.max(1, #list - limit + 1) or 1
+      local last = newest and #list or math.min(#list, limit)
+      local parts = {}
+      for i = first, last do
+        parts[#parts + 1] = committed(db)[list[i]]
+        parts[#parts + 1] = committed(with)[list[i]]
+      end
+      local n = math.max(0, last - first + 1)
+      return table.concat(parts, ","), n, n > 0 and list[first] or nil
+    end,
     outbox_append = function(tail)
       local ws = writing("outbox_append")
       ws.ops[#ws.ops + 1] = { "outbox", "outbox", nil, tail }

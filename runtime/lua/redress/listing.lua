@@ -190,7 +190,7 @@ function M.case(q)
   else
     tl = store.timeline_json(id)
   end
-  return { status = 200, body = '{"case":' .. s .. ',"timeline":[' .. table.concat(tl, ",") .. tail }
+  return { status = 200, body = '{"case":' .. s .. ',"timeline":[' .. tl .. tail }
 end
 
 --- The reads that scan, by route: what the readers thread runs (the

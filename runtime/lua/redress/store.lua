@@ -216,36 +216,20 @@ function M.rewrite_idempotency(fn)
   end)
 end
 
--- Events (keys ek, texts ev, from index first to last by step) each
--- followed by its decision (keys dk, texts dv, under the event's key).
-local function with_decisions(ek, ev, dk, dv, first, last, step)
-  local decisions = {}
-  for i, k in ipairs(dk) do decisions[k] = dv[i] end
-  local out = {}
-  for i = first, last, step do
-    out[#out + 1] = ev[i]
-    if decisions[ek[i]] then out[#out + 1] = decisions[ek[i]] end
-  end
-  return out
-end
-
---- The timeline of a case: event, decision, event, decision … as JSON texts.
+--- The timeline of a case: event, decision, event, decision … as one JSON
+-- text (the members of an array, without its brackets).
 function M.timeline_json(case_id)
-  local ek, ev, dk, dv = M.case_rows(case_id)
-  return with_decisions(ek, ev, dk, dv, 1, #ek, 1)
+  return (db.paired("events", "decisions", case_id, case_hi(case_id), 1e9, false))
 end
 
 --- A page of a case's timeline: at most limit events before event seq
 -- `before` (nil: up to the newest), each followed by its decision, oldest
--- first; and the seq of the page's oldest event when the page is full (an
--- earlier one may come before it), else nil.
+-- first, as timeline_json gives them; and the seq of the page's oldest
+-- event when the page is full (an earlier one may come before it), else nil.
 function M.timeline_page_json(case_id, before, limit)
   local hi = before and (case_id .. string.pack(">I4", before)) or case_hi(case_id)
-  local ek, ev = db.range_rev("events", hi, case_id, limit)
-  if #ek == 0 then return {}, nil end
-  local dk, dv = db.range("decisions", ek[#ek], hi, limit)
-  return with_decisions(ek, ev, dk, dv, #ek, 1, -1),
-    #ek == limit and string.unpack(">I4", ek[#ek], #case_id + 1) or nil
+  local text, n, oldest = db.paired("events", "decisions", case_id, hi, limit, true)
+  return text, n == limit and string.unpack(">I4", oldest, #case_id + 1) or nil
 end
 
 function M.index_customer(customer_id, case_id)
