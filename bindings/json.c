@@ -425,7 +425,13 @@ static int put_table(struct enc *e, int i, int depth)
 		add_char(e, ':');
 		if (depth == 0 && e->splice_raws && keys[k].len == e->splice_len &&
 		    memcmp(keys[k].s, e->splice_key, e->splice_len) == 0) {
-			put_raws(e, e->splice_raws);
+			if (lua_type(L, e->splice_raws) == LUA_TSTRING) { /* one text: the member's value */
+				size_t len;
+				const char *raw = lua_tolstring(L, e->splice_raws, &len);
+				add(e, raw, len);
+			} else {
+				put_raws(e, e->splice_raws);
+			}
 			continue;
 		}
 		if (depth == 0 && e->arrays && empty_array_member(e, keys[k].slot)) {
@@ -537,16 +543,19 @@ static int l_encode(lua_State *L)
 }
 
 /** json.encode_spliced(t, key, raws [, arrays]) → the canonical JSON of table t with
- * its member key (which t must have) written as the array of the JSON
- * texts in raws, as they are: a decision's actions, each encoded once and
- * its bytes shared with its outbox row, go into the decision's record
- * without a second encode or an intermediate string. */
+ * its member key (which t must have) written from JSON this encoder wrote
+ * before, as it is: raws a list of texts (the member is their array) or
+ * one text (the member's value). A decision's actions, each encoded once
+ * and its bytes shared with its outbox row, go into the decision's record
+ * without a second encode or an intermediate string; so does an offer's
+ * message into the offer. */
 static int l_encode_spliced(lua_State *L)
 {
 	luaL_checktype(L, 1, LUA_TTABLE);
 	size_t len;
 	const char *key = luaL_checklstring(L, 2, &len);
-	luaL_checktype(L, 3, LUA_TTABLE);
+	if (lua_type(L, 3) != LUA_TSTRING)
+		luaL_checktype(L, 3, LUA_TTABLE);
 	lua_settop(L, 4);
 	struct enc *e = lua_touserdata(L, lua_upvalueindex(1));
 	e->splice_key = key;

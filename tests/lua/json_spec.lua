@@ -44,6 +44,12 @@ describe("redress.json", function()
     assert.are.same({}, t.tags) -- the record is left as it was
     assert.are.equal('{"facts":{},"inner":{"tags":{}},"n":1,"tags":{},"trace":["x"]}', json.encode(t))
     assert.are.equal('{"a":[{"x":1}],"tags":[]}', json.encode_spliced({ a = true, tags = {} }, "a", { '{"x":1}' }, lists))
+    -- one text: the member's value itself (an offer's message in the offer)
+    local offer = { type = "offer", message = { type = "message", text = "€5" }, amount = 500 }
+    local spliced = json.encode_spliced(offer, "message", json.encode(offer.message), lists)
+    assert.are.equal('{"amount":500,"message":{"text":"€5","type":"message"},"type":"offer"}', spliced)
+    assert.are.equal(json.encode(offer), spliced)
+    assert.has_error(function() json.encode_spliced(offer, "message", 5) end)
     assert.are.equal('[1,2]', json.encode({ 1, 2 }, lists))
     assert.has_error(function() json.encode({}, "tags") end)
   end)

@@ -27,8 +27,9 @@ end
 M.encode = codec.encode
 
 --- json.encode_spliced(t, key, raws [, arrays]) → the canonical JSON of
--- table t with its member key written as the array of the JSON texts in
--- raws, as they are (texts this encoder wrote); arrays as for encode.
+-- table t with its member key written from texts this encoder wrote, as
+-- they are: raws a list of them (the member is their array) or one text
+-- (the member's value); arrays as for encode.
 M.encode_spliced = codec.encode_spliced
 
 --- json.is_array(t) → true for an empty array that came from JSON.

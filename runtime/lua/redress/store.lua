@@ -79,10 +79,19 @@ M.encode_case = encode_case
 -- outbox row of the same action reuses them (weak: gone with the action).
 local action_json = setmetatable({}, { __mode = "k" })
 
+local encode_spliced = json.encode_spliced
+
+-- An offer's message is an action of its own too (its outbox row): its
+-- bytes go into the offer's as they are.
 local function encode_action(act)
   local s = action_json[act]
   if not s then
-    s = json.encode(act, ACTION_LISTS)
+    local message = act.message
+    if type(message) == "table" then
+      s = encode_spliced(act, "message", encode_action(message), ACTION_LISTS)
+    else
+      s = json.encode(act, ACTION_LISTS)
+    end
     action_json[act] = s
   end
   return s
@@ -90,7 +99,6 @@ end
 
 -- A decision's record: its actions are written from their bytes (the same
 -- bytes their outbox rows carry), the rest encoded around them.
-local encode_spliced = json.encode_spliced
 
 function M.encode_decision(d)
   local actions = d.actions
