@@ -99,7 +99,6 @@ end
 
 -- A decision's record: its actions are written from their bytes (the same
 -- bytes their outbox rows carry), the rest encoded around them.
-
 function M.encode_decision(d)
   local actions = d.actions
   local parts = {}
