@@ -85,8 +85,14 @@ local function over_budget(case, budgets, spent, this_decision, amount, currency
 end
 
 -- An offer to deliver, then its message (the offer's outbox item does not
--- carry the message: it is an item of its own, sent once).
+-- carry the message: it is an item of its own, sent once). A policy's offer
+-- action without a message goes out as it is, so its row reuses the
+-- decision's bytes (store.encode_action) instead of encoding a copy.
 local function deliver_offer(deliver, o)
+  if o.type == "offer" and not o.message then
+    deliver[#deliver + 1] = o
+    return
+  end
   -- an offer's fields named (the table made at their count), then any other
   local item = { type = "offer", id = o.id, kind = o.kind, amount = o.amount, currency = o.currency, reason = o.reason,
     code = o.code, approval = o.approval }
