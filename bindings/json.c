@@ -417,14 +417,19 @@ static int put_table(struct enc *e, int i, int depth)
 		keys[b + 1] = x;
 	}
 	add_char(e, '{');
+	int first = 1;
 	for (lua_Integer k = 0; k < n; k++) {
-		if (k > 0)
+		int spliced = depth == 0 && e->splice_raws && keys[k].len == e->splice_len &&
+			      memcmp(keys[k].s, e->splice_key, e->splice_len) == 0;
+		if (spliced && lua_type(L, e->splice_raws) == LUA_TBOOLEAN)
+			continue; /* false: the member is left out */
+		if (!first)
 			add_char(e, ',');
+		first = 0;
 		if (put_string(e, keys[k].s, keys[k].len))
 			return -1;
 		add_char(e, ':');
-		if (depth == 0 && e->splice_raws && keys[k].len == e->splice_len &&
-		    memcmp(keys[k].s, e->splice_key, e->splice_len) == 0) {
+		if (spliced) {
 			if (lua_type(L, e->splice_raws) == LUA_TSTRING) { /* one text: the member's value */
 				size_t len;
 				const char *raw = lua_tolstring(L, e->splice_raws, &len);
@@ -545,17 +550,21 @@ static int l_encode(lua_State *L)
 /** json.encode_spliced(t, key, raws [, arrays]) → the canonical JSON of table t with
  * its member key (which t must have) written from JSON this encoder wrote
  * before, as it is: raws a list of texts (the member is their array) or
- * one text (the member's value). A decision's actions, each encoded once
- * and its bytes shared with its outbox row, go into the decision's record
- * without a second encode or an intermediate string; so does an offer's
- * message into the offer. */
+ * one text (the member's value); false leaves the member out. A decision's
+ * actions, each encoded once and its bytes shared with its outbox row, go
+ * into the decision's record without a second encode or an intermediate
+ * string; so does an offer's message into the offer, and the offer's own
+ * outbox row is the offer without it. */
 static int l_encode_spliced(lua_State *L)
 {
 	luaL_checktype(L, 1, LUA_TTABLE);
 	size_t len;
 	const char *key = luaL_checklstring(L, 2, &len);
-	if (lua_type(L, 3) != LUA_TSTRING)
+	if (lua_type(L, 3) == LUA_TBOOLEAN) {
+		luaL_argcheck(L, !lua_toboolean(L, 3), 3, "false (leave the member out), a text or a list of texts");
+	} else if (lua_type(L, 3) != LUA_TSTRING) {
 		luaL_checktype(L, 3, LUA_TTABLE);
+	}
 	lua_settop(L, 4);
 	struct enc *e = lua_touserdata(L, lua_upvalueindex(1));
 	e->splice_key = key;

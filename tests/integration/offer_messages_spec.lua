@@ -53,7 +53,17 @@ describe("an offer's message", function()
 
   it("goes out with the offer when nothing holds it", function()
     local res = complain("m-1", 4000)
-    assert.are.same({ "acknowledge:ack", "offer", "message:goodwill" }, (sent(res.case.id)))
+    local types, items = sent(res.case.id)
+    assert.are.same({ "acknowledge:ack", "offer", "message:goodwill" }, types)
+    -- the offer's row is the decision's offer without its message, which
+    -- is the next row: the same fields, nothing sent twice
+    local offer
+    for _, a in ipairs(res.decision.actions) do if a.type == "offer" then offer = a end end
+    local row = items[#items - 1].action
+    assert.are.equal("goodwill", offer.message.template)
+    assert.is_nil(row.message)
+    offer.message = nil
+    assert.are.same(offer, row)
   end)
 
   it("waits with a held offer, and goes out when the approval is granted", function()

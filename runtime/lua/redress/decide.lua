@@ -84,21 +84,22 @@ local function over_budget(case, budgets, spent, this_decision, amount, currency
   return nil
 end
 
--- An offer to deliver, then its message (the offer's outbox item does not
--- carry the message: it is an item of its own, sent once). A policy's offer
--- action without a message goes out as it is, so its row reuses the
--- decision's bytes (store.encode_action) instead of encoding a copy.
+-- An offer to deliver, then its message: a policy's offer action goes out
+-- as it is (its outbox row is the offer without its message, which is an
+-- item of its own, sent once: store.outbox_add_all), so the row reuses the
+-- decision's bytes or the offer's own table instead of a copy.
 local function deliver_offer(deliver, o)
-  if o.type == "offer" and not o.message then
-    deliver[#deliver + 1] = o
-    return
+  local message = o.message
+  if o.type ~= "offer" then
+    -- the engine's own (an approval granted): its fields named (the table
+    -- made at their count), then any other
+    local item = { type = "offer", id = o.id, kind = o.kind, amount = o.amount, currency = o.currency, reason = o.reason,
+      code = o.code, approval = o.approval }
+    for k, v in pairs(o) do if item[k] == nil and k ~= "message" then item[k] = v end end
+    o = item
   end
-  -- an offer's fields named (the table made at their count), then any other
-  local item = { type = "offer", id = o.id, kind = o.kind, amount = o.amount, currency = o.currency, reason = o.reason,
-    code = o.code, approval = o.approval }
-  for k, v in pairs(o) do if item[k] == nil and k ~= "message" then item[k] = v end end
-  deliver[#deliver + 1] = item
-  if o.message then deliver[#deliver + 1] = o.message end
+  deliver[#deliver + 1] = o
+  if message then deliver[#deliver + 1] = message end
 end
 
 -- Offer kinds as words ("free_delivery" → "free delivery"), made once.

@@ -29,7 +29,8 @@ M.encode = codec.encode
 --- json.encode_spliced(t, key, raws [, arrays]) → the canonical JSON of
 -- table t with its member key written from texts this encoder wrote, as
 -- they are: raws a list of them (the member is their array) or one text
--- (the member's value); arrays as for encode.
+-- (the member's value), or false to leave the member out; arrays as for
+-- encode.
 M.encode_spliced = codec.encode_spliced
 
 --- json.is_array(t) → true for an empty array that came from JSON.

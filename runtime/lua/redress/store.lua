@@ -314,7 +314,10 @@ function M.outbox_add_all(case, deliver, now_iso)
     recipient = { id = c.id, name = c.name, email = c.email }, channel = case.channel, language = case.language }
   common = "," .. common:sub(2, -2) .. ',"type":'
   for i = 1, #deliver do local action = deliver[i]
-    db.outbox_append('"action":' .. encode_action(action) .. common .. type_json(action.type) .. "}")
+    -- an offer's row leaves out its message (the message's own row follows)
+    local bytes = (action.type == "offer" and type(action.message) == "table")
+      and encode_spliced(action, "message", false, ACTION_LISTS) or encode_action(action)
+    db.outbox_append('"action":' .. bytes .. common .. type_json(action.type) .. "}")
   end
 end
 
