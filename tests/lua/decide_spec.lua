@@ -36,6 +36,23 @@ local function complaint(p, paid)
 end
 
 describe("redress.decide", function()
+  it("makes a new case with every list and object a case read back is given", function()
+    local p = pack_with("")
+    local c = { customer = { id = "c1" }, channel = "email", category = "x", description = "x", language = "en" }
+    local case = decide.new_case(c, "C0000000001", p, NOW)
+    local function keys()
+      local list = {}
+      for k in pairs(case) do list[#list + 1] = k end
+      table.sort(list)
+      return list
+    end
+    local made = keys()
+    decide.shape(case) -- what the store's reader gives every case: adds nothing here
+    assert.are.same(made, keys())
+    for _, k in ipairs(require("redress.case").ARRAYS) do assert.are.same({}, case[k]) end
+    assert.are.same({}, case.details)
+  end)
+
   it("adds refunds up across offers: never more than was paid", function()
     local p = pack_with([[
       act:offer { kind = "refund", amount = 3000 }

@@ -450,15 +450,21 @@ end
 M.shape = require("redress.case").shape
 
 --- A new case (status received, no events yet) from a validated complaint.
+-- Made whole in one constructor: its lists and objects are those M.shape
+-- gives a case (case.ARRAYS, facts, timers, details; decide_spec holds the
+-- two together), without a pass that looks for each.
 function M.new_case(c, id, p, now_ms)
   local now_iso = time.format(now_ms)
-  return M.shape {
+  return {
     id = id, status = "received", tier = 0,
     pack = { name = p.name, version = p.version },
     customer = c.customer, channel = c.channel, language = c.language, category = c.category,
     description = c.description, severity = c.severity, customer_state = c.customer_state,
-    wants = c.wants, jurisdiction = c.jurisdiction, brand = c.brand, order = c.order, details = c.details,
+    wants = c.wants, jurisdiction = c.jurisdiction, brand = c.brand, order = c.order,
+    details = type(c.details) == "table" and c.details or {},
     opened_at = now_iso, opened_ms = now_ms, updated_at = now_iso, events = 0,
+    tags = {}, offers = {}, escalations = {}, approvals = {}, corrective_actions = {}, promises = {},
+    facts = {}, timers = {},
   }
 end
 
