@@ -132,7 +132,9 @@ end
 -- Applies checked actions to the case; returns the actions to deliver and
 -- the trace: what the engine did, in sentences a business user can read.
 local function apply(case, actions, explanation, now_iso, inputs)
-  local deliver, trace = {}, {}
+  -- room for four actions and sentences made at once: a list grown one at
+  -- a time is re-made at its first, second and third (Lua's rehash)
+  local deliver, trace = { nil, nil, nil, nil }, { nil, nil, nil, nil }
   local granted = {}
   local have -- the case's tags as a set, made on the first act:set with tags
   for i = 1, #actions do local a = actions[i]
@@ -544,7 +546,9 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
   local decision = { kind = "decision", seq = seq, event_seq = seq, at = now_iso, event = etype,
     pack = { name = p and p.name or case.pack.name, version = p and p.version or case.pack.version,
       hash = p and p.hash or nil },
-    handler = handler or "engine", error = json.null }
+    handler = handler or "engine", error = json.null,
+    -- set below, named here so the table is made at its size
+    outcome = nil, limit = nil, actions = nil, explanation = nil, trace = nil }
 
   -- the policy's own copy of the case, made as the policy reads it
   local view = rd.view(case, inputs.history and history_filler(inputs.history) or no_history, "history", "decisions")

@@ -63,8 +63,12 @@ local function inputs_for(reg, case, now_ms, row)
   local day = time.format(now_ms):sub(1, 10)
   local spent_day = next(cfg.budgets.per_day) and {} or NONE_SPENT
   for cur in pairs(cfg.budgets.per_day) do spent_day[cur] = store.spent_day(day, cur) end
+  -- (the fields the decision adds named too, as nil: the table is made
+  -- at its final size instead of re-made when the ninth arrives)
   return { budgets = cfg.budgets, spent = { customer = spent_customer, day = spent_day }, day = day,
-    summary_row = row, customer_summary = view }
+    summary_row = row, customer_summary = view,
+    clock_ms = nil, actor = nil, opened = nil, history = nil, pre = nil, dash_before = nil,
+    promises = nil, observed = nil, limit = nil, corrective = nil, dash = nil }
 end
 
 -- What the view's history takes of an event, and of a decision when its
@@ -80,7 +84,7 @@ local DECISION_FIELDS = { event_seq = true, event = true, outcome = true, at = t
 -- made an event on a 50-event case cost three times a complaint).
 -- The types of a list of actions (a decision's, or none).
 local function types_of(actions)
-  local types = {}
+  local types = { nil, nil, nil, nil } -- room for four (see decide.apply)
   for i = 1, #(actions or {}) do types[i] = actions[i].type end
   return types
 end

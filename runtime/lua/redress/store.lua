@@ -101,7 +101,7 @@ end
 -- bytes their outbox rows carry), the rest encoded around them.
 function M.encode_decision(d)
   local actions = d.actions
-  local parts = {}
+  local parts = { nil, nil, nil, nil } -- room for four (see decide.apply)
   for i = 1, #actions do parts[i] = encode_action(actions[i]) end
   return encode_spliced(d, "actions", parts, DECISION_LISTS)
 end
