@@ -116,7 +116,7 @@ static void push_bucket(lua_State *L, int days, const char *key)
 	}
 	if (lua_getfield(L, -1, "c") != LUA_TTABLE) {
 		lua_pop(L, 1);
-		lua_newtable(L);
+		lua_createtable(L, 0, 1); /* room for a currency: not re-made at its first */
 		lua_pushvalue(L, -1);
 		lua_setfield(L, -3, "c");
 	}
@@ -188,7 +188,7 @@ static int l_add_case(lua_State *L)
 	lua_setfield(L, ROW, "open");
 	if (lua_getfield(L, ROW, "days") != LUA_TTABLE) {
 		lua_pop(L, 1);
-		lua_newtable(L);
+		lua_createtable(L, 0, 1);
 		lua_pushvalue(L, -1);
 		lua_setfield(L, ROW, "days");
 	}

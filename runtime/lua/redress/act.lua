@@ -425,7 +425,10 @@ end
 -- time): collector.act goes to the handler; collector:result() afterwards.
 function M.new(p, case, now_ms)
   local st = setmetatable({
-    p = p, case = case, now_ms = now_ms, actions = {}, explanation = {}, calls = 0, offers_made = 0,
+    -- the lists with room for four (a list grown from empty is re-made at
+    -- its first, second and third entries)
+    p = p, case = case, now_ms = now_ms, actions = { nil, nil, nil, nil }, explanation = { nil, nil, nil, nil },
+    calls = 0, offers_made = 0,
     offers_before = (case.offers and #case.offers or 0) + (case.approvals and #case.approvals or 0),
     zone = p.calendar and p.calendar:zone() or "UTC",
   }, Collector)
