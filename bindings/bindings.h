@@ -95,6 +95,10 @@ int luaopen_rd(lua_State *L);
 
 /* Civil dates as days since 1970-01-01, proleptic Gregorian, both ways
  * (rd.c: rd.utc_text and rd.utc_ms; icu.c: a zone's local dates). */
+/* v in decimal into out (at least 21 bytes, NUL-ended); returns its length
+ * (json.c; the summary row's text writes its numbers with it too). */
+size_t rd__int_text(char *out, long long v);
+
 int64_t rd__days_from_civil(int64_t y, int64_t m, int64_t d);
 void rd__civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d);
 

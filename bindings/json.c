@@ -262,7 +262,7 @@ static int put_value(struct enc *e, int i, int depth);
 /* Writes v in decimal into out (at least 21 bytes); returns the length.
  * snprintf's format parsing costs more than the digits (most numbers here
  * are amounts, sequence numbers and millisecond times). */
-static size_t int_text(char *out, long long v)
+size_t rd__int_text(char *out, long long v)
 {
 	char tmp[24];
 	size_t n = 0;
@@ -399,7 +399,7 @@ static int put_table(struct enc *e, int i, int depth)
 			keys[k].s = lua_tolstring(L, slot, &keys[k].len);
 		} else if (lua_isinteger(L, slot)) {
 			char *d = digits + k * 24;
-			keys[k].len = int_text(d, (long long)lua_tointeger(L, slot));
+			keys[k].len = rd__int_text(d, (long long)lua_tointeger(L, slot));
 			keys[k].s = d;
 		} else {
 			return fail(e, "object keys must be strings");
@@ -469,7 +469,7 @@ static int put_value(struct enc *e, int i, int depth)
 		return 0;
 	case LUA_TNUMBER:
 		if (lua_isinteger(L, i)) {
-			add(e, num, int_text(num, (long long)lua_tointeger(L, i)));
+			add(e, num, rd__int_text(num, (long long)lua_tointeger(L, i)));
 			return 0;
 		} else {
 			double d = lua_tonumber(L, i);

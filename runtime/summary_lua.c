@@ -1,14 +1,11 @@
 /* summary_lua.c — the `rd.summary` module: the running summary of a
  * customer's cases (redress.summary says what the row holds and why).
  *
- * The row stays the Lua table the store's JSON gives:
- *   { open = N, days = { ["<UTC day number>"] = { n = N, c = { CUR = amount } } } }
- * These functions change it in place and read it. In C because every
- * decision reads the row, takes its case out and puts it back: in Lua, with
- * a table for each case's contribution and its days, that cost about a
- * fifteenth of a decision. Its rows and views are the Lua's (compared on
- * 25,000 generated histories of adds, removals, prunes and store round
- * trips when it moved).
+ * The row is a C object (summary_row.h), read from and written to the
+ * store's JSON text in C: every decision reads the row, takes its case out
+ * and puts it back, and as a Lua table (decoded, changed, encoded) that
+ * cost about 26,000 instructions a retail decision. Its views and texts are
+ * the table form's (summary_spec compares them over generated histories).
  */
 #include "store_lua.h"
 
@@ -16,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "summary_row.h"
 
 #define DAY_MS 86400000
 #define KEEP_DAYS 366
@@ -104,34 +103,65 @@ static int by_day(const void *a, const void *b)
 	return (x->offer > y->offer) - (x->offer < y->offer);
 }
 
-/* row.days[key] pushed, made { n = 0, c = {} } (and not yet set) when
- * absent; its c table pushed above it, made when absent. */
-static void push_bucket(lua_State *L, int days, const char *key)
+#define ROW_NAME "rd.summary.row"
+
+static rd_summary_row *check_row(lua_State *L, int idx)
 {
-	if (lua_getfield(L, days, key) != LUA_TTABLE) {
-		lua_pop(L, 1);
-		lua_createtable(L, 0, 2);
-		lua_pushinteger(L, 0);
-		lua_setfield(L, -2, "n");
-	}
-	if (lua_getfield(L, -1, "c") != LUA_TTABLE) {
-		lua_pop(L, 1);
-		lua_createtable(L, 0, 1); /* room for a currency: not re-made at its first */
-		lua_pushvalue(L, -1);
-		lua_setfield(L, -3, "c");
-	}
+	return luaL_checkudata(L, idx, ROW_NAME);
 }
 
-/* t[k] as an integer, 0 when nil. */
-static lua_Integer int_field(lua_State *L, int t, const char *k)
+static int row_gc(lua_State *L)
 {
-	int ok;
-	lua_getfield(L, t, k);
-	lua_Integer v = lua_tointegerx(L, -1, &ok);
-	if (!ok && !lua_isnil(L, -1))
-		luaL_error(L, "summary: %s must be an integer", k);
-	lua_pop(L, 1);
-	return v;
+	rd_summary_row_clear(check_row(L, 1));
+	return 0;
+}
+
+/* A new empty row, pushed. */
+static rd_summary_row *push_row(lua_State *L)
+{
+	rd_summary_row *r = lua_newuserdatauv(L, sizeof *r, 0);
+	memset(r, 0, sizeof *r);
+	if (luaL_newmetatable(L, ROW_NAME)) {
+		lua_pushcfunction(L, row_gc);
+		lua_setfield(L, -2, "__gc");
+		lua_pushliteral(L, ROW_NAME);
+		lua_setfield(L, -2, "__name");
+	}
+	lua_setmetatable(L, -2);
+	return r;
+}
+
+/** summary.empty() → a row with nothing in it */
+static int l_empty(lua_State *L)
+{
+	push_row(L);
+	return 1;
+}
+
+/** summary.load(text) → the row stored as text (raises on a text that is
+ * not one) */
+static int l_load(lua_State *L)
+{
+	size_t len;
+	const char *text = luaL_checklstring(L, 1, &len);
+	rd_summary_row *r = push_row(L);
+	const char *why = rd_summary_row_parse(r, text, len);
+	if (why)
+		return luaL_error(L, "%s", why);
+	return 1;
+}
+
+/** summary.text(row) → the row's stored text: its keys in the order
+ * json.encode writes them */
+static int l_text(lua_State *L)
+{
+	size_t len;
+	char *text = rd_summary_row_text(check_row(L, 1), &len);
+	if (!text)
+		return luaL_error(L, "summary: out of memory");
+	lua_pushlstring(L, text, len); /* (on its error the text would leak: out of memory twice) */
+	free(text);
+	return 1;
 }
 
 /** summary.add_case(row, case, sign) → row: adds sign × the case's
@@ -142,7 +172,7 @@ static lua_Integer int_field(lua_State *L, int t, const char *k)
 static int l_add_case(lua_State *L)
 {
 	enum { ROW = 1, CASE, SIGN };
-	luaL_checktype(L, ROW, LUA_TTABLE);
+	rd_summary_row *r = check_row(L, ROW);
 	luaL_checktype(L, CASE, LUA_TTABLE);
 	lua_Integer sign = luaL_checkinteger(L, SIGN);
 	lua_settop(L, SIGN);
@@ -172,120 +202,61 @@ static int l_add_case(lua_State *L)
 		lua_Integer amount = lua_tointegerx(L, -1, &ok);
 		if (live && !ok && lua_toboolean(L, -1))
 			luaL_error(L, "summary: an offer's amount must be an integer");
-		lua_getfield(L, o, "currency");
+		size_t clen = 0;
+		const char *cur = lua_getfield(L, o, "currency") == LUA_TSTRING ? lua_tolstring(L, -1, &clen) : NULL;
 		int has_currency = lua_toboolean(L, -1);
 		lua_pop(L, 3);
-		if (live && ok && amount > 0 && has_currency)
+		if (live && ok && amount > 0 && has_currency) {
+			if (!cur || !rd_summary_cur_ok(cur, clen))
+				luaL_error(L, "summary: a currency must be a code such as EUR");
 			parts[n++] = (struct part){ .day = day_of(time_of(L, o, NULL, "at", opened)), .amount = amount,
 						    .offer = i };
+		}
 		lua_settop(L, o - 1);
 	}
 	qsort(parts, n, sizeof *parts, by_day);
 
-	/* the offers read and checked: now the row changes */
-	lua_Integer row_open = int_field(L, ROW, "open");
-	lua_pushinteger(L, add(row_open, mul(sign, open)));
-	lua_setfield(L, ROW, "open");
-	if (lua_getfield(L, ROW, "days") != LUA_TTABLE) {
-		lua_pop(L, 1);
-		lua_createtable(L, 0, 1);
-		lua_pushvalue(L, -1);
-		lua_setfield(L, ROW, "days");
-	}
-	int days = lua_gettop(L);
-
-	/* each day: its bucket, changed, then kept or dropped */
+	/* the offers read and checked: now the row changes (the currencies'
+	 * strings stay alive in the case's offers meanwhile) */
+	r->open = add(r->open, mul(sign, open));
 	for (size_t i = 0; i < n;) {
 		lua_Integer day = parts[i].day;
-		char key[32];
-		snprintf(key, sizeof key, "%lld", (long long)day);
-		int top = lua_gettop(L);
-		push_bucket(L, days, key);
-		int bucket = top + 1, c = top + 2;
-		lua_Integer count = int_field(L, bucket, "n");
 		for (; i < n && parts[i].day == day; i++) {
+			const char *why;
 			if (parts[i].offer == 0) {
-				count = add(count, sign);
-				continue;
+				why = rd_summary_row_add(r, day, NULL, 0, sign);
+			} else {
+				lua_geti(L, offers, parts[i].offer);
+				lua_getfield(L, -1, "currency");
+				size_t clen;
+				const char *cur = lua_tolstring(L, -1, &clen);
+				why = rd_summary_row_add(r, day, cur, clen, mul(sign, parts[i].amount));
+				lua_pop(L, 2);
 			}
-			lua_geti(L, offers, parts[i].offer);
-			lua_getfield(L, -1, "currency");
-			lua_pushvalue(L, -1);
-			lua_gettable(L, c);
-			int ok;
-			lua_Integer v = lua_tointegerx(L, -1, &ok);
-			if (!ok && !lua_isnil(L, -1))
-				luaL_error(L, "summary: a stored amount must be an integer");
-			lua_pop(L, 1);
-			v = add(v, mul(sign, parts[i].amount));
-			if (v != 0)
-				lua_pushinteger(L, v);
-			else
-				lua_pushnil(L);
-			lua_settable(L, c);
-			lua_pop(L, 1);
+			if (why)
+				return luaL_error(L, "%s", why);
 		}
-		lua_pushinteger(L, count);
-		lua_setfield(L, bucket, "n");
-		lua_pushnil(L);
-		int empty = lua_next(L, c) == 0;
-		if (count == 0 && empty)
-			lua_pushnil(L);
-		else
-			lua_pushvalue(L, bucket);
-		lua_setfield(L, days, key);
-		lua_settop(L, top);
+		rd_summary_row_settle(r, day);
 	}
 	lua_settop(L, ROW);
 	return 1;
-}
-
-/* The day number of a days key (an error, as comparing it was, when the
- * key is not a number). */
-static lua_Integer key_day(lua_State *L, int idx)
-{
-	int ok;
-	lua_Integer d = lua_tointegerx(L, idx, &ok);
-	if (!ok)
-		luaL_error(L, "summary: a day of the row is not a day number");
-	return d;
 }
 
 /** summary.prune(row, now_ms) → row, without the days no window reaches
  * any more (before now_ms − a year). */
 static int l_prune(lua_State *L)
 {
-	luaL_checktype(L, 1, LUA_TTABLE);
-	lua_Integer oldest = add(day_of(luaL_checkinteger(L, 2)), -KEEP_DAYS);
-	lua_settop(L, 1);
-	if (lua_getfield(L, 1, "days") == LUA_TTABLE) {
-		lua_pushnil(L);
-		while (lua_next(L, 2)) {
-			lua_pop(L, 1);
-			lua_pushvalue(L, -1);
-			if (key_day(L, -1) < oldest) { /* (setting a field met to nil is allowed while traversing) */
-				lua_pushnil(L);
-				lua_settable(L, 2);
-			} else {
-				lua_pop(L, 1);
-			}
-		}
-	}
+	rd_summary_row *r = check_row(L, 1);
+	rd_summary_row_prune(r, add(day_of(luaL_checkinteger(L, 2)), -KEEP_DAYS));
 	lua_settop(L, 1);
 	return 1;
 }
 
-/* t[k] += v for an integer v (t[k] nil counts as 0). */
-static void add_to(lua_State *L, int t, int key, lua_Integer v)
-{
-	lua_pushvalue(L, key);
-	lua_gettable(L, t);
-	lua_Integer was = lua_tointeger(L, -1);
-	lua_pop(L, 1);
-	lua_pushvalue(L, key);
-	lua_pushinteger(L, add(was, v));
-	lua_settable(L, t);
-}
+/* A currency's sum in the last 365 days. */
+struct sum {
+	const struct rd_summary_entry *e; /* its code */
+	lua_Integer v;
+};
 
 /** summary.view(row, now_ms) → the case view's customer_summary
  * { complaints_30d, complaints_90d, complaints_365d (by the whole UTC days
@@ -294,75 +265,72 @@ static void add_to(lua_State *L, int t, int key, lua_Integer v)
  * amount }. */
 static int l_view(lua_State *L)
 {
-	luaL_checktype(L, 1, LUA_TTABLE);
+	const rd_summary_row *r = check_row(L, 1);
 	lua_Integer today = day_of(luaL_checkinteger(L, 2));
 	lua_settop(L, 1);
-	luaL_checkstack(L, 20, "summary.view");
-	lua_Integer open = int_field(L, 1, "open");
 	lua_Integer n30 = 0, n90 = 0, n365 = 0;
-	lua_createtable(L, 0, 5); /* 2: the view */
-	lua_newtable(L);          /* 3: compensation_365d */
-	lua_newtable(L);          /* 4: spent */
-	if (lua_getfield(L, 1, "days") == LUA_TTABLE) { /* 5 */
-		lua_pushnil(L);
-		while (lua_next(L, 5)) {
-			int bucket = lua_gettop(L);
-			lua_Integer age = add(today, mul(-1, key_day(L, bucket - 1)));
-			if (age <= 365 && lua_istable(L, bucket)) {
-				lua_Integer bn = int_field(L, bucket, "n");
-				n365 = add(n365, bn);
-				if (age <= 90)
-					n90 = add(n90, bn);
-				if (age <= 30)
-					n30 = add(n30, bn);
-				if (lua_getfield(L, bucket, "c") == LUA_TTABLE) {
-					int c = lua_gettop(L);
-					lua_pushnil(L);
-					while (lua_next(L, c)) {
-						int ok;
-						lua_Integer amount = lua_tointegerx(L, -1, &ok);
-						if (!ok)
-							luaL_error(L, "summary: a stored amount must be an integer");
-						add_to(L, 3, -2, amount);
-						add_to(L, 4, -2, amount);
-						lua_pop(L, 1);
-					}
-				}
-				lua_settop(L, bucket);
-			}
-			lua_pop(L, 1);
+	struct sum few[8], *sums = few;
+	size_t nsums = 0;
+	if (r->n > 8)
+		sums = lua_newuserdatauv(L, r->n * sizeof *sums, 0);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct rd_summary_entry *x = &r->e[i];
+		lua_Integer age = add(today, mul(-1, x->day));
+		if (age > 365)
+			continue;
+		if (x->len == 0) {
+			n365 = add(n365, x->v);
+			if (age <= 90)
+				n90 = add(n90, x->v);
+			if (age <= 30)
+				n30 = add(n30, x->v);
+			continue;
+		}
+		size_t k = 0;
+		while (k < nsums && !(sums[k].e->len == x->len && memcmp(sums[k].e->cur, x->cur, x->len) == 0))
+			k++;
+		if (k == nsums)
+			sums[nsums++] = (struct sum){ .e = x, .v = 0 };
+		sums[k].v = add(sums[k].v, x->v);
+	}
+	lua_createtable(L, 0, 5); /* the view */
+	lua_pushinteger(L, n30);
+	lua_setfield(L, -2, "complaints_30d");
+	lua_pushinteger(L, n90);
+	lua_setfield(L, -2, "complaints_90d");
+	lua_pushinteger(L, n365);
+	lua_setfield(L, -2, "complaints_365d");
+	lua_pushinteger(L, r->open > 0 ? r->open : 0);
+	lua_setfield(L, -2, "open_cases");
+	for (int t = 0; t < 2; t++) { /* compensation_365d, then the spent amounts: two tables alike */
+		lua_createtable(L, 0, (int)nsums);
+		for (size_t k = 0; k < nsums; k++) {
+			lua_pushlstring(L, sums[k].e->cur, sums[k].e->len);
+			lua_pushinteger(L, sums[k].v);
+			lua_rawset(L, -3);
 		}
 	}
-	lua_settop(L, 4);
-	lua_pushinteger(L, n30);
-	lua_setfield(L, 2, "complaints_30d");
-	lua_pushinteger(L, n90);
-	lua_setfield(L, 2, "complaints_90d");
-	lua_pushinteger(L, n365);
-	lua_setfield(L, 2, "complaints_365d");
-	lua_pushinteger(L, open > 0 ? open : 0);
-	lua_setfield(L, 2, "open_cases");
-	lua_pushvalue(L, 3);
-	lua_setfield(L, 2, "compensation_365d");
-	lua_pushvalue(L, 2);
-	lua_pushvalue(L, 4);
+	lua_pushvalue(L, -2);
+	lua_setfield(L, -4, "compensation_365d");
+	lua_remove(L, -2);
 	return 2;
 }
 
-/** summary.functions(time.parse) → { add_case, prune, view } (add_case
- * parses a stored time with the given parse). */
+/** summary.functions(time.parse) → { add_case, prune, view, empty, load,
+ * text } (add_case parses a stored time with the given parse). */
 static int l_functions(lua_State *L)
 {
 	luaL_checktype(L, 1, LUA_TFUNCTION);
 	lua_settop(L, 1);
-	lua_createtable(L, 0, 3);
+	lua_createtable(L, 0, 6);
 	lua_pushvalue(L, 1);
 	lua_pushcclosure(L, l_add_case, 1);
 	lua_setfield(L, -2, "add_case");
-	lua_pushcfunction(L, l_prune);
-	lua_setfield(L, -2, "prune");
-	lua_pushcfunction(L, l_view);
-	lua_setfield(L, -2, "view");
+	static const luaL_Reg fns[] = {
+		{ "prune", l_prune }, { "view", l_view }, { "empty", l_empty }, { "load", l_load }, { "text", l_text },
+		{ NULL, NULL },
+	};
+	luaL_setfuncs(L, fns, 0);
 	return 1;
 }
 

@@ -53,6 +53,7 @@ local M = {}
 local ID_LEN = 11
 
 local case_mod = require "redress.case"
+local summary = require "redress.summary"
 
 M.case_shape = case_mod.shape
 
@@ -281,11 +282,11 @@ end
 -- reader keeps "5" an integer).
 function M.get_summary(customer_id)
   local s = db.get("customers", summary_key(customer_id))
-  return s and json.decode(s)
+  return s and summary.load(s)
 end
 
 function M.put_summary(customer_id, row)
-  db.put("customers", summary_key(customer_id), json.encode(row))
+  db.put("customers", summary_key(customer_id), summary.text(row))
 end
 
 function M.customer_case_ids(customer_id, after, limit)

@@ -13,8 +13,16 @@ local fns = require("rd.summary").functions(time.parse)
 
 local M = {}
 
---- An empty summary row.
-function M.empty() return { open = 0, days = {} } end
+--- An empty summary row. A row is a C object (runtime/summary_row.h):
+-- summary.load reads it from its stored text, summary.text writes it.
+M.empty = fns.empty
+
+--- summary.load(text) → the row stored as text (raises on any other text).
+M.load = fns.load
+
+--- summary.text(row) → the row's stored JSON text
+-- ({"days":{"<day>":{"c":{"<CUR>":amount},"n":N}},"open":N}).
+M.text = fns.text
 
 --- summary.add_case(row, case, sign) → row: adds sign × what the case
 -- contributes (1 open unless it is resolved, closed or rejected; 1
