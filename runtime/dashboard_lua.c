@@ -60,6 +60,15 @@ static const char *push_word(struct out *o, int idx, const char *dflt, size_t *l
 	lua_State *L = o->L;
 	size_t at = o->len, n;
 	idx = lua_absindex(L, idx);
+	if (lua_type(L, idx) == LUA_TSTRING) { /* most are words already: the same string */
+		const char *s = lua_tolstring(L, idx, &n);
+		if (is_word(s, n, 0)) {
+			lua_pushvalue(L, idx);
+			if (len)
+				*len = n;
+			return s;
+		}
+	}
 	if (lua_toboolean(L, idx) || !dflt) {
 		const char *s = luaL_tolstring(L, idx, &n);
 		out_word(o, s, n, 0);

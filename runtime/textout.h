@@ -65,16 +65,38 @@ static inline void out_int(struct out *o, lua_Integer v)
 	out_add(o, num + sizeof num - n, n);
 }
 
+/* Whether byte c is kept in a word: letters, digits, _ . - (and : when
+ * colon). */
+static inline int word_byte(unsigned char c, int colon)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+	       c == '-' || (colon && c == ':');
+}
+
+/* Whether s is a word already: out_word would write it as it is. */
+static inline int is_word(const char *s, size_t len, int colon)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!word_byte((unsigned char)s[i], colon))
+			return 0;
+	return 1;
+}
+
 /* s with every byte other than letters, digits and _ . - (and : when
  * colon) written as _: a name as a label value or a rollup field carries it. */
 static inline void out_word(struct out *o, const char *s, size_t len, int colon)
 {
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		int keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-			   c == '.' || c == '-' || (colon && c == ':');
-		char k = keep ? (char)c : '_';
-		out_add(o, &k, 1);
+	size_t i = 0;
+	while (i < len) {
+		size_t j = i;
+		while (j < len && word_byte((unsigned char)s[j], colon))
+			j++;
+		out_add(o, s + i, j - i);
+		if (j < len) {
+			out_add(o, "_", 1);
+			j++;
+		}
+		i = j;
 	}
 }
 
