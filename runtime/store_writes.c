@@ -228,6 +228,50 @@ static int cmp_count_line(const void *a, const void *b)
 	return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
+/* Sums the lines of d (n of them) that share a name into one, in place,
+ * then sorts what is left; returns how many are left. A batch's deltas
+ * repeat a few names many times (every decision of a pack adds to
+ * "complaints|pack"): summed first, only the distinct names are sorted. */
+static size_t sum_by_name(struct count_line *d, size_t n)
+{
+	enum { SMALL = 512 };
+	uint32_t small[SMALL], *slot = small; /* index + 1 of a kept line; 0: free */
+	size_t size = 16;
+	while (size < 2 * n)
+		size *= 2;
+	if (size > SMALL && !(slot = malloc(size * sizeof *slot))) {
+		qsort(d, n, sizeof *d, cmp_count_line); /* no room to hash: sorted, summed below */
+		size_t out = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (out > 0 && cmp_count_line(&d[out - 1], &d[i]) == 0)
+				d[out - 1].n += d[i].n;
+			else
+				d[out++] = d[i];
+		}
+		return out;
+	}
+	memset(slot, 0, size * sizeof *slot);
+	size_t out = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t h = 1469598103934665603ULL;
+		for (size_t b = 0; b < d[i].len; b++)
+			h = (h ^ (unsigned char)d[i].name[b]) * 1099511628211ULL;
+		size_t j = (size_t)h & (size - 1);
+		while (slot[j] && cmp_count_line(&d[slot[j] - 1], &d[i]) != 0)
+			j = (j + 1) & (size - 1);
+		if (slot[j]) {
+			d[slot[j] - 1].n += d[i].n;
+		} else {
+			d[out] = d[i];
+			slot[j] = (uint32_t)++out;
+		}
+	}
+	if (slot != small)
+		free(slot);
+	qsort(d, out, sizeof *d, cmp_count_line);
+	return out;
+}
+
 /* Adds the deltas of an ADD op to its row (see store.h); an LMDB code. */
 static int apply_add(rd_store *s, MDB_txn *txn, const struct op *o)
 {
@@ -236,24 +280,39 @@ static int apply_add(rd_store *s, MDB_txn *txn, const struct op *o)
 	if (rc && rc != MDB_NOTFOUND)
 		return rc;
 	size_t max = (rc ? 0 : v.mv_size / 3 + 1) + o->vlen / 3 + 1;
-	struct count_line *lines = malloc(max * sizeof *lines);
+	struct count_line *lines = malloc(2 * max * sizeof *lines);
 	if (!lines)
 		return ENOMEM;
-	size_t n = rc ? 0 : count_lines(v.mv_data, v.mv_size, lines, max);
-	n += count_lines(o->v, o->vlen, lines + n, max - n);
-	/* a stable order, then equal names summed: the same row whatever the
-	 * order of the decisions that added to it */
-	qsort(lines, n, sizeof *lines, cmp_count_line);
-	size_t out = 0, bytes = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (out > 0 && cmp_count_line(&lines[out - 1], &lines[i]) == 0)
-			lines[out - 1].n += lines[i].n;
-		else
-			lines[out++] = lines[i];
+	/* the row's lines (written sorted and distinct, below: checked), then
+	 * the deltas summed and sorted, merged into one list after them */
+	size_t nr = rc ? 0 : count_lines(v.mv_data, v.mv_size, lines, max);
+	int sorted = 1;
+	for (size_t i = 1; i < nr && sorted; i++)
+		sorted = cmp_count_line(&lines[i - 1], &lines[i]) < 0;
+	size_t nd = sum_by_name(lines + nr, count_lines(o->v, o->vlen, lines + nr, max - nr));
+	struct count_line *merged = lines + nr + nd;
+	size_t out = 0;
+	if (sorted) {
+		size_t a = 0, b = nr;
+		while (a < nr || b < nr + nd) {
+			int c = a == nr ? 1 : b == nr + nd ? -1 : cmp_count_line(&lines[a], &lines[b]);
+			if (c < 0)
+				merged[out++] = lines[a++];
+			else if (c > 0)
+				merged[out++] = lines[b++];
+			else {
+				merged[out] = lines[a++];
+				merged[out++].n += lines[b++].n;
+			}
+		}
+	} else { /* a row from elsewhere: all of it summed and sorted */
+		out = sum_by_name(lines, nr + nd);
+		merged = lines;
 	}
+	size_t bytes = 0;
 	for (size_t i = 0; i < out; i++)
-		if (lines[i].n != 0)
-			bytes += lines[i].len + 23;
+		if (merged[i].n != 0)
+			bytes += merged[i].len + 23;
 	char *buf = bytes ? malloc(bytes) : NULL;
 	size_t len = 0;
 	if (bytes && !buf) {
@@ -261,12 +320,12 @@ static int apply_add(rd_store *s, MDB_txn *txn, const struct op *o)
 		return ENOMEM;
 	}
 	for (size_t i = 0; i < out; i++) {
-		if (lines[i].n == 0)
+		if (merged[i].n == 0)
 			continue;
-		memcpy(buf + len, lines[i].name, lines[i].len);
-		len += lines[i].len;
+		memcpy(buf + len, merged[i].name, merged[i].len);
+		len += merged[i].len;
 		buf[len++] = '\t';
-		len += put_i64(buf + len, lines[i].n);
+		len += put_i64(buf + len, merged[i].n);
 		buf[len++] = '\n';
 	}
 	free(lines); /* the names point into the map: copied into buf first */

@@ -257,6 +257,46 @@ static void test_add(void)
 	rd_store_close(&s);
 }
 
+/* ADD onto a row that is not sorted or has a name twice (written by other
+ * means): summed and sorted whole; and deltas of many repeated names (a
+ * batch's), past the summing table's first size. */
+static void test_add_unsorted_many(void)
+{
+	rd_store s;
+	char err[512], sub[600];
+	snprintf(sub, sizeof sub, "%s/add_many", dir);
+	CHECK(rd_store_open(&s, sub, 1 << 20, err, sizeof err) == RD_OK);
+	rd_writes put = { 0 }, add = { 0 }, many = { 0 };
+	CHECK(rd_writes_add(&put, RD_OP_PUT, RD_DB_META, "row", 3, "b\t1\na\t2\nb\t3\n", 12) == RD_OK);
+	CHECK(rd_writes_add(&add, RD_OP_ADD, RD_DB_META, "row", 3, "c\t1\na\t1", 7) == RD_OK);
+	char deltas[8192];
+	size_t len = 0;
+	for (int i = 0; i < 600; i++) /* 600 lines of 20 names: each summed to 30 */
+		len += (size_t)snprintf(deltas + len, sizeof deltas - len, "n%02d\t1\n", i % 20);
+	CHECK(rd_writes_add(&many, RD_OP_ADD, RD_DB_META, "many", 4, deltas, len) == RD_OK);
+	rd_txn *txn;
+	uint64_t outbox = 0;
+	const void *v;
+	size_t vlen;
+	CHECK(rd_store_write_begin(&s, &txn) == RD_OK);
+	CHECK(rd_store_apply(&s, txn, &put, &outbox) == RD_OK);
+	CHECK(rd_store_apply(&s, txn, &add, &outbox) == RD_OK);
+	CHECK(rd_store_get(&s, txn, RD_DB_META, "row", 3, &v, &vlen) == RD_OK);
+	CHECK(vlen == 12 && memcmp(v, "a\t3\nb\t4\nc\t1\n", 12) == 0);
+	CHECK(rd_store_apply(&s, txn, &many, &outbox) == RD_OK);
+	CHECK(rd_store_get(&s, txn, RD_DB_META, "many", 4, &v, &vlen) == RD_OK);
+	char want[512];
+	size_t wlen = 0;
+	for (int i = 0; i < 20; i++)
+		wlen += (size_t)snprintf(want + wlen, sizeof want - wlen, "n%02d\t30\n", i);
+	CHECK(vlen == wlen && memcmp(v, want, wlen) == 0);
+	CHECK(rd_store_commit(txn) == RD_OK);
+	rd_writes_free(&put);
+	rd_writes_free(&add);
+	rd_writes_free(&many);
+	rd_store_close(&s);
+}
+
 /* The writer's held ADDs: a batch applied with rd_store_apply_held leaves
  * every row as applying its sets one by one does, also when a set of the
  * batch reads (CHECK) or writes (PUT, DEL) a row that ADDs are held for. */
@@ -424,6 +464,7 @@ int main(void)
 	test_rows_put_last_first();
 	test_timer_index_dropped();
 	test_add();
+	test_add_unsorted_many();
 	test_held_adds();
 	test_at_most();
 	test_malformed_sets();
