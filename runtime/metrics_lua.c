@@ -77,6 +77,11 @@ static int l_metrics_declare(lua_State *L)
 static void add_label(struct out *o, int idx)
 {
 	size_t len;
+	if (lua_type(o->L, idx) == LUA_TSTRING) { /* (no copy made to write it) */
+		const char *s = lua_tolstring(o->L, idx, &len);
+		out_word(o, s, len, 1);
+		return;
+	}
 	const char *s = luaL_tolstring(o->L, idx, &len);
 	out_word(o, s, len, 1);
 	lua_pop(o->L, 1);
@@ -89,6 +94,10 @@ static void add_text(struct out *o, int idx)
 	lua_State *L = o->L;
 	if (!lua_isstring(L, idx))
 		luaL_error(L, "metrics.decision: a %s where text is needed", luaL_typename(L, idx));
+	if (lua_isinteger(L, idx)) { /* written as Lua writes it, without making its string */
+		out_int(o, lua_tointeger(L, idx));
+		return;
+	}
 	lua_pushvalue(L, idx);
 	size_t len;
 	const char *s = lua_tolstring(L, -1, &len);
@@ -218,9 +227,7 @@ static int l_metrics_decision(lua_State *L)
 				lua_Integer amount = lua_tointegerx(L, -1, &exact);
 				if (!exact)
 					return luaL_error(L, "metrics.decision: an offer's amount has no integer representation");
-				char num[32];
-				snprintf(num, sizeof num, "%lld", (long long)amount);
-				out_str(&o, num);
+				out_int(&o, amount);
 				lua_pop(L, 2);
 			}
 			lua_pop(L, 1); /* the hole that ended the list */
