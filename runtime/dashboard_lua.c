@@ -13,6 +13,7 @@
 #include "../bindings/bindings.h"
 
 #include <lauxlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "textout.h"
@@ -89,6 +90,24 @@ static void line(struct out *o, int *n, const char *name)
 	if ((*n)++)
 		out_add(o, "\n", 1);
 	out_str(o, name);
+}
+
+/* The start of a line for /metrics (metrics.decision's form: name, label,
+ * value, by tabs; rd_metrics_apply reads them). */
+static void metric(struct out *m, int *n, const char *name)
+{
+	if ((*n)++)
+		out_add(m, "\n", 1);
+	out_str(m, name);
+	out_add(m, "\t", 1);
+}
+
+/* A time in seconds, as %.3f writes elapsed / 1000. */
+static void out_seconds(struct out *m, lua_Integer elapsed_ms)
+{
+	char num[400]; /* %.3f of the largest double: 309 digits and the fraction */
+	int k = snprintf(num, sizeof num, "%.3f", (double)elapsed_ms / 1000);
+	out_add(m, num, (size_t)(k < (int)sizeof num ? k : (int)sizeof num - 1));
 }
 
 /* "|pack\t" */
@@ -175,36 +194,38 @@ static int positive(lua_State *L, int t)
 	return yes;
 }
 
-/* The open row's entry { status = word, tier = tier } of the table at t,
- * pushed. */
+/* The open row's entry of the case at t: its status as a word, then its
+ * tier, pushed (two values). */
 static void push_open(struct out *o, int t)
 {
 	lua_State *L = o->L;
-	lua_createtable(L, 0, 2);
 	get(L, t, "status");
 	push_word(o, -1, NULL, NULL);
-	lua_setfield(L, -3, "status");
-	lua_pop(L, 1);
+	lua_remove(L, -2);
 	get(L, t, "tier");
-	lua_setfield(L, -2, "tier");
 }
 
-/* "status:tier|pack\tdelta" of an open-row entry at idx. */
-static void open_line(struct out *o, int *n, int entry, const char *pack, size_t plen, const char *delta)
+/* "status:tier|pack\tdelta" of the open-row entry at idx (its status; its
+ * tier above it) in o, and its move in /metrics' open cases in m. */
+static void open_line(struct out *o, int *n, struct out *m, int *mn, int entry, const char *pack, size_t plen,
+		      const char *delta)
 {
 	lua_State *L = o->L;
-	line(o, n, "");
-	lua_getfield(L, entry, "status");
 	size_t len;
-	const char *s = lua_tolstring(L, -1, &len);
+	const char *s = lua_tolstring(L, entry, &len);
+	lua_Integer tier = integer(L, entry + 1, "a case's tier");
+	line(o, n, "");
 	out_add(o, s, len);
-	lua_pop(L, 1);
 	out_add(o, ":", 1);
-	lua_getfield(L, entry, "tier");
-	out_int(o, integer(L, -1, "a case's tier"));
-	lua_pop(L, 1);
+	out_int(o, tier);
 	suffix(o, pack, plen);
 	out_str(o, delta);
+	metric(m, mn, "redress_open_cases");
+	out_word(m, s, len, 1);
+	out_add(m, ",", 1);
+	out_int(m, tier);
+	out_add(m, "\t", 1);
+	out_str(m, delta);
 }
 
 /* The upvalues: redress.time's parse and format; the store's add, the
@@ -236,10 +257,12 @@ static void flush(struct out *o, int key, const char *day, size_t dlen)
 }
 
 /** record(before, case, etype, data, deliver, observed, promises, now_ms) →
- * the figures for /metrics: { pack, first_response, resolution, score,
- * offers = {{currency, kind, amount}}, open_from, open_to }. Adds the
- * decision's lines to the day row, the open row and the pinned row of the
- * write set, and marks the case (first_response_at, resolved_at). */
+ * the figures for /metrics, as the lines metrics.decision adds to its own
+ * (first response and resolution seconds, satisfaction, compensation
+ * granted, the open cases' moves), "" when none. Adds the decision's lines
+ * to the day row, the open row and the pinned row of the write set, and
+ * marks the case (first_response_at, resolved_at). The figures go out as
+ * text, not a table read back field by field. */
 static int l_record(lua_State *L)
 {
 	enum { BEFORE = 1, CASE, ETYPE, DATA, DELIVER, OBSERVED, PROMISES, NOW };
@@ -248,19 +271,16 @@ static int l_record(lua_State *L)
 	luaL_checktype(L, CASE, LUA_TTABLE);
 	lua_Integer now_ms = luaL_checkinteger(L, NOW);
 	int before = lua_toboolean(L, BEFORE) ? BEFORE : 0;
-	struct out o;
+	struct out o, m;
 	out_init(&o, L, 512);
-	lua_createtable(L, 0, 8);
-	int f = lua_gettop(L);
+	out_init(&m, L, 256);
+	int mn = 0; /* lines in m */
 
 	get(L, CASE, "pack");
 	int packt = lua_gettop(L);
 	get(L, packt, "name");
 	size_t plen;
-	const char *pack = push_word(&o, -1, "?", &plen);
-	int pack_at = lua_gettop(L); /* keeps pack alive */
-	lua_pushvalue(L, pack_at);
-	lua_setfield(L, f, "pack");
+	const char *pack = push_word(&o, -1, "?", &plen); /* (kept alive on the stack) */
 
 	int ok;
 	get(L, CASE, "opened_ms");
@@ -291,8 +311,10 @@ static int l_record(lua_State *L)
 	if (before && !set(L, CASE, "first_response_at") && responds(L, DELIVER)) {
 		lua_pushvalue(L, now_iso);
 		lua_setfield(L, CASE, "first_response_at");
-		lua_pushnumber(L, (double)elapsed / 1000);
-		lua_setfield(L, f, "first_response");
+		metric(&m, &mn, "redress_first_response_seconds");
+		out_add(&m, pack, plen);
+		out_add(&m, "\t", 1);
+		out_seconds(&m, elapsed);
 		measure(&o, &n, "frt", pack, plen, elapsed);
 	}
 	get(L, CASE, "status");
@@ -301,8 +323,10 @@ static int l_record(lua_State *L)
 	if (resolves && !set(L, CASE, "resolved_at")) {
 		lua_pushvalue(L, now_iso);
 		lua_setfield(L, CASE, "resolved_at");
-		lua_pushnumber(L, (double)elapsed / 1000);
-		lua_setfield(L, f, "resolution");
+		metric(&m, &mn, "redress_resolution_seconds");
+		out_add(&m, pack, plen);
+		out_add(&m, "\t", 1);
+		out_seconds(&m, elapsed);
 		measure(&o, &n, "ttr", pack, plen, elapsed);
 	}
 	if (rd_lua_is(L, ETYPE, "satisfaction.reported")) {
@@ -310,8 +334,9 @@ static int l_record(lua_State *L)
 		lua_Integer score = lua_tointegerx(L, -1, &ok);
 		lua_pop(L, 1);
 		if (ok) {
-			lua_pushinteger(L, score);
-			lua_setfield(L, f, "score");
+			metric(&m, &mn, "redress_satisfaction_total");
+			out_int(&m, score);
+			out_str(&m, "\t1");
 			line(&o, &n, "csat_");
 			out_int(&o, score);
 			suffix(&o, pack, plen);
@@ -336,10 +361,6 @@ static int l_record(lua_State *L)
 	count_line(&o, &n, PROMISES, "broken", pack, plen);
 
 	/* compensation granted: the offers the decision added */
-	lua_createtable(L, 0, 0);
-	int offers = lua_gettop(L);
-	lua_pushvalue(L, offers);
-	lua_setfield(L, f, "offers");
 	get(L, CASE, "offers");
 	int all = lua_gettop(L);
 	lua_Integer from = 0;
@@ -349,26 +370,25 @@ static int l_record(lua_State *L)
 			from = integer(L, -1, "the offers before");
 		lua_pop(L, 1);
 	}
-	lua_Integer count = lua_istable(L, all) ? (lua_Integer)lua_rawlen(L, all) : luaL_len(L, all), made = 0;
+	lua_Integer count = lua_istable(L, all) ? (lua_Integer)lua_rawlen(L, all) : luaL_len(L, all);
 	for (lua_Integer i = from + 1; i <= count; i++) {
 		lua_geti(L, all, i);
 		int off = lua_gettop(L);
 		if (positive(L, off)) {
-			lua_createtable(L, 0, 3);
-			int entry = lua_gettop(L);
 			size_t clen, klen;
 			get(L, off, "currency");
 			const char *cur = push_word(&o, -1, "XXX", &clen);
-			lua_setfield(L, entry, "currency");
 			get(L, off, "kind");
 			const char *kind = push_word(&o, -1, NULL, &klen);
-			lua_setfield(L, entry, "kind");
 			lua_getfield(L, off, "amount");
 			lua_Integer amount = integer(L, -1, "an offer's amount");
-			lua_setfield(L, entry, "amount");
-			lua_pushvalue(L, entry);
-			lua_rawseti(L, offers, ++made);
-			/* (the words are kept alive by entry, which offers holds) */
+			/* (the words are kept alive on the stack until settop below) */
+			metric(&m, &mn, "redress_compensation_granted_minor_total");
+			out_add(&m, cur, clen);
+			out_add(&m, ",", 1);
+			out_add(&m, kind, klen);
+			out_add(&m, "\t", 1);
+			out_int(&m, amount);
 			line(&o, &n, "comp:");
 			out_add(&o, cur, clen);
 			out_add(&o, ":", 1);
@@ -397,33 +417,19 @@ static int l_record(lua_State *L)
 	int from_e = 0, to_e = 0;
 	if (was_open) {
 		push_open(&o, BEFORE);
-		from_e = lua_gettop(L);
+		from_e = lua_gettop(L) - 1;
 	}
 	if (is_open) {
 		push_open(&o, CASE);
-		to_e = lua_gettop(L);
+		to_e = lua_gettop(L) - 1;
 	}
-	if (from_e && to_e) {
-		lua_getfield(L, from_e, "status");
-		lua_getfield(L, to_e, "status");
-		lua_getfield(L, from_e, "tier");
-		lua_getfield(L, to_e, "tier");
-		int same = lua_rawequal(L, -4, -3) && lua_compare(L, -2, -1, LUA_OPEQ);
-		lua_pop(L, 4);
-		if (same)
-			from_e = to_e = 0;
-	}
+	if (from_e && to_e && lua_rawequal(L, from_e, to_e) && lua_compare(L, from_e + 1, to_e + 1, LUA_OPEQ))
+		from_e = to_e = 0;
 	n = 0;
-	if (from_e) {
-		lua_pushvalue(L, from_e);
-		lua_setfield(L, f, "open_from");
-		open_line(&o, &n, from_e, pack, plen, "-1");
-	}
-	if (to_e) {
-		lua_pushvalue(L, to_e);
-		lua_setfield(L, f, "open_to");
-		open_line(&o, &n, to_e, pack, plen, "1");
-	}
+	if (from_e)
+		open_line(&o, &n, &m, &mn, from_e, pack, plen, "-1");
+	if (to_e)
+		open_line(&o, &n, &m, &mn, to_e, pack, plen, "1");
 	if (n > 0)
 		flush(&o, OPEN_ROW, NULL, 0);
 
@@ -448,7 +454,7 @@ static int l_record(lua_State *L)
 	}
 	if (n > 0)
 		flush(&o, PINNED_ROW, NULL, 0);
-	lua_pushvalue(L, f);
+	lua_pushlstring(L, m.p, m.len);
 	return 1;
 }
 

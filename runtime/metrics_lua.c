@@ -192,61 +192,15 @@ static int l_metrics_decision(lua_State *L)
 		}
 	}
 	lua_pop(L, 1);
-	if (field(L, in, "dash") == LUA_TTABLE) {
-		int f = lua_gettop(L);
-		field(L, f, "pack");
-		int pack = lua_gettop(L);
-		static const char *const secs[][2] = { { "first_response", "redress_first_response_seconds" },
-						       { "resolution", "redress_resolution_seconds" } };
-		for (int i = 0; i < 2; i++) {
-			if (field(L, f, secs[i][0]) != LUA_TNIL && lua_toboolean(L, -1)) {
-				start(&o, &lines, secs[i][1]);
-				add_text(&o, pack);
-				out_add(&o, "\t", 1);
-				add_fixed3(&o, -1);
-			}
-			lua_pop(L, 1);
+	/* the dashboard's figures: its lines (dashboard.record) as they are */
+	if (field(L, in, "dash") == LUA_TSTRING) {
+		size_t len;
+		const char *dash = lua_tolstring(L, -1, &len);
+		if (len > 0) {
+			if (lines++)
+				out_add(&o, "\n", 1);
+			out_add(&o, dash, len);
 		}
-		if (field(L, f, "score") != LUA_TNIL && lua_toboolean(L, -1)) {
-			start(&o, &lines, "redress_satisfaction_total");
-			add_text(&o, -1);
-			out_str(&o, "\t1");
-		}
-		lua_pop(L, 1);
-		if (field(L, f, "offers") == LUA_TTABLE) {
-			int offers = lua_gettop(L);
-			for (lua_Integer i = 1; lua_geti(L, offers, i) != LUA_TNIL; i++) { /* as ipairs: to the first hole */
-				int item = lua_gettop(L);
-				start(&o, &lines, "redress_compensation_granted_minor_total");
-				add_field(&o, item, "currency", 0);
-				out_add(&o, ",", 1);
-				add_field(&o, item, "kind", 0);
-				out_add(&o, "\t", 1);
-				field(L, item, "amount");
-				int exact = 0;
-				lua_Integer amount = lua_tointegerx(L, -1, &exact);
-				if (!exact)
-					return luaL_error(L, "metrics.decision: an offer's amount has no integer representation");
-				out_int(&o, amount);
-				lua_pop(L, 2);
-			}
-			lua_pop(L, 1); /* the hole that ended the list */
-		}
-		lua_pop(L, 1);
-		static const char *const open[][2] = { { "open_from", "-1" }, { "open_to", "1" } };
-		for (int i = 0; i < 2; i++) {
-			if (field(L, f, open[i][0]) == LUA_TTABLE) {
-				int t = lua_gettop(L);
-				start(&o, &lines, "redress_open_cases");
-				add_field(&o, t, "status", 1);
-				out_add(&o, ",", 1);
-				add_field(&o, t, "tier", 0);
-				out_add(&o, "\t", 1);
-				out_str(&o, open[i][1]);
-			}
-			lua_pop(L, 1);
-		}
-		lua_pop(L, 1); /* pack */
 	}
 	lua_pop(L, 1);
 	if (field(L, in, "corrective") == LUA_TTABLE) {

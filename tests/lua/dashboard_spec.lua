@@ -37,21 +37,27 @@ describe("redress.dashboard", function()
     decide(b, "complaint.received", nil, function(c) c.status = "acknowledged" end, { { type = "acknowledge" } }, T0)
     assert.is_nil(a.first_response_at) -- the acknowledgement at intake is not a first response
     -- a's first response 2 h later, then a second reply that does not count
+    -- (what /metrics takes of it: its lines, metrics.decision's form)
     local f = decide(a, "agent.note", nil, function() end, { { type = "message" } }, T0 + 2 * 3600000,
       { promises = { kept = 1, broken = 0 } })
-    assert.are.equal(7200, f.first_response)
+    assert.are.equal("redress_first_response_seconds\tretail\t7200.000", f)
     assert.are.equal("2026-11-20T11:00:00.000Z", a.first_response_at)
-    assert.is_nil(decide(a, "agent.note", nil, function() end, { { type = "message" } }, T0 + 3 * 3600000).first_response)
+    assert.are.equal("", decide(a, "agent.note", nil, function() end, { { type = "message" } }, T0 + 3 * 3600000))
     -- an offer granted, an escalation, a breach on b the next day
-    decide(b, "timer.fired", nil, function(c)
-      c.tier = 1
-      c.offers[1] = { kind = "coupon", amount = 500, currency = "EUR", status = "offered" }
-    end, {}, T0 + DAY, { observed = { { kind = "breach", target = "first_response" } } })
+    assert.are.equal("redress_compensation_granted_minor_total\tEUR,coupon\t500\n" ..
+      "redress_open_cases\tacknowledged,0\t-1\nredress_open_cases\tacknowledged,1\t1",
+      decide(b, "timer.fired", nil, function(c)
+        c.tier = 1
+        c.offers[1] = { kind = "coupon", amount = 500, currency = "EUR", status = "offered" }
+      end, {}, T0 + DAY, { observed = { { kind = "breach", target = "first_response" } } }))
     -- a resolved on day 2 and rated; reopened and resolved again: the first resolution counts
-    decide(a, "case.resolved", nil, function(c) c.status = "resolved" end, {}, T0 + DAY + 3600000)
-    decide(a, "satisfaction.reported", { score = 4 }, function() end, {}, T0 + DAY + 7200000)
+    assert.are.equal("redress_resolution_seconds\tretail\t90000.000\nredress_open_cases\tacknowledged,0\t-1",
+      decide(a, "case.resolved", nil, function(c) c.status = "resolved" end, {}, T0 + DAY + 3600000))
+    assert.are.equal("redress_satisfaction_total\t4\t1",
+      decide(a, "satisfaction.reported", { score = 4 }, function() end, {}, T0 + DAY + 7200000))
     decide(a, "case.reopened", nil, function(c) c.status = "reopened" end, {}, T0 + DAY + 7300000)
-    assert.is_nil(decide(a, "case.resolved", nil, function(c) c.status = "resolved" end, {}, T0 + DAY + 7400000).resolution)
+    assert.is_nil(decide(a, "case.resolved", nil, function(c) c.status = "resolved" end, {}, T0 + DAY + 7400000)
+      :match("redress_resolution_seconds"))
 
     -- the rows: one per day, fields per pack, sorted
     local rows = S:all("meta")

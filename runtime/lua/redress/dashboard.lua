@@ -47,9 +47,10 @@ end
 --- dashboard.record(before, case, etype, data, deliver, observed, promises,
 -- now_ms) → one decision's part of the figures, recorded into its write set
 -- (the day row, the open row and the pinned row) and returned for /metrics
--- (redress.metrics): { pack, first_response, resolution (seconds), score,
--- offers = {{currency, kind, amount}}, open_from, open_to ({status, tier})
--- }. Marks the case (first_response_at, resolved_at) before it is stored.
+-- as the lines metrics.decision adds to its own ("" when none): first
+-- response and resolution seconds, the satisfaction score, compensation
+-- granted, the open cases' moves. Marks the case (first_response_at,
+-- resolved_at) before it is stored.
 -- The lines of each row, "field|pack\tn":
 --   complaints                      a complaint opened the case
 --   frt_n, frt_ms, frt_b<bucket>    its first response (count, ms, bucket)
