@@ -10,7 +10,8 @@
  *
  * Not thread-safe by itself: a row belongs to the Lua state (one thread)
  * that made it. Every function that can fail returns NULL or a message and
- * leaves the row as it was.
+ * leaves a row that is still whole (an add that failed may leave its day
+ * with a count of 0, which settle drops).
  */
 #ifndef RD_SUMMARY_ROW_H
 #define RD_SUMMARY_ROW_H

@@ -277,9 +277,9 @@ function M.has_cases()
   return #db.range("cases", nil, nil, 1) > 0
 end
 
---- The customer's running summary row (redress.summary), or nil when the
--- store has none yet. Its counts and amounts are integers as written (the
--- reader keeps "5" an integer).
+--- The customer's running summary row (redress.summary: a C object read
+-- from its stored JSON text, summary.load), or nil when the store has none
+-- yet; a stored text that is not a row raises.
 function M.get_summary(customer_id)
   local s = db.get("customers", summary_key(customer_id))
   return s and summary.load(s)
