@@ -13,7 +13,6 @@
 #include "../bindings/bindings.h"
 
 #include <lauxlib.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "textout.h"
@@ -90,24 +89,6 @@ static void line(struct out *o, int *n, const char *name)
 	if ((*n)++)
 		out_add(o, "\n", 1);
 	out_str(o, name);
-}
-
-/* The start of a line for /metrics (metrics.decision's form: name, label,
- * value, by tabs; rd_metrics_apply reads them). */
-static void metric(struct out *m, int *n, const char *name)
-{
-	if ((*n)++)
-		out_add(m, "\n", 1);
-	out_str(m, name);
-	out_add(m, "\t", 1);
-}
-
-/* A time in seconds, as %.3f writes elapsed / 1000. */
-static void out_seconds(struct out *m, lua_Integer elapsed_ms)
-{
-	char num[400]; /* %.3f of the largest double: 309 digits and the fraction */
-	int k = snprintf(num, sizeof num, "%.3f", (double)elapsed_ms / 1000);
-	out_add(m, num, (size_t)(k < (int)sizeof num ? k : (int)sizeof num - 1));
 }
 
 /* "|pack\t" */
@@ -220,7 +201,7 @@ static void open_line(struct out *o, int *n, struct out *m, int *mn, int entry, 
 	out_int(o, tier);
 	suffix(o, pack, plen);
 	out_str(o, delta);
-	metric(m, mn, "redress_open_cases");
+	out_metric(m, mn, "redress_open_cases");
 	out_word(m, s, len, 1);
 	out_add(m, ",", 1);
 	out_int(m, tier);
@@ -311,10 +292,10 @@ static int l_record(lua_State *L)
 	if (before && !set(L, CASE, "first_response_at") && responds(L, DELIVER)) {
 		lua_pushvalue(L, now_iso);
 		lua_setfield(L, CASE, "first_response_at");
-		metric(&m, &mn, "redress_first_response_seconds");
+		out_metric(&m, &mn, "redress_first_response_seconds");
 		out_add(&m, pack, plen);
 		out_add(&m, "\t", 1);
-		out_seconds(&m, elapsed);
+		out_fixed3(&m, (double)elapsed / 1000);
 		measure(&o, &n, "frt", pack, plen, elapsed);
 	}
 	get(L, CASE, "status");
@@ -323,10 +304,10 @@ static int l_record(lua_State *L)
 	if (resolves && !set(L, CASE, "resolved_at")) {
 		lua_pushvalue(L, now_iso);
 		lua_setfield(L, CASE, "resolved_at");
-		metric(&m, &mn, "redress_resolution_seconds");
+		out_metric(&m, &mn, "redress_resolution_seconds");
 		out_add(&m, pack, plen);
 		out_add(&m, "\t", 1);
-		out_seconds(&m, elapsed);
+		out_fixed3(&m, (double)elapsed / 1000);
 		measure(&o, &n, "ttr", pack, plen, elapsed);
 	}
 	if (rd_lua_is(L, ETYPE, "satisfaction.reported")) {
@@ -334,7 +315,7 @@ static int l_record(lua_State *L)
 		lua_Integer score = lua_tointegerx(L, -1, &ok);
 		lua_pop(L, 1);
 		if (ok) {
-			metric(&m, &mn, "redress_satisfaction_total");
+			out_metric(&m, &mn, "redress_satisfaction_total");
 			out_int(&m, score);
 			out_str(&m, "\t1");
 			line(&o, &n, "csat_");
@@ -383,7 +364,7 @@ static int l_record(lua_State *L)
 			lua_getfield(L, off, "amount");
 			lua_Integer amount = integer(L, -1, "an offer's amount");
 			/* (the words are kept alive on the stack until settop below) */
-			metric(&m, &mn, "redress_compensation_granted_minor_total");
+			out_metric(&m, &mn, "redress_compensation_granted_minor_total");
 			out_add(&m, cur, clen);
 			out_add(&m, ",", 1);
 			out_add(&m, kind, klen);

@@ -107,18 +107,7 @@ static void add_text(struct out *o, int idx)
 
 static void add_fixed3(struct out *o, int idx)
 {
-	char num[400]; /* %.3f of the largest double: 309 digits and the fraction */
-	int n = snprintf(num, sizeof num, "%.3f", lua_tonumber(o->L, idx));
-	out_add(o, num, (size_t)(n < (int)sizeof num ? n : (int)sizeof num - 1));
-}
-
-/* The line's start: a newline after the first line, the name, a tab. */
-static void start(struct out *o, int *lines, const char *name)
-{
-	if ((*lines)++)
-		out_add(o, "\n", 1);
-	out_str(o, name);
-	out_add(o, "\t", 1);
+	out_fixed3(o, lua_tonumber(o->L, idx));
 }
 
 /* t[k] pushed (nil when there is no t); its type. */
@@ -161,7 +150,7 @@ static int l_metrics_decision(lua_State *L)
 	field(L, in, "limit");
 	int quarantined = rd_lua_is(L, -1, "quarantined");
 	lua_pop(L, 1);
-	start(&o, &lines, "redress_decisions_total");
+	out_metric(&o, &lines, "redress_decisions_total");
 	if (quarantined) {
 		out_str(&o, "quarantined");
 	} else {
@@ -170,11 +159,11 @@ static int l_metrics_decision(lua_State *L)
 	out_str(&o, "\t1");
 	int outcome_error = !quarantined && rd_lua_is(L, 1, "policy_error");
 	if (outcome_error) {
-		start(&o, &lines, "redress_policy_errors_total");
+		out_metric(&o, &lines, "redress_policy_errors_total");
 		out_str(&o, "\t1");
 	}
 	if (timer) {
-		start(&o, &lines, "redress_timers_fired_total");
+		out_metric(&o, &lines, "redress_timers_fired_total");
 		out_str(&o, "\t1");
 	}
 	if (field(L, in, "promises") == LUA_TTABLE) {
@@ -183,7 +172,7 @@ static int l_metrics_decision(lua_State *L)
 		for (int i = 0; i < 2; i++) {
 			field(L, p, which[i]);
 			if (lua_isnumber(L, -1) && lua_tonumber(L, -1) > 0) {
-				start(&o, &lines, "redress_promises_total");
+				out_metric(&o, &lines, "redress_promises_total");
 				out_str(&o, which[i]);
 				out_add(&o, "\t", 1);
 				add_text(&o, -1);
@@ -207,10 +196,10 @@ static int l_metrics_decision(lua_State *L)
 		int list = lua_gettop(L);
 		for (lua_Integer i = 1; lua_geti(L, list, i) != LUA_TNIL; i++) { /* as ipairs: to the first hole */
 			int a = lua_gettop(L);
-			start(&o, &lines, "redress_corrective_actions_created_total");
+			out_metric(&o, &lines, "redress_corrective_actions_created_total");
 			add_field(&o, a, "source", 0);
 			out_str(&o, "\t1");
-			start(&o, &lines, "redress_corrective_actions");
+			out_metric(&o, &lines, "redress_corrective_actions");
 			add_field(&o, a, "status", 0);
 			out_str(&o, "\t1");
 			lua_pop(L, 1);
@@ -225,7 +214,7 @@ static int l_metrics_decision(lua_State *L)
 			field(L, item, "kind");
 			int breach = rd_lua_is(L, -1, "breach");
 			lua_pop(L, 1);
-			start(&o, &lines, breach ? "redress_sla_breaches_total" : "redress_sla_seconds");
+			out_metric(&o, &lines, breach ? "redress_sla_breaches_total" : "redress_sla_seconds");
 			if (field(L, item, "target") == LUA_TNIL || !lua_toboolean(L, -1)) {
 				lua_pop(L, 1);
 				lua_pushliteral(L, "?");

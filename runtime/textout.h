@@ -10,6 +10,7 @@
 #define RD_TEXTOUT_H
 
 #include <lua.h>
+#include <stdio.h>
 #include <string.h>
 
 struct out {
@@ -98,6 +99,24 @@ static inline void out_word(struct out *o, const char *s, size_t len, int colon)
 		}
 		i = j;
 	}
+}
+
+/* v as %.3f writes it (seconds with their milliseconds). */
+static inline void out_fixed3(struct out *o, double v)
+{
+	char num[400]; /* %.3f of the largest double: 309 digits and the fraction */
+	int n = snprintf(num, sizeof num, "%.3f", v);
+	out_add(o, num, (size_t)(n < (int)sizeof num ? n : (int)sizeof num - 1));
+}
+
+/* The start of a line for /metrics (name, label, value, by tabs, as
+ * rd_metrics_apply reads them): a newline after the first, the name, a tab. */
+static inline void out_metric(struct out *o, int *lines, const char *name)
+{
+	if ((*lines)++)
+		out_add(o, "\n", 1);
+	out_str(o, name);
+	out_add(o, "\t", 1);
 }
 
 #endif
