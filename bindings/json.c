@@ -13,7 +13,8 @@
  *     is an object;
  *   - one escaping rule: quotes, backslashes and control characters;
  *     UTF-8 (checked) passes as it is.
- * Reading is json_decode.c's (yajl's event parser).
+ * Objects of a shape written before skip the sort and the keys' escaping
+ * (json_shapes.c). Reading is json_decode.c's (yajl's event parser).
  * null is a light userdata (NULL), as lua-cjson's, so code that compares
  * with json.null keeps working.
  */
@@ -25,6 +26,7 @@
 #include <string.h>
 
 #include "bindings.h"
+#include "json_shapes.h"
 
 #define MAX_DEPTH 64
 #define ARRAY_MT RD_JSON_ARRAY_MT
@@ -61,6 +63,7 @@ struct enc {
 	/* the top table's members written as [] when they are empty tables:
 	 * stack index of the set of their keys; 0: none */
 	int arrays;
+	struct rd_json_shapes shapes; /* json_shapes.c; its keys kept alive in the userdata's user value */
 };
 
 #define ENC_KEEP (256 * 1024) /* a larger buffer is given back after the call */
@@ -104,6 +107,7 @@ static int enc_gc(lua_State *L)
 	free(e->buf);
 	e->buf = NULL;
 	e->cap = 0;
+	rd_json_shapes_free(&e->shapes);
 	return 0;
 }
 
@@ -280,13 +284,6 @@ size_t rd__int_text(char *out, long long v)
 	return len;
 }
 
-struct key {
-	const char *s;
-	size_t len;
-	uint64_t pre; /* the first 8 bytes, big-endian, zero-padded */
-	int slot;     /* where the key itself sits on the stack */
-};
-
 /* A key's first 8 bytes as one number: two keys whose numbers differ sort
  * as their numbers do (a key that ends sooner has zeros there, as a prefix
  * sorts first), and most keys of an object differ in them. Sorting was a
@@ -299,7 +296,7 @@ static inline uint64_t key_prefix(const char *k, size_t len)
 	       (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 | (uint64_t)b[6] << 8 | b[7];
 }
 
-static inline int key_cmp(const struct key *x, const struct key *y)
+static inline int key_cmp(const struct rd_json_key *x, const struct rd_json_key *y)
 {
 	if (x->pre != y->pre)
 		return x->pre < y->pre ? -1 : 1;
@@ -386,8 +383,25 @@ static int put_table(struct enc *e, int i, int depth)
 		add_char(e, ']');
 		return 0;
 	}
-	struct key small[32], *keys = small;
+	struct rd_json_key small[32], *keys = small;
 	char digits_small[32 * 24], *digits = digits_small;
+	uint64_t hash = 0;
+	/* an object of a shape seen before: written from it (json_shapes.c) */
+	const struct rd_json_shape *sh =
+		n > 0 && n <= RD_SHAPE_KEYS ? rd_json_shape_find(&e->shapes, L, base, (int)n, &hash) : NULL;
+	/* remembered after it is written when every key is a string and every
+	 * key was written (encode_spliced may leave one out) */
+	int learn = !sh && n > 0 && n <= RD_SHAPE_KEYS &&
+		    !(depth == 0 && e->splice_raws && lua_type(L, e->splice_raws) == LUA_TBOOLEAN);
+	size_t kstart[RD_SHAPE_KEYS], kend[RD_SHAPE_KEYS];
+	if (sh) {
+		for (int k = 0; k < (int)n; k++) {
+			keys[k].s = sh->s[k];
+			keys[k].len = sh->len[k];
+			keys[k].slot = base + 1 + 2 * sh->at[k];
+		}
+		goto write;
+	}
 	if (n > 32) {
 		keys = lua_newuserdatauv(L, (size_t)n * sizeof *keys, 0);
 		digits = lua_newuserdatauv(L, (size_t)n * 24, 0);
@@ -398,6 +412,7 @@ static int put_table(struct enc *e, int i, int depth)
 		if (lua_type(L, slot) == LUA_TSTRING) {
 			keys[k].s = lua_tolstring(L, slot, &keys[k].len);
 		} else if (lua_isinteger(L, slot)) {
+			learn = 0;
 			char *d = digits + k * 24;
 			keys[k].len = rd__int_text(d, (long long)lua_tointeger(L, slot));
 			keys[k].s = d;
@@ -408,7 +423,7 @@ static int put_table(struct enc *e, int i, int depth)
 	}
 	/* objects here are small: insertion sort beats qsort's setup */
 	for (lua_Integer a = 1; a < n; a++) {
-		struct key x = keys[a];
+		struct rd_json_key x = keys[a];
 		lua_Integer b = a - 1;
 		while (b >= 0 && key_cmp(&keys[b], &x) > 0) {
 			keys[b + 1] = keys[b];
@@ -416,6 +431,7 @@ static int put_table(struct enc *e, int i, int depth)
 		}
 		keys[b + 1] = x;
 	}
+write:
 	add_char(e, '{');
 	int first = 1;
 	for (lua_Integer k = 0; k < n; k++) {
@@ -426,9 +442,18 @@ static int put_table(struct enc *e, int i, int depth)
 		if (!first)
 			add_char(e, ',');
 		first = 0;
-		if (put_string(e, keys[k].s, keys[k].len))
-			return -1;
-		add_char(e, ':');
+		if (sh) {
+			add(e, sh->text + sh->off[k], (size_t)(sh->off[k + 1] - sh->off[k]));
+		} else {
+			size_t at = e->len;
+			if (put_string(e, keys[k].s, keys[k].len))
+				return -1;
+			add_char(e, ':');
+			if (learn) {
+				kstart[k] = at;
+				kend[k] = e->len;
+			}
+		}
 		if (spliced) {
 			if (lua_type(L, e->splice_raws) == LUA_TSTRING) { /* one text: the member's value */
 				size_t len;
@@ -448,6 +473,8 @@ static int put_table(struct enc *e, int i, int depth)
 			return rc;
 	}
 	add_char(e, '}');
+	if (learn)
+		rd_json_shape_learn(&e->shapes, L, lua_upvalueindex(1), base, (int)n, hash, keys, e->buf, kstart, kend);
 	return 0;
 }
 
@@ -507,9 +534,11 @@ static int encode(lua_State *L, struct enc *e)
 	e->L = L;
 	e->len = 0;
 	e->why = NULL;
+	rd_json_shapes_done(&e->shapes); /* an encode that raised (out of memory) left some */
 	int rc = put_value(e, 1, 0);
 	e->splice_raws = 0;
 	e->arrays = 0;
+	rd_json_shapes_done(&e->shapes);
 	if (rc) {
 		const char *why = e->why ? e->why : "cannot encode";
 		return luaL_error(L, "json.encode: %s", why);
@@ -597,8 +626,10 @@ int luaopen_rd_json(lua_State *L)
 	lua_pop(L, 1);
 	luaL_newlib(L, fns);
 	/* json.encode's encoder, with the buffer it keeps */
-	struct enc *e = lua_newuserdatauv(L, sizeof *e, 0);
+	struct enc *e = lua_newuserdatauv(L, sizeof *e, 1);
 	memset(e, 0, sizeof *e);
+	lua_newtable(L); /* the anchor table: the remembered shapes' keys */
+	lua_setiuservalue(L, -2, 1);
 	lua_newtable(L);
 	lua_pushcfunction(L, enc_gc);
 	lua_setfield(L, -2, "__gc");

@@ -282,4 +282,101 @@ describe("redress.json", function()
     assert.is_true(codec.valid_utf8(""))
     assert.is_false(codec.valid_utf8(("x"):rep(15) .. "\xC3"))
   end)
+
+  -- The encoder remembers an object's shape (its keys, in lua_next's order)
+  -- and writes the next object of that shape from what it wrote the first
+  -- time (bindings/json.c, find_shape). A model encoder in Lua says what
+  -- the bytes must be, for tables of keys from one pool built in shuffled
+  -- orders with keys removed and put back (lua_next's order changes with
+  -- the table's history), each encoded three times.
+  it("writes an object of a remembered shape byte for byte as the first time", function()
+    local function esc(str)
+      return '"' .. str:gsub('[%c"\\]', function(c)
+        local named = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t",
+          ["\b"] = "\\b", ["\f"] = "\\f" }
+        return named[c] or string.format("\\u%04x", c:byte())
+      end) .. '"'
+    end
+    local function model(v)
+      if type(v) ~= "table" then return type(v) == "string" and esc(v) or tostring(v) end
+      if #v > 0 then
+        local out = {}
+        for i = 1, #v do out[i] = model(v[i]) end
+        return "[" .. table.concat(out, ",") .. "]"
+      end
+      local keys = {}
+      for k in pairs(v) do keys[#keys + 1] = k end
+      table.sort(keys)
+      for i, k in ipairs(keys) do keys[i] = esc(k) .. ":" .. model(v[k]) end
+      return "{" .. table.concat(keys, ",") .. "}"
+    end
+    local pool = { "id", "kind", "amount", "at", "status", "a\"q", "tab\tkey", "ขอบคุณ", "中文", "due_ms", "due_at",
+      "x", "xy", "abcdefgh", "abcdefghi", ("long"):rep(11), ("longer"):rep(12), "n\1l" }
+    math.randomseed(20261203)
+    local function build(depth)
+      local t, n = {}, math.random(1, #pool)
+      local order = {}
+      for i = 1, #pool do order[i] = pool[i] end
+      for i = #order, 2, -1 do local j = math.random(i); order[i], order[j] = order[j], order[i] end
+      for i = 1, n do
+        local k = order[i]
+        local r = math.random(4)
+        t[k] = r == 1 and math.random(-1000, 1000) or r == 2 and order[math.random(#order)]
+          or r == 3 and depth < 2 and build(depth + 1) or (r == 4)
+      end
+      for i = 1, math.random(0, 2) do -- taken out, some put back: another order for the same keys
+        local k = order[math.random(n)]
+        local v = t[k]
+        t[k] = nil
+        if math.random(2) == 1 then t[k] = v end
+      end
+      if next(t) == nil then t.id = 1 end
+      return t
+    end
+    local made = {}
+    for _ = 1, 400 do made[#made + 1] = build(0) end
+    for round = 1, 3 do
+      for i, t in ipairs(made) do
+        assert.are.equal(model(t), json.encode(t), "table " .. i .. ", round " .. round)
+      end
+    end
+    -- encode_spliced's top table: a member written from raw text, or left out
+    for i, t in ipairs(made) do
+      local k = next(t)
+      local raw = json.encode(t[k])
+      for _ = 1, 2 do
+        assert.are.equal(model(t), json.encode_spliced(t, k, raw), "spliced " .. i)
+        local without = {}
+        for kk, v in pairs(t) do if kk ~= k then without[kk] = v end end
+        assert.are.equal(next(without) == nil and "{}" or model(without), json.encode_spliced(t, k, false), "left out " .. i)
+      end
+    end
+    -- more shapes than the encoder keeps keys for: it starts over, still right
+    for i = 1, 600 do
+      local t = {}
+      for j = 1, 20 do t["s" .. i .. "k" .. j] = j end
+      assert.are.equal(model(t), json.encode(t))
+      assert.are.equal(model(t), json.encode(t))
+    end
+    for round = 1, 2 do
+      for i, t in ipairs(made) do assert.are.equal(model(t), json.encode(t), "after, " .. i .. " " .. round) end
+    end
+    -- an object written from its shape while the objects inside it push
+    -- that shape out, and make the encoder start over (the sanitizer build
+    -- sees a shape freed too soon)
+    local outer = {}
+    for j = 1, 20 do outer["o" .. j] = true end
+    json.encode(outer); json.encode(outer)
+    for round = 1, 30 do
+      for j = 1, 20 do
+        local function fresh()
+          local t = {}
+          for k = 1, 32 do t["r" .. round .. "o" .. j .. "k" .. k] = k end
+          return t
+        end
+        outer["o" .. j] = { fresh(), fresh() }
+      end
+      assert.are.equal(model(outer), json.encode(outer), "round " .. round)
+    end
+  end)
 end)
