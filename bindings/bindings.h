@@ -27,12 +27,24 @@ typedef struct rd_lua_ctx {
 	int coverage;            /* record the lines sandboxed code runs (rd.coverage) */
 	void *host;              /* the embedder's data, opaque here (the daemon's
 	                          * store access: runtime/store_lua.h) */
+	struct rd_keys *keys;    /* rd_pushkey's interned names; freed by rd_lua_close */
 } rd_lua_ctx;
 
 /* Makes a state whose require finds runtime/lua and stdlib under rd_home(). */
 lua_State *rd_lua_new(rd_lua_ctx *ctx);
 void rd_lua_close(lua_State *L);
 rd_lua_ctx *rd_lua_context(lua_State *L);
+
+/* A field name the C side reads or writes on every decision, pushed as a
+ * Lua string interned once per state (kept in the registry): lua_getfield
+ * and lua_pushstring look a C text up in the API's string cache each time,
+ * a strcmp and often a hash, several times the cost of the read itself.
+ * k must be a string constant: its address names it. rd_getfield and
+ * rd_setfield are lua_getfield and lua_setfield (metamethods included)
+ * with such a name. */
+void rd_pushkey(lua_State *L, const char *k);
+int rd_getfield(lua_State *L, int t, const char *k);
+void rd_setfield(lua_State *L, int t, const char *k);
 
 /* Whether the value at idx is a string equal to want (a NUL inside it
  * makes it another string): the engine's C reads its words with it. */

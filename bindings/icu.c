@@ -132,7 +132,7 @@ static void put_object(lua_State *L, const char *key, size_t klen)
 /* The cached object under key, or NULL. */
 static struct icu_object *cached_object(lua_State *L, const char *key, size_t klen)
 {
-	lua_getfield(L, LUA_REGISTRYINDEX, OBJECTS);
+	rd_getfield(L, LUA_REGISTRYINDEX, OBJECTS);
 	lua_pushlstring(L, key, klen);
 	lua_rawget(L, -2);
 	struct icu_object *o = lua_touserdata(L, -1);
@@ -271,8 +271,9 @@ static struct zone_cal *zone_for(lua_State *L, int arg)
 {
 	size_t len;
 	const char *zone = luaL_checklstring(L, arg, &len);
-	lua_getfield(L, LUA_REGISTRYINDEX, CACHE);
-	lua_getfield(L, -1, zone);
+	rd_getfield(L, LUA_REGISTRYINDEX, CACHE);
+	lua_pushvalue(L, arg); /* the zone's own string: no lookup of its text */
+	lua_rawget(L, -2);
 	if (!lua_isnil(L, -1)) {
 		struct zone_cal *z = lua_touserdata(L, -1);
 		lua_pop(L, 2);

@@ -239,9 +239,11 @@ static int l_coverage(lua_State *L)
 	return 1;
 }
 
-static lua_Integer limit_field(lua_State *L, int t, const char *name)
+/* limits[name], name the closure's upvalue `up` (see luaopen_rd). */
+static lua_Integer limit_field(lua_State *L, int t, int up, const char *name)
 {
-	lua_getfield(L, t, name);
+	lua_pushvalue(L, lua_upvalueindex(up));
+	lua_gettable(L, t);
 	int ok;
 	lua_Integer v = lua_tointegerx(L, -1, &ok);
 	if (!ok && !lua_isnil(L, -1))
@@ -261,9 +263,9 @@ static int l_sandbox_call(lua_State *L)
 	rd_lua_ctx *ctx = rd_lua_context(L);
 	luaL_checktype(L, 1, LUA_TFUNCTION);
 	luaL_checktype(L, 2, LUA_TTABLE);
-	lua_Integer instr = limit_field(L, 2, "policy_instructions");
-	lua_Integer mem = limit_field(L, 2, "policy_memory");
-	lua_Integer wall = limit_field(L, 2, "policy_wall_ms");
+	lua_Integer instr = limit_field(L, 2, 1, "policy_instructions");
+	lua_Integer mem = limit_field(L, 2, 2, "policy_memory");
+	lua_Integer wall = limit_field(L, 2, 3, "policy_wall_ms");
 	lua_remove(L, 2); /* stack: fn, args… */
 	int nargs = lua_gettop(L) - 1;
 
@@ -469,7 +471,7 @@ static int l_restore_fields(lua_State *L)
 				lua_pop(L, 3);
 			}
 		}
-		int open = lua_getfield(L, s, "open") == LUA_TBOOLEAN && lua_toboolean(L, -1);
+		int open = rd_getfield(L, s, "open") == LUA_TBOOLEAN && lua_toboolean(L, -1);
 		lua_pop(L, 1);
 		if (!open) { /* no field can have been added */
 			lua_settop(L, top);
@@ -602,7 +604,8 @@ static int l_is_plain(lua_State *L)
 
 /* An act method (act.lua): upvalues 1 the implementation, 2 its name, 3 the
  * collectors' states (act object → state), 4 the trusted metatables, 5 the
- * most act calls one decision may make. Called as act:name(a, b): finds the
+ * most act calls one decision may make, 6 the name "calls" (the state's
+ * count). Called as act:name(a, b): finds the
  * decision's state, counts the call, and runs impl(state, a, b) — outside
  * the count hook when a and b are plain data (see rd.is_plain, and act.lua
  * for why that is safe), under it otherwise. An error is raised again at
@@ -618,11 +621,11 @@ static int act_method_call(lua_State *L)
 	if (lua_rawget(L, lua_upvalueindex(3)) != LUA_TTABLE)
 		return luaL_error(L, "%s: call it as act:%s(…)", name, name);
 	int st = lua_gettop(L);
-	lua_pushliteral(L, "calls");
+	lua_pushvalue(L, lua_upvalueindex(6)); /* "calls" */
 	lua_rawget(L, st);
 	lua_Integer calls = lua_tointeger(L, -1) + 1;
 	lua_pop(L, 1);
-	lua_pushliteral(L, "calls");
+	lua_pushvalue(L, lua_upvalueindex(6));
 	lua_pushinteger(L, calls);
 	lua_rawset(L, st);
 	if (calls > lua_tointeger(L, lua_upvalueindex(5)))
@@ -678,7 +681,8 @@ static int l_act_method(lua_State *L)
 	luaL_checktype(L, 4, LUA_TTABLE);
 	luaL_checkinteger(L, 5);
 	lua_settop(L, 5);
-	lua_pushcclosure(L, act_method_call, 5);
+	lua_pushliteral(L, "calls"); /* the state's count of act calls, by an interned name */
+	lua_pushcclosure(L, act_method_call, 6);
 	return 1;
 }
 
@@ -709,7 +713,7 @@ int luaopen_rd(lua_State *L)
 		{ "now_ms", l_now_ms },
 		{ "utc_text", l_utc_text },
 		{ "utc_ms", l_utc_ms },
-		{ "sandbox_call", l_sandbox_call },
+		{ "sandbox_call", NULL }, /* a closure over its limits' names, below */
 		{ "tripped", l_tripped },
 		{ "set_upvalues", l_set_upvalues },
 		{ "restore_fields", l_restore_fields },
@@ -731,6 +735,11 @@ int luaopen_rd(lua_State *L)
 	lua_setfield(L, -2, "rd.json");
 	lua_pop(L, 1);
 	luaL_newlib(L, fns);
+	lua_pushliteral(L, "policy_instructions");
+	lua_pushliteral(L, "policy_memory");
+	lua_pushliteral(L, "policy_wall_ms");
+	lua_pushcclosure(L, l_sandbox_call, 3);
+	lua_setfield(L, -2, "sandbox_call");
 	rd_breaker_register(L);
 	rd_complaint_register(L);
 	rd_render_register(L);

@@ -54,7 +54,7 @@ static int l_render(lua_State *L)
 		int t = lua_geti(L, PARTS, i);
 		if (t != LUA_TSTRING) {
 			int p = lua_gettop(L);
-			lua_getfield(L, p, "name");
+			rd_getfield(L, p, "name");
 			lua_pushvalue(L, -1);
 			lua_gettable(L, VARS); /* p, name, value */
 			if (lua_isnil(L, -1)) {
@@ -65,7 +65,7 @@ static int l_render(lua_State *L)
 				lua_concat(L, 3);
 				return lua_error(L);
 			}
-			lua_getfield(L, p, "type"); /* p, name, value, type */
+			rd_getfield(L, p, "type"); /* p, name, value, type */
 			int plain = rd_lua_is(L, -1, "text") &&
 				    (lua_type(L, -2) == LUA_TSTRING || lua_type(L, -2) == LUA_TNUMBER);
 			int isolate = rtl && !rd_lua_is(L, -1, "plural") && !rd_lua_is(L, -1, "select");

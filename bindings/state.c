@@ -9,6 +9,7 @@
 #include <lua-cjson.h>
 #include <lualib.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,61 @@ rd_lua_ctx *rd_lua_context(lua_State *L)
 	return ud;
 }
 
+#define RD_KEYS 256 /* names kept per state; past them, plain lua_pushstring */
+
+struct rd_keys {
+	const char *name[RD_KEYS]; /* by the text's address, open addressing */
+	int ref[RD_KEYS];          /* the interned string in the registry */
+};
+
+void rd_pushkey(lua_State *L, const char *k)
+{
+	void *ud;
+	lua_Alloc f = lua_getallocf(L, &ud);
+	rd_lua_ctx *ctx = ud;
+	/* a state that is not ours (a module required before rd adopted it) */
+	if (f != capped_alloc && f != capped_mi_alloc) {
+		lua_pushstring(L, k);
+		return;
+	}
+	struct rd_keys *c = ctx->keys;
+	if (!c && !(c = ctx->keys = calloc(1, sizeof *c))) {
+		lua_pushstring(L, k);
+		return;
+	}
+	unsigned h = (unsigned)((uintptr_t)k >> 3) * 2654435761u;
+	for (unsigned probe = 0; probe < 8; probe++) {
+		unsigned i = (h + probe) & (RD_KEYS - 1);
+		if (c->name[i] == k) {
+			lua_rawgeti(L, LUA_REGISTRYINDEX, c->ref[i]);
+			return;
+		}
+		if (!c->name[i]) {
+			lua_pushstring(L, k);
+			lua_pushvalue(L, -1);
+			c->ref[i] = luaL_ref(L, LUA_REGISTRYINDEX);
+			c->name[i] = k; /* after the ref: a memory error leaves no entry */
+			return;
+		}
+	}
+	lua_pushstring(L, k);
+}
+
+int rd_getfield(lua_State *L, int t, const char *k)
+{
+	t = lua_absindex(L, t);
+	rd_pushkey(L, k);
+	return lua_gettable(L, t);
+}
+
+void rd_setfield(lua_State *L, int t, const char *k)
+{
+	t = lua_absindex(L, t);
+	rd_pushkey(L, k);
+	lua_insert(L, -2);
+	lua_settable(L, t);
+}
+
 int rd_lua_is(lua_State *L, int idx, const char *want)
 {
 	size_t len;
@@ -189,6 +245,10 @@ lua_State *rd_lua_new(rd_lua_ctx *ctx)
 
 void rd_lua_close(lua_State *L)
 {
-	if (L)
-		lua_close(L);
+	if (!L)
+		return;
+	rd_lua_ctx *ctx = rd_lua_context(L);
+	lua_close(L);
+	free(ctx->keys);
+	ctx->keys = NULL;
 }

@@ -236,14 +236,17 @@ static int l_view(lua_State *L)
 		lua_pushvalue(L, 2);
 		lua_rawseti(L, mt, MT_FILL);
 	}
-	lua_pushcfunction(L, view_index);
-	lua_setfield(L, mt, "__index");
-	lua_pushcfunction(L, view_newindex);
-	lua_setfield(L, mt, "__newindex");
-	lua_pushcfunction(L, view_pairs);
-	lua_setfield(L, mt, "__pairs");
-	lua_pushliteral(L, VIEW_NAME);
-	lua_setfield(L, mt, "__metatable");
+	/* the metamethods' names are the closure's upvalues: a name looked up
+	 * from C text goes through the API's string cache every time */
+	static const lua_CFunction methods[] = { view_index, view_newindex, view_pairs };
+	for (int k = 0; k < 3; k++) {
+		lua_pushvalue(L, lua_upvalueindex(k + 1));
+		lua_pushcfunction(L, methods[k]);
+		lua_rawset(L, mt);
+	}
+	lua_pushvalue(L, lua_upvalueindex(4));
+	lua_pushvalue(L, lua_upvalueindex(5));
+	lua_rawset(L, mt);
 	lua_setmetatable(L, view);
 	return 1;
 }
@@ -260,7 +263,12 @@ static int l_view_whole(lua_State *L)
 
 void rd__view_register(lua_State *L)
 {
-	lua_pushcfunction(L, l_view);
+	lua_pushliteral(L, "__index");
+	lua_pushliteral(L, "__newindex");
+	lua_pushliteral(L, "__pairs");
+	lua_pushliteral(L, "__metatable");
+	lua_pushliteral(L, VIEW_NAME);
+	lua_pushcclosure(L, l_view, 5);
 	lua_setfield(L, -2, "view");
 	lua_pushcfunction(L, l_view_whole);
 	lua_setfield(L, -2, "view_whole");

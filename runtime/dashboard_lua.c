@@ -31,11 +31,12 @@ static int bucket_of(double seconds)
 	return N_BOUNDS + 1;
 }
 
-/* t[k] pushed, t being a table at idx or nothing (nil then); its type. */
+/* t[k] pushed, t being a table at idx or nothing (nil then); its type. k:
+ * a string constant (rd_getfield). */
 static int get(lua_State *L, int t, const char *k)
 {
 	if (t && lua_istable(L, t))
-		return lua_getfield(L, t, k);
+		return rd_getfield(L, t, k);
 	lua_pushnil(L);
 	return LUA_TNIL;
 }
@@ -291,7 +292,7 @@ static int l_record(lua_State *L)
 	}
 	if (before && !set(L, CASE, "first_response_at") && responds(L, DELIVER)) {
 		lua_pushvalue(L, now_iso);
-		lua_setfield(L, CASE, "first_response_at");
+		rd_setfield(L, CASE, "first_response_at");
 		out_metric(&m, &mn, "redress_first_response_seconds");
 		out_add(&m, pack, plen);
 		out_add(&m, "\t", 1);
@@ -303,7 +304,7 @@ static int l_record(lua_State *L)
 	lua_pop(L, 1);
 	if (resolves && !set(L, CASE, "resolved_at")) {
 		lua_pushvalue(L, now_iso);
-		lua_setfield(L, CASE, "resolved_at");
+		rd_setfield(L, CASE, "resolved_at");
 		out_metric(&m, &mn, "redress_resolution_seconds");
 		out_add(&m, pack, plen);
 		out_add(&m, "\t", 1);
@@ -361,7 +362,7 @@ static int l_record(lua_State *L)
 			const char *cur = push_word(&o, -1, "XXX", &clen);
 			get(L, off, "kind");
 			const char *kind = push_word(&o, -1, NULL, &klen);
-			lua_getfield(L, off, "amount");
+			rd_getfield(L, off, "amount");
 			lua_Integer amount = integer(L, -1, "an offer's amount");
 			/* (the words are kept alive on the stack until settop below) */
 			out_metric(&m, &mn, "redress_compensation_granted_minor_total");

@@ -505,12 +505,12 @@ static lua_State *engine_lua(rd_engine *e, struct rd_worker *w, char *err, size_
 	lua_pushstring(L, e->config_path);
 	if (rd_lua_pcall(L, 1, 1, RD_PCALL_PLAIN) != LUA_OK) /* a user error */
 		goto fail;
-	lua_getfield(L, -1, "handle_fn");
+	lua_getfield(L, -1, "worker_fn");
 	if (!lua_isfunction(L, -1)) {
 		lua_pushliteral(L, "redress.engine: new() did not return an engine");
 		goto fail;
 	}
-	lua_setfield(L, LUA_REGISTRYINDEX, "rd.engine.handle");
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &rd__worker_fn_key);
 	lua_settop(L, 0);
 	return L;
 fail:

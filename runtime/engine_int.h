@@ -28,6 +28,8 @@ void rd__fail_job(rd_job *job);
 void rd__clear_metrics(rd_job *job);
 /* Runs engine.handle(job) as kind on worker w's state, in a read snapshot,
  * writing into job->ws; sig receives a reload's signature. */
+/* The registry key (lua_rawgetp) of engine.lua's worker_fn in a worker's state. */
+extern const char rd__worker_fn_key;
 void rd__run_on(rd_engine *e, struct rd_worker *w, rd_job *job, const char *kind, char *sig, size_t siglen);
 void rd__decide(rd_engine *e, struct rd_worker *w, rd_job *job);
 void *rd__worker_main(void *arg);

@@ -110,11 +110,12 @@ static void add_fixed3(struct out *o, int idx)
 	out_fixed3(o, lua_tonumber(o->L, idx));
 }
 
-/* t[k] pushed (nil when there is no t); its type. */
+/* t[k] pushed (nil when there is no t); its type. k: a string constant
+ * (rd_getfield). */
 static int field(lua_State *L, int t, const char *k)
 {
 	if (t)
-		return lua_getfield(L, t, k);
+		return rd_getfield(L, t, k);
 	lua_pushnil(L);
 	return LUA_TNIL;
 }

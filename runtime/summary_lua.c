@@ -66,19 +66,19 @@ int rd_status_closes(lua_State *L, int idx)
 }
 
 /* The time of t[ms_field] (an integer) or else of t[iso_field] parsed, or
- * dflt. */
+ * dflt; the fields' names are string constants (rd_getfield). */
 static lua_Integer time_of(lua_State *L, int t, const char *ms_field, const char *iso_field, lua_Integer dflt)
 {
 	int ok = 0;
 	lua_Integer v = 0;
 	if (ms_field) {
-		lua_getfield(L, t, ms_field);
+		rd_getfield(L, t, ms_field);
 		v = lua_tointegerx(L, -1, &ok);
 		lua_pop(L, 1);
 		if (ok)
 			return v;
 	}
-	if (lua_getfield(L, t, iso_field) != LUA_TNIL && lua_toboolean(L, -1)) {
+	if (rd_getfield(L, t, iso_field) != LUA_TNIL && lua_toboolean(L, -1)) {
 		lua_pushvalue(L, TIME_PARSE);
 		lua_insert(L, -2);
 		lua_call(L, 1, 1);
@@ -106,9 +106,22 @@ static int by_day(const void *a, const void *b)
 
 #define ROW_NAME "rd.summary.row"
 
+/* The registry key (lua_rawgetp) of the rows' metatable: luaL_checkudata
+ * would look its name up in the registry on every call. */
+static const char row_mt_key = 0;
+
 static rd_summary_row *check_row(lua_State *L, int idx)
 {
-	return luaL_checkudata(L, idx, ROW_NAME);
+	void *p = lua_touserdata(L, idx);
+	if (p && lua_getmetatable(L, idx)) {
+		lua_rawgetp(L, LUA_REGISTRYINDEX, &row_mt_key);
+		int ok = lua_rawequal(L, -1, -2);
+		lua_pop(L, 2);
+		if (ok)
+			return p;
+	}
+	luaL_typeerror(L, idx, ROW_NAME);
+	return NULL;
 }
 
 static int row_gc(lua_State *L)
@@ -122,11 +135,15 @@ static rd_summary_row *push_row(lua_State *L)
 {
 	rd_summary_row *r = lua_newuserdatauv(L, sizeof *r, 0);
 	memset(r, 0, sizeof *r);
-	if (luaL_newmetatable(L, ROW_NAME)) {
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &row_mt_key) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_createtable(L, 0, 2);
 		lua_pushcfunction(L, row_gc);
 		lua_setfield(L, -2, "__gc");
 		lua_pushliteral(L, ROW_NAME);
 		lua_setfield(L, -2, "__name");
+		lua_pushvalue(L, -1);
+		lua_rawsetp(L, LUA_REGISTRYINDEX, &row_mt_key);
 	}
 	lua_setmetatable(L, -2);
 	return r;
@@ -180,12 +197,12 @@ static int l_add_case(lua_State *L)
 	luaL_checkstack(L, 20, "summary.add_case");
 
 	lua_Integer opened = time_of(L, CASE, "opened_ms", "opened_at", 0);
-	lua_getfield(L, CASE, "status");
+	rd_getfield(L, CASE, "status");
 	lua_Integer open = rd_status_closes(L, -1) ? 0 : 1;
 	lua_pop(L, 1);
 
 	/* the parts, in day order */
-	lua_getfield(L, CASE, "offers");
+	rd_getfield(L, CASE, "offers");
 	int offers = lua_gettop(L);
 	lua_Integer n_offers = lua_istable(L, offers) ? (lua_Integer)lua_rawlen(L, offers) : 0;
 	struct part one, *parts = &one;
@@ -196,15 +213,15 @@ static int l_add_case(lua_State *L)
 	for (lua_Integer i = 1; i <= n_offers; i++) {
 		lua_geti(L, offers, i);
 		int o = lua_gettop(L);
-		lua_getfield(L, o, "status");
+		rd_getfield(L, o, "status");
 		int live = one_of(L, -1, LIVE);
-		lua_getfield(L, o, "amount");
+		rd_getfield(L, o, "amount");
 		int ok;
 		lua_Integer amount = lua_tointegerx(L, -1, &ok);
 		if (live && !ok && lua_toboolean(L, -1))
 			luaL_error(L, "summary: an offer's amount must be an integer");
 		size_t clen = 0;
-		const char *cur = lua_getfield(L, o, "currency") == LUA_TSTRING ? lua_tolstring(L, -1, &clen) : NULL;
+		const char *cur = rd_getfield(L, o, "currency") == LUA_TSTRING ? lua_tolstring(L, -1, &clen) : NULL;
 		int has_currency = lua_toboolean(L, -1);
 		lua_pop(L, 3);
 		if (live && ok && amount > 0 && has_currency) {
@@ -228,7 +245,7 @@ static int l_add_case(lua_State *L)
 				why = rd_summary_row_add(r, day, NULL, 0, sign);
 			} else {
 				lua_geti(L, offers, parts[i].offer);
-				lua_getfield(L, -1, "currency");
+				rd_getfield(L, -1, "currency");
 				size_t clen;
 				const char *cur = lua_tolstring(L, -1, &clen);
 				why = rd_summary_row_add(r, day, cur, clen, mul(sign, parts[i].amount));
@@ -296,13 +313,13 @@ static int l_view(lua_State *L)
 	}
 	lua_createtable(L, 0, 5); /* the view */
 	lua_pushinteger(L, n30);
-	lua_setfield(L, -2, "complaints_30d");
+	rd_setfield(L, -2, "complaints_30d");
 	lua_pushinteger(L, n90);
-	lua_setfield(L, -2, "complaints_90d");
+	rd_setfield(L, -2, "complaints_90d");
 	lua_pushinteger(L, n365);
-	lua_setfield(L, -2, "complaints_365d");
+	rd_setfield(L, -2, "complaints_365d");
 	lua_pushinteger(L, r->open > 0 ? r->open : 0);
-	lua_setfield(L, -2, "open_cases");
+	rd_setfield(L, -2, "open_cases");
 	for (int t = 0; t < 2; t++) { /* compensation_365d, then the spent amounts: two tables alike */
 		lua_createtable(L, 0, (int)nsums);
 		for (size_t k = 0; k < nsums; k++) {
@@ -312,7 +329,7 @@ static int l_view(lua_State *L)
 		}
 	}
 	lua_pushvalue(L, -2);
-	lua_setfield(L, -4, "compensation_365d");
+	rd_setfield(L, -4, "compensation_365d");
 	lua_remove(L, -2);
 	return 2;
 }

@@ -49,47 +49,51 @@ void rd__fail_job(rd_job *job)
 
 /* ---- one job in a Lua state ---- */
 
-/* Copies what engine.handle returned (at the top of the stack) into job. */
-static void read_result(lua_State *L, rd_job *job, char *signature, size_t siglen)
+const char rd__worker_fn_key = 0;
+
+/* The results of engine.lua's worker_fn, from index r: status, body,
+ * wrote, compact, metrics, replay, signature, warnings. */
+enum { R_STATUS, R_BODY, R_WROTE, R_COMPACT, R_METRICS, R_REPLAY, R_SIGNATURE, R_WARNINGS, R_N };
+
+/* Copies what worker_fn returned into job. */
+static void read_result(lua_State *L, int r, rd_job *job, char *signature, size_t siglen)
 {
-	int r = lua_gettop(L);
-	lua_getfield(L, r, "status");
-	lua_getfield(L, r, "body");
 	size_t len;
-	const char *body = lua_tolstring(L, -1, &len);
-	rd__set_answer(job, (int)lua_tointeger(L, -2), body ? body : "{}", body ? len : 2);
-	lua_settop(L, r);
-	lua_getfield(L, r, "wrote");
-	job->wrote = lua_toboolean(L, -1);
-	lua_getfield(L, r, "compact");
-	job->compact = lua_toboolean(L, -1);
-	lua_getfield(L, r, "metrics");
+	const char *body = lua_tolstring(L, r + R_BODY, &len);
+	rd__set_answer(job, (int)lua_tointeger(L, r + R_STATUS), body ? body : "{}", body ? len : 2);
+	job->wrote = lua_toboolean(L, r + R_WROTE);
+	job->compact = lua_toboolean(L, r + R_COMPACT);
 	size_t mlen;
-	const char *m = lua_tolstring(L, -1, &mlen);
+	const char *m = lua_tolstring(L, r + R_METRICS, &mlen);
 	if (m && mlen > 0 && (job->metrics = malloc(mlen)) != NULL) {
 		memcpy(job->metrics, m, mlen);
 		job->metrics_len = mlen;
 	}
-	lua_getfield(L, r, "replay");
-	job->replay = lua_toboolean(L, -1);
-	lua_getfield(L, r, "signature");
+	job->replay = lua_toboolean(L, r + R_REPLAY);
 	if (signature)
-		snprintf(signature, siglen, "%s", luaL_optstring(L, -1, ""));
-	lua_settop(L, r);
-	lua_getfield(L, r, "warnings");
-	if (lua_istable(L, -1)) {
-		lua_Integer n = luaL_len(L, -1);
+		snprintf(signature, siglen, "%s", luaL_optstring(L, r + R_SIGNATURE, ""));
+	if (lua_istable(L, r + R_WARNINGS)) {
+		lua_Integer n = luaL_len(L, r + R_WARNINGS);
 		for (lua_Integer i = 1; i <= n; i++) {
-			lua_rawgeti(L, -1, i);
+			lua_rawgeti(L, r + R_WARNINGS, i);
 			rd_log(RD_LOG_WARN, "packs", "warning", lua_tostring(L, -1), NULL);
 			lua_pop(L, 1);
 		}
 	}
 }
 
-/* Runs engine.handle(job) as `kind` on worker w's state, in a read
- * snapshot, writing into job->ws. On an engine failure (a bug, not a policy
- * error) the job gets a 500 and writes nothing. */
+static void push_opt(lua_State *L, const char *s)
+{
+	if (s)
+		lua_pushstring(L, s);
+	else
+		lua_pushnil(L);
+}
+
+/* Runs engine.handle(job) as `kind` on worker w's state (through
+ * worker_fn), in a read snapshot, writing into job->ws. On an engine
+ * failure (a bug, not a policy error) the job gets a 500 and writes
+ * nothing. */
 void rd__run_on(rd_engine *e, struct rd_worker *w, rd_job *job, const char *kind, char *sig, size_t siglen)
 {
 	lua_State *L = w->L;
@@ -104,40 +108,22 @@ void rd__run_on(rd_engine *e, struct rd_worker *w, rd_job *job, const char *kind
 	}
 	w->host->txn = txn;
 	w->host->ws = &job->ws;
-	lua_getfield(L, LUA_REGISTRYINDEX, "rd.engine.handle");
-	lua_createtable(L, 0, 6);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &rd__worker_fn_key);
 	lua_pushstring(L, kind);
-	lua_setfield(L, -2, "kind");
-	if (job->case_id) {
-		lua_pushstring(L, job->case_id);
-		lua_setfield(L, -2, "case_id");
-	}
-	if (job->idem_key) {
-		lua_pushstring(L, job->idem_key);
-		lua_setfield(L, -2, "idem_key");
-	}
-	if (job->customer_id) {
-		lua_pushstring(L, job->customer_id);
-		lua_setfield(L, -2, "customer_id");
-	}
-	if (job->actor) {
-		lua_pushstring(L, job->actor);
-		lua_setfield(L, -2, "actor");
-	}
-	if (job->new_case_id[0]) {
-		lua_pushstring(L, job->new_case_id);
-		lua_setfield(L, -2, "new_case_id");
-	}
 	lua_pushlstring(L, job->body ? job->body : "", job->body_len);
-	lua_setfield(L, -2, "body");
 	lua_pushinteger(L, job->now_ms);
-	lua_setfield(L, -2, "now_ms");
-	int rc = rd_lua_pcall(L, 1, 1, RD_PCALL_TRACEBACK);
-	if (rc != LUA_OK || !lua_istable(L, -1)) {
-		rd_log(RD_LOG_ERROR, "engine failure", "error", lua_tostring(L, -1), "kind", kind, NULL);
+	push_opt(L, job->case_id);
+	push_opt(L, job->idem_key);
+	push_opt(L, job->customer_id);
+	push_opt(L, job->actor);
+	push_opt(L, job->new_case_id[0] ? job->new_case_id : NULL);
+	int rc = rd_lua_pcall(L, 8, R_N, RD_PCALL_TRACEBACK);
+	if (rc != LUA_OK || !lua_isinteger(L, top + 1 + R_STATUS)) {
+		rd_log(RD_LOG_ERROR, "engine failure", "error", rc != LUA_OK ? lua_tostring(L, -1) : "no status", "kind", kind,
+		       NULL);
 		rd__fail_job(job);
 	} else {
-		read_result(L, job, sig, siglen);
+		read_result(L, top + 1, job, sig, siglen);
 	}
 	lua_settop(L, top);
 	w->host->txn = NULL;

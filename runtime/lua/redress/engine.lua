@@ -405,6 +405,15 @@ function M.new(config_path)
     return { status = 200, body = "{}", wrote = false }
   end
 
+  --- The workers' entry (runtime/worker.c): the job's fields come as
+  -- arguments and the answer's go back as results, so the C side looks up
+  -- no field by name (a C lookup of a name costs about ten times Lua's).
+  function self.worker_fn(kind, body, now_ms, case_id, idem_key, customer_id, actor, new_case_id)
+    local r = self.handle_fn { kind = kind, body = body, now_ms = now_ms, case_id = case_id, idem_key = idem_key,
+      customer_id = customer_id, actor = actor, new_case_id = new_case_id }
+    return r.status, r.body, r.wrote, r.compact, r.metrics, r.replay, r.signature, r.warnings
+  end
+
   --- handle(job) → {status, body, wrote, metrics, replay, warnings, signature}
   function self.handle_fn(job)
     if job.kind == "complaint" then return complaint(job) end
