@@ -30,8 +30,8 @@ row() {
 	row env ENGINE_BENCH_RETURNING=1000 build/engine_bench policies/retail "${BENCH_RETURNING_COMPLAINTS:-12000}" 20
 	row env ENGINE_BENCH_CAUSE=1000 build/engine_bench policies/retail "${BENCH_CAUSE_COMPLAINTS:-6000}" 50
 	row bench/ipc_cost.sh
-	row bench/instructions.sh "${BENCH_INSTRUCTIONS_N:-100}"
-	row bench/actions.sh "${BENCH_INSTRUCTIONS_N:-100}"
+	row bench/instructions.sh "${BENCH_INSTRUCTIONS_N:-400}"
+	row bench/actions.sh "${BENCH_INSTRUCTIONS_N:-400}"
 	row bench/threads.sh "${BENCH_THREADS_SECONDS:-15}"
 	row bench/cpu_split.sh "${BENCH_SECONDS:-5}"
 	row bench/events.sh
