@@ -127,6 +127,7 @@ rd_lua_ctx *rd_lua_context(lua_State *L)
 }
 
 #define RD_KEYS 256 /* names kept per state; past them, plain lua_pushstring */
+_Static_assert(RD_KEYS == 256, "rd_pushkey hashes to the top 8 bits");
 
 struct rd_keys {
 	const char *name[RD_KEYS]; /* by the text's address, open addressing */
@@ -148,7 +149,8 @@ void rd_pushkey(lua_State *L, const char *k)
 		lua_pushstring(L, k);
 		return;
 	}
-	unsigned h = (unsigned)((uintptr_t)k >> 3) * 2654435761u;
+	/* Knuth's multiplicative hash of the address: its top 8 bits */
+	uint32_t h = ((uint32_t)((uintptr_t)k >> 3) * 2654435761u) >> 24;
 	for (unsigned probe = 0; probe < 8; probe++) {
 		unsigned i = (h + probe) & (RD_KEYS - 1);
 		if (c->name[i] == k) {
