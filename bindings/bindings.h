@@ -43,6 +43,9 @@ rd_lua_ctx *rd_lua_context(lua_State *L);
  * rd_setfield are lua_getfield and lua_setfield (metamethods included)
  * with such a name. */
 void rd_pushkey(lua_State *L, const char *k);
+/* Replaces the global type and math.type with the same functions answering
+ * with interned names (see state.c); rd_lua_new and require "rd" do it. */
+void rd_typenames_install(lua_State *L);
 int rd_getfield(lua_State *L, int t, const char *k);
 void rd_setfield(lua_State *L, int t, const char *k);
 

@@ -726,6 +726,7 @@ int luaopen_rd(lua_State *L)
 		{ NULL, NULL },
 	};
 	rd_lua_adopt(L);
+	rd_typenames_install(L);
 	rd_patterns_install(L);
 	rd_charged_install(L);
 	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);

@@ -183,6 +183,46 @@ void rd_setfield(lua_State *L, int t, const char *k)
 	lua_settable(L, t);
 }
 
+/* type(v) and math.type(v) as the base and math libraries define them
+ * (luaB_type, math_type: the same checks and messages), answering with
+ * names interned once, as the closure's upvalues: the library's own push
+ * the name from C text through the API's string cache on every call, and
+ * the engine, the stdlib and policies ask type() dozens of times a
+ * decision. */
+static int fast_type(lua_State *L)
+{
+	int t = lua_type(L, 1);
+	luaL_argcheck(L, t != LUA_TNONE, 1, "value expected");
+	lua_pushvalue(L, lua_upvalueindex(t + 1));
+	return 1;
+}
+
+static int fast_math_type(lua_State *L)
+{
+	if (lua_type(L, 1) == LUA_TNUMBER) {
+		lua_pushvalue(L, lua_upvalueindex(lua_isinteger(L, 1) ? 1 : 2));
+	} else {
+		luaL_checkany(L, 1);
+		luaL_pushfail(L);
+	}
+	return 1;
+}
+
+void rd_typenames_install(lua_State *L)
+{
+	for (int t = 0; t < LUA_NUMTYPES; t++)
+		lua_pushstring(L, lua_typename(L, t));
+	lua_pushcclosure(L, fast_type, LUA_NUMTYPES);
+	lua_setglobal(L, "type");
+	if (lua_getglobal(L, "math") == LUA_TTABLE) {
+		lua_pushliteral(L, "integer");
+		lua_pushliteral(L, "float");
+		lua_pushcclosure(L, fast_math_type, 2);
+		lua_setfield(L, -2, "type");
+	}
+	lua_pop(L, 1);
+}
+
 int rd_lua_is(lua_State *L, int idx, const char *want)
 {
 	size_t len;
@@ -220,6 +260,7 @@ lua_State *rd_lua_new(rd_lua_ctx *ctx)
 	if (!L)
 		return NULL;
 	luaL_openlibs(L);
+	rd_typenames_install(L);
 	rd_patterns_install(L);
 	rd_charged_install(L);
 	/* Most garbage here dies young (one request's tables). */
