@@ -31,6 +31,41 @@ local private = setmetatable({}, { __mode = "k" })
 
 local LEGAL_RISK = { fraud = true, injury = true, data_breach = true, discrimination = true, legal = true }
 
+-- What can make any trigger fire, worked out once per ladder: the
+-- severities some trigger climbs for, whether one climbs for a public
+-- channel, an SLA breach, legal risk or an amount, and the least count of
+-- each customer-summary field that climbs. evaluate walks the triggers
+-- only when the case meets one of these (most complaints meet none), so
+-- an ordinary complaint costs a few reads, not every trigger's checks.
+local function quick(triggers)
+  local q = { severity = {}, repeats = {} }
+  for _, t in ipairs(triggers) do
+    if type(t.severity) == "table" then
+      for sev, x in pairs(t.severity) do
+        if type(x) == "number" then q.severity[sev] = true end
+      end
+    end
+    if t.public_channel and type(t.public_channel) == "number" then q.social = true end
+    local rc = t.repeat_complaints
+    if rc and type(t.tier or 1) == "number" then
+      local w = rc.within_days or 365
+      local field = w <= 30 and "complaints_30d" or w <= 90 and "complaints_90d" or "complaints_365d"
+      local need = rc.count or 3
+      local r = q.repeats
+      local known
+      for j = 1, #r do
+        if r[j].field == field then known = r[j] end
+      end
+      if not known then r[#r + 1] = { field = field, need = need }
+      elseif need < known.need then known.need = need end
+    end
+    if t.sla_breach and type(t.sla_breach) == "number" then q.sla_breach = true end
+    if t.legal_risk and type(t.legal_risk) == "number" then q.legal_risk = true end
+    if t.amount_over and type(t.tier or 2) == "number" then q.amount = true end
+  end
+  return q
+end
+
 --- escalation.new{teams, triggers, chronic} → a ladder.
 function M.new(spec)
   spec = spec or {}
@@ -42,6 +77,15 @@ function M.new(spec)
   for i, t in ipairs(spec.triggers) do
     local c = {}
     for k, v in pairs(t) do c[k] = v end
+    -- the trigger's own tables copied too: what evaluate reads, and what
+    -- `quick` is worked out from, cannot change after this
+    for _, k in ipairs { "severity", "repeat_complaints" } do
+      if type(c[k]) == "table" then
+        local copy = {}
+        for kk, v in pairs(c[k]) do copy[kk] = v end
+        c[k] = copy
+      end
+    end
     if c.amount_over then
       local m, err = money.parse(c.amount_over)
       if not m then error("escalation.new: triggers[" .. i .. "].amount_over: " .. err, 2) end
@@ -49,6 +93,7 @@ function M.new(spec)
     end
     state.triggers[i] = c
   end
+  state.quick = quick(state.triggers)
   local ladder = setmetatable({}, Ladder)
   private[ladder] = state
   require("redress.sandbox").hold(ladder, spec.teams, spec.triggers, spec.chronic)
@@ -57,19 +102,31 @@ end
 
 local NO_SUMMARY = {}
 
---- ladder:evaluate(case [, ctx]) → { tier, team, reasons = {…}, chronic }
--- ctx: { sla_breach = bool, amount = offer spec or money, legal_risk = bool }
-function Ladder:evaluate(case, ctx)
-  local state = private[self]
-  local tier, reasons = 0, {}
-  -- what the triggers ask about, read once (this runs under the policy's
-  -- count hook, on every complaint)
-  local summary = case.customer_summary or NO_SUMMARY
+-- Whether the case meets anything in q (see quick): when not, no trigger
+-- fires.
+local function may_fire(q, case, ctx, summary)
+  local severity = case.severity
+  if severity ~= nil and q.severity[severity] then return true end
+  if q.social and case.channel == "social" then return true end
+  if ctx and ((q.sla_breach and ctx.sla_breach) or (q.amount and ctx.amount)) then return true end
+  if q.legal_risk and ((ctx and ctx.legal_risk) or LEGAL_RISK[case.category] or (case.facts and case.facts.fraud == true)) then
+    return true
+  end
+  local r = q.repeats
+  for i = 1, #r do
+    if (summary[r[i].field] or 0) + 1 >= r[i].need then return true end
+  end
+  return false
+end
+
+-- Every trigger in order: the reasons of those that fire go into reasons;
+-- → the highest tier reached.
+local function climb(triggers, case, ctx, summary, reasons)
+  local tier = 0
   local severity, social = case.severity, case.channel == "social"
   local sla_breach = ctx and ctx.sla_breach
   local legal = (ctx and ctx.legal_risk) or LEGAL_RISK[case.category] or (case.facts and case.facts.fraud == true)
   local amount = ctx and ctx.amount
-  local triggers = state.triggers
   for i = 1, #triggers do
     local t = triggers[i]
     local x = t.severity
@@ -116,6 +173,20 @@ function Ladder:evaluate(case, ctx)
         if x > tier then tier = x end
       end
     end
+  end
+  return tier
+end
+
+--- ladder:evaluate(case [, ctx]) → { tier, team, reasons = {…}, chronic }
+-- ctx: { sla_breach = bool, amount = offer spec or money, legal_risk = bool }
+function Ladder:evaluate(case, ctx)
+  local state = private[self]
+  local tier, reasons = 0, {}
+  -- what the triggers ask about, read once (this runs under the policy's
+  -- count hook, on every complaint)
+  local summary = case.customer_summary or NO_SUMMARY
+  if may_fire(state.quick, case, ctx, summary) then
+    tier = climb(state.triggers, case, ctx, summary, reasons)
   end
   local chronic = false
   if state.chronic and (summary.complaints_365d or 0) + 1 >= (state.chronic.complaints_365d or 6) then

@@ -119,4 +119,85 @@ describe("redress.escalation", function()
     assert.are.same({ 3, "legal" }, { e.tier, e.team })
     assert.has_error(function() l.teams = {} end, "a ladder is read-only")
   end)
+  -- The ladder walks its triggers only when the case meets something one of
+  -- them climbs for. Against a model that always walks them all: random
+  -- ladders and cases, every answer the same (tier, team, reasons in order).
+  it("answers as walking every trigger would, for random ladders and cases", function()
+    local money = require "redress.money"
+    local LEGAL = { fraud = true, injury = true, data_breach = true, discrimination = true, legal = true }
+    local function model(triggers, c, ctx)
+      local tier, reasons, summary = 0, {}, c.customer_summary or {}
+      local legal = (ctx and ctx.legal_risk) or LEGAL[c.category] or (c.facts and c.facts.fraud == true)
+      for _, t in ipairs(triggers) do
+        local x = t.severity and t.severity[c.severity]
+        if type(x) == "number" then reasons[#reasons + 1] = "severity " .. c.severity; tier = math.max(tier, x) end
+        if type(t.public_channel) == "number" and c.channel == "social" then
+          reasons[#reasons + 1] = "public channel: a complaint in public can grow into a crisis"; tier = math.max(tier, t.public_channel)
+        end
+        local rc = t.repeat_complaints
+        if rc then
+          local w = rc.within_days or 365
+          local n = summary[w <= 30 and "complaints_30d" or w <= 90 and "complaints_90d" or "complaints_365d"] or 0
+          x = t.tier or 1
+          if n + 1 >= (rc.count or 3) and type(x) == "number" then
+            reasons[#reasons + 1] = string.format("repeat complaints: %d in %d days", n + 1, w); tier = math.max(tier, x)
+          end
+        end
+        if type(t.sla_breach) == "number" and ctx and ctx.sla_breach then
+          reasons[#reasons + 1] = "a service-level deadline passed"; tier = math.max(tier, t.sla_breach)
+        end
+        if type(t.legal_risk) == "number" and legal then reasons[#reasons + 1] = "legal risk"; tier = math.max(tier, t.legal_risk) end
+        if t.amount_over and ctx and ctx.amount then
+          local over, a = money.parse(t.amount_over), ctx.amount
+          x = t.tier or 2
+          if a.currency == over.currency and a.amount > over.amount and type(x) == "number" then
+            reasons[#reasons + 1] = "amount over " .. tostring(over) .. ": a manager signs it off"; tier = math.max(tier, x)
+          end
+        end
+      end
+      return tier, reasons
+    end
+    math.randomseed(20261203)
+    local function pick(list) return list[math.random(#list)] end
+    local SEV = { "low", "medium", "high", "critical" }
+    for _ = 1, 60 do
+      local triggers = {}
+      for _ = 1, math.random(0, 6) do
+        local t = {}
+        local kind = math.random(6)
+        if kind == 1 then
+          t.severity = {}
+          for _ = 1, math.random(2) do t.severity[pick(SEV)] = math.random(4) end
+        elseif kind == 2 then t.public_channel = math.random(4)
+        elseif kind == 3 then
+          t.repeat_complaints = { count = math.random(1, 5), within_days = pick { 7, 30, 90, 365, nil } }
+          t.tier = pick { 1, 2, 3, nil }
+        elseif kind == 4 then t.sla_breach = math.random(4)
+        elseif kind == 5 then t.legal_risk = math.random(4)
+        else t.amount_over = pick { "100.00 EUR", "50.00 GBP" }; t.tier = pick { 2, 3, nil } end
+        if math.random(8) == 1 then t.public_channel = math.random(4) end -- two in one trigger
+        triggers[#triggers + 1] = t
+      end
+      local l = escalation.new { teams = { "a", "b", "c", "d" }, triggers = triggers }
+      for _ = 1, 40 do
+        local c = case { severity = pick(SEV), channel = pick { "email", "social", "phone" },
+          category = pick { "late_delivery", "injury", "defective" }, facts = { fraud = math.random(6) == 1 },
+          customer_summary = { complaints_30d = math.random(0, 3), complaints_90d = math.random(0, 5), complaints_365d = math.random(0, 6) } }
+        local ctx = pick { false, { sla_breach = true }, { amount = { amount = 15000, currency = "EUR" } },
+          { amount = { amount = 9000, currency = "GBP" } }, { legal_risk = true } } or nil
+        local want_tier, want_reasons = model(triggers, c, ctx)
+        local e = l:evaluate(c, ctx)
+        assert.equal(want_tier, e.tier)
+        assert.same(want_reasons, e.reasons)
+      end
+    end
+  end)
+
+  it("keeps what it was made from, whatever the pack changes in its trigger tables later", function()
+    local sev = { high = 2 }
+    local l = escalation.new { teams = { "a", "b", "c" }, triggers = { { severity = sev } } }
+    sev.medium = 3; sev.high = 1
+    assert.equal(0, l:evaluate(case {}).tier)
+    assert.equal(2, l:evaluate(case { severity = "high" }).tier)
+  end)
 end)
