@@ -65,12 +65,15 @@ end
 function Plan:goodwill(case, kind)
   local o = case.order
   if not (o and o.amount and o.currency) then return nil end
-  local pct = private[self].percent[case.severity] or private[self].percent.default or 10
-  local amount = money.new(o.amount, o.currency):percent(pct)
-  local lo, hi = private[self].min[o.currency], private[self].max[o.currency]
-  if lo then amount = money.max(amount, lo) end
-  if hi then amount = money.min(amount, hi) end
-  return { kind = kind or private[self].kind, amount = amount.amount, currency = o.currency,
+  local p = private[self]
+  local pct = p.percent[case.severity] or p.percent.default or 10
+  local amount = money.new(o.amount, o.currency):percent(pct).amount
+  -- the caps are kept by currency, so they are in the order's: compared as
+  -- integers (this runs under the policy's count hook, on every complaint)
+  local lo, hi = p.min[o.currency], p.max[o.currency]
+  if lo and lo.amount > amount then amount = lo.amount end
+  if hi and hi.amount < amount then amount = hi.amount end
+  return { kind = kind or p.kind, amount = amount, currency = o.currency,
     reason = string.format("goodwill: %s%% of the order for a %s complaint", tostring(pct), case.severity or "medium") }
 end
 
