@@ -86,16 +86,16 @@ function P.on_complaint(case, act)
   if not (case.order and case.order.id) then ask[#ask + 1] = "order_number" end
   if PHOTO[case.category] then ask[#ask + 1] = "photo" end
   act:acknowledge { compose = { ask = ask, next_contact = settings.next_contact } }
-  local owed, expired = remedies.rights(case)
+  local rights = remedies.rights(case)
   local remedy = remedies.of(case.category)
   -- money back within the withdrawal period is a withdrawal, unless the goods
   -- are excluded from it (art. 16): then the category's own remedy applies
-  if case.category ~= "withdrawal" and remedies.REFUND_WANTS[case.wants] and owed["EU.withdrawal"]
+  if case.category ~= "withdrawal" and remedies.REFUND_WANTS[case.wants] and rights()["EU.withdrawal"]
       and not case.order.excluded then
     act:explain("refund_within_withdrawal", "The customer wants their money back within the withdrawal period: that is a withdrawal, owed without a reason.")
     remedy = remedies.withdrawal
   end
-  local outcome = remedy(case, act, owed, expired)
+  local outcome = remedy(case, act, rights)
   settle(case, act, outcome, escalate(case, act) or outcome == "person")
 end
 
@@ -130,9 +130,8 @@ events["investigation.concluded"] = function(case, event, act)
     -- the category's remedy a second time
     act:set { facts = { deferred = false } }
     act:explain("justified_remedy", "Justified after the investigation: the remedy that waited for it is decided now.")
-    local owed, expired = remedies.rights(case)
     local remedy = case.facts.reopened and remedies.other or remedies.of(case.category)
-    settle(case, act, remedy(case, act, owed, expired), false)
+    settle(case, act, remedy(case, act, remedies.rights(case)), false)
   else
     act:explain("justified", "The investigation found the complaint justified; the remedy already offered stands.")
   end

@@ -1,7 +1,9 @@
 -- retail-eu remedies: what each category of complaint gets, with its legal
--- basis. Each remedy(case, act, owed, expired) acts and returns the outcome:
+-- basis. Each remedy(case, act, rights) acts and returns the outcome:
 -- "offered" (an offer waits for the customer), "waiting" (a question to the
 -- customer), "person" (a person decides next) or "answered" (a polite no).
+-- rights() gives the complaint's legal rights (owed, expired: by rule id),
+-- worked out when a branch first asks: most categories never need them.
 local settings = require "redress.settings"
 local legal = require "redress.legal"
 local money = require "redress.money"
@@ -32,7 +34,7 @@ local GOODWILL = { coupon = true, gift = true, free_delivery = true, free_servic
 -- The case as redress.legal reads it: an online shop sells at a distance
 -- (Directive 2011/83/EU art. 2(7)), and a case that names no jurisdiction
 -- is the setting's. Rights are judged when the claim was made (the complaint).
-local function rights(case)
+local function legal_rights(case)
   local order = case.order or {}
   local view = setmetatable({ jurisdiction = case.jurisdiction or settings.jurisdiction,
     order = setmetatable({ sale = order.sale or "distance" }, { __index = order }) }, { __index = case })
@@ -41,6 +43,16 @@ local function rights(case)
   for _, e in ipairs(r.owed) do owed[e.id] = e end
   for _, e in ipairs(r.expired) do expired[e.id] = e end
   return owed, expired
+end
+
+-- rights(case) → a function that gives legal_rights(case), worked out on
+-- its first call and kept for the rest of the decision.
+local function rights(case)
+  local owed, expired
+  return function()
+    if not owed then owed, expired = legal_rights(case) end
+    return owed, expired
+  end
 end
 
 -- Directive (EU) 2019/771 art. 11 (LEGAL-SOURCES.md, conf. C): a defect that
@@ -109,7 +121,8 @@ local remedies = {}
 -- Directive 2011/83/EU arts. 9–10 (window, via redress.legal), 13 (refund
 -- within 14 days, incl. standard delivery; not the extra for a dearer
 -- delivery, 13(2)), 14(1) (return postage), 16 (exceptions).
-function remedies.withdrawal(case, act, owed, expired)
+function remedies.withdrawal(case, act, rights)
+  local owed, expired = rights()
   local order = case.order or {}
   local open, closed = owed["EU.withdrawal"], expired["EU.withdrawal"]
   if order.excluded then
@@ -178,7 +191,8 @@ end
 -- Directive (EU) 2019/771 arts. 10–14: repair or replacement first, the
 -- consumer's choice unless impossible or disproportionate; then price
 -- reduction or refund. Window via redress.legal (EU.guarantee).
-function remedies.defective(case, act, owed, expired)
+function remedies.defective(case, act, rights)
+  local owed, expired = rights()
   local g = owed["EU.guarantee"]
   if not g then
     local gone = expired["EU.guarantee"]
