@@ -74,7 +74,7 @@ function Plan:goodwill(case, kind)
   if lo and lo.amount > amount then amount = lo.amount end
   if hi and hi.amount < amount then amount = hi.amount end
   return { kind = kind or p.kind, amount = amount, currency = o.currency,
-    reason = string.format("goodwill: %s%% of the order for a %s complaint", tostring(pct), case.severity or "medium") }
+    reason = "goodwill: " .. tostring(pct) .. "% of the order for a " .. tostring(case.severity or "medium") .. " complaint" }
 end
 
 --- comp.legal(case [, law]) → the offer spec for the strongest remedy the
