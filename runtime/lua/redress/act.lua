@@ -54,6 +54,20 @@ local function fail(action, field, msg)
   error(string.format("%s: %s %s", action, field, msg), 0)
 end
 
+-- Whether s is a word (letters, digits, _ . -): a timer's name, an
+-- explanation's code. A decision names the same few again and again, and
+-- the sandbox's budgeted matcher reads a pattern a character at a time, so
+-- the answer per text is kept (redress.memo: bounded, dropped whole).
+local function word(s) return s:match("^[%w_.%-]+$") ~= nil end
+local word_memo = require("redress.memo").of(word)
+local function is_word(s)
+  if #s > 64 then return word(s) end -- long texts are not kept
+  return word_memo(s)
+end
+
+-- Whether s is three capital letters, as an ISO 4217 code is (kept likewise).
+local is_code3 = require("redress.memo").of(function(s) return s:match("^%u%u%u$") ~= nil end)
+
 local function check_table(action, spec)
   if type(spec) ~= "table" then
     error(string.format("%s: expects a table of fields, got %s", action, type(spec)), 0)
@@ -83,21 +97,18 @@ local function render(action, parts, vars, lang, zone)
   return out
 end
 
-local function check_data(action, v, depth)
+-- v, checked to be data a timer may carry (strings, numbers, booleans and
+-- tables of them, four levels deep) and copied: one walk does both.
+local function data_copy(action, v, depth)
   local t = type(v)
   if t == "number" and not storable(v) then fail(action, "data", "numbers must lie within ±" .. M.MAX_INTEGER) end
-  if t == "string" or t == "number" or t == "boolean" then return end
+  if t == "string" or t == "number" or t == "boolean" then return v end
   if t ~= "table" or depth > 4 then fail(action, "data", "must be a table of strings, numbers, booleans and tables") end
+  local c = {}
   for k, x in pairs(v) do
     if type(k) ~= "string" and math.type(k) ~= "integer" then fail(action, "data", "keys must be strings or integers") end
-    check_data(action, x, depth + 1)
+    c[k] = data_copy(action, x, depth + 1)
   end
-end
-
-local function copy_data(v)
-  if type(v) ~= "table" then return v end
-  local c = {}
-  for k, x in pairs(v) do c[k] = copy_data(x) end
   return c
 end
 
@@ -223,7 +234,7 @@ local function make_offer(st, action, prefix, spec)
   local case = st.case
   local currency = spec.currency or (case.order and case.order.currency) or st.p.currency
   -- kept and printed after the call: never anything but text
-  if (currency ~= nil and type(currency) ~= "string") or (amount > 0 and (currency == nil or not currency:match("^%u%u%u$"))) then
+  if (currency ~= nil and type(currency) ~= "string") or (amount > 0 and (currency == nil or #currency ~= 3 or not is_code3(currency))) then
     fail(action, prefix .. "currency", "must be an ISO 4217 code such as EUR")
   end
   -- its announcement to the customer, rendered now: it goes out with the
@@ -276,10 +287,10 @@ end
 local function timer_name(action, spec)
   check_table(action, spec)
   local name = spec.name
-  if type(name) ~= "string" or not name:match("^[%w_.%-]+$") or #name > 64 then
+  if type(name) ~= "string" or not is_word(name) or #name > 64 then
     fail(action, "name", "must be a word such as first_response_due (letters, digits, _ . -; at most 64)")
   end
-  if name:match("^redress%.") then fail(action, "name", "must not start with redress. (the engine's own timers)") end
+  if name:sub(1, 8) == "redress." then fail(action, "name", "must not start with redress. (the engine's own timers)") end
   return name
 end
 
@@ -308,9 +319,9 @@ function impl.timer(st, spec)
   if math.type(due) ~= "integer" or due < 0 or due > MAX_TIME_MS then
     fail("timer", spec.at ~= nil and "at" or "after", "must come to a time between 1970 and 9999")
   end
-  if spec.data ~= nil then check_data("timer", spec.data, 1) end
-  st.actions[#st.actions + 1] = { type = "timer", name = name, due_ms = due, due_at = time.format(due),
-    data = copy_data(spec.data) }
+  local data = spec.data
+  if data ~= nil then data = data_copy("timer", data, 1) end
+  st.actions[#st.actions + 1] = { type = "timer", name = name, due_ms = due, due_at = time.format(due), data = data }
 end
 
 --- act:cancel_timer{name = "…"}
@@ -341,10 +352,11 @@ function impl.set(st, spec)
       if i > M.MAX_TAGS then fail("set", "tags", "must list at most " .. M.MAX_TAGS .. " tags") end
     end
   end
-  if spec.facts ~= nil then
-    if type(spec.facts) ~= "table" then fail("set", "facts", "must be a table") end
-    local n = 0
-    for k, v in pairs(spec.facts) do
+  local facts = spec.facts
+  if facts ~= nil then
+    if type(facts) ~= "table" then fail("set", "facts", "must be a table") end
+    local copy, n = {}, 0
+    for k, v in pairs(facts) do
       local tv = type(v)
       n = n + 1
       if n > M.MAX_FACTS then fail("set", "facts", "must hold at most " .. M.MAX_FACTS .. " facts") end
@@ -352,12 +364,9 @@ function impl.set(st, spec)
         fail("set", "facts", "must map names to strings, numbers or booleans")
       end
       if tv == "number" and not storable(v) then fail("set", "facts", k .. " must lie within ±" .. M.MAX_INTEGER) end
+      copy[k] = v
     end
-  end
-  local facts
-  if spec.facts then
-    facts = {}
-    for k, v in pairs(spec.facts) do facts[k] = v end
+    facts = copy
   end
   local tags
   if spec.tags then tags = table.move(spec.tags, 1, #spec.tags, 1, {}) end
@@ -366,7 +375,7 @@ end
 
 --- act:explain(code, text): a reason a business user can read.
 function impl.explain(st, code, text)
-  if type(code) ~= "string" or not code:match("^[%w_.%-]+$") then
+  if type(code) ~= "string" or not is_word(code) then
     fail("explain", "code", "must be a word such as late_delivery")
   end
   if type(text) ~= "string" or #text > M.MAX_TEXT then
