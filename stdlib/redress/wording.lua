@@ -197,6 +197,22 @@ end
 -- composition is then one render, its lines rendered as one template would be.
 local composed, n_composed = setmetatable({}, { __mode = "k" }), 0
 
+-- The asked-for sentences made, per language's phrase table, by the list
+-- (ask_key); bounded like `composed`.
+local asked_texts, n_asked = setmetatable({}, { __mode = "k" }), 0
+
+-- The key of an asked-for list (a plain list of what was read): its names
+-- joined, or nil when one is not a short string (then the sentence is made
+-- every time, and any error raised).
+local function ask_key(ask)
+  local n = #ask
+  for i = 1, n do
+    local k = ask[i]
+    if type(k) ~= "string" or #k > 32 then return nil end
+  end
+  return n == 1 and ask[1] or table.concat(ask, "\0", 1, n)
+end
+
 -- A text as a template shows it: braces doubled.
 local function literal(text) return (text:gsub("[{}]", "%0%0")) end
 
@@ -225,14 +241,29 @@ function M.compose(case, spec, opts)
   local asking = #ask > 0
   local asked = ""
   if asking and not short then
-    local items = {}
-    for _, k in ipairs(ask) do
-      local item = P.items[k]
-      if not item then error("compose: unknown thing to ask for '" .. tostring(k) .. "' (order_number, photo, receipt, contact)", 0) end
-      items[#items + 1] = item
+    -- the sentence depends on the language and the list alone: kept by
+    -- both. The list is read once (a caller's metamethods cannot make the
+    -- key and the sentence disagree).
+    local names = {}
+    for i, k in ipairs(ask) do names[i] = k end
+    local key = ask_key(names)
+    local mine = asked_texts[P]
+    asked = key and mine and mine[key]
+    if not asked then
+      local items = {}
+      for _, k in ipairs(names) do
+        local item = P.items[k]
+        if not item then error("compose: unknown thing to ask for '" .. tostring(k) .. "' (order_number, photo, receipt, contact)", 0) end
+        items[#items + 1] = item
+      end
+      -- the list is the language's own words: no isolates around it
+      asked = render(parts_of(P.ask), { items = join(items, lang) }, opts, false)
+      if key then
+        if n_asked >= 256 then asked_texts, n_asked, mine = setmetatable({}, { __mode = "k" }), 0, nil end
+        if not mine then mine = {}; asked_texts[P] = mine end
+        mine[key], n_asked = asked, n_asked + 1
+      end
     end
-    -- the list is the language's own words: no isolates around it
-    asked = render(parts_of(P.ask), { items = join(items, lang) }, opts, false)
   end
   local key = (short and "s" or "l") .. (name and "n" or "-") .. state .. (asking and "a" or "-") ..
     (next_contact and "c" or "-") .. (signature and "g|" or "-|") .. asked

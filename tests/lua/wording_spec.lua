@@ -60,6 +60,20 @@ describe("the eight-rule acknowledgement", function()
     assert.not_matches("order number", wording.compose({ id = "C9", channel = "social", order = { id = "o" } }, {},
       { lang = "en" }))
     assert.equal(plain, wording.compose(case, {}, {})) -- no language: English
+    -- a list that names one thing when read for the kept sentence's key and
+    -- another when read for the sentence
+    local flips = 0
+    local fickle = setmetatable({}, { __len = function() return 1 end, __index = function(_, i)
+      if i ~= 1 then return nil end
+      flips = flips + 1
+      return flips % 2 == 1 and "photo" or "receipt"
+    end })
+    local asked = wording.compose({ id = "C10", channel = "email", order = { id = "o" } }, { ask = fickle }, { lang = "en" })
+    local photo = wording.compose({ id = "C10", channel = "email", order = { id = "o" } }, { ask = { "photo" } }, { lang = "en" })
+    assert.matches("photo of the problem", asked)
+    assert.equal(asked, photo)
+    assert.matches("photo of the problem", wording.compose({ id = "C11", channel = "email", order = { id = "o" } },
+      { ask = { "photo" } }, { lang = "en" }))
   end)
 
   it("meets an aggressive customer calmly, with a senior colleague", function()
