@@ -138,7 +138,12 @@ function M.freeze(roots, own)
         -- walked; the pack's own values an object keeps are (held).
         local fields = { open = rawget(mt, "__newindex") == nil }
         for k, x in next, v do fields[#fields + 1] = k; fields[#fields + 1] = x end
-        objects[#objects + 1] = v; objects[#objects + 1] = fields
+        -- an object with no fields whose metatable refuses new ones (a
+        -- ladder, a plan: their state is kept elsewhere) has nothing to
+        -- put back: no need to look at it after every call
+        if fields.open or #fields > 0 then
+          objects[#objects + 1] = v; objects[#objects + 1] = fields
+        end
         local h = held[v]
         if h then for i = 1, h.n do walk(h[i]) end end
         return
