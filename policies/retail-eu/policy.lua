@@ -56,6 +56,8 @@ local function escalate(case, act)
   return e.tier > 0
 end
 
+local REMINDER_AFTER = settings.reminder_days .. " days"
+
 local STATUS = { offered = "awaiting_customer", waiting = "awaiting_customer", person = "investigating", answered = "rejected" }
 
 -- After a remedy: the status, a reminder when the customer must answer,
@@ -64,7 +66,7 @@ local function settle(case, act, outcome, first_response)
   local status = STATUS[outcome]
   if status == "awaiting_customer" then
     act:set { status = status, facts = { reminders = 0 } }
-    act:timer { name = "reminder", after = settings.reminder_days .. " days", data = { kind = outcome == "offered" and "offer" or "info" } }
+    act:timer { name = "reminder", after = REMINDER_AFTER, data = { kind = outcome == "offered" and "offer" or "info" } }
     clocks:pause(case, act, "resolution")
   else
     act:set { status = status }

@@ -268,9 +268,10 @@ function remedies.late_delivery(case, act)
     return give(case, act, { kind = "free_delivery", amount = 0, currency = "EUR", reason = "late delivery" }, "late_free_delivery")
   end
   o.reason = "late delivery: " .. pct .. "% of the order"
+  local coupon = money.new(o.amount, o.currency)
   act:explain("late_coupon", string.format("The delivery was %s late: a coupon of %d%% of the order, between %s and %s: %s.",
-    days and (days .. " day(s)") or "reported", pct, LATE_MIN, LATE_MAX, show(o.amount, o.currency)))
-  return give(case, act, o, days and "late_coupon_days" or "late_coupon", { amount = money.new(o.amount, o.currency), days = days })
+    days and (days .. " day(s)") or "reported", pct, LATE_MIN, LATE_MAX, tostring(coupon)))
+  return give(case, act, o, days and "late_coupon_days" or "late_coupon", { amount = coupon, days = days })
 end
 
 -- Until the consumer takes physical possession the risk is the seller's
