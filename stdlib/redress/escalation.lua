@@ -66,7 +66,8 @@ local function quick(triggers)
   return q
 end
 
---- escalation.new{teams, triggers, chronic} → a ladder.
+--- escalation.new{teams, triggers, chronic} → a ladder. The triggers are
+-- copied: changing their tables afterwards changes nothing.
 function M.new(spec)
   spec = spec or {}
   if type(spec.triggers) ~= "table" then error("escalation.new: triggers must be a list", 2) end
