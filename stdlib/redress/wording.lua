@@ -202,10 +202,11 @@ local composed, n_composed = setmetatable({}, { __mode = "k" }), 0
 local asked_texts, n_asked = setmetatable({}, { __mode = "k" }), 0
 
 -- The key of an asked-for list (a plain list of what was read): its names
--- joined, or nil when one is not a short string (then the sentence is made
--- every time, and any error raised).
+-- joined, or nil when one is not a short string or the list is long (then
+-- the sentence is made every time, and any error raised).
 local function ask_key(ask)
   local n = #ask
+  if n > 8 then return nil end -- the four things to ask for, a few times over at most
   for i = 1, n do
     local k = ask[i]
     if type(k) ~= "string" or #k > 32 then return nil end
