@@ -5,6 +5,7 @@
 #include "store_lua.h"
 
 #include <lauxlib.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -285,28 +286,77 @@ static int l_at_most(lua_State *L)
 	return 0;
 }
 
-struct rows {
-	lua_State *L;
-	lua_Integer limit, n;
+/* The rows a scan finds, as pointers into the map (valid while the read
+ * lasts), gathered with no Lua call: a Lua error inside LMDB's cursor loop
+ * (out of memory, making a string) would leave the cursor open. They are
+ * pushed to Lua after the scan. The list lives in a userdata whose __gc
+ * frees it, so an error while they are pushed frees it too. */
+struct found {
+	lua_Integer n, cap, limit;
+	int oom;
+	struct found_row {
+		const void *k, *v;
+		size_t klen, vlen;
+	} *row;
 };
 
-/* Appends one row to the keys and values tables at the top of the stack. */
-static void append_row(struct rows *r, const void *k, size_t klen, const void *v, size_t vlen)
+static const char FOUND_MT[] = "rd.store.found";
+
+static int found_gc(lua_State *L)
 {
-	r->n++;
-	lua_pushlstring(r->L, k, klen);
-	lua_rawseti(r->L, -3, r->n);
-	lua_pushlstring(r->L, v, vlen);
-	lua_rawseti(r->L, -2, r->n);
+	struct found *f = lua_touserdata(L, 1);
+	free(f->row);
+	f->row = NULL;
+	return 0;
 }
 
-static int push_row(void *ud, const void *k, size_t klen, const void *v, size_t vlen)
+/* A new, empty list for at most limit rows, on top of the stack. */
+static struct found *found_new(lua_State *L, lua_Integer limit)
 {
-	struct rows *r = ud;
-	if (r->n >= r->limit)
+	struct found *f = lua_newuserdatauv(L, sizeof *f, 0);
+	memset(f, 0, sizeof *f);
+	f->limit = limit;
+	rd_getfield(L, LUA_REGISTRYINDEX, FOUND_MT);
+	lua_setmetatable(L, -2);
+	return f;
+}
+
+/* Keeps one row; stops the scan at the limit, or when memory runs out
+ * (f->oom, raised after the cursor is closed). */
+static int found_add(struct found *f, const void *k, size_t klen, const void *v, size_t vlen)
+{
+	if (f->n >= f->limit)
 		return 1;
-	append_row(r, k, klen, v, vlen);
-	return r->n >= r->limit;
+	if (f->n == f->cap) {
+		lua_Integer cap = f->cap ? f->cap * 2 : 64;
+		void *grown = realloc(f->row, (size_t)cap * sizeof *f->row);
+		if (!grown) {
+			f->oom = 1;
+			return 1;
+		}
+		f->row = grown;
+		f->cap = cap;
+	}
+	f->row[f->n++] = (struct found_row){ k, v, klen, vlen };
+	return f->n >= f->limit;
+}
+
+static int found_row(void *ud, const void *k, size_t klen, const void *v, size_t vlen)
+{
+	return found_add(ud, k, klen, v, vlen);
+}
+
+/* Pushes the rows found as two lists, keys and values. */
+static void push_found(lua_State *L, const struct found *f)
+{
+	lua_createtable(L, (int)(f->n < INT_MAX ? f->n : INT_MAX), 0);
+	lua_createtable(L, (int)(f->n < INT_MAX ? f->n : INT_MAX), 0);
+	for (lua_Integer i = 0; i < f->n; i++) {
+		lua_pushlstring(L, f->row[i].k, f->row[i].klen);
+		lua_rawseti(L, -3, i + 1);
+		lua_pushlstring(L, f->row[i].v, f->row[i].vlen);
+		lua_rawseti(L, -2, i + 1);
+	}
 }
 
 /* What range and scan are asked: (db, a, b, …), a and b optional keys. */
@@ -331,15 +381,16 @@ static struct span span_args(lua_State *L)
 static int range(lua_State *L, int reverse)
 {
 	struct span sp = span_args(L);
-	struct rows r = { L, luaL_optinteger(L, 4, 1000), 0 };
-	lua_createtable(L, (int)(r.limit < 64 ? r.limit : 64), 0);
-	lua_createtable(L, (int)(r.limit < 64 ? r.limit : 64), 0);
+	struct found *f = found_new(L, luaL_optinteger(L, 4, 1000));
 	rd_store *st = sp.h->store;
-	int rc = r.limit <= 0 ? RD_OK
-			      : reverse ? rd_store_range(st, sp.txn, sp.db, sp.b, sp.blen, sp.a, sp.alen, 1, push_row, &r)
-					: rd_store_range(st, sp.txn, sp.db, sp.a, sp.alen, sp.b, sp.blen, 0, push_row, &r);
+	int rc = f->limit <= 0 ? RD_OK
+			       : reverse ? rd_store_range(st, sp.txn, sp.db, sp.b, sp.blen, sp.a, sp.alen, 1, found_row, f)
+					 : rd_store_range(st, sp.txn, sp.db, sp.a, sp.alen, sp.b, sp.blen, 0, found_row, f);
+	if (f->oom)
+		return luaL_error(L, "store.%s: out of memory", reverse ? "range_rev" : "range");
 	if (rc)
 		return store_fail(L, rc, reverse ? "range_rev" : "range");
+	push_found(L, f);
 	return 2;
 }
 
@@ -350,10 +401,14 @@ static int l_range(lua_State *L)
 	return range(L, 0);
 }
 
+struct counted {
+	lua_Integer limit, n;
+};
+
 static int count_row(void *ud, const void *k, size_t klen, const void *v, size_t vlen)
 {
 	(void)k, (void)klen, (void)v, (void)vlen;
-	struct rows *r = ud;
+	struct counted *r = ud;
 	return ++r->n >= r->limit;
 }
 
@@ -363,7 +418,7 @@ static int count_row(void *ud, const void *k, size_t klen, const void *v, size_t
 static int l_count(lua_State *L)
 {
 	struct span sp = span_args(L);
-	struct rows r = { L, luaL_optinteger(L, 4, 1000), 0 };
+	struct counted r = { luaL_optinteger(L, 4, 1000), 0 };
 	int rc = r.limit <= 0 ? RD_OK : rd_store_range(sp.h->store, sp.txn, sp.db, sp.a, sp.alen, sp.b, sp.blen, 0, count_row, &r);
 	if (rc)
 		return store_fail(L, rc, "count");
@@ -371,44 +426,36 @@ static int l_count(lua_State *L)
 	return 1;
 }
 
-/* A scan's state: the rows looked at, the needles every kept value holds,
- * and the last key looked at (copied: the next page starts after it). */
+/* A scan's state: the rows kept, the needles every kept value holds, and
+ * the last key looked at (in the map, as the rows: the next page starts
+ * after it). */
 struct scan {
-	struct rows rows;
+	lua_State *L;
+	struct found *found;
 	lua_Integer looked, limit;
 	int needles; /* stack index of the needles' list */
 	size_t nneedles;
-	char *last;
-	size_t last_len, last_cap;
-	int oom;
+	const void *last;
+	size_t last_len;
 };
 
 static int scan_row(void *ud, const void *k, size_t klen, const void *v, size_t vlen)
 {
 	struct scan *sc = ud;
-	lua_State *L = sc->rows.L;
+	lua_State *L = sc->L;
 	sc->looked++;
-	if (klen > sc->last_cap) {
-		char *b = realloc(sc->last, klen);
-		if (!b) {
-			sc->oom = 1;
-			return 1;
-		}
-		sc->last = b;
-		sc->last_cap = klen;
-	}
-	memcpy(sc->last, k, klen);
+	sc->last = k;
 	sc->last_len = klen;
 	int keep = 1;
 	for (size_t i = 1; keep && i <= sc->nneedles; i++) {
-		size_t nlen;
+		size_t nlen; /* raw reads of strings: no Lua error can come of them */
 		lua_rawgeti(L, sc->needles, (lua_Integer)i);
 		const char *needle = lua_tolstring(L, -1, &nlen);
 		keep = needle && memmem(v, vlen, needle, nlen) != NULL;
 		lua_pop(L, 1);
 	}
-	if (keep)
-		append_row(&sc->rows, k, klen, v, vlen);
+	if (keep && found_add(sc->found, k, klen, v, vlen))
+		return 1;
 	return sc->looked >= sc->limit;
 }
 
@@ -423,25 +470,25 @@ static int l_scan(lua_State *L)
 	struct span sp = span_args(L);
 	lua_Integer limit = luaL_checkinteger(L, 4);
 	luaL_checktype(L, 5, LUA_TTABLE);
-	struct scan sc = { .rows = { L, limit, 0 }, .limit = limit, .needles = 5 };
+	struct scan sc = { .L = L, .limit = limit, .needles = 5 };
 	sc.nneedles = lua_rawlen(L, 5);
 	for (size_t i = 1; i <= sc.nneedles; i++) {
 		if (lua_rawgeti(L, 5, (lua_Integer)i) != LUA_TSTRING)
 			return luaL_error(L, "store.scan: needles must be strings");
 		lua_pop(L, 1);
 	}
-	lua_createtable(L, 0, 0);
-	lua_createtable(L, 0, 0);
+	lua_settop(L, 5);
+	sc.found = found_new(L, limit);
 	int rc = limit <= 0 ? RD_OK : rd_store_range(sp.h->store, sp.txn, sp.db, sp.a, sp.alen, sp.b, sp.blen, 0, scan_row, &sc);
-	if (sc.looked > 0 && !sc.oom)
-		lua_pushlstring(L, sc.last, sc.last_len);
-	else
-		lua_pushnil(L);
-	free(sc.last);
-	if (sc.oom)
+	if (sc.found->oom)
 		return luaL_error(L, "store.scan: out of memory");
 	if (rc)
 		return store_fail(L, rc, "scan");
+	push_found(L, sc.found);
+	if (sc.looked > 0)
+		lua_pushlstring(L, sc.last, sc.last_len);
+	else
+		lua_pushnil(L);
 	lua_pushinteger(L, sc.looked);
 	return 4;
 }
@@ -452,34 +499,6 @@ static int l_scan(lua_State *L)
 static int l_range_rev(lua_State *L)
 {
 	return range(L, 1);
-}
-
-/* paired's rows, pointing into the map (valid while the read lasts), in a
- * userdata so that a Lua error on the way frees them */
-struct pairs_rows {
-	lua_State *L;
-	lua_Integer limit, n, cap;
-	int slot; /* the userdata's stack index, replaced as it grows */
-	struct { const void *k, *v; size_t klen, vlen; } *row;
-};
-
-static int keep_row(void *ud, const void *k, size_t klen, const void *v, size_t vlen)
-{
-	struct pairs_rows *r = ud;
-	if (r->n == r->cap) {
-		lua_Integer cap = r->cap ? r->cap * 2 : 64;
-		void *grown = lua_newuserdatauv(r->L, (size_t)cap * sizeof *r->row, 0);
-		if (r->n)
-			memcpy(grown, r->row, (size_t)r->n * sizeof *r->row);
-		lua_replace(r->L, r->slot);
-		r->row = grown;
-		r->cap = cap;
-	}
-	r->row[r->n].k = k;
-	r->row[r->n].klen = klen;
-	r->row[r->n].v = v;
-	r->row[r->n].vlen = vlen;
-	return ++r->n >= r->limit;
 }
 
 /** store.paired(db, with, from, to, limit, newest) → text, n, oldest: the
@@ -502,21 +521,22 @@ static int l_paired(lua_State *L)
 	lua_Integer limit = luaL_checkinteger(L, 5);
 	int newest = lua_toboolean(L, 6);
 	lua_settop(L, 6);
-	lua_pushnil(L); /* 7: the rows' userdata */
-	struct pairs_rows r = { .L = L, .limit = limit, .slot = 7 };
-	int rc = limit <= 0 ? RD_OK : rd_store_range(h->store, txn, db, a, alen, b, blen, newest, keep_row, &r);
+	struct found *f = found_new(L, limit); /* 7, kept there while the text is built */
+	int rc = limit <= 0 ? RD_OK : rd_store_range(h->store, txn, db, a, alen, b, blen, newest, found_row, f);
+	if (f->oom)
+		return luaL_error(L, "store.paired: out of memory");
 	if (rc)
 		return store_fail(L, rc, "paired");
 	luaL_Buffer out;
 	luaL_buffinit(L, &out);
-	for (lua_Integer i = 0; i < r.n; i++) {
-		lua_Integer at = newest ? r.n - 1 - i : i;
+	for (lua_Integer i = 0; i < f->n; i++) {
+		lua_Integer at = newest ? f->n - 1 - i : i;
 		if (i > 0)
 			luaL_addchar(&out, ',');
-		luaL_addlstring(&out, r.row[at].v, r.row[at].vlen);
+		luaL_addlstring(&out, f->row[at].v, f->row[at].vlen);
 		const void *v;
 		size_t vlen;
-		rc = rd_store_get(h->store, txn, with, r.row[at].k, r.row[at].klen, &v, &vlen);
+		rc = rd_store_get(h->store, txn, with, f->row[at].k, f->row[at].klen, &v, &vlen);
 		if (rc == RD_OK) {
 			luaL_addchar(&out, ',');
 			luaL_addlstring(&out, v, vlen);
@@ -525,9 +545,9 @@ static int l_paired(lua_State *L)
 		}
 	}
 	luaL_pushresult(&out);
-	lua_pushinteger(L, r.n);
-	if (r.n > 0)
-		lua_pushlstring(L, r.row[newest ? r.n - 1 : 0].k, r.row[newest ? r.n - 1 : 0].klen);
+	lua_pushinteger(L, f->n);
+	if (f->n > 0)
+		lua_pushlstring(L, f->row[newest ? f->n - 1 : 0].k, f->row[newest ? f->n - 1 : 0].klen);
 	else
 		lua_pushnil(L);
 	return 3;
@@ -613,6 +633,11 @@ int luaopen_rd_store(lua_State *L)
 		{ NULL, NULL },
 	};
 	rd_lua_adopt(L); /* stock lua5.4 loading rd.so: the context lives there */
+	if (luaL_newmetatable(L, FOUND_MT)) { /* found_new's: frees a scan's rows */
+		lua_pushcfunction(L, found_gc);
+		lua_setfield(L, -2, "__gc");
+	}
+	lua_pop(L, 1);
 	luaL_newlib(L, fns);
 	return 1;
 }
