@@ -27,6 +27,8 @@ function P.on_complaint(case, act)
 end
 function P.on_event(case, event, act)
   act:set { tags = { event.type } }
+  local n = event.data and event.data.note and event.data.note:match("^timer (.+)$")
+  if n then act:timer { name = "remind", at = "2026-12-02T00:00:00Z", data = { n = tonumber(n) } } end
 end
 function P.on_timer(case, timer, act)
   act:set { tags = { "fired:" .. timer.name .. ":" .. timer.data.n } }
@@ -251,6 +253,22 @@ describe("redress.engine", function()
       local event = json.decode(set.events["C0000000001" .. string.pack(">I4", 2)])
       assert.are.same({ "customer.replied", "any news?", "agent" }, { event.type, event.data.message, event.actor.roles })
       assert.is_string(set.decisions["C0000000001" .. string.pack(">I4", 2)])
+    end)
+
+    it("writes a timer's row again only when its time or its data changed", function()
+      local function note(text, ms)
+        local _, set = run { kind = "event", case_id = "C0000000001", now_ms = NOW + ms,
+          body = json.encode { type = "agent.note", data = { note = text } } }
+        local rows = {}
+        for k, v in pairs(set.timers or {}) do rows[#rows + 1] = v and json.decode(v).data.n or false end
+        return rows, set.timers and next(set.timers) and json.decode(set.timers[next(set.timers)] or "null")
+      end
+      assert.are.same({ 1 }, (note("timer 1", 1000)))     -- new
+      assert.are.same({}, (note("timer 1", 2000)))        -- set again, as it was
+      assert.are.same({}, (note("nothing", 3000)))        -- not touched
+      assert.are.same({ 2 }, (note("timer 2", 4000)))     -- other data
+      local _, row = note("timer 2.0", 5000)              -- a float is other bytes
+      assert.are.equal("float", math.type(row.data.n))
     end)
 
     it("answers a case that does not exist with 404, writing nothing", function()
