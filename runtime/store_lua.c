@@ -6,6 +6,7 @@
 
 #include <lauxlib.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -302,11 +303,11 @@ struct found {
 
 static const char FOUND_MT[] = "rd.store.found";
 
+static void found_free(struct found *f);
+
 static int found_gc(lua_State *L)
 {
-	struct found *f = lua_touserdata(L, 1);
-	free(f->row);
-	f->row = NULL;
+	found_free(lua_touserdata(L, 1));
 	return 0;
 }
 
@@ -329,7 +330,7 @@ static int found_add(struct found *f, const void *k, size_t klen, const void *v,
 		return 1;
 	if (f->n == f->cap) {
 		lua_Integer cap = f->cap ? f->cap * 2 : 64;
-		void *grown = realloc(f->row, (size_t)cap * sizeof *f->row);
+		void *grown = (size_t)cap <= SIZE_MAX / sizeof *f->row ? realloc(f->row, (size_t)cap * sizeof *f->row) : NULL;
 		if (!grown) {
 			f->oom = 1;
 			return 1;
@@ -346,8 +347,16 @@ static int found_row(void *ud, const void *k, size_t klen, const void *v, size_t
 	return found_add(ud, k, klen, v, vlen);
 }
 
-/* Pushes the rows found as two lists, keys and values. */
-static void push_found(lua_State *L, const struct found *f)
+/* Gives the list's memory back at once (its __gc then has nothing to do). */
+static void found_free(struct found *f)
+{
+	free(f->row);
+	f->row = NULL;
+	f->n = f->cap = 0;
+}
+
+/* Pushes the rows found as two lists, keys and values, and frees the list. */
+static void push_found(lua_State *L, struct found *f)
 {
 	lua_createtable(L, (int)(f->n < INT_MAX ? f->n : INT_MAX), 0);
 	lua_createtable(L, (int)(f->n < INT_MAX ? f->n : INT_MAX), 0);
@@ -357,6 +366,7 @@ static void push_found(lua_State *L, const struct found *f)
 		lua_pushlstring(L, f->row[i].v, f->row[i].vlen);
 		lua_rawseti(L, -2, i + 1);
 	}
+	found_free(f);
 }
 
 /* What range and scan are asked: (db, a, b, …), a and b optional keys. */
@@ -550,6 +560,7 @@ static int l_paired(lua_State *L)
 		lua_pushlstring(L, f->row[newest ? f->n - 1 : 0].k, f->row[newest ? f->n - 1 : 0].klen);
 	else
 		lua_pushnil(L);
+	found_free(f);
 	return 3;
 }
 

@@ -33,31 +33,29 @@ local LEGAL_RISK = { fraud = true, injury = true, data_breach = true, discrimina
 
 -- What can make any trigger fire, worked out once per ladder: the
 -- severities some trigger climbs for, whether one climbs for a public
--- channel, an SLA breach, legal risk or an amount, and the least count of
--- each customer-summary field that climbs. evaluate walks the triggers
--- only when the case meets one of these (most complaints meet none), so
--- an ordinary complaint costs a few reads, not every trigger's checks.
+-- channel, an SLA breach, legal risk or an amount, and each repeat trigger's
+-- summary field and count. evaluate walks the triggers only when the case
+-- meets one of these (most complaints meet none), so an ordinary complaint
+-- costs a few reads, not every trigger's checks. A trigger table with a
+-- metatable of its own (it may answer for keys it does not hold) is asked
+-- every time: `always`.
 local function quick(triggers)
   local q = { severity = {}, repeats = {} }
   for _, t in ipairs(triggers) do
-    if type(t.severity) == "table" then
-      for sev, x in pairs(t.severity) do
-        if type(x) == "number" then q.severity[sev] = true end
+    local sev = t.severity
+    if type(sev) == "table" then
+      if getmetatable(sev) ~= nil then q.always = true end
+      for s, x in pairs(sev) do
+        if type(x) == "number" then q.severity[s] = true end
       end
     end
     if t.public_channel and type(t.public_channel) == "number" then q.social = true end
     local rc = t.repeat_complaints
     if rc and type(t.tier or 1) == "number" then
+      if getmetatable(rc) ~= nil then q.always = true end
       local w = rc.within_days or 365
       local field = w <= 30 and "complaints_30d" or w <= 90 and "complaints_90d" or "complaints_365d"
-      local need = rc.count or 3
-      local r = q.repeats
-      local known
-      for j = 1, #r do
-        if r[j].field == field then known = r[j] end
-      end
-      if not known then r[#r + 1] = { field = field, need = need }
-      elseif need < known.need then known.need = need end
+      q.repeats[#q.repeats + 1] = { field = field, need = rc.count or 3 }
     end
     if t.sla_breach and type(t.sla_breach) == "number" then q.sla_breach = true end
     if t.legal_risk and type(t.legal_risk) == "number" then q.legal_risk = true end
@@ -66,8 +64,39 @@ local function quick(triggers)
   return q
 end
 
+-- A trigger's own tables, checked (a mistake stops the pack when it loads,
+-- not in front of a customer) and copied, so what evaluate reads and what
+-- `quick` is worked out from cannot change afterwards; one with a metatable
+-- is kept as it is (see quick).
+local function own_tables(c, i)
+  local sev, rc = c.severity, c.repeat_complaints
+  if sev ~= nil and type(sev) ~= "table" then
+    error("escalation.new: triggers[" .. i .. "].severity is a table of tiers, e.g. { high = 2 }", 3)
+  end
+  if rc ~= nil then
+    if type(rc) ~= "table" then
+      error("escalation.new: triggers[" .. i .. "].repeat_complaints is { count = n, within_days = d }", 3)
+    end
+    for _, k in ipairs { "count", "within_days" } do
+      if rc[k] ~= nil and type(rc[k]) ~= "number" then
+        error("escalation.new: triggers[" .. i .. "].repeat_complaints." .. k .. " must be a number", 3)
+      end
+    end
+  end
+  for _, k in ipairs { "severity", "repeat_complaints" } do
+    local v = c[k]
+    if v ~= nil and getmetatable(v) == nil then
+      local copy = {}
+      for kk, x in pairs(v) do copy[kk] = x end
+      c[k] = copy
+    end
+  end
+end
+
 --- escalation.new{teams, triggers, chronic} → a ladder. The triggers are
--- copied: changing their tables afterwards changes nothing.
+-- copied: changing their tables afterwards changes nothing. A trigger's
+-- severity must be a table of tiers and its repeat_complaints a table of
+-- numbers (count, within_days): anything else is an error here.
 function M.new(spec)
   spec = spec or {}
   if type(spec.triggers) ~= "table" then error("escalation.new: triggers must be a list", 2) end
@@ -78,15 +107,7 @@ function M.new(spec)
   for i, t in ipairs(spec.triggers) do
     local c = {}
     for k, v in pairs(t) do c[k] = v end
-    -- the trigger's own tables copied too: what evaluate reads, and what
-    -- `quick` is worked out from, cannot change after this
-    for _, k in ipairs { "severity", "repeat_complaints" } do
-      if type(c[k]) == "table" then
-        local copy = {}
-        for kk, v in pairs(c[k]) do copy[kk] = v end
-        c[k] = copy
-      end
-    end
+    own_tables(c, i)
     if c.amount_over then
       local m, err = money.parse(c.amount_over)
       if not m then error("escalation.new: triggers[" .. i .. "].amount_over: " .. err, 2) end
@@ -106,6 +127,7 @@ local NO_SUMMARY = {}
 -- Whether the case meets anything in q (see quick): when not, no trigger
 -- fires.
 local function may_fire(q, case, ctx, summary)
+  if q.always then return true end
   local severity = case.severity
   if severity ~= nil and q.severity[severity] then return true end
   if q.social and case.channel == "social" then return true end

@@ -201,15 +201,18 @@ local composed, n_composed = setmetatable({}, { __mode = "k" }), 0
 -- (ask_key); bounded like `composed`.
 local asked_texts, n_asked = setmetatable({}, { __mode = "k" }), 0
 
--- The key of an asked-for list (a plain list of what was read): its names
--- joined, or nil when one is not a short string or the list is long (then
--- the sentence is made every time, and any error raised).
-local function ask_key(ask)
+-- The key of an asked-for list (a plain list of what was read) in the
+-- phrase table P: its names joined, or nil when one is not a thing P knows
+-- how to ask for (then the sentence is made, and the error raised, every
+-- time) or the list is long. Known names are words, so the joined text
+-- names one list only.
+local function ask_key(P, ask)
   local n = #ask
   if n > 8 then return nil end -- the four things to ask for, a few times over at most
+  local items = P.items
   for i = 1, n do
     local k = ask[i]
-    if type(k) ~= "string" or #k > 32 then return nil end
+    if type(k) ~= "string" or not items[k] then return nil end
   end
   return n == 1 and ask[1] or table.concat(ask, "\0", 1, n)
 end
@@ -247,7 +250,7 @@ function M.compose(case, spec, opts)
     -- key and the sentence disagree).
     local names = {}
     for i, k in ipairs(ask) do names[i] = k end
-    local key = ask_key(names)
+    local key = ask_key(P, names)
     local mine = asked_texts[P]
     asked = key and mine and mine[key]
     if not asked then

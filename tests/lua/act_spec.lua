@@ -81,6 +81,23 @@ describe("act", function()
     assert.same({ { code = "why", text = "Because." } }, expl)
   end)
 
+  it("checks a word the same way however often it is named, past what it keeps", function()
+    -- 300 codes, more than the 256 answers act.lua keeps, then the first
+    -- hundred again, then a bad one twice: every answer as the first time
+    local _, expl = decide([[
+      for i = 1, 300 do act:explain("code_" .. i, "x") end
+      for i = 1, 100 do act:explain("code_" .. i, "x") end]])
+    assert.equal(400, #expl)
+    assert.equal("code_100", expl[400].code)
+    for _ = 1, 2 do
+      local actions, err = decide('local x = 1\nact:explain("bad code!", "x")')
+      assert.is_nil(actions)
+      assert.matches("explain: code must be a word", err)
+    end
+    local _, again = decide('act:explain("code_1", "x")')
+    assert.same({ { code = "code_1", text = "x" } }, again)
+  end)
+
   it("collects approval requests and corrective actions", function()
     local actions = decide([[
       act:request_approval{ offer = { kind = "refund", amount = 900 }, reason = "large refund" }

@@ -158,7 +158,12 @@ describe("redress.escalation", function()
       return tier, reasons
     end
     math.randomseed(20261203)
-    local function pick(list) return list[math.random(#list)] end
+    local NONE = {}
+    local function pick(list) -- NONE: nil (a default), which a list cannot hold
+      local v = list[math.random(#list)]
+      if v == NONE then return nil end
+      return v
+    end
     local SEV = { "low", "medium", "high", "critical" }
     for _ = 1, 60 do
       local triggers = {}
@@ -170,11 +175,11 @@ describe("redress.escalation", function()
           for _ = 1, math.random(2) do t.severity[pick(SEV)] = math.random(4) end
         elseif kind == 2 then t.public_channel = math.random(4)
         elseif kind == 3 then
-          t.repeat_complaints = { count = math.random(1, 5), within_days = pick { 7, 30, 90, 365, nil } }
-          t.tier = pick { 1, 2, 3, nil }
+          t.repeat_complaints = { count = pick { 1, 2, 3, 4, 5, NONE }, within_days = pick { 7, 30, 90, 365, NONE } }
+          t.tier = pick { 1, 2, 3, NONE, "two" }
         elseif kind == 4 then t.sla_breach = math.random(4)
         elseif kind == 5 then t.legal_risk = math.random(4)
-        else t.amount_over = pick { "100.00 EUR", "50.00 GBP" }; t.tier = pick { 2, 3, nil } end
+        else t.amount_over = pick { "100.00 EUR", "50.00 GBP" }; t.tier = pick { 2, 3, NONE, "three" } end
         if math.random(8) == 1 then t.public_channel = math.random(4) end -- two in one trigger
         triggers[#triggers + 1] = t
       end
@@ -191,6 +196,24 @@ describe("redress.escalation", function()
         assert.same(want_reasons, e.reasons)
       end
     end
+  end)
+
+  it("answers as walking every trigger would for a count that is not a number, and a table that answers by metatable", function()
+    local nan = escalation.new { teams = { "a" }, triggers = { { repeat_complaints = { count = 0 / 0 } },
+      { repeat_complaints = { count = 2 } } } }
+    assert.equal(1, nan:evaluate(case { customer_summary = { complaints_365d = 5 } }).tier)
+    local any = setmetatable({}, { __index = function() return 2 end })
+    local l = escalation.new { teams = { "a", "b" }, triggers = { { severity = any } } }
+    assert.equal(2, l:evaluate(case {}).tier)
+  end)
+
+  it("refuses a severity or a repeat count that is not what a trigger reads, when the ladder is made", function()
+    assert.has_error(function() escalation.new { triggers = { { severity = 5 } } } end,
+      "escalation.new: triggers[1].severity is a table of tiers, e.g. { high = 2 }")
+    assert.has_error(function() escalation.new { triggers = { {}, { repeat_complaints = true } } } end,
+      "escalation.new: triggers[2].repeat_complaints is { count = n, within_days = d }")
+    assert.has_error(function() escalation.new { triggers = { { repeat_complaints = { within_days = "30" } } } } end,
+      "escalation.new: triggers[1].repeat_complaints.within_days must be a number")
   end)
 
   it("keeps what it was made from, whatever the pack changes in its trigger tables later", function()

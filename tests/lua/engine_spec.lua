@@ -27,8 +27,8 @@ function P.on_complaint(case, act)
 end
 function P.on_event(case, event, act)
   act:set { tags = { event.type } }
-  local n = event.data and event.data.note and event.data.note:match("^timer (.+)$")
-  if n then act:timer { name = "remind", at = "2026-12-02T00:00:00Z", data = { n = tonumber(n) } } end
+  local at, n = (event.data and event.data.note or ""):match("^timer (%S+) (.+)$")
+  if n then act:timer { name = "remind", at = at, data = { n = tonumber(n) } } end
 end
 function P.on_timer(case, timer, act)
   act:set { tags = { "fired:" .. timer.name .. ":" .. timer.data.n } }
@@ -263,12 +263,19 @@ describe("redress.engine", function()
         for k, v in pairs(set.timers or {}) do rows[#rows + 1] = v and json.decode(v).data.n or false end
         return rows, set.timers and next(set.timers) and json.decode(set.timers[next(set.timers)] or "null")
       end
-      assert.are.same({ 1 }, (note("timer 1", 1000)))     -- new
-      assert.are.same({}, (note("timer 1", 2000)))        -- set again, as it was
-      assert.are.same({}, (note("nothing", 3000)))        -- not touched
-      assert.are.same({ 2 }, (note("timer 2", 4000)))     -- other data
-      local _, row = note("timer 2.0", 5000)              -- a float is other bytes
+      local DAY2, DAY3 = "2026-12-02T00:00:00Z", "2026-12-03T00:00:00Z"
+      assert.are.same({ 1 }, (note("timer " .. DAY2 .. " 1", 1000)))         -- new
+      assert.are.same({}, (note("timer " .. DAY2 .. " 1", 2000)))            -- set again, as it was
+      assert.are.same({}, (note("nothing", 3000)))                           -- not touched
+      assert.are.same({ 2 }, (note("timer " .. DAY2 .. " 2", 4000)))         -- other data
+      local _, row = note("timer " .. DAY2 .. " 2.0", 5000)                 -- a float is other bytes
       assert.are.equal("float", math.type(row.data.n))
+      assert.are.same({}, (note("timer " .. DAY2 .. " 2.0", 5500)))          -- and the same float the same
+      assert.are.same({ 0.1 }, (note("timer " .. DAY2 .. " 0.1", 5600)))
+      assert.are.same({}, (note("timer " .. DAY2 .. " 0.1", 5700)))          -- as its bytes read back
+      local moved = note("timer " .. DAY3 .. " 0.1", 6000)                   -- another time: the old row
+      table.sort(moved, function(a, b) return tostring(a) < tostring(b) end) -- goes, the new one comes
+      assert.are.same({ 0.1, false }, moved)
     end)
 
     it("answers a case that does not exist with 404, writing nothing", function()

@@ -74,6 +74,10 @@ describe("the eight-rule acknowledgement", function()
     assert.equal(asked, photo)
     assert.matches("photo of the problem", wording.compose({ id = "C11", channel = "email", order = { id = "o" } },
       { ask = { "photo" } }, { lang = "en" }))
+    -- a name that is two names joined is still unknown after the two were asked for
+    local c12 = { id = "C12", channel = "email", order = { id = "o" } }
+    assert.matches("photo of the problem", wording.compose(c12, { ask = { "order_number", "photo" } }, { lang = "en" }))
+    assert.has_error(function() wording.compose(c12, { ask = { "order_number\0photo" } }, { lang = "en" }) end)
   end)
 
   it("meets an aggressive customer calmly, with a senior colleague", function()

@@ -660,27 +660,6 @@ local function timer_key(due_ms, case_id, name)
   return string.pack(">I8", due_ms) .. case_id .. "\0" .. name
 end
 
--- Whether two timers' data (JSON-shaped: strings, numbers, booleans and
--- tables of them) would be stored as the same bytes: an integer and a
--- float are not the same, nor are 0.0 and -0.0.
-local function same_data(a, b)
-  local ta = type(a)
-  if ta ~= type(b) then return false end
-  -- (rawequal and == say 2 and 2.0 are equal: the number's kind is asked too)
-  if ta == "number" then return a == b and math.type(a) == math.type(b) and (a ~= 0 or 1 / a == 1 / b) end
-  if ta ~= "table" then return a == b end
-  if rawequal(a, b) then return true end
-  for k, v in next, a do
-    if not same_data(v, rawget(b, k)) then return false end
-  end
-  for k in next, b do
-    if rawget(a, k) == nil then return false end
-  end
-  return true
-end
-
-local NO_DATA = {}
-
 --- Makes the timer rows match case.timers (before: the timers the case had
 -- when the decision began). Runs in the decision's transaction.
 function M.sync_timers(case, before)
@@ -693,8 +672,10 @@ function M.sync_timers(case, before)
   for name, t in pairs(case.timers) do
     local old = before[name]
     -- the decision replaces an entry it changes (a timer set again, the
-    -- promises' timer): the same entry is the same row
-    if old ~= t and (not old or old.due_ms ~= t.due_ms or not same_data(old.data or NO_DATA, t.data or NO_DATA)) then
+    -- promises' timer): the same entry is the same row, and one set again
+    -- is compared as the row would be written (the encoder's bytes: a float
+    -- read back from them need not equal the policy's, nor a sparse list's)
+    if old ~= t and (not old or old.due_ms ~= t.due_ms or json.encode(old.data or {}) ~= json.encode(t.data or {})) then
       local key = timer_key(t.due_ms, case.id, name)
       db.put("timers", key, json.encode { case_id = case.id, name = name, due_ms = t.due_ms, due_at = t.due_at,
         data = t.data, set_at = t.set_at })
