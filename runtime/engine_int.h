@@ -26,10 +26,11 @@ void rd__set_answer(rd_job *job, int status, const char *body, size_t len);
 void rd__set_error(rd_job *job, int status, const char *code, const char *message);
 void rd__fail_job(rd_job *job);
 void rd__clear_metrics(rd_job *job);
-/* Runs engine.handle(job) as kind on worker w's state, in a read snapshot,
- * writing into job->ws; sig receives a reload's signature. */
 /* The registry key (lua_rawgetp) of engine.lua's worker_fn in a worker's state. */
 extern const char rd__worker_fn_key;
+/* Runs engine.handle(job) as kind on worker w's state (through worker_fn),
+ * in a read snapshot, writing into job->ws; sig receives a reload's
+ * signature. */
 void rd__run_on(rd_engine *e, struct rd_worker *w, rd_job *job, const char *kind, char *sig, size_t siglen);
 void rd__decide(rd_engine *e, struct rd_worker *w, rd_job *job);
 void *rd__worker_main(void *arg);

@@ -303,7 +303,13 @@ struct found {
 
 static const char FOUND_MT[] = "rd.store.found";
 
-static void found_free(struct found *f);
+/* Gives the list's memory back at once (its __gc then has nothing to do). */
+static void found_free(struct found *f)
+{
+	free(f->row);
+	f->row = NULL;
+	f->n = f->cap = 0;
+}
 
 static int found_gc(lua_State *L)
 {
@@ -322,10 +328,12 @@ static struct found *found_new(lua_State *L, lua_Integer limit)
 	return f;
 }
 
-/* Keeps one row; stops the scan at the limit, or when memory runs out
- * (f->oom, raised after the cursor is closed). */
-static int found_add(struct found *f, const void *k, size_t klen, const void *v, size_t vlen)
+/* rd_store_range's callback (ud: a struct found): keeps one row; stops the
+ * scan at the limit, or when memory runs out (f->oom, raised after the
+ * cursor is closed). */
+static int found_row(void *ud, const void *k, size_t klen, const void *v, size_t vlen)
 {
+	struct found *f = ud;
 	if (f->n >= f->limit)
 		return 1;
 	if (f->n == f->cap) {
@@ -340,19 +348,6 @@ static int found_add(struct found *f, const void *k, size_t klen, const void *v,
 	}
 	f->row[f->n++] = (struct found_row){ k, v, klen, vlen };
 	return f->n >= f->limit;
-}
-
-static int found_row(void *ud, const void *k, size_t klen, const void *v, size_t vlen)
-{
-	return found_add(ud, k, klen, v, vlen);
-}
-
-/* Gives the list's memory back at once (its __gc then has nothing to do). */
-static void found_free(struct found *f)
-{
-	free(f->row);
-	f->row = NULL;
-	f->n = f->cap = 0;
 }
 
 /* Pushes the rows found as two lists, keys and values, and frees the list. */
@@ -464,7 +459,7 @@ static int scan_row(void *ud, const void *k, size_t klen, const void *v, size_t 
 		keep = needle && memmem(v, vlen, needle, nlen) != NULL;
 		lua_pop(L, 1);
 	}
-	if (keep && found_add(sc->found, k, klen, v, vlen))
+	if (keep && found_row(sc->found, k, klen, v, vlen))
 		return 1;
 	return sc->looked >= sc->limit;
 }

@@ -31,6 +31,17 @@ local private = setmetatable({}, { __mode = "k" })
 
 local LEGAL_RISK = { fraud = true, injury = true, data_breach = true, discrimination = true, legal = true }
 
+-- The customer-summary field a repeat trigger counts, and its window.
+local function summary_field(rc)
+  local w = rc.within_days or 365
+  return w <= 30 and "complaints_30d" or w <= 90 and "complaints_90d" or "complaints_365d", w
+end
+
+-- Whether the case carries legal risk (a fraud finding, an injury…).
+local function legal_risk(case, ctx)
+  return (ctx and ctx.legal_risk) or LEGAL_RISK[case.category] or (case.facts and case.facts.fraud == true)
+end
+
 -- What can make any trigger fire, worked out once per ladder: the
 -- severities some trigger climbs for, whether one climbs for a public
 -- channel, an SLA breach, legal risk or an amount, and each repeat trigger's
@@ -53,9 +64,7 @@ local function quick(triggers)
     local rc = t.repeat_complaints
     if rc and type(t.tier or 1) == "number" then
       if getmetatable(rc) ~= nil then q.always = true end
-      local w = rc.within_days or 365
-      local field = w <= 30 and "complaints_30d" or w <= 90 and "complaints_90d" or "complaints_365d"
-      q.repeats[#q.repeats + 1] = { field = field, need = rc.count or 3 }
+      q.repeats[#q.repeats + 1] = { field = (summary_field(rc)), need = rc.count or 3 }
     end
     if t.sla_breach and type(t.sla_breach) == "number" then q.sla_breach = true end
     if t.legal_risk and type(t.legal_risk) == "number" then q.legal_risk = true end
@@ -132,9 +141,7 @@ local function may_fire(q, case, ctx, summary)
   if severity ~= nil and q.severity[severity] then return true end
   if q.social and case.channel == "social" then return true end
   if ctx and ((q.sla_breach and ctx.sla_breach) or (q.amount and ctx.amount)) then return true end
-  if q.legal_risk and ((ctx and ctx.legal_risk) or LEGAL_RISK[case.category] or (case.facts and case.facts.fraud == true)) then
-    return true
-  end
+  if q.legal_risk and legal_risk(case, ctx) then return true end
   local r = q.repeats
   for i = 1, #r do
     if (summary[r[i].field] or 0) + 1 >= r[i].need then return true end
@@ -148,7 +155,7 @@ local function climb(triggers, case, ctx, summary, reasons)
   local tier = 0
   local severity, social = case.severity, case.channel == "social"
   local sla_breach = ctx and ctx.sla_breach
-  local legal = (ctx and ctx.legal_risk) or LEGAL_RISK[case.category] or (case.facts and case.facts.fraud == true)
+  local legal = legal_risk(case, ctx)
   local amount = ctx and ctx.amount
   for i = 1, #triggers do
     local t = triggers[i]
@@ -167,8 +174,7 @@ local function climb(triggers, case, ctx, summary, reasons)
     end
     local rc = t.repeat_complaints
     if rc then
-      local w = rc.within_days or 365
-      local field = w <= 30 and "complaints_30d" or w <= 90 and "complaints_90d" or "complaints_365d"
+      local field, w = summary_field(rc)
       local n = summary[field] or 0
       x = t.tier or 1
       if n + 1 >= (rc.count or 3) and type(x) == "number" then

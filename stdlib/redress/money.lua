@@ -131,15 +131,13 @@ end
 
 --- m:times(ratio [, rounding]) → m × ratio, rounded (default half-even)
 function Money:times(ratio, rounding)
-  local num, den = ratio, 1
-  if math.type(ratio) ~= "integer" then num, den = fraction(ratio) end
+  local num, den = fraction(ratio)
   return M.new(divide(self.amount * num, den, rounding), self.currency)
 end
 
 --- m:percent(p [, rounding]) → p% of m
 function Money:percent(p, rounding)
-  local num, den = p, 1
-  if math.type(p) ~= "integer" then num, den = fraction(p) end
+  local num, den = fraction(p)
   return M.new(divide(self.amount * num, den * 100, rounding), self.currency)
 end
 
