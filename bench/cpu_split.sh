@@ -5,7 +5,9 @@
 # decision workers, the writer; user and kernel time apart), the rest of
 # the machine (the load tool, the kernel's own workers), and the time the
 # two cores sat idle — per complaint answered, and as shares of the
-# machine's time in the same run. CPU time from /proc, so a busy machine
+# machine's time in the same run; and how long each thread was ready to
+# run but waited for a core (the writer's, per commit: a commit's wall
+# time is partly that wait). CPU time from /proc, so a busy machine
 # moves the rate, not the split much. Usage: bench/cpu_split.sh [seconds]
 set -eu
 cd "$(dirname "$0")/.."
@@ -28,7 +30,10 @@ snapshot() {
 	for t in /proc/"$pid"/task/*; do
 		name=$(cat "$t/comm")
 		[ "${t##*/}" = "$pid" ] && name=loop
-		awk -v n="$name" '{ print n, $14, $15 }' "$t/stat"
+		# the time it was ready to run but waited for a core (ns), where
+		# the kernel keeps scheduler statistics
+		w=$(awk '{ print $2 }' "$t/schedstat" 2>/dev/null || echo 0)
+		awk -v n="$name" -v w="${w:-0}" '{ print n, $14, $15, w }' "$t/stat"
 	done > "$1"
 	awk '/^cpu / { print "machine", $2 + $3 + $4 + $7 + $8, $5 + $6; print "steal", $9, 0 }' /proc/stat >> "$1"
 	# the writer's commits: how many, how long in all (seconds), how many jobs
@@ -50,8 +55,8 @@ tck=$(getconf CLK_TCK)
 # per role (rd-worker-1, rd-worker-2 → workers): user and kernel µs per
 # complaint; the machine's busy time less redressd's is "the rest"
 awk -v n="$n" -v tck="$tck" -v rate="$rate" '
-	FNR == NR { u0[$1] += $2; s0[$1] += $3; next }
-	{ u1[$1] += $2; s1[$1] += $3 }
+	FNR == NR { u0[$1] += $2; s0[$1] += $3; w0[$1] += $4; next }
+	{ u1[$1] += $2; s1[$1] += $3; w1[$1] += $4 }
 	END {
 		us = 1e6 / tck / n
 		commits = u1["commits"] - u0["commits"]; commit_us = s1["commits"] - s0["commits"]
@@ -62,14 +67,15 @@ awk -v n="$n" -v tck="$tck" -v rate="$rate" '
 			if (r == "machine" || r == "steal" || r == "commits") continue
 			role = r; sub(/-[0-9]+$/, "s", role)
 			U[role] += (u1[r] - u0[r]) * us; S[role] += (s1[r] - s0[r]) * us
+			W[role] += (w1[r] - w0[r]) / 1000 / n
 		}
 		own = 0
 		for (r in U) own += U[r] + S[r]
 		printf "cpu split at %s complaints/s (two cores: %.0f µs of machine time per complaint): ", rate, total
-		for (r in U) if (U[r] + S[r] > 0) printf "%s %.1f µs (kernel %.1f); ", r, U[r] + S[r], S[r]
+		for (r in U) if (U[r] + S[r] > 0) printf "%s %.1f µs (kernel %.1f; ready but waiting for a core %.1f); ", r, U[r] + S[r], S[r], W[r]
 		printf "redressd %.1f µs; the rest of the machine (the load tool, kernel workers) %.1f µs; idle %.1f µs; taken by the host %.1f µs. ", own, busy - own, idle, steal
 		if (commits > 0)
-			printf "The writer: %d commits, %.1f complaints each, %.2f ms each, busy %.0f %% of the run\n", commits, n / commits, commit_us / commits / 1000, commit_us / (n / rate * 1e6) * 100
+			printf "The writer: %d commits, %.1f complaints each, %.2f ms each (of which up to %.2f ms ready but waiting for a core), busy %.0f %% of the run\n", commits, n / commits, commit_us / commits / 1000, W["rd-writer"] * n / commits / 1000, commit_us / (n / rate * 1e6) * 100
 		else
 			printf "\n"
 		order = "rd-workers loop rd-writer"
@@ -80,6 +86,7 @@ awk -v n="$n" -v tck="$tck" -v rate="$rate" '
 		}
 		printf "| … the load tool and the rest of the machine | %.1f µs | machine time %.0f µs | %.2f | — |\n", busy - own, total, (busy - own) / total
 		printf "| … both cores idle (the complaints in flight wait on a commit of the writer) | %.1f µs | machine time %.0f µs | %.2f | — |\n", idle, total, idle / total
+		if (commits > 0) printf "| the writer ready to run but waiting for a core, per commit (scheduler statistics) | %.2f ms | a commit %.2f ms | %.2f | — |\n", W["rd-writer"] * n / commits / 1000, commit_us / commits / 1000, W["rd-writer"] * n / commit_us
 		if (commits > 0) printf "| commits by the writer under load: complaints per commit, and the share of the run spent committing | %.1f per commit, %.2f ms each | the run | %.2f | — |\n", n / commits, commit_us / commits / 1000, commit_us / (n / rate * 1e6)
 		if (steal > 0) printf "| … taken by the host (steal) | %.1f µs | machine time %.0f µs | %.2f | — |\n", steal, total, steal / total
 	}' "$dir/before" "$dir/after"
