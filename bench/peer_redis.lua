@@ -12,7 +12,7 @@
 --   refused here, as the bench sends nothing else), with the promised date
 --   in words in the acknowledgement;
 -- - the records, member for member and in redress's order (canonical JSON:
---   sorted keys, jansson's escapes, integers as integers): the case, the
+--   sorted keys, redress's escapes, integers as integers): the case, the
 --   event with its actor, the decision with its trace, three outbox rows,
 --   the promise's timer row by due time, the customer's index and running
 --   summary, the counters and the dashboard's rollups.
@@ -65,6 +65,7 @@ if why then return refuse(422, why:match("^(%S+)"), why) end
 if c.language and not (c.language:match("^%a%a%a?$") or c.language:match("^%a%a%a?%-[%w%-]*%w$")) then
   return refuse(422, "language", "language must be a BCP 47 tag such as en, th, fa-IR")
 end
+local ORDER_TIMES = { "purchased_at", "delivered_at" }
 local amount, currency
 if order then
   amount, currency = order.amount, order.currency
@@ -79,7 +80,7 @@ if order then
   if order.country ~= nil and (type(order.country) ~= "string" or not order.country:match("^%u%u$")) then
     return refuse(422, "order.country", "order.country must be an ISO 3166 code such as DE")
   end
-  for _, k in ipairs({ "purchased_at", "delivered_at" }) do
+  for _, k in ipairs(ORDER_TIMES) do
     local v = order[k]
     if v ~= nil and (type(v) ~= "string" or not v:match("^%d%d%d%d%-%d%d%-%d%d")) then
       return refuse(422, "order." .. k, "order." .. k .. " must be an RFC 3339 time")
@@ -90,8 +91,8 @@ local state = c.customer_state or "calm"
 local severity = c.severity or "medium"
 local language = c.language or "en"
 
--- JSON as redress writes it: jansson's escapes (cjson also escapes "/" and
--- DEL), integers as integers, objects with their keys in order
+-- JSON as redress writes it (bindings/json.c): its escapes (cjson also
+-- escapes "/" and DEL), integers as integers, objects with their keys in order
 local function q(s)
   local j = cjson.encode(s)
   if j:find("\\[/u]") then j = j:gsub("\\/", "/"):gsub("\\u007f", "\127") end
