@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 n=${1:-200}
 dir=$(mktemp -d /tmp/redress-actions.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
+trap 'exit 130' INT TERM HUP # a signal runs the EXIT trap too (sh runs it on exit only)
 
 pack() { # name policy-body → a copy of policies/retail with that on_complaint
 	cp -r policies/retail "$dir/$1"

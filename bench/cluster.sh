@@ -17,6 +17,7 @@ phase=$(( (secs + 1) / 2 ))
 dir=$(mktemp -d /tmp/redress-bench.XXXXXX)
 pids=""
 trap 'for p in $pids; do kill $p 2>/dev/null; done; wait 2>/dev/null; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$dir"' EXIT
+trap 'exit 130' INT TERM HUP # a signal runs the EXIT trap too (sh runs it on exit only)
 base=$((20000 + $$ % 20000))
 # ports: single node, three nodes' HTTP, three NATS clients, three NATS routes
 single=$base; http1=$((base + 1)); nats1=$((base + 4)); route1=$((base + 7))

@@ -15,6 +15,7 @@ secs=${1:-10}
 dir=$(mktemp -d /tmp/redress-cpu-split.XXXXXX)
 pid=""
 trap '[ -z "$pid" ] || { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; }; rm -rf "$dir"' EXIT
+trap 'exit 130' INT TERM HUP # a signal runs the EXIT trap too (sh runs it on exit only)
 port=$((20000 + $$ % 20000))
 PORT=$port DATA_DIR=$dir/data build/redressd -c examples/redress.conf.lua 2>"$dir/log" &
 pid=$!

@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 dir=$(mktemp -d /tmp/redress-events.XXXXXX)
 pid=""
 trap '[ -z "$pid" ] || kill -INT "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
+trap 'exit 130' INT TERM HUP # a signal runs the EXIT trap too (sh runs it on exit only)
 note='{"type":"customer.replied","data":{"message":"Any news about my parcel? I have been waiting for a week now."}}'
 
 count() { # events → instructions inside rd__decide for one complaint and that many events on its case

@@ -22,6 +22,7 @@ port=$((20000 + $$ % 20000))
 PORT=$port DATA_DIR=$dir/data build/redressd -c examples/redress.conf.lua 2>"$dir/log" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'exit 130' INT TERM HUP # a signal runs the EXIT trap too (sh runs it on exit only)
 for _ in $(seq 100); do grep -q '"listening"' "$dir/log" && break; sleep 0.1; done
 readers=bench/listing_wrk.lua
 case ${read} in

@@ -9,6 +9,7 @@ dir=$(mktemp -d /tmp/redress-bench-mem.XXXXXX)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$dir"; }
 trap cleanup EXIT
+trap 'exit 130' INT TERM HUP # a signal runs the EXIT trap too (sh runs it on exit only)
 port=$((22000 + $$ % 20000))
 build/cases_fill "$dir/full" "$n"
 mkdir -p "$dir/empty"

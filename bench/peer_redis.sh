@@ -24,6 +24,7 @@ cleanup() {
 	rm -rf "$dir"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM HUP # a signal runs the EXIT trap too (sh runs it on exit only)
 redis-server --port $rport --dir "$dir" --appendonly yes --appendfsync always --save '' --daemonize yes \
 	--logfile "$dir/redis.log" >/dev/null
 until redis-cli -p $rport ping >/dev/null 2>&1; do sleep 0.05; done

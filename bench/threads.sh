@@ -14,6 +14,7 @@ pid=""
 # on the way out (also after a failure): the daemon under callgrind, if one
 # still runs, then the files (pkill -f would match this shell's own trap)
 trap '[ -z "$pid" ] || kill -INT "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
+trap 'exit 130' INT TERM HUP # a signal runs the EXIT trap too (sh runs it on exit only)
 
 run() { # name port idle|load
 	d=$dir/$1

@@ -10,6 +10,7 @@ dir=$(mktemp -d /tmp/redress-bench-timers.XXXXXX)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$dir"; }
 trap cleanup EXIT
+trap 'exit 130' INT TERM HUP # a signal runs the EXIT trap too (sh runs it on exit only)
 
 conf() { # conf DATA_DIR PORT PACK
 	cat > "$dir/conf.lua" <<CONF

@@ -21,6 +21,7 @@ CONF
 build/redressd -c "$dir/redress.conf.lua" 2>"$dir/log" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'exit 130' INT TERM HUP # a signal runs the EXIT trap too (sh runs it on exit only)
 for _ in $(seq 100); do grep -q '"listening"' "$dir/log" && break; sleep 0.1; done
 
 api() { curl -s -H 'authorization: Bearer bench-admin-token' -H 'content-type: application/json' "$@"; }
