@@ -3,8 +3,9 @@
 # script with appendfsync always (every write durable before the answer, as
 # in redress), at the same concurrency (50 clients), against redress on the
 # same machine in the same run. Both are sent the same complaint body (and
-# the peer the token), and the peer's answer is checked against redress's
-# before anything is measured. The two alternate (Redis, redress, Redis, …:
+# the peer the token), and the peer's records are checked against redress's
+# before anything is measured (below; a check run a moment before midnight
+# UTC can see the two on different days and stop: run it again). The two alternate (Redis, redress, Redis, …:
 # PAIRS pairs of about SECONDS each) and the ratio is the median over the
 # pairs of redress ÷ the Redis run just before it: run one after the other
 # once, the two measured the machine's drift (its fsync time, other tenants)
