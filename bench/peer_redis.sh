@@ -5,8 +5,8 @@
 # same machine in the same run. Both are sent the same complaint body (and
 # the peer the token), and the peer's records are checked against redress's
 # before anything is measured (below; a check run a moment before midnight
-# UTC can see the two on different days and stop: run it again). The two alternate (Redis, redress, Redis, …:
-# PAIRS pairs of about SECONDS each) and the ratio is the median over the
+# UTC can see the two on different days and stop: run it again). The two
+# alternate (Redis, redress, Redis, …: PAIRS pairs of about SECONDS each) and the ratio is the median over the
 # pairs of redress ÷ the Redis run just before it: run one after the other
 # once, the two measured the machine's drift (its fsync time, other tenants)
 # as much as the servers. Usage: bench/peer_redis.sh [requests] [pairs]
@@ -55,13 +55,19 @@ masked() {
 promise_ms() { # the promise's due time less the complaint's, from a case
 	sed -nE 's/.*"opened_ms":([0-9]+).*"promises":\[\{"due_at":"[^"]*","due_ms":([0-9]+).*/\2 \1/p' | awk '{ print $1 - $2 }'
 }
+to_redress() { # body → redress's answer
+	curl -s -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "$1" \
+		"http://127.0.0.1:$port/v1/complaints"
+}
+to_peer() { # body → the peer's answer, on one line
+	redis-cli -p $rport evalsha "$sha" 0 "$1" "$token" | tr -d '\n'
+}
 store_values() { # db: the values of one of redress's databases, one a line
 	mdb_dump -p -s "$1" "$dir/data" | sed -n '/HEADER=END/,/DATA=END/p' | sed '1d;$d' | awk 'NR % 2 == 0' | sed 's/^ //'
 }
 probe_id=probe-1
-curl -s -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-	-d "$(complaint $probe_id)" "http://127.0.0.1:$port/v1/complaints" > "$dir/redress.answer"
-redis-cli -p $rport evalsha "$sha" 0 "$(complaint $probe_id)" "$token" | tr -d '\n' > "$dir/peer.answer"
+to_redress "$(complaint $probe_id)" > "$dir/redress.answer"
+to_peer "$(complaint $probe_id)" > "$dir/peer.answer"
 admin="Authorization: Bearer demo-admin-token"
 {
 	cat "$dir/redress.answer"; echo
@@ -84,18 +90,12 @@ admin="Authorization: Bearer demo-admin-token"
 # a second complaint, whose text needs JSON's escapes and whose amount is
 # past a double's 14 digits: its answer only
 second='{"customer":{"id":"probe/2"},"channel":"email","category":"late_delivery","description":"late 2/3 \"parcel\"\t","order":{"amount":123456789012345,"currency":"EUR"}}'
-curl -s -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-	-d "$second" "http://127.0.0.1:$port/v1/complaints" >> "$dir/redress.records"
-echo >> "$dir/redress.records"
-redis-cli -p $rport evalsha "$sha" 0 "$second" "$token" | tr -d '\n' >> "$dir/peer.records"
-echo >> "$dir/peer.records"
+{ to_redress "$second"; echo; } >> "$dir/redress.records"
+{ to_peer "$second"; echo; } >> "$dir/peer.records"
 # and one both must refuse (no description): nothing is written
-refused=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-	-d '{"customer":{"id":"probe-3"},"channel":"email","category":"late_delivery","order":{"amount":1,"currency":"EUR"}}' \
-	"http://127.0.0.1:$port/v1/complaints")
-echo "refused $refused" >> "$dir/redress.records"
-redis-cli -p $rport evalsha "$sha" 0 '{"customer":{"id":"probe-3"},"channel":"email","category":"late_delivery","order":{"amount":1,"currency":"EUR"}}' "$token" |
-	grep -q '"field":"description"' && echo "refused 422" >> "$dir/peer.records"
+third='{"customer":{"id":"probe-3"},"channel":"email","category":"late_delivery","order":{"amount":1,"currency":"EUR"}}'
+to_redress "$third" | grep -q '"field":"description"' && echo "refused description" >> "$dir/redress.records"
+to_peer "$third" | grep -q '"field":"description"' && echo "refused description" >> "$dir/peer.records"
 masked < "$dir/redress.records" > "$dir/redress.masked"
 masked < "$dir/peer.records" > "$dir/peer.masked"
 if ! cmp -s "$dir/redress.masked" "$dir/peer.masked"; then
