@@ -53,8 +53,9 @@ struct frame {
 struct reader {
 	lua_State *L;
 	int checked;
-	int peek;  /* customer_of: read everything, build nothing */
+	int peek;  /* customer_of: read up to customer.id, build nothing */
 	int found; /* peek: the stack slot holding customer.id, or 0 */
+	int done;  /* peek: customer.id was read, the parse stopped there */
 	int root;  /* how the document is built */
 	int specs; /* decode_only: the stack slot of a table, depth → the projection there */
 	int depth; /* open containers */
@@ -264,6 +265,8 @@ static int on_string(void *ud, const unsigned char *s, size_t len)
 		   key_is(r->L, r->frames[0].key, "customer") && key_is(r->L, r->frames[1].key, "id")) {
 		lua_pushlstring(r->L, (const char *)s, len); /* customer.id: kept in the reserved slot */
 		lua_replace(r->L, r->found);
+		r->done = 1;
+		return 0; /* what follows is the worker's to read (l_customer_of) */
 	}
 	return attach(r, build);
 }
@@ -439,7 +442,9 @@ static int decode(lua_State *L, int checked, int peek, int root)
 		return luaL_error(L, "json.decode: out of memory");
 	yajl_status st = yajl_parse(slot->h, (const unsigned char *)s, len);
 	size_t off = len; /* where it failed: in the text, or at its end */
-	if (st == yajl_status_ok)
+	if (st == yajl_status_client_canceled && r.done)
+		st = yajl_status_ok; /* customer_of stopped at customer.id */
+	else if (st == yajl_status_ok)
 		st = yajl_complete_parse(slot->h);
 	else
 		off = yajl_get_bytes_consumed(slot->h);
@@ -501,8 +506,12 @@ static int l_decode_checked(lua_State *L)
 
 /** json.customer_of(text) → true, customer.id (a string, or nil when the
  * text has none) | nil, why, path: decode_checked's reading and checks of
- * untrusted text, building no table (the API reads a complaint's customer
- * for its dispatch key; a worker reads the whole of it). */
+ * untrusted text, building no table, up to the top-level customer object's
+ * id: the API reads a complaint's customer for its dispatch key on the loop
+ * thread, and the worker reads the whole text with decode_checked, so what
+ * follows the id is read once, by the worker, which refuses it with the
+ * same answer. The text before the id, and the whole text when it has no
+ * id, is read and refused here as decode_checked would. */
 static int l_customer_of(lua_State *L)
 {
 	return decode(L, 1, 1, BUILD_NONE);

@@ -20,7 +20,15 @@ local NOW = 1795402521318
 --- A request body → intake checks → the case → the retail policy's decision
 -- → the stored JSON. Bad input must end in a clean refusal.
 function M.intake(body)
-  local raw, code = json.decode_object(body)
+  local raw, code, msg, field, status = json.decode_object(body)
+  -- the loop thread's read (up to customer.id) refuses only what the
+  -- worker's refuses, with the same answer, and finds the id it finds
+  local ok, id, msg2, field2, status2 = json.customer_of(body)
+  if not ok then
+    assert(not raw and id == code and msg2 == msg and field2 == field and status2 == status, "customer_of differs")
+  elseif raw and type(raw.customer) == "table" and type(raw.customer.id) == "string" then
+    assert(id ~= nil, "customer_of missed the id") -- another one: the body names two (the worker refuses it)
+  end
   if not raw then
     assert(code == "invalid_json" or code == "invalid_utf8" or code == "validation_failed" or code == "out_of_range",
       "unexpected code " .. tostring(code))

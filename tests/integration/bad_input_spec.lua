@@ -83,6 +83,32 @@ describe("bad input", function()
       end)
     end
 
+    -- The loop thread reads a body only up to its customer.id (the
+    -- dispatch key, json.customer_of); a worker reads the rest, and its
+    -- refusal must be the one the loop thread would give, message and all.
+    it("an error after customer.id is refused as before, and its Idempotency-Key stays free", function()
+      local json = require "redress.json"
+      local text = '{"customer":{"id":"c-after"},"channel":"web","category":"other","description":"x",'
+      local _, _, want = json.decode_object(text)
+      local key = { token = "test-intake", headers = { ["Idempotency-Key"] = "k-after" } }
+      local s, b = post(text, key)
+      H.assert_error(s, b, 400, "invalid_json")
+      assert.are.equal(want, b.error.message)
+      s, b = post('{"customer":{"id":"c-after"},"n":9007199254740992}', key)
+      H.assert_error(s, b, 422, "out_of_range", "n")
+      local r
+      s, b, _, r = post(cjson.encode(H.complaint { customer = { id = "c-after" } }), key)
+      assert.are.equal(201, s, r)
+      assert.are.equal("c-after", b.case.customer.id)
+      before = d:all_cases()
+    end)
+
+    it("a body naming two customers is 422 validation_failed on customer", function()
+      local s, b = post('{"customer":{"id":"c-one"},"channel":"web","category":"other","description":"x",' ..
+        '"customer":{"id":"c-two"}}')
+      H.assert_error(s, b, 422, "validation_failed", "customer")
+    end)
+
     local function with_id(bytes)
       return '{"customer":{"id":"' .. bytes .. '"},"channel":"web","category":"other","description":"x"}'
     end

@@ -70,15 +70,20 @@ describe("redress.json", function()
     assert.matches("9007199254740991", msg)
   end)
 
+  -- customer_of refuses body with decode_object's answer, word for word
+  local function refused_alike(body)
+    local want = { json.decode_object(body) }
+    assert.is_nil(want[1], body)
+    local got = { json.customer_of(body) }
+    assert.is_nil(got[1], body)
+    assert.are.same({ table.unpack(want, 2, 5) }, { table.unpack(got, 2, 5) }, body)
+  end
+
   it("reads a body's customer.id with decode_object's checks and answers, building nothing", function()
     -- every refusal is decode_object's, word for word
     for _, body in ipairs { "", "[1]", "{", '{"a":"\255"}', '{"a":"x\\u0000y"}', '{"n":{"m":[1,2,9007199254740992]}}',
       '{"a":"\\ud800"}', '{"a":1e400}', '  {"a":1} x', "nul\0" } do
-      local want = { json.decode_object(body) }
-      assert.is_nil(want[1], body)
-      local got = { json.customer_of(body) }
-      assert.is_nil(got[1], body)
-      assert.are.same({ table.unpack(want, 2, 5) }, { table.unpack(got, 2, 5) }, body)
+      refused_alike(body)
     end
     -- the top-level customer object's id only, and only a string
     local cases = {
@@ -91,6 +96,21 @@ describe("redress.json", function()
       local ok, id = json.customer_of(c[1])
       assert.is_true(ok, c[1])
       assert.are.equal(c[2], id, c[1])
+    end
+  end)
+
+  it("reads a body up to its customer.id, and what precedes it with decode_object's checks", function()
+    -- what follows the id is the worker's to read (decode_object there)
+    for _, body in ipairs { '{"customer":{"id":"c-1"},', '{"customer":{"id":"c-1"}} x', '{"customer":{"id":"c-1","n":1e400}}',
+      '{"customer":{"id":"c-1"},"customer":{"id":"c-2"}}' } do
+      local ok, id = json.customer_of(body)
+      assert.is_true(ok, body)
+      assert.are.equal("c-1", id, body)
+    end
+    -- before it, the refusals are decode_object's
+    for _, body in ipairs { '{"n":1e400,"customer":{"id":"c-1"}}', '{"a":"x\\u0000y","customer":{"id":"c-1"}}',
+      '{"a":,"customer":{"id":"c-1"}}', '{"a":"\\udc00","customer":{"id":"c-1"}}', '{"customer":{"id":"c-1"},"a":"\\ud800"}' } do
+      refused_alike(body)
     end
   end)
 

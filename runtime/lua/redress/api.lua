@@ -329,11 +329,11 @@ function M.new(config_path)
       elseif route == "complaints" then
         local bad = check_idem_key(req) or idem_precheck("c\0", req)
         if bad then return bad end
-        -- Only the body's JSON is read here (json.customer_of: the reader's
-        -- checks, no tables built), for its customer: the worker checks the
-        -- complaint itself (validate.complaint) before deciding and refuses
-        -- it with the same answer, so the loop thread does not check every
-        -- field twice.
+        -- Only the body's JSON up to its customer.id is read here
+        -- (json.customer_of: the reader's checks, no tables built), for the
+        -- dispatch key: the worker reads the whole body and checks the
+        -- complaint itself (validate.complaint) before deciding, and refuses
+        -- it with the same answer, so the loop thread reads nothing twice.
         local ok, customer, msg, field, status = json.customer_of(req.body)
         if not ok then return err(status or 400, customer, msg, field) end
         -- the customer orders this complaint after the customer's others

@@ -228,6 +228,13 @@ function M.new(config_path)
     if not raw then return refuse { status = status or 400, code = code, message = msg, field = field } end
     local c, verr = validate.complaint(raw)
     if not c then return refuse(verr) end
+    -- the loop thread read the body only up to the first customer.id, its
+    -- dispatch key (json.customer_of): a body that names another after it
+    -- was ordered under the wrong customer
+    if job.customer_id ~= nil and job.customer_id ~= c.customer.id then
+      return refuse { status = 422, code = "validation_failed", field = "customer",
+        message = "the body names its customer more than once; give customer once" }
+    end
     local p, rule = reg.route(c)
     local details, derr = validate.details(c.details, p.details, p.name)
     if not details then return refuse(derr) end
