@@ -285,14 +285,136 @@ local function openapi_document()
   return s
 end
 
+-- The answer to a request on a known route (or the job, read or forward
+-- it becomes); sets req.who to the actor it authorized. Defined once, not
+-- a closure per request.
+local function answer(self, req, route, method_ok, id)
+  if route == "healthz" then
+    if req.draining then return { status = 503, body = '{"status":"draining"}' } end
+    if not method_ok then return err(405, "method_not_allowed", "use GET") end
+    return { status = 200, body = '{"status":"ok"}' }
+  end
+  if req.draining then return err(503, "draining", "the daemon is shutting down; retry shortly") end
+  local denied, actor = authorize(self, req, route)
+  if denied then return denied end
+  req.who = actor
+  if not method_ok then
+    return err(405, "method_not_allowed", req.method .. " is not allowed on " .. req.path)
+  end
+  local q, bad_query = parse_query(route, req.query)
+  if not q then return bad_query end
+  -- cluster mode: a follower sends writes to the leader before checking
+  -- them against its own store, which may be a moment behind
+  if req.follower and WRITES[route] then return { forward = true } end
+  if route == "metrics" then
+    return { status = 200, body = require("rd.metrics").text(), content_type = "text/plain; version=0.0.4; charset=utf-8" }
+  elseif route == "openapi" then -- no role: the contract is public, like /healthz
+    return { status = 200, body = self.openapi }
+  elseif route == "cluster" then -- every node's role, applied sequence and hash (runtime/cluster.c)
+    if not req.cluster_status then return err(404, "not_found", "this daemon runs alone: no cluster is configured") end
+    return { status = 200, body = req.cluster_status() }
+  elseif route == "complaints" then
+    local bad = check_idem_key(req) or idem_precheck("c\0", req)
+    if bad then return bad end
+    -- Only the body's JSON up to its customer.id is read here
+    -- (json.customer_of: the reader's checks, no tables built), for the
+    -- dispatch key: the worker reads the whole body and checks the
+    -- complaint itself (validate.complaint) before deciding, and refuses
+    -- it with the same answer, so the loop thread reads nothing twice.
+    local ok, customer, msg, field, status = json.customer_of(req.body)
+    if not ok then return err(status or 400, customer, msg, field) end
+    -- the customer orders this complaint after the customer's others
+    return { job = { kind = "complaint", idem_key = req.idempotency_key, customer_id = customer, actor = actor } }
+  elseif route == "events" then
+    local bad = check_idem_key(req)
+    if bad then return bad end
+    if not store.get_case_json(id) then return err(404, "not_found", "no case " .. id) end
+    bad = idem_precheck("e\0" .. id .. "\0", req)
+    if bad then return bad end
+    local etype
+    bad, etype = precheck(req.body, validate.event_precheck) -- a pack's own types: checked by the worker
+    if bad then return bad end
+    if APPROVAL_EVENTS[etype] then
+      bad = authorize(self, req, "approvals", APPROVERS)
+      if bad then return bad end
+    end
+    return { job = { kind = "event", case_id = id, idem_key = req.idempotency_key, actor = actor } }
+  elseif route == "corrective_action" then -- learn
+    local body = learn.get_body(id, req.now_ms)
+    if not body then return err(404, "not_found", "no corrective action " .. id) end
+    return { status = 200, body = body }
+  elseif route == "corrective_events" then -- learn
+    if not store.get_action_json(id) then return err(404, "not_found", "no corrective action " .. id) end
+    local bad, ty = precheck(req.body, learn.check)
+    if bad then return bad end
+    -- opening and closing are decided by approvers; agents note and assign
+    if learn.TRANSITIONS[ty].closes then
+      bad = authorize(self, req, "corrective_events", APPROVERS)
+      if bad then return bad end
+    end
+    return { job = { kind = "corrective", case_id = id, actor = actor } }
+  elseif route == "replays" then -- whatif
+    local t, code, msg, field, status = json.decode_object(req.body)
+    if not t then return err(status or 400, code, msg, field) end
+    local checked, e = whatif.check(t, self.config)
+    if not checked then return err(e.status, e.code, e.message, e.field) end
+    return whatif.submit(checked)
+  elseif route == "replays_list" then -- whatif
+    return { status = 200, body = whatif.list_body() }
+  elseif route == "replay_cancel" then -- whatif
+    return whatif.cancel(id) or err(404, "not_found", "no replay " .. id .. " (the last few are kept, until a restart)")
+  elseif route == "replay_candidates" then -- whatif
+    return { status = 200, body = whatif.candidates_body(self.config) }
+  elseif route == "replay" then -- whatif
+    local offset, limit, bad = page_params(q, "offset", 50, 500)
+    if not offset then return bad end
+    local body = whatif.get_body(id, offset, limit)
+    if not body then return err(404, "not_found", "no replay " .. id .. " (the last few are kept, until a restart)") end
+    return { status = 200, body = body }
+  elseif route == "webhook_dead" and not subscribed(self.config.webhooks, q.subscription) then
+    return err(422, "validation_failed", "subscription must name a configured webhook", "subscription")
+  elseif listing.READS[route] then -- case, cases, corrective_actions, dashboard, outbox, timers, webhook_dead; the console's queue and approvals
+    -- the scan runs on the readers thread when the daemon has one
+    -- (runtime/readers.c): the loop thread only routes it
+    q.id = id -- a case's id, from the path
+    if req.reads then return { read = { fn = route, args = json.encode { query = q, now_ms = req.now_ms } } } end
+    return listing.READS[route](q, req.now_ms)
+  elseif route == "packs" then
+    local list = store.get_packs_list()
+    if not list then return err(503, "starting", "the packs are not stored yet; retry shortly") end
+    -- packs that are or were quarantined since the daemon started
+    return { status = 200, body = list:sub(1, -2) .. ',"quarantine":' .. (store.get_pack_health() or "{}") ..
+      ',"pinned":' .. json.encode(dashboard.pinned()) .. "}" } -- pinned: the Packs screen's counts, one row read
+  elseif route == "customer_erase" then
+    if not utf8.len(id) or #id > 200 then
+      return err(422, "validation_failed", "the customer id in the path must be UTF-8, at most 200 bytes", "customer_id")
+    end
+    return { job = { kind = "erase", customer_id = id, actor = actor } }
+  elseif route == "webhooks" then
+    return webhooks_list(self.config.webhooks)
+  elseif route == "reload" then
+    return { job = { kind = "reload" } }
+  elseif route == "sessions_revoke" then
+    return { job = { kind = "sessions_revoke", actor = actor } }
+  elseif route == "outbox_ack" then
+    local bad = check_ack(req.body)
+    if bad then return bad end
+    return { job = { kind = "outbox_ack" } }
+  end
+end
+
 function M.new(config_path)
   local self = { config = config.load(config_path), openapi = openapi_document() }
 
   local console_files = console.files()
+  local console_ctx, ctx_of -- made again when a reload brings a new config
   local function handle(req)
     -- the console's page, its files and /v1/session (console.lua)
-    local page = console.serve({ tokens = self.config.tokens, files = console_files, actor_of = actor_of,
-      secure = self.config.console.secure_cookie }, req)
+    if ctx_of ~= self.config then
+      console_ctx, ctx_of = { tokens = self.config.tokens, files = console_files, actor_of = actor_of,
+        secure = self.config.console.secure_cookie }, self.config
+    end
+    local page = console.serve(console_ctx, req)
     if page then return page end
     local route, method_ok, id = route_of(req.method, req.path)
     if not route then
@@ -300,123 +422,9 @@ function M.new(config_path)
       r.route = "unknown"
       return r
     end
-    local who -- the token's fingerprint and roles, for the access log
-    local r = (function()
-      if route == "healthz" then
-        if req.draining then return { status = 503, body = '{"status":"draining"}' } end
-        if not method_ok then return err(405, "method_not_allowed", "use GET") end
-        return { status = 200, body = '{"status":"ok"}' }
-      end
-      if req.draining then return err(503, "draining", "the daemon is shutting down; retry shortly") end
-      local denied, actor = authorize(self, req, route)
-      if denied then return denied end
-      who = actor
-      if not method_ok then
-        return err(405, "method_not_allowed", req.method .. " is not allowed on " .. req.path)
-      end
-      local q, bad_query = parse_query(route, req.query)
-      if not q then return bad_query end
-      -- cluster mode: a follower sends writes to the leader before checking
-      -- them against its own store, which may be a moment behind
-      if req.follower and WRITES[route] then return { forward = true } end
-      if route == "metrics" then
-        return { status = 200, body = require("rd.metrics").text(), content_type = "text/plain; version=0.0.4; charset=utf-8" }
-      elseif route == "openapi" then -- no role: the contract is public, like /healthz
-        return { status = 200, body = self.openapi }
-      elseif route == "cluster" then -- every node's role, applied sequence and hash (runtime/cluster.c)
-        if not req.cluster_status then return err(404, "not_found", "this daemon runs alone: no cluster is configured") end
-        return { status = 200, body = req.cluster_status() }
-      elseif route == "complaints" then
-        local bad = check_idem_key(req) or idem_precheck("c\0", req)
-        if bad then return bad end
-        -- Only the body's JSON up to its customer.id is read here
-        -- (json.customer_of: the reader's checks, no tables built), for the
-        -- dispatch key: the worker reads the whole body and checks the
-        -- complaint itself (validate.complaint) before deciding, and refuses
-        -- it with the same answer, so the loop thread reads nothing twice.
-        local ok, customer, msg, field, status = json.customer_of(req.body)
-        if not ok then return err(status or 400, customer, msg, field) end
-        -- the customer orders this complaint after the customer's others
-        return { job = { kind = "complaint", idem_key = req.idempotency_key, customer_id = customer, actor = actor } }
-      elseif route == "events" then
-        local bad = check_idem_key(req)
-        if bad then return bad end
-        if not store.get_case_json(id) then return err(404, "not_found", "no case " .. id) end
-        bad = idem_precheck("e\0" .. id .. "\0", req)
-        if bad then return bad end
-        local etype
-        bad, etype = precheck(req.body, validate.event_precheck) -- a pack's own types: checked by the worker
-        if bad then return bad end
-        if APPROVAL_EVENTS[etype] then
-          bad = authorize(self, req, "approvals", APPROVERS)
-          if bad then return bad end
-        end
-        return { job = { kind = "event", case_id = id, idem_key = req.idempotency_key, actor = actor } }
-      elseif route == "corrective_action" then -- learn
-        local body = learn.get_body(id, req.now_ms)
-        if not body then return err(404, "not_found", "no corrective action " .. id) end
-        return { status = 200, body = body }
-      elseif route == "corrective_events" then -- learn
-        if not store.get_action_json(id) then return err(404, "not_found", "no corrective action " .. id) end
-        local bad, ty = precheck(req.body, learn.check)
-        if bad then return bad end
-        -- opening and closing are decided by approvers; agents note and assign
-        if learn.TRANSITIONS[ty].closes then
-          bad = authorize(self, req, "corrective_events", APPROVERS)
-          if bad then return bad end
-        end
-        return { job = { kind = "corrective", case_id = id, actor = actor } }
-      elseif route == "replays" then -- whatif
-        local t, code, msg, field, status = json.decode_object(req.body)
-        if not t then return err(status or 400, code, msg, field) end
-        local checked, e = whatif.check(t, self.config)
-        if not checked then return err(e.status, e.code, e.message, e.field) end
-        return whatif.submit(checked)
-      elseif route == "replays_list" then -- whatif
-        return { status = 200, body = whatif.list_body() }
-      elseif route == "replay_cancel" then -- whatif
-        return whatif.cancel(id) or err(404, "not_found", "no replay " .. id .. " (the last few are kept, until a restart)")
-      elseif route == "replay_candidates" then -- whatif
-        return { status = 200, body = whatif.candidates_body(self.config) }
-      elseif route == "replay" then -- whatif
-        local offset, limit, bad = page_params(q, "offset", 50, 500)
-        if not offset then return bad end
-        local body = whatif.get_body(id, offset, limit)
-        if not body then return err(404, "not_found", "no replay " .. id .. " (the last few are kept, until a restart)") end
-        return { status = 200, body = body }
-      elseif route == "webhook_dead" and not subscribed(self.config.webhooks, q.subscription) then
-        return err(422, "validation_failed", "subscription must name a configured webhook", "subscription")
-      elseif listing.READS[route] then -- case, cases, corrective_actions, dashboard, outbox, timers, webhook_dead; the console's queue and approvals
-        -- the scan runs on the readers thread when the daemon has one
-        -- (runtime/readers.c): the loop thread only routes it
-        q.id = id -- a case's id, from the path
-        if req.reads then return { read = { fn = route, args = json.encode { query = q, now_ms = req.now_ms } } } end
-        return listing.READS[route](q, req.now_ms)
-      elseif route == "packs" then
-        local list = store.get_packs_list()
-        if not list then return err(503, "starting", "the packs are not stored yet; retry shortly") end
-        -- packs that are or were quarantined since the daemon started
-        return { status = 200, body = list:sub(1, -2) .. ',"quarantine":' .. (store.get_pack_health() or "{}") ..
-          ',"pinned":' .. json.encode(dashboard.pinned()) .. "}" } -- pinned: the Packs screen's counts, one row read
-      elseif route == "customer_erase" then
-        if not utf8.len(id) or #id > 200 then
-          return err(422, "validation_failed", "the customer id in the path must be UTF-8, at most 200 bytes", "customer_id")
-        end
-        return { job = { kind = "erase", customer_id = id, actor = actor } }
-      elseif route == "webhooks" then
-        return webhooks_list(self.config.webhooks)
-      elseif route == "reload" then
-        return { job = { kind = "reload" } }
-      elseif route == "sessions_revoke" then
-        return { job = { kind = "sessions_revoke", actor = actor } }
-      elseif route == "outbox_ack" then
-        local bad = check_ack(req.body)
-        if bad then return bad end
-        return { job = { kind = "outbox_ack" } }
-      end
-    end)()
+    local r = answer(self, req, route, method_ok, id)
     r.route = route
-    r.actor = who
+    r.actor = req.who
     return r
   end
 
