@@ -526,12 +526,16 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	push_header(L, req, H2O_STRLIT("cookie"), "cookie");
 	push_header(L, req, H2O_STRLIT("x-redress-csrf"), "csrf");
 	push_header(L, req, H2O_STRLIT("if-none-match"), "if_none_match");
-	lua_pushboolean(L, srv->draining);
-	lua_setfield(L, -2, "draining");
+	if (srv->draining) { /* absent is false: a field less to set per request */
+		lua_pushboolean(L, 1);
+		lua_setfield(L, -2, "draining");
+	}
 	lua_pushinteger(L, now);
 	lua_setfield(L, -2, "now_ms");
-	lua_pushboolean(L, rd_readers_running()); /* reads that scan go to the readers thread */
-	lua_setfield(L, -2, "reads");
+	if (rd_readers_running()) { /* reads that scan go to the readers thread */
+		lua_pushboolean(L, 1);
+		lua_setfield(L, -2, "reads");
+	}
 	if (srv->engine->cluster) {
 		lua_pushcfunction(L, l_cluster_status);
 		lua_setfield(L, -2, "cluster_status");

@@ -47,9 +47,10 @@ end
 
 -- The query of a route as a table, or nil and the 422 for a parameter the
 -- route does not take or one given twice.
+local NO_PARAMS = {}
 local function parse_query(route, q)
-  local t, known = {}, QUERY_PARAMS[route] or {}
-  if not q then return t end
+  if not q then return {} end
+  local t, known = {}, QUERY_PARAMS[route] or NO_PARAMS
   for pair in q:gmatch("[^&]+") do
     local k, v = pair:match("^([^=]*)=?(.*)$")
     k, v = unescape(k), unescape(v)

@@ -65,7 +65,7 @@ local function read_object(body, reader)
   if not codec.valid_utf8(body) then
     return nil, "invalid_utf8", "the request body is not valid UTF-8"
   end
-  if not body:find("^%s*{") then
+  if body:byte(1) ~= 123 and not body:find("^%s*{") then -- "{" first: no pattern to match
     return nil, "invalid_json", "the request body must be a JSON object"
   end
   -- the values are checked in C as the text is read (json_decode.c): no
