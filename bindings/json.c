@@ -60,6 +60,9 @@ struct enc {
 	const char *splice_key;
 	size_t splice_len;
 	int splice_raws; /* stack index of the list of raw texts; 0: none */
+	/* where the spliced member was written, comma included: [cut_from,
+	 * cut_to) of buf (cut_to == 0: not written) */
+	size_t cut_from, cut_to;
 	/* the top table's members written as [] when they are empty tables:
 	 * stack index of the set of their keys; 0: none */
 	int arrays;
@@ -439,8 +442,10 @@ write:
 			      memcmp(keys[k].s, e->splice_key, e->splice_len) == 0;
 		if (spliced && lua_type(L, e->splice_raws) == LUA_TBOOLEAN)
 			continue; /* false: the member is left out */
+		size_t member_at = e->len;
 		if (!first)
 			add_char(e, ',');
+		int was_first = first;
 		first = 0;
 		if (sh) {
 			add(e, sh->text + sh->off[k], (size_t)(sh->off[k + 1] - sh->off[k]));
@@ -462,6 +467,9 @@ write:
 			} else {
 				put_raws(e, e->splice_raws);
 			}
+			/* the member first: the next member's comma goes with it */
+			e->cut_from = member_at;
+			e->cut_to = e->len + (was_first && k + 1 < n);
 			continue;
 		}
 		if (depth == 0 && e->arrays && empty_array_member(e, keys[k].slot)) {
@@ -529,11 +537,14 @@ static int put_value(struct enc *e, int i, int depth)
 	return fail(e, "a function, thread or userdata cannot be written as JSON");
 }
 
-static int encode(lua_State *L, struct enc *e)
+/* Encodes the value at index 1; pushes its text and, when cut is set,
+ * also the text without the spliced member (encode_spliced). */
+static int encode(lua_State *L, struct enc *e, int cut)
 {
 	e->L = L;
 	e->len = 0;
 	e->why = NULL;
+	e->cut_from = e->cut_to = 0;
 	rd_json_shapes_done(&e->shapes); /* an encode that raised (out of memory) left some */
 	int rc = put_value(e, 1, 0);
 	e->splice_raws = 0;
@@ -544,12 +555,25 @@ static int encode(lua_State *L, struct enc *e)
 		return luaL_error(L, "json.encode: %s", why);
 	}
 	lua_pushlstring(L, e->buf ? e->buf : "", e->len);
+	int results = 1;
+	if (cut) {
+		if (e->cut_to) {
+			luaL_Buffer b;
+			luaL_buffinitsize(L, &b, e->len - (e->cut_to - e->cut_from));
+			luaL_addlstring(&b, e->buf, e->cut_from);
+			luaL_addlstring(&b, e->buf + e->cut_to, e->len - e->cut_to);
+			luaL_pushresult(&b);
+		} else {
+			lua_pushvalue(L, -1); /* the member was not there, or left out */
+		}
+		results = 2;
+	}
 	if (e->cap > ENC_KEEP) {
 		free(e->buf);
 		e->buf = NULL;
 		e->cap = 0;
 	}
-	return 1;
+	return results;
 }
 
 /* The optional set of array keys at index i (json.encode's second
@@ -573,7 +597,7 @@ static int l_encode(lua_State *L)
 	struct enc *e = lua_touserdata(L, lua_upvalueindex(1));
 	e->splice_raws = 0;
 	e->arrays = lua_istable(L, 1) ? arrays_arg(L, 2) : 0;
-	return encode(L, e);
+	return encode(L, e, 0);
 }
 
 /** json.encode_spliced(t, key, raws [, arrays]) → the canonical JSON of table t with
@@ -582,8 +606,10 @@ static int l_encode(lua_State *L)
  * one text (the member's value); false leaves the member out. A decision's
  * actions, each encoded once and its bytes shared with its outbox row, go
  * into the decision's record without a second encode or an intermediate
- * string; so does an offer's message into the offer, and the offer's own
- * outbox row is the offer without it. */
+ * string; so does an offer's message into the offer. The second result is
+ * the same text without the member (the offer's own outbox row), cut out of
+ * the first: the bytes encode_spliced(t, key, false) gives, without a
+ * second encode. */
 static int l_encode_spliced(lua_State *L)
 {
 	luaL_checktype(L, 1, LUA_TTABLE);
@@ -600,7 +626,7 @@ static int l_encode_spliced(lua_State *L)
 	e->splice_len = len;
 	e->splice_raws = 3;
 	e->arrays = arrays_arg(L, 4);
-	return encode(L, e);
+	return encode(L, e, 1);
 }
 
 /** json.is_array(t) → true for a decoded empty array */

@@ -49,6 +49,16 @@ describe("redress.json", function()
     local spliced = json.encode_spliced(offer, "message", json.encode(offer.message), lists)
     assert.are.equal('{"amount":500,"message":{"text":"€5","type":"message"},"type":"offer"}', spliced)
     assert.are.equal(json.encode(offer), spliced)
+    -- its second result: the text without the member, cut from the first
+    -- (first, between and last), the bytes `false` gives
+    for _, k in ipairs { "amount", "message", "type" } do
+      local with, without = json.encode_spliced(offer, k, json.encode(offer[k]))
+      assert.are.equal(json.encode(offer), with)
+      assert.are.equal(json.encode_spliced(offer, k, false), without, k)
+    end
+    assert.are.same({ '{"only":1}', "{}" }, { json.encode_spliced({ only = 1 }, "only", "1") })
+    assert.are.same({ '{"a":1}', '{"a":1}' }, { json.encode_spliced({ a = 1 }, "absent", "2") })
+    assert.are.same({ '{"a":[7],"b":2}', '{"b":2}' }, { json.encode_spliced({ a = 1, b = 2 }, "a", { "7" }) })
     assert.has_error(function() json.encode_spliced(offer, "message", 5) end)
     -- false: the member left out (an offer's outbox row), first, last or between
     assert.are.equal('{"amount":500,"type":"offer"}', json.encode_spliced(offer, "message", false, lists))
@@ -365,10 +375,13 @@ describe("redress.json", function()
       local k = next(t)
       local raw = json.encode(t[k])
       for _ = 1, 2 do
-        assert.are.equal(model(t), json.encode_spliced(t, k, raw), "spliced " .. i)
+        local with, cut = json.encode_spliced(t, k, raw)
+        assert.are.equal(model(t), with, "spliced " .. i)
         local without = {}
         for kk, v in pairs(t) do if kk ~= k then without[kk] = v end end
-        assert.are.equal(next(without) == nil and "{}" or model(without), json.encode_spliced(t, k, false), "left out " .. i)
+        local expected = next(without) == nil and "{}" or model(without)
+        assert.are.equal(expected, json.encode_spliced(t, k, false), "left out " .. i)
+        assert.are.equal(expected, cut, "cut out " .. i)
       end
     end
     -- more shapes than the encoder keeps keys for: it starts over, still right

@@ -79,6 +79,9 @@ M.encode_case = encode_case
 -- Each action is encoded once: the decision's bytes hold it, and the
 -- outbox row of the same action reuses them (weak: gone with the action).
 local action_json = setmetatable({}, { __mode = "k" })
+-- An offer's bytes without its message (the offer's own outbox row: the
+-- message has a row of its own), cut from the same encode.
+local action_bare = setmetatable({}, { __mode = "k" })
 
 local encode_spliced = json.encode_spliced
 
@@ -89,7 +92,9 @@ local function encode_action(act)
   if not s then
     local message = act.message
     if type(message) == "table" then
-      s = encode_spliced(act, "message", encode_action(message), ACTION_LISTS)
+      local bare
+      s, bare = encode_spliced(act, "message", encode_action(message), ACTION_LISTS)
+      action_bare[act] = bare
     else
       s = json.encode(act, ACTION_LISTS)
     end
@@ -316,8 +321,13 @@ function M.outbox_add_all(case, deliver, now_iso)
   common = "," .. common:sub(2, -2) .. ',"type":'
   for i = 1, #deliver do local action = deliver[i]
     -- an offer's row leaves out its message (the message's own row follows)
-    local bytes = (action.type == "offer" and type(action.message) == "table")
-      and encode_spliced(action, "message", false, ACTION_LISTS) or encode_action(action)
+    local bytes
+    if action.type == "offer" and type(action.message) == "table" then
+      encode_action(action)
+      bytes = action_bare[action]
+    else
+      bytes = encode_action(action)
+    end
     db.outbox_append('"action":' .. bytes .. common .. type_json(action.type) .. "}")
   end
 end
