@@ -515,16 +515,10 @@ static int format_decimal(lua_State *L, const char *loc, UNumberFormatStyle styl
 	return 1;
 }
 
-/** icu.decimal(minor_units, digits) → the amount as plain digits with a
- * point before the last `digits` (0–4): "12.50", "-0.05", "500". Not ICU's
- * (no locale: the engine's texts and money's major()), but kept with the
- * money code; every decision makes a few, and in Lua each took two
- * integer-to-text conversions through snprintf. */
-static int l_decimal(lua_State *L)
+/* Pushes amount (minor units) as plain digits with a point before the
+ * last `digits` (0-4): "12.50", "-0.05", "500". */
+static void push_decimal(lua_State *L, lua_Integer amount, lua_Integer digits)
 {
-	lua_Integer amount = luaL_checkinteger(L, 1);
-	lua_Integer digits = luaL_checkinteger(L, 2);
-	luaL_argcheck(L, digits >= 0 && digits <= 4, 2, "digits must be 0 to 4");
 	unsigned long long u = amount < 0 ? 0ULL - (unsigned long long)amount : (unsigned long long)amount;
 	char tmp[32], out[40];
 	int n = 0;
@@ -543,6 +537,58 @@ static int l_decimal(lua_State *L)
 			out[len++] = tmp[--n];
 	}
 	lua_pushlstring(L, out, len);
+}
+
+/** icu.decimal(minor_units, digits) → the amount as plain digits with a
+ * point before the last `digits` (0–4): "12.50", "-0.05", "500". Not ICU's
+ * (no locale: the engine's texts and money's major()), but kept with the
+ * money code; every decision makes a few, and in Lua each took two
+ * integer-to-text conversions through snprintf. */
+static int l_decimal(lua_State *L)
+{
+	lua_Integer amount = luaL_checkinteger(L, 1);
+	lua_Integer digits = luaL_checkinteger(L, 2);
+	luaL_argcheck(L, digits >= 0 && digits <= 4, 2, "digits must be 0 to 4");
+	push_decimal(L, amount, digits);
+	return 1;
+}
+
+/* money_texter's function: the upvalue maps currency codes to their digits
+ * where they are not 2. */
+static int money_text(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_settop(L, 1);
+	lua_getfield(L, 1, "amount");
+	lua_getfield(L, 1, "currency");
+	int ok;
+	lua_Integer amount = lua_tointegerx(L, 2, &ok);
+	if (!ok || lua_type(L, 3) != LUA_TSTRING)
+		return luaL_error(L, "money: not a money value (its amount must be an integer, its currency a code)");
+	lua_Integer digits = 2;
+	lua_pushvalue(L, 3);
+	if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TNUMBER)
+		digits = lua_tointeger(L, -1);
+	lua_pop(L, 1);
+	if (digits < 0 || digits > 4)
+		return luaL_error(L, "money: a currency's digits must be 0 to 4");
+	push_decimal(L, amount, digits);
+	lua_pushliteral(L, " ");
+	lua_pushvalue(L, 3);
+	lua_concat(L, 3);
+	return 1;
+}
+
+/** icu.money_texter(minor_units) → a function of a money value m giving
+ * icu.decimal(m.amount, digits) .. " " .. m.currency ("12.50 EUR"), the
+ * digits from minor_units (code → digits where not 2: redress.currencies).
+ * Money's __tostring: one C call where it was three Lua calls and a
+ * concatenation (explanations and traces print money on most decisions). */
+static int l_money_texter(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_settop(L, 1);
+	lua_pushcclosure(L, money_text, 1);
 	return 1;
 }
 
@@ -699,6 +745,7 @@ int luaopen_rd_icu(lua_State *L)
 		{ "cache_stats", l_cache_stats },
 		{ "format_money", l_format_money },
 		{ "decimal", l_decimal },
+		{ "money_texter", l_money_texter },
 		{ "format_number", l_format_number },
 		{ "format_date", l_format_date },
 		{ "plural", l_plural },

@@ -87,7 +87,8 @@ Money.__unm = function(a) return M.new(-a.amount, a.currency) end
 Money.__eq = function(a, b) return M.is(a) and M.is(b) and a.currency == b.currency and a.amount == b.amount end
 Money.__lt = function(a, b) same(a, b, "compare"); return a.amount < b.amount end
 Money.__le = function(a, b) same(a, b, "compare"); return a.amount <= b.amount end
-Money.__tostring = function(a) return a:major() .. " " .. a.currency end
+-- "12.50 EUR": major() and the code, in one C call (rd.icu money_texter)
+Money.__tostring = icu.money_texter(currencies.MINOR_UNITS)
 
 -- A ratio as an exact fraction: integers, "a/b" strings, or decimals (up to
 -- six places, read from their decimal text so 0.1 is exactly 1/10).

@@ -95,6 +95,13 @@ describe("redress.money", function()
     assert.equal("-0.001", money.new(-1, "KWD"):major())
     assert.equal("-92233720368547758.08", EUR(math.mininteger):major())
     assert.equal("92233720368547758.07 EUR", tostring(EUR(math.maxinteger)))
+    -- tostring is major() and the code, whatever the currency's digits
+    for _, c in ipairs { { 4999, "EUR" }, { -5, "EUR" }, { 0, "EUR" }, { -500, "JPY" }, { 1250, "KWD" },
+      { math.mininteger, "EUR" }, { 123456, "IQD" }, { 7, "OMR" } } do
+      local m = money.new(c[1], c[2])
+      assert.equal(m:major() .. " " .. c[2], tostring(m))
+    end
+    assert.equal("-0.001 KWD", tostring(money.new(-1, "KWD")))
   end)
 
   it("refuses non-integer amounts and unknown currencies", function()
