@@ -156,6 +156,7 @@ void rd__dispatch(rd_engine *e)
 			snprintf(j->new_case_id, sizeof j->new_case_id, "C%010llu", (unsigned long long)j->case_number);
 		}
 		e->in_flight++;
+		e->deciding++;
 		rd__push(&e->ready_head, &e->ready_tail, j);
 		pthread_cond_signal(&e->work_cv);
 		j = next;

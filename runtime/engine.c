@@ -58,6 +58,37 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+int64_t rd__mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* How long the first result of a batch may wait for the decisions still
+ * running, so that they go in the same commit. Without it, the writer
+ * took whatever one result was in the moment a commit ended, and under a
+ * steady load the batches swung between a few complaints and dozens: each
+ * small commit cost a whole commit's syncs and page writes, and delayed
+ * the large one behind it (docs/PERFORMANCE.md, the evening's steps of
+ * 2026-12-03). A commit takes about 1.5 ms under load; waiting a third
+ * of that brings the rest of a wave in. */
+#define COMMIT_HOLD_US 500
+
+/* Whether the results waiting should be committed now: nothing is being
+ * decided, or the oldest has waited COMMIT_HOLD_US; else *wait_us says how
+ * much longer they may wait. Under mu. */
+static int commit_now(const rd_engine *e, int64_t *wait_us)
+{
+	if (e->deciding == 0 || e->stopping)
+		return 1;
+	int64_t waited = rd__mono_us() - e->results_since_us;
+	if (waited >= COMMIT_HOLD_US || waited < 0)
+		return 1;
+	*wait_us = COMMIT_HOLD_US - waited;
+	return 0;
+}
+
 static int64_t wall_ms(void)
 {
 	struct timespec ts;
@@ -414,8 +445,21 @@ static void writer_loop(rd_engine *e)
 		}
 		int64_t tick = e->cluster ? wall_ms() + CLUSTER_TICK_MS : INT64_MAX;
 		for (;;) {
-			if (e->results_head || rd__barrier_ready(e))
+			if (rd__barrier_ready(e))
 				break;
+			int64_t hold_us = 0;
+			if (e->results_head) {
+				if (commit_now(e, &hold_us))
+					break;
+				/* a worker's next result wakes the writer to look again */
+				struct timespec ts;
+				clock_gettime(CLOCK_REALTIME, &ts);
+				int64_t ns = ts.tv_nsec + hold_us * 1000;
+				ts.tv_sec += ns / 1000000000;
+				ts.tv_nsec = ns % 1000000000;
+				pthread_cond_timedwait(&e->writer_cv, &e->mu, &ts);
+				continue;
+			}
 			if (e->stopping && nothing_left(e))
 				break;
 			int timers_due = !e->stopping && e->timers_in_flight == 0 && e->next_due_ms != INT64_MAX &&

@@ -120,6 +120,8 @@ typedef struct rd_engine {
 	uint64_t *held;                      /* keys of dispatched jobs */
 	int n_held, cap_held;
 	int in_flight;        /* dispatched and not finished */
+	int deciding;         /* handed to the workers, not yet decided */
+	int64_t results_since_us; /* when the oldest waiting result came in (monotonic) */
 	uint64_t next_case;   /* the next case number to give */
 	int stopping;
 	int workers_quit;

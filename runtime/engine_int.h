@@ -53,6 +53,8 @@ void rd__replica_tick(rd_engine *e);
 /* dispatch.c (under e->mu) */
 void rd__set_keys(rd_job *j);
 void rd__push(rd_job **head, rd_job **tail, rd_job *j);
+/* CLOCK_MONOTONIC in microseconds */
+int64_t rd__mono_us(void);
 void rd__order_by_row(rd_job *j);
 void rd__release(rd_engine *e, const rd_job *j);
 void rd__dispatch(rd_engine *e);

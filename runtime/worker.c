@@ -164,6 +164,9 @@ void *rd__worker_main(void *arg)
 		pthread_mutex_unlock(&e->mu);
 		rd__decide(e, w, j);
 		pthread_mutex_lock(&e->mu);
+		e->deciding--;
+		if (!e->results_head)
+			e->results_since_us = rd__mono_us();
 		rd__push(&e->results_head, &e->results_tail, j);
 		pthread_cond_signal(&e->writer_cv);
 	}
