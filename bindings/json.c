@@ -557,12 +557,9 @@ static int encode(lua_State *L, struct enc *e, int cut)
 	lua_pushlstring(L, e->buf ? e->buf : "", e->len);
 	int results = 1;
 	if (cut) {
-		if (e->cut_to) {
-			luaL_Buffer b;
-			luaL_buffinitsize(L, &b, e->len - (e->cut_to - e->cut_from));
-			luaL_addlstring(&b, e->buf, e->cut_from);
-			luaL_addlstring(&b, e->buf + e->cut_to, e->len - e->cut_to);
-			luaL_pushresult(&b);
+		if (e->cut_to) { /* the first text is Lua's now: the buffer is free to cut */
+			memmove(e->buf + e->cut_from, e->buf + e->cut_to, e->len - e->cut_to);
+			lua_pushlstring(L, e->buf, e->len - (e->cut_to - e->cut_from));
 		} else {
 			lua_pushvalue(L, -1); /* the member was not there, or left out */
 		}
@@ -600,16 +597,16 @@ static int l_encode(lua_State *L)
 	return encode(L, e, 0);
 }
 
-/** json.encode_spliced(t, key, raws [, arrays]) → the canonical JSON of table t with
+/** json.encode_spliced(t, key, raws [, arrays [, rest]]) → the canonical JSON of table t with
  * its member key (which t must have) written from JSON this encoder wrote
  * before, as it is: raws a list of texts (the member is their array) or
  * one text (the member's value); false leaves the member out. A decision's
  * actions, each encoded once and its bytes shared with its outbox row, go
  * into the decision's record without a second encode or an intermediate
- * string; so does an offer's message into the offer. The second result is
- * the same text without the member (the offer's own outbox row), cut out of
- * the first: the bytes encode_spliced(t, key, false) gives, without a
- * second encode. */
+ * string; so does an offer's message into the offer. With rest true, a
+ * second result: the same text without the member (the offer's own outbox
+ * row), cut out of the first: the bytes encode_spliced(t, key, false)
+ * gives, without a second encode. */
 static int l_encode_spliced(lua_State *L)
 {
 	luaL_checktype(L, 1, LUA_TTABLE);
@@ -620,13 +617,14 @@ static int l_encode_spliced(lua_State *L)
 	} else if (lua_type(L, 3) != LUA_TSTRING) {
 		luaL_checktype(L, 3, LUA_TTABLE);
 	}
-	lua_settop(L, 4);
+	lua_settop(L, 5);
+	int rest = lua_toboolean(L, 5);
 	struct enc *e = lua_touserdata(L, lua_upvalueindex(1));
 	e->splice_key = key;
 	e->splice_len = len;
 	e->splice_raws = 3;
 	e->arrays = arrays_arg(L, 4);
-	return encode(L, e, 1);
+	return encode(L, e, rest);
 }
 
 /** json.is_array(t) → true for a decoded empty array */

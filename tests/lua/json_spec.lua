@@ -52,13 +52,15 @@ describe("redress.json", function()
     -- its second result: the text without the member, cut from the first
     -- (first, between and last), the bytes `false` gives
     for _, k in ipairs { "amount", "message", "type" } do
-      local with, without = json.encode_spliced(offer, k, json.encode(offer[k]))
+      local with, without = json.encode_spliced(offer, k, json.encode(offer[k]), nil, true)
       assert.are.equal(json.encode(offer), with)
       assert.are.equal(json.encode_spliced(offer, k, false), without, k)
     end
-    assert.are.same({ '{"only":1}', "{}" }, { json.encode_spliced({ only = 1 }, "only", "1") })
-    assert.are.same({ '{"a":1}', '{"a":1}' }, { json.encode_spliced({ a = 1 }, "absent", "2") })
-    assert.are.same({ '{"a":[7],"b":2}', '{"b":2}' }, { json.encode_spliced({ a = 1, b = 2 }, "a", { "7" }) })
+    assert.are.same({ '{"only":1}', "{}" }, { json.encode_spliced({ only = 1 }, "only", "1", nil, true) })
+    assert.are.same({ '{"a":1}', '{"a":1}' }, { json.encode_spliced({ a = 1 }, "absent", "2", nil, true) })
+    assert.are.same({ '{"a":[7],"b":2}', '{"b":2}' }, { json.encode_spliced({ a = 1, b = 2 }, "a", { "7" }, nil, true) })
+    -- without rest, one result
+    assert.are.equal(1, select("#", json.encode_spliced({ a = 1, b = 2 }, "a", { "7" })))
     assert.has_error(function() json.encode_spliced(offer, "message", 5) end)
     -- false: the member left out (an offer's outbox row), first, last or between
     assert.are.equal('{"amount":500,"type":"offer"}', json.encode_spliced(offer, "message", false, lists))
@@ -375,7 +377,7 @@ describe("redress.json", function()
       local k = next(t)
       local raw = json.encode(t[k])
       for _ = 1, 2 do
-        local with, cut = json.encode_spliced(t, k, raw)
+        local with, cut = json.encode_spliced(t, k, raw, nil, true)
         assert.are.equal(model(t), with, "spliced " .. i)
         local without = {}
         for kk, v in pairs(t) do if kk ~= k then without[kk] = v end end

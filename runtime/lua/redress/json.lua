@@ -26,11 +26,13 @@ end
 -- [] when empty (the same as passing each through M.array).
 M.encode = codec.encode
 
---- json.encode_spliced(t, key, raws [, arrays]) → the canonical JSON of
+--- json.encode_spliced(t, key, raws [, arrays [, rest]]) → the canonical JSON of
 -- table t with its member key written from texts this encoder wrote, as
 -- they are: raws a list of them (the member is their array) or one text
 -- (the member's value), or false to leave the member out; arrays as for
--- encode.
+-- encode. With rest true, a second result: the same text without the
+-- member, cut from the first (an offer's outbox row is the offer without
+-- its message).
 M.encode_spliced = codec.encode_spliced
 
 --- json.is_array(t) → true for an empty array that came from JSON.

@@ -93,7 +93,7 @@ local function encode_action(act)
     local message = act.message
     if type(message) == "table" then
       local bare
-      s, bare = encode_spliced(act, "message", encode_action(message), ACTION_LISTS)
+      s, bare = encode_spliced(act, "message", encode_action(message), ACTION_LISTS, true)
       action_bare[act] = bare
     else
       s = json.encode(act, ACTION_LISTS)
