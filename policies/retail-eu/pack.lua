@@ -4,7 +4,7 @@
 -- goodwill in proportion. See README.md for every branch and its basis.
 return {
   name = "retail-eu",
-  version = "1.0.0",
+  version = "1.1.0",
   engine = "1",
   description = "EU online retail: withdrawal and legal guarantee by the directives, goodwill in proportion, " ..
     "escalation ladder, SLA clocks, reminders and follow-up.",

@@ -87,8 +87,12 @@ local function give(case, act, o, template, vars)
       o.kind, show(o.amount, o.currency), eur(settings.goodwill_case_cap)))
     return "person"
   end
+  -- the message rides on the offer: it goes out with it, waits with it if
+  -- an engine budget holds the offer for a manager, and is replaced by a
+  -- courteous one if the manager says no (a message of its own would tell
+  -- the customer of a gesture that may never come)
+  o.message = { template = template, vars = vars }
   act:offer(o)
-  act:message { template = template, vars = vars }
   return "offered"
 end
 

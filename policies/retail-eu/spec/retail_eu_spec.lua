@@ -104,7 +104,7 @@ describe("retail-eu: withdrawal (Directive 2011/83/EU)", function()
     assert.is_true(r:explained("withdrawal_expired") and r:explained("goodwill"))
     assert.matches("October 15, 2026", r:action("message").text)
     assert.same({ "coupon", 699 }, { r:offer().kind, r:offer().amount })
-    assert.equal("goodwill_coupon", r:actions("message")[2].template)
+    assert.equal("goodwill_coupon", r:offer().message.template)
     -- goodwill within its bounds: at least 5.00 EUR, at most 20.00 EUR
     assert.equal(500, run({ category = "withdrawal" }, { delivered_at = "2026-10-01T12:00:00Z", amount = 1000 }):offer().amount)
     assert.equal(2000, run({ category = "withdrawal" }, { delivered_at = "2026-10-01T12:00:00Z", amount = 90000 }):offer().amount)
@@ -124,7 +124,7 @@ describe("retail-eu: withdrawal (Directive 2011/83/EU)", function()
     assert.is_true(r:explained("withdrawal_excluded"))
     assert.matches("made to your specifications", r:action("message").text)
     assert.equal("free_delivery", r:offer().kind)
-    assert.equal("goodwill_free_delivery", r:actions("message")[2].template)
+    assert.equal("goodwill_free_delivery", r:offer().message.template)
   end)
 
   it("asks for the delivery date, and for the invoice when the amount is missing", function()
@@ -260,7 +260,7 @@ describe("retail-eu: late delivery", function()
   it("gives a coupon of 10 % of the order, at least 5.00 EUR", function()
     local r = run({ category = "late_delivery" }, { amount = 12000 })
     assert.same({ "coupon", 1200 }, { r:offer().kind, r:offer().amount })
-    assert.equal("late_coupon", r:action("message").template)
+    assert.equal("late_coupon", r:offer().message.template)
     assert.equal(500, run({ category = "late_delivery" }, { amount = 3000 }):offer().amount)
   end)
 
@@ -268,7 +268,7 @@ describe("retail-eu: late delivery", function()
     local late = { promised_by = "2026-11-12T23:59:59+01:00" }
     local r = run({ category = "late_delivery" }, { amount = 10000, delivered_at = "2026-11-19T15:00:00Z" }, late)
     assert.equal(2000, r:offer().amount)
-    assert.matches("7 days late", r:action("message").text)
+    assert.matches("7 days late", r:offer().message.text)
     r = run({ category = "late_delivery" }, { amount = 10000, delivered_at = "2026-11-14T15:00:00Z" }, late)
     assert.equal(1000, r:offer().amount) -- 2 days late
     r = run({ category = "late_delivery" }, { amount = 10000, delivered_at = NONE }, late)
@@ -383,6 +383,12 @@ describe("retail-eu: budget caps", function()
     assert.is_true(r:explained("late_coupon") and r:explained("guardrail.budget"))
     assert.equal(0, #r.case.offers)
     assert.same({ "coupon", 500, "pending" }, { r.case.approvals[1].offer.kind, r.case.approvals[1].offer.amount, r.case.approvals[1].status })
+    -- the coupon's announcement waits with it: nothing tells the customer of
+    -- a coupon a manager may refuse
+    for _, d in ipairs(r.deliver) do
+      assert.is_false(d.type == "message" and d.template == "late_coupon", "announced a held coupon")
+    end
+    assert.equal("late_coupon", r.case.approvals[1].offer.message.template)
   end)
 end)
 
