@@ -2,7 +2,7 @@
 -- (EC) No 261/2004 and UK261. README.md says what it decides and why.
 return {
   name = "airline-eu261",
-  version = "1.1.0",
+  version = "1.2.0",
   engine = "1",
   description = "Airline passenger claims under EU261/UK261: distance bands from airport coordinates, " ..
     "delay (Sturgeon), cancellation notice, denied boarding, downgrade, care, extraordinary circumstances.",

@@ -74,8 +74,11 @@ local function pay(case, act, offer, limit, template, vars, code, text)
     act:explain("approval_requested", text .. " It is over " .. over .. ", so a manager signs it off first.")
     return true
   end
+  -- the announcement rides on the offer: it waits with it if an engine
+  -- budget holds the offer for a manager (a message of its own would tell
+  -- the customer of a payment that may never come)
+  offer.message = { template = template, vars = vars }
   act:offer(offer)
-  act:message { template = template, vars = vars }
   act:timer { name = "offer_reminder", after = settings.offer_reminder_after }
   act:explain(code, text)
   return false

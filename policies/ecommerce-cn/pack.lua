@@ -4,7 +4,7 @@
 -- recorded in the shared LEGAL-SOURCES.md. See README.md for every branch.
 return {
   name = "ecommerce-cn",
-  version = "1.0.0",
+  version = "1.1.0",
   engine = "1",
   description = "China marketplace seller: 7-day no-reason returns, 三包 return/exchange/repair windows, "
     .. "late and lost parcels, fraud claims (CRPL art. 55, for the legal team), 48-hour platform deadline.",

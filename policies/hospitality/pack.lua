@@ -3,7 +3,7 @@
 -- to severity, billing errors corrected to the cent. See README.md.
 return {
   name = "hospitality",
-  version = "1.0.0",
+  version = "1.1.0",
   engine = "1",
   description = "Hotels: duty manager for in-house guests, guest relations afterwards; apology, upgrade or amenity, "
     .. "free night or partial refund by severity; billing errors refunded exactly; follow-up after check-out.",

@@ -2,7 +2,7 @@
 -- README.md says what it decides, why, and on which law.
 return {
   name = "telecom",
-  version = "1.1.1",
+  version = "1.2.0",
   engine = "1",
   description = "Broadband and mobile operator: outage credits pro rata, billing disputes with regulator-style " ..
     "deadlines and a deadlock letter, repeated outages to network engineering, priority for vulnerable customers.",

@@ -50,8 +50,11 @@ local function give_credit(act, amount, reason, template)
     act:explain("credit_approval", "The credit of " .. tostring(amount) .. " is over " .. tostring(limit) ..
       ": it waits for a manager's approval.")
   else
+    -- the announcement rides on the offer: it waits with it if an engine
+    -- budget holds the offer for a manager (a message of its own would tell
+    -- the customer of a payment that may never come)
+    spec.message = { template = template, vars = { amount = amount } }
     act:offer(spec)
-    act:message { template = template, vars = { amount = amount } }
   end
 end
 

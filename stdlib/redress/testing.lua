@@ -71,6 +71,16 @@ function Result:action(ty) return self:actions(ty)[1] end
 --- r:offer() → the first offer action, or nil.
 function Result:offer() return self:action("offer") end
 
+--- r:delivered(template) → the message of that template the decision sends
+-- now (what goes to the outbox), or nil: an offer's message waits with the
+-- offer when a budget holds it for approval.
+function Result:delivered(template)
+  for _, d in ipairs(self.deliver or {}) do
+    if d.type == "message" and d.template == template then return d end
+  end
+  return nil
+end
+
 --- r:explained(code) → true when the decision explains itself with code.
 function Result:explained(code)
   for _, e in ipairs(self.decision.explanation) do

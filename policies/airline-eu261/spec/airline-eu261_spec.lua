@@ -28,6 +28,10 @@ end
 local function messages(r)
   local out = {}
   for _, a in ipairs(r:actions("message")) do out[a.template] = a end
+  -- a payment's announcement rides on its offer (the offer's message)
+  for _, o in ipairs(r:actions("offer")) do
+    if o.message then out[o.message.template] = o.message end
+  end
   return out
 end
 
@@ -580,5 +584,15 @@ describe("fixtures in examples/complaints/airline-eu261", function()
       assert.equal(body.language:match("^%a+"), r:action("acknowledge").language, name)
       expect[name](r)
     end
+  end)
+end)
+
+describe("engine budgets", function()
+  it("holds a payment's announcement with the payment (config budgets)", function()
+    local r = T.pack(dir):with_budgets { per_case = { EUR = 100 } }:complaint(claim("delay",
+      { from = "CDG", to = "IST", arrival_delay_minutes = 180, departure_delay_minutes = 180 }), NOW)
+    assert.is_true(r:explained("guardrail.budget"))
+    assert.is_nil(r:delivered("compensation"), "announced a held payment")
+    assert.equal("compensation", r.case.approvals[1].offer.message.template)
   end)
 end)

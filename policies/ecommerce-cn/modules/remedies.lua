@@ -170,8 +170,11 @@ local function late_coupon(case, act, days)
   local lo, hi = money.new(settings.late_coupon_min, cur), money.new(settings.late_coupon_max, cur)
   local base = paid(case) and money.new(paid(case), cur):percent(settings.late_coupon_percent) or lo
   local coupon = money.min(money.max(base, lo), hi)
-  act:offer { kind = "coupon", amount = coupon.amount, currency = cur, reason = "late delivery: platform rule" }
-  act:message { template = "late_coupon", vars = { amount = coupon, days = days } }
+  -- the announcement rides on the offer: it waits with it if an engine
+  -- budget holds the offer for a manager (a message of its own would tell
+  -- the customer of a payment that may never come)
+  act:offer { kind = "coupon", amount = coupon.amount, currency = cur, reason = "late delivery: platform rule",
+    message = { template = "late_coupon", vars = { amount = coupon, days = days } } }
   act:explain("late_coupon", string.format("Delivered or still on its way %d day(s) after the promised time: a coupon of %d%% of the price, between %s and %s (%s).",
     days, settings.late_coupon_percent, tostring(lo), tostring(hi), tostring(coupon)))
   return "auto"

@@ -43,6 +43,10 @@ local function message(r, template)
   for _, a in ipairs(r:actions("message")) do
     if a.template == template then return a end
   end
+  -- a coupon's announcement rides on its offer (the offer's message)
+  for _, o in ipairs(r:actions("offer")) do
+    if o.message and o.message.template == template then return o.message end
+  end
   return nil
 end
 
@@ -689,5 +693,15 @@ describe("ecommerce-cn fixtures", function()
     local expected = 0
     for _ in pairs(EXPECT) do expected = expected + 1 end
     assert.equal(expected, seen)
+  end)
+end)
+
+describe("ecommerce-cn: engine budgets", function()
+  it("holds a late coupon's announcement with the coupon (config budgets)", function()
+    local r = run({ category = "late_delivery", order = order { delivered_at = "2026-11-18T12:00:00+08:00" },
+      details = { promised_by = "2026-11-15T23:59:00+08:00" } }, nil, T.pack(DIR):with_budgets { per_case = { CNY = 100 } })
+    assert.is_true(r:explained("guardrail.budget"))
+    assert.is_nil(r:delivered("late_coupon"), "announced a held coupon")
+    assert.equal("late_coupon", r.case.approvals[1].offer.message.template)
   end)
 end)

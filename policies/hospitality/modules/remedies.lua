@@ -46,8 +46,11 @@ end
 local function money_offer(act, kind, m, reason, template)
   local cap = APPROVAL[m.currency]
   if cap and m <= cap then
-    act:offer { kind = kind, amount = m.amount, currency = m.currency, reason = reason }
-    act:message { template = template, vars = { amount = m } }
+    -- the announcement rides on the offer: it waits with it if an engine
+    -- budget holds the offer for a manager (a message of its own would tell
+    -- the customer of a payment that may never come)
+    act:offer { kind = kind, amount = m.amount, currency = m.currency, reason = reason,
+      message = { template = template, vars = { amount = m } } }
     return
   end
   local why = cap and ("over " .. tostring(cap)) or ("no approval limit is set for " .. m.currency)

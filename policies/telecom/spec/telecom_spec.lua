@@ -40,7 +40,16 @@ end
 
 local function templates(r, ty)
   local out = {}
-  for _, a in ipairs(r:actions(ty or "message")) do out[#out + 1] = a.template end
+  if ty then
+    for _, a in ipairs(r:actions(ty)) do out[#out + 1] = a.template end
+    return out
+  end
+  -- the messages in the order they go out: a credit's announcement rides on
+  -- its offer (the offer's message)
+  for _, a in ipairs(r:actions()) do
+    if a.type == "message" then out[#out + 1] = a.template end
+    if a.type == "offer" and a.message then out[#out + 1] = a.message.template end
+  end
   return out
 end
 
@@ -72,7 +81,7 @@ describe("telecom outages", function()
     assert.same({ "credit_outage" }, templates(r))
     assert.equal("ack_outage", r:action("acknowledge").template)
     assert.matches("30 hours", r:action("acknowledge").text)
-    assert.matches("€1.25", r:action("message").text, 1, true)
+    assert.matches("€1.25", r:offer().message.text, 1, true)
   end)
 
   it("takes the hours as given, in the month they ended in, and the length of that month", function()
@@ -656,5 +665,15 @@ describe("telecom example complaints", function()
       for _, code in ipairs(want.codes) do assert.is_true(r:explained(code), f .. ": " .. code) end
       for k, v in pairs(want.facts or {}) do assert.equal(v, r.case.facts[k], f .. ": " .. k) end
     end
+  end)
+end)
+
+describe("telecom: engine budgets", function()
+  it("holds a credit's announcement with the credit (config budgets)", function()
+    local r = T.pack(dir):with_budgets { per_case = { EUR = 100 } }:complaint(complaint { monthly_fee = 3000,
+      outage_start = "2026-11-18T08:00:00Z", outage_end = "2026-11-19T14:00:00Z" }, at())
+    assert.is_true(r:explained("guardrail.budget"))
+    assert.is_nil(r:delivered("credit_outage"), "announced a held credit")
+    assert.equal("credit_outage", r.case.approvals[1].offer.message.template)
   end)
 end)
