@@ -17,6 +17,24 @@ end
 return P
 ]]
 
+-- the outbox items of one case, in order: "type" or "type:template"
+local function outbox_of(d, case_id)
+  local _, ob = d:get("/v1/outbox?limit=1000", "test-agent")
+  local out = {}
+  for _, it in ipairs(ob.items) do
+    if it.case_id == case_id then
+      out[#out + 1] = it.type .. (it.action.template and (":" .. it.action.template) or "")
+    end
+  end
+  return out, ob.items
+end
+
+local function decide_approval(d, case_id, ty)
+  local s, res, _, raw = d:post("/v1/cases/" .. case_id .. "/events", { type = ty }, { token = "test-approver" })
+  assert.are.equal(200, s, raw)
+  return res
+end
+
 describe("an offer's message", function()
   local d
   setup(function()
@@ -33,23 +51,8 @@ describe("an offer's message", function()
     return d:complain { customer = { id = cust }, order = { id = "A", amount = amount, currency = "EUR" } }
   end
 
-  -- the outbox items of one case, in order: "type" or "type:template"
-  local function sent(case_id)
-    local _, ob = d:get("/v1/outbox?limit=1000", "test-agent")
-    local out = {}
-    for _, it in ipairs(ob.items) do
-      if it.case_id == case_id then
-        out[#out + 1] = it.type .. (it.action.template and (":" .. it.action.template) or "")
-      end
-    end
-    return out, ob.items
-  end
-
-  local function approve(case_id, ty)
-    local s, res, _, raw = d:post("/v1/cases/" .. case_id .. "/events", { type = ty }, { token = "test-approver" })
-    assert.are.equal(200, s, raw)
-    return res
-  end
+  local function sent(case_id) return outbox_of(d, case_id) end
+  local function approve(case_id, ty) return decide_approval(d, case_id, ty) end
 
   it("goes out with the offer when nothing holds it", function()
     local res = complain("m-1", 4000)
@@ -88,5 +91,33 @@ describe("an offer's message", function()
     assert.matches("A colleague will contact you by %a+ %d+, %d%d%d%d%.", note.text)
     assert.matches("^%d%d%d%d%-%d%d%-%d%dT", note.next_contact)
     assert.are.equal(0, #den.case.offers)
+  end)
+end)
+
+-- The built-in packs announce a money offer with the offer's message (not
+-- a message of their own), so a config budget that holds the offer holds
+-- its announcement too: retail-eu's late-delivery coupon, end to end.
+describe("a built-in pack's coupon under a budget cap", function()
+  local d
+  setup(function()
+    d = H.new { packs = { H.root .. "/policies/retail-eu" }, default_pack = "retail-eu",
+      budgets = { per_case = { EUR = 300 } } }
+    d:start()
+  end)
+  teardown(function() if d then d:cleanup() end end)
+
+  it("is announced only when a manager grants it", function()
+    local res = d:complain { customer = { id = "eu-1" } } -- a 5.00 EUR coupon on 49.99, over the cap of 3.00
+    local before = outbox_of(d, res.case.id)
+    assert.are.equal("request_approval", before[2])
+    for _, item in ipairs(before) do assert.are_not.equal("message:late_coupon", item) end
+    decide_approval(d, res.case.id, "approval.granted")
+    -- then the coupon and its announcement, before the pack's own word on the approval
+    local after, items = outbox_of(d, res.case.id)
+    local at
+    for i, item in ipairs(after) do if item == "offer" then at = i end end
+    assert.is_truthy(at, table.concat(after, ", "))
+    assert.are.same({ "offer", "message:late_coupon", "message:approval_granted" }, { after[at], after[at + 1], after[at + 2] })
+    assert.matches("€5.00", items[at + 1].action.text, 1, true)
   end)
 end)
