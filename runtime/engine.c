@@ -51,13 +51,6 @@ void rd_job_free(rd_job *job)
 	free(job);
 }
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int64_t rd__mono_us(void)
 {
 	struct timespec ts;
@@ -150,7 +143,7 @@ static int commit_batch(rd_engine *e, rd_job *batch, int *conflicts)
 	if (e->cluster)
 		refuse_unled(e, batch);
 	for (int attempt = 0;; attempt++) {
-		double t0 = now_seconds();
+		int64_t t0 = rd__mono_us();
 		if (rd_store_maybe_grow(e->store) != RD_OK)
 			rd_log(RD_LOG_WARN, "store: could not grow the map ahead of need", NULL);
 		rd_txn *txn = NULL;
@@ -231,7 +224,7 @@ static int commit_batch(rd_engine *e, rd_job *batch, int *conflicts)
 		e->case_high = high;
 		compact_after(e, batch);
 		if (kept > 0) {
-			rd_metrics_commit(n, now_seconds() - t0);
+			rd_metrics_commit(n, (double)(rd__mono_us() - t0) / 1e6);
 			rd_metrics_set_map(rd_store_used_bytes(e->store), e->store->map_size);
 		}
 		return RD_OK;

@@ -21,6 +21,9 @@ struct rd_worker {
 	rd_store_lua *host; /* L's store access: the job's txn and write set */
 };
 
+/* engine.c: CLOCK_MONOTONIC in microseconds (commit times, the batch hold) */
+int64_t rd__mono_us(void);
+
 /* worker.c */
 void rd__set_answer(rd_job *job, int status, const char *body, size_t len);
 void rd__set_error(rd_job *job, int status, const char *code, const char *message);
@@ -53,8 +56,6 @@ void rd__replica_tick(rd_engine *e);
 /* dispatch.c (under e->mu) */
 void rd__set_keys(rd_job *j);
 void rd__push(rd_job **head, rd_job **tail, rd_job *j);
-/* CLOCK_MONOTONIC in microseconds */
-int64_t rd__mono_us(void);
 void rd__order_by_row(rd_job *j);
 void rd__release(rd_engine *e, const rd_job *j);
 void rd__dispatch(rd_engine *e);

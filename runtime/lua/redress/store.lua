@@ -86,7 +86,8 @@ local action_bare = setmetatable({}, { __mode = "k" })
 local encode_spliced = json.encode_spliced
 
 -- An offer's message is an action of its own too (its outbox row): its
--- bytes go into the offer's as they are.
+-- bytes go into the offer's as they are. → the action's bytes, and for an
+-- offer with a message also the offer's bytes without it.
 local function encode_action(act)
   local s = action_json[act]
   if not s then
@@ -100,7 +101,7 @@ local function encode_action(act)
     end
     action_json[act] = s
   end
-  return s
+  return s, action_bare[act]
 end
 
 -- A decision's record: its actions are written from their bytes (the same
@@ -321,14 +322,8 @@ function M.outbox_add_all(case, deliver, now_iso)
   common = "," .. common:sub(2, -2) .. ',"type":'
   for i = 1, #deliver do local action = deliver[i]
     -- an offer's row leaves out its message (the message's own row follows)
-    local bytes
-    if action.type == "offer" and type(action.message) == "table" then
-      encode_action(action)
-      bytes = action_bare[action]
-    else
-      bytes = encode_action(action)
-    end
-    db.outbox_append('"action":' .. bytes .. common .. type_json(action.type) .. "}")
+    local bytes, bare = encode_action(action)
+    db.outbox_append('"action":' .. (bare or bytes) .. common .. type_json(action.type) .. "}")
   end
 end
 
