@@ -99,4 +99,21 @@ describe("redress.sla", function()
     facts["sla.reply.wall"] = nil
     assert.equal(2 * H, sla.view(facts, now, cal).reply.remaining_ms)
   end)
+  it("shows clocks only on a case that has them, and keeps them current", function()
+    -- retail-eu's late delivery sets a plain fact and starts no clock
+    local eu = T.pack(root .. "/policies/retail-eu")
+    local r = eu:complaint(T.complaint { category = "late_delivery" }, start)
+    assert.equal(0, r.case.facts.reminders)
+    assert.is_nil(r.case.sla)
+    -- the customer answers: the resolution clock starts and shows
+    local q = eu:event(r, "customer.replied", { message = "thanks" }, "2026-11-23T10:00:00Z")
+    assert.equal("running", q.case.sla.resolution.state)
+    -- a clock already shown is brought up to date by a decision that sets
+    -- nothing: Mon 10:00 is 3 of the 4 business hours after Fri 15:00
+    local s = pack:complaint(T.complaint { severity = "high" }, start)
+    local n = pack:event(s, "agent.note", { note = "for the file" }, "2026-11-23T10:00:00Z")
+    assert.same({}, n.decision.actions)
+    assert.equal("running", n.case.sla.first_response.state)
+    assert.equal(1 * H, n.case.sla.first_response.remaining_ms)
+  end)
 end)

@@ -18,6 +18,7 @@ local M = {}
 local guaranteed_ack, denied_note, break_promises -- below
 
 local money = act_mod.money_text
+local find = string.find
 
 -- Engine rules a policy's actions must meet, whatever the script says.
 -- Raises (a policy error) before anything is applied.
@@ -129,14 +130,16 @@ local function hold(case, deliver, trace, explanation, now_iso, o, reason, by_en
   return id
 end
 
--- Applies checked actions to the case; returns the actions to deliver and
--- the trace: what the engine did, in sentences a business user can read.
+-- Applies checked actions to the case; returns the actions to deliver, the
+-- trace (what the engine did, in sentences a business user can read), and
+-- whether a fact of an SLA clock was set (see the clocks' view below).
 local function apply(case, actions, explanation, now_iso, inputs)
   -- room for four actions and sentences made at once: a list grown one at
   -- a time is re-made at its first, second and third (Lua's rehash)
   local deliver, trace = { nil, nil, nil, nil }, { nil, nil, nil, nil }
   local granted = {}
   local have -- the case's tags as a set, made on the first act:set with tags
+  local clocks -- whether an SLA clock's fact was set
   for i = 1, #actions do local a = actions[i]
     if a.type == "acknowledge" or a.type == "message" then
       if a.type == "acknowledge" and (case.status == "received" or case.status == "reopened") then
@@ -215,14 +218,17 @@ local function apply(case, actions, explanation, now_iso, inputs)
       end
       if a.facts then
         local keys = {}
-        for k, v in pairs(a.facts) do case.facts[k] = v; keys[#keys + 1] = k end
+        for k, v in pairs(a.facts) do
+          case.facts[k] = v; keys[#keys + 1] = k
+          if not clocks and find(k, "sla.", 1, true) == 1 then clocks = true end
+        end
         table.sort(keys)
         parts[#parts + 1] = "facts " .. table.concat(keys, ", ")
       end
       trace[#trace + 1] = "Set " .. table.concat(parts, "; ") .. "."
     end
   end
-  return deliver, trace
+  return deliver, trace, clocks
 end
 
 -- What a customer's `wants` asks for, as an offer kind.
@@ -580,6 +586,7 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
     actions, explanation, kind = pack.call(p, handler, case, { type = etype, data = data, at = now_iso }, view)
   end
   local deliver, trace -- (nil until something is in them: apply's lists are taken as they are)
+  local clocks -- whether the policy set a fact of an SLA clock
   local pre = inputs.pre
   if pre then
     deliver, trace = {}, {}
@@ -591,7 +598,8 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
     -- refund in another currency): that too is a policy error.
     local ok, cerr = pcall(check, case, actions)
     if ok then
-      local d, t = apply(case, actions, explanation, now_iso, inputs)
+      local d, t
+      d, t, clocks = apply(case, actions, explanation, now_iso, inputs)
       -- (apply's lists are its own: taken as they are when nothing came before)
       if not deliver or #deliver == 0 then deliver = d else for i = 1, #d do local x = d[i]; deliver[#deliver + 1] = x end end
       if not trace or #trace == 0 then trace = t else for i = 1, #t do local x = t[i]; trace[#trace + 1] = x end end
@@ -629,9 +637,12 @@ function M.run(case, p, etype, data, now_ms, handler, inputs)
   case._broken = nil
   decision.trace = trace
   case.updated_at = now_iso
-  -- SLA clocks: the case shows them; what changed feeds the metrics.
+  -- SLA clocks: the case shows them; what changed feeds the metrics. A
+  -- clock is facts "sla.<target>.*", set through act:set (redress.sla) and
+  -- never removed: a case that shows none and got none has none, and is
+  -- not looked over (most cases have facts, and no clocks).
   local observed = {}
-  if next(case.facts) then
+  if clocks or (case.sla and next(case.sla)) then
     local before = case.sla or {}
     case.sla = sla.view(case.facts, now_ms, p and p.calendar, time.format)
     for t, c in pairs(case.sla) do
