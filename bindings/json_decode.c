@@ -53,9 +53,12 @@ struct frame {
 struct reader {
 	lua_State *L;
 	int checked;
-	int peek;  /* customer_of: read up to customer.id, build nothing */
-	int found; /* peek: the stack slot holding customer.id, or 0 */
-	int done;  /* peek: customer.id was read, the parse stopped there */
+	/* customer_of, type_of: read up to the string at this path of object
+	 * keys (NULL-terminated), build nothing */
+	const char *const *peek;
+	int peek_depth;
+	int found; /* peek: the stack slot holding that string, or 0 */
+	int done;  /* peek: it was read, the parse stopped there */
 	int root;  /* how the document is built */
 	int specs; /* decode_only: the stack slot of a table, depth → the projection there */
 	int depth; /* open containers */
@@ -253,6 +256,18 @@ static int key_is(lua_State *L, int slot, const char *want)
 	return n == strlen(want) && memcmp(k, want, n) == 0;
 }
 
+/* Whether the value being read is at the peek's path: in objects only,
+ * under the path's keys. */
+static int at_peek(const struct reader *r)
+{
+	if (r->depth != r->peek_depth)
+		return 0;
+	for (int i = 0; i < r->depth; i++)
+		if (!r->frames[i].is_map || !key_is(r->L, r->frames[i].key, r->peek[i]))
+			return 0;
+	return 1;
+}
+
 static int on_string(void *ud, const unsigned char *s, size_t len)
 {
 	struct reader *r = ud;
@@ -261,9 +276,8 @@ static int on_string(void *ud, const unsigned char *s, size_t len)
 	int build = mode_now(r) != BUILD_NONE;
 	if (build) {
 		lua_pushlstring(r->L, (const char *)s, len);
-	} else if (r->peek && r->depth == 2 && r->frames[0].is_map && r->frames[1].is_map &&
-		   key_is(r->L, r->frames[0].key, "customer") && key_is(r->L, r->frames[1].key, "id")) {
-		lua_pushlstring(r->L, (const char *)s, len); /* customer.id: kept in the reserved slot */
+	} else if (r->peek && at_peek(r)) {
+		lua_pushlstring(r->L, (const char *)s, len); /* kept in the reserved slot */
 		lua_replace(r->L, r->found);
 		r->done = 1;
 		return 0; /* what follows is the worker's to read (l_customer_of) */
@@ -410,8 +424,9 @@ static int raise_at(lua_State *L, const char *what, const char *s, size_t off)
 }
 
 /* root: BUILD_ALL (decode, decode_checked), BUILD_NONE with peek
- * (customer_of), BUILD_SOME (decode_only: the projection at index 2). */
-static int decode(lua_State *L, int checked, int peek, int root)
+ * (customer_of, type_of: the path read up to), BUILD_SOME (decode_only:
+ * the projection at index 2). */
+static int decode(lua_State *L, int checked, const char *const *peek, int root)
 {
 	size_t len;
 	const char *s = luaL_checklstring(L, 1, &len);
@@ -425,7 +440,7 @@ static int decode(lua_State *L, int checked, int peek, int root)
 		lua_settop(L, 1);
 	}
 	if (peek)
-		lua_pushnil(L); /* slot 2: customer.id when the text has one */
+		lua_pushnil(L); /* slot 2: the peeked string when the text has one */
 	struct slot *slot = lua_touserdata(L, lua_upvalueindex(1));
 	if (slot->h) { /* left by a call a Lua error unwound */
 		yajl_free(slot->h);
@@ -435,7 +450,11 @@ static int decode(lua_State *L, int checked, int peek, int root)
 	if (bad >= 0)
 		return raise_at(L, "invalid Unicode escape (half of a surrogate pair)", s, (size_t)bad);
 	luaL_checkstack(L, 2 * MAX_DEPTH + 8, "json.decode");
-	struct reader r = { .L = L, .checked = checked, .peek = peek, .found = peek ? 2 : 0, .root = root,
+	int peek_depth = 0;
+	while (peek && peek[peek_depth])
+		peek_depth++;
+	struct reader r = { .L = L, .checked = checked, .peek = peek, .peek_depth = peek_depth, .found = peek ? 2 : 0,
+			    .root = root,
 			    .specs = root == BUILD_SOME ? 3 : 0 };
 	slot->h = yajl_alloc(&callbacks, NULL, &r);
 	if (!slot->h)
@@ -443,7 +462,7 @@ static int decode(lua_State *L, int checked, int peek, int root)
 	yajl_status st = yajl_parse(slot->h, (const unsigned char *)s, len);
 	size_t off = len; /* where it failed: in the text, or at its end */
 	if (st == yajl_status_client_canceled && r.done)
-		st = yajl_status_ok; /* customer_of stopped at customer.id */
+		st = yajl_status_ok; /* a peek stopped at its string */
 	else if (st == yajl_status_ok)
 		st = yajl_complete_parse(slot->h);
 	else
@@ -475,7 +494,7 @@ static int decode(lua_State *L, int checked, int peek, int root)
 		lua_settop(L, 2);
 		lua_pushboolean(L, 1);
 		lua_insert(L, 2);
-		return 2; /* true, customer.id or nil */
+		return 2; /* true, the string or nil */
 	}
 	return 1; /* the document, above the text */
 }
@@ -483,7 +502,7 @@ static int decode(lua_State *L, int checked, int peek, int root)
 /** json.decode(text) → value (raises "json.decode: … at line L, column C") */
 static int l_decode(lua_State *L)
 {
-	return decode(L, 0, 0, BUILD_ALL);
+	return decode(L, 0, NULL, BUILD_ALL);
 }
 
 /** json.decode_only(text, projection) → the parts of trusted JSON text a
@@ -494,14 +513,14 @@ static int l_decode(lua_State *L)
  * { type = true } } }) reads a decision's fields and its actions' types. */
 static int l_decode_only(lua_State *L)
 {
-	return decode(L, 0, 0, BUILD_SOME);
+	return decode(L, 0, NULL, BUILD_SOME);
 }
 
 /** json.decode_checked(text) → value | nil, why ("nul" | "out_of_range"),
  * path: json.decode for untrusted input, with its values checked. */
 static int l_decode_checked(lua_State *L)
 {
-	return decode(L, 1, 0, BUILD_ALL);
+	return decode(L, 1, NULL, BUILD_ALL);
 }
 
 /** json.customer_of(text) → true, customer.id (a string, or nil when the
@@ -514,7 +533,21 @@ static int l_decode_checked(lua_State *L)
  * id, is read and refused here as decode_checked would. */
 static int l_customer_of(lua_State *L)
 {
-	return decode(L, 1, 1, BUILD_NONE);
+	static const char *const path[] = { "customer", "id", NULL };
+	return decode(L, 1, path, BUILD_NONE);
+}
+
+/** json.type_of(text) → true, type (a string, or nil when the text has no
+ * top-level type that is a string) | nil, why, path: as customer_of, up to
+ * the top-level object's type. The API reads an event's type on the loop
+ * thread (an approval needs an approver) and the worker the whole text;
+ * the worker also peeks, so a text naming two types, which the two readings
+ * would take differently (the first here, the last in the table), is
+ * refused. */
+static int l_type_of(lua_State *L)
+{
+	static const char *const path[] = { "type", NULL };
+	return decode(L, 1, path, BUILD_NONE);
 }
 
 void rd__json_readers(lua_State *L)
@@ -531,6 +564,9 @@ void rd__json_readers(lua_State *L)
 	lua_pushvalue(L, -1);
 	lua_pushcclosure(L, l_customer_of, 1);
 	lua_setfield(L, -3, "customer_of");
+	lua_pushvalue(L, -1);
+	lua_pushcclosure(L, l_type_of, 1);
+	lua_setfield(L, -3, "type_of");
 	lua_pushvalue(L, -1);
 	lua_pushcclosure(L, l_decode_only, 1);
 	lua_setfield(L, -3, "decode_only");

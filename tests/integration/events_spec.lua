@@ -179,6 +179,14 @@ describe("case events", function()
       H.assert_error(s, b, 422, b.error.code, "type")
     end)
 
+    it("a body naming its type twice is 422 on type: the approver check read the first", function()
+      -- the loop thread reads up to the first type (a reply, which an agent
+      -- may send); the worker reads the whole body, whose last is an approval
+      local s, b = event(id, '{"type":"customer.replied","data":{"message":"hi"},"type":"approval.denied"}')
+      H.assert_error(s, b, 422, "validation_failed", "type")
+      assert.matches("more than once", b.error.message)
+    end)
+
     it("a non-string type is 422 naming type", function()
       local s, b = event(id, { type = 5 })
       assert.are.equal(422, s)
@@ -207,7 +215,8 @@ describe("case events", function()
     }
     for _, c in ipairs(cases) do
       it(c[1] .. " with data " .. cjson.encode(c[2]) .. " is 422 on " .. c[3], function()
-        local s, b = event(id, { type = c[1], data = c[2] })
+        -- an approval is an approver's: anyone else is refused before the data is read
+        local s, b = event(id, { type = c[1], data = c[2] }, c[1]:match("^approval%.") and { token = "test-approver" } or nil)
         H.assert_error(s, b, 422, "validation_failed", c[3])
       end)
     end

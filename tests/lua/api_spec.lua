@@ -266,16 +266,19 @@ describe("redress.api", function()
       end
     end)
 
-    it("checks the event and hands the case to the job", function()
-      local r = post("C0000000002", '{"type":"exploded"}')
-      assert.are.same({ 422, "unknown_event_type" }, { r.status, error_of(r).code })
-      r = post("C0000000002", '{"type":"timer.fired"}')
-      assert.are.same({ 422, "unknown_event_type" }, { r.status, error_of(r).code })
-      -- a namespaced type may be one of the case's pack's own: the worker,
-      -- which knows the pack version the case is pinned to, checks it
-      r = post("C0000000002", '{"type":"loyalty.points_credited","data":[1]}')
-      assert.are.same({ 422, "data" }, { r.status, error_of(r).field })
-      assert.are.equal("event", post("C0000000002", '{"type":"loyalty.points_credited"}').job.kind)
+    it("reads the event up to its type and hands the case to the job", function()
+      -- the worker checks the event against the case's pinned pack (its own
+      -- types, their data) and refuses it there: integration/events_spec
+      assert.are.equal("event", post("C0000000002", '{"type":"exploded"}').job.kind)
+      assert.are.equal("event", post("C0000000002", '{"type":"loyalty.points_credited","data":[1]}').job.kind)
+      -- what comes before the type is read, and refused, here
+      local r = post("C0000000002", '{"data":{"note":"\\u0000"},"type":"agent.note"}')
+      assert.are.same({ 400, "validation_failed", "data.note" }, { r.status, error_of(r).code, error_of(r).field })
+      r = post("C0000000002", '["agent.note"]')
+      assert.are.same({ 400, "invalid_json" }, { r.status, error_of(r).code })
+      -- an approval needs an approver: read from the type, before any data
+      r = post("C0000000002", '{"type":"approval.granted","data":{"approval_id":5}}')
+      assert.are.same({ 403, "forbidden" }, { r.status, error_of(r).code })
       r = post("C0000000002", NOTE, "k-e")
       assert.are.same({ kind = "event", case_id = "C0000000002", idem_key = "k-e",
         actor = rd.sha256("agent-token"):sub(1, 12) .. " agent" }, r.job)

@@ -82,13 +82,22 @@ describe("redress.json", function()
     assert.matches("9007199254740991", msg)
   end)
 
-  -- customer_of refuses body with decode_object's answer, word for word
-  local function refused_alike(body)
+  -- customer_of (or type_of) refuses body with decode_object's answer, word for word
+  local function refused_alike(body, reader)
     local want = { json.decode_object(body) }
     assert.is_nil(want[1], body)
-    local got = { json.customer_of(body) }
+    local got = { (reader or json.customer_of)(body) }
     assert.is_nil(got[1], body)
     assert.are.same({ table.unpack(want, 2, 5) }, { table.unpack(got, 2, 5) }, body)
+  end
+
+  -- reader reads each case's body to its string (nil: none there)
+  local function peeks(reader, cases)
+    for _, c in ipairs(cases) do
+      local ok, v = reader(c[1])
+      assert.is_true(ok, c[1])
+      assert.are.equal(c[2], v, c[1])
+    end
   end
 
   it("reads a body's customer.id with decode_object's checks and answers, building nothing", function()
@@ -104,11 +113,7 @@ describe("redress.json", function()
       { '{"customer":{"id":5}}', nil }, { '{"customer":"c-1"}', nil }, { '{"customer":[{"id":"c"}]}', nil },
       { '{"customer":{"x":{"id":"no"}}}', nil }, { '{}', nil }, { '{"customer":{"id":"x\\ny\\""}}', 'x\ny"' },
     }
-    for _, c in ipairs(cases) do
-      local ok, id = json.customer_of(c[1])
-      assert.is_true(ok, c[1])
-      assert.are.equal(c[2], id, c[1])
-    end
+    peeks(json.customer_of, cases)
   end)
 
   it("reads a body up to its customer.id, and what precedes it with decode_object's checks", function()
@@ -124,6 +129,21 @@ describe("redress.json", function()
       '{"a":,"customer":{"id":"c-1"}}', '{"a":"\\udc00","customer":{"id":"c-1"}}', '{"customer":{"id":"c-1"},"a":"\\ud800"}' } do
       refused_alike(body)
     end
+  end)
+
+  it("reads a body up to its top-level type (type_of), with decode_object's checks before it", function()
+    for _, body in ipairs { "", "[1]", "{", '{"a":"x\\u0000y","type":"agent.note"}', '{"n":1e400,"type":"agent.note"}' } do
+      refused_alike(body, json.type_of)
+    end
+    local cases = {
+      { '{"type":"agent.note","data":{"note":"n"}}', "agent.note" },
+      { '{"data":{"type":"approval.granted"},"type":"agent.note"}', "agent.note" },
+      { '{"type":5,"type":"agent.note"}', "agent.note" }, -- the first that is a string
+      { '{"type":"customer.replied","type":"approval.granted"}', "customer.replied" }, -- the first
+      { '{"type":"agent.note","data":1e400}', "agent.note" }, -- what follows is the worker's
+      { '{"type":["agent.note"]}', nil }, { '{"data":{"type":"x"}}', nil }, { '{}', nil },
+    }
+    peeks(json.type_of, cases)
   end)
 
   it("builds only what a projection names (decode_only)", function()

@@ -169,23 +169,12 @@ describe("validate.event with the pack's own types", function()
   end)
 end)
 
-describe("validate.event_precheck (the API, before it knows the case's pack)", function()
-  it("checks built-in types in full", function()
-    assert.equal("agent.note", validate.event_precheck { type = "agent.note", data = { note = "n" } })
-    local _, err = validate.event_precheck { type = "agent.note" }
-    assert.equal("data.note", err.field)
-  end)
-
-  it("lets a namespaced name through with object data, for the worker to check", function()
-    assert.equal("loyalty.points_credited", validate.event_precheck { type = "loyalty.points_credited", data = { x = 1 } })
-    local _, err = validate.event_precheck { type = "loyalty.points_credited", data = "many" }
-    assert.equal("data", err.field)
-  end)
-
+describe("validate.event on the worker, against the case's pinned pack", function()
   it("refuses what no pack may declare", function()
     for _, t in ipairs { "points", "timer.fired", "complaint.received", "loyalty.", ".x", 5 } do
-      local _, err = validate.event_precheck { type = t }
+      local _, err = validate.event({ type = t }, EVENTS)
       assert.equal("type", err.field, tostring(t))
     end
   end)
 end)
+

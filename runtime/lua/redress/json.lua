@@ -103,4 +103,10 @@ function M.customer_of(body)
   return read_object(body, codec.customer_of)
 end
 
+--- The same for an event's top-level type: true and the type (a string,
+-- or nil when the body has none that is a string), or the refusal.
+function M.type_of(body)
+  return read_object(body, codec.type_of)
+end
+
 return M

@@ -360,17 +360,4 @@ function M.event(e, events, pack_name)
   return e.type, data
 end
 
---- The check the API makes on the loop thread, before it knows the case's
--- pack: a built-in type in full; a name a pack could declare passes with
--- its data an object, for the worker to check against the case's pinned
--- pack version (M.event with its events). Returns type or nil, err.
-function M.event_precheck(e)
-  if not M.EVENTS[e.type] and M.custom_event_name(e.type) then
-    local ok, err = object(e.data, "data", false)
-    if not ok then return nil, err end
-    return e.type
-  end
-  return M.event(e)
-end
-
 return M
