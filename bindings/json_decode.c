@@ -53,10 +53,12 @@ struct frame {
 struct reader {
 	lua_State *L;
 	int checked;
-	/* customer_of, type_of: read up to the string at this path of object
+	/* customer_of, type_of: read for the string at this path of object
 	 * keys (NULL-terminated), build nothing */
 	const char *const *peek;
 	int peek_depth;
+	int peek_last; /* type_of: read on to the last such string (the one a
+			* table takes), not up to the first (customer_of) */
 	int found; /* peek: the stack slot holding that string, or 0 */
 	int done;  /* peek: it was read, the parse stopped there */
 	int root;  /* how the document is built */
@@ -279,6 +281,8 @@ static int on_string(void *ud, const unsigned char *s, size_t len)
 	} else if (r->peek && at_peek(r)) {
 		lua_pushlstring(r->L, (const char *)s, len); /* kept in the reserved slot */
 		lua_replace(r->L, r->found);
+		if (r->peek_last)
+			return 1; /* a later one replaces it */
 		r->done = 1;
 		return 0; /* what follows is the worker's to read (l_customer_of) */
 	}
@@ -426,7 +430,7 @@ static int raise_at(lua_State *L, const char *what, const char *s, size_t off)
 /* root: BUILD_ALL (decode, decode_checked), BUILD_NONE with peek
  * (customer_of, type_of: the path read up to), BUILD_SOME (decode_only:
  * the projection at index 2). */
-static int decode(lua_State *L, int checked, const char *const *peek, int root)
+static int decode(lua_State *L, int checked, const char *const *peek, int peek_last, int root)
 {
 	size_t len;
 	const char *s = luaL_checklstring(L, 1, &len);
@@ -453,7 +457,8 @@ static int decode(lua_State *L, int checked, const char *const *peek, int root)
 	int peek_depth = 0;
 	while (peek && peek[peek_depth])
 		peek_depth++;
-	struct reader r = { .L = L, .checked = checked, .peek = peek, .peek_depth = peek_depth, .found = peek ? 2 : 0,
+	struct reader r = { .L = L, .checked = checked, .peek = peek, .peek_depth = peek_depth, .peek_last = peek_last,
+			    .found = peek ? 2 : 0,
 			    .root = root,
 			    .specs = root == BUILD_SOME ? 3 : 0 };
 	slot->h = yajl_alloc(&callbacks, NULL, &r);
@@ -502,7 +507,7 @@ static int decode(lua_State *L, int checked, const char *const *peek, int root)
 /** json.decode(text) → value (raises "json.decode: … at line L, column C") */
 static int l_decode(lua_State *L)
 {
-	return decode(L, 0, NULL, BUILD_ALL);
+	return decode(L, 0, NULL, 0, BUILD_ALL);
 }
 
 /** json.decode_only(text, projection) → the parts of trusted JSON text a
@@ -513,14 +518,14 @@ static int l_decode(lua_State *L)
  * { type = true } } }) reads a decision's fields and its actions' types. */
 static int l_decode_only(lua_State *L)
 {
-	return decode(L, 0, NULL, BUILD_SOME);
+	return decode(L, 0, NULL, 0, BUILD_SOME);
 }
 
 /** json.decode_checked(text) → value | nil, why ("nul" | "out_of_range"),
  * path: json.decode for untrusted input, with its values checked. */
 static int l_decode_checked(lua_State *L)
 {
-	return decode(L, 1, NULL, BUILD_ALL);
+	return decode(L, 1, NULL, 0, BUILD_ALL);
 }
 
 /** json.customer_of(text) → true, customer.id (a string, or nil when the
@@ -534,20 +539,21 @@ static int l_decode_checked(lua_State *L)
 static int l_customer_of(lua_State *L)
 {
 	static const char *const path[] = { "customer", "id", NULL };
-	return decode(L, 1, path, BUILD_NONE);
+	return decode(L, 1, path, 0, BUILD_NONE);
 }
 
 /** json.type_of(text) → true, type (a string, or nil when the text has no
- * top-level type that is a string) | nil, why, path: as customer_of, up to
- * the top-level object's type. The API reads an event's type on the loop
- * thread (an approval needs an approver) and the worker the whole text;
- * the worker also peeks, so a text naming two types, which the two readings
- * would take differently (the first here, the last in the table), is
- * refused. */
+ * top-level type that is a string) | nil, why, path: decode_checked's
+ * reading and checks of the whole text, building no table, for the
+ * top-level object's type — the last one that is a string, as the table
+ * decode_checked makes holds the last of members named twice. The API
+ * reads an event's type on the loop thread (an approval needs an approver),
+ * and the worker decodes the whole text, once: both see the same type, or
+ * the worker's is not a string and the event is refused. */
 static int l_type_of(lua_State *L)
 {
 	static const char *const path[] = { "type", NULL };
-	return decode(L, 1, path, BUILD_NONE);
+	return decode(L, 1, path, 1, BUILD_NONE);
 }
 
 void rd__json_readers(lua_State *L)

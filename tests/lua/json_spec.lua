@@ -131,18 +131,23 @@ describe("redress.json", function()
     end
   end)
 
-  it("reads a body up to its top-level type (type_of), with decode_object's checks before it", function()
-    for _, body in ipairs { "", "[1]", "{", '{"a":"x\\u0000y","type":"agent.note"}', '{"n":1e400,"type":"agent.note"}' } do
+  it("reads a body for its top-level type (type_of), the one decode_object's table holds", function()
+    -- the whole body is read, with decode_object's refusals, word for word
+    for _, body in ipairs { "", "[1]", "{", '{"a":"x\\u0000y","type":"agent.note"}', '{"n":1e400,"type":"agent.note"}',
+      '{"type":"agent.note","data":1e400}', '{"type":"agent.note"} x' } do
       refused_alike(body, json.type_of)
     end
     local cases = {
       { '{"type":"agent.note","data":{"note":"n"}}', "agent.note" },
       { '{"data":{"type":"approval.granted"},"type":"agent.note"}', "agent.note" },
-      { '{"type":5,"type":"agent.note"}', "agent.note" }, -- the first that is a string
-      { '{"type":"customer.replied","type":"approval.granted"}', "customer.replied" }, -- the first
-      { '{"type":"agent.note","data":1e400}', "agent.note" }, -- what follows is the worker's
+      { '{"type":5,"type":"agent.note"}', "agent.note" },
+      { '{"type":"customer.replied","type":"approval.granted"}', "approval.granted" }, -- of two, the last
       { '{"type":["agent.note"]}', nil }, { '{"data":{"type":"x"}}', nil }, { '{}', nil },
     }
+    for _, c in ipairs(cases) do
+      local t = json.decode_object(c[1]).type
+      if type(t) == "string" then assert.are.equal(t, c[2], c[1]) end
+    end
     peeks(json.type_of, cases)
   end)
 

@@ -331,10 +331,10 @@ local function answer(self, req, route, method_ok, id)
     if not store.get_case_json(id) then return err(404, "not_found", "no case " .. id) end
     bad = idem_precheck("e\0" .. id .. "\0", req)
     if bad then return bad end
-    -- Only the body's JSON up to its type is read here (json.type_of), for
-    -- the approver check: the worker reads and checks the whole event
-    -- against the case's pack, and refuses a body whose type it reads
-    -- otherwise (two types), so the loop thread reads nothing twice.
+    -- The body is read here for its type alone (json.type_of: the
+    -- reader's checks, no tables built), for the approver check; the
+    -- worker decodes and checks the whole event against the case's pack,
+    -- and takes the same type (of two, the last), so no table is built twice.
     local ok, etype, msg, field, status = json.type_of(req.body)
     if not ok then return err(status or 400, etype, msg, field) end
     if APPROVAL_EVENTS[etype] then

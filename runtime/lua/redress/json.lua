@@ -103,8 +103,10 @@ function M.customer_of(body)
   return read_object(body, codec.customer_of)
 end
 
---- The same for an event's top-level type: true and the type (a string,
--- or nil when the body has none that is a string), or the refusal.
+--- The checks of decode_object without building the object, for an
+-- event's top-level type: true and the type (a string, or nil when the
+-- body has none that is a string; of two, the last, as decode_object takes
+-- it), or the refusal as decode_object would give it.
 function M.type_of(body)
   return read_object(body, codec.type_of)
 end
