@@ -33,6 +33,7 @@ row() {
 	row bench/instructions.sh "${BENCH_INSTRUCTIONS_N:-400}"
 	row bench/actions.sh "${BENCH_INSTRUCTIONS_N:-400}"
 	row bench/threads.sh "${BENCH_THREADS_SECONDS:-15}"
+	row bench/threads.sh "${BENCH_THREADS_SECONDS:-15}" events
 	row bench/cpu_split.sh "${BENCH_SECONDS:-5}"
 	row bench/events.sh
 } | tee "$out" | grep -v '^|'

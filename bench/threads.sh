@@ -5,10 +5,15 @@
 # hold on a busy machine. Two runs of the daemon under callgrind: one that
 # only starts and stops, one under wrk (retail pack, bench/intake_wrk.lua)
 # for SECONDS; the difference divided by the requests answered leaves out
-# start-up. Usage: bench/threads.sh [seconds]
+# start-up. With "events", the load is agent notes on 20 cases (made in
+# both runs, so their complaints are left out too) instead of complaints.
+# Usage: bench/threads.sh [seconds] [complaints|events]
 set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-20}
+kind=${2:-complaints}
+case $kind in complaints | events) ;; *) echo "threads: complaints or events, not $kind" >&2; exit 2 ;; esac
+unit=${kind%s}
 dir=$(mktemp -d /tmp/redress-threads.XXXXXX)
 pid=""
 # on the way out (also after a failure): the daemon under callgrind, if one
@@ -23,8 +28,23 @@ run() { # name port idle|load
 		--callgrind-out-file="$d/cg.out" build/redressd -c examples/redress.conf.lua 2>"$d/log" &
 	pid=$!
 	for _ in $(seq 240); do grep -q '"listening"' "$d/log" 2>/dev/null && break; sleep 0.5; done
+	grep -q '"listening"' "$d/log" || { echo "threads: redressd did not start" >&2; cat "$d/log" >&2; exit 1; }
+	cases=""
+	if [ "$kind" = events ]; then
+		for i in $(seq 20); do
+			c=$(curl -s -H 'authorization: Bearer demo-intake-token' -H 'content-type: application/json' \
+				-d "{\"customer\":{\"id\":\"threads-$i\"},\"channel\":\"email\",\"category\":\"late_delivery\",\"description\":\"late parcel\",\"order\":{\"amount\":4999,\"currency\":\"EUR\"}}" \
+				"http://127.0.0.1:$2/v1/complaints" | grep -o '"id":"C[0-9]*"' | head -1 | cut -d'"' -f4)
+			[ -n "$c" ] || { echo "threads: a complaint for the events was not answered" >&2; exit 1; }
+			cases="$cases $c"
+		done
+	fi
 	if [ "$3" = load ]; then
-		wrk -t1 -c4 -d"${secs}s" -s bench/intake_wrk.lua "http://127.0.0.1:$2/" >"$d/wrk"
+		if [ "$kind" = events ]; then
+			CASES=$cases wrk -t1 -c4 -d"${secs}s" -s bench/event_wrk.lua "http://127.0.0.1:$2/" >"$d/wrk"
+		else
+			wrk -t1 -c4 -d"${secs}s" -s bench/intake_wrk.lua "http://127.0.0.1:$2/" >"$d/wrk"
+		fi
 	else
 		curl -s -o /dev/null "http://127.0.0.1:$2/healthz"
 	fi
@@ -59,9 +79,9 @@ for f in "$dir"/load/cg.out-*; do
 	*worker_main) name="decision worker" ;;
 	*) name=${what:-thread $t} ;;
 	esac
-	printf '%-16s %9d instructions per complaint\n' "$name" "$per"
+	printf '%-16s %9d instructions per %s\n' "$name" "$per" "$unit"
 done
-printf '%-16s %9d instructions per complaint (%s complaints)\n' "all threads" "$total" "$n"
+printf '%-16s %9d instructions per %s (%s %s)\n' "all threads" "$total" "$unit" "$n" "$kind"
 path=$((total - loop))
-printf '| instructions per HTTP complaint, every thread of redressd (callgrind, `bench/threads.sh`): loop thread %s | %s | the decision path (workers, writer) %s | %s | — |\n' \
-	"$loop" "$total" "$path" "$(echo "$total $path" | awk '{ printf "%.2f", $1 / $2 }')"
+printf '| instructions per HTTP %s, every thread of redressd (callgrind, `bench/threads.sh%s`): loop thread %s | %s | the decision path (workers, writer) %s | %s | — |\n' \
+	"$unit" "$([ "$kind" = events ] && echo " SECONDS events")" "$loop" "$total" "$path" "$(echo "$total $path" | awk '{ printf "%.2f", $1 / $2 }')"
