@@ -102,6 +102,9 @@ void rd__view_register(lua_State *L);
  * than 200 raise; metatables are not copied). */
 void rd__copy_table(lua_State *L, int i);
 
+/* Registers rd.memo into the table on top (memo.c). */
+void rd__memo_register(lua_State *L);
+
 /* The `rd.icu` module: time zones through ICU. */
 int luaopen_rd_icu(lua_State *L);
 

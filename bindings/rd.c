@@ -744,6 +744,7 @@ int luaopen_rd(lua_State *L)
 	rd_breaker_register(L);
 	rd_complaint_register(L);
 	rd_render_register(L);
+	rd__memo_register(L);
 	rd__upvalues_open(L);
 	rd__view_register(L);
 	return 1;

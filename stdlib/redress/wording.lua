@@ -141,25 +141,16 @@ local function format(ph, v, opts)
   end
 end
 
--- Templates render() parsed, by text: the stdlib's own phrases come back
--- on every decision. Private (a policy never gets these tables), short
--- texts only, dropped whole when full, so no pack can grow it.
-local parsed, n_parsed = {}, 0
-
--- The parts of a text, parsed once (see `parsed`); a syntax error raises.
-local function parts_of(text)
-  local parts = parsed[text]
-  if not parts then
-    local err
-    parts, err = M.parse(text)
-    if not parts then error(err, 0) end
-    if type(text) == "string" and #text <= 2000 then
-      if n_parsed >= 256 then parsed, n_parsed = {}, 0 end
-      parsed[text], n_parsed = parts, n_parsed + 1
-    end
-  end
+-- The parts of a text, parsed once (the stdlib's own phrases come back on
+-- every decision): a syntax error raises. Kept by redress.memo: private (a
+-- policy never gets these tables), texts of at most 2,048 bytes, dropped
+-- whole when full, so no pack can grow it; a new text is parsed outside
+-- the count, so a render counts the same whether its text was kept.
+local parts_of = require("redress.memo").of(function(text)
+  local parts, err = M.parse(text)
+  if not parts then error(err, 0) end
   return parts
-end
+end)
 
 -- Renders parsed parts; rtl: wrap each value in isolates (plural and
 -- select branches are the language's own words). The loop is rd.render's

@@ -119,4 +119,46 @@ describe("sandbox", function()
     assert.equal("k,n", written(function() n, k = k, n end))
     assert.equal("", written(print))
   end)
+  it("counts a memo's kept answer as a new one: a call counts the same whatever ran before it", function()
+    -- redress.duration keeps what each text parses to (redress.memo, rd.memo)
+    local duration = require "redress.duration"
+    local n = 0
+    local function parses(fresh)
+      return function()
+        for i = 1, 100 do
+          assert(duration.parse(string.format("%07d days", fresh and n * 100 + i or i)))
+        end
+      end
+    end
+    -- the smallest budget fn runs to its end within
+    local function needs(fn, before)
+      local lo, hi = 0, 10000000
+      while hi - lo > 1 do
+        local mid = (lo + hi) // 2
+        if before then before() end
+        if rd.sandbox_call(fn, { policy_instructions = mid }) then hi = mid else lo = mid end
+      end
+      return hi
+    end
+    -- texts never seen on every call, against texts every call has seen
+    local fresh = needs(parses(true), function() n = n + 1 end)
+    local kept = parses(false)
+    kept()
+    assert.are.equal(fresh, needs(kept))
+    assert.is_true(fresh > 1000) -- the count hook fired: the two were counted
+    -- a calendar keeps each day's hours and holidays likewise
+    local cal = require("redress.calendar").new { zone = "Europe/Berlin",
+      hours = { weekdays = { { "09:00", "18:00" } } }, holidays = { { month = 1, day = 1 }, { easter = 1 } } }
+    local DAY = 86400000
+    local function looks(fresh_days)
+      return function()
+        for i = 1, 100 do cal:is_business_day((fresh_days and n * 100 + i or i) * DAY + 43200000) end
+      end
+    end
+    fresh = needs(looks(true), function() n = n + 1 end)
+    kept = looks(false)
+    kept()
+    assert.are.equal(fresh, needs(kept))
+    assert.is_true(fresh > 1000)
+  end)
 end)

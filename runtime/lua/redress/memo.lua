@@ -1,24 +1,20 @@
 --- Bounded memos for pure functions of the few strings a decision names
--- again and again (pack names, statuses, metric labels, language tags): the
--- answer per key is kept, and the table is dropped whole once it holds
--- `max` keys, so a stream of new keys costs memory only up to that bound.
+-- again and again (pack names, statuses, metric labels, language tags,
+-- durations): the answer per key is kept, and the table is dropped whole
+-- once it holds `max` keys, so a stream of new keys costs memory only up to
+-- that bound. They are rd.memo (bindings/memo.c): under a policy's budget a
+-- kept answer and a new one count the same, so what a decision counts does
+-- not depend on the decisions run before it.
+local rd = require "rd"
+
 local M = {}
 
 --- memo.of(fn [, max = 256]) → a function of one key answering fn(key),
--- kept (a nil answer is not).
+-- kept (a nil answer is not). fn must be pure, and its work bounded by its
+-- key: a new answer is made outside the policy's budget (a string key past
+-- 2,048 bytes is not kept, and fn runs under the budget).
 function M.of(fn, max)
-  max = max or 256
-  local kept, n = {}, 0
-  return function(key)
-    local v = kept[key]
-    if v ~= nil then return v end
-    v = fn(key)
-    if v ~= nil and key ~= nil and key == key then
-      if n >= max then kept, n = {}, 0 end
-      kept[key], n = v, n + 1
-    end
-    return v
-  end
+  return rd.memo(fn, max)
 end
 
 return M
