@@ -282,7 +282,7 @@ static int on_string(void *ud, const unsigned char *s, size_t len)
 		lua_pushlstring(r->L, (const char *)s, len); /* kept in the reserved slot */
 		lua_replace(r->L, r->found);
 		if (r->peek_last)
-			return 1; /* a later one replaces it */
+			return attach(r, 0); /* the key goes; a later one replaces the string */
 		r->done = 1;
 		return 0; /* what follows is the worker's to read (l_customer_of) */
 	}

@@ -11,16 +11,22 @@
  * same one C call to the count: the miss runs the function on a thread of
  * its own without the hook (the caller's count goes on where it was), with
  * no charges and no memory cap (what it leaves is added to the cap), so it
- * counts nothing. Its work is bounded by the key: a string key past
- * MEMO_KEY_MAX bytes is not kept, and the function runs under the count as
- * any call would. The answers table is dropped whole when it holds max
- * keys, so a stream of new keys costs memory only up to that bound.
+ * counts nothing. What runs there must not be the policy's, nor depend on
+ * its tables: a key is kept only when it is a string (of at most
+ * MEMO_KEY_MAX bytes), a number or a boolean — anything else (a table may
+ * carry a policy's metamethods) runs under the count as any call would —
+ * and the functions are the stdlib's own, of their key alone. A string key
+ * is charged by its length on every call, kept or not (the work a miss does
+ * is linear in it), so the budget still bounds a stream of new keys. The
+ * answers table is dropped whole when it holds max keys, so a stream of new
+ * keys costs memory only up to that bound.
  */
 #include "bindings.h"
 
 #include <lauxlib.h>
 
-#define MEMO_KEY_MAX 2048 /* bytes of a string key that is kept */
+#define MEMO_KEY_MAX 256 /* bytes of a string key that is kept */
+#define MEMO_BYTE_COST 32 /* charged per byte of a string key, kept or not */
 
 /* upvalues of a memo: 1 the function, 2 the answers, 3 how many, 4 max */
 enum { UP_FN = 1, UP_KEPT = 2, UP_N = 3, UP_MAX = 4 };
@@ -51,21 +57,21 @@ static int fill(lua_State *L)
 	return 3;
 }
 
-/* Whether the value at i can be a kept key: not nil, not NaN, not a long
- * string. */
+/* Whether the value at i can be a kept key: a string of at most
+ * MEMO_KEY_MAX bytes, a number but NaN, a boolean. */
 static int keepable(lua_State *L, int i)
 {
 	switch (lua_type(L, i)) {
-	case LUA_TNIL:
-		return 0;
 	case LUA_TNUMBER: {
 		lua_Number x = lua_tonumber(L, i);
 		return x == x;
 	}
 	case LUA_TSTRING:
 		return lua_rawlen(L, i) <= MEMO_KEY_MAX;
-	default:
+	case LUA_TBOOLEAN:
 		return 1;
+	default:
+		return 0;
 	}
 }
 
@@ -76,12 +82,12 @@ static int keepable(lua_State *L, int i)
 static void fill_uncounted(lua_State *L)
 {
 	rd_lua_ctx *ctx = rd_lua_context(L);
+	lua_State *T = lua_newthread(L); /* under the cap (it may raise); on L's stack until the end */
+	lua_sethook(T, NULL, 0, 0);
 	int in_sandbox = ctx->in_sandbox;
 	long long limit = ctx->mem_limit, used = ctx->mem_used;
 	ctx->in_sandbox = 0;
 	ctx->mem_limit = 0;
-	lua_State *T = lua_newthread(L); /* the thread stays on L's stack until the end */
-	lua_sethook(T, NULL, 0, 0);
 	lua_pushcfunction(T, fill);
 	lua_pushvalue(L, lua_upvalueindex(UP_FN));
 	lua_pushvalue(L, 1);
@@ -102,6 +108,8 @@ static void fill_uncounted(lua_State *L)
 static int memo_call(lua_State *L)
 {
 	lua_settop(L, 1);
+	if (lua_type(L, 1) == LUA_TSTRING)
+		rd_budget_charge(L, (long)lua_rawlen(L, 1) * MEMO_BYTE_COST);
 	if (!keepable(L, 1)) { /* run as any call, under the count */
 		lua_pushvalue(L, lua_upvalueindex(UP_FN));
 		lua_insert(L, 1);
@@ -119,9 +127,11 @@ static int memo_call(lua_State *L)
 }
 
 /** rd.memo(fn [, max = 256]) → a function of one key answering fn(key),
- * kept (a nil answer is not). fn must be pure and its work bounded by its
- * key (a string key past 2,048 bytes is not kept: fn runs under the count);
- * under a sandbox call, a kept answer and a new one count the same. */
+ * kept (a nil answer is not). fn must be the stdlib's or the engine's, pure,
+ * its work linear in its key; a key that is not a string of at most 256
+ * bytes, a number or a boolean is not kept (fn runs under the count). Under
+ * a sandbox call a kept answer and a new one count the same, and a string
+ * key is charged 32 a byte. */
 static int l_memo(lua_State *L)
 {
 	luaL_checktype(L, 1, LUA_TFUNCTION);

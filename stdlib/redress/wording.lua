@@ -143,9 +143,10 @@ end
 
 -- The parts of a text, parsed once (the stdlib's own phrases come back on
 -- every decision): a syntax error raises. Kept by redress.memo: private (a
--- policy never gets these tables), texts of at most 2,048 bytes, dropped
--- whole when full, so no pack can grow it; a new text is parsed outside
--- the count, so a render counts the same whether its text was kept.
+-- policy never gets these tables), texts of at most 256 bytes (a longer one
+-- is parsed every time), dropped whole when full, so no pack can grow it; a
+-- new text is parsed outside the count, so a render counts the same
+-- whether its text was kept.
 local parts_of = require("redress.memo").of(function(text)
   local parts, err = M.parse(text)
   if not parts then error(err, 0) end

@@ -149,6 +149,11 @@ describe("redress.json", function()
       if type(t) == "string" then assert.are.equal(t, c[2], c[1]) end
     end
     peeks(json.type_of, cases)
+    -- a type named many times: each is read and let go (the reader's stack
+    -- does not grow with them)
+    local many = {}
+    for i = 1, 5000 do many[i] = '"type":"t' .. i .. '"' end
+    peeks(json.type_of, { { "{" .. table.concat(many, ",") .. "}", "t5000" } })
   end)
 
   it("builds only what a projection names (decode_only)", function()

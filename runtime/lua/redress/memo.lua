@@ -10,9 +10,11 @@ local rd = require "rd"
 local M = {}
 
 --- memo.of(fn [, max = 256]) → a function of one key answering fn(key),
--- kept (a nil answer is not). fn must be pure, and its work bounded by its
--- key: a new answer is made outside the policy's budget (a string key past
--- 2,048 bytes is not kept, and fn runs under the budget).
+-- kept (a nil answer is not). fn must be ours (the stdlib's or the
+-- engine's), pure, and its work linear in its key: a new answer is made
+-- outside the policy's count. Only a string of at most 256 bytes, a number
+-- or a boolean is kept; fn runs under the count for any other key (a table
+-- may carry a policy's metamethods).
 function M.of(fn, max)
   return rd.memo(fn, max)
 end
