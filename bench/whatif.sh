@@ -66,6 +66,7 @@ for i in $(seq "$pairs"); do
 	a=$(intake)
 	id=$(start_replay)
 	b=$(intake)
+	[ -n "$a" ] && [ -n "$b" ] || { echo "whatif: wrk gave no p99 (pair $i)" >&2; exit 1; }
 	api "http://127.0.0.1:$port/v1/replays/$id?limit=1" > "$dir/replay.$i"
 	state=$(field state < "$dir/replay.$i")
 	echo "$a $b $(field done < "$dir/replay.$i") $(field total < "$dir/replay.$i") $state" >> "$dir/pairs"
