@@ -33,15 +33,12 @@ local charge = require("rd").charge
 local DAY_COST = 50
 local function walked(days) if days > 7 then charge(days * DAY_COST) end end
 -- Work over the pack's own calendar data (its holiday rules when a year is
--- resolved, its shifts when a day's hours are) is charged by its size too,
--- on every look at a day: a year or a day is worked out once and kept
--- (redress.memo: made outside the count, so a look counts the same whether
--- it was kept or not), but a pack of many thousand rules asked about many
--- years would otherwise do that work for free. Small calendars (every real
--- one) pay nothing.
+-- resolved, its shifts when a day's hours are) is charged by its size too:
+-- a year or a day is worked out once, but a pack of many thousand rules
+-- asked about many years would otherwise do unhooked work for free. Small
+-- calendars (every real one) pay nothing.
 local RULE_COST, DATE_COST, SHIFT_COST = 30, 5, 20
 local function sized(work) if work > 1024 then charge(work) end end
-local memo = require "redress.memo"
 local duration = require "redress.duration"
 local time = require "redress.time"
 
@@ -102,43 +99,23 @@ local function parse_hours(spec)
   return week
 end
 
--- A holiday rule's fields and their types, in the order they are checked.
-local RULE_FIELDS = { { "month", "number" }, { "day", "number" }, { "easter", "number" }, { "nth", "number" },
-  { "weekday", "string" }, { "since", "number" }, { "until", "number" }, { "observed", "string" } }
-
--- The holiday rules, resolved per year on demand. → fn(day) → the
--- holiday's name, true or false, and what resolving a year costs. The
--- rules are copied into plain values here, under the count: a year is
--- resolved outside it (redress.memo), where nothing of the pack's (a rule
--- table's metamethods) may run.
+-- The holiday rules, resolved per year on demand.
 local function holiday_set(rules)
-  local fixed, yearly, nsubs = {}, {}, 0
+  local fixed, yearly, cache = {}, {}, {}
   for i, r in ipairs(rules or {}) do
     if type(r) == "string" then
       local y, m, d = r:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)$")
       if not y then error("calendar: holidays[" .. i .. "]: dates are \"YYYY-MM-DD\"", 3) end
       fixed[#fixed + 1] = days_from_civil(tonumber(y), tonumber(m), tonumber(d))
     elseif type(r) == "table" then
-      local c = {}
-      for _, f in ipairs(RULE_FIELDS) do
-        local v = r[f[1]]
-        if v ~= nil and type(v) ~= f[2] then
-          error("calendar: holidays[" .. i .. "]." .. f[1] .. " must be a " .. f[2], 3)
-        end
-        c[f[1]] = v
-      end
-      local name = r.name
-      if name ~= nil and name ~= true and type(name) ~= "string" then
-        error("calendar: holidays[" .. i .. "].name must be a string", 3)
-      end
-      c.name = name
-      if r.substitute then c.substitute, nsubs = true, nsubs + 1 end
-      yearly[#yearly + 1] = c
+      yearly[#yearly + 1] = r
     else
       error("calendar: holidays[" .. i .. "]: a date string or a rule table", 3)
     end
   end
-  local year = memo.of(function(y)
+  local function year(y)
+    if cache[y] then return cache[y] end
+    sized(#yearly * RULE_COST + #fixed * DATE_COST)
     local set, subs = {}, {}
     for _, r in ipairs(yearly) do
       local day
@@ -183,20 +160,21 @@ local function holiday_set(rules)
         set[d] = name
       end
     end
+    cache[y] = set
     return set
-  end, 64)
+  end
   -- the answer per day, kept (a few hundred days at most are asked about
   -- in a decision; dropped whole past 4096)
-  local by_day = memo.of(function(days)
-    local y = civil_from_days(days)
-    return year(y)[days] or year(y + 1)[days] or year(y - 1)[days] or false
-  end, 4096)
-  -- a substitute walks past the days already set
-  local cost = #yearly * RULE_COST + #fixed * DATE_COST + nsubs * (#yearly + #fixed + 3) * DATE_COST
+  local by_day, n = {}, 0
   return function(days)
-    sized(cost)
-    return by_day(days)
-  end, cost
+    local v = by_day[days]
+    if v ~= nil then return v end
+    local y = civil_from_days(days)
+    v = year(y)[days] or year(y + 1)[days] or year(y - 1)[days] or false
+    if n >= 4096 then by_day, n = {}, 0 end
+    by_day[days], n = v, n + 1
+    return v
+  end
 end
 
 -- Nationwide public holidays per region code. Regional ones (a German
@@ -339,7 +317,7 @@ end
 -- a bare date) or false; day counts days since 1970-01-01 (see
 -- calendar.days_from_civil). rules as in calendar.new's holidays.
 function M.holiday_checker(rules)
-  return (holiday_set(rules))
+  return holiday_set(rules)
 end
 
 -- A calendar's rules live here, not in the object: a policy holding a
@@ -362,28 +340,8 @@ function M.new(spec)
   for wd = 1, 7 do if #week[wd] > 0 then open = true end end
   if not open then error("calendar.new: hours: the calendar is never open", 2) end
   local self = setmetatable({}, Cal)
-  local is_holiday, year_cost = holiday_set(spec.holidays)
-  local priv = { zone = zone, week = week, year_cost = year_cost }
-  -- whether a local date has business hours, kept per date (the same few
-  -- dates every decision; dropped whole past 4096)
-  priv.open_day = memo.of(function(days) return #week[weekday(days)] > 0 and not is_holiday(days) end, 4096)
-  -- the open intervals {open_ms, close_ms} of a local date: the SLA clocks,
-  -- promises and legal windows of every decision ask about the same few
-  -- days (dropped whole past 512 days). Callers only read them.
-  priv.intervals = memo.of(function(days)
-    local out = {}
-    if priv.open_day(days) then
-      local y, m, d = civil_from_days(days)
-      for _, iv in ipairs(week[weekday(days)]) do
-        local a = icu.to_ms(zone, y, m, d, iv[1] // 60, iv[1] % 60)
-        local b = iv[2] == 1440 and icu.to_ms(zone, civil_from_days(days + 1)) or
-          icu.to_ms(zone, y, m, d, iv[2] // 60, iv[2] % 60)
-        out[#out + 1] = { a, b }
-      end
-    end
-    return out
-  end, 512)
-  private[self] = priv
+  private[self] = { zone = zone, week = week, is_holiday = holiday_set(spec.holidays), intervals = {}, n_intervals = 0,
+    open = {}, n_open = 0 }
   return self
 end
 
@@ -400,21 +358,46 @@ function Cal:is_business_day(t)
   return self:_open_day(self:day_of(t))
 end
 
--- Whether a local date has business hours (kept: see M.new).
+-- Whether a local date has business hours, kept per date (the same few
+-- dates every decision; the table dropped whole past 4096).
 function Cal:_open_day(days)
   local priv = private[self]
-  sized(priv.year_cost)
-  return priv.open_day(days)
+  local open = priv.open[days]
+  if open == nil then
+    open = #priv.week[weekday(days)] > 0 and not priv.is_holiday(days)
+    if priv.n_open >= 4096 then priv.open, priv.n_open = {}, 0 end
+    priv.open[days], priv.n_open = open, priv.n_open + 1
+  end
+  return open
 end
 
--- The open intervals {open_ms, close_ms} of a local date (kept: see
--- M.new; a calendar never changes once made). Callers only read them;
--- Cal:_intervals hands out copies.
+-- The open intervals {open_ms, close_ms} of a local date. A calendar never
+-- changes once made, and the SLA clocks, promises and legal windows of
+-- every decision ask it about the same few days, so each day's intervals
+-- are kept (the table dropped whole past 512 days). Callers only read
+-- them; Cal:_intervals hands out copies.
 local function intervals(self, days)
   local priv = private[self]
-  sized(priv.year_cost)
-  sized(#priv.week[weekday(days)] * SHIFT_COST)
-  return priv.intervals(days)
+  local memo = priv.intervals
+  local out = memo[days]
+  if out then return out end
+  out = {}
+  if self:_open_day(days) then
+    local y, m, d = civil_from_days(days)
+    sized(#priv.week[weekday(days)] * SHIFT_COST)
+    for _, iv in ipairs(priv.week[weekday(days)]) do
+      local a = icu.to_ms(priv.zone, y, m, d, iv[1] // 60, iv[1] % 60)
+      local b = iv[2] == 1440 and icu.to_ms(priv.zone, civil_from_days(days + 1)) or
+        icu.to_ms(priv.zone, y, m, d, iv[2] // 60, iv[2] % 60)
+      out[#out + 1] = { a, b }
+    end
+  end
+  if priv.n_intervals >= 512 then
+    memo, priv.n_intervals = {}, 0
+    priv.intervals = memo
+  end
+  memo[days], priv.n_intervals = out, priv.n_intervals + 1
+  return out
 end
 
 function Cal:_intervals(days)

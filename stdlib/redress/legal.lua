@@ -32,8 +32,6 @@ local time = require "redress.time"
 local calendar = require "redress.calendar"
 local money = require "redress.money"
 local lc = require "redress.legal_calendar"
-local memo = require "redress.memo"
-local charge = require("rd").charge
 
 local M = {}
 
@@ -339,30 +337,6 @@ function M.rule(id)
   return nil
 end
 
--- The base rules' `where`: pure functions of the jurisdiction, so which of
--- a law's rules they let through is worked out once per jurisdiction. A
--- rule whose `where` is a pack's own (a rule of its own, or an override of
--- `where`) is asked on every call, in its place in the order.
-local base_where = {}
-for _, r in ipairs(RULES) do base_where[r.where] = true end
--- law → its memo of let_through by jurisdiction, and what a look costs (M.new)
-local private_lists, private_cost = setmetatable({}, { __mode = "k" }), setmetatable({}, { __mode = "k" })
-local WHERE_COST = 20
-
--- The law's rules that a base `where` does not rule out in j. It runs
--- outside the count (a memo's miss, M.new): it reads a rule's `where`
--- raw, so a pack's rule table runs nothing of the pack's here, and calls
--- only the base ones (the stdlib's own, pure); any other is asked in its
--- place, under the count.
-local function let_through(law, j)
-  local list = {}
-  for _, r in ipairs(private_rules[law]) do
-    local where = rawget(r, "where")
-    if not base_where[where] or where(j) then list[#list + 1] = r end
-  end
-  return list
-end
-
 --- legal.new{ rules = {…more…}, overrides = { [id] = { years = 3, … } }, remove = { id… } }
 -- → a legal table of your own (the base rules stay as they are). A rule of
 -- your own may say where its period ends: period_end = "EU" | "RU" | "CN"
@@ -391,29 +365,54 @@ function M.new(spec)
   end
   local law = setmetatable({}, Law)
   private_rules[law] = rules
-  -- which rules a base `where` lets through, per jurisdiction (codes come
-  -- from complaints: a bounded memo), made outside the count and paid for
-  -- by the law's size on every look (a law of many rules would otherwise
-  -- do that work for free; the built-in one pays nothing)
-  private_lists[law] = memo.of(function(j) return let_through(law, j) end, 64)
-  private_cost[law] = #rules * WHERE_COST
   require("redress.sandbox").hold(law, spec.rules, spec.overrides)
   return law
 end
 
--- When a rule is in force, as milliseconds (each valid_from and
--- valid_until text parsed once and kept: remedies runs on every decision).
-local parsed_ms = memo.of(function(s) return (time.parse(s)) end)
+-- When a rule is in force, as milliseconds (valid_from and valid_until
+-- read once per rule and kept: remedies runs on every decision).
+local bounds = setmetatable({}, { __mode = "k" })
 local function in_force(r)
-  local vf, vu = r.valid_from, r.valid_until
-  return vf and parsed_ms(vf) or 0, vu and parsed_ms(vu) or math.maxinteger
+  local b = bounds[r]
+  if not b or b.vf ~= r.valid_from or b.vu ~= r.valid_until then
+    b = { vf = r.valid_from, vu = r.valid_until,
+      from = r.valid_from and time.parse(r.valid_from) or 0,
+      ["until"] = r.valid_until and time.parse(r.valid_until) or math.maxinteger }
+    bounds[r] = b
+  end
+  return b.from, b["until"]
+end
+
+-- The base rules' `where`: pure functions of the jurisdiction, so which of
+-- a law's rules they let through is worked out once per jurisdiction. A
+-- rule whose `where` is a pack's own (a rule of its own, or an override of
+-- `where`) is asked on every call, in its place in the order.
+local base_where = {}
+for _, r in ipairs(RULES) do base_where[r.where] = true end
+local by_jurisdiction = setmetatable({}, { __mode = "k" }) -- law → { [j] = rules to look at }
+
+-- The law's rules that a base `where` does not rule out in j.
+local function let_through(law, j)
+  local list = {}
+  for _, r in ipairs(private_rules[law]) do
+    if not base_where[r.where] or r.where(j) then list[#list + 1] = r end
+  end
+  return list
 end
 
 local function candidates(law, j)
   if type(j) ~= "string" then return let_through(law, j) end -- not a code: nothing to remember it by
-  local cost = private_cost[law]
-  if cost > 1024 then charge(cost) end
-  return private_lists[law](j)
+  local seen = by_jurisdiction[law]
+  if not seen or seen.n >= 64 then -- jurisdictions come from complaints: a bounded memo
+    seen = { n = 0, lists = {} }
+    by_jurisdiction[law] = seen
+  end
+  local list = seen.lists[j]
+  if not list then
+    list = let_through(law, j)
+    seen.lists[j], seen.n = list, seen.n + 1
+  end
+  return list
 end
 
 --- law:remedies(case [, {now, zone}]) → { jurisdiction, zone, owed = {…}, expired = {…} }.

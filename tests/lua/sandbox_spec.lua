@@ -146,20 +146,6 @@ describe("sandbox", function()
     kept()
     assert.are.equal(fresh, needs(kept))
     assert.is_true(fresh > 1000) -- the count hook fired: the two were counted
-    -- a calendar keeps each day's holidays, opening and hours likewise
-    local cal = require("redress.calendar").new { zone = "Europe/Berlin",
-      hours = { weekdays = { { "09:00", "18:00" } } }, holidays = { { month = 1, day = 1 }, { easter = 1 } } }
-    local DAY = 86400000
-    local function looks(fresh_days)
-      return function()
-        for i = 1, 100 do cal:is_business_day((fresh_days and n * 100 + i or i) * DAY + 43200000) end
-      end
-    end
-    fresh = needs(looks(true), function() n = n + 1 end)
-    kept = looks(false)
-    kept()
-    assert.are.equal(fresh, needs(kept))
-    assert.is_true(fresh > 1000)
   end)
 
   it("runs a memo's function under the count for a key that is not plain data", function()
@@ -176,15 +162,5 @@ describe("sandbox", function()
     ok, _, kind = rd.sandbox_call(function() for _ = 1, 1000 do parse(long) end end, { policy_instructions = 100000 })
     assert.is_false(ok)
     assert.equal("instructions", kind)
-    -- a calendar's rules are read when it is made, under the count: a
-    -- rule table's metamethods never run where a year is resolved
-    local calendar = require "redress.calendar"
-    local rule = setmetatable({}, { __index = function() while true do end end })
-    ok, _, kind = rd.sandbox_call(function() return calendar.new { holidays = { rule } } end,
-      { policy_instructions = 100000 })
-    assert.is_false(ok)
-    assert.equal("instructions", kind)
-    assert.has_error(function() calendar.new { holidays = { { month = "1", day = 1 } } } end,
-      "calendar: holidays[1].month must be a number")
   end)
 end)
