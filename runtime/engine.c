@@ -82,11 +82,24 @@ static int commit_now(const rd_engine *e, int64_t *wait_us)
 	return 0;
 }
 
-static int64_t wall_ms(void)
+static int64_t wall_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t wall_ms(void)
+{
+	return wall_us() / 1000;
+}
+
+/* The writer waits on writer_cv until the wall clock reads at (µs), or a
+ * worker's result or a submission wakes it. Under mu. */
+static void writer_wait_until(rd_engine *e, int64_t at_us)
+{
+	struct timespec ts = { .tv_sec = at_us / 1000000, .tv_nsec = (at_us % 1000000) * 1000 };
+	pthread_cond_timedwait(&e->writer_cv, &e->mu, &ts);
 }
 
 /* ---- the writer ---- */
@@ -445,12 +458,7 @@ static void writer_loop(rd_engine *e)
 				if (commit_now(e, &hold_us))
 					break;
 				/* a worker's next result wakes the writer to look again */
-				struct timespec ts;
-				clock_gettime(CLOCK_REALTIME, &ts);
-				int64_t ns = ts.tv_nsec + hold_us * 1000;
-				ts.tv_sec += ns / 1000000000;
-				ts.tv_nsec = ns % 1000000000;
-				pthread_cond_timedwait(&e->writer_cv, &e->mu, &ts);
+				writer_wait_until(e, wall_us() + hold_us);
 				continue;
 			}
 			if (e->stopping && nothing_left(e))
@@ -461,8 +469,7 @@ static void writer_loop(rd_engine *e)
 			if (until <= wall_ms())
 				break;
 			if (until != INT64_MAX) {
-				struct timespec ts = { .tv_sec = until / 1000, .tv_nsec = (until % 1000) * 1000000 };
-				pthread_cond_timedwait(&e->writer_cv, &e->mu, &ts);
+				writer_wait_until(e, until * 1000);
 			} else {
 				pthread_cond_wait(&e->writer_cv, &e->mu);
 			}
