@@ -4,6 +4,8 @@
 -- as the client sends it (the JSON body of POST /v1/complaints); ARGV[2]:
 -- the client's token (redress's Authorization header), looked up in the
 -- hash peer:tokens, which holds the digest redress records as the actor.
+-- @PACK_HASH@ is the retail pack's hash, which bench/peer_redis.sh writes in
+-- before it loads the script, as a script author ships a pack's version.
 --
 -- "The same work" (issue 12), as redress does it for this complaint:
 -- - the token looked up; the body decoded and checked with redress's rules
@@ -193,7 +195,7 @@ local offer = offer_head .. offer_tail
 local decision_json = '{"actions":[' .. ack .. "," .. offer_head .. ',"message":' .. message .. offer_tail ..
   '],"at":' .. now_iso .. ',"error":null,"event":"complaint.received","event_seq":1,"explanation":[{"code":"' ..
   explain_code .. '","text":"' .. explain_text .. '"}],"handler":"on_complaint","kind":"decision",' ..
-  '"outcome":"decided","pack":{"hash":"593ee3cdbc1c6aa2","name":"retail","version":"0.1.0"},"seq":1,"trace":[' ..
+  '"outcome":"decided","pack":{"hash":"@PACK_HASH@","name":"retail","version":"0.1.0"},"seq":1,"trace":[' ..
   '"Acknowledged in en with the template \'ack\'; next contact: ' .. due_text .. '.","Offered a coupon of ' ..
   money(coupon) .. " " .. currency .. " (O1): " .. reason .. ', with its message in en.","Promised the customer ' ..
   "the next contact by " .. due_text .. ' (P1)."]}'
