@@ -11,6 +11,7 @@
 # moves the rate, not the split much. Usage: bench/cpu_split.sh [seconds]
 set -eu
 cd "$(dirname "$0")/.."
+. bench/daemon.sh
 secs=${1:-10}
 dir=$(mktemp -d /tmp/redress-cpu-split.XXXXXX)
 pid=""
@@ -19,8 +20,7 @@ trap 'exit 130' INT TERM HUP # a signal runs the EXIT trap too (sh runs it on ex
 port=$((20000 + $$ % 20000))
 PORT=$port DATA_DIR=$dir/data build/redressd -c examples/redress.conf.lua 2>"$dir/log" &
 pid=$!
-for _ in $(seq 100); do grep -q '"listening"' "$dir/log" && break; sleep 0.1; done
-grep -q '"listening"' "$dir/log" || { echo "cpu_split: redressd did not start" >&2; cat "$dir/log" >&2; exit 1; }
+wait_listening "$dir/log"
 url="http://127.0.0.1:$port/"
 wrk -t2 -c50 -d2s -s bench/intake_wrk.lua "$url" >/dev/null # warm: packs, caches, the store's first pages
 

@@ -7,6 +7,7 @@
 # out start-up and the first decision's warm-up). Usage: bench/events.sh
 set -eu
 cd "$(dirname "$0")/.."
+. bench/daemon.sh
 dir=$(mktemp -d /tmp/redress-events.XXXXXX)
 pid=""
 trap '[ -z "$pid" ] || kill -INT "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
@@ -20,7 +21,7 @@ count() { # events → instructions inside rd__decide for one complaint and that
 	PORT=$port DATA_DIR=$d/data valgrind --tool=callgrind --toggle-collect=rd__decide \
 		--callgrind-out-file="$d/cg.out" build/redressd -c examples/redress.conf.lua 2>"$d/log" &
 	pid=$!
-	for _ in $(seq 240); do grep -q '"listening"' "$d/log" 2>/dev/null && break; sleep 0.25; done
+	wait_listening "$d/log" 60
 	id=$(curl -s -X POST -H "Authorization: Bearer demo-intake-token" \
 		--data @examples/complaints/retail/late-delivery-en.json "http://127.0.0.1:$port/v1/complaints" |
 		sed -n 's/.*"id":"\(C[0-9]*\)".*/\1/p' | head -1)

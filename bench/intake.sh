@@ -7,6 +7,7 @@
 # Usage: bench/intake.sh [seconds] [connections] [pairs]
 set -eu
 cd "$(dirname "$0")/.."
+. bench/daemon.sh
 . bench/pairs.sh
 secs=${1:-5}; conns=${2:-50}; pairs=${3:-3}
 phase=$(( (secs + 1) / 2 ))
@@ -17,7 +18,7 @@ PORT=$port DATA_DIR=$dir/data build/redressd -c examples/redress.conf.lua 2>"$di
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 trap 'exit 130' INT TERM HUP # a signal runs the EXIT trap too (sh runs it on exit only)
-for _ in $(seq 50); do grep -q '"listening"' "$dir/log" && break; sleep 0.1; done
+wait_listening "$dir/log"
 
 : > "$dir/pairs"
 for i in $(seq "$pairs"); do

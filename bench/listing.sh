@@ -11,6 +11,7 @@
 # drift was as large as the effect. Usage: bench/listing.sh [seconds] [cases] [pairs] [READ]
 set -eu
 cd "$(dirname "$0")/.."
+. bench/daemon.sh
 . bench/pairs.sh
 . bench/long_case.sh
 secs=${1:-5}; cases=${2:-20000}; pairs=${3:-5}; read=${4:-list}
@@ -23,7 +24,7 @@ PORT=$port DATA_DIR=$dir/data build/redressd -c examples/redress.conf.lua 2>"$di
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 trap 'exit 130' INT TERM HUP # a signal runs the EXIT trap too (sh runs it on exit only)
-for _ in $(seq 100); do grep -q '"listening"' "$dir/log" && break; sleep 0.1; done
+wait_listening "$dir/log"
 readers=bench/listing_wrk.lua
 case ${read} in
 case:*) # one case, then its events from one agent until it has them all

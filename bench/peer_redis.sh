@@ -13,6 +13,7 @@
 # (requests: Redis's per run; redress runs as long as Redis's first run took)
 set -eu
 cd "$(dirname "$0")/.."
+. bench/daemon.sh
 . bench/pairs.sh
 n=${1:-20000}; pairs=${2:-3}
 dir=$(mktemp -d /tmp/redress-bench-redis.XXXXXX)
@@ -31,7 +32,7 @@ redis-server --port $rport --dir "$dir" --appendonly yes --appendfsync always --
 until redis-cli -p $rport ping >/dev/null 2>&1; do sleep 0.05; done
 PORT=$port DATA_DIR=$dir/data build/redressd -c examples/redress.conf.lua 2>"$dir/log" &
 pid=$!
-for _ in $(seq 50); do grep -q '"listening"' "$dir/log" && break; sleep 0.1; done
+wait_listening "$dir/log"
 # the retail pack's hash, as redress loaded it: the peer's script records it
 hash=$(curl -s -H 'Authorization: Bearer demo-admin-token' "http://127.0.0.1:$port/v1/packs" |
 	sed -nE 's/.*"hash":"([0-9a-f]{16})"[^}]*"name":"retail".*/\1/p')

@@ -9,6 +9,7 @@
 #   bench/read_cpu.sh [events] [seconds] [rounds]
 set -eu
 cd "$(dirname "$0")/.."
+. bench/daemon.sh
 . bench/long_case.sh
 events=${1:-2000}; secs=${2:-4}; rounds=${3:-3}
 dir=$(mktemp -d /tmp/redress-bench.XXXXXX)
@@ -17,7 +18,7 @@ PORT=$port DATA_DIR=$dir/data build/redressd -c examples/redress.conf.lua 2>"$di
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 trap 'exit 130' INT TERM HUP # a signal runs the EXIT trap too (sh runs it on exit only)
-for _ in $(seq 100); do grep -q '"listening"' "$dir/log" && break; sleep 0.1; done
+wait_listening "$dir/log"
 id=$(long_case "$port" "$events") || exit 1
 bytes=$(curl -s -H 'Authorization: Bearer demo-read-token' "http://127.0.0.1:$port/v1/cases/$id" | wc -c)
 ticks=$(getconf CLK_TCK)

@@ -10,6 +10,7 @@
 # Usage: bench/threads.sh [seconds] [complaints|events]
 set -eu
 cd "$(dirname "$0")/.."
+. bench/daemon.sh
 secs=${1:-20}
 kind=${2:-complaints}
 case $kind in complaints | events) ;; *) echo "threads: complaints or events, not $kind" >&2; exit 2 ;; esac
@@ -27,8 +28,7 @@ run() { # name port idle|load
 	PORT=$2 DATA_DIR=$d/data valgrind --tool=callgrind --separate-threads=yes \
 		--callgrind-out-file="$d/cg.out" build/redressd -c examples/redress.conf.lua 2>"$d/log" &
 	pid=$!
-	for _ in $(seq 240); do grep -q '"listening"' "$d/log" 2>/dev/null && break; sleep 0.5; done
-	grep -q '"listening"' "$d/log" || { echo "threads: redressd did not start" >&2; cat "$d/log" >&2; exit 1; }
+	wait_listening "$d/log" 120
 	cases=""
 	if [ "$kind" = events ]; then
 		for i in $(seq 20); do

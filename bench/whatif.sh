@@ -10,6 +10,7 @@
 # Usage: bench/whatif.sh [seconds] [fill seconds] [pairs]
 set -eu
 cd "$(dirname "$0")/.."
+. bench/daemon.sh
 . bench/pairs.sh
 secs=${1:-5}; fill=${2:-5}; pairs=${3:-5}
 phase=$(( (secs * 2 + pairs - 1) / pairs )) # the same time in all as two phases of secs
@@ -30,7 +31,7 @@ build/redressd -c "$dir/redress.conf.lua" 2>"$dir/log" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 trap 'exit 130' INT TERM HUP # a signal runs the EXIT trap too (sh runs it on exit only)
-for _ in $(seq 100); do grep -q '"listening"' "$dir/log" && break; sleep 0.1; done
+wait_listening "$dir/log"
 
 api() { curl -s -H 'authorization: Bearer bench-admin-token' -H 'content-type: application/json' "$@"; }
 field() { sed -n "s/.*\"$1\":\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p"; }
