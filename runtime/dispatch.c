@@ -119,12 +119,17 @@ static int is_barrier(const rd_job *j)
 
 /* Hands every pending job whose keys are free to the workers, in arrival
  * order: a job waits while an earlier one with a shared key is in flight or
- * still waiting itself. Nothing passes a barrier. */
+ * still waiting itself. Nothing passes a barrier, nor is handed out while
+ * one runs: a reload runs on every worker's Lua state from the writer's
+ * thread, after its job has left the queue (the writer dispatches again
+ * when it is done). */
 void rd__dispatch(rd_engine *e)
 {
 	enum { MAX_BLOCKED = 512 };
 	uint64_t blocked[MAX_BLOCKED];
 	int n_blocked = 0;
+	if (e->reloading)
+		return;
 	rd_job *prev = NULL, *j = e->pending_head;
 	while (j && !is_barrier(j)) {
 		rd_job *next = j->next;

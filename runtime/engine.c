@@ -483,9 +483,11 @@ static void writer_loop(rd_engine *e)
 			if (!e->pending_head)
 				e->pending_tail = NULL;
 			j->next = NULL;
+			e->reloading = 1;
 			pthread_mutex_unlock(&e->mu);
 			run_reload(e, j);
 			pthread_mutex_lock(&e->mu);
+			e->reloading = 0;
 			finish(e, j, &answered);
 			rd__dispatch(e);
 		} else if (e->results_head) {

@@ -408,18 +408,33 @@ end
 -- `parallel` at a time by as many curl processes (run without the
 -- sanitizer build's preload). Returns the count of each HTTP status.
 function D:complain_at_once(bodies, parallel)
+  return self:complain_in_background(bodies, parallel)()
+end
+
+-- The same, in the background: returns a function that waits for the last
+-- answer (up to `timeout` seconds, 60 by default) and returns the count of
+-- each HTTP status.
+function D:complain_in_background(bodies, parallel)
   local tag = tostring(bodies):match("0x(%x+)") or "x"
   for i, body in ipairs(bodies) do
     write_file(self.dir .. "/at-once-" .. tag .. "-" .. i .. ".json", H.json.encode(body))
   end
   local codes_file = self.dir .. "/at-once-" .. tag .. ".codes"
-  os.execute(string.format("seq 1 %d | env -u LD_PRELOAD -u ASAN_OPTIONS xargs -P %d -I{} curl -s -o /dev/null " ..
+  local done_file = codes_file .. ".done"
+  os.execute(string.format("(seq 1 %d | env -u LD_PRELOAD -u ASAN_OPTIONS xargs -P %d -I{} curl -s -o /dev/null " ..
     "-w '%%{http_code}\\n' -H 'authorization: Bearer test-intake' -H 'content-type: application/json' " ..
-    "--data @%s/at-once-%s-{}.json http://127.0.0.1:%d/v1/complaints > %s",
-    #bodies, parallel, self.dir, tag, self.port, codes_file))
-  local codes = {}
-  for code in read_file(codes_file):gmatch("%d+") do codes[code] = (codes[code] or 0) + 1 end
-  return codes
+    "--data @%s/at-once-%s-{}.json http://127.0.0.1:%d/v1/complaints > %s; touch %s) &",
+    #bodies, parallel, self.dir, tag, self.port, codes_file, done_file))
+  return function(timeout)
+    local deadline = H.now() + (timeout or 60)
+    while not read_file(done_file) do
+      if H.now() > deadline then error("complaints in the background: no end after " .. (timeout or 60) .. " s") end
+      H.sleep(0.05)
+    end
+    local codes = {}
+    for code in read_file(codes_file):gmatch("%d+") do codes[code] = (codes[code] or 0) + 1 end
+    return codes
+  end
 end
 
 -- All cases matching a filter, walking every page. Returns the list, or raises.
