@@ -421,6 +421,7 @@ function D:complain_in_background(bodies, parallel)
   end
   local codes_file = self.dir .. "/at-once-" .. tag .. ".codes"
   local done_file = codes_file .. ".done"
+  os.remove(done_file) -- a list made at a freed one's address gets its tag
   os.execute(string.format("(seq 1 %d | env -u LD_PRELOAD -u ASAN_OPTIONS xargs -P %d -I{} curl -s -o /dev/null " ..
     "-w '%%{http_code}\\n' -H 'authorization: Bearer test-intake' -H 'content-type: application/json' " ..
     "--data @%s/at-once-%s-{}.json http://127.0.0.1:%d/v1/complaints > %s; touch %s) &",

@@ -180,9 +180,9 @@ describe("packs", function()
   end)
 
   -- A reload runs on every decision worker's Lua state from the writer's
-  -- thread, while the workers wait; a worker with nothing to decide runs its
-  -- collector on the same state (runtime/worker.c). Reloads among a stream
-  -- of complaints: every complaint decided once, every reload taken.
+  -- thread, while the workers wait: no job may be handed to a worker
+  -- meanwhile (rd__dispatch). Reloads among a stream of complaints: every
+  -- complaint decided once, every reload taken.
   it("reloads while complaints keep arriving", function()
     d.config.pack_settings = nil
     d:write_config()
@@ -190,17 +190,14 @@ describe("packs", function()
     local bodies = {}
     for i = 1, 300 do bodies[i] = H.complaint { customer = { id = "c-stream-" .. (i % 40) } } end
     local wait = d:complain_in_background(bodies, 3)
-    local reloads = 0
     for _ = 1, 12 do
       local s, res, _, raw = d:post("/v1/admin/reload", {})
       assert.are.equal(200, s, raw)
       assert.is_true(res.reloaded)
-      reloads = reloads + 1
       H.sleep(0.02)
     end
     local codes = wait()
     assert.are.same({ ["201"] = 300 }, codes)
-    assert.are.equal(12, reloads)
     assert.are.equal(before + 300, d:count_cases())
     assert.are.equal(200, (d:get("/healthz")))
   end)
