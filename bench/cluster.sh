@@ -10,6 +10,7 @@
 # [connections] [pairs]
 set -eu
 cd "$(dirname "$0")/.."
+. bench/daemon.sh
 . bench/pairs.sh
 secs=${1:-5}; conns=${2:-50}; pairs=${3:-3}
 phase=$(( (secs + 1) / 2 ))
@@ -23,7 +24,6 @@ base=$((20000 + $$ % 20000))
 single=$base; http1=$((base + 1)); nats1=$((base + 4)); route1=$((base + 7))
 
 rate() { awk '/Requests\/sec/ {print $2}'; }
-wait_log() { for _ in $(seq 600); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 # examples/redress.conf.lua with a cluster table before its last line
 config() {
 	awk -v extra="$1" '{ lines[NR] = $0 } END { for (i = 1; i < NR; i++) print lines[i]; print extra; print lines[NR] }' \
@@ -46,7 +46,7 @@ config "" > "$dir/single.conf.lua"
 mkdir -p "$dir/single"
 PORT=$single DATA_DIR=$dir/single build/redressd -c "$dir/single.conf.lua" 2>"$dir/single.log" &
 pids="$pids $!"
-wait_log "$dir/single.log" '"listening"'
+wait_listening "$dir/single.log" 60
 
 # three nats-servers and three nodes
 servers=""
