@@ -62,6 +62,22 @@ int rd_lua_is(lua_State *L, int idx, const char *want);
 enum { RD_PCALL_PLAIN = 0, RD_PCALL_TRACEBACK = 1 };
 int rd_lua_pcall(lua_State *L, int nargs, int nresults, int flags);
 
+/* The collector's step for a state whose thread has nothing else to do
+ * (a decision worker between jobs), keeping Lua's rule for major
+ * collections: it adds to the debt a little more than a young collection
+ * waits for (the generational mode's default minor multiplier, 20 % of the
+ * memory in use), so the debt is above zero and a step runs — a young
+ * collection, or the major one once memory has grown past the major
+ * multiplier since the last (lgc.c's genstep). lua_gc(L, LUA_GCSTEP, 0)
+ * would set the debt to zero first, and a debt of zero never makes a major
+ * collection: a state stepped that way after most of its work keeps its old
+ * garbage for ever. After a bad major collection Lua waits a pause of about
+ * the memory in use before the next (full) one; each step here shortens
+ * that pause by a fifth, so such a state collects fully about every fifth
+ * idle moment instead. The step re-reads every old table written since the
+ * last collection, as any young collection does. */
+void rd_lua_idle_step(lua_State *L);
+
 /* Installs the capped allocator on a state made by someone else (stock
  * lua5.4 loading rd.so); a no-op on states from rd_lua_new. */
 void rd_lua_adopt(lua_State *L);

@@ -119,6 +119,12 @@ int rd_lua_pcall(lua_State *L, int nargs, int nresults, int flags)
 	return rc;
 }
 
+void rd_lua_idle_step(lua_State *L)
+{
+	int kb = lua_gc(L, LUA_GCCOUNT);
+	lua_gc(L, LUA_GCSTEP, kb / 5 + 1);
+}
+
 rd_lua_ctx *rd_lua_context(lua_State *L)
 {
 	void *ud;

@@ -170,6 +170,11 @@ void rd__dispatch(rd_engine *e)
 
 int rd__barrier_ready(const rd_engine *e)
 {
-	return e->pending_head && is_barrier(e->pending_head) && e->in_flight == 0;
+	return e->pending_head && is_barrier(e->pending_head) && e->in_flight == 0 && e->collecting == 0;
+}
+
+int rd__barrier_pending(const rd_engine *e)
+{
+	return e->reloading || (e->pending_head && is_barrier(e->pending_head));
 }
 

@@ -122,6 +122,7 @@ typedef struct rd_engine {
 	int in_flight;        /* dispatched and not finished */
 	int deciding;         /* handed to the workers, not yet decided */
 	int reloading;        /* the writer runs a reload on every worker's state: nothing is dispatched */
+	int collecting;       /* idle workers running their collector (worker.c): a reload waits */
 	int64_t results_since_us; /* when the oldest waiting result came in (monotonic) */
 	uint64_t next_case;   /* the next case number to give */
 	int stopping;

@@ -60,5 +60,7 @@ void rd__order_by_row(rd_job *j);
 void rd__release(rd_engine *e, const rd_job *j);
 void rd__dispatch(rd_engine *e);
 int rd__barrier_ready(const rd_engine *e);
+/* whether a reload waits or runs: the workers leave their states alone (under mu) */
+int rd__barrier_pending(const rd_engine *e);
 
 #endif

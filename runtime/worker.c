@@ -152,7 +152,24 @@ void *rd__worker_main(void *arg)
 	snprintf(name, sizeof name, "rd-worker-%d", w->index + 1);
 	rd_thread_name(name);
 	pthread_mutex_lock(&e->mu);
+	int decided = 0; /* since this worker's collector last ran */
 	for (;;) {
+		/* Nothing to decide: the collector's step runs now rather than
+		 * inside the next decision (rd_lua_idle_step; docs/PERFORMANCE.md,
+		 * "The collector while idle"). A reload waiting or running uses this
+		 * state from the writer's thread: then the worker leaves it be,
+		 * and a reload waits for a step under way (rd__barrier_ready). */
+		if (decided && !e->ready_head && !e->workers_quit && !rd__barrier_pending(e)) {
+			e->collecting++;
+			pthread_mutex_unlock(&e->mu);
+			rd_lua_idle_step(w->L);
+			pthread_mutex_lock(&e->mu);
+			e->collecting--;
+			decided = 0;
+			if (rd__barrier_ready(e))
+				pthread_cond_signal(&e->writer_cv);
+			continue;
+		}
 		while (!e->ready_head && !e->workers_quit)
 			pthread_cond_wait(&e->work_cv, &e->mu);
 		rd_job *j = e->ready_head;
@@ -163,6 +180,7 @@ void *rd__worker_main(void *arg)
 			e->ready_tail = NULL;
 		pthread_mutex_unlock(&e->mu);
 		rd__decide(e, w, j);
+		decided = 1;
 		pthread_mutex_lock(&e->mu);
 		e->deciding--;
 		if (!e->results_head)
